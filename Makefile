@@ -1,0 +1,54 @@
+# CSP analyst workbench — the two commands a new user needs are `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HUB ?= data/restricted/hub.duckdb
+PYTEST_ARGS ?=
+
+.PHONY: run test lab bench demo serve browser-deps clean-demo help
+
+help:
+	@echo "make run    - install, build the demo hub, serve dashboards (:5006) and portal (:5007)"
+	@echo "make test   - install and run the whole test suite (CI calls this)"
+	@echo "make lab    - JupyterLab on notebooks/ against the demo hub"
+	@echo "make bench  - benchmarks -> bench/results.json"
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+# Debian's Chromium drives the browser tests and renders PDFs (STACK.md: no `playwright install`).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian chromium (browser tests, PDF rendering)…"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) \
+	      || echo "!! could not install chromium; browser tests will be skipped"; \
+	  else echo "!! /usr/bin/chromium missing and not root: install the 'chromium' package"; fi; \
+	fi
+
+$(HUB): $(VENV)/.installed
+	$(BIN)/workbench demo build --hub $(HUB)
+
+demo: $(HUB)
+
+run: $(VENV)/.installed browser-deps demo
+	$(BIN)/workbench serve all --hub $(HUB)
+
+test: $(VENV)/.installed browser-deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lab: $(VENV)/.installed demo
+	WORKBENCH_HUB=$(abspath $(HUB)) $(BIN)/jupyter lab --no-browser --ip 127.0.0.1 notebooks/
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run
+
+clean-demo:
+	rm -f data/restricted/*.duckdb data/restricted/*.duckdb.wal data/restricted/*.key data/restricted/*.sqlite*

@@ -1,0 +1,34 @@
+"""The dataset contract (``DATASETS.md``) in code.
+
+>>> from workbench import catalogue
+>>> catalogue.get("police_crime_offence").key
+('crime_ref',)
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from workbench.catalogue.datasets import DATASETS
+from workbench.catalogue.model import CLASSES, TIERS, Column, Dataset
+from workbench.errors import BadInput
+
+BY_ID: dict[str, Dataset] = {d.id: d for d in DATASETS}
+
+
+def ids() -> list[str]:
+    """Every dataset id, in ``DATASETS.md`` order."""
+    return [d.id for d in DATASETS]
+
+
+def get(dataset_id: str) -> Dataset:
+    """Return the dataset with this id, or raise :class:`BadInput` suggesting the closest id."""
+    try:
+        return BY_ID[dataset_id]
+    except KeyError:
+        close = difflib.get_close_matches(str(dataset_id), BY_ID, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else " Run `workbench hub status` for the list."
+        raise BadInput(f"Unknown dataset '{dataset_id}'.{hint}") from None
+
+
+__all__ = ["DATASETS", "BY_ID", "CLASSES", "TIERS", "Column", "Dataset", "get", "ids"]

@@ -1,0 +1,128 @@
+"""The ``workbench`` command (``CONTRACTS.md``): thin; each package registers its own group.
+
+A command group is a module with ``register(subparsers)`` that adds an argparse parser
+whose handler is set with ``parser.set_defaults(func=handler)``. A handler takes the parsed
+``args`` and returns a JSON-able result (printed as one JSON document under ``--json``, or
+as readable text otherwise) or ``None``. Errors map to exit codes in :func:`main` only
+(:mod:`workbench.errors`): 2 bad input, 3 access denied, 4 locked resource, 1 a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from workbench.errors import WorkbenchError
+
+#: modules that register command groups, in help order; a missing module is skipped so
+#: the command works while a package is being built
+GROUPS = (
+    "workbench.hub.commands",
+    "workbench.registry.commands",
+    "workbench.privacy.commands",
+    "workbench.analysis.commands",
+    "workbench.products.commands",
+    "workbench.portal.commands",
+    "workbench.demo.commands",
+    "workbench.serve",
+)
+
+
+def add_common(parser: argparse.ArgumentParser, *, hub: bool = True) -> None:
+    """The options every command shares: ``--hub PATH`` and ``--json``."""
+    if hub:
+        from workbench.hub.connect import default_hub
+
+        parser.add_argument("--hub", type=Path, default=None,
+                            help=f"hub file (default {default_hub()})")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON document on stdout; messages go to stderr")
+
+
+def hub_path(args) -> Path:
+    from workbench.hub.connect import default_hub
+
+    return Path(args.hub) if getattr(args, "hub", None) else default_hub()
+
+
+def acting_user(args) -> str:
+    """Who is running the command, for the audit log: ``--as``, ``WORKBENCH_USER`` or the OS user."""
+    import getpass
+
+    return getattr(args, "as_user", None) or os.environ.get("WORKBENCH_USER") or getpass.getuser()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="CSP analyst workbench: information hub, privacy tiers, analysis, products, portal.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in GROUPS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def _print_text(result) -> None:
+    if result is None:
+        return
+    if isinstance(result, str):
+        print(result)
+    elif hasattr(result, "to_text"):
+        print(result.to_text())
+    else:
+        print(json.dumps(_jsonable(result), indent=2, default=str))
+
+
+def _jsonable(result):
+    if hasattr(result, "to_dict"):
+        return result.to_dict()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    as_json = getattr(args, "json", False)
+    try:
+        result = args.func(args)
+    except WorkbenchError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        if as_json:
+            print(json.dumps(exc.to_dict(), default=str))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("workbench: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: say so, with the trace, exit 1
+        traceback.print_exc()
+        print(f"workbench: unexpected failure (a bug): {exc}", file=sys.stderr)
+        if as_json:
+            print(json.dumps({"error": type(exc).__name__, "message": str(exc), "exit_code": 1}))
+        return 1
+    code = 0
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], int):
+        result, code = result
+    if as_json:
+        print(json.dumps(_jsonable(result), default=str))
+    else:
+        _print_text(result)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

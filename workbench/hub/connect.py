@@ -1,0 +1,191 @@
+"""Opening the hub's DuckDB files: keys, encryption at rest, read-only locked connections.
+
+The master hub (``data/restricted/hub.duckdb``) and the published shared tier
+(``data/restricted/shared.duckdb``) are separate encrypted files (DESIGN.md "Tiers are
+files"; guidance Box 2 on secure storage). DuckDB encrypts with AES-GCM when a database is
+attached with ``ENCRYPTION_KEY``; writing needs the ``httpfs`` extension loaded from its
+wheel (no network is used; STACK.md).
+
+Keys come from an environment variable (``WORKBENCH_HUB_KEY`` / ``WORKBENCH_SHARED_KEY``)
+or from a key file beside the database (``hub.duckdb.key``, mode 0600) created on
+``hub init``. A missing or wrong key raises :class:`~workbench.errors.ResourceLocked`
+(exit 4) with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+import duckdb
+
+from workbench.errors import ResourceLocked
+
+DEFAULT_HUB = Path("data/restricted/hub.duckdb")
+HUB_KEY_ENV = "WORKBENCH_HUB_KEY"
+SHARED_KEY_ENV = "WORKBENCH_SHARED_KEY"
+ALIAS = "hub"
+
+
+def default_hub() -> Path:
+    """The hub path used when ``--hub`` is not given (``WORKBENCH_HUB`` overrides it)."""
+    return Path(os.environ.get("WORKBENCH_HUB", DEFAULT_HUB))
+
+
+def shared_path(hub: Path | str) -> Path:
+    """The shared (depersonalised) tier that belongs to a master hub: ``shared.duckdb`` beside it."""
+    return Path(hub).with_name("shared.duckdb")
+
+
+def key_file(db: Path | str) -> Path:
+    """The key file beside a database: ``<name>.key``."""
+    db = Path(db)
+    return db.with_name(db.name + ".key")
+
+
+def _env_for(db: Path) -> str:
+    return SHARED_KEY_ENV if db.name.startswith("shared") else HUB_KEY_ENV
+
+
+def create_key(db: Path | str) -> str:
+    """Create a random key file beside ``db`` with mode 0600, unless the env var supplies one.
+
+    Returns the key. An existing key file is reused (``hub init`` is idempotent).
+    """
+    db = Path(db)
+    env = os.environ.get(_env_for(db))
+    if env:
+        return env
+    kf = key_file(db)
+    if kf.exists():
+        return read_key(db)
+    kf.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(kf, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def read_key(db: Path | str) -> str:
+    """Return the key for ``db`` from its env var or key file, or raise ResourceLocked (exit 4)."""
+    db = Path(db)
+    env_name = _env_for(db)
+    env = os.environ.get(env_name)
+    if env:
+        return env
+    kf = key_file(db)
+    if not kf.exists():
+        raise ResourceLocked(
+            f"No key for encrypted database '{db}': set {env_name} or provide the key file "
+            f"'{kf}' (created by `workbench hub init`, mode 0600)."
+        )
+    mode = stat.S_IMODE(kf.stat().st_mode)
+    if mode & 0o077:
+        raise ResourceLocked(
+            f"Key file '{kf}' is readable by other users (mode {oct(mode)}); "
+            f"run `chmod 600 {kf}` and try again."
+        )
+    return kf.read_text().strip()
+
+
+def new_connection(*, spatial: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with httpfs (for encrypted writes) and optionally spatial.
+
+    Extensions load from their PyPI wheels; automatic installation is switched off so a
+    missing extension fails at once rather than reaching for the network (STACK.md).
+    """
+    from duckdb_extensions import import_extension
+
+    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": False})
+    import_extension("httpfs", con=con)
+    con.execute("LOAD httpfs")
+    if spatial:
+        load_spatial(con)
+    return con
+
+
+def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
+    """Load DuckDB's spatial extension from its wheel into ``con``."""
+    from duckdb_extensions import import_extension
+
+    import_extension("spatial", con=con)
+    con.execute("LOAD spatial")
+
+
+def _attach(con, db: Path, key: str, read_only: bool) -> None:
+    opts = f"ENCRYPTION_KEY '{key}'" + (", READ_ONLY" if read_only else "")
+    try:
+        con.execute(f"ATTACH '{_sql_path(db)}' AS {ALIAS} ({opts})")
+    except duckdb.Error as exc:
+        msg = str(exc)
+        if "Wrong encryption key" in msg:
+            raise ResourceLocked(
+                f"Wrong key for encrypted database '{db}': check {_env_for(db)} or the key file "
+                f"'{key_file(db)}'."
+            ) from None
+        if "lock" in msg.lower() or "Conflicting lock" in msg:
+            raise ResourceLocked(
+                f"Database '{db}' is in use by another process (it holds the write lock); "
+                f"try again when that process has finished."
+            ) from None
+        if "without a key" in msg:
+            raise ResourceLocked(f"Database '{db}' is encrypted and no key was given.") from None
+        raise
+    con.execute(f"USE {ALIAS}")
+
+
+def _sql_path(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def open_hub(path: Path | str | None = None, *, read_only: bool = False,
+             spatial: bool = False, must_exist: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the master hub (encrypted) and return a connection whose default catalog is the hub.
+
+    Parameters
+    ----------
+    path : the hub file; default :func:`default_hub`.
+    read_only : attach read-only (several readers may share the file).
+    spatial : also load the spatial extension.
+    must_exist : raise :class:`ResourceLocked` when the file does not exist (run ``hub init``).
+
+    Examples
+    --------
+    >>> from workbench.hub.connect import open_hub   # doctest: +SKIP
+    >>> con = open_hub("data/restricted/hub.duckdb")  # doctest: +SKIP
+    >>> con.sql("select count(*) from supplies").fetchone()  # doctest: +SKIP
+    """
+    db = Path(path) if path else default_hub()
+    if must_exist and not db.exists():
+        raise ResourceLocked(f"No hub at '{db}'. Create one with `workbench hub init --hub {db}`.")
+    key = read_key(db)
+    con = new_connection(spatial=spatial)
+    _attach(con, db, key, read_only)
+    return con
+
+
+def open_locked(path: Path | str, *, spatial: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open an encrypted tier read-only with external access disabled and configuration locked.
+
+    After this, SQL on the connection cannot ATTACH other files (the master hub), read
+    files (``read_csv``, ``read_parquet``), reach the network, or change the settings back
+    (DESIGN.md "Tiers are files"; guidance 4.2.4 on security).
+    """
+    db = Path(path)
+    if not db.exists():
+        raise ResourceLocked(f"No database at '{db}'. Has `workbench hub publish` been run?")
+    key = read_key(db)
+    con = new_connection(spatial=spatial)
+    _attach(con, db, key, read_only=True)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def open_shared(hub: Path | str | None = None, *, spatial: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the depersonalised shared tier that belongs to ``hub``, read-only and locked."""
+    return open_locked(shared_path(Path(hub) if hub else default_hub()), spatial=spatial)
