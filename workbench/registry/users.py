@@ -1,0 +1,141 @@
+"""Users: argon2 password hashes, authentication and lockout (guidance Box 2, 4.2.4).
+
+A user belongs to one agency and has one role (:data:`~workbench.registry.validate.ROLES`).
+Passwords are stored only as argon2id hashes (argon2-cffi defaults, RFC 9106). After
+``max_failures`` consecutive wrong passwords (default 5) the account is locked for
+``lockout_minutes`` (default 15); every success, failure and refusal is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from workbench.errors import AccessDenied, BadInput
+from workbench.registry import validate
+
+_HASHER = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class User:
+    """A registered user as the access rules see them."""
+
+    name: str
+    agency: str
+    agency_group: str
+    role: str
+    partnerships: tuple[str, ...]
+    active: bool = True
+    isp_status: str = "signed"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "agency": self.agency, "agency_group": self.agency_group,
+                "role": self.role, "partnerships": list(self.partnerships), "active": self.active,
+                "isp_status": self.isp_status}
+
+
+class UsersMixin:
+    """User methods of :class:`~workbench.registry.Registry`."""
+
+    def add_user(self, name: str, agency: str, role: str, password: str, *, actor: str = "system") -> User:
+        """Register a user of an existing agency; the password is stored as an argon2 hash."""
+        name = validate.name("name", name)
+        role = validate.choice("role", role, validate.ROLES)
+        validate.password(password)
+        self._agency_row(agency)
+        if self.con.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+            raise BadInput(f"User '{name}' already exists; choose another name.")
+        self.con.execute(
+            "INSERT INTO users (name, agency, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            (name, agency, role, _HASHER.hash(password), self._now_text()))
+        self.audit(actor, "user.add", name, {"agency": agency, "role": role})
+        return self.get_user(name)
+
+    def get_user(self, name: str) -> User:
+        """The user called ``name``; unknown users raise AccessDenied (nothing about who exists leaks)."""
+        row = self.con.execute(
+            "SELECT u.name, u.agency, u.role, u.active, a.agency_group, a.isp_status FROM users u "
+            "JOIN agencies a ON a.name = u.agency WHERE u.name = ?", (name,)).fetchone()
+        if row is None:
+            raise AccessDenied(f"Unknown user '{name}'. Ask the CSP coordinator to register you.")
+        parts = tuple(r[0] for r in self.con.execute(
+            "SELECT partnership FROM agency_partnerships WHERE agency = ? ORDER BY partnership",
+            (row["agency"],)))
+        return User(row["name"], row["agency"], row["agency_group"], row["role"], parts,
+                    bool(row["active"]), row["isp_status"])
+
+    def list_users(self) -> list[User]:
+        return [self.get_user(r[0]) for r in self.con.execute("SELECT name FROM users ORDER BY name")]
+
+    def set_user_active(self, name: str, active: bool, *, actor: str = "system") -> User:
+        user = self.get_user(name)
+        self.con.execute("UPDATE users SET active = ?, failed_attempts = 0, locked_until = NULL "
+                         "WHERE name = ?", (int(active), user.name))
+        self.audit(actor, "user.activate" if active else "user.deactivate", name)
+        return self.get_user(name)
+
+    def set_password(self, name: str, password: str, *, actor: str = "system") -> None:
+        user = self.get_user(name)
+        validate.password(password)
+        self.con.execute("UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL "
+                         "WHERE name = ?", (_HASHER.hash(password), user.name))
+        self.audit(actor, "user.password", name)
+
+    def unlock(self, name: str, *, actor: str = "system") -> None:
+        """Clear a lockout early (the coordinator has confirmed who is asking)."""
+        user = self.get_user(name)
+        self.con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE name = ?",
+                         (user.name,))
+        self.audit(actor, "user.unlock", name)
+
+    def authenticate(self, name: str, password: str) -> User:
+        """Check a password; return the :class:`User` or raise AccessDenied (audited).
+
+        Five consecutive failures (``max_failures``) lock the account for ``lockout_minutes``;
+        while locked even the right password is refused. A success resets the count.
+        """
+        now = self.now()
+        row = self.con.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            _HASHER.hash(password or "x")  # spend the same time as a real check
+            self.audit(str(name), "login", str(name), {"reason": "unknown user"}, outcome="denied")
+            raise AccessDenied("Wrong user name or password.")
+        if not row["active"]:
+            self.audit(name, "login", name, {"reason": "account deactivated"}, outcome="denied")
+            raise AccessDenied(f"Account '{name}' is deactivated; ask the CSP coordinator.")
+        if row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
+            self.audit(name, "login", name, {"reason": "locked", "locked_until": row["locked_until"]},
+                       outcome="denied")
+            raise AccessDenied(f"Account '{name}' is locked after repeated failed log-ins until "
+                               f"{row['locked_until']} (UTC); ask the CSP coordinator to unlock it.")
+        try:
+            _HASHER.verify(row["password_hash"], password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            self._record_failure(name, row["failed_attempts"] + 1, now)
+            raise AccessDenied("Wrong user name or password.") from None
+        self.con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login = ? "
+                         "WHERE name = ?", (now.isoformat(), name))
+        if _HASHER.check_needs_rehash(row["password_hash"]):
+            self.con.execute("UPDATE users SET password_hash = ? WHERE name = ?",
+                             (_HASHER.hash(password), name))
+        self.audit(name, "login", name)
+        return self.get_user(name)
+
+    def _record_failure(self, name: str, failures: int, now: datetime) -> None:
+        locked_until = None
+        if failures >= self.max_failures:
+            locked_until = (now + timedelta(minutes=self.lockout_minutes)).isoformat()
+            failures = 0
+        self.con.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE name = ?",
+                         (failures, locked_until, name))
+        detail = {"reason": "wrong password", "consecutive_failures": failures or self.max_failures}
+        if locked_until:
+            detail["locked_until"] = locked_until
+        self.audit(name, "login", name, detail, outcome="denied")
+        if locked_until:
+            self.audit("system", "user.lockout", name, {"locked_until": locked_until,
+                                                         "after_failures": self.max_failures})
