@@ -103,6 +103,7 @@ def new_connection(*, spatial: bool = False) -> duckdb.DuckDBPyConnection:
                                               "autoload_known_extensions": False})
     import_extension("httpfs", con=con)
     con.execute("LOAD httpfs")
+    con.execute("SET enable_progress_bar = false")
     if spatial:
         load_spatial(con)
     return con

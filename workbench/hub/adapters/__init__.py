@@ -1,0 +1,63 @@
+"""Adapters: bring a source layout (police.uk, Code-Point Open, agency exports) to canonical form.
+
+An adapter module has
+
+- ``NAME``: a short name (recorded on the supply),
+- ``DATASETS``: the dataset ids it serves,
+- ``detect(path, dataset_id) -> bool``: True when this file is in the adapter's layout,
+- ``stage(con, files, dataset, table) -> None``: create TEMP table ``table`` with ALL-VARCHAR
+  columns named as the dataset's canonical columns (absent optional columns allowed) plus
+  ``_file VARCHAR`` and ``_line BIGINT`` (the record's line in its source file).
+
+The ingest core (:mod:`workbench.hub.ingest`) then normalises, validates, derives
+coordinates and commits, so every adapter gets the same checks. :func:`choose` picks the
+first adapter whose ``detect`` accepts every file; the canonical CSV adapter is last.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from workbench.errors import BadInput
+
+#: adapter modules in the order they are tried; canonical CSV last
+MODULES = [
+    "workbench.hub.adapters.police_uk",
+    "workbench.hub.adapters.canonical",
+]
+
+
+def _load(name: str):
+    return importlib.import_module(name)
+
+
+def adapters() -> list:
+    out = []
+    for name in MODULES:
+        try:
+            out.append(_load(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return out
+
+
+def by_name(name: str):
+    for mod in adapters():
+        if mod.NAME == name:
+            return mod
+    raise BadInput(f"Unknown adapter '{name}'; known: {', '.join(m.NAME for m in adapters())}.")
+
+
+def choose(files: list[Path], dataset_id: str):
+    """The adapter for these files and dataset (the canonical CSV adapter when none claims them)."""
+    for mod in adapters():
+        if mod.DATASETS and dataset_id not in mod.DATASETS:
+            continue
+        if all(mod.detect(Path(f), dataset_id) for f in files):
+            return mod
+    raise BadInput(
+        f"No adapter reads {', '.join(str(f) for f in files)} as '{dataset_id}'. A canonical "
+        f"supply is a UTF-8 CSV with a header row of the dataset's columns (DATASETS.md)."
+    )

@@ -1,0 +1,66 @@
+"""Reading CSV files into a staged VARCHAR table: the shared mechanics of every CSV adapter."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import duckdb
+
+from workbench.errors import Problem, SupplyRejected
+
+
+def read_header(path: Path) -> list[str]:
+    """The header row of a CSV file (UTF-8, BOM tolerated), as written."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return next(csv.reader(fh), [])
+
+
+def sql_str(s: str) -> str:
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def stage_csv(con, path: Path, table: str, source_columns: list[str],
+              select: str, *, dataset: str, header: bool = True) -> None:
+    """Append one CSV file to TEMP ``table`` (created on first use).
+
+    ``source_columns`` are the file's columns in order (all read as VARCHAR, quoted with
+    '"'); ``select`` is a SELECT list over them producing the staged columns (renames
+    only). ``_file`` and ``_line`` are added: ``_line`` is the record's line number in
+    the file (header = line 1), exact when no field spans several lines.
+    """
+    cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in source_columns) + "}"
+    reader = (f"read_csv({sql_str(str(path))}, columns={cols}, header={'true' if header else 'false'}, "
+              f"auto_detect=false, delim=',', quote='\"', escape='\"', strict_mode=true, "
+              f"null_padding=false, encoding='utf-8')")
+    offset = 1 if header else 0
+    body = (f"SELECT {select}, {sql_str(path.name)} AS _file, "
+            f"row_number() OVER () + {offset} AS _line FROM {reader}")
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]
+    ).fetchone()[0]
+    try:
+        if exists:
+            con.execute(f"INSERT INTO {table} {body}")
+        else:
+            con.execute(f"CREATE TEMP TABLE {table} AS {body}")
+    except duckdb.Error as exc:
+        raise SupplyRejected(dataset, [csv_error_problem(path, exc)]) from None
+
+
+def csv_error_problem(path: Path, exc: Exception) -> Problem:
+    """Turn a DuckDB CSV reader error into a Problem naming the line."""
+    msg = str(exc)
+    m = re.search(r"[Ll]ine:? (\d+)", msg)
+    line = int(m.group(1)) if m else None
+    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", msg)
+    if found:
+        return Problem(path.name, line, None, f"{found.group(1)} fields in every record",
+                       f"{found.group(2)} fields (a truncated or malformed record)")
+    if "unicode" in msg.lower() or "utf" in msg.lower():
+        return Problem(path.name, line, None, "UTF-8 text", "bytes that are not valid UTF-8")
+    if "quote" in msg.lower():
+        return Problem(path.name, line, None, "balanced double quotes", "an unterminated quoted field")
+    first = msg.strip().splitlines()[0][:200]
+    return Problem(path.name, line, None, "a well-formed CSV record", first)

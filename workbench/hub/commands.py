@@ -1,0 +1,119 @@
+"""``workbench hub …``: init, ingest, status, quality (and publish/export from privacy)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workbench.cli import acting_user, add_common, hub_path
+
+
+def _audit(hub: Path, user: str, action: str, target: str, detail: dict | None = None,
+           outcome: str = "ok") -> None:
+    """Record in the registry's audit chain when the registry exists for this hub."""
+    try:
+        from workbench.registry import open_registry
+    except ImportError:
+        return
+    reg = open_registry(hub)
+    try:
+        reg.audit(user, action, target, detail or {}, outcome=outcome)
+    finally:
+        close = getattr(reg, "close", None)
+        if close:
+            close()
+
+
+def cmd_init(args):
+    from workbench.hub.schema import init_hub
+
+    path = init_hub(hub_path(args))
+    if args.partnership:
+        from workbench.hub.connect import open_hub
+
+        con = open_hub(path)
+        con.execute("INSERT OR REPLACE INTO hub_meta VALUES ('partnership', ?)", [args.partnership])
+        con.close()
+    return {"hub": str(path), "initialised": True}
+
+
+def cmd_ingest(args):
+    from workbench.errors import SupplyRejected
+    from workbench.hub.ingest import ingest_files
+
+    hub = hub_path(args)
+    user = acting_user(args)
+    try:
+        result = ingest_files(hub, args.dataset, args.files, agency=args.agency,
+                              metadata=args.metadata, user=user, partnership=args.partnership,
+                              quiet=args.json or args.quiet, adapter=args.adapter)
+    except SupplyRejected as exc:
+        _audit(hub, user, "ingest", args.dataset, {"problems": exc.total}, outcome="rejected")
+        raise
+    _audit(hub, user, "ingest", args.dataset,
+           {"supply_id": result.supply_id, "rows": result.rows, "skipped": result.skipped})
+    return result
+
+
+def cmd_status(args):
+    from workbench.hub.connect import open_hub
+    from workbench.hub.status import hub_status, status_text
+
+    con = open_hub(hub_path(args), read_only=True)
+    try:
+        status = hub_status(con)
+    finally:
+        con.close()
+    return status if args.json else status_text(status)
+
+
+def cmd_quality(args):
+    from workbench.hub.connect import open_hub
+    from workbench.hub.quality import quality_report
+
+    con = open_hub(hub_path(args), read_only=True)
+    try:
+        report = quality_report(con, args.dataset, supply_id=args.supply)
+    finally:
+        con.close()
+    return report
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    hub = sub.add_parser("hub", help="the information hub: init, ingest, status, quality, publish, export")
+    hs = hub.add_subparsers(dest="hub_command", metavar="ACTION")
+
+    p = hs.add_parser("init", help="create the encrypted hub (idempotent)")
+    add_common(p)
+    p.add_argument("--partnership", help="the partnership area this hub serves (default tag for supplies)")
+    p.set_defaults(func=cmd_init)
+
+    p = hs.add_parser("ingest", help="validate and append one supply (guidance 3.4, 4.3)")
+    add_common(p)
+    p.add_argument("--dataset", required=True, help="dataset id from DATASETS.md")
+    p.add_argument("--agency", help="supplying agency")
+    p.add_argument("--partnership", help="partnership area of the supply")
+    p.add_argument("--metadata", type=Path, help="guidance 3.4 metadata, YAML or JSON")
+    p.add_argument("--adapter", help="force an adapter (default: detected from the files)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("files", nargs="+", type=Path, help="supply files or folders")
+    p.set_defaults(func=cmd_ingest)
+
+    p = hs.add_parser("status", help="datasets, rows, supplies, last supplied")
+    add_common(p)
+    p.set_defaults(func=cmd_status)
+
+    p = hs.add_parser("quality", help="fitness-for-purpose report (guidance 4.2.3)")
+    add_common(p)
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--supply", type=int, help="one supply only")
+    p.set_defaults(func=cmd_quality)
+
+    for module, fn in (("workbench.privacy.publish", "add_publish_command"),
+                       ("workbench.privacy.export", "add_export_command")):
+        try:
+            mod = __import__(module, fromlist=[fn])
+        except ImportError:
+            continue
+        if hasattr(mod, fn):
+            getattr(mod, fn)(hs)

@@ -1,0 +1,375 @@
+"""Ingesting a supply: one call = one supply, validated, appended atomically, recorded.
+
+Pipeline (guidance 4.3 steps 4–6; Box 2): scan files (hash, UTF-8) → stage through an
+adapter → normalise → validate against the catalogue → derive coordinates → commit in one
+transaction (supply row, archive rows, supersession). A rejected supply raises
+:class:`~workbench.errors.SupplyRejected` (exit 2) and leaves the hub exactly as it was; a
+killed process leaves it consistent because nothing is visible before COMMIT.
+
+Re-supplying an identical file is a no-op. A corrected record (same reference key) in a
+later supply supersedes the current rows of that key; history stays in ``archive.<id>``.
+Rows are never de-duplicated by content (police.uk ASB rows repeat legitimately).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from workbench import catalogue
+from workbench.catalogue.model import Dataset
+from workbench.errors import BadInput, Problem, SupplyRejected
+from workbench.hub import adapters as adapter_registry
+from workbench.hub import supply_files
+from workbench.hub.connect import load_spatial, open_hub
+from workbench.hub.schema import archive_table
+from workbench.hub.validate import normalise_sql, q, validate
+
+STAGE = "_stage"
+NORM = "_norm"
+
+
+@dataclass
+class SupplyResult:
+    """What one ingest did (returned by :func:`ingest_files`, printed by ``hub ingest --json``)."""
+
+    dataset: str
+    supply_id: int | None
+    rows: int
+    rows_superseded: int = 0
+    skipped: bool = False
+    files: list[dict] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)
+    sha256: str = ""
+    adapter: str = ""
+    warnings: list[dict] = field(default_factory=list)
+    metadata_missing: list[str] = field(default_factory=list)
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_text(self) -> str:
+        if self.skipped:
+            return self.message
+        lines = [f"Supply {self.supply_id}: {self.rows:,} row(s) into '{self.dataset}' "
+                 f"({self.adapter}); {self.rows_superseded:,} earlier row(s) superseded."]
+        for w in self.warnings:
+            lines.append(f"  warning {w['code']}: {w['count']:,} row(s) — {w['description']}")
+        if self.metadata_missing:
+            lines.append("  metadata (guidance 3.4) missing: " + ", ".join(self.metadata_missing))
+        return "\n".join(lines)
+
+
+class _Progress:
+    """A stage-by-stage progress bar on stderr (silent when quiet)."""
+
+    def __init__(self, quiet: bool, total: int, desc: str):
+        self.bar = None
+        if not quiet:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, file=sys.stderr, unit="step", leave=False)
+
+    def step(self, label: str) -> None:
+        if self.bar:
+            self.bar.set_postfix_str(label)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()
+
+
+def _already_supplied(con, ds: Dataset) -> dict[str, int]:
+    """sha256 of every file already ingested for this dataset → its supply id."""
+    seen: dict[str, int] = {}
+    for sid, files in con.execute(
+        "SELECT supply_id, files FROM supplies WHERE dataset = ?", [ds.id]
+    ).fetchall():
+        for f in json.loads(files or "[]"):
+            seen[f["sha256"]] = sid
+    return seen
+
+
+def _cast(col, ref: str) -> str:
+    """SQL casting a validated VARCHAR value ``ref`` to the column's storage type."""
+    k = col.kind
+    if k == "date":
+        return f"CAST(strptime({ref}, '%Y-%m-%d') AS DATE)"
+    if k == "time":
+        return f"CAST({ref} AS TIME)"
+    if k == "timestamp":
+        return f"CAST({ref} AS TIMESTAMP)"
+    if k == "integer":
+        return f"CAST({ref} AS BIGINT)"
+    if k in ("number", "easting", "northing", "longitude", "latitude"):
+        return f"CAST({ref} AS DOUBLE)"
+    return ref
+
+
+def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
+    """INSERT … SELECT with casts and derived coordinates.
+
+    - easting/northing missing but longitude/latitude given → WGS84 → BNG (DuckDB spatial,
+      the same Helmert transform pyproj uses offline; STACK.md);
+    - easting/northing still missing but a postcode given → that postcode's centroid
+      (``ref_postcode``; DATASETS.md conventions);
+    - longitude/latitude missing but easting/northing given → BNG → WGS84.
+    """
+    names = ds.column_names
+    has_en = "easting" in names and "northing" in names
+    has_ll = "longitude" in names and "latitude" in names
+    has_pc = has_en and "postcode" in names and ds.id != "ref_postcode"
+    exprs = {c.name: [_cast(c, f"n.{q(c.name)}")] for c in ds.columns}
+    source, joins = f"{NORM} n", ""
+    if has_en and has_ll:
+        load_spatial(con)
+        to_bng = ("CASE WHEN n.easting IS NULL AND n.longitude IS NOT NULL AND n.latitude IS NOT NULL "
+                  "THEN ST_Transform(ST_Point(CAST(n.longitude AS DOUBLE), CAST(n.latitude AS DOUBLE)), "
+                  "'EPSG:4326', 'EPSG:27700', always_xy := true) END")
+        to_wgs = ("CASE WHEN n.longitude IS NULL AND n.easting IS NOT NULL AND n.northing IS NOT NULL "
+                  "THEN ST_Transform(ST_Point(CAST(n.easting AS DOUBLE), CAST(n.northing AS DOUBLE)), "
+                  "'EPSG:27700', 'EPSG:4326', always_xy := true) END")
+        source = f"(SELECT *, {to_bng} AS _to_bng, {to_wgs} AS _to_wgs FROM {NORM} n) n"
+        exprs["easting"].append("round(ST_X(n._to_bng), 1)")
+        exprs["northing"].append("round(ST_Y(n._to_bng), 1)")
+        exprs["longitude"].append("round(ST_X(n._to_wgs), 6)")
+        exprs["latitude"].append("round(ST_Y(n._to_wgs), 6)")
+    if has_pc:
+        joins = (" LEFT JOIN (SELECT postcode, any_value(easting) AS easting, "
+                 "any_value(northing) AS northing FROM main.ref_postcode GROUP BY postcode) pc "
+                 "ON pc.postcode = n.postcode")
+        exprs["easting"].append("pc.easting")
+        exprs["northing"].append("pc.northing")
+    select = ", ".join(
+        (e[0] if len(e) == 1 else f"coalesce({', '.join(e)})") + f" AS {q(name)}"
+        for name, e in exprs.items()
+    )
+    cols = ", ".join(q(c) for c in names)
+    return (f"INSERT INTO {archive_table(ds)} ({cols}, _supply_id, _line, _superseded_by) "
+            f"SELECT {select}, {supply_id}, n._line, NULL FROM {source}{joins}")
+
+
+def _supersede(con, ds: Dataset, supply_id: int) -> int:
+    """Mark current rows of earlier supplies that this supply corrects; returns rows superseded."""
+    cols = ds.key or ds.partition
+    if not cols:
+        return 0
+    t = archive_table(ds)
+    match = " AND ".join(f"t.{q(c)} = s.{q(c)}" for c in cols)
+    sel = ", ".join(q(c) for c in cols)
+    notnull = " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
+    res = con.execute(
+        f"UPDATE {t} AS t SET _superseded_by = {supply_id} "
+        f"FROM (SELECT DISTINCT {sel} FROM {t} WHERE _supply_id = {supply_id} AND {notnull}) s "
+        f"WHERE {match} AND t._superseded_by IS NULL AND t._supply_id <> {supply_id}"
+    ).fetchone()
+    return int(res[0]) if res else 0
+
+
+def _period(con, ds: Dataset, meta: dict) -> tuple:
+    if meta.get("period_start") or meta.get("period_end"):
+        return meta.get("period_start"), meta.get("period_end")
+    if ds.date_column:
+        c = q(ds.date_column)
+        return con.execute(f"SELECT min(try_strptime({c}, '%Y-%m-%d'))::DATE, "
+                           f"max(try_strptime({c}, '%Y-%m-%d'))::DATE FROM {NORM}").fetchone()
+    if "month" in ds.column_names:
+        return con.execute(
+            f"SELECT min(strptime(month || '-01', '%Y-%m-%d'))::DATE, "
+            f"last_day(max(strptime(month || '-01', '%Y-%m-%d')))::DATE FROM {NORM}").fetchone()
+    return None, None
+
+
+def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, metadata=None,
+                 user: str | None = None, partnership: str | None = None, quiet: bool = False,
+                 adapter: str | None = None, con=None) -> SupplyResult:
+    """Validate and append one supply of ``dataset_id`` from ``files`` (files or folders).
+
+    Parameters
+    ----------
+    hub : path of the master hub (ignored when ``con`` is given).
+    dataset_id : a dataset id of ``DATASETS.md``.
+    files : CSV files (canonical, or an adapter's layout such as police.uk) or folders of them.
+    agency, partnership : who supplied it and for which partnership area (guidance 3.4).
+    metadata : guidance 3.4 metadata as a dict or a YAML/JSON file; optional, flagged when missing.
+    user : who ran the ingest (audit; default: the OS user).
+    quiet : no progress bar on stderr.
+    adapter : force an adapter by name instead of detecting it.
+
+    Returns
+    -------
+    SupplyResult
+
+    Raises
+    ------
+    SupplyRejected
+        naming file, line, column, expected and found; the hub is unchanged.
+
+    Examples
+    --------
+    >>> from workbench.hub.ingest import ingest_files  # doctest: +SKIP
+    >>> ingest_files("data/restricted/hub.duckdb", "police_uk_street",
+    ...              ["2019-01-nottinghamshire-street.csv"]).rows  # doctest: +SKIP
+    10918
+    """
+    ds = catalogue.get(dataset_id)
+    paths = supply_files.expand(files if isinstance(files, (list, tuple)) else [files])
+    meta = supply_files.load_metadata(metadata, ds.id)
+    if agency and meta.get("agency") and meta["agency"] != agency:
+        raise BadInput(f"--agency '{agency}' differs from the metadata's agency '{meta['agency']}'.")
+    agency = agency or meta.get("agency")
+    progress = _Progress(quiet, 5, f"ingest {ds.id}")
+    scans = [supply_files.scan(p) for p in paths]
+    progress.step("scanned")
+    problems = [pr for s in scans for pr in s.problems]
+    if problems:
+        progress.close()
+        raise SupplyRejected(ds.id, problems)
+    own = con is None
+    con = con or open_hub(hub)
+    try:
+        seen = _already_supplied(con, ds)
+        fresh = [s for s in scans if s.sha256 not in seen]
+        skipped_files = [s.path.name for s in scans if s.sha256 in seen]
+        if not fresh:
+            progress.close()
+            sids = sorted({seen[s.sha256] for s in scans})
+            return SupplyResult(ds.id, None, 0, skipped=True, skipped_files=skipped_files,
+                                sha256=supply_files.combined_hash(scans),
+                                message=f"Already ingested as supply {', '.join(map(str, sids))}; "
+                                        f"nothing changed.")
+        mod = adapter_registry.by_name(adapter) if adapter else \
+            adapter_registry.choose([s.path for s in fresh], ds.id)
+        for t in (STAGE, NORM):
+            con.execute(f"DROP TABLE IF EXISTS temp.{t}")
+        mod.stage(con, [s.path for s in fresh], ds, STAGE)
+        present = [r[0] for r in con.execute(f"DESCRIBE {STAGE}").fetchall()]
+        con.execute(f"CREATE TEMP TABLE {NORM} AS {normalise_sql(ds, STAGE, present)}")
+        con.execute(f"DROP TABLE temp.{STAGE}")
+        progress.step("staged")
+        outcome = validate(con, ds, NORM)
+        progress.step("validated")
+        if meta.get("record_count") is not None and meta["record_count"] != outcome.rows:
+            outcome.problems.insert(0, Problem(", ".join(s.path.name for s in fresh), None, None,
+                                               f"{meta['record_count']} records (metadata record_count)",
+                                               f"{outcome.rows} records"))
+            outcome.problem_count += 1
+        if not outcome.ok:
+            raise SupplyRejected(ds.id, outcome.problems, outcome.problem_count)
+        if outcome.rows == 0:
+            outcome.warnings.append({"code": "no_records", "count": 0,
+                                     "description": "the supply has a header but no records"})
+        period = _period(con, ds, meta)
+        partition_values = None
+        if ds.partition:
+            cols = ", ".join(q(c) for c in ds.partition)
+            partition_values = [list(r) for r in con.execute(
+                f"SELECT DISTINCT {cols} FROM {NORM} ORDER BY ALL").fetchall()]
+        missing = supply_files.missing_metadata({**meta, "agency": agency, "dataset": ds.id})
+        file_info = []
+        for s in fresh:
+            d = s.to_dict()
+            d["rows"] = con.execute(f"SELECT count(*) FROM {NORM} WHERE _file = ?",
+                                    [s.path.name]).fetchone()[0]
+            file_info.append(d)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            supply_id = con.execute("SELECT nextval('supply_seq')").fetchone()[0]
+            con.execute(_insert_sql(con, ds, supply_id))
+            superseded = _supersede(con, ds, supply_id)
+            meta_json = json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                    for k, v in meta.items()})
+            con.execute(
+                "INSERT INTO supplies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [supply_id, ds.id, agency, partnership or _default_partnership(con),
+                 json.dumps(file_info), supply_files.combined_hash(fresh), outcome.rows, superseded,
+                 user or _os_user(), datetime.now(timezone.utc).replace(tzinfo=None),
+                 period[0], period[1], json.dumps(partition_values) if partition_values else None,
+                 meta_json, json.dumps(missing), json.dumps(outcome.warnings), mod.NAME],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        progress.step("committed")
+        return SupplyResult(ds.id, int(supply_id), outcome.rows, superseded, files=file_info,
+                            skipped_files=skipped_files, sha256=supply_files.combined_hash(fresh),
+                            adapter=mod.NAME, warnings=outcome.warnings, metadata_missing=missing)
+    finally:
+        progress.close()
+        for t in (STAGE, NORM):
+            try:
+                con.execute(f"DROP TABLE IF EXISTS temp.{t}")
+            except Exception:
+                pass
+        if own:
+            con.close()
+
+
+def _default_partnership(con) -> str | None:
+    row = con.execute("SELECT value FROM hub_meta WHERE key = 'partnership'").fetchone()
+    return row[0] if row else None
+
+
+def _os_user() -> str:
+    import getpass
+
+    return os.environ.get("WORKBENCH_USER") or getpass.getuser()
+
+
+def frame_to_csv(frame, ds: Dataset, path: Path) -> None:
+    """Write a DataFrame with canonical column names as a canonical CSV supply file."""
+    import pandas as pd
+
+    unknown = [c for c in frame.columns if c not in ds.column_names]
+    if unknown:
+        raise BadInput(f"Frame for '{ds.id}' has unknown column(s) {unknown}; expected columns "
+                       f"of DATASETS.md: {', '.join(ds.column_names)}.")
+    out = pd.DataFrame(index=frame.index)
+    for col in ds.columns:
+        if col.name not in frame.columns:
+            if col.extra:
+                continue
+            out[col.name] = ""
+            continue
+        s = frame[col.name]
+        if col.kind == "date":
+            s = pd.to_datetime(s, errors="coerce").dt.strftime("%Y-%m-%d")
+        elif col.kind == "time":
+            s = s.map(lambda v: v.strftime("%H:%M") if hasattr(v, "strftime") else v)
+        elif col.kind == "timestamp":
+            s = pd.to_datetime(s, errors="coerce").dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif col.kind == "integer":
+            s = pd.to_numeric(s, errors="coerce").astype("Int64")
+        out[col.name] = s
+    out.to_csv(path, index=False, lineterminator="\n")
+
+
+def ingest_frame(hub, dataset_id: str, frame, *, source_name: str, agency: str | None = None,
+                 metadata=None, user: str | None = None, partnership: str | None = None,
+                 quiet: bool = True, con=None) -> SupplyResult:
+    """Ingest a pandas DataFrame with canonical column names as one supply.
+
+    The frame is written to a private temporary CSV named ``source_name`` (mode 0700
+    folder, removed afterwards) and ingested with :func:`ingest_files`, so every check
+    applies and an identical frame re-supplied is a no-op.
+    """
+    ds = catalogue.get(dataset_id)
+    tmp = Path(tempfile.mkdtemp(prefix="wb-supply-"))
+    os.chmod(tmp, 0o700)
+    try:
+        name = source_name if source_name.endswith(".csv") else source_name + ".csv"
+        path = tmp / Path(name).name
+        frame_to_csv(frame, ds, path)
+        return ingest_files(hub, ds.id, [path], agency=agency, metadata=metadata, user=user,
+                            partnership=partnership, quiet=quiet, adapter="canonical", con=con)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,102 @@
+"""The hub's tables, created from the catalogue (STYLE rule 9: the catalogue *is* the schema).
+
+Layout (guidance 4.4 "information hub"; Box 2 on keeping supplies as received):
+
+- ``archive.<dataset>``: every row ever supplied, typed per the catalogue, plus
+  ``_supply_id`` (the supply it came in), ``_line`` (its line in the supplied file) and
+  ``_superseded_by`` (the supply that corrected it, or NULL while current).
+- ``main.<dataset>``: a view of the current rows (canonical columns + ``_supply_id``).
+- ``supplies``: one row per supply with its 3.4 metadata, file hashes, counts, who and when.
+- ``hub_meta``: schema version and hub facts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from workbench import catalogue
+from workbench.catalogue.model import Dataset
+
+SCHEMA_VERSION = "1"
+
+SYSTEM_TABLES = """
+CREATE SCHEMA IF NOT EXISTS archive;
+CREATE SEQUENCE IF NOT EXISTS supply_seq START 1;
+CREATE TABLE IF NOT EXISTS hub_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS supplies (
+    supply_id BIGINT PRIMARY KEY,
+    dataset VARCHAR NOT NULL,
+    agency VARCHAR,
+    partnership VARCHAR,
+    files JSON,
+    sha256 VARCHAR NOT NULL,
+    rows BIGINT NOT NULL,
+    rows_superseded BIGINT NOT NULL DEFAULT 0,
+    supplied_by VARCHAR,
+    supplied_at TIMESTAMP NOT NULL,
+    period_start DATE,
+    period_end DATE,
+    partition_values JSON,
+    metadata JSON,
+    metadata_missing JSON,
+    warnings JSON,
+    adapter VARCHAR
+);
+"""
+
+
+def archive_table(ds: Dataset) -> str:
+    return f"archive.{ds.id}"
+
+
+def create_dataset_sql(ds: Dataset) -> str:
+    cols = ",\n    ".join(f'"{c.name}" {c.storage}' for c in ds.columns)
+    return (
+        f"CREATE TABLE IF NOT EXISTS {archive_table(ds)} (\n    {cols},\n"
+        f"    _supply_id BIGINT NOT NULL,\n    _line BIGINT,\n    _superseded_by BIGINT\n);\n"
+        f"CREATE OR REPLACE VIEW main.{ds.id} AS SELECT "
+        + ", ".join(f'"{c.name}"' for c in ds.columns)
+        + f", _supply_id FROM {archive_table(ds)} WHERE _superseded_by IS NULL;\n"
+    )
+
+
+def create_schema(con) -> None:
+    """Create every system table and one archive table + current view per catalogue dataset."""
+    con.execute(SYSTEM_TABLES)
+    for ds in catalogue.DATASETS:
+        con.execute(create_dataset_sql(ds))
+    con.execute("INSERT OR REPLACE INTO hub_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+    con.execute(
+        "INSERT OR IGNORE INTO hub_meta VALUES ('created_at', CAST(current_timestamp AS VARCHAR))"
+    )
+
+
+def init_hub(path: Path | str) -> Path:
+    """Create (or bring up to date) the encrypted hub at ``path``; idempotent.
+
+    The key comes from ``WORKBENCH_HUB_KEY`` or a new key file ``<hub>.key`` (mode 0600).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from workbench.hub.schema import init_hub
+    >>> p = init_hub(pathlib.Path(tempfile.mkdtemp()) / "hub.duckdb")
+    >>> p.exists()
+    True
+    """
+    from workbench.hub.connect import create_key, open_hub
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    create_key(path)
+    con = open_hub(path, must_exist=False)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        create_schema(con)
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.chmod(path, 0o600)
+    return path

@@ -1,0 +1,228 @@
+"""Validation of a staged supply against the catalogue — the one place the rules live.
+
+A staged supply is a DuckDB table of VARCHAR columns named as the dataset's canonical
+columns, plus ``_file`` and ``_line``. :func:`normalise_sql` tidies it (trim, empty→NULL,
+postcode case and spacing, flag case, ``H:MM``→``HH:MM``); :func:`validate` then checks
+every value against its column kind in one SQL pass and returns *rejections* and
+*warnings*.
+
+What rejects a supply and what is only a quality warning (guidance 4.2.3 "fitness for
+purpose", 4.3 step 5; documented in ``docs/hub.md``):
+
+Rejected (exit 2, nothing changed) — the value cannot be stored truthfully:
+  unparseable date/time/timestamp/number; easting/northing outside the British National
+  Grid (0–700 000 E, 0–1 300 000 N); longitude/latitude outside ±180/±90; a postcode that
+  is not a UK postcode; a full postcode where only the outward part may be shared
+  (regulations J.9–J.10); an ICD-10 code outside the blocks of J.9; a flag other than Y/N;
+  a value outside a *strict* coded list; an empty required field (reference keys, the
+  event date); an age that is neither single years (0–120) nor a band.
+
+Warnings (ingested, shown in the quality report):
+  no location at all (no coordinates and no postcode); a value outside a non-strict coded
+  list (agencies code things differently, guidance 3.4 "coding systems"); a date in the
+  future; a text cell that looks like a spreadsheet formula (``=HYPERLINK(…)``: stored
+  verbatim, neutralised on export); a reference key repeated within the supply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from workbench.catalogue.model import Column, Dataset
+from workbench.errors import Problem
+
+#: UK postcode (normalised form "AA9A 9AA"), incl. GIR 0AA
+POSTCODE_RE = r"^([A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}|GIR 0AA)$"
+OUTWARD_RE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
+TIME_RE = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+MONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+AGE_RE = r"^([0-9]{1,3}|[0-9]{1,3} ?- ?[0-9]{1,3}|[0-9]{1,3}\+|(under|over) [0-9]{1,3})$"
+#: ICD-10 blocks of regulations J.9: X85–Y09 (assault), F10–F19 (mental and behavioural
+#: disorders due to psychoactive substance use), T51 (toxic effect of alcohol), Y90, Y91
+ICD10_RE = r"^(X8[5-9]|X9[0-9]|Y0[0-9]|F1[0-9]|T51|Y90|Y91)(\.?[0-9A-Z]{0,2})?$"
+FORMULA_RE = r"^[=+@\t\r]|^-[^0-9. ]"
+
+BNG_EASTING = (0, 700_000)
+BNG_NORTHING = (0, 1_300_000)
+
+
+def q(name: str) -> str:
+    """Quote an identifier for SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def normalise_expr(col: Column) -> str:
+    """SQL expression tidying one staged VARCHAR column (applied before validation)."""
+    v = f"NULLIF(TRIM({q(col.name)}), '')"
+    if col.kind == "postcode":
+        x = f"upper(regexp_replace({v}, '\\s+', '', 'g'))"
+        return (f"CASE WHEN length({x}) BETWEEN 5 AND 7 "
+                f"THEN left({x}, length({x}) - 3) || ' ' || right({x}, 3) ELSE {x} END")
+    if col.kind == "postcode_outward":
+        return f"upper(regexp_replace({v}, '\\s+', ' ', 'g'))"
+    if col.kind in ("flag", "icd10"):
+        return f"upper({v})"
+    if col.kind == "time":
+        return f"CASE WHEN regexp_matches({v}, '^[0-9]:[0-5][0-9]') THEN '0' || {v} ELSE {v} END"
+    if col.kind == "age":
+        return f"lower(regexp_replace({v}, '\\s+', ' ', 'g'))"
+    return v
+
+
+def normalise_sql(ds: Dataset, staged: str, present: list[str]) -> str:
+    """SELECT producing the normalised table; columns absent from the file become NULL."""
+    parts = []
+    for col in ds.columns:
+        parts.append(f"{normalise_expr(col) if col.name in present else 'NULL::VARCHAR'} AS {q(col.name)}")
+    return f"SELECT {', '.join(parts)}, _file, _line FROM {staged}"
+
+
+def _allowed_list(col: Column) -> str:
+    return "(" + ", ".join(lit(a) for a in col.allowed) + ")"
+
+
+def reject_rule(col: Column) -> tuple[str, str] | None:
+    """(SQL predicate that is TRUE for a bad non-NULL value, what was expected) or None."""
+    c = q(col.name)
+    k = col.kind
+    if k == "date":
+        return (f"NOT regexp_matches({c}, '{DATE_RE}') OR try_strptime({c}, '%Y-%m-%d') IS NULL"
+                f" OR year(try_strptime({c}, '%Y-%m-%d')) < 1900",
+                "a date YYYY-MM-DD (from 1900)")
+    if k == "time":
+        return f"NOT regexp_matches({c}, '{TIME_RE}')", "a time HH:MM (24h)"
+    if k == "timestamp":
+        return f"try_cast({c} AS TIMESTAMP) IS NULL", "an ISO 8601 timestamp"
+    if k == "month":
+        return f"NOT regexp_matches({c}, '{MONTH_RE}')", "a month YYYY-MM"
+    if k == "integer":
+        return f"try_cast({c} AS BIGINT) IS NULL", "a whole number"
+    if k == "number":
+        return f"try_cast({c} AS DOUBLE) IS NULL OR isnan(try_cast({c} AS DOUBLE))", "a number"
+    if k == "easting":
+        lo, hi = BNG_EASTING
+        return (f"coalesce(try_cast({c} AS DOUBLE) NOT BETWEEN {lo} AND {hi}, true)",
+                f"a BNG easting in metres ({lo}–{hi})")
+    if k == "northing":
+        lo, hi = BNG_NORTHING
+        return (f"coalesce(try_cast({c} AS DOUBLE) NOT BETWEEN {lo} AND {hi}, true)",
+                f"a BNG northing in metres ({lo}–{hi})")
+    if k == "longitude":
+        return (f"coalesce(try_cast({c} AS DOUBLE) NOT BETWEEN -180 AND 180, true)",
+                "a longitude in degrees (-180–180)")
+    if k == "latitude":
+        return (f"coalesce(try_cast({c} AS DOUBLE) NOT BETWEEN -90 AND 90, true)",
+                "a latitude in degrees (-90–90)")
+    if k == "postcode":
+        return f"NOT regexp_matches({c}, '{POSTCODE_RE}')", "a UK unit postcode such as 'NG1 5AW'"
+    if k == "postcode_outward":
+        return (f"NOT regexp_matches({c}, '{OUTWARD_RE}')",
+                "an outward postcode only, such as 'NG1' (regulations J.9–J.10)")
+    if k == "icd10":
+        return (f"NOT regexp_matches({c}, '{ICD10_RE}')",
+                "an ICD-10 code in blocks X85–Y09, F10–F19, T51, Y90 or Y91 (regulations J.9)")
+    if k == "age":
+        return (f"NOT regexp_matches({c}, '{AGE_RE}') OR "
+                f"coalesce(try_cast({c} AS INTEGER) > 120, false)",
+                "an age in years (0–120) or a band such as '18-24'")
+    if col.allowed and col.strict:
+        return f"{c} NOT IN {_allowed_list(col)}", "one of " + ", ".join(col.allowed)
+    return None
+
+
+def warning_rules(ds: Dataset) -> list[tuple[str, str, str]]:
+    """(code, SQL predicate TRUE for a row to warn about, description) for a dataset."""
+    rules: list[tuple[str, str, str]] = []
+    names = ds.column_names
+    geo = [n for n in ("easting", "postcode", "longitude", "postcode_outward") if n in names]
+    if geo:
+        rules.append(("missing_location", " AND ".join(f"{q(n)} IS NULL" for n in geo),
+                      "no location: no coordinates and no postcode"))
+    for col in ds.columns:
+        c = q(col.name)
+        if col.allowed and not col.strict:
+            rules.append((f"uncoded:{col.name}",
+                          f"{c} IS NOT NULL AND lower({c}) NOT IN "
+                          + "(" + ", ".join(lit(a.lower()) for a in col.allowed) + ")",
+                          f"'{col.name}' outside the guidance's list ({', '.join(col.allowed)})"))
+        if col.kind == "date":
+            rules.append((f"future_date:{col.name}",
+                          f"try_cast({c} AS DATE) > current_date",
+                          f"'{col.name}' is in the future"))
+        if col.kind == "text":
+            rules.append((f"formula_like:{col.name}",
+                          f"{c} IS NOT NULL AND regexp_matches({c}, '{FORMULA_RE}')",
+                          f"'{col.name}' looks like a spreadsheet formula (kept verbatim; "
+                          f"neutralised on export)"))
+    return rules
+
+
+@dataclass
+class ValidationOutcome:
+    rows: int
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    warnings: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+
+def validate(con, ds: Dataset, table: str, *, sample: int = 3) -> ValidationOutcome:
+    """Check every value of a normalised staged table in one SQL pass.
+
+    Returns the rejections (first ``sample`` per rule, with file, line, column, expected,
+    found) and the total count, plus quality warnings with counts and example lines.
+    """
+    checks: list[tuple[str, str, str, str]] = []  # (kind, column, predicate, expected)
+    for col in ds.columns:
+        c = q(col.name)
+        rule = reject_rule(col)
+        if rule:
+            pred, expected = rule
+            checks.append(("reject", col.name, f"{c} IS NOT NULL AND ({pred})", expected))
+        if col.required:
+            checks.append(("reject", col.name, f"{c} IS NULL", "a value (this field is required)"))
+    warns = warning_rules(ds)
+    selects = ["count(*) AS n"]
+    for i, (_, column, pred, _) in enumerate(checks):
+        selects.append(f"count(*) FILTER (WHERE {pred}) AS r{i}")
+        selects.append(f"arg_min({{'file': _file, 'line': _line, 'value': {q(column)}}}, _line, {sample}) "
+                       f"FILTER (WHERE {pred}) AS e{i}")
+    for i, (_, pred, _) in enumerate(warns):
+        selects.append(f"count(*) FILTER (WHERE {pred}) AS w{i}")
+        selects.append(f"arg_min(_line, _line, {sample}) FILTER (WHERE {pred}) AS wl{i}")
+    row = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchone()
+    names = [d[0] for d in con.description]
+    res = dict(zip(names, row))
+    out = ValidationOutcome(rows=res["n"])
+    for i, (_, column, _, expected) in enumerate(checks):
+        n = res[f"r{i}"] or 0
+        if n:
+            out.problem_count += n
+            for ex in res[f"e{i}"] or []:
+                out.problems.append(Problem(ex["file"], ex["line"], column, expected,
+                                            "(empty)" if ex["value"] is None else ex["value"]))
+    out.problems.sort(key=lambda p: (p.file, p.line or 0))
+    for i, (code, _, desc) in enumerate(warns):
+        n = res[f"w{i}"] or 0
+        if n:
+            out.warnings.append({"code": code, "count": n, "description": desc,
+                                 "example_lines": list(res[f"wl{i}"] or [])})
+    for col in ds.key[:1] if ds.key else ():
+        keys = ", ".join(q(k) for k in ds.key)
+        dup = con.execute(
+            f"SELECT count(*), sum(n) FROM (SELECT count(*) n FROM {table} "
+            f"WHERE {q(col)} IS NOT NULL GROUP BY {keys} HAVING count(*) > 1)"
+        ).fetchone()
+        if dup[0]:
+            out.warnings.append({"code": "repeated_key", "count": int(dup[1]),
+                                 "description": f"{dup[0]} reference key(s) repeated within the supply "
+                                                f"({', '.join(ds.key)}); all rows kept"})
+    return out

@@ -1,0 +1,79 @@
+"""Who may do what in the portal: deny by default, check every object, audit refusals.
+
+Roles come from the registry (``workbench.registry``):
+
+* ``partner`` — staff of an approved partner agency: submit intelligence and see the
+  *status* of their own agency's submissions (reference 000: never the result of police
+  action; never another agency's submissions);
+* ``reviewer`` — vetted police staff: triage queue, submission detail, grading and decision,
+  source details (reference 001: "viewing it limited to a very small number of highly vetted
+  officers and staff"), statistics;
+* ``admin`` — approves registrations and sees statistics (not intelligence content).
+
+An unguessable reference is never taken as permission: every read of a submission checks
+the reader against the submission's agency. Every refusal and every view of source details
+is written to the registry's audit chain.
+"""
+
+from __future__ import annotations
+
+from workbench.errors import AccessDenied
+from workbench.portal import submissions as S
+
+SUBMIT = ("partner",)
+REVIEW = ("reviewer",)
+ADMINISTER = ("admin",)
+STATISTICS = ("reviewer", "admin")
+
+
+def audit(auth, actor: str, action: str, target: str, detail: dict | None = None, outcome: str = "ok") -> None:
+    """Write one entry to the registry's audit chain."""
+    auth.registry().audit(actor, action, target, detail, outcome=outcome)
+
+
+def require_role(auth, user, roles: tuple[str, ...], action: str, target: str = "portal") -> None:
+    """Raise AccessDenied (audited) unless ``user`` holds one of ``roles``."""
+    if user is None or getattr(user, "role", None) not in roles:
+        actor = getattr(user, "name", "anonymous")
+        audit(auth, actor, action, target, {"required_roles": list(roles),
+                                            "role": getattr(user, "role", None)}, outcome="denied")
+        raise AccessDenied(f"'{actor}' may not {action.split('.')[-1].replace('_', ' ')}: "
+                           f"this needs the role {' or '.join(roles)}.")
+
+
+def readable_submission(auth, store, user, ref: str) -> tuple[dict, str]:
+    """Fetch submission ``ref`` for ``user`` and say how much they may see: ``'status'`` or ``'full'``.
+
+    A partner may read only the status of their own agency's submissions; a reviewer may read
+    everything but the source details. Anything else, including a reference that does not exist,
+    is refused with the same message (no hint whether the reference exists) and audited.
+    """
+    row = S.get(store, ref)
+    role = getattr(user, "role", None)
+    if row is not None and role in REVIEW:
+        return row, "full"
+    if row is not None and role in SUBMIT and row["partner_agency"] == user.agency:
+        return row, "status"
+    actor = getattr(user, "name", "anonymous")
+    audit(auth, actor, "portal.submission.read", ref,
+          {"exists": row is not None, "role": role}, outcome="denied")
+    raise AccessDenied(f"Submission '{ref}' is not available to '{actor}'.")
+
+
+def reveal_source(auth, store, user, ref: str, reason: str) -> str:
+    """Source details of ``ref`` for a reviewer; every view (and every refusal) is audited.
+
+    ``reason`` (why the reviewer needs to see the source) is required and kept in the audit
+    entry, so the few views there are can be justified afterwards (reference 001).
+    """
+    require_role(auth, user, REVIEW, "portal.source_details.view", ref)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        from workbench.portal.validate import FieldError
+
+        raise FieldError("reason", "is required: say why you need to see the source details.")
+    details = S.source_details(store, ref)
+    if details is None:
+        raise AccessDenied(f"Submission '{ref}' is not available.")
+    audit(auth, user.name, "portal.source_details.view", ref, {"reason": reason[:500]})
+    return details

@@ -1,0 +1,102 @@
+"""Who is asking: log-in through the registry, with a short credential cache for the JSON API.
+
+Passwords are checked by the registry (argon2 hashes, lockout after repeated failures;
+``workbench.registry``); the portal never stores a password. HTTP Basic sends the password
+with every API request, and an argon2 check costs tens of milliseconds by design, so a
+successful check is remembered for ``cache_seconds`` under an HMAC of name and password
+(keyed by a per-process secret, never the password itself). Concurrent first requests for
+the same name wait for one check instead of each running argon2 (single flight). Every
+cached hit still re-reads the user so a deactivated account stops at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from pathlib import Path
+
+from workbench.errors import AccessDenied
+
+
+class Authenticator:
+    """Authenticate registry users for the portal; one registry handle per thread.
+
+    Parameters
+    ----------
+    hub : the hub path (the registry lives beside it).
+    cache_seconds : how long a successful password check is remembered (0 disables).
+    """
+
+    def __init__(self, hub: Path | str, *, cache_seconds: float = 60.0):
+        self.hub = Path(hub)
+        self.cache_seconds = cache_seconds
+        self._local = threading.local()
+        self._secret = secrets.token_bytes(32)
+        self._cache: dict[bytes, tuple[float, str]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def registry(self):
+        """This thread's registry handle (SQLite connections are not shared between threads)."""
+        reg = getattr(self._local, "reg", None)
+        if reg is None:
+            from workbench.registry import open_registry
+
+            reg = self._local.reg = open_registry(self.hub)
+        return reg
+
+    def _key(self, name: str, password: str) -> bytes:
+        return hmac.new(self._secret, f"{name}\0{password}".encode(), hashlib.sha256).digest()
+
+    def authenticate(self, name: str, password: str):
+        """The registry user for ``name``/``password``; raises AccessDenied (audited by the registry)."""
+        if not name or not password:
+            raise AccessDenied("Name and password are required.")
+        key = self._key(name, password)
+        user = self._cached(key, name)
+        if user is not None:
+            return user
+        with self._guard:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:
+            user = self._cached(key, name)
+            if user is not None:
+                return user
+            user = self.registry().authenticate(name, password)
+            if self.cache_seconds > 0:
+                with self._guard:
+                    self._cache[key] = (time.monotonic() + self.cache_seconds, name)
+            return user
+
+    def _cached(self, key: bytes, name: str):
+        with self._guard:
+            hit = self._cache.get(key)
+            if hit is None:
+                return None
+            if hit[0] < time.monotonic():
+                del self._cache[key]
+                return None
+        user = self.get_user(name)
+        if user is None:
+            with self._guard:
+                self._cache.pop(key, None)
+        return user
+
+    def forget(self, name: str) -> None:
+        """Drop every cached check for ``name`` (log-out, deactivation)."""
+        with self._guard:
+            for k in [k for k, (_, n) in self._cache.items() if n == name]:
+                del self._cache[k]
+
+    def get_user(self, name: str):
+        """The active registry user ``name``, or None when absent or inactive."""
+        try:
+            user = self.registry().get_user(name)
+        except (AccessDenied, KeyError, LookupError, ValueError):
+            return None
+        if user is None or not getattr(user, "active", True):
+            return None
+        return user

@@ -1,0 +1,144 @@
+"""Registration of partner agencies and their staff: request → admin approval → activation.
+
+Reference 000: partners "register themselves as a partner agency and the force will approve
+them as a member". Here an agency asks for access and names the staff who will submit; an
+``admin`` approves (or rejects) the request, which creates the agency in the registry and a
+one-time activation code for each member of staff (valid 14 days, stored only as a SHA-256
+hash). Each person then chooses their own password when activating, which creates their
+``partner`` account in the registry. Nobody, admins included, ever sees a partner's password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from workbench.errors import AccessDenied, BadInput
+from workbench.portal.validate import FieldError, Registration
+
+ACTIVATION_DAYS = 14
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def username_taken(store, auth, name: str) -> bool:
+    """True when ``name`` is a registry user or is named in a request still open or approved."""
+    if auth.get_user(name) is not None:
+        return True
+    rows = store.rows("SELECT 1 FROM portal.registration_staff st JOIN portal.registration_requests r "
+                      "USING (request_id) WHERE st.username = ? AND r.state IN ('pending', 'approved')", [name])
+    return bool(rows)
+
+
+def request(store, auth, reg: Registration) -> str:
+    """Store a registration request and return its id (``REG-…``)."""
+    for i, member in enumerate(reg.staff, start=1):
+        if username_taken(store, auth, member["username"]):
+            raise FieldError(f"staff_{i}_username",
+                             f"'{member['username']}' is already taken; choose another log-in name.")
+    request_id = "REG-" + secrets.token_hex(5).upper()
+    now = datetime.now().replace(microsecond=0)
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO portal.registration_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', "
+                    "NULL, NULL, NULL)", [request_id, reg.agency_name, reg.agency_type, reg.contact_name,
+                                          reg.contact_email, reg.contact_phone, reg.reason, now])
+        for m in reg.staff:
+            cur.execute("INSERT INTO portal.registration_staff (request_id, username, full_name, email, "
+                        "job_title) VALUES (?, ?, ?, ?, ?)",
+                        [request_id, m["username"], m["full_name"], m["email"], m["job_title"]])
+    return request_id
+
+
+def list_requests(store, state: str | None = "pending") -> list[dict]:
+    """Registration requests (default: those awaiting a decision), each with its staff list."""
+    where, params = ("WHERE state = ?", [state]) if state else ("", [])
+    reqs = store.rows(f"SELECT * FROM portal.registration_requests {where} ORDER BY submitted_at, request_id",
+                      params)
+    for r in reqs:
+        r["staff"] = store.rows("SELECT username, full_name, email, job_title, activated_at FROM "
+                                "portal.registration_staff WHERE request_id = ? ORDER BY username",
+                                [r["request_id"]])
+    return reqs
+
+
+def _pending(store, request_id: str) -> dict:
+    rows = store.rows("SELECT * FROM portal.registration_requests WHERE request_id = ?", [request_id])
+    if not rows:
+        raise BadInput(f"No registration request '{request_id}'. List them with `workbench portal requests`.")
+    if rows[0]["state"] != "pending":
+        raise BadInput(f"Registration request '{request_id}' is already {rows[0]['state']}.")
+    return rows[0]
+
+
+def _ensure_agency(reg_api, name: str, partnership: str | None) -> None:
+    try:
+        reg_api.get_agency(name)
+        return
+    except (LookupError, AccessDenied, BadInput, ValueError):
+        pass
+    reg_api.add_agency(name, group="second", partnerships=(partnership,) if partnership else ())
+
+
+def approve(store, auth, request_id: str, *, admin: str, partnership: str | None = None) -> dict:
+    """Approve a request: create the agency in the registry and one activation code per staff member.
+
+    Returns ``{"request_id", "agency", "activation": [{"username", "code", "expires"}]}``; the
+    codes are shown this once (hand them to each person by a separate channel).
+    """
+    req = _pending(store, request_id)
+    _ensure_agency(auth.registry(), req["agency_name"], partnership)
+    now = datetime.now().replace(microsecond=0)
+    expires = now + timedelta(days=ACTIVATION_DAYS)
+    codes = []
+    with store.transaction() as cur:
+        staff = cur.execute("SELECT username FROM portal.registration_staff WHERE request_id = ? "
+                            "ORDER BY username", [request_id]).fetchall()
+        for (name,) in staff:
+            code = secrets.token_urlsafe(12)
+            cur.execute("UPDATE portal.registration_staff SET activation_hash = ?, activation_expires = ? "
+                        "WHERE request_id = ? AND username = ?", [_hash(code), expires, request_id, name])
+            codes.append({"username": name, "code": code, "expires": expires.isoformat()})
+        cur.execute("UPDATE portal.registration_requests SET state = 'approved', decided_by = ?, decided_at = ? "
+                    "WHERE request_id = ?", [admin, now, request_id])
+    auth.registry().audit(admin, "portal.registration.approve", request_id,
+                          {"agency": req["agency_name"], "staff": [c["username"] for c in codes]})
+    return {"request_id": request_id, "agency": req["agency_name"], "activation": codes}
+
+
+def reject(store, auth, request_id: str, *, admin: str, note: str = "") -> dict:
+    """Reject a request (no agency or accounts are created)."""
+    req = _pending(store, request_id)
+    now = datetime.now().replace(microsecond=0)
+    with store.transaction() as cur:
+        cur.execute("UPDATE portal.registration_requests SET state = 'rejected', decided_by = ?, decided_at = ?, "
+                    "decision_note = ? WHERE request_id = ?", [admin, now, note[:500], request_id])
+    auth.registry().audit(admin, "portal.registration.reject", request_id, {"agency": req["agency_name"]})
+    return {"request_id": request_id, "agency": req["agency_name"], "state": "rejected"}
+
+
+def activate(store, auth, username: str, code: str, password: str) -> dict:
+    """Create the ``partner`` account for ``username`` when ``code`` is its valid activation code."""
+    rows = store.rows(
+        "SELECT st.request_id, st.activation_hash, st.activation_expires, st.activated_at, r.agency_name "
+        "FROM portal.registration_staff st JOIN portal.registration_requests r USING (request_id) "
+        "WHERE st.username = ? AND r.state = 'approved'", [username])
+    ok = (rows and rows[0]["activation_hash"] and rows[0]["activated_at"] is None
+          and rows[0]["activation_expires"] >= datetime.now()
+          and hmac.compare_digest(rows[0]["activation_hash"], _hash(code or "")))
+    if not ok:
+        auth.registry().audit(username or "anonymous", "portal.account.activate", username or "", None,
+                              outcome="denied")
+        raise AccessDenied("That log-in name and activation code do not match an open invitation. "
+                           "Check the code, or ask the force's portal administrator for a new one.")
+    row = rows[0]
+    auth.registry().add_user(username, row["agency_name"], "partner", password)
+    with store.transaction() as cur:
+        cur.execute("UPDATE portal.registration_staff SET activated_at = ?, activation_hash = NULL "
+                    "WHERE request_id = ? AND username = ?",
+                    [datetime.now().replace(microsecond=0), row["request_id"], username])
+    auth.registry().audit(username, "portal.account.activate", username, {"agency": row["agency_name"]})
+    return {"username": username, "agency": row["agency_name"], "role": "partner"}

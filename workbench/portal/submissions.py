@@ -1,0 +1,129 @@
+"""Submissions: create with an unguessable reference, read, list, triage queue, grade and decide.
+
+Reference 001 ("What happens after I submit?"): a submission is triaged and, if proportionate,
+transferred to police systems; the 3x5x2 grading records how reliable the source is, how the
+source knows, and on what terms it may be shared. These functions only store and fetch;
+who may call them is decided in :mod:`workbench.portal.access`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from workbench.errors import BadInput
+from workbench.portal import vocabulary as V
+from workbench.portal.validate import Grading, Submission
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"   # Crockford base32: no I, L, O, U
+
+
+def new_ref() -> str:
+    """A fresh reference ``PIP-XXXX-XXXX-XXXX`` (60 random bits; checked for uniqueness on insert).
+
+    Unguessable references are defence in depth only: every read is still authorised.
+    """
+    chars = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return f"PIP-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+def create(store, sub: Submission, *, submitter: str, agency: str, channel: str) -> str:
+    """Store a checked submission and return its reference once it is committed."""
+    now = datetime.now().replace(microsecond=0)
+
+    def write(cur) -> str:
+        ref = new_ref()
+        while cur.execute("SELECT 1 FROM portal.submissions WHERE submission_ref = ?", [ref]).fetchone():
+            ref = new_ref()
+        cur.execute(
+            "INSERT INTO portal.submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [ref, now, agency, submitter, channel, sub.category, sub.intelligence_text, sub.location,
+             sub.postcode, sub.occurred_at, sub.source_type, sub.anonymity_requested, sub.subjects,
+             V.STATUS_RECEIVED, now])
+        cur.execute("INSERT INTO portal.source_details VALUES (?, ?)", [ref, sub.source_details])
+        return ref
+
+    return store.submit(write)
+
+
+#: the columns of a submission that may be shown to a reviewer (never source details)
+COLUMNS = ("submission_ref", "submitted_at", "partner_agency", "submitter", "channel", "category",
+           "intelligence_text", "location", "postcode", "occurred_at", "source_type",
+           "anonymity_requested", "subjects", "status", "updated_at")
+
+
+def get(store, ref: str) -> dict | None:
+    """The submission ``ref`` with its grading (None when ungraded), or None when absent."""
+    rows = store.rows(
+        f"SELECT {', '.join('s.' + c for c in COLUMNS)}, g.source_evaluation, g.intelligence_assessment, "
+        "g.handling_code, g.handling_conditions, g.decision, g.referred_to, g.triage_notes, g.graded_by, "
+        "g.graded_at, t.state AS transfer_state, t.attempts AS transfer_attempts, "
+        "t.last_error AS transfer_error, t.supply_id AS transfer_supply_id "
+        "FROM portal.submissions s LEFT JOIN portal.gradings g USING (submission_ref) "
+        "LEFT JOIN portal.transfers t USING (submission_ref) WHERE s.submission_ref = ?", [ref])
+    return rows[0] if rows else None
+
+
+def grading_of(row: dict) -> dict | None:
+    """The grading part of a row from :func:`get` (None when not graded)."""
+    if not row.get("source_evaluation"):
+        return None
+    return {k: row[k] for k in ("source_evaluation", "intelligence_assessment", "handling_code",
+                                "handling_conditions", "decision", "referred_to", "triage_notes",
+                                "graded_by", "graded_at")}
+
+
+def list_for_agency(store, agency: str) -> list[dict]:
+    """An agency's submissions, newest first: reference, date, category and internal status."""
+    return store.rows(
+        "SELECT submission_ref, submitted_at, category, status, submitter FROM portal.submissions "
+        "WHERE partner_agency = ? ORDER BY submitted_at DESC, submission_ref", [agency])
+
+
+def triage_queue(store) -> list[dict]:
+    """Submissions awaiting a reviewer: high-risk categories first, then oldest first."""
+    prio = ", ".join(f"'{c}'" for c in V.PRIORITY_CATEGORIES)
+    return store.rows(
+        "SELECT submission_ref, submitted_at, partner_agency, category, anonymity_requested, "
+        f"category IN ({prio}) AS priority FROM portal.submissions WHERE status = ? "
+        f"ORDER BY category IN ({prio}) DESC, submitted_at, submission_ref", [V.STATUS_RECEIVED])
+
+
+def recent_decisions(store, limit: int = 50) -> list[dict]:
+    """The latest assessed submissions with their decision and transfer state."""
+    return store.rows(
+        "SELECT s.submission_ref, s.partner_agency, s.category, s.status, g.decision, g.graded_by, "
+        "g.graded_at, t.state AS transfer_state FROM portal.submissions s JOIN portal.gradings g "
+        "USING (submission_ref) LEFT JOIN portal.transfers t USING (submission_ref) "
+        "ORDER BY g.graded_at DESC LIMIT ?", [limit])
+
+
+def source_details(store, ref: str) -> str | None:
+    """The source details of ``ref`` (call only through :func:`workbench.portal.access.reveal_source`)."""
+    rows = store.rows("SELECT details FROM portal.source_details WHERE submission_ref = ?", [ref])
+    return rows[0]["details"] if rows else None
+
+
+def grade(store, ref: str, g: Grading, *, reviewer: str) -> str:
+    """Record the 3x5x2 grading and decision for a received submission; returns the new status.
+
+    A transfer decision also queues the transfer (state ``pending``) in the same transaction,
+    so the decision and the obligation to transfer cannot be separated.
+    """
+    now = datetime.now().replace(microsecond=0)
+    status = V.DECISION_STATUS[g.decision]
+    with store.transaction() as cur:
+        row = cur.execute("SELECT status FROM portal.submissions WHERE submission_ref = ?", [ref]).fetchone()
+        if row is None:
+            raise BadInput(f"No submission '{ref}'.")
+        if row[0] != V.STATUS_RECEIVED:
+            raise BadInput(f"Submission '{ref}' has already been assessed (status {row[0]}).")
+        cur.execute("INSERT INTO portal.gradings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [ref, g.source_evaluation, g.intelligence_assessment, g.handling_code,
+                     g.handling_conditions, g.decision, g.referred_to, g.triage_notes, reviewer, now])
+        cur.execute("UPDATE portal.submissions SET status = ?, updated_at = ? WHERE submission_ref = ?",
+                    [status, now, ref])
+        if g.decision == "transfer":
+            cur.execute("INSERT INTO portal.transfers (submission_ref, state, attempts, queued_at) "
+                        "VALUES (?, 'pending', 0, ?)", [ref, now])
+    return status

@@ -1,0 +1,311 @@
+"""All checks on what people send to the portal, in one place (STYLE rule 3).
+
+Every check raises :class:`FieldError` naming the field, what was expected and what was
+found, so the JSON API can answer ``422 {"field": …}`` (CONTRACTS.md "Portal HTTP API")
+and the forms can show the message next to the field. Free text is kept verbatim apart
+from control characters (it is escaped on output, never rewritten on input).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from workbench.errors import BadInput
+from workbench.portal import vocabulary as V
+
+#: longest accepted text per field (characters)
+MAX_LEN = {
+    "intelligence_text": 10_000, "location": 500, "source_details": 2_000, "subjects": 2_000,
+    "handling_conditions": 1_000, "triage_notes": 4_000, "referred_to": 200,
+    "agency_name": 200, "contact_name": 120, "contact_email": 200, "contact_phone": 40,
+    "reason": 2_000, "full_name": 120, "email": 200, "job_title": 120,
+}
+MIN_INTELLIGENCE_CHARS = 10
+MIN_PASSWORD_CHARS = 12
+SUBMISSION_FIELDS = ("category", "intelligence_text", "location", "postcode", "occurred_at",
+                     "source_type", "source_details", "anonymity_requested", "subjects")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
+_USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class FieldError(BadInput):
+    """One field failed its check; ``field`` names it (the API's 422 body carries it)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        d["field"] = self.field
+        return d
+
+
+def _closest(value: str, choices) -> str:
+    near = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.5)
+    return f" Did you mean '{near[0]}'?" if near else ""
+
+
+def choice(field: str, value, choices) -> str:
+    """``value`` must be one of ``choices`` (a dict or tuple of codes)."""
+    if value is None or str(value).strip() == "":
+        raise FieldError(field, f"is required; expected one of {', '.join(choices)}.")
+    value = str(value).strip()
+    if value not in choices:
+        raise FieldError(field, f"expected one of {', '.join(choices)}; found {value!r}."
+                         + _closest(value, choices))
+    return value
+
+
+def text(field: str, value, *, required: bool = False, min_chars: int = 0) -> str:
+    """Free text: control characters removed (tabs/newlines kept), length checked, else verbatim."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise FieldError(field, f"expected text; found {type(value).__name__}.")
+    value = _CONTROL.sub("", value).replace("\r\n", "\n").strip()
+    if required and not value:
+        raise FieldError(field, "is required and was empty.")
+    if value and len(value) < min_chars:
+        raise FieldError(field, f"expected at least {min_chars} characters; found {len(value)}.")
+    limit = MAX_LEN.get(field, 1_000)
+    if len(value) > limit:
+        raise FieldError(field, f"expected at most {limit} characters; found {len(value)}. "
+                                "Shorten it or split it into two submissions.")
+    return value
+
+
+def postcode(field: str, value) -> str:
+    """A full UK unit postcode, normalised to upper case with one space (``NG1 5AW``), or empty."""
+    if value is None or str(value).strip() == "":
+        return ""
+    if not isinstance(value, str):
+        raise FieldError(field, f"expected a postcode such as 'NG1 5AW'; found {type(value).__name__}.")
+    m = _POSTCODE.match(value.strip().upper())
+    if not m:
+        raise FieldError(field, f"expected a full UK postcode such as 'NG1 5AW'; found {value[:20]!r}. "
+                                "Leave it empty if you do not know it and describe the location instead.")
+    return f"{m.group(1)} {m.group(2)}"
+
+
+def occurred_at(field: str, value, *, now: datetime | None = None) -> str:
+    """When it happened: ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM``, not in the future; or empty."""
+    if value is None or str(value).strip() == "":
+        return ""
+    if not isinstance(value, str):
+        raise FieldError(field, f"expected 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM'; found {type(value).__name__}.")
+    value = value.strip()
+    now = now or datetime.now()
+    try:
+        if len(value) == 10:
+            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
+            out = value
+        else:
+            parsed = datetime.fromisoformat(value.replace(" ", "T"))
+            out = parsed.strftime("%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise FieldError(field, f"expected 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM'; found {value[:30]!r}.") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.replace(tzinfo=None)
+    if parsed > now + timedelta(days=1):
+        raise FieldError(field, f"is in the future ({out}); give the date it happened.")
+    return out
+
+
+def flag(field: str, value) -> str:
+    """A yes/no answer: JSON true/false, 'Y'/'N', 'yes'/'no', 'on' (a ticked checkbox), or absent (N)."""
+    if value is None or value == "":
+        return "N"
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    v = str(value).strip().lower()
+    if v in ("y", "yes", "true", "on", "1"):
+        return "Y"
+    if v in ("n", "no", "false", "off", "0"):
+        return "N"
+    raise FieldError(field, f"expected true or false; found {str(value)[:20]!r}.")
+
+
+def subjects(field: str, value) -> str:
+    """Who is involved: text, or a JSON list of strings joined with '; '."""
+    if isinstance(value, list):
+        if not all(isinstance(v, str) for v in value):
+            raise FieldError(field, "expected text or a list of text entries; found a list with non-text entries.")
+        value = "; ".join(v.strip() for v in value if v.strip())
+    return text(field, value)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A checked submission ready to store."""
+
+    category: str
+    intelligence_text: str
+    location: str
+    postcode: str
+    occurred_at: str
+    source_type: str
+    source_details: str
+    anonymity_requested: str
+    subjects: str
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def submission(body) -> Submission:
+    """Check a submission body (JSON object or form fields) against the contract of CONTRACTS.md.
+
+    Unknown fields are refused (deny by default) so a typo cannot silently lose information.
+    """
+    if not isinstance(body, dict):
+        raise FieldError("body", f"expected a JSON object with fields {', '.join(SUBMISSION_FIELDS)}.")
+    for key in body:
+        if key not in SUBMISSION_FIELDS:
+            raise FieldError(key, "is not a submission field; expected only "
+                             f"{', '.join(SUBMISSION_FIELDS)}." + _closest(key, SUBMISSION_FIELDS))
+    return Submission(
+        category=choice("category", body.get("category"), V.CATEGORIES),
+        intelligence_text=text("intelligence_text", body.get("intelligence_text"), required=True,
+                               min_chars=MIN_INTELLIGENCE_CHARS),
+        location=text("location", body.get("location")),
+        postcode=postcode("postcode", body.get("postcode")),
+        occurred_at=occurred_at("occurred_at", body.get("occurred_at")),
+        source_type=choice("source_type", body.get("source_type"), V.SOURCE_TYPES),
+        source_details=text("source_details", body.get("source_details")),
+        anonymity_requested=flag("anonymity_requested", body.get("anonymity_requested")),
+        subjects=subjects("subjects", body.get("subjects")),
+    )
+
+
+@dataclass(frozen=True)
+class Grading:
+    """A checked 3x5x2 grading with the reviewer's decision."""
+
+    source_evaluation: str
+    intelligence_assessment: str
+    handling_code: str
+    handling_conditions: str
+    decision: str
+    referred_to: str
+    triage_notes: str
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def grading(body: dict) -> Grading:
+    """Check a 3x5x2 grading and decision; handling code C needs conditions, refer needs a recipient."""
+    g = Grading(
+        source_evaluation=choice("source_evaluation", body.get("source_evaluation"), V.SOURCE_EVALUATION),
+        intelligence_assessment=choice("intelligence_assessment", body.get("intelligence_assessment"),
+                                       V.INTELLIGENCE_ASSESSMENT),
+        handling_code=choice("handling_code", body.get("handling_code"), V.HANDLING_CODES),
+        handling_conditions=text("handling_conditions", body.get("handling_conditions")),
+        decision=choice("decision", body.get("decision"), V.DECISIONS),
+        referred_to=text("referred_to", body.get("referred_to")),
+        triage_notes=text("triage_notes", body.get("triage_notes")),
+    )
+    if g.handling_code == "C" and not g.handling_conditions:
+        raise FieldError("handling_conditions", "is required when the handling code is C: "
+                         "state the conditions on sharing.")
+    if g.handling_code == "P" and g.handling_conditions:
+        raise FieldError("handling_conditions", "applies only to handling code C; clear it or choose C.")
+    if g.decision == "refer" and not g.referred_to:
+        raise FieldError("referred_to", "is required when the decision is refer: name the agency.")
+    return g
+
+
+def username(field: str, value) -> str:
+    """A log-in name: 3-40 characters, lower case letters, digits, '.', '_' or '-', starting with a letter."""
+    value = (value or "").strip() if isinstance(value, str) else value
+    if not isinstance(value, str) or not _USERNAME.match(value):
+        raise FieldError(field, "expected 3-40 characters: lower-case letters, digits, '.', '_' or '-', "
+                                f"starting with a letter; found {str(value)[:40]!r}.")
+    return value
+
+
+def email(field: str, value) -> str:
+    value = text(field, value, required=True)
+    if not _EMAIL.match(value):
+        raise FieldError(field, f"expected an e-mail address such as 'name@example.org'; found {value[:40]!r}.")
+    return value
+
+
+def password(field: str, value, confirm=None) -> str:
+    """A new password: at least 12 characters; ``confirm`` must match when given."""
+    if not isinstance(value, str) or len(value) < MIN_PASSWORD_CHARS:
+        raise FieldError(field, f"expected at least {MIN_PASSWORD_CHARS} characters; a passphrase of "
+                                "three or four words is easy to remember.")
+    if len(value) > 256:
+        raise FieldError(field, "expected at most 256 characters.")
+    if confirm is not None and confirm != value:
+        raise FieldError("password_confirm", "does not match the password.")
+    return value
+
+
+#: at most this many staff in one registration request (another request can add more)
+MAX_STAFF = 20
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A checked registration request: the agency, its contact and the staff to be given accounts."""
+
+    agency_name: str
+    agency_type: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    reason: str
+    staff: tuple[dict, ...]
+
+    def to_dict(self) -> dict:
+        d = dict(self.__dict__)
+        d["staff"] = [dict(s) for s in self.staff]
+        return d
+
+
+def registration(body: dict) -> Registration:
+    """Check a registration request (reference 000: a partner agency registers, the force approves).
+
+    ``body["staff"]`` is a list of ``{"username", "full_name", "email", "job_title"}``; rows whose
+    fields are all empty are ignored (the form offers blank rows).
+    """
+    staff_in = body.get("staff") or []
+    if not isinstance(staff_in, list):
+        raise FieldError("staff", "expected a list of staff members.")
+    staff, seen = [], set()
+    for i, member in enumerate(staff_in, start=1):
+        if not isinstance(member, dict):
+            raise FieldError(f"staff_{i}", "expected username, full_name, email and job_title.")
+        if not any(str(member.get(k) or "").strip() for k in ("username", "full_name", "email", "job_title")):
+            continue
+        name = username(f"staff_{i}_username", member.get("username"))
+        if name in seen:
+            raise FieldError(f"staff_{i}_username", f"'{name}' appears twice in this request.")
+        seen.add(name)
+        staff.append({
+            "username": name,
+            "full_name": text(f"staff_{i}_full_name", member.get("full_name"), required=True),
+            "email": email(f"staff_{i}_email", member.get("email")),
+            "job_title": text(f"staff_{i}_job_title", member.get("job_title")),
+        })
+    if not staff:
+        raise FieldError("staff", "name at least one member of staff who will submit intelligence.")
+    if len(staff) > MAX_STAFF:
+        raise FieldError("staff", f"expected at most {MAX_STAFF} staff per request; send another request for more.")
+    return Registration(
+        agency_name=text("agency_name", body.get("agency_name"), required=True),
+        agency_type=choice("agency_type", body.get("agency_type"), V.AGENCY_TYPES),
+        contact_name=text("contact_name", body.get("contact_name"), required=True),
+        contact_email=email("contact_email", body.get("contact_email")),
+        contact_phone=text("contact_phone", body.get("contact_phone")),
+        reason=text("reason", body.get("reason")),
+        staff=tuple(staff),
+    )

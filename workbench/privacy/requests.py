@@ -1,0 +1,368 @@
+"""The personal-data request register (guidance 4.3 steps 1–6, 2.3, 2.4).
+
+Personal data leaves the master hub only through a request that records, before anything
+is extracted:
+
+1. **purpose** and the **questions** it will answer (step 1; the purposes of 2.3 and the
+   business meeting of 4.3.1): :data:`PURPOSES`;
+2. the **legal basis** (step 1, 2.4): :data:`LEGAL_BASES`. Section 17A of the Crime and
+   Disorder Act covers *depersonalised* information only, so it cannot be the sole basis;
+3. the **supplying agency** (step 2), whose Designated Liaison Officer approves or refuses
+   (2.2.1; Box 1: disclosure "has to be agreed by the Designated Liaison Officer for the
+   agency from which the information was sourced");
+4. the **datasets and fields** needed (step 3; DPA principle 3, Caldicott "minimum
+   necessary"): only those fields are ever released;
+5. an **expiry**: after it, or on completion, the released copies are deleted and the
+   deletion is audited (DPA principle 5; 2.4.2.5 "it must be destroyed after it has been used").
+
+:func:`release` extracts the named fields into an encrypted DuckDB file under
+``releases/request-<id>/`` beside the hub (step 4/6). Encrypted DuckDB rather than Parquet:
+the copy is encrypted at rest with its own key (AES-GCM; the "encrypted to FIPS 140-2 or
+equivalent" rule of 4.3.4 step 4), it sits in the restricted folder beside the master hub,
+and deleting the file and its key destroys it. Rows that another agency supplied are
+withheld unless that agency's DLO has recorded consent (2.4.2.4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from workbench import catalogue
+from workbench.errors import AccessDenied, BadInput
+from workbench.privacy import access
+from workbench.registry import validate
+
+PURPOSES = ("performance_monitoring", "intelligence_product", "business_meeting", "service_delivery")
+LEGAL_BASES = (
+    "crime_and_disorder_act_s115",      # 2.4.1.1: power to share between relevant authorities
+    "crime_and_disorder_act_s17a",      # 2.4.1.1: duty, depersonalised information only
+    "police_and_justice_act_2006",      # 2.4.1.2: crime and disorder committee
+    "criminal_justice_court_services_act_2000",  # 2.4.1.3: MAPPA police/probation duty
+    "dpa_s29_crime_and_taxation",       # 2.4.2.5 DPA exemption
+    "dpa_s35_legal_proceedings",        # 2.4.2.5 DPA exemption
+    "data_subject_consent",             # DPA Schedule 2/3 first condition
+)
+#: the longest a request may run before it must be renewed
+MAX_DAYS = 366
+STATUSES = ("pending", "approved", "refused", "completed", "expired")
+
+
+@dataclass
+class Request:
+    """One personal-data request and its decision."""
+
+    id: int
+    purpose: str
+    questions: list[str]
+    datasets: dict[str, list[str]]
+    legal_basis: list[str]
+    requester: str
+    supplying_agency: str
+    partnership: str | None
+    status: str
+    expires_at: str
+    decided_by: str | None = None
+    decided_at: str | None = None
+    decision_note: str | None = None
+    created_at: str = ""
+    closed_at: str | None = None
+    consents: list[str] = field(default_factory=list)
+
+    def expired(self, now: datetime) -> bool:
+        return datetime.fromisoformat(self.expires_at) <= now
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _row_to_request(reg, row) -> Request:
+    consents = [r[0] for r in reg.con.execute(
+        "SELECT agency FROM request_consents WHERE request_id = ? ORDER BY agency", (row["id"],))]
+    return Request(row["id"], row["purpose"], json.loads(row["questions"]), json.loads(row["datasets"]),
+                   json.loads(row["legal_basis"]), row["requester"], row["supplying_agency"],
+                   row["partnership"], row["status"], row["expires_at"], row["decided_by"],
+                   row["decided_at"], row["decision_note"], row["created_at"], row["closed_at"], consents)
+
+
+def get(reg, request_id: int) -> Request:
+    row = reg.con.execute("SELECT * FROM requests WHERE id = ?", (int(request_id),)).fetchone()
+    if row is None:
+        raise BadInput(f"No personal-data request {request_id}; `workbench request list` shows them.")
+    return _row_to_request(reg, row)
+
+
+def list_requests(reg, status: str | None = None) -> list[Request]:
+    sql, args = "SELECT * FROM requests", ()
+    if status:
+        sql, args = sql + " WHERE status = ?", (validate.choice("status", status, STATUSES),)
+    return [_row_to_request(reg, r) for r in reg.con.execute(sql + " ORDER BY id", args)]
+
+
+def _expiry(reg, expires) -> datetime:
+    if isinstance(expires, str):
+        try:
+            expires = datetime.fromisoformat(expires)
+        except ValueError:
+            raise BadInput(f"`expires` must be a date YYYY-MM-DD; found {expires!r}.") from None
+    if isinstance(expires, date) and not isinstance(expires, datetime):
+        expires = datetime.combine(expires, time(23, 59, 59))
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=timezone.utc)
+    now = reg.now()
+    if expires <= now:
+        raise BadInput(f"`expires` must be in the future; found {expires.date()}.")
+    if expires > now + timedelta(days=MAX_DAYS):
+        raise BadInput(f"`expires` may be at most {MAX_DAYS} days ahead (DPA principle 5: keep "
+                       f"personal data no longer than necessary); renew the request instead.")
+    return expires
+
+
+def create(reg, requester: str, purpose: str, questions: list[str], datasets: dict[str, list[str]],
+           legal_basis: list[str], supplying_agency: str, expires, partnership: str | None = None) -> Request:
+    """Record a request (step 1–3); it is ``pending`` until the supplying agency's DLO decides."""
+    purpose = validate.choice("purpose", purpose, PURPOSES)
+    questions = [q.strip() for q in (questions or []) if q and q.strip()]
+    if not questions:
+        raise BadInput("`questions`: name at least one question the data will answer (guidance 4.3.1).")
+    legal_basis = [validate.choice("legal_basis", b, LEGAL_BASES) for b in (legal_basis or [])]
+    if not legal_basis:
+        raise BadInput(f"`legal_basis`: personal data needs a clear legal basis (guidance 4.3.1); "
+                       f"choose from {', '.join(LEGAL_BASES)}.")
+    if set(legal_basis) == {"crime_and_disorder_act_s17a"}:
+        raise BadInput("`legal_basis`: section 17A of the Crime and Disorder Act covers depersonalised "
+                       "information only (guidance 2.4.1.1); add the power that allows personal data, "
+                       "e.g. crime_and_disorder_act_s115.")
+    if not datasets:
+        raise BadInput("`datasets`: name at least one dataset and the fields needed.")
+    clean: dict[str, list[str]] = {}
+    for ds_id, fields in datasets.items():
+        ds = catalogue.get(ds_id)
+        if ds.klass not in access.CASE:
+            raise BadInput(f"`datasets`: '{ds_id}' is {ds.klass}-class (not case-level personal data); "
+                           f"read it from the shared tier without a request.")
+        if not fields:
+            raise BadInput(f"`datasets`: list the fields needed from '{ds_id}' (DPA principle 3).")
+        for f in fields:
+            if f not in ds.column_names:
+                validate.choice(f"fields of {ds_id}", f, tuple(ds.column_names))
+        clean[ds_id] = list(dict.fromkeys(fields))
+    agency = reg.get_agency(supplying_agency)
+    if partnership is not None:
+        reg.get_partnership(partnership)
+    user = reg.get_user(requester)
+    for ds_id in clean:
+        access.require(reg, user, "read_personal", ds_id, partnership=partnership)
+    expires_at = _expiry(reg, expires)
+    cur = reg.con.execute(
+        "INSERT INTO requests (purpose, questions, datasets, legal_basis, requester, supplying_agency, "
+        "partnership, status, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+        (purpose, json.dumps(questions), json.dumps(clean), json.dumps(legal_basis), user.name,
+         agency.name, partnership, expires_at.isoformat(), reg._now_text()))
+    request_id = cur.lastrowid
+    reg.audit(user.name, "request.create", f"request:{request_id}",
+              {"purpose": purpose, "datasets": clean, "legal_basis": legal_basis,
+               "supplying_agency": agency.name, "expires_at": expires_at.isoformat()})
+    return get(reg, request_id)
+
+
+def _dlo_of(reg, approver: str, agency: str, action: str, target: str):
+    user = reg.get_user(approver)
+    if user.role != "dlo" or user.agency != agency or not user.active:
+        reason = f"only a DLO of '{agency}' may {action} (guidance Box 1, 2.2.1)"
+        reg.audit(user.name, action, target, {"reason": reason}, outcome="denied")
+        raise AccessDenied(f"Access denied: {reason}; '{approver}' is {user.role} at '{user.agency}'.")
+    return user
+
+
+def decide(reg, request_id: int, approver: str, approve: bool, note: str | None = None) -> Request:
+    """The supplying agency's DLO approves or refuses a pending request (step 3)."""
+    req = get(reg, request_id)
+    action = "request.approve" if approve else "request.refuse"
+    dlo = _dlo_of(reg, approver, req.supplying_agency, action, f"request:{req.id}")
+    if dlo.name == req.requester:
+        reg.audit(dlo.name, action, f"request:{req.id}", {"reason": "own request"}, outcome="denied")
+        raise AccessDenied("Access denied: a DLO may not decide their own request.")
+    if req.status != "pending":
+        raise BadInput(f"Request {req.id} is {req.status}; only a pending request can be decided.")
+    if req.expired(reg.now()):
+        raise BadInput(f"Request {req.id} expired on {req.expires_at}; record a new request.")
+    status = "approved" if approve else "refused"
+    reg.con.execute("UPDATE requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? "
+                    "WHERE id = ?", (status, dlo.name, reg._now_text(), note, req.id))
+    if approve:
+        _record_consent(reg, req.id, req.supplying_agency, dlo.name)
+    reg.audit(dlo.name, action, f"request:{req.id}", {"note": note, "supplying_agency": req.supplying_agency})
+    return get(reg, req.id)
+
+
+def _record_consent(reg, request_id: int, agency: str, by: str) -> None:
+    reg.con.execute("INSERT OR IGNORE INTO request_consents VALUES (?, ?, ?, ?)",
+                    (request_id, agency, by, reg._now_text()))
+
+
+def consent(reg, request_id: int, agency: str, dlo: str) -> Request:
+    """Record that another originating agency's DLO consents to release of its rows (2.4.2.4)."""
+    req = get(reg, request_id)
+    user = _dlo_of(reg, dlo, agency, "request.consent", f"request:{req.id}")
+    _record_consent(reg, req.id, agency, user.name)
+    reg.audit(user.name, "request.consent", f"request:{req.id}", {"agency": agency})
+    return get(reg, req.id)
+
+
+def usable(reg, request_id: int, user) -> Request:
+    """The request if ``user`` may use it now (their own, approved, unexpired); else AccessDenied."""
+    req = get(reg, request_id)
+    name = user if isinstance(user, str) else user.name
+    reason = None
+    if req.requester != name:
+        reason = f"request {req.id} belongs to '{req.requester}'"
+    elif req.status != "approved":
+        reason = f"request {req.id} is {req.status}, not approved"
+    elif req.expired(reg.now()):
+        reason = f"request {req.id} expired on {req.expires_at}"
+    if reason:
+        reg.audit(name, "request.use", f"request:{req.id}", {"reason": reason}, outcome="denied")
+        raise AccessDenied(f"Access denied: {reason}. Personal data is released only under an "
+                           f"approved, unexpired request (guidance 4.3).")
+    return req
+
+
+def release_path(reg, request_id: int) -> Path:
+    return reg.releases_dir / f"request-{int(request_id)}" / "release.duckdb"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class ReleaseResult:
+    request_id: int
+    path: str
+    rows: dict[str, int]
+    withheld: dict[str, dict[str, int]]
+    fields: dict[str, list[str]]
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def release(reg, request_id: int, user) -> ReleaseResult:
+    """Extract the request's fields into an encrypted copy under ``releases/`` (steps 4 and 6).
+
+    Only rows whose supplying agency has consented (the approving DLO's agency, plus any
+    recorded :func:`consent`) are copied; the rest are counted in ``withheld``.
+    """
+    from workbench.hub.connect import new_connection, open_hub
+
+    req = usable(reg, request_id, user)
+    user = reg.get_user(req.requester)
+    for ds_id in req.datasets:
+        access.require(reg, user, "read_personal", ds_id, partnership=req.partnership)
+    out = release_path(reg, req.id)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(out.parent, 0o700)
+    for stale in (out, out.with_name(out.name + ".wal")):
+        if stale.exists():
+            stale.unlink()
+    key = secrets.token_hex(32)
+    key_path = out.with_name(out.name + ".key")
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    hub = open_hub(reg.hub, read_only=True)
+    rows, withheld = {}, {}
+    try:
+        dst = new_connection()
+        dst.execute(f"ATTACH '{_q(out)}' AS rel (ENCRYPTION_KEY '{key}')")
+        for ds_id, fields in req.datasets.items():
+            cols = ", ".join(f'd."{f}"' for f in fields)
+            scope = "s.agency IN (SELECT unnest(?::VARCHAR[]))"
+            args = [req.consents]
+            if req.partnership is not None:
+                scope += " AND s.partnership = ?"
+                args.append(req.partnership)
+            frame = hub.execute(
+                f"SELECT {cols} FROM main.{ds_id} d JOIN supplies s ON s.supply_id = d._supply_id "
+                f"WHERE {scope}", args).arrow()
+            counts = hub.execute(
+                f"SELECT coalesce(s.agency, '(unknown)'), count(*) FROM main.{ds_id} d "
+                f"JOIN supplies s ON s.supply_id = d._supply_id WHERE NOT ({scope}) GROUP BY 1",
+                args).fetchall()
+            dst.register("frame", frame)
+            dst.execute(f"CREATE TABLE rel.{ds_id} AS SELECT * FROM frame")
+            dst.unregister("frame")
+            rows[ds_id] = frame.num_rows
+            withheld[ds_id] = {a: int(n) for a, n in counts}
+        dst.execute("DETACH rel")
+        dst.close()
+    finally:
+        hub.close()
+    digest = _sha256(out)
+    for ds_id, n in rows.items():
+        reg.con.execute("INSERT INTO release_files (request_id, path, kind, dataset, rows, sha256, "
+                        "created_by, created_at) VALUES (?, ?, 'release', ?, ?, ?, ?, ?)",
+                        (req.id, str(out), ds_id, n, digest, user.name, reg._now_text()))
+    reg.audit(user.name, "request.release", f"request:{req.id}",
+              {"path": str(out), "fields": req.datasets, "rows": rows, "withheld": withheld,
+               "sha256": digest})
+    return ReleaseResult(req.id, str(out), rows, withheld, req.datasets)
+
+
+def open_release(reg, request_id: int, user):
+    """A read-only, locked DuckDB connection on a request's released copy (catalog ``rel``)."""
+    from workbench.hub.connect import new_connection
+
+    req = usable(reg, request_id, user)
+    path = release_path(reg, req.id)
+    if not path.exists():
+        raise BadInput(f"Request {req.id} has not been released yet; run `workbench request release`.")
+    key = path.with_name(path.name + ".key").read_text().strip()
+    con = new_connection()
+    con.execute(f"ATTACH '{_q(path)}' AS rel (ENCRYPTION_KEY '{key}', READ_ONLY)")
+    con.execute("USE rel")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def complete(reg, request_id: int, user: str) -> Request:
+    """Mark a request's purpose as served; its copies are purged at once (DPA principle 5)."""
+    from workbench.privacy.retention import purge
+
+    req = get(reg, request_id)
+    u = reg.get_user(user)
+    if u.name != req.requester and not (u.role == "dlo" and u.agency == req.supplying_agency) \
+            and not access.can(reg, u, "admin", "*"):
+        reg.audit(u.name, "request.complete", f"request:{req.id}", {"reason": "not requester, DLO or admin"},
+                  outcome="denied")
+        raise AccessDenied(f"Access denied: only the requester, the supplying agency's DLO or the CSP "
+                           f"coordinator may complete request {req.id}.")
+    if req.status not in ("approved", "pending"):
+        raise BadInput(f"Request {req.id} is already {req.status}.")
+    reg.con.execute("UPDATE requests SET status = 'completed', closed_at = ? WHERE id = ?",
+                    (reg._now_text(), req.id))
+    reg.audit(u.name, "request.complete", f"request:{req.id}")
+    purge(reg, actor=u.name, request_id=req.id)
+    return get(reg, req.id)
+
+
+def record_export(reg, request_id: int, path: Path, dataset: str, rows: int, sha256: str, user: str) -> None:
+    """Register a personal-data export file so the request's purge deletes it too."""
+    reg.con.execute("INSERT INTO release_files (request_id, path, kind, dataset, rows, sha256, created_by, "
+                    "created_at) VALUES (?, ?, 'export', ?, ?, ?, ?, ?)",
+                    (int(request_id), str(path), dataset, rows, sha256, user, reg._now_text()))
+
+
+def _q(path: Path) -> str:
+    return str(path).replace("'", "''")

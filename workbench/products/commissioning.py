@@ -1,0 +1,385 @@
+"""The commissioning register: who asked for which product, with which questions (guidance Box 4).
+
+Commissioning groups (the Greater Manchester "Partnership Business Groups": a strategy group,
+a partnership tasking and co-ordination group, a scrutiny committee …) commission analytical
+products. A commission fixes the aim, purpose and scope, the questions to answer — which are
+*not* limited to the data available, because knowledge gaps drive further collection — the
+offences, area and periods, the panel of experts consulted, the analyst, the due date, the
+status and the handling conditions (guidance Appendix 2 section 3 and Box 4).
+
+The register lives in the registry SQLite file beside the hub (``registry.sqlite``), in tables
+this module creates with :func:`migrate`; the registry engineer's schema is left untouched.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from workbench.products import commissioning as cm
+>>> hub = pathlib.Path(tempfile.mkdtemp()) / "hub.duckdb"
+>>> c = cm.add_commission(hub, title="Night-time violence in the city centre",
+...                       questions=["Where and when does it concentrate?"],
+...                       requested_by="strategy group", quiet=True)
+>>> cm.get_commission(hub, c.id).status
+'requested'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from workbench.errors import BadInput
+from workbench.products import validate as v
+
+#: bodies that commission products (guidance Box 4; regulations appendix H 1.8–1.9)
+COMMISSIONING_GROUPS = (
+    "strategy group",
+    "partnership tasking group",
+    "scrutiny committee",
+    "partnership business group",
+    "joint action group",
+    "responsible authorities group",
+    "CSP coordinator",
+)
+STATUSES = ("requested", "assigned", "in progress", "delivered", "closed", "withdrawn")
+PRODUCTS = ("problem-profile", "strategic-assessment", "tactical-assessment", "subject-profile")
+DEFAULT_HANDLING = ("Partnership use only under the information sharing protocol; not for "
+                    "onward disclosure without the permission of the supplying agencies "
+                    "(guidance 2.1 D).")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS products_meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS commissions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    product TEXT NOT NULL DEFAULT 'problem-profile',
+    requested_by TEXT,
+    aim TEXT, purpose TEXT, scope TEXT,
+    questions TEXT NOT NULL,            -- JSON list
+    offences TEXT, area TEXT,
+    current_from TEXT, current_to TEXT, baseline_from TEXT, baseline_to TEXT,
+    panel TEXT NOT NULL DEFAULT '[]',   -- JSON list: panel of experts (Box 4)
+    analyst TEXT, due TEXT,
+    status TEXT NOT NULL DEFAULT 'requested',
+    handling TEXT,
+    created_by TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    closed_at TEXT, close_note TEXT
+);
+CREATE TABLE IF NOT EXISTS commission_feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    commission_id INTEGER NOT NULL REFERENCES commissions(id),
+    given_by TEXT, given_at TEXT NOT NULL,
+    used INTEGER, how_used TEXT,
+    revealed_new INTEGER, what_was_new TEXT,
+    content_right INTEGER, tone_right INTEGER, timely INTEGER,
+    helped_outcome INTEGER, outcome TEXT,
+    comments TEXT
+);
+CREATE TABLE IF NOT EXISTS product_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    product TEXT NOT NULL, commission_id INTEGER,
+    marking TEXT NOT NULL, generated_by TEXT, generated_at TEXT NOT NULL,
+    outputs TEXT NOT NULL               -- JSON {"notebook", "html", "pdf"}
+);
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    raised_at_meeting TEXT NOT NULL,    -- date of the tasking meeting that set it
+    action TEXT NOT NULL, owner TEXT NOT NULL, agency TEXT,
+    due TEXT, status TEXT NOT NULL DEFAULT 'open',
+    commission_id INTEGER, note TEXT,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+"""
+SCHEMA_VERSION = "1"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def migrate(con: sqlite3.Connection) -> None:
+    """Create (idempotently) the products tables in the registry database."""
+    con.executescript(SCHEMA)
+    con.execute("INSERT OR REPLACE INTO products_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+    con.commit()
+
+
+def registry_path(hub: Path | str) -> Path:
+    """The registry SQLite file beside the hub (``registry.sqlite``)."""
+    return Path(hub).with_name("registry.sqlite")
+
+
+def connect(hub: Path | str) -> sqlite3.Connection:
+    """Open the registry's SQLite database (WAL, multi-process safe) with the products tables.
+
+    Uses the registry engineer's :func:`workbench.registry.open_registry` connection when it
+    exposes one, otherwise opens ``registry.sqlite`` beside the hub directly.
+    """
+    con = None
+    try:
+        from workbench.registry import open_registry  # type: ignore[attr-defined]
+    except ImportError:
+        open_registry = None
+    if open_registry is not None:
+        reg = open_registry(Path(hub))
+        for attr in ("con", "conn", "connection", "db"):
+            candidate = getattr(reg, attr, None)
+            if isinstance(candidate, sqlite3.Connection):
+                con = candidate
+                break
+    if con is None:
+        path = registry_path(hub)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, timeout=30)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA busy_timeout=30000")
+    con.row_factory = sqlite3.Row
+    migrate(con)
+    return con
+
+
+def audit(hub: Path | str, actor: str | None, action: str, target: str, detail: dict | None = None) -> None:
+    """Record an action in the registry's audit chain when the registry is available."""
+    try:
+        from workbench.registry import open_registry  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    reg = open_registry(Path(hub))
+    if hasattr(reg, "audit"):
+        reg.audit(actor or "unknown", action, target, detail)
+
+
+@dataclass
+class Commission:
+    """One commissioned product (guidance Box 4)."""
+
+    id: int
+    title: str
+    product: str
+    requested_by: str | None
+    aim: str | None
+    purpose: str | None
+    scope: str | None
+    questions: list[str]
+    offences: str | None
+    area: str | None
+    current: tuple[str, str] | None
+    baseline: tuple[str, str] | None
+    panel: list[str] = field(default_factory=list)
+    analyst: str | None = None
+    due: str | None = None
+    status: str = "requested"
+    handling: str | None = None
+    created_by: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    closed_at: str | None = None
+    close_note: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Commission":
+        r = dict(row)
+        pair = lambda a, b: (r[a], r[b]) if r[a] and r[b] else None  # noqa: E731
+        return cls(
+            id=r["id"], title=r["title"], product=r["product"], requested_by=r["requested_by"],
+            aim=r["aim"], purpose=r["purpose"], scope=r["scope"],
+            questions=json.loads(r["questions"]), offences=r["offences"], area=r["area"],
+            current=pair("current_from", "current_to"),
+            baseline=pair("baseline_from", "baseline_to"),
+            panel=json.loads(r["panel"] or "[]"), analyst=r["analyst"], due=r["due"],
+            status=r["status"], handling=r["handling"], created_by=r["created_by"],
+            created_at=r["created_at"], updated_at=r["updated_at"], closed_at=r["closed_at"],
+            close_note=r["close_note"],
+        )
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["current"] = list(self.current) if self.current else None
+        d["baseline"] = list(self.baseline) if self.baseline else None
+        return d
+
+    def to_text(self) -> str:
+        lines = [f"Commission {self.id}: {self.title}  [{self.status}]",
+                 f"  product: {self.product}   requested by: {self.requested_by or '-'}   "
+                 f"analyst: {self.analyst or '-'}   due: {self.due or '-'}"]
+        for label in ("aim", "purpose", "scope", "offences", "area"):
+            if getattr(self, label):
+                lines.append(f"  {label}: {getattr(self, label)}")
+        if self.current:
+            lines.append(f"  current period: {self.current[0]} to {self.current[1]}")
+        if self.baseline:
+            lines.append(f"  baseline period: {self.baseline[0]} to {self.baseline[1]}")
+        lines.append("  questions:")
+        lines += [f"    {i}. {q}" for i, q in enumerate(self.questions, 1)]
+        if self.panel:
+            lines.append(f"  panel of experts: {', '.join(self.panel)}")
+        lines.append(f"  handling: {self.handling or DEFAULT_HANDLING}")
+        return "\n".join(lines)
+
+
+def add_commission(hub: Path | str, *, title: str, questions: list[str] | str,
+                   product: str = "problem-profile", requested_by: str | None = None,
+                   aim: str | None = None, purpose: str | None = None, scope: str | None = None,
+                   offences: str | None = None, area: str | None = None,
+                   current: str | tuple | None = None, baseline: str | tuple | None = None,
+                   panel: list[str] | None = None, analyst: str | None = None,
+                   due: str | dt.date | None = None, handling: str | None = None,
+                   created_by: str | None = None, quiet: bool = False) -> Commission:
+    """Register a commission and return it (status ``requested``, or ``assigned`` with an analyst).
+
+    Parameters
+    ----------
+    hub : the hub path; the register is ``registry.sqlite`` beside it.
+    title, questions : required; questions need not be answerable from the hub's data (Box 4).
+    product : one of :data:`PRODUCTS` (default ``problem-profile``).
+    requested_by : the commissioning group, one of :data:`COMMISSIONING_GROUPS`.
+    current, baseline : ``FROM:TO`` periods (``YYYY-MM-DD``). When a current period is given
+        without a baseline, the baseline defaults to the same period one year earlier and
+        this is announced unless ``quiet``.
+    handling : handling conditions; default :data:`DEFAULT_HANDLING`.
+    """
+    title = v.text("title", title, required=True, max_len=300)
+    qs = v.texts("question", questions, required=True)
+    product = v.choice("product", product, PRODUCTS)
+    group = v.choice("requested_by", requested_by, COMMISSIONING_GROUPS) if requested_by else None
+    cur = v.period("current", current)
+    base = v.period("baseline", baseline)
+    if cur and not base:
+        base = (_year_earlier(cur[0]), _year_earlier(cur[1]))
+        if not quiet:
+            print(f"Baseline set to the same period a year earlier: {base[0]} to {base[1]}",
+                  file=sys.stderr)
+    if base and not cur:
+        raise BadInput("`baseline` was given without `current`: give the current period too.")
+    due_date = v.date("due", due)
+    experts = v.texts("panel", panel or [])
+    now = _now()
+    con = connect(hub)
+    try:
+        cursor = con.execute(
+            "INSERT INTO commissions (title, product, requested_by, aim, purpose, scope, questions,"
+            " offences, area, current_from, current_to, baseline_from, baseline_to, panel, analyst,"
+            " due, status, handling, created_by, created_at, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [title, product, group, v.text("aim", aim), v.text("purpose", purpose),
+             v.text("scope", scope), json.dumps(qs), v.text("offences", offences),
+             v.text("area", area),
+             *(str(d) for d in (cur or (None, None))), *(str(d) for d in (base or (None, None))),
+             json.dumps(experts), v.text("analyst", analyst), str(due_date) if due_date else None,
+             "assigned" if analyst else "requested", v.text("handling", handling) or DEFAULT_HANDLING,
+             created_by, now, now],
+        )
+        con.commit()
+        cid = cursor.lastrowid
+    finally:
+        con.close()
+    audit(hub, created_by, "commission.add", f"commission:{cid}", {"title": title, "product": product})
+    return get_commission(hub, cid)
+
+
+def _year_earlier(d: dt.date) -> dt.date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def get_commission(hub: Path | str, commission_id: int) -> Commission:
+    """Return commission ``commission_id`` or raise BadInput naming the known ids."""
+    con = connect(hub)
+    try:
+        row = con.execute("SELECT * FROM commissions WHERE id = ?", [int(commission_id)]).fetchone()
+        if row is None:
+            ids = [r[0] for r in con.execute("SELECT id FROM commissions ORDER BY id DESC LIMIT 10")]
+            hint = f" Known ids: {ids}." if ids else " The register is empty: use `workbench commission add`."
+            raise BadInput(f"No commission with id {commission_id}.{hint}")
+        return Commission.from_row(row)
+    finally:
+        con.close()
+
+
+def list_commissions(hub: Path | str, *, status: str | None = None) -> list[Commission]:
+    """Every commission, newest first, optionally only those with ``status``."""
+    con = connect(hub)
+    try:
+        if status:
+            status = v.choice("status", status, STATUSES)
+            rows = con.execute("SELECT * FROM commissions WHERE status = ? ORDER BY id DESC", [status])
+        else:
+            rows = con.execute("SELECT * FROM commissions ORDER BY id DESC")
+        return [Commission.from_row(r) for r in rows.fetchall()]
+    finally:
+        con.close()
+
+
+def _update(hub, commission_id: int, actor: str | None, action: str, **fields) -> Commission:
+    get_commission(hub, commission_id)  # raises when unknown
+    fields["updated_at"] = _now()
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    con = connect(hub)
+    try:
+        con.execute(f"UPDATE commissions SET {sets} WHERE id = ?", [*fields.values(), int(commission_id)])
+        con.commit()
+    finally:
+        con.close()
+    audit(hub, actor, action, f"commission:{commission_id}",
+          {k: val for k, val in fields.items() if k != "updated_at"})
+    return get_commission(hub, commission_id)
+
+
+def assign_commission(hub: Path | str, commission_id: int, analyst: str, *,
+                      panel: list[str] | None = None, actor: str | None = None) -> Commission:
+    """Give the commission to an analyst (and optionally name the panel of experts)."""
+    current = get_commission(hub, commission_id)
+    if current.status in ("closed", "withdrawn"):
+        raise BadInput(f"Commission {commission_id} is {current.status}; it cannot be assigned.")
+    fields = {"analyst": v.text("analyst", analyst, required=True), "status": "assigned"}
+    if panel:
+        fields["panel"] = json.dumps(v.texts("panel", panel))
+    return _update(hub, commission_id, actor, "commission.assign", **fields)
+
+
+def set_status(hub: Path | str, commission_id: int, status: str, *, actor: str | None = None) -> Commission:
+    """Move a commission to ``status`` (one of :data:`STATUSES`)."""
+    status = v.choice("status", status, STATUSES)
+    return _update(hub, commission_id, actor, "commission.status", status=status)
+
+
+def close_commission(hub: Path | str, commission_id: int, *, outcome: str = "closed",
+                     note: str | None = None, actor: str | None = None) -> Commission:
+    """Close a commission (``closed`` after delivery, or ``withdrawn``)."""
+    outcome = v.choice("outcome", outcome, ("closed", "withdrawn"))
+    return _update(hub, commission_id, actor, "commission.close", status=outcome,
+                   closed_at=_now(), close_note=v.text("note", note))
+
+
+def record_run(hub: Path | str, product: str, commission_id: int | None, marking: str,
+               outputs: dict, generated_by: str | None = None) -> int:
+    """Log a rendered product; a commission with a run becomes ``delivered``."""
+    con = connect(hub)
+    try:
+        cur = con.execute(
+            "INSERT INTO product_runs (product, commission_id, marking, generated_by, generated_at, outputs)"
+            " VALUES (?,?,?,?,?,?)",
+            [product, commission_id, marking, generated_by, _now(), json.dumps(outputs)])
+        if commission_id is not None:
+            con.execute("UPDATE commissions SET status = 'delivered', updated_at = ? WHERE id = ?"
+                        " AND status NOT IN ('closed', 'withdrawn')", [_now(), int(commission_id)])
+        con.commit()
+        return cur.lastrowid
+    finally:
+        con.close()
+
+
+def runs(hub: Path | str, commission_id: int | None = None) -> list[dict]:
+    """Rendered products, newest first."""
+    con = connect(hub)
+    try:
+        q = "SELECT * FROM product_runs" + (" WHERE commission_id = ?" if commission_id else "")
+        rows = con.execute(q + " ORDER BY id DESC", [commission_id] if commission_id else [])
+        return [{**dict(r), "outputs": json.loads(r["outputs"])} for r in rows.fetchall()]
+    finally:
+        con.close()

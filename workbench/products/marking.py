@@ -1,0 +1,71 @@
+"""Protective marking of products (guidance 2.1 D and 3.4; regulations appendix H).
+
+Decision, documented in ``docs/products.md``:
+
+- Intelligence products are **RESTRICTED** whenever they use depersonalised data supplied by
+  partner agencies: guidance 3.4 (last paragraph) says "any use of the information in
+  intelligence products requires these products to be marked as 'restricted'", and 2.1 D that
+  "intelligence documents should usually be marked as 'RESTRICTED'". That is every product
+  built from a partner supply in the hub.
+- Products using personal data (the subject profile) are also RESTRICTED and carry a
+  personal-data handling line: the highest marking the guidance names.
+- A product built only from open data (police.uk street-level crime) and reference layers
+  is **OFFICIAL-SENSITIVE**, the workbench's default for anything analysts write.
+
+Examples
+--------
+>>> decide_marking(["police_uk_street", "ref_lsoa"]).label
+'OFFICIAL-SENSITIVE'
+>>> decide_marking(["police_uk_street", "council_asb"]).label
+'RESTRICTED'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+DEFAULT = "OFFICIAL-SENSITIVE"
+RESTRICTED = "RESTRICTED"
+MARKINGS = (DEFAULT, RESTRICTED)
+
+#: open or reference data that does not come from a partner supply under the ISP
+OPEN_DATASETS = frozenset({"police_uk_street", "ref_postcode", "ref_lsoa", "ref_imd",
+                           "ref_licensed_premises", "ref_harm_weights", "ref_events"})
+
+
+@dataclass(frozen=True)
+class Marking:
+    """A protective marking with the reason it was chosen and the handling line printed on pages."""
+
+    label: str
+    reason: str
+    personal: bool = False
+
+    @property
+    def banner(self) -> str:
+        """The text printed at the top and bottom of every page."""
+        return f"{self.label} — PERSONAL DATA" if self.personal else self.label
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "banner": self.banner}
+
+
+def decide_marking(datasets: Iterable[str], *, personal: bool = False) -> Marking:
+    """Choose the marking for a product from the datasets it used.
+
+    Parameters
+    ----------
+    datasets : dataset ids the product drew on (those with rows).
+    personal : True when the personal tier was used (subject profiles).
+    """
+    used = sorted(set(datasets))
+    if personal:
+        return Marking(RESTRICTED, "uses personal data under an approved request (guidance 2.1 D)",
+                       personal=True)
+    partner = [d for d in used if d not in OPEN_DATASETS]
+    if partner:
+        return Marking(RESTRICTED, "uses depersonalised partner data: "
+                       + ", ".join(partner[:6]) + ("…" if len(partner) > 6 else "")
+                       + " (guidance 3.4, last paragraph)")
+    return Marking(DEFAULT, "open and reference data only; workbench default marking")

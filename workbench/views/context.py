@@ -1,0 +1,141 @@
+"""Context layers and partner aggregates for the assessments: LSOAs, IMD, harm, PPOs, intelligence.
+
+Same family signature as :mod:`workbench.views.crime` where a period applies. LSOA
+boundaries come from ``ref_lsoa`` (3.3.1; geometry stored as GeoJSON or WKT text, WGS84),
+deprivation from ``ref_imd`` (3.3.7), harm weights from ``ref_harm_weights``
+(Cambridge Crime Harm Index or ONS crime severity score), PPO status from ``police_ppo``
+(3.2.7, counts only) and partner intelligence categories from ``partner_intelligence``.
+"""
+
+from __future__ import annotations
+
+import json
+import pandas as pd
+
+from workbench.views.access import Viewer, disclose
+from workbench.views.crime import CRIME, _offence_filter
+from workbench.views.periods import Comparison, Period
+from workbench.views.source import Source
+
+
+def _geometry(text: str):
+    """A GeoJSON geometry dict from GeoJSON or WKT text."""
+    text = (text or "").strip()
+    if text.startswith("{"):
+        return json.loads(text)
+    from shapely import wkt
+    from shapely.geometry import mapping
+
+    return mapping(wkt.loads(text))
+
+
+def lsoa_boundaries(source: Source) -> dict:
+    """LSOA polygons as a GeoJSON FeatureCollection with name, population and IMD decile.
+
+    Cached per shared-tier file version (boundaries change only when the tier is republished).
+    """
+    key = (str(source.path), source.path.stat().st_mtime)
+    cached = _BOUNDARY_CACHE.get(key)
+    if cached is not None:
+        return cached
+    has_imd = source.has("ref_imd")
+    imd = ("i.imd_decile, i.imd_rank" if has_imd else "null as imd_decile, null as imd_rank")
+    join = "left join ref_imd i using (lsoa_code)" if has_imd else ""
+    frame = source.frame(
+        f"select l.lsoa_code, l.lsoa_name, l.population, {imd}, l.geometry "
+        f"from ref_lsoa l {join} where l.geometry is not null order by 1")
+    features = []
+    for row in frame.itertuples(index=False):
+        props = {"lsoa_code": row.lsoa_code, "lsoa_name": row.lsoa_name,
+                 "population": None if pd.isna(row.population) else int(row.population),
+                 "imd_decile": None if pd.isna(row.imd_decile) else int(row.imd_decile),
+                 "imd_rank": None if pd.isna(row.imd_rank) else int(row.imd_rank)}
+        features.append({"type": "Feature", "properties": props, "geometry": _geometry(row.geometry)})
+    result = {"type": "FeatureCollection", "features": features}
+    _BOUNDARY_CACHE.clear()
+    _BOUNDARY_CACHE[key] = result
+    return result
+
+
+_BOUNDARY_CACHE: dict = {}
+
+
+def lsoa_rates(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
+    """Crimes per LSOA with ``rate_per_1000`` residents and the IMD decile (1 = most deprived)."""
+    where, params = _offence_filter(offences)
+    frame = source.frame(
+        f"""
+        with source as (
+            select postcode from {CRIME}
+            where {where} and committed_from_date between ? and ?
+        ), counted as (
+            select p.lsoa_code, count(*) as count
+            from source s join ref_postcode p using (postcode) group by 1
+        )
+        select l.lsoa_code, l.lsoa_name, l.population, coalesce(c.count, 0) as count,
+               i.imd_decile, i.imd_rank
+        from ref_lsoa l left join counted c using (lsoa_code) left join ref_imd i using (lsoa_code)
+        order by 1
+        """,
+        params + [period.start, period.end],
+    )
+    frame = disclose(frame, "count", viewer)
+    frame["rate_per_1000"] = frame["count"] / frame["population"] * 1000.0
+    return frame
+
+
+def harm_weighted(source: Source, comparison: Comparison, offences, viewer: Viewer,
+                  weight_name: str = "cchi") -> pd.DataFrame:
+    """Counts and harm (count × weight) per offence type, current vs baseline period.
+
+    Weights are looked up by ``offence_code`` in ``ref_harm_weights`` (``weight_name`` e.g.
+    ``cchi`` = Cambridge Crime Harm Index days of imprisonment, ``ons_css``); offences
+    with no weight are listed with a null harm so the gap is visible, not hidden.
+    """
+    where, params = _offence_filter(offences)
+    c, b = comparison.current, comparison.baseline
+    frame = source.frame(
+        f"""
+        with weights as (
+            select offence_code, max(weight) as weight from ref_harm_weights
+            where weight_name = ? and offence_code is not null group by 1
+        ), source as (
+            select offence_code, offence_type, committed_from_date as d from {CRIME}
+            where {where} and committed_from_date between ? and ?
+        ), counted as (
+            select offence_code, any_value(offence_type) as offence_type,
+                   count(*) filter (where d between ? and ?) as current,
+                   count(*) filter (where d between ? and ?) as baseline
+            from source group by 1
+        )
+        select c.offence_type, c.offence_code, c.current, c.baseline, w.weight
+        from counted c left join weights w using (offence_code)
+        order by c.current * coalesce(w.weight, 0) desc, c.offence_type
+        """,
+        [weight_name] + params + [b.start, c.end, c.start, c.end, b.start, b.end],
+    )
+    frame = disclose(frame, ["current", "baseline"], viewer)
+    frame["harm_current"] = frame["current"] * frame["weight"]
+    frame["harm_baseline"] = frame["baseline"] * frame["weight"]
+    return frame
+
+
+def ppo_status(source: Source, viewer: Viewer) -> pd.DataFrame:
+    """Prolific and other priority offenders by ``current_status`` (3.2.7): counts only."""
+    if not source.has("police_ppo"):
+        return pd.DataFrame({"current_status": [], "count": []})
+    frame = source.frame(
+        "select coalesce(current_status, 'not recorded') as current_status, count(*) as count "
+        "from police_ppo group by 1 order by count desc, 1")
+    return disclose(frame, "count", viewer)
+
+
+def intelligence_by_category(source: Source, period: Period, viewer: Viewer) -> pd.DataFrame:
+    """Partner intelligence submissions per ``category`` received in ``period`` (counts only)."""
+    if not source.has("partner_intelligence"):
+        return pd.DataFrame({"category": [], "count": []})
+    frame = source.frame(
+        "select coalesce(category, 'uncategorised') as category, count(*) as count "
+        "from partner_intelligence where cast(submitted_at as date) between ? and ? "
+        "group by 1 order by count desc, 1", [period.start, period.end])
+    return disclose(frame, "count", viewer)

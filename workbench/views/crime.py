@@ -1,0 +1,189 @@
+"""Recorded-crime aggregates for the assessments, computed in DuckDB on the shared tier.
+
+Every function takes the same leading arguments — ``(source, period_or_comparison,
+offences, viewer)`` — and returns a small pandas frame of counts; nothing loads the
+``police_crime_offence`` table into pandas (STYLE rule 10: views only view; DESIGN.md).
+``offences`` is a list of ``offence_type`` values (empty or ``None`` = all offences).
+Aggregates are passed through :func:`workbench.views.access.disclose` for viewers.
+
+Guidance: the minimum police crime dataset (3.2.1) gives offence, date, time and a
+location; area rates use LSOA populations and IMD (3.3.1, 3.3.7).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from workbench.views.access import Viewer, disclose, require_records
+from workbench.views.periods import Comparison, Period
+from workbench.views.source import Source
+
+CRIME = "police_crime_offence"
+
+
+def _offence_filter(offences) -> tuple[str, list]:
+    offences = [o for o in (offences or []) if o]
+    if not offences:
+        return "true", []
+    return "list_contains(?::varchar[], offence_type)", [offences]
+
+
+def _in(period: Period) -> tuple[str, list]:
+    return "committed_from_date between ? and ?", [period.start, period.end]
+
+
+def latest_date(source: Source) -> date | None:
+    """The last date with recorded crime: the "as of" date of the assessments."""
+    value = source.scalar(f"select max(committed_from_date) from {CRIME}")
+    return None if value is None else pd.Timestamp(value).date()
+
+
+def offence_types(source: Source) -> list[str]:
+    """Offence types present in the shared tier, most frequent first."""
+    return list(source.frame(
+        f"select offence_type from {CRIME} where offence_type is not null "
+        f"group by 1 order by count(*) desc, 1")["offence_type"])
+
+
+def counts_by_type(source: Source, comparison: Comparison, offences, viewer: Viewer) -> pd.DataFrame:
+    """Per offence type: ``current``, ``baseline`` counts and ``expected`` (baseline scaled).
+
+    ``expected`` = baseline count × current days / baseline days (the count the current
+    period would hold at the baseline rate).
+    """
+    where, params = _offence_filter(offences)
+    c, b = comparison.current, comparison.baseline
+    frame = source.frame(
+        f"""
+        with source as (
+            select offence_type, committed_from_date as d from {CRIME}
+            where {where} and committed_from_date between ? and ?
+        )
+        select offence_type,
+               count(*) filter (where d between ? and ?) as current,
+               count(*) filter (where d between ? and ?) as baseline
+        from source group by 1 order by current desc, offence_type
+        """,
+        params + [b.start, c.end, c.start, c.end, b.start, b.end],
+    )
+    frame = disclose(frame, ["current", "baseline"], viewer)
+    frame["expected"] = frame["baseline"] * comparison.scale
+    return frame
+
+
+def counts_by_lsoa(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
+    """Crimes per LSOA in ``period`` (via the postcode → LSOA lookup ``ref_postcode``)."""
+    where, params = _offence_filter(offences)
+    pwhere, pparams = _in(period)
+    frame = source.frame(
+        f"""
+        with source as (
+            select postcode from {CRIME} where {where} and {pwhere}
+        ), located as (
+            select p.lsoa_code from source s join ref_postcode p using (postcode)
+        )
+        select lsoa_code, count(*) as count from located
+        where lsoa_code is not null group by 1 order by 1
+        """,
+        params + pparams,
+    )
+    return disclose(frame, "count", viewer)
+
+
+def day_hour(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
+    """Crimes by day of week (``day`` 1 = Monday … 7 = Sunday) and ``hour`` (0–23)."""
+    where, params = _offence_filter(offences)
+    pwhere, pparams = _in(period)
+    frame = source.frame(
+        f"""
+        select isodow(committed_from_date) as day, hour(committed_from_time) as hour,
+               count(*) as count
+        from {CRIME} where {where} and {pwhere} and committed_from_time is not null
+        group by 1, 2 order by 1, 2
+        """,
+        params + pparams,
+    )
+    return disclose(frame, "count", viewer)
+
+
+def monthly(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
+    """Crimes per calendar ``month`` (first day) and ``offence_type`` in ``period``."""
+    where, params = _offence_filter(offences)
+    pwhere, pparams = _in(period)
+    frame = source.frame(
+        f"""
+        select date_trunc('month', committed_from_date)::date as month, offence_type,
+               count(*) as count
+        from {CRIME} where {where} and {pwhere} group by 1, 2 order by 1, 2
+        """,
+        params + pparams,
+    )
+    return disclose(frame, "count", viewer)
+
+
+def grid_counts(source: Source, period: Period, offences, viewer: Viewer,
+                cell_metres: float = 100.0) -> pd.DataFrame:
+    """Crimes per ``cell_metres`` square (BNG), as cell-centre ``easting``/``northing`` and ``count``.
+
+    The input of the kernel density surface; binning in SQL keeps points in DuckDB.
+    """
+    where, params = _offence_filter(offences)
+    pwhere, pparams = _in(period)
+    frame = source.frame(
+        f"""
+        select (floor(easting / ?) + 0.5) * ? as easting, (floor(northing / ?) + 0.5) * ? as northing,
+               count(*) as count
+        from {CRIME} where {where} and {pwhere} and easting is not null and northing is not null
+        group by 1, 2
+        """,
+        [cell_metres, cell_metres, cell_metres, cell_metres] + params + pparams,
+    )
+    return disclose(frame, "count", viewer)
+
+
+def repeat_locations(source: Source, period: Period, offences, viewer: Viewer,
+                     minimum: int = 3, limit: int = 25) -> pd.DataFrame:
+    """Locations with at least ``minimum`` crimes in ``period``, most first.
+
+    Analysts see depersonalised locations (postcode centroids, Appendix 1); other roles see
+    postcode **sectors** (e.g. ``NG1 1``) with suppressed counts, never a single location.
+    """
+    where, params = _offence_filter(offences)
+    pwhere, pparams = _in(period)
+    if viewer.sees_records:
+        key = "postcode"
+    else:
+        key = "regexp_extract(postcode, '^(\\S+ \\d)', 1)"
+    frame = source.frame(
+        f"""
+        with source as (
+            select {key} as place, offence_type from {CRIME}
+            where {where} and {pwhere} and postcode is not null
+        )
+        select place, count(*) as count, count(distinct offence_type) as offence_types,
+               mode(offence_type) as main_offence
+        from source where place <> '' group by 1 having count(*) >= ?
+        order by count desc, place limit ?
+        """,
+        params + pparams + [minimum, limit],
+    )
+    frame = frame.rename(columns={"place": "postcode" if viewer.sees_records else "postcode_sector"})
+    return disclose(frame, "count", viewer)
+
+
+def records(source: Source, period: Period, offences, viewer: Viewer, limit: int = 200) -> pd.DataFrame:
+    """Depersonalised crime records (analysts and administrators only; audited by the caller)."""
+    require_records(viewer, "A list of crimes")
+    where, params = _offence_filter(offences)
+    pwhere, pparams = _in(period)
+    return source.frame(
+        f"""
+        select crime_ref, offence_code, offence_type, committed_from_date, committed_from_time,
+               postcode, easting, northing
+        from {CRIME} where {where} and {pwhere}
+        order by committed_from_date desc, committed_from_time desc nulls last limit ?
+        """,
+        params + pparams + [limit],
+    )

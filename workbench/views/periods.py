@@ -1,0 +1,88 @@
+"""Assessment periods: the tactical "last N weeks vs baseline" and the strategic years.
+
+Pure date arithmetic, no data access. The tactical assessment looks at the most recent
+weeks against what would be expected from the year before (NIM tactical assessment,
+Delivering Safer Communities appendix H: "a short-term view ... of emerging issues");
+the strategic assessment compares rolling years (appendix K: the yearly business cycle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from workbench.errors import BadInput
+
+TACTICAL_WEEKS = (4, 8, 12)
+BASELINE_WEEKS = 52
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed date range ``start``–``end`` (both inclusive)."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+
+    def to_dict(self) -> dict:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "days": self.days}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A current period and the baseline it is compared with."""
+
+    current: Period
+    baseline: Period
+
+    @property
+    def scale(self) -> float:
+        """Multiply a baseline count by this to get the count expected in the current period."""
+        return self.current.days / self.baseline.days
+
+    def to_dict(self) -> dict:
+        return {"current": self.current.to_dict(), "baseline": self.baseline.to_dict(),
+                "scale": self.scale}
+
+
+def tactical(as_of: date, weeks: int, baseline_weeks: int = BASELINE_WEEKS) -> Comparison:
+    """The last ``weeks`` weeks up to ``as_of`` and the ``baseline_weeks`` weeks before them.
+
+    Examples
+    --------
+    >>> c = tactical(date(2026, 10, 31), 4)
+    >>> c.current.start, c.baseline.end
+    (datetime.date(2026, 10, 4), datetime.date(2026, 10, 3))
+    """
+    if weeks not in TACTICAL_WEEKS:
+        raise BadInput(f"`weeks` must be one of {TACTICAL_WEEKS}; received {weeks!r}.")
+    if baseline_weeks < weeks:
+        raise BadInput(f"`baseline_weeks` ({baseline_weeks}) must be at least `weeks` ({weeks}).")
+    current = Period(as_of - timedelta(days=7 * weeks - 1), as_of)
+    base_end = current.start - timedelta(days=1)
+    baseline = Period(base_end - timedelta(days=7 * baseline_weeks - 1), base_end)
+    return Comparison(current, baseline)
+
+
+def rolling_years(as_of: date) -> Comparison:
+    """The 12 months (364 days, whole weeks) up to ``as_of`` and the 364 days before them."""
+    current = Period(as_of - timedelta(days=363), as_of)
+    base_end = current.start - timedelta(days=1)
+    return Comparison(current, Period(base_end - timedelta(days=363), base_end))
+
+
+def month_start(d: date, months_back: int = 0) -> date:
+    """The first day of the month ``months_back`` months before ``d``'s month."""
+    y, m = d.year, d.month - months_back
+    while m <= 0:
+        m += 12
+        y -= 1
+    return date(y, m, 1)

@@ -1,0 +1,126 @@
+"""Where the dashboards' data comes from: the published shared tier, read-only and locked.
+
+Dashboards never open the master hub (DESIGN.md "Tiers are files"): every query here runs
+in DuckDB on the depersonalised shared tier opened with
+:func:`workbench.hub.connect.open_shared` (read-only, external access disabled,
+configuration locked). Aggregation happens in SQL; only the aggregated rows reach pandas.
+
+One DuckDB connection is kept per shared-tier file and process (DuckDB refuses to attach
+the same file twice in one process); each query runs on its own cursor, so the many
+sessions a Panel server holds can query in parallel threads. When ``workbench hub publish``
+rewrites the file the connection is reopened (its modification time is part of the key).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.errors import ResourceLocked
+from workbench.hub.connect import ALIAS, open_shared, shared_path
+
+_LOCK = threading.Lock()
+_CONNECTIONS: dict[Path, tuple[float, object]] = {}
+
+
+def _connection(hub: Path):
+    db = shared_path(hub).resolve()
+    if not db.exists():
+        raise ResourceLocked(
+            f"No shared tier at '{db}'. Publish it with `workbench hub publish --hub {hub}` "
+            f"(the dashboards read only the depersonalised tier)."
+        )
+    mtime = db.stat().st_mtime
+    with _LOCK:
+        cached = _CONNECTIONS.get(db)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        if cached:
+            try:
+                cached[1].close()
+            except Exception:  # a connection already closed by the interpreter
+                pass
+        con = open_shared(hub, spatial=False)
+        _CONNECTIONS[db] = (mtime, con)
+        return con
+
+
+def close_all() -> None:
+    """Close every cached shared-tier connection (tests and server shutdown)."""
+    with _LOCK:
+        for _, con in _CONNECTIONS.values():
+            try:
+                con.close()
+            except Exception:
+                pass
+        _CONNECTIONS.clear()
+
+
+@dataclass(frozen=True)
+class Source:
+    """The shared tier that belongs to a hub, as the dashboards see it.
+
+    Parameters
+    ----------
+    hub : path of the master hub; the shared tier is ``shared.duckdb`` beside it.
+
+    Examples
+    --------
+    >>> src = Source("data/restricted/hub.duckdb")                    # doctest: +SKIP
+    >>> src.frame("select count(*) as n from police_crime_offence")  # doctest: +SKIP
+    """
+
+    hub: Path
+
+    def __init__(self, hub):
+        object.__setattr__(self, "hub", Path(hub))
+
+    @property
+    def path(self) -> Path:
+        return shared_path(self.hub)
+
+    @property
+    def products_dir(self) -> Path:
+        """Rendered products live beside the hub in ``products/`` (data/restricted/products)."""
+        return self.hub.parent / "products"
+
+    def _cursor(self):
+        cur = _connection(self.hub).cursor()
+        cur.execute(f"USE {ALIAS}")      # a cursor starts in the in-memory catalog
+        return cur
+
+    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run one aggregate query on its own cursor and return the (small) result."""
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: list | None = None):
+        cur = self._cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchone()
+            return None if row is None else row[0]
+        finally:
+            cur.close()
+
+    def tables(self) -> list[str]:
+        """Tables and views published in the shared tier (schema ``main``)."""
+        return list(self.frame(
+            "select table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = 'main' order by 1"
+        )["table_name"])
+
+    def has(self, table: str) -> bool:
+        return table in self.tables()
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.frame(
+            "select column_name from information_schema.columns where table_catalog = "
+            "current_database() and table_schema = 'main' and table_name = ? order by ordinal_position",
+            [table],
+        )["column_name"])
