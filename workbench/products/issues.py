@@ -1,0 +1,171 @@
+"""The community-safety issues a strategic or tactical assessment counts, and how to count them.
+
+An *issue* is a countable problem drawn from one dataset of the hub: a police.uk crime type,
+ASB reported to the council, deliberate fires, alcohol- and drug-related admissions … Each
+belongs to one of the four statutory themes the strategic assessment covers — crime,
+disorder, anti-social behaviour and substance misuse (regulations appendix H 1.8; guidance
+3.1) — and carries a default harm weight and vulnerability score used by the priority matrix
+(:mod:`workbench.products.priority`). Weights are relative, configurable defaults (a
+Cambridge-Crime-Harm-Index-like ordering of seriousness); a hub's ``ref_harm_weights`` table
+overrides them for police.uk crime types.
+
+Counting reads only the depersonalised ``source`` connection (the shared tier): each issue is
+one ``SELECT`` of event dates with a filter, so the SQL stays portable (DESIGN "Scale-out").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+THEMES = ("crime", "disorder", "anti-social behaviour", "substance misuse")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One countable issue: ``dataset`` rows on ``date_sql`` matching ``where_sql``."""
+
+    key: str
+    label: str
+    theme: str
+    dataset: str
+    date_sql: str
+    where_sql: str = "TRUE"
+    harm: float = 1.0           # relative harm per event (configurable default)
+    vulnerability: int = 3      # 1 (low) … 5 (victims typically highly vulnerable)
+    keywords: tuple[str, ...] = ()   # words linking survey questions to the issue
+    monthly_only: bool = False  # police.uk: month precision only
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "label": self.label, "theme": self.theme, "dataset": self.dataset,
+                "harm": self.harm, "vulnerability": self.vulnerability}
+
+
+_MONTH = "CAST(strptime(month || '-01', '%Y-%m-%d') AS DATE)"
+
+
+def _street(key, crime_type, theme, harm, vulnerability, keywords):
+    return Issue(key, crime_type, theme, "police_uk_street", _MONTH,
+                 f"crime_type = '{crime_type}'", harm, vulnerability, keywords, monthly_only=True)
+
+
+ISSUES: tuple[Issue, ...] = (
+    _street("violence", "Violence and sexual offences", "crime", 30.0, 5,
+            ("violence", "violent", "assault", "sexual", "attack")),
+    _street("asb_police", "Anti-social behaviour", "anti-social behaviour", 1.0, 3,
+            ("anti-social", "asb", "nuisance", "rowdy")),
+    _street("burglary", "Burglary", "crime", 20.0, 4, ("burglary", "break-in", "burgled")),
+    _street("robbery", "Robbery", "crime", 40.0, 4, ("robbery", "mugging", "mugged")),
+    _street("vehicle", "Vehicle crime", "crime", 5.0, 2, ("vehicle", "car crime", "car theft")),
+    _street("criminal_damage", "Criminal damage and arson", "disorder", 6.0, 2,
+            ("vandalism", "graffiti", "damage", "arson")),
+    _street("drugs", "Drugs", "substance misuse", 8.0, 3, ("drug", "dealing", "drugs")),
+    _street("public_order", "Public order", "disorder", 4.0, 2, ("disorder", "public order")),
+    _street("shoplifting", "Shoplifting", "crime", 2.0, 1, ("shoplifting", "shop theft")),
+    _street("theft_person", "Theft from the person", "crime", 8.0, 3, ("pickpocket", "theft from")),
+    _street("other_theft", "Other theft", "crime", 3.0, 2, ("theft",)),
+    _street("bicycle", "Bicycle theft", "crime", 2.0, 1, ("bicycle", "bike")),
+    _street("weapons", "Possession of weapons", "crime", 25.0, 4, ("knife", "weapon", "gun")),
+    Issue("council_asb", "ASB reported to the council", "anti-social behaviour", "council_asb",
+          "incident_date", "TRUE", 1.0, 3, ("anti-social", "asb", "nuisance", "fly-tipping", "litter")),
+    Issue("deliberate_fires", "Deliberate fires", "disorder", "fire_incident", "incident_date",
+          "incident_type IN ('deliberate primary', 'deliberate secondary', 'deliberate vehicle')",
+          10.0, 3, ("fire", "arson")),
+    Issue("racial_incidents", "Racial incidents (council)", "disorder", "council_racial_incident",
+          "incident_date", "TRUE", 15.0, 5, ("racial", "race", "hate")),
+    Issue("ae_assaults", "Assault attendances at A&E", "crime", "health_ae_assault", "incident_date",
+          "TRUE", 25.0, 4, ("violence", "assault")),
+    Issue("ambulance", "Ambulance call-outs to crime and disorder", "crime", "ambulance_callout",
+          "incident_date", "TRUE", 15.0, 4, ("violence", "assault")),
+    Issue("substance_admissions", "Alcohol- and drug-related hospital admissions",
+          "substance misuse", "health_admission_icd", "admission_date",
+          "(icd10_code LIKE 'F1%' OR icd10_code LIKE 'T51%' OR icd10_code LIKE 'Y90%'"
+          " OR icd10_code LIKE 'Y91%')", 8.0, 4, ("alcohol", "drunk", "drinking", "drug")),
+    Issue("assault_admissions", "Assault hospital admissions (X85–Y09)", "crime",
+          "health_admission_icd", "admission_date",
+          "(icd10_code >= 'X85' AND icd10_code < 'Y1')", 40.0, 5, ("violence", "assault")),
+    Issue("domestic_admissions", "Domestic abuse hospital admissions", "crime",
+          "health_admission_domestic_abuse", "admission_date", "TRUE", 40.0, 5,
+          ("domestic",)),
+    Issue("drug_treatment", "Adults starting drug treatment", "substance misuse",
+          "drug_treatment_adult", "treatment_start_date", "TRUE", 2.0, 4, ("drug", "drugs")),
+)
+BY_KEY = {i.key: i for i in ISSUES}
+
+
+def tables(source) -> set[str]:
+    """Names of the tables and views the source connection can read (its default schema)."""
+    rows = source.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_catalog = current_database()").fetchall()
+    return {r[0] for r in rows}
+
+
+def events(source, issue: Issue, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Event dates (column ``date``) of ``issue`` between ``start`` and ``end`` inclusive.
+
+    Also returns ``easting``/``northing`` when the dataset has them (else NaN).
+    """
+    cols = {r[0] for r in source.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "AND table_schema = current_schema() AND table_catalog = current_database()",
+        [issue.dataset]).fetchall()}
+    xy = "easting, northing" if {"easting", "northing"} <= cols else "NULL::DOUBLE AS easting, NULL::DOUBLE AS northing"
+    loc = "location" if "location" in cols else "NULL::VARCHAR AS location"
+    sql = (f"WITH source AS (SELECT {issue.date_sql} AS date, {xy}, {loc} FROM {issue.dataset} "
+           f"WHERE {issue.where_sql}) SELECT * FROM source WHERE date BETWEEN ? AND ?")
+    return source.execute(sql, [start, end]).df()
+
+
+def available_issues(source) -> list[Issue]:
+    """Issues whose dataset is present in the source with at least one row."""
+    present = tables(source)
+    out = []
+    for issue in ISSUES:
+        if issue.dataset in present:
+            n = source.execute(f"SELECT count(*) FROM {issue.dataset} WHERE {issue.where_sql}").fetchone()[0]
+            if n:
+                out.append(issue)
+    return out
+
+
+def monthly_counts(source, issues: list[Issue], start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Counts per issue and calendar month (``issue``, ``month`` (first day), ``count``), with
+    zero-filled months so trend tests see quiet months too."""
+    months = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(),
+                           pd.Timestamp(end).to_period("M").to_timestamp(), freq="MS")
+    frames = []
+    for issue in issues:
+        e = events(source, issue, start, end)
+        counts = (pd.to_datetime(e["date"]).dt.to_period("M").dt.to_timestamp()
+                  .value_counts().reindex(months, fill_value=0))
+        frames.append(pd.DataFrame({"issue": issue.key, "month": months, "count": counts.to_numpy()}))
+    if not frames:
+        return pd.DataFrame({"issue": pd.Series(dtype=str), "month": pd.Series(dtype="datetime64[ns]"),
+                             "count": pd.Series(dtype=int)})
+    return pd.concat(frames, ignore_index=True)
+
+
+def latest_date(source, issues: list[Issue]) -> dt.date | None:
+    """The latest event date across the issues (the natural 'as of' date for a product)."""
+    best = None
+    for issue in issues:
+        d = source.execute(f"SELECT max({issue.date_sql}) FROM {issue.dataset} WHERE {issue.where_sql}").fetchone()[0]
+        if d is not None:
+            d = pd.Timestamp(d).date()
+            if issue.monthly_only:  # a month stands for its last day
+                d = (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()
+            best = d if best is None or d > best else best
+    return best
+
+
+def harm_weights(source) -> dict[str, float]:
+    """Harm weight per police.uk crime type from ``ref_harm_weights`` (``cchi`` first), if present."""
+    if "ref_harm_weights" not in tables(source):
+        return {}
+    rows = source.execute(
+        "SELECT crime_type, weight FROM ref_harm_weights WHERE crime_type IS NOT NULL "
+        "ORDER BY CASE weight_name WHEN 'cchi' THEN 0 ELSE 1 END DESC").fetchall()
+    return {ct: float(w) for ct, w in rows}  # later rows (cchi) overwrite ons_css
