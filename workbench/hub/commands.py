@@ -48,7 +48,7 @@ def cmd_ingest(args):
                               metadata=args.metadata, user=user, partnership=args.partnership,
                               quiet=args.json or args.quiet, adapter=args.adapter)
     except SupplyRejected as exc:
-        _audit(hub, user, "ingest", args.dataset, {"problems": exc.total}, outcome="rejected")
+        _audit(hub, user, "ingest", args.dataset, {"problems": exc.total}, outcome="failed")
         raise
     _audit(hub, user, "ingest", args.dataset,
            {"supply_id": result.supply_id, "rows": result.rows, "skipped": result.skipped})
