@@ -58,8 +58,10 @@ def probability(value, name: str) -> float:
     return v
 
 
-def coordinates(xy, name: str = "xy", *, allow_empty: bool = False) -> np.ndarray:
-    """Return ``xy`` as an ``(n, 2)`` float array of BNG metres (easting, northing)."""
+def coordinates(xy, name: str = "xy", *, allow_empty: bool = False, bng: bool = True) -> np.ndarray:
+    """Return ``xy`` as an ``(n, 2)`` float array of BNG metres (easting, northing).
+
+    ``bng=False`` skips the "looks like longitude/latitude" check (any planar units)."""
     if isinstance(xy, pd.DataFrame):
         cols = [c for c in ("easting", "northing") if c in xy.columns]
         xy = xy[cols].to_numpy() if len(cols) == 2 else xy.to_numpy()
@@ -77,7 +79,7 @@ def coordinates(xy, name: str = "xy", *, allow_empty: bool = False) -> np.ndarra
         bad = int((~np.isfinite(arr)).any(axis=1).sum())
         raise BadInput(f"`{name}` has {bad} row(s) without coordinates. Drop rows with missing "
                        "easting/northing first (and report how many you dropped).")
-    if arr.size and (np.abs(arr).max() < 1000):
+    if bng and arr.size and (np.abs(arr).max() < 1000):
         raise BadInput(f"`{name}` looks like longitude/latitude (all values below 1000); the analysis "
                        "library works in British National Grid metres. Convert with workbench.geo.")
     return arr

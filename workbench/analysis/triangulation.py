@@ -1,0 +1,136 @@
+"""Triangulation of police, A&E and ambulance counts on a common geography and time base.
+
+Question (guidance 3.2.12, 3.2.14): did police-recorded violence rise while the health
+services saw no more of it? For two periods (1 = baseline, 2 = current) the **ratio of rate
+ratios** compares the police change with the health change:
+
+``RRR = (P2 / P1) / (E2 / E1)``, ``SE(log RRR) = √(1/P1 + 1/P2 + 1/E1 + 1/E2)``,
+``z = log RRR / SE``. RRR > 1: police counts grew faster than health counts (consistent with a
+reporting or recording effect); RRR ≈ 1: both moved together (a genuine change). Exposure
+(period length) cancels when both sources cover the same periods.
+
+:func:`triangulate` computes the RRR of police against each health source and the per-source
+changes; :func:`common_base` puts records of several sources on the same grid/month base.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from workbench.analysis import _validate as check
+from workbench.analysis.results import Result
+
+
+@dataclasses.dataclass
+class RatioOfRateRatios(Result):
+    police_baseline: float
+    police_current: float
+    other_baseline: float
+    other_current: float
+    rrr: float | None
+    log_rrr: float | None
+    se_log: float | None
+    z: float | None
+    p_value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    alternative: str
+
+
+def ratio_of_rate_ratios(p1, p2, e1, e2, alternative: str = "greater", alpha: float = 0.05) -> RatioOfRateRatios:
+    """(P2/P1)/(E2/E1) with SE(log) = √(1/P1 + 1/P2 + 1/E1 + 1/E2).
+
+    ``alternative='greater'`` tests RRR > 1 (police rose faster); 'two-sided' and 'less' also
+    available. Any zero count makes the ratio undefined (returned as None).
+
+    Examples
+    --------
+    >>> r = ratio_of_rate_ratios(100, 150, 80, 80)
+    >>> round(r.rrr, 2), round(r.se_log, 4)
+    (1.5, 0.2041)
+    """
+    p1, p2, e1, e2 = (check.count(v, n) for v, n in ((p1, "P1"), (p2, "P2"), (e1, "E1"), (e2, "E2")))
+    check.one_of(alternative, ("greater", "less", "two-sided"), "alternative")
+    if min(p1, p2, e1, e2) <= 0:
+        return RatioOfRateRatios(p1, p2, e1, e2, None, None, None, None, None, None, None, alternative)
+    lr = math.log((p2 / p1) / (e2 / e1))
+    se = math.sqrt(1 / p1 + 1 / p2 + 1 / e1 + 1 / e2)
+    z = lr / se
+    if alternative == "greater":
+        p = stats.norm.sf(z)
+    elif alternative == "less":
+        p = stats.norm.cdf(z)
+    else:
+        p = 2 * stats.norm.sf(abs(z))
+    q = stats.norm.ppf(1 - alpha / 2)
+    return RatioOfRateRatios(p1, p2, e1, e2, math.exp(lr), lr, se, z, float(p),
+                             math.exp(lr - q * se), math.exp(lr + q * se), alternative)
+
+
+@dataclasses.dataclass
+class Triangulation(Result):
+    """Police against each other source."""
+
+    counts: pd.DataFrame
+    comparisons: dict
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.counts
+
+
+def triangulate(counts: dict, alternative: str = "greater") -> Triangulation:
+    """Compare police with each other source.
+
+    Parameters
+    ----------
+    counts : dict
+        ``{"police": (baseline, current), "ae": (baseline, current), "ambulance": (…)}``; the
+        key ``police`` is required.
+
+    Examples
+    --------
+    >>> t = triangulate({"police": (100, 150), "ae": (80, 82)})
+    >>> round(t.comparisons["ae"].rrr, 3)
+    1.463
+    """
+    if "police" not in counts:
+        raise check.BadInput(f"`counts` needs a 'police' entry; it has {sorted(counts)}.")
+    rows, comps = [], {}
+    p1, p2 = counts["police"]
+    for name, (b, c) in counts.items():
+        rows.append({"source": name, "baseline": float(b), "current": float(c),
+                     "ratio": float(c) / float(b) if b else None})
+        if name != "police":
+            comps[name] = ratio_of_rate_ratios(p1, p2, b, c, alternative)
+    return Triangulation(counts=pd.DataFrame(rows), comparisons=comps)
+
+
+def common_base(frames: dict, cell_size: float = 500.0, freq: str = "M") -> pd.DataFrame:
+    """Counts per source × grid cell × period, from ``{source: frame with date, easting, northing}``.
+
+    Records without coordinates are kept in cell ``-1`` so totals still agree.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"date": ["2024-01-02", "2024-02-03"], "easting": [450010, 450020],
+    ...                   "northing": [340010, 340020]})
+    >>> common_base({"police": f, "ae": f}, cell_size=100)["count"].tolist()
+    [1, 1, 1, 1]
+    """
+    out = []
+    for source, frame in frames.items():
+        check.columns(frame, ["date", "easting", "northing"], f"frames['{source}']")
+        e = pd.to_numeric(frame["easting"], errors="coerce")
+        n = pd.to_numeric(frame["northing"], errors="coerce")
+        cx = np.floor(e / cell_size)
+        cy = np.floor(n / cell_size)
+        cell = (cx.astype("Int64").astype(str) + "_" + cy.astype("Int64").astype(str)).where(e.notna() & n.notna(), "-1")
+        period = pd.to_datetime(frame["date"], errors="coerce").dt.to_period(freq).astype(str)
+        g = pd.DataFrame({"source": source, "cell": cell, "period": period})
+        out.append(g.groupby(["source", "cell", "period"]).size().rename("count").reset_index())
+    return pd.concat(out, ignore_index=True)
