@@ -178,3 +178,33 @@ class PartnershipArea:
         return {"source": self.source, "bbox": list(self.bbox),
                 "area_km2": (round(self.geometry.area / 1e6, 3) if self.geometry is not None
                              else round((self.bbox[2] - self.bbox[0]) * (self.bbox[3] - self.bbox[1]) / 1e6, 3))}
+
+
+def assign_polygons(easting, northing, codes, wkts) -> np.ndarray:
+    """The code of the polygon holding each point (first match), None when none does.
+
+    Vectorised with a shapely STRtree; used to give Code-Point postcodes their LSOA.
+
+    Examples
+    --------
+    >>> assign_polygons([5, 50], [5, 5], ["A"], ["POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))"]).tolist()
+    ['A', None]
+    """
+    e = _as_float(easting)
+    n = _as_float(northing)
+    out = np.full(e.shape, None, dtype=object)
+    codes = np.asarray(list(codes), dtype=object)
+    if len(codes) == 0:
+        return out
+    geoms = shapely.from_wkt(np.asarray(list(wkts), dtype=object))
+    tree = shapely.STRtree(geoms)
+    ok = np.flatnonzero(np.isfinite(e) & np.isfinite(n))
+    if len(ok) == 0:
+        return out
+    pts = shapely.points(e[ok], n[ok])
+    point_idx, poly_idx = tree.query(pts, predicate="intersects")
+    order = np.lexsort((poly_idx, point_idx))
+    point_idx, poly_idx = point_idx[order], poly_idx[order]
+    first = np.unique(point_idx, return_index=True)[1]
+    out[ok[point_idx[first]]] = codes[poly_idx[first]]
+    return out

@@ -24,6 +24,12 @@ from workbench.errors import BadInput
 #: adapter modules in the order they are tried; canonical CSV last
 MODULES = [
     "workbench.hub.adapters.police_uk",
+    "workbench.hub.adapters.stop_search",
+    "workbench.hub.adapters.codepoint",
+    "workbench.hub.adapters.imd",
+    "workbench.hub.adapters.lsoa",
+    "workbench.hub.adapters.licensing",
+    "workbench.hub.adapters.spreadsheet",
     "workbench.hub.adapters.canonical",
 ]
 

@@ -1,0 +1,130 @@
+"""OS Code-Point Open (headerless CSVs + the column-header file) → ``ref_postcode``.
+
+Code-Point Open gives every live unit postcode's centroid in British National Grid metres.
+Its data files have **no header row**; ``Code-Point_Open_Column_Headers.csv`` (two lines:
+short and long names) gives the column order. Supply the data files, optionally with that
+file; without it the published order (``Postcode, Positional_quality_indicator, Eastings,
+Northings, …``) is used.
+
+- ``households``: Code-Point Open has none → NULL (``households_synthetic`` NULL too). The
+  ≥4-household rule (guidance Appendix 1) needs them from another supply; the demo area
+  synthesises them and flags ``households_synthetic = 'Y'``.
+- ``lsoa_code``: given by the LSOA polygon (``ref_lsoa`` already in the hub) holding the
+  centroid; NULL when the hub has no polygons there.
+- Positional quality 90 (no coordinates) → easting/northing NULL.
+- longitude/latitude are derived from easting/northing by the ingest core.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.catalogue.model import Dataset
+from workbench.errors import Problem, SupplyRejected
+from workbench.geo.boundaries import assign_polygons
+from workbench.hub.adapters.csvfiles import stage_csv
+from workbench.hub.adapters.frames import stage_frame
+from workbench.hub.validate import q
+
+NAME = "codepoint_open"
+RAW = "_codepoint_raw"
+DATASETS = ("ref_postcode",)
+
+HEADER_FILE = re.compile(r"code-?point_open_column_headers", re.I)
+#: the published column order (Code-Point Open user guide, table 1)
+DEFAULT_COLUMNS = ["Postcode", "Positional_quality_indicator", "Eastings", "Northings",
+                   "Country_code", "NHS_regional_HA_code", "NHS_HA_code", "Admin_county_code",
+                   "Admin_district_code", "Admin_ward_code"]
+_ROW = re.compile(r'^"?[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}"?,[0-9]+,[0-9]+,[0-9]+(,|$)')
+
+
+def is_header_file(path: Path) -> bool:
+    return bool(HEADER_FILE.search(path.stem))
+
+
+def detect(path: Path, dataset_id: str) -> bool:
+    if is_header_file(path):
+        return True
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            first = fh.readline()
+    except OSError:
+        return False
+    return bool(_ROW.match(first.strip()))
+
+
+def read_columns(path: Path) -> list[str]:
+    """Column names from the header file (the long-name line, else the only line)."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        rows = [r for r in csv.reader(fh) if r]
+    if not rows:
+        raise SupplyRejected("ref_postcode", [Problem(path.name, 1, None,
+                                                      "the Code-Point column names", "an empty file")])
+    names = rows[-1]
+    if not any(n.strip().lower() == "postcode" for n in names):
+        raise SupplyRejected("ref_postcode", [Problem(path.name, len(rows), None,
+                                                      "a 'Postcode' column name", ",".join(names))])
+    return [n.strip() for n in names]
+
+
+def _lsoa_polygons(con) -> tuple[list, list]:
+    try:
+        rows = con.execute("SELECT lsoa_code, geometry FROM main.ref_lsoa "
+                           "WHERE geometry IS NOT NULL").fetchall()
+    except Exception:  # no hub schema on this connection (adapter used on its own)
+        return [], []
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def read_codepoint(con, path: Path, columns: list[str]) -> pd.DataFrame:
+    """One headerless Code-Point file as strings (DuckDB's strict CSV reader: a record with
+    the wrong number of fields rejects the supply naming its line)."""
+    source = [f"c{i}" for i in range(len(columns))]
+    con.execute(f"DROP TABLE IF EXISTS temp.{RAW}")
+    try:
+        stage_csv(con, path, RAW, source, ", ".join(f"{q(s)} AS {q(c)}" for s, c in zip(source, columns)),
+                  dataset="ref_postcode", header=False)
+        return con.execute(f"SELECT * FROM {RAW} ORDER BY _line").df()
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS temp.{RAW}")
+
+
+def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    header_files = [f for f in files if is_header_file(f)]
+    columns = read_columns(header_files[0]) if header_files else DEFAULT_COLUMNS
+    lower = {c.lower(): c for c in columns}
+    need = {"postcode": "postcode", "eastings": "easting", "northings": "northing"}
+    missing = [k for k in need if k not in lower]
+    if missing:
+        raise SupplyRejected(ds.id, [Problem(header_files[0].name if header_files else "(default)",
+                                             None, None, "columns Postcode, Eastings, Northings",
+                                             ", ".join(columns))])
+    pq = lower.get("positional_quality_indicator")
+    codes, wkts = _lsoa_polygons(con)
+    data_files = [f for f in files if not is_header_file(f)]
+    if not data_files:
+        raise SupplyRejected(ds.id, [Problem(header_files[0].name, None, None,
+                                             "Code-Point data files beside the column-header file",
+                                             "only the column-header file")])
+    for f in data_files:
+        raw = read_codepoint(con, f, columns)
+        e = raw[lower["eastings"]].astype(object)
+        n = raw[lower["northings"]].astype(object)
+        if pq:
+            no_coords = (raw[pq].fillna("").str.strip() == "90").to_numpy()
+            e = e.where(~no_coords, None)
+            n = n.where(~no_coords, None)
+        frame = pd.DataFrame({
+            "postcode": raw[lower["postcode"]],
+            "easting": e, "northing": n,
+            "households": None, "households_synthetic": None,
+            "lsoa_code": assign_polygons(e, n, codes, wkts) if codes else None,
+            "_line": raw["_line"],
+        })
+        stage_frame(con, frame, table, file=f.name)

@@ -1,0 +1,66 @@
+"""Staging a pandas DataFrame as the adapter interface's TEMP table (all VARCHAR + _file, _line).
+
+Adapters whose source is not a plain CSV (headerless Code-Point files, GeoJSON, XLSX) build
+a frame of strings and hand it here, so the staged table looks exactly like a CSV adapter's.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _one(v):
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, str):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if type(v).__name__ == "time":
+        return v.strftime("%H:%M")
+    if hasattr(v, "strftime"):
+        return v.strftime("%Y-%m-%d")
+    return str(v)
+
+
+def as_text(series) -> pd.Series:
+    """Strings for a staged column: None for missing, whole numbers without '.0',
+    dates ``YYYY-MM-DD``, times ``HH:MM``."""
+    s = pd.Series(series)
+    if s.dtype.kind in "iub":
+        return s.astype(str).astype(object)
+    if s.dtype.kind == "f":
+        out = pd.Series([None] * len(s), index=s.index, dtype=object)
+        ok = s.notna()
+        whole = ok & (s % 1 == 0)
+        out[whole] = s[whole].astype("int64").astype(str)
+        frac = ok & ~whole
+        out[frac] = s[frac].astype(str)
+        return out
+    return pd.Series([_one(v) for v in s.astype(object)], index=s.index, dtype=object)
+
+
+def stage_frame(con, frame: pd.DataFrame, table: str, *, file: str, first_line: int = 1) -> None:
+    """Append ``frame`` (canonical column names) to TEMP ``table`` as VARCHAR columns.
+
+    ``_file`` is ``file``; ``_line`` counts from ``first_line`` (the source line of the
+    first record), unless the frame already has a ``_line`` column.
+    """
+    out = pd.DataFrame({c: as_text(frame[c]) for c in frame.columns if c != "_line"})
+    out["_file"] = file
+    out["_line"] = (frame["_line"].astype("int64").to_numpy() if "_line" in frame.columns
+                    else range(first_line, first_line + len(frame)))
+    cols = [c for c in out.columns if c not in ("_file", "_line")]
+    select = ", ".join([f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in cols]
+                       + ["CAST(_file AS VARCHAR) AS _file", "CAST(_line AS BIGINT) AS _line"])
+    con.register("_wb_stage_frame", out)
+    try:
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]
+        ).fetchone()[0]
+        if exists:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM _wb_stage_frame")
+        else:
+            con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM _wb_stage_frame")
+    finally:
+        con.unregister("_wb_stage_frame")

@@ -1,0 +1,223 @@
+"""Agency spreadsheets (XLSX, or CSV with a mapping) through a column-mapping YAML.
+
+Partner agencies export from their own systems with their own headings (guidance 3.4,
+"coding systems"). A mapping file says which source heading is which canonical column and,
+optionally, how coded values translate::
+
+    dataset: council_asb            # optional; checked against the supply's dataset
+    sheet: ASB log                  # optional; default the first sheet
+    header_row: 1                   # optional; the row holding the headings (1-based)
+    columns:                        # source heading -> canonical column (DATASETS.md)
+      Ref No: incident_ref
+      Date Reported: incident_date
+      Time: incident_time
+      Category: incident_type
+      Post Code: postcode
+    values:                         # optional: canonical column -> {source value: canonical}
+      incident_type: {"Noise - Domestic": noise, "Rowdy Behaviour": rowdy}
+    formats:                        # optional: strptime format of text dates in a column
+      incident_date: "%d/%m/%Y"
+
+The mapping is found (first match): a ``.yaml``/``.yml`` file supplied with the data (so it is
+part of the supply and its hash), ``<data file stem>.mapping.yaml`` beside the data file, or
+``mapping.yaml`` in the same folder. An XLSX without any mapping must use canonical headings.
+Excel dates and times become ``YYYY-MM-DD`` and ``HH:MM``; ``_line`` is the spreadsheet row.
+Unmapped source columns are not read (data minimisation, guidance 4.2.2).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from workbench.catalogue.model import Dataset
+from workbench.errors import Problem, SupplyRejected
+from workbench.hub.adapters.frames import stage_frame
+
+NAME = "spreadsheet_mapping"
+DATASETS: tuple[str, ...] = ()  # any dataset
+DATA_SUFFIXES = (".xlsx", ".csv")
+MAPPING_SUFFIXES = (".yaml", ".yml")
+MAPPING_KEYS = {"dataset", "sheet", "header_row", "columns", "values", "formats"}
+
+
+def sidecar(path: Path) -> Path | None:
+    """The mapping file that belongs to a data file, if one sits beside it."""
+    for cand in (path.with_name(path.stem + ".mapping.yaml"), path.with_name(path.stem + ".mapping.yml"),
+                 path.with_name("mapping.yaml"), path.with_name("mapping.yml")):
+        if cand.exists():
+            return cand
+    return None
+
+
+def detect(path: Path, dataset_id: str) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", *MAPPING_SUFFIXES):
+        return True
+    return suffix == ".csv" and sidecar(path) is not None
+
+
+def load_mapping(path: Path, ds: Dataset) -> dict:
+    """Read and check a mapping file; raise SupplyRejected naming what is wrong."""
+    def bad(expected, found):
+        return SupplyRejected(ds.id, [Problem(path.name, None, None, expected, found)])
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise bad("a YAML column mapping", str(exc)[:160]) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("columns"), dict) or not doc["columns"]:
+        raise bad("a mapping with 'columns: {source heading: canonical column}'", repr(doc)[:160])
+    unknown = sorted(set(doc) - MAPPING_KEYS)
+    if unknown:
+        raise bad(f"only the keys {sorted(MAPPING_KEYS)}", f"unknown key(s) {unknown}")
+    if doc.get("dataset") not in (None, ds.id):
+        raise bad(f"dataset '{ds.id}'", f"a mapping for '{doc['dataset']}'")
+    problems = []
+    targets = list(doc["columns"].values())
+    for source, target in doc["columns"].items():
+        if target not in ds.column_names:
+            close = difflib.get_close_matches(str(target), ds.column_names, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(Problem(path.name, None, str(source), f"a column of '{ds.id}'{hint}",
+                                    f"'{target}'"))
+    for t in {t for t in targets if targets.count(t) > 1}:
+        problems.append(Problem(path.name, None, t, "each canonical column mapped once",
+                                f"'{t}' mapped {targets.count(t)} times"))
+    for key in ("values", "formats"):
+        for target in (doc.get(key) or {}):
+            if target not in targets:
+                problems.append(Problem(path.name, None, str(target),
+                                        f"'{key}' only for mapped columns", f"'{target}' is not mapped"))
+    if problems:
+        raise SupplyRejected(ds.id, problems)
+    return doc
+
+
+def _read_xlsx(path: Path, sheet: str | None, header_row: int) -> tuple[list[str], list[tuple[int, list]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise SupplyRejected("spreadsheet", [Problem(path.name, None, None, "an XLSX workbook",
+                                                     str(exc)[:160])]) from None
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise SupplyRejected("spreadsheet", [Problem(path.name, None, None,
+                                                         f"a sheet named '{sheet}'",
+                                                         f"sheets {wb.sheetnames}")])
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        header: list[str] = []
+        rows: list[tuple[int, list]] = []
+        for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if i < header_row:
+                continue
+            if i == header_row:
+                header = ["" if v is None else str(v).strip() for v in values]
+                continue
+            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue  # blank spreadsheet rows are formatting, not records
+            rows.append((i, list(values)))
+        return header, rows
+    finally:
+        wb.close()
+
+
+def _read_csv(path: Path, header_row: int) -> tuple[list[str], list[tuple[int, list]]]:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header: list[str] = []
+        rows = []
+        for i, values in enumerate(reader, start=1):
+            if i < header_row:
+                continue
+            if i == header_row:
+                header = [v.strip() for v in values]
+                continue
+            if values and any(v.strip() for v in values):
+                rows.append((i, values))
+    return header, rows
+
+
+def _text(value, kind: str, fmt: str | None):
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if kind == "time":
+            return value.strftime("%H:%M")
+        if kind == "timestamp":
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if fmt and text.strip():
+        try:
+            parsed = datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            return text  # left as found: validation rejects it naming the row
+        return parsed.strftime({"time": "%H:%M", "timestamp": "%Y-%m-%d %H:%M:%S"}.get(kind, "%Y-%m-%d"))
+    return text
+
+
+def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    supplied_maps = [f for f in files if f.suffix.lower() in MAPPING_SUFFIXES]
+    data = [f for f in files if f.suffix.lower() not in MAPPING_SUFFIXES]
+    if len(supplied_maps) > 1:
+        raise SupplyRejected(ds.id, [Problem(", ".join(f.name for f in supplied_maps), None, None,
+                                             "at most one mapping file per supply",
+                                             f"{len(supplied_maps)} mapping files")])
+    if not data:
+        raise SupplyRejected(ds.id, [Problem(supplied_maps[0].name, None, None,
+                                             "spreadsheet or CSV files with the mapping", "only a mapping")])
+    for f in data:
+        mpath = supplied_maps[0] if supplied_maps else sidecar(f)
+        if mpath is not None:
+            mapping = load_mapping(mpath, ds)
+        elif f.suffix.lower() == ".xlsx":
+            mapping = {"columns": None}
+        else:
+            raise SupplyRejected(ds.id, [Problem(f.name, None, None, "a column mapping (.yaml)",
+                                                 "no mapping supplied or beside the file")])
+        header_row = int(mapping.get("header_row") or 1)
+        if f.suffix.lower() == ".xlsx":
+            header, rows = _read_xlsx(f, mapping.get("sheet"), header_row)
+        else:
+            header, rows = _read_csv(f, header_row)
+        columns = mapping["columns"] or {h: h.lower() for h in header if h}
+        if mapping["columns"] is None:
+            from workbench.hub.adapters.canonical import check_header
+
+            problems = check_header(f, ds, header)
+            if problems:
+                raise SupplyRejected(ds.id, problems)
+        missing = [s for s in columns if s not in header]
+        if missing:
+            raise SupplyRejected(ds.id, [Problem(f.name, header_row, str(s),
+                                                 f"a heading '{s}' (from the mapping)",
+                                                 f"headings {[h for h in header if h]}") for s in missing])
+        values = mapping.get("values") or {}
+        formats = mapping.get("formats") or {}
+        frame = {"_line": [i for i, _ in rows]}
+        for source, target in columns.items():
+            j = header.index(source)
+            kind = ds.column(target).kind
+            vmap = {str(k): (None if v is None else str(v)) for k, v in (values.get(target) or {}).items()}
+            col = []
+            for _, vals in rows:
+                v = _text(vals[j] if j < len(vals) else None, kind, formats.get(target))
+                if v is not None and vmap:
+                    v = vmap.get(v.strip(), v)
+                col.append(v)
+            frame[target] = col
+        stage_frame(con, pd.DataFrame(frame), table, file=f.name)
