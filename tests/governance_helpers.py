@@ -7,6 +7,8 @@ dataset view, and a tiny encrypted ``shared.duckdb``.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,8 +28,27 @@ class Clock:
         return self.t
 
 
+_TEMPLATE: dict[str, Path] = {}
+
+
 def registry_with_people(tmp_path: Path):
-    """Two partnerships, central and second-group agencies, one user per role."""
+    """Two partnerships, central and second-group agencies, users of several roles.
+
+    Argon2 hashing is deliberately slow, so the registry is built once per test process
+    and its file copied into each test's directory.
+    """
+    if "people" not in _TEMPLATE:
+        base = Path(tempfile.mkdtemp(prefix="registry-template-"))
+        reg = _build_people(base)
+        reg.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        reg.close()
+        _TEMPLATE["people"] = base / "registry.sqlite"
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_TEMPLATE["people"], tmp_path / "registry.sqlite")
+    return open_registry(tmp_path / "hub.duckdb")
+
+
+def _build_people(tmp_path: Path):
     reg = open_registry(tmp_path / "hub.duckdb")
     reg.add_partnership("Nottingham")
     reg.add_partnership("Derby")

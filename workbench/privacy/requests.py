@@ -294,7 +294,7 @@ def release(reg, request_id: int, user) -> ReleaseResult:
                 args.append(req.partnership)
             frame = hub.execute(
                 f"SELECT {cols} FROM main.{ds_id} d JOIN supplies s ON s.supply_id = d._supply_id "
-                f"WHERE {scope}", args).arrow()
+                f"WHERE {scope}", args).fetch_arrow_table()
             counts = hub.execute(
                 f"SELECT coalesce(s.agency, '(unknown)'), count(*) FROM main.{ds_id} d "
                 f"JOIN supplies s ON s.supply_id = d._supply_id WHERE NOT ({scope}) GROUP BY 1",

@@ -1,0 +1,271 @@
+"""``workbench hub export``: what a user may see of a dataset, marked, described and audited.
+
+* Depersonalised access reads the **shared tier** (``open_shared``: read-only, external access
+  off, configuration locked), restricted to the partnerships the user may see
+  (:meth:`~workbench.registry.Registry.visible_partnerships`) when the table carries a
+  ``partnership`` column.
+* Personal data comes only from the encrypted copy released under an approved, unexpired
+  request (``--request ID``; guidance 4.3) and holds only the fields the request names. Such
+  an export is registered with the request, so its purge deletes the file too (DPA principle 5).
+* Every file is stamped with its **protective marking** (guidance 2.1 D; default
+  OFFICIAL-SENSITIVE, per-dataset override with ``workbench marking set``): the first line of
+  a CSV, the first row and print header/footer of an XLSX sheet, the schema metadata of a
+  Parquet file, the layer metadata of a GeoPackage, and a ``FILE.meta.json`` sidecar.
+* CSV and XLSX text cells that begin with ``= + - @``, a tab or a carriage return get a
+  leading apostrophe so a spreadsheet shows them as text instead of running them as a
+  formula (OWASP "CSV injection").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from workbench import catalogue
+from workbench.errors import BadInput
+from workbench.privacy import access
+from workbench.privacy import requests as personal_requests
+
+FORMATS = ("csv", "parquet", "gpkg", "xlsx")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PARTNERSHIP_COLUMNS = ("partnership", "_partnership")
+
+
+def neutralise_cell(value):
+    """Prefix ``'`` to a text cell a spreadsheet would treat as a formula; other values unchanged.
+
+    >>> neutralise_cell("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise_cell(-5), neutralise_cell("Main St")
+    (-5, 'Main St')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell passed through :func:`neutralise_cell`.
+
+    Numeric columns are left alone: a number cannot carry a formula.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(neutralise_cell, na_action="ignore")
+    return out
+
+
+@dataclass
+class ExportResult:
+    dataset: str
+    user: str
+    path: str
+    format: str
+    rows: int
+    columns: list[str]
+    marking: str
+    tier: str
+    sha256: str
+    request_id: int | None
+    sidecar: str
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    def to_text(self) -> str:
+        return (f"[{self.marking}] Exported {self.rows} row(s) of '{self.dataset}' ({self.tier} tier) "
+                f"to {self.path}; metadata in {self.sidecar}.")
+
+
+def _format(out: Path, fmt: str | None) -> str:
+    if fmt is None:
+        fmt = out.suffix.lstrip(".").lower() or "csv"
+    from workbench.registry.validate import choice
+
+    return choice("format", fmt, FORMATS)
+
+
+def _shared_frame(reg, hub: Path, dataset_id: str, user) -> pd.DataFrame:
+    from workbench.hub.connect import open_shared
+
+    con = open_shared(hub)
+    try:
+        exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                             "AND table_schema = 'main'", [dataset_id]).fetchone()[0]
+        if not exists:
+            raise BadInput(f"'{dataset_id}' is not in the shared (depersonalised) tier; it is published "
+                           f"by `workbench hub publish` once supplied, or, for personal data, export it "
+                           f"under an approved request with --request.")
+        cols = [r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND "
+            "table_schema = 'main' ORDER BY ordinal_position", [dataset_id]).fetchall()]
+        part = next((c for c in PARTNERSHIP_COLUMNS if c in cols), None)
+        sql, args = f'SELECT * FROM main."{dataset_id}"', []
+        if part is not None:
+            visible = sorted(reg.visible_partnerships(user))
+            sql += f' WHERE "{part}" IN (SELECT unnest(?::VARCHAR[]))'
+            args.append(visible)
+        frame = con.execute(sql, args).df()
+    finally:
+        con.close()
+    return frame[[c for c in frame.columns if not c.startswith("_") or c == "_partnership"]]
+
+
+def _personal_frame(reg, request_id: int, dataset_id: str, user) -> pd.DataFrame:
+    req = personal_requests.usable(reg, request_id, user)
+    if dataset_id not in req.datasets:
+        raise BadInput(f"Request {req.id} does not cover '{dataset_id}'; it covers "
+                       f"{', '.join(req.datasets)}.")
+    con = personal_requests.open_release(reg, req.id, user)
+    try:
+        return con.execute(f'SELECT * FROM "{dataset_id}"').df()
+    finally:
+        con.close()
+
+
+def _write(frame: pd.DataFrame, out: Path, fmt: str, marking: str, meta: dict, dataset_id: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stamp = f"# PROTECTIVE MARKING: {marking} | {meta['dataset']} | exported by {meta['user']} at {meta['exported_at']}"
+    if fmt == "csv":
+        with open(out, "w", newline="", encoding="utf-8") as fh:
+            fh.write(stamp + "\n")
+            neutralise_frame(frame).to_csv(fh, index=False)
+    elif fmt == "xlsx":
+        _write_xlsx(neutralise_frame(frame), out, marking, stamp, dataset_id)
+    elif fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        md = dict(table.schema.metadata or {})
+        md.update({b"protective_marking": marking.encode(), b"workbench_export": json.dumps(meta).encode()})
+        pq.write_table(table.replace_schema_metadata(md), out)
+    elif fmt == "gpkg":
+        _write_gpkg(frame, out, marking, meta, dataset_id)
+
+
+def _write_xlsx(frame: pd.DataFrame, out: Path, marking: str, stamp: str, dataset_id: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = dataset_id[:31]
+    ws.append([stamp.lstrip("# ")])
+    ws["A1"].font = Font(bold=True, color="C00000")
+    ws.append([str(c) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        ws.append([None if (not isinstance(v, str) and pd.isna(v)) else
+                   (v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
+    for cell_row in ws.iter_rows(min_row=3):
+        for cell in cell_row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"          # never a formula, whatever the text
+    ws.oddHeader.center.text = marking
+    ws.oddFooter.center.text = marking
+    wb.properties.category = marking
+    wb.properties.keywords = f"protective marking: {marking}"
+    wb.save(out)
+
+
+def _write_gpkg(frame: pd.DataFrame, out: Path, marking: str, meta: dict, dataset_id: str) -> None:
+    import geopandas as gpd
+
+    if not {"easting", "northing"} <= set(frame.columns):
+        raise BadInput(f"--format gpkg needs easting/northing columns and '{dataset_id}' has none "
+                       f"in this tier; export as csv, parquet or xlsx instead.")
+    e = pd.to_numeric(frame["easting"], errors="coerce")
+    n = pd.to_numeric(frame["northing"], errors="coerce")
+    geometry = gpd.points_from_xy(e, n)
+    gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:27700")
+    gdf.loc[e.isna() | n.isna(), "geometry"] = None
+    if out.exists():
+        out.unlink()
+    gdf.to_file(out, driver="GPKG", layer=dataset_id,
+                metadata={"protective_marking": marking, "workbench_export": json.dumps(meta)})
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: str | None = None,
+           request_id: int | None = None) -> ExportResult:
+    """Export what ``user`` may see of ``dataset_id`` to ``out``; denied → AccessDenied (exit 3).
+
+    Examples
+    --------
+    >>> export(reg, "data/restricted/hub.duckdb", "police_uk_street", "ana",
+    ...        "out/street.csv")   # doctest: +SKIP
+    """
+    hub, out = Path(hub), Path(out)
+    fmt = _format(out, fmt)
+    catalogue.get(dataset_id)
+    user = access.require(reg, user, "export", dataset_id)
+    if request_id is None:
+        access.require(reg, user, "read_depersonalised", dataset_id)
+        frame, tier = _shared_frame(reg, hub, dataset_id, user), "shared"
+        marking = reg.marking(dataset_id)
+    else:
+        access.require(reg, user, "read_personal", dataset_id)
+        frame, tier = _personal_frame(reg, int(request_id), dataset_id, user), "personal"
+        marking = reg.marking(dataset_id)
+        if marking in ("OFFICIAL", "OFFICIAL-SENSITIVE"):
+            marking = "OFFICIAL-SENSITIVE PERSONAL"
+    meta = {"dataset": dataset_id, "title": catalogue.get(dataset_id).title,
+            "protective_marking": marking, "tier": tier, "user": user.name, "agency": user.agency,
+            "request_id": request_id, "exported_at": reg._now_text(), "format": fmt,
+            "rows": int(len(frame)), "columns": [str(c) for c in frame.columns],
+            "header_lines": 1 if fmt == "csv" else (2 if fmt == "xlsx" else 0),
+            "formula_cells_neutralised": fmt in ("csv", "xlsx"),
+            "handling": "Handle under the partnership's Information Sharing Protocol; do not pass on "
+                        "without the agreement of the supplying agency's DLO (guidance Box 1)."}
+    _write(frame, out, fmt, marking, meta, dataset_id)
+    digest = _sha256(out)
+    sidecar = out.with_name(out.name + ".meta.json")
+    sidecar.write_text(json.dumps({**meta, "file": out.name, "sha256": digest}, indent=2) + "\n")
+    if request_id is not None:
+        personal_requests.record_export(reg, int(request_id), out, dataset_id, len(frame), digest, user.name)
+    reg.audit(user.name, "export", dataset_id, {"path": str(out), "format": fmt, "rows": int(len(frame)),
+                                                "tier": tier, "marking": marking, "sha256": digest,
+                                                "request_id": request_id})
+    return ExportResult(dataset_id, user.name, str(out), fmt, int(len(frame)), meta["columns"], marking,
+                        tier, digest, request_id, str(sidecar))
+
+
+def add_export_command(hub_subparsers) -> None:
+    """Add ``export`` to the ``workbench hub`` group (called from ``workbench/hub/commands.py``)."""
+    from workbench.cli import add_common
+
+    p = hub_subparsers.add_parser(
+        "export", help="export what a user may see of a dataset (marked, audited)",
+        description="Export a dataset as the named user may see it: the depersonalised shared tier, "
+                    "or personal data under an approved request (--request). Denied -> exit 3.")
+    add_common(p)
+    p.add_argument("--dataset", required=True, help="dataset id (DATASETS.md)")
+    p.add_argument("--as", dest="as_user", required=True, metavar="USER", help="the user exporting")
+    p.add_argument("--out", required=True, type=Path, help="output file")
+    p.add_argument("--format", choices=FORMATS, default=None, help="default: from the file suffix, else csv")
+    p.add_argument("--request", type=int, default=None, help="approved personal-data request id")
+    p.set_defaults(func=_cmd_export)
+
+
+def _cmd_export(args):
+    from workbench.cli import hub_path
+    from workbench.registry import open_registry
+
+    hub = hub_path(args)
+    reg = open_registry(hub)
+    try:
+        return export(reg, hub, args.dataset, args.as_user, args.out, args.format, args.request)
+    finally:
+        reg.close()
