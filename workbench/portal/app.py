@@ -1,0 +1,150 @@
+"""The Partnership Intelligence Portal as a Starlette application (reference 000, 001).
+
+:func:`create_app` wires the pages, the JSON API, static CSS (served locally; no CDN) and the
+security middleware around one :class:`~workbench.portal.store.PortalStore`. The portal is a
+separate process from the dashboards (``workbench serve portal``; :mod:`workbench.portal.server`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from workbench.errors import AccessDenied
+from workbench.portal import api, pages_admin, pages_partner, pages_public, pages_review
+from workbench.portal import transfer as T
+from workbench.portal.auth import Authenticator
+from workbench.portal.middleware import BodyLimit, SecurityHeaders, SessionCookie
+from workbench.portal.ratelimit import RateLimiter
+from workbench.portal.sessions import SessionStore
+from workbench.portal.store import PortalStore
+from workbench.portal.web import CsrfFailed, Portal, RateLimited, denied_page, render
+
+log = logging.getLogger("workbench.portal")
+STATIC = Path(__file__).with_name("static")
+
+
+def _routes() -> list:
+    return [
+        Route("/", pages_public.home),
+        Route("/how-to-submit", pages_public.how_to_submit),
+        Route("/login", pages_public.login, methods=["GET", "POST"]),
+        Route("/logout", pages_public.logout, methods=["POST"]),
+        Route("/register", pages_public.register, methods=["GET", "POST"]),
+        Route("/activate", pages_public.activate, methods=["GET", "POST"]),
+        Route("/submit", pages_partner.submit, methods=["GET", "POST"]),
+        Route("/my/submissions", pages_partner.my_submissions),
+        Route("/review", pages_review.queue),
+        Route("/review/{ref}", pages_review.detail),
+        Route("/review/{ref}/grade", pages_review.grade, methods=["POST"]),
+        Route("/review/{ref}/source", pages_review.source, methods=["POST"]),
+        Route("/admin/requests", pages_admin.requests_page),
+        Route("/admin/requests/{request_id}/{decision:str}", pages_admin.decide, methods=["POST"]),
+        Route("/stats", pages_admin.stats_page),
+        Route("/api/v1/submissions", api.create_submission, methods=["POST"]),
+        Route("/api/v1/submissions/{ref}", api.read_submission),
+        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    ]
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def _on_denied(request: Request, exc: AccessDenied):
+    if _is_api(request):
+        return JSONResponse({"error": "forbidden", "message": str(exc)}, status_code=403)
+    return denied_page(request, exc)
+
+
+async def _on_rate(request: Request, exc: RateLimited):
+    headers = {"Retry-After": str(max(1, int(exc.retry_after + 0.999)))}
+    if _is_api(request):
+        return JSONResponse({"error": "rate_limited", "message": str(exc)}, status_code=429, headers=headers)
+    resp = render(request, "error.html", 429, title="Too many requests", message=str(exc))
+    resp.headers.update(headers)
+    return resp
+
+
+async def _on_csrf(request: Request, exc: CsrfFailed):
+    return render(request, "error.html", 403, title="Form expired",
+                  message="This form could not be verified (missing or stale security token). "
+                          "Go back, reload the page and try again.")
+
+
+class _Retrier:
+    """Retries pending transfers in the background while the hub is locked by another writer."""
+
+    def __init__(self, portal: Portal, every_seconds: float):
+        self.portal = portal
+        self.every = every_seconds
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="portal-transfer-retry", daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                T.retry_pending(self.portal.store, self.portal.hub, audit=self.portal.audit)
+            except Exception:  # keep retrying; the transfer row keeps its last error
+                log.exception("retrying portal transfers failed")
+            self.stop.wait(self.every)
+
+
+def create_app(hub_path: Path | str, *, secure_cookies: bool = True, max_body_bytes: int = 64 * 1024,
+               rate_limit: tuple[int, float] = (60, 60.0), anonymous_rate_limit: tuple[int, float] = (20, 60.0),
+               partnership: str | None = None, retry_seconds: float = 30.0,
+               auth_cache_seconds: float = 60.0, hsts: bool | None = None) -> Starlette:
+    """Build the portal for the hub at ``hub_path`` (its store is ``portal.duckdb`` beside it).
+
+    Parameters
+    ----------
+    hub_path : the master hub; the registry and the portal store sit beside it.
+    secure_cookies : mark the session cookie Secure (keep True in deployment behind TLS; False
+        only for plain-http loopback development and tests).
+    max_body_bytes : larger requests are refused with 413.
+    rate_limit : (requests, seconds) allowed per logged-in user for API calls and form posts (429 beyond).
+    anonymous_rate_limit : (requests, seconds) per client address for log-in, registration,
+        activation and failed API authentication.
+    partnership : the partnership new partner agencies join on approval (registry name).
+    retry_seconds : how often pending hub transfers are retried.
+    auth_cache_seconds : how long a verified API password is remembered (see :mod:`.auth`).
+    hsts : send Strict-Transport-Security (default: same as ``secure_cookies``).
+
+    Examples
+    --------
+    >>> from workbench.portal.app import create_app          # doctest: +SKIP
+    >>> app = create_app("data/restricted/hub.duckdb")        # doctest: +SKIP
+    """
+    hub = Path(hub_path)
+    store = PortalStore(hub)
+    portal = Portal(hub=hub, store=store, auth=Authenticator(hub, cache_seconds=auth_cache_seconds),
+                    sessions=SessionStore(), user_limit=RateLimiter(*rate_limit),
+                    address_limit=RateLimiter(*anonymous_rate_limit), partnership=partnership)
+    retrier = _Retrier(portal, retry_seconds)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        retrier.thread.start()
+        try:
+            yield
+        finally:
+            retrier.stop.set()
+            retrier.thread.join(timeout=60)
+            store.close()
+
+    app = Starlette(routes=_routes(), lifespan=lifespan,
+                    exception_handlers={AccessDenied: _on_denied, RateLimited: _on_rate,
+                                        CsrfFailed: _on_csrf})
+    app.state.portal = portal
+    app.add_middleware(SessionCookie, sessions=portal.sessions, secure=secure_cookies)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts=secure_cookies if hsts is None else hsts)
+    return app

@@ -1,0 +1,125 @@
+"""``workbench portal …``: registration decisions, police-record export, transfer retries, statistics.
+
+These open the portal store themselves, so they run while the portal server is stopped (the
+server owns ``portal.duckdb`` while it runs; use its web pages then). The acting user
+(``--as``, ``WORKBENCH_USER`` or the OS user) must hold the role in the registry:
+``admin`` to list/approve/reject registrations; ``reviewer`` to export police records;
+``reviewer`` or ``admin`` for statistics and transfer retries. Refusals exit 3 and are audited.
+"""
+
+from __future__ import annotations
+
+from workbench.cli import acting_user, add_common, hub_path
+from workbench.errors import AccessDenied
+
+
+def _user(hub, args, roles, action):
+    from workbench.registry import open_registry
+
+    name = acting_user(args)
+    reg = open_registry(hub)
+    try:
+        user = reg.get_user(name)
+    except AccessDenied:
+        user = None
+    if user is None or user.role not in roles or not user.active:
+        reg.audit(name, action, "portal", {"required_roles": list(roles)}, outcome="denied")
+        raise AccessDenied(f"'{name}' may not run this: it needs the registry role {' or '.join(roles)} "
+                           "(use --as NAME).")
+    return user
+
+
+def _open(args):
+    from workbench.portal.auth import Authenticator
+    from workbench.portal.store import PortalStore
+
+    from workbench.errors import ResourceLocked
+
+    hub = hub_path(args)
+    if not hub.exists():
+        raise ResourceLocked(f"No hub at '{hub}'. Create one with `workbench hub init --hub {hub}`.")
+    return hub, PortalStore(hub), Authenticator(hub, cache_seconds=0)
+
+
+def _requests(args):
+    from workbench.portal import registration as R
+
+    hub, store, _ = _open(args)
+    with store:
+        _user(hub, args, ("admin",), "portal.registration.list")
+        state = None if args.state == "all" else args.state
+        return {"requests": R.list_requests(store, state)}
+
+
+def _approve(args):
+    from workbench.portal import registration as R
+
+    hub, store, auth = _open(args)
+    with store:
+        user = _user(hub, args, ("admin",), "portal.registration.approve")
+        return R.approve(store, auth, args.request_id, admin=user.name, partnership=args.partnership)
+
+
+def _reject(args):
+    from workbench.portal import registration as R
+
+    hub, store, auth = _open(args)
+    with store:
+        user = _user(hub, args, ("admin",), "portal.registration.reject")
+        return R.reject(store, auth, args.request_id, admin=user.name, note=args.note or "")
+
+
+def _export(args):
+    from workbench.portal import transfer as T
+
+    hub, store, auth = _open(args)
+    with store:
+        user = _user(hub, args, ("reviewer",), "portal.export")
+        result = T.export_all(store, args.out)
+        auth.registry().audit(user.name, "portal.export", str(args.out), {"records": result["records"]})
+        return result
+
+
+def _retry(args):
+    from workbench.portal import transfer as T
+
+    hub, store, auth = _open(args)
+    with store:
+        _user(hub, args, ("reviewer", "admin"), "portal.transfer.retry")
+        results = T.retry_pending(store, hub, audit=auth.registry().audit)
+        left = len(T.pending(store))
+        return {"attempted": results, "still_pending": left}, (0 if left == 0 else 4)
+
+
+def _stats(args):
+    from workbench.portal.stats import statistics
+
+    hub, store, _ = _open(args)
+    with store:
+        _user(hub, args, ("reviewer", "admin"), "portal.statistics.view")
+        return statistics(store).to_dict()
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("portal", help="partner intelligence portal: registrations, exports, statistics")
+    sub = p.add_subparsers(dest="portal_command", metavar="ACTION")
+
+    def cmd(name, func, help_text):
+        c = sub.add_parser(name, help=help_text)
+        add_common(c)
+        c.add_argument("--as", dest="as_user", metavar="USER", help="acting registry user")
+        c.set_defaults(func=func)
+        return c
+
+    c = cmd("requests", _requests, "list registration requests")
+    c.add_argument("--state", choices=("pending", "approved", "rejected", "all"), default="pending")
+    c = cmd("approve", _approve, "approve a registration request; prints one-time activation codes")
+    c.add_argument("request_id")
+    c.add_argument("--partnership", help="partnership the new agency joins (registry name)")
+    c = cmd("reject", _reject, "reject a registration request")
+    c.add_argument("request_id")
+    c.add_argument("--note", help="reason, kept with the request")
+    c = cmd("export", _export, "write every transferred record as police_import.csv/.json (pip-police-import/1)")
+    c.add_argument("--out", required=True, help="output folder (files are mode 0600)")
+    cmd("retry-transfers", _retry, "retry transfers into the hub that are still pending (exit 4 if any remain)")
+    cmd("stats", _stats, "submissions by agency, category, month; organisations and people registered")

@@ -1,0 +1,48 @@
+"""Pages for partner staff: the submission form, the acknowledgement, their agency's submissions.
+
+Reference 000: partners get a reference but not the result of police action; so the list
+shows each submission's partner status only (received / assessed), and only for the
+partner's own agency.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from workbench.portal import submissions as S
+from workbench.portal import validate
+from workbench.portal import vocabulary as V
+from workbench.portal.access import SUBMIT
+from workbench.portal.validate import FieldError
+from workbench.portal.web import count_user, form_data, login_redirect, page_user, portal, render
+
+
+async def submit(request: Request):
+    user = await page_user(request, SUBMIT, "portal.submission.create")
+    if user is None:
+        return login_redirect(request)
+    if request.method == "GET":
+        return render(request, "submit.html", form={}, error=None)
+    data = await form_data(request)
+    count_user(request, user)
+    body = {k: data.get(k, "") for k in validate.SUBMISSION_FIELDS}
+    body["anonymity_requested"] = data.get("anonymity_requested", "")
+    p = portal(request)
+    try:
+        sub = validate.submission(body)
+    except FieldError as exc:
+        return render(request, "submit.html", 422, form=data, error=exc)
+    ref = await run_in_threadpool(S.create, p.store, sub, submitter=user.name, agency=user.agency,
+                                  channel="form")
+    return render(request, "ack.html", 201, ref=ref, category=V.CATEGORIES[sub.category])
+
+
+async def my_submissions(request: Request):
+    user = await page_user(request, SUBMIT, "portal.submission.list")
+    if user is None:
+        return login_redirect(request)
+    rows = await run_in_threadpool(S.list_for_agency, portal(request).store, user.agency)
+    for r in rows:
+        r["partner_status"] = V.partner_status(r.pop("status"))
+    return render(request, "my_submissions.html", rows=rows)

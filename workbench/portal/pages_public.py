@@ -1,0 +1,117 @@
+"""Pages anyone may open: home, how to submit, log-in/out, registration request, activation.
+
+Reference 000: partners "register themselves as a partner agency and the force will approve
+them"; a training video explains how to submit (here a how-to page). Reference 001: the
+portal is not for emergencies (999) or child safeguarding referrals (MASH).
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from workbench.errors import AccessDenied
+from workbench.portal import registration as R
+from workbench.portal import validate
+from workbench.portal.validate import FieldError
+from workbench.portal.web import (count_address, current_user, form_data, portal, redirect, render,
+                                  session)
+
+#: roles that may log in to the portal (deny by default: analysts use the dashboards)
+PORTAL_ROLES = ("partner", "reviewer", "admin")
+HOME_FOR = {"partner": "/submit", "reviewer": "/review", "admin": "/admin/requests"}
+
+
+async def home(request: Request):
+    request.state.user = await current_user(request)
+    return render(request, "home.html")
+
+
+async def how_to_submit(request: Request):
+    request.state.user = await current_user(request)
+    return render(request, "how_to_submit.html")
+
+
+def _safe_next(value: str | None) -> str | None:
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+async def login(request: Request):
+    request.state.user = None
+    nxt = _safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        return render(request, "login.html", next=nxt or "", error=None, name="")
+    data = await form_data(request)
+    count_address(request)
+    name, password = data.get("name", "").strip(), data.get("password", "")
+    p = portal(request)
+    try:
+        user = await run_in_threadpool(p.auth.authenticate, name, password)
+    except AccessDenied as exc:
+        return render(request, "login.html", 401, next=nxt or "", error=str(exc), name=name)
+    if user.role not in PORTAL_ROLES:
+        await run_in_threadpool(p.audit, user.name, "portal.login", user.name, {"role": user.role}, "denied")
+        return render(request, "login.html", 403, next=nxt or "", name=name,
+                      error="This portal is for partner agencies and police reviewers; "
+                            "analysts use the dashboards.")
+    new = p.sessions.login(session(request), user.name)
+    request.state.session = new
+    return redirect(_safe_next(data.get("next")) or HOME_FOR[user.role])
+
+
+async def logout(request: Request):
+    await form_data(request)
+    p = portal(request)
+    s = session(request)
+    if s is not None and s.user:
+        p.auth.forget(s.user)
+    p.sessions.end(s)
+    request.state.session = None
+    return redirect("/")
+
+
+def _registration_body(data: dict) -> dict:
+    staff = []
+    for i in range(1, 6):
+        staff.append({k: data.get(f"staff_{i}_{k}", "") for k in ("username", "full_name", "email", "job_title")})
+    body = {k: data.get(k, "") for k in ("agency_name", "agency_type", "contact_name", "contact_email",
+                                          "contact_phone", "reason")}
+    body["staff"] = staff
+    return body
+
+
+async def register(request: Request):
+    request.state.user = await current_user(request)
+    if request.method == "GET":
+        return render(request, "register.html", form={}, error=None)
+    data = await form_data(request)
+    count_address(request)
+    p = portal(request)
+    try:
+        reg = validate.registration(_registration_body(data))
+        request_id = await run_in_threadpool(R.request, p.store, p.auth, reg)
+    except FieldError as exc:
+        return render(request, "register.html", 422, form=data, error=exc)
+    await run_in_threadpool(p.audit, "anonymous", "portal.registration.request", request_id,
+                            {"agency": reg.agency_name, "staff": len(reg.staff)})
+    return render(request, "register_done.html", request_id=request_id, agency=reg.agency_name)
+
+
+async def activate(request: Request):
+    request.state.user = await current_user(request)
+    if request.method == "GET":
+        return render(request, "activate.html", error=None, name=request.query_params.get("name", ""))
+    data = await form_data(request)
+    count_address(request)
+    p = portal(request)
+    name = data.get("username", "").strip()
+    try:
+        validate.username("username", name)
+        pw = validate.password("password", data.get("password"), data.get("password_confirm"))
+        account = await run_in_threadpool(R.activate, p.store, p.auth, name, data.get("code", "").strip(), pw)
+    except (FieldError, AccessDenied) as exc:
+        return render(request, "activate.html", 422 if isinstance(exc, FieldError) else 403,
+                      error=str(exc), name=name)
+    return render(request, "activate_done.html", account=account)

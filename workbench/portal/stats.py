@@ -1,0 +1,54 @@
+"""Statistics for the CSP: submissions by agency, category and month; organisations and people.
+
+Reference 000 ("Overall impact") measures the portal by the intelligence reports submitted and by
+"37 different organisations with 208 people registered"; these are the same measures. They are
+counts for the partnership's own management (reviewers and admins), not for publication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PortalStatistics:
+    """Counts of submissions and registrations (``to_dict()`` for JSON)."""
+
+    submissions: int
+    by_agency: list[dict] = field(default_factory=list)
+    by_category: list[dict] = field(default_factory=list)
+    by_month: list[dict] = field(default_factory=list)
+    by_status: list[dict] = field(default_factory=list)
+    organisations: int = 0
+    people: int = 0
+    pending_requests: int = 0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def statistics(store) -> PortalStatistics:
+    """Count submissions (by agency, category, month, status) and registered organisations and people.
+
+    An organisation counts once at least one of its staff has activated a partner account;
+    people are activated partner accounts.
+    """
+    def grouped(col: str, order: str) -> list[dict]:
+        return store.rows(f"SELECT {col} AS key, count(*) AS submissions FROM portal.submissions "
+                          f"GROUP BY ALL ORDER BY {order}")
+
+    total = store.rows("SELECT count(*) AS n FROM portal.submissions")[0]["n"]
+    reg = store.rows(
+        "SELECT count(DISTINCT r.agency_name) AS organisations, count(*) AS people "
+        "FROM portal.registration_staff st JOIN portal.registration_requests r USING (request_id) "
+        "WHERE st.activated_at IS NOT NULL")[0]
+    pending = store.rows("SELECT count(*) AS n FROM portal.registration_requests WHERE state = 'pending'")[0]["n"]
+    return PortalStatistics(
+        submissions=int(total),
+        by_agency=grouped("partner_agency", "submissions DESC, key"),
+        by_category=grouped("category", "submissions DESC, key"),
+        by_month=grouped("strftime(submitted_at, '%Y-%m')", "key"),
+        by_status=grouped("status", "submissions DESC, key"),
+        organisations=int(reg["organisations"] or 0), people=int(reg["people"] or 0),
+        pending_requests=int(pending),
+    )

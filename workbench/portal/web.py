@@ -1,0 +1,143 @@
+"""What every portal page and API endpoint shares: the :class:`Portal` context and helpers.
+
+Helpers render Jinja2 templates with autoescaping on (every value shown is escaped; nothing
+is marked safe), find the logged-in user from the session, check CSRF tokens on every form,
+count requests against the per-user rate limit, and turn errors into pages or JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from workbench.errors import AccessDenied
+from workbench.portal import vocabulary as V
+from workbench.portal.ratelimit import RateLimiter
+from workbench.portal.sessions import SessionStore, csrf_ok
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+class RateLimited(Exception):
+    """Too many requests for one user or address; answered with 429 and Retry-After."""
+
+    def __init__(self, retry_after: float):
+        self.retry_after = retry_after
+        super().__init__(f"Too many requests; try again in {RateLimiter.retry_after(retry_after)} s.")
+
+
+class CsrfFailed(Exception):
+    """A form arrived without this session's CSRF token (403)."""
+
+
+@dataclass
+class Portal:
+    """Everything a request handler needs; one per app (``request.app.state.portal``)."""
+
+    hub: Path
+    store: object
+    auth: object
+    sessions: SessionStore
+    user_limit: RateLimiter
+    address_limit: RateLimiter
+    partnership: str | None = None
+    env: jinja2.Environment = field(default_factory=lambda: jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+        undefined=jinja2.StrictUndefined))
+
+    def audit(self, actor, action, target, detail=None, outcome="ok") -> None:
+        self.auth.registry().audit(actor, action, target, detail, outcome=outcome)
+
+
+def portal(request: Request) -> Portal:
+    return request.app.state.portal
+
+
+def session(request: Request):
+    return request.state.session
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def current_user(request: Request):
+    """The logged-in user of this page request, or None."""
+    s = session(request)
+    if s is None or not s.user:
+        return None
+    user = await run_in_threadpool(portal(request).auth.get_user, s.user)
+    if user is None:
+        portal(request).sessions.end(s)
+    return user
+
+
+def count_user(request: Request, user) -> None:
+    """Count one request against ``user``'s rate limit (raises RateLimited)."""
+    wait = portal(request).user_limit.hit(f"user:{user.name}")
+    if wait:
+        raise RateLimited(wait)
+
+
+def count_address(request: Request) -> None:
+    """Count one anonymous request (log-in, registration, activation) against the client address."""
+    wait = portal(request).address_limit.hit(f"ip:{client_address(request)}")
+    if wait:
+        raise RateLimited(wait)
+
+
+async def form_data(request: Request) -> dict:
+    """The posted form as a dict of strings, after checking its CSRF token."""
+    form = await request.form()
+    data = {k: v for k, v in form.items() if isinstance(v, str)}
+    if not csrf_ok(session(request), data.pop("csrf_token", None)):
+        raise CsrfFailed()
+    return data
+
+
+def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
+    """Render ``template`` (autoescaped) with the shared context: user, CSRF token, vocabularies."""
+    s = session(request)
+    flash = None
+    if s is not None and s.flash:
+        flash, s.flash = s.flash, None
+    ctx = {"user": getattr(request.state, "user", None), "csrf_token": s.csrf if s else "",
+           "flash": flash, "V": V, **context}
+    html = portal(request).env.get_template(template).render(**ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def page_user(request: Request, roles: tuple[str, ...], action: str):
+    """The logged-in user holding one of ``roles``; None means "send to log-in" (not logged in).
+
+    A logged-in user without the role is refused (AccessDenied, audited).
+    """
+    from workbench.portal.access import require_role
+
+    user = await current_user(request)
+    request.state.user = user
+    if user is None:
+        return None
+    await run_in_threadpool(require_role, portal(request).auth, user, roles, action)
+    return user
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    return redirect("/login?next=" + request.url.path)
+
+
+def json_error(status: int, error: str, message: str, **extra) -> JSONResponse:
+    return JSONResponse({"error": error, "message": message, **extra}, status_code=status)
+
+
+def denied_page(request: Request, exc: AccessDenied) -> HTMLResponse:
+    return render(request, "error.html", 403, title="Not available", message=str(exc))
