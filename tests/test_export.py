@@ -139,6 +139,15 @@ def test_dataset_missing_from_shared_tier(setup):
         export(reg, reg.hub, "police_crime_victim", "ana", tmp / "v.csv")
 
 
+def test_personal_dataset_exports_its_published_counts(tmp_path):
+    counts = pd.DataFrame({"quarter_start": ["2025-01-01"], "postcode_district": ["NG1"], "records": [None]})
+    build_hub(tmp_path, [])
+    build_shared(tmp_path / "hub.duckdb", {"prison_release_counts": counts})
+    reg = registry_with_people(tmp_path)
+    result = export(reg, reg.hub, "prison_release", "ana", tmp_path / "pr.csv")
+    assert result.rows == 1 and result.columns == ["quarter_start", "postcode_district", "records"]
+
+
 def test_bad_format(setup):
     reg, tmp = setup
     with pytest.raises(BadInput, match="Did you mean 'csv'"):

@@ -33,6 +33,8 @@ from workbench.privacy import requests as personal_requests
 FORMATS = ("csv", "parquet", "gpkg", "xlsx")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PARTNERSHIP_COLUMNS = ("partnership", "_partnership")
+#: the suffix of the suppressed-count table a personal dataset publishes (privacy/publication.py)
+COUNTS_SUFFIX = "_counts"
 
 
 def neutralise_cell(value):
@@ -95,17 +97,19 @@ def _shared_frame(reg, hub: Path, dataset_id: str, user) -> pd.DataFrame:
 
     con = open_shared(hub)
     try:
-        exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
-                             "AND table_schema = 'main'", [dataset_id]).fetchone()[0]
-        if not exists:
+        present = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        # personal datasets reach the shared tier only as suppressed counts (``<id>_counts``)
+        table = next((t for t in (dataset_id, dataset_id + COUNTS_SUFFIX) if t in present), None)
+        if table is None:
             raise BadInput(f"'{dataset_id}' is not in the shared (depersonalised) tier; it is published "
                            f"by `workbench hub publish` once supplied, or, for personal data, export it "
                            f"under an approved request with --request.")
         cols = [r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND "
-            "table_schema = 'main' ORDER BY ordinal_position", [dataset_id]).fetchall()]
+            "table_schema = 'main' ORDER BY ordinal_position", [table]).fetchall()]
         part = next((c for c in PARTNERSHIP_COLUMNS if c in cols), None)
-        sql, args = f'SELECT * FROM main."{dataset_id}"', []
+        sql, args = f'SELECT * FROM main."{table}"', []
         if part is not None:
             visible = sorted(reg.visible_partnerships(user))
             sql += f' WHERE "{part}" IN (SELECT unnest(?::VARCHAR[]))'
