@@ -91,7 +91,7 @@ def read_key(db: Path | str) -> str:
     return kf.read_text().strip()
 
 
-def new_connection(*, spatial: bool = False) -> duckdb.DuckDBPyConnection:
+def new_connection(*, spatial: bool = False, temp_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with httpfs (for encrypted writes) and optionally spatial.
 
     Extensions load from their PyPI wheels; automatic installation is switched off so a
@@ -104,6 +104,12 @@ def new_connection(*, spatial: bool = False) -> duckdb.DuckDBPyConnection:
     import_extension("httpfs", con=con)
     con.execute("LOAD httpfs")
     con.execute("SET enable_progress_bar = false")
+    # Bounded memory; anything spilled (large staged supplies) is encrypted on disk too.
+    con.execute(f"SET memory_limit = '{os.environ.get('WORKBENCH_MEMORY_LIMIT', '2GB')}'")
+    con.execute("SET temp_file_encryption = true")
+    if temp_dir is not None:
+        temp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = '{_sql_path(temp_dir)}'")
     if spatial:
         load_spatial(con)
     return con
@@ -132,6 +138,11 @@ def _attach(con, db: Path, key: str, read_only: bool) -> None:
             raise ResourceLocked(
                 f"Database '{db}' is in use by another process (it holds the write lock); "
                 f"try again when that process has finished."
+            ) from None
+        if "file handle conflict" in msg:
+            raise ResourceLocked(
+                f"Database '{db}' is already open in this process; reuse that connection "
+                f"(``con.cursor()`` per thread) instead of opening it twice."
             ) from None
         if "without a key" in msg:
             raise ResourceLocked(f"Database '{db}' is encrypted and no key was given.") from None
@@ -164,7 +175,7 @@ def open_hub(path: Path | str | None = None, *, read_only: bool = False,
     if must_exist and not db.exists():
         raise ResourceLocked(f"No hub at '{db}'. Create one with `workbench hub init --hub {db}`.")
     key = read_key(db)
-    con = new_connection(spatial=spatial)
+    con = new_connection(spatial=spatial, temp_dir=None if read_only else db.parent / ".tmp")
     _attach(con, db, key, read_only)
     return con
 
