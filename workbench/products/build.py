@@ -1,0 +1,140 @@
+"""``workbench product NAME``: execute the product notebook against the hub, render HTML and PDF.
+
+1. check access: depersonalised products read only the shared tier; a **subject profile**
+   reads personal data, so it needs a registered user of a *central*-group agency (never the
+   second group: guidance 2.2.4) with ``read_personal`` and an approved, unexpired
+   personal-data request (guidance 4.3) — every attempt is audited;
+2. execute the notebook with papermill (parameters: hub, commission, as-of date …) into
+   ``DIR/<product>.ipynb``;
+3. render ``DIR/<product>.html`` (self-contained) and ``DIR/<product>.pdf`` (Chromium, marking
+   on every page);
+4. log the run in the registry (a commission becomes ``delivered``) and the audit chain.
+
+Rerunning the same command after new supplies regenerates the product with the new data and
+the new date (regulations appendix K: the cycle repeats).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from workbench.errors import AccessDenied, BadInput
+from workbench.products import commissioning as cm
+from workbench.products import render
+from workbench.products import validate as v
+from workbench.products.spec import NOTEBOOKS, PRODUCTS
+
+PACKAGE_NOTEBOOKS = Path(__file__).with_name("templates")
+
+
+@dataclass
+class ProductResult:
+    product: str
+    commission_id: int | None
+    marking: str
+    notebook: str
+    html: str
+    pdf: str | None
+    run_id: int
+    warnings: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_text(self) -> str:
+        lines = [f"{PRODUCTS[self.product].title} [{self.marking}]", f"  notebook: {self.notebook}",
+                 f"  html:     {self.html}", f"  pdf:      {self.pdf or '(not rendered)'}"]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def notebook_path(name: str) -> Path:
+    spec = PRODUCTS[name]
+    repo = NOTEBOOKS / spec.notebook
+    return repo if repo.exists() else PACKAGE_NOTEBOOKS / spec.notebook
+
+
+def _check_subject_access(hub: Path, user: str, request_id) -> None:
+    from workbench.privacy import access, requests
+    from workbench.registry import open_registry
+
+    if request_id is None:
+        raise BadInput("A subject profile uses personal data: give --request ID, an approved "
+                       "personal-data request (guidance 4.3; `workbench request …`).")
+    reg = open_registry(hub)
+    try:
+        u = access.require(reg, user, "read_personal", "police_ppo")
+        if u.agency_group != "central":  # the matrix already refuses; say it in the product's terms
+            reg.audit(u.name, "product.subject-profile", f"request:{request_id}",
+                      {"reason": "second-group agency"}, outcome="denied")
+            raise AccessDenied("Subject profiles are never produced for second-group agencies "
+                               "(guidance 2.2.4).")
+        requests.usable(reg, int(request_id), u)
+        reg.audit(u.name, "product.subject-profile", f"request:{request_id}", {"outcome": "allowed"})
+    finally:
+        reg.close()
+
+
+def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id: int | None = None,
+                  as_of: str | None = None, weeks: int = 4, request_id: int | None = None,
+                  subject: str | None = None, pdf: bool = True, user: str | None = None,
+                  quiet: bool = False, kernel: str = "python3") -> ProductResult:
+    """Execute, render and log one product (module docstring)."""
+    import nbformat
+    import papermill
+
+    name = v.choice("product", name, PRODUCTS)
+    hub = Path(hub).resolve()
+    as_of_date = v.date("as_of", as_of)
+    weeks = v.positive_int("weeks", weeks, maximum=26)
+    user = user or "CSP analyst"
+    commission = None
+    if commission_id is not None:
+        commission = cm.get_commission(hub, commission_id)
+        if commission.product != name:
+            raise BadInput(f"Commission {commission_id} asks for a {commission.product}, not a {name}; "
+                           f"run `workbench product {commission.product} --commission {commission_id}`.")
+        if commission.status == "withdrawn":
+            raise BadInput(f"Commission {commission_id} was withdrawn; nothing to produce.")
+    if name == "subject-profile":
+        _check_subject_access(hub, user, request_id)
+        if not subject:
+            raise BadInput("Give --subject REF: the person or group reference the profile is about.")
+    from workbench.hub.connect import shared_path
+
+    if name != "subject-profile" and not shared_path(hub).exists():
+        from workbench.errors import ResourceLocked
+        raise ResourceLocked(f"No shared tier beside '{hub}': run `workbench hub publish --hub {hub}` first.")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    executed = out / f"{name}.ipynb"
+    params = {"hub": str(hub), "commission_id": commission_id, "as_of": str(as_of_date) if as_of_date else None,
+              "weeks": weeks, "author": user, "request_id": request_id, "subject": subject}
+    if commission and name == "problem-profile" and commission.current:
+        params.update(current=list(commission.current), baseline=list(commission.baseline))
+    if not quiet:
+        print(f"Executing {notebook_path(name).name} against {hub} …", file=sys.stderr)
+    papermill.execute_notebook(str(notebook_path(name)), str(executed), parameters=params,
+                               kernel_name=kernel, progress_bar=False, log_output=False,
+                               cwd=str(out))
+    nb = nbformat.read(str(executed), as_version=4)
+    sheet, _, _ = render.collect(nb)
+    html = render.render_html(nb, out / f"{name}.html", product_title=PRODUCTS[name].title)
+    warnings, pdf_path = [], None
+    if pdf:
+        if render.chromium_available():
+            pdf_path = render.render_pdf(html, out / f"{name}.pdf", marking=sheet.marking.banner,
+                                         title=sheet.title)
+        else:
+            warnings.append(f"{render.CHROMIUM} missing: PDF not rendered (apt-get install chromium).")
+    outputs = {"notebook": str(executed), "html": str(html), "pdf": str(pdf_path) if pdf_path else None}
+    run_id = cm.record_run(hub, name, commission_id, sheet.marking.label, outputs, user)
+    cm.audit(hub, user, "product.render", f"{name}:{run_id}",
+             {"commission": commission_id, "marking": sheet.marking.label,
+              "datasets": [s.dataset for s in sheet.sources], "as_of": sheet.as_of,
+              "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+    return ProductResult(name, commission_id, sheet.marking.banner, str(executed), str(html),
+                         str(pdf_path) if pdf_path else None, run_id, warnings)

@@ -1,0 +1,97 @@
+"""What a product notebook starts from: the source, the commission, and the front sheet.
+
+A product notebook's first cell calls :func:`product_context`; once the data are gathered it
+calls :meth:`ProductContext.front_sheet` with the datasets used, which decides the marking
+(:mod:`workbench.products.marking`) and reads supply dates and caveats
+(:mod:`workbench.products.frontsheet`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.products import commissioning as cm
+from workbench.products.frontsheet import FrontSheet, data_sources
+from workbench.products.marking import decide_marking
+from workbench.products.spec import PRODUCTS
+
+DEFAULT_QUESTIONS = {
+    "problem-profile": [
+        "How big is the problem and is it changing?",
+        "Where, when and to whom does it happen, and who is involved?",
+        "Why does it persist, and which explanations do the data support?",
+    ],
+    "strategic-assessment": [
+        "What are the levels and patterns of crime, disorder, anti-social behaviour and substance misuse?",
+        "What has changed since the last assessment, and which three-year trends are significant?",
+        "Which issues should be the partnership's priorities for the coming year?",
+        "How is the partnership performing against its plan, and what do communities say?",
+    ],
+    "tactical-assessment": [
+        "Which issues are emerging against the baseline?",
+        "Where are the hotspots and how have they changed?",
+        "Which locations and victims are repeatedly affected?",
+        "What is the status of the offender cohort, partner intelligence and last meeting's actions?",
+    ],
+    "subject-profile": [
+        "What is known about the subject in relation to the problem, and what activity has been taken?",
+    ],
+}
+
+
+@dataclass
+class ProductContext:
+    product: str
+    hub: Path
+    source: object
+    author: str
+    commission: cm.Commission | None = None
+    extra_questions: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.commission.title if self.commission else PRODUCTS[self.product].title
+
+    @property
+    def questions(self) -> list[str]:
+        return self.commission.questions if self.commission else DEFAULT_QUESTIONS[self.product]
+
+    @property
+    def group(self) -> str:
+        if self.commission and self.commission.requested_by:
+            return self.commission.requested_by
+        if self.commission is None and self.product in ("problem-profile", "subject-profile"):
+            return "not commissioned (analyst-initiated)"
+        return PRODUCTS[self.product].audience
+
+    def front_sheet(self, datasets: list[str], *, as_of: dt.date, periods: dict | None = None,
+                    title: str | None = None, personal: bool = False) -> FrontSheet:
+        marking = decide_marking(datasets, personal=personal)
+        handling = (self.commission.handling if self.commission and self.commission.handling
+                    else cm.DEFAULT_HANDLING)
+        if personal:
+            handling += (" Contains personal data released under an approved request: store only "
+                         "in the restricted area and destroy when the request is completed "
+                         "(guidance 4.3).")
+        return FrontSheet(
+            product=self.product, title=title or self.title, commissioning_group=self.group,
+            questions=self.questions, author=self.author,
+            date=dt.date.today().isoformat(), as_of=str(as_of), marking=marking, handling=handling,
+            sources=data_sources(self.source, datasets, self.hub),
+            commission_id=self.commission.id if self.commission else None,
+            purpose=(self.commission.purpose or self.commission.aim) if self.commission
+            else PRODUCTS[self.product].purpose,
+            periods={k: [str(a), str(b)] for k, (a, b) in (periods or {}).items()})
+
+
+def product_context(product: str, hub: Path | str, *, commission_id: int | None = None,
+                    author: str | None = None, source=None) -> ProductContext:
+    """Open the shared tier of ``hub`` (read-only, locked) and load the commission, if any."""
+    from workbench.hub.connect import open_shared
+
+    hub = Path(hub)
+    commission = cm.get_commission(hub, int(commission_id)) if commission_id not in (None, "") else None
+    return ProductContext(product, hub, source if source is not None else open_shared(hub),
+                          author or "CSP analyst", commission)

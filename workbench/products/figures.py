@@ -1,0 +1,92 @@
+"""Static figures for products: pure functions of data returning matplotlib figures.
+
+Static PNG (not interactive JS) so reports print and render offline with no CDN.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+BLUE, RED, GREY = "#1d4f91", "#a4001d", "#888888"
+
+
+def monthly_trend(monthly: pd.DataFrame, *, title: str, label_col: str | None = None, top: int = 6):
+    """Monthly counts: one line per ``label_col`` value (the ``top`` largest), else one line."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.0))
+    if label_col:
+        totals = monthly.groupby(label_col)["count"].sum().sort_values(ascending=False)
+        for name in totals.index[:top]:
+            d = monthly[monthly[label_col] == name]
+            ax.plot(pd.to_datetime(d["month"]), d["count"], label=str(name), linewidth=1.4)
+        ax.legend(fontsize=7, ncol=2, frameon=False)
+    else:
+        ax.plot(pd.to_datetime(monthly["month"]), monthly["count"], color=BLUE, linewidth=1.6)
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel("per month")
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    return fig
+
+
+def priority_bars(frame: pd.DataFrame, *, title: str = "Priority score (MoRiLE-style matrix)"):
+    d = frame.sort_values("score")
+    colours = d["band"].map({"high": RED, "medium": "#d98c00", "low": GREY})
+    fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(d) + 1))
+    ax.barh(d["label"], d["score"], color=colours)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("score (0–100)")
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(axis="y", labelsize=7)
+    return fig
+
+
+def day_hour(matrix: pd.DataFrame, *, title: str):
+    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    im = ax.imshow(matrix.to_numpy(), aspect="auto", cmap="Reds")
+    ax.set_yticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], fontsize=7)
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)], fontsize=7)
+    ax.set_xlabel("hour of day")
+    ax.set_title(title, fontsize=10)
+    fig.colorbar(im, ax=ax, fraction=0.03)
+    return fig
+
+
+def points_map(points: pd.DataFrame, *, title: str, highlight: pd.DataFrame | None = None,
+               premises: pd.DataFrame | None = None, colour_col: str | None = None):
+    """Events as dots on BNG axes (no tiles: offline), with highlighted cells and premises."""
+    fig, ax = plt.subplots(figsize=(6.5, 5.0))
+    if colour_col and colour_col in points:
+        for i, (name, d) in enumerate(points.groupby(colour_col)):
+            ax.scatter(d["easting"], d["northing"], s=4, alpha=0.5, label=str(name))
+        ax.legend(fontsize=7, markerscale=3, frameon=False)
+    else:
+        ax.scatter(points["easting"], points["northing"], s=4, alpha=0.4, color=BLUE)
+    if highlight is not None and not highlight.empty:
+        ax.scatter(highlight["cell_easting"], highlight["cell_northing"], s=180, facecolors="none",
+                   edgecolors=RED, linewidths=1.5, label="hotspot cells")
+    if premises is not None and not premises.empty:
+        ax.scatter(premises["easting"], premises["northing"], marker="^", s=40, color="black",
+                   label="licensed premises")
+        ax.legend(fontsize=7, frameon=False)
+    ax.set_aspect("equal")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("easting (BNG m)", fontsize=8)
+    ax.set_ylabel("northing (BNG m)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    return fig
+
+
+def theme_bars(themes: pd.DataFrame, *, title: str):
+    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    x = np.arange(len(themes))
+    ax.bar(x - 0.2, themes["previous"], width=0.4, color=GREY, label="previous 12 months")
+    ax.bar(x + 0.2, themes["current"], width=0.4, color=BLUE, label="last 12 months")
+    ax.set_xticks(x, themes["theme"], fontsize=8)
+    ax.legend(fontsize=7, frameon=False)
+    ax.set_title(title, fontsize=10)
+    return fig

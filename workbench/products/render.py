@@ -1,0 +1,169 @@
+"""Rendering an executed product notebook to HTML and PDF, with the protective marking on every page.
+
+HTML: a Jinja2 report (autoescaped) built from the notebook's outputs — the front sheet and
+the section outputs emitted by :mod:`workbench.products.present` (tagged ``workbench`` in
+their metadata) plus the analyst's markdown cells (raw HTML escaped; cells tagged ``prompt``
+are the template's prompts to the analyst and are left out). CSS is embedded and figures are
+inline PNG, so the file makes no request to any server (STACK.md: offline, no CDN);
+:func:`external_urls` checks this and :func:`render_html` refuses a report that fails.
+
+PDF: Debian Chromium driven by Playwright (``executable_path=/usr/bin/chromium``, STACK.md
+launch flags), ``page.pdf()`` with a header and footer carrying the marking on every page.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+
+import jinja2
+import mistune
+import nbformat
+
+from workbench.errors import ResourceLocked
+from workbench.products.frontsheet import FrontSheet
+from workbench.products.present import TAG
+
+TEMPLATES = Path(__file__).with_name("templates")
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+_URL_ATTR = re.compile(r"""(?:src|href|srcset|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
+_CSS_URL = re.compile(r"""url\(\s*["']?\s*(?:https?:)?//""", re.I)
+_IMPORT = re.compile(r"@import", re.I)
+
+_markdown = mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
+
+
+def external_urls(html_text: str) -> list[str]:
+    """Attributes or CSS that would make a browser fetch something from a server.
+
+    >>> external_urls("<img src='data:image/png;base64,AA'><a href='#x'>x</a>")
+    []
+    >>> external_urls('<script src="https://cdn.example/x.js"></script>')
+    ['src="https://']
+    """
+    hits = [m.group(0) for m in _URL_ATTR.finditer(html_text)]
+    hits += [m.group(0) for m in _CSS_URL.finditer(html_text)]
+    hits += [m.group(0) for m in _IMPORT.finditer(html_text)]
+    return hits
+
+
+def collect(nb) -> tuple[FrontSheet, list[str], list[dict]]:
+    """The front sheet, the HTML blocks in order, and the headings (for the contents list)."""
+    sheet, blocks, toc = None, [], []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.cell_type == "markdown":
+            if "prompt" in tags or "parameters" in tags or not cell.source.strip():
+                continue
+            blocks.append(f"<div class='narrative'>{_markdown(cell.source)}</div>")
+            continue
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            meta = out.get("metadata", {}).get(TAG)
+            if out.get("output_type") not in ("display_data", "execute_result") or not meta:
+                continue
+            if meta["kind"] == "front_sheet":
+                sheet = FrontSheet.from_dict(meta["data"])
+                continue
+            if meta["kind"] == "heading" and meta.get("level", 2) <= 2:
+                toc.append({"text": meta["text"], "anchor": meta.get("anchor")})
+            blocks.append(out["data"]["text/html"])
+    if sheet is None:
+        raise ValueError("The notebook emitted no front sheet: call "
+                         "workbench.products.present.front_sheet(...) in a cell.")
+    return sheet, blocks, toc
+
+
+def render_html(nb_or_path, out: Path | str, *, product_title: str) -> Path:
+    """Write the HTML report for an executed notebook; return its path."""
+    nb = nbformat.read(str(nb_or_path), as_version=4) if isinstance(nb_or_path, str | Path) else nb_or_path
+    sheet, blocks, toc = collect(nb)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]))
+    text = env.get_template("report.html.j2").render(
+        fs=sheet, blocks=blocks, toc=toc, product_title=product_title,
+        css=(TEMPLATES / "report.css").read_text(),
+        marking_class=sheet.marking.label.lower())
+    bad = external_urls(text)
+    if bad:
+        raise ValueError(f"The report would fetch external assets ({bad[:3]}); products must render offline.")
+    out = Path(out)
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _header(marking: str) -> str:
+    m = html_lib.escape(marking)
+    return ("<div style='width:100%;font-size:9px;font-family:DejaVu Sans,Arial,sans-serif;"
+            f"text-align:center;font-weight:bold;letter-spacing:1px;color:#a4001d'>{m}</div>")
+
+
+def _footer(marking: str, title: str) -> str:
+    m, t = html_lib.escape(marking), html_lib.escape(title)
+    return ("<div style='width:100%;font-size:8px;font-family:DejaVu Sans,Arial,sans-serif;"
+            "padding:0 12mm;display:flex;justify-content:space-between;color:#333'>"
+            f"<span>{t}</span><span style='font-weight:bold;color:#a4001d'>{m}</span>"
+            "<span>page <span class='pageNumber'></span> of <span class='totalPages'></span></span></div>")
+
+
+def chromium_available() -> bool:
+    return CHROMIUM.exists()
+
+
+def render_pdf(html_path: Path | str, out: Path | str, *, marking: str, title: str) -> Path:
+    """Print the HTML report to PDF with the marking in the header and footer of every page."""
+    if not chromium_available():
+        raise ResourceLocked(f"{CHROMIUM} is missing: install Debian's chromium "
+                             "(`apt-get install -y chromium`, or `make browser-deps`) to render PDFs.")
+    from playwright.sync_api import sync_playwright
+
+    html_path, out = Path(html_path), Path(out)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page()
+            # the report is self-contained; block any request that is not the report itself
+            page.route("**/*", lambda route: route.continue_()
+                       if route.request.url.startswith(("file:", "data:")) else route.abort())
+            page.goto(html_path.resolve().as_uri(), wait_until="load")
+            page.pdf(path=str(out), format="A4", print_background=True,
+                     display_header_footer=True, header_template=_header(marking),
+                     footer_template=_footer(marking, title),
+                     margin={"top": "20mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
+        finally:
+            browser.close()
+    return out
+
+
+def pdf_text(path: Path | str) -> list[str]:
+    """Text of each PDF page (pypdfium2), for checks of the marking and headings."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def pdf_to_png(path: Path | str, out_dir: Path | str, *, pages=None, scale: float = 1.2) -> list[Path]:
+    """Rasterise PDF pages to PNG (pypdfium2) so a person or a test can look at them."""
+    import pypdfium2 as pdfium
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    doc = pdfium.PdfDocument(str(path))
+    written = []
+    try:
+        for i in (pages if pages is not None else range(len(doc))):
+            img = doc[i].render(scale=scale).to_pil()
+            p = out_dir / f"{Path(path).stem}-p{i + 1}.png"
+            img.save(p)
+            written.append(p)
+    finally:
+        doc.close()
+    return written

@@ -1,0 +1,256 @@
+"""Data for the tactical assessment (regulations appendix H 1.8–1.10).
+
+The tactical assessment "drives the business of the partnership tasking and co-ordination
+group", informing it "of the current problems that link to the priority areas". For the last
+``weeks`` weeks against the 52 weeks before them, :func:`tactical_summary` gathers: emerging
+issues (exceedance: the current rate against the baseline rate, exact conditional test),
+hotspots and their change (250 m cells), repeat locations and repeat victims
+(pseudonymised references only), PPO/IOM cohort status counts (counts only — names stay in
+the personal tier), partner intelligence received by category, and the actions carried from
+the last meeting with their owners and status (passed in from the actions log).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import BadInput
+from workbench.products import issues as iss
+from workbench.products import validate as v
+from workbench.products.trend import rate_ratio_test
+
+CELL_METRES = 250.0
+
+
+@dataclass
+class Exceedance:
+    issue: str
+    label: str
+    current: int
+    expected: float
+    rate_ratio: float | None
+    p_value: float
+    emerging: bool
+    precision: str   # 'weeks' or 'month' (police.uk data are monthly)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TacticalSummary:
+    as_of: dt.date
+    weeks: int
+    current: tuple[dt.date, dt.date]
+    baseline: tuple[dt.date, dt.date]
+    exceedance: list[Exceedance]
+    hotspots: pd.DataFrame
+    points: pd.DataFrame            # current-period events with coordinates (for the map)
+    repeat_locations: pd.DataFrame
+    repeat_victims: pd.DataFrame
+    cohort: pd.DataFrame | None
+    intelligence: pd.DataFrame | None
+    actions: list = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
+
+    @property
+    def emerging(self) -> list[Exceedance]:
+        return [e for e in self.exceedance if e.emerging]
+
+    def to_dict(self) -> dict:
+        frame = lambda f: None if f is None else f.to_dict(orient="records")  # noqa: E731
+        return {"as_of": str(self.as_of), "weeks": self.weeks,
+                "current": [str(d) for d in self.current], "baseline": [str(d) for d in self.baseline],
+                "exceedance": [e.to_dict() for e in self.exceedance],
+                "emerging": [e.issue for e in self.emerging],
+                "hotspots": frame(self.hotspots), "repeat_locations": frame(self.repeat_locations),
+                "repeat_victims": frame(self.repeat_victims), "cohort": frame(self.cohort),
+                "intelligence": frame(self.intelligence),
+                "actions": [a.to_dict() for a in self.actions], "datasets": self.datasets,
+                "gaps": self.gaps}
+
+
+def _exceedance(source, issue, cur, base, alpha) -> Exceedance:
+    if issue.monthly_only:
+        # police.uk: compare the last complete month with the 12 months before it
+        last = pd.Timestamp(cur[1]).to_period("M")
+        if pd.Timestamp(cur[1]) != last.to_timestamp(how="end").normalize():
+            last = last - 1
+        c_start, c_end = last.to_timestamp().date(), last.to_timestamp(how="end").date()
+        b_start = (last - 12).to_timestamp().date()
+        b_end = (last - 1).to_timestamp(how="end").date()
+        precision = f"month {last}"
+    else:
+        (c_start, c_end), (b_start, b_end), precision = cur, base, "weeks"
+    c = len(iss.events(source, issue, c_start, c_end))
+    b = len(iss.events(source, issue, b_start, b_end))
+    c_days, b_days = (c_end - c_start).days + 1, (b_end - b_start).days + 1
+    rr, p = rate_ratio_test(c, c_days, b, b_days)
+    expected = b * c_days / b_days
+    emerging = bool(p < alpha and c >= 5 and (rr is None or rr >= 1.2))
+    return Exceedance(issue.key, issue.label, c, round(expected, 1),
+                      None if rr is None or not np.isfinite(rr) else round(rr, 2), p, emerging, precision)
+
+
+def _cells(frame: pd.DataFrame) -> pd.Series:
+    ex = (frame["easting"] // CELL_METRES).astype("int64")
+    ny = (frame["northing"] // CELL_METRES).astype("int64")
+    return ex.astype(str) + ":" + ny.astype(str)
+
+
+def _hotspots(cur_pts: pd.DataFrame, base_pts: pd.DataFrame, ratio: float, top: int, alpha: float):
+    cols = ["issue", "cell_easting", "cell_northing", "current", "expected", "rate_ratio", "p_value", "change"]
+    if cur_pts.empty:
+        return pd.DataFrame(columns=cols)
+    cur = cur_pts.assign(cell=_cells(cur_pts)).groupby(["issue", "cell"]).size().rename("current")
+    base = (base_pts.assign(cell=_cells(base_pts)).groupby(["issue", "cell"]).size().rename("baseline")
+            if not base_pts.empty else pd.Series(dtype=float, name="baseline"))
+    both = pd.concat([cur, base], axis=1).fillna(0).reset_index()
+    both = (both[both["current"] > 0].sort_values("current", ascending=False)
+            .groupby("issue", sort=False).head(max(1, top // max(1, both["issue"].nunique()))))
+    rows = []
+    for r in both.itertuples(index=False):
+        rr, p = rate_ratio_test(int(r.current), ratio, int(r.baseline), 1.0)
+        expected = r.baseline * ratio
+        if r.baseline == 0:
+            change = "new"
+        elif p < alpha and rr >= 1.2:
+            change = "growing"
+        elif r.current < expected * 0.8:
+            change = "shrinking"
+        else:
+            change = "persisting"
+        ex, ny = (int(x) for x in r.cell.split(":"))
+        rows.append([r.issue, ex * CELL_METRES + CELL_METRES / 2, ny * CELL_METRES + CELL_METRES / 2,
+                     int(r.current), round(expected, 1), None if not np.isfinite(rr) else round(rr, 2),
+                     p, change])
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _repeat_locations(source, present, cur, minimum: int) -> pd.DataFrame:
+    frames = []
+    for issue in iss.ISSUES:
+        if issue.monthly_only or issue.dataset not in present:
+            continue
+        e = iss.events(source, issue, *cur)
+        e = e[e["location"].notna() & (e["location"].astype(str).str.strip() != "")]
+        if e.empty:
+            continue
+        g = e.groupby("location").size().rename("incidents").reset_index()
+        g = g[g["incidents"] >= minimum]
+        frames.append(g.assign(issue=issue.label))
+    if not frames:
+        return pd.DataFrame(columns=["issue", "location", "incidents"])
+    return (pd.concat(frames)[["issue", "location", "incidents"]]
+            .sort_values("incidents", ascending=False).reset_index(drop=True).head(20))
+
+
+def _repeat_victims(source, present, cur, as_of) -> pd.DataFrame:
+    rows = []
+    year = (as_of - dt.timedelta(days=364), as_of)
+    for ds, date_col, label in (("health_ae_assault", "incident_date", "A&E assault attendances"),
+                                ("ambulance_callout", "incident_date", "Ambulance call-outs")):
+        if ds not in present:
+            continue
+        f = source.execute(f"SELECT patient_ref, {date_col} AS d FROM {ds} WHERE patient_ref IS NOT NULL "
+                           f"AND {date_col} BETWEEN ? AND ?", list(year)).df()
+        if f.empty:
+            continue
+        per = f.groupby("patient_ref")["d"].agg(["count", "max"])
+        repeat = per[per["count"] >= 2]
+        recent = repeat[pd.to_datetime(repeat["max"]) >= pd.Timestamp(cur[0])]
+        rows.append({"source": label, "people_in_12_months": int(len(per)),
+                     "repeat_victims_12_months": int(len(repeat)),
+                     "repeat_victims_seen_this_period": int(len(recent)),
+                     "share_of_attendances_by_repeats": round(float(repeat["count"].sum() / per["count"].sum()), 3)})
+    return pd.DataFrame(rows)
+
+
+def _cohort(source, present) -> pd.DataFrame | None:
+    for table in ("police_ppo", "police_ppo_counts"):
+        if table not in present:
+            continue
+        cols = {r[0] for r in source.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+        if "current_status" not in cols:
+            continue
+        measure = "sum(count)" if "count" in cols and table.endswith("_counts") else "count(*)"
+        return source.execute(f"SELECT current_status AS status, {measure} AS offenders FROM {table} "
+                              "GROUP BY 1 ORDER BY 2 DESC").df()
+    return None
+
+
+def _intelligence(source, present, cur, base) -> pd.DataFrame | None:
+    if "partner_intelligence" not in present:
+        return None
+    f = source.execute("SELECT category, CAST(submitted_at AS DATE) AS d FROM partner_intelligence").df()
+    if f.empty:
+        return None
+    d = pd.to_datetime(f["d"])
+    in_cur = (d >= pd.Timestamp(cur[0])) & (d <= pd.Timestamp(cur[1]))
+    in_base = (d >= pd.Timestamp(base[0])) & (d <= pd.Timestamp(base[1]))
+    ratio = ((cur[1] - cur[0]).days + 1) / ((base[1] - base[0]).days + 1)
+    out = pd.DataFrame({"received": f[in_cur].groupby("category").size(),
+                        "baseline": f[in_base].groupby("category").size()}).fillna(0)
+    out["expected"] = (out["baseline"] * ratio).round(1)
+    return (out.drop(columns="baseline").reset_index(names="category")
+            .astype({"received": int}).sort_values("received", ascending=False).reset_index(drop=True))
+
+
+def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int = 4,
+                     actions: list | None = None, alpha: float = 0.05, repeat_minimum: int = 3,
+                     top_hotspots: int = 15) -> TacticalSummary:
+    """Gather the tactical assessment from a depersonalised ``source`` connection.
+
+    Parameters
+    ----------
+    as_of : last day of the current period; default the latest event date in the data.
+    weeks : length of the current period (default 4 weeks, a tasking cycle).
+    actions : :class:`workbench.products.actions.Action` records carried from the last meeting.
+    """
+    weeks = v.positive_int("weeks", weeks, maximum=26)
+    available = iss.available_issues(source)
+    if not available:
+        raise BadInput("The source holds no data for any tactical-assessment issue. "
+                       "Has the shared tier been published?")
+    daily = [i for i in available if not i.monthly_only]
+    as_of = pd.Timestamp(as_of or iss.latest_date(source, daily or available)).date()
+    cur = (as_of - dt.timedelta(days=7 * weeks - 1), as_of)
+    base = (cur[0] - dt.timedelta(days=364), cur[0] - dt.timedelta(days=1))
+    exceed = [_exceedance(source, i, cur, base, alpha) for i in available]
+    exceed.sort(key=lambda e: (not e.emerging, e.p_value))
+    cur_pts, base_pts = [], []
+    for i in daily:
+        for period, bucket in ((cur, cur_pts), (base, base_pts)):
+            e = iss.events(source, i, *period).dropna(subset=["easting", "northing"])
+            if not e.empty:
+                bucket.append(e.assign(issue=i.label))
+    cur_df = pd.concat(cur_pts, ignore_index=True) if cur_pts else pd.DataFrame(columns=["easting", "northing", "issue"])
+    base_df = pd.concat(base_pts, ignore_index=True) if base_pts else pd.DataFrame(columns=["easting", "northing", "issue"])
+    ratio = (7 * weeks) / 364
+    present = iss.tables(source)
+    hotspots = _hotspots(cur_df, base_df, ratio, top_hotspots, alpha)
+    cohort = _cohort(source, present)
+    intel = _intelligence(source, present, cur, base)
+    gaps = []
+    if not daily:
+        gaps.append("Only month-precision data (police.uk) are available: weekly exceedance and "
+                    "hotspot change need partner supplies with dates and coordinates.")
+    if cohort is None:
+        gaps.append("PPO/IOM cohort status is not in the shared tier: ask the IOM coordinator for "
+                    "counts by status (names stay in the personal tier).")
+    if intel is None:
+        gaps.append("No partner intelligence in the shared tier for this period.")
+    datasets = sorted({i.dataset for i in available}
+                      | ({"police_ppo"} if cohort is not None else set())
+                      | ({"partner_intelligence"} if intel is not None else set()))
+    return TacticalSummary(as_of, weeks, cur, base, exceed, hotspots,
+                           cur_df[["issue", "easting", "northing"]],
+                           _repeat_locations(source, present, cur, repeat_minimum),
+                           _repeat_victims(source, present, cur, as_of), cohort, intel,
+                           list(actions or []), datasets, gaps)
