@@ -1,0 +1,280 @@
+"""Command groups ``agencies``, ``users``, ``partnerships``, ``marking``, ``audit``, ``request``.
+
+Who is acting comes from ``--as``, ``WORKBENCH_USER`` or the operating-system account
+(:func:`workbench.cli.acting_user`). Changing the registry needs the ``admin`` operation
+(the CSP coordinator, guidance Box 2) once an active admin exists; on a brand-new registry
+the first commands run as a bootstrap, audited as such, so the coordinator can register
+their own agency and account. ``audit verify`` is open to anyone: exit 0 when the chain is
+intact, exit 2 naming the first broken entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from workbench.errors import BadInput
+
+
+def _reg(args):
+    from workbench.cli import hub_path
+    from workbench.registry import open_registry
+
+    return open_registry(hub_path(args))
+
+
+def _admin(reg, args) -> str:
+    """The acting user, who must hold ``admin`` unless the registry has no admin yet."""
+    from workbench.cli import acting_user
+    from workbench.privacy import access
+
+    actor = acting_user(args)
+    has_admin = reg.con.execute("SELECT 1 FROM users WHERE role = 'admin' AND active = 1").fetchone()
+    if not has_admin:
+        reg.audit(actor, "bootstrap", None, {"reason": "no active admin yet; registry set-up"})
+        return actor
+    access.require(reg, actor, "admin", "*")
+    return actor
+
+
+def _password(args) -> str:
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != first:
+            raise BadInput("The two passwords differ; nothing was changed.")
+        return first
+    raise BadInput("No password given: pipe it in with --password-stdin.")
+
+
+def _yes_no(value: str) -> bool:
+    v = value.strip().lower()
+    if v in ("yes", "y", "true", "1", "on"):
+        return True
+    if v in ("no", "n", "false", "0", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected yes or no, found {value!r}")
+
+
+def _common(p, *, as_user=True):
+    from workbench.cli import add_common
+
+    add_common(p)
+    if as_user:
+        p.add_argument("--as", dest="as_user", metavar="USER", help="acting user (default WORKBENCH_USER)")
+
+
+def _run(fn):
+    def handler(args):
+        reg = _reg(args)
+        try:
+            return fn(reg, args)
+        finally:
+            reg.close()
+    return handler
+
+
+# -- agencies ------------------------------------------------------------------------------
+def _agencies_add(reg, a):
+    actor = _admin(reg, a)
+    return reg.add_agency(a.name, a.group, dlo=a.dlo, isp_status=a.isp_status,
+                          partnerships=a.partnership or (), actor=actor)
+
+
+def _agencies_update(reg, a):
+    actor = _admin(reg, a)
+    agency = reg.update_agency(a.name, group=a.group, dlo=a.dlo, isp_status=a.isp_status, actor=actor)
+    for p in a.partnership or ():
+        agency = reg.join_partnership(a.name, p, actor=actor)
+    return agency
+
+
+def _agencies_list(reg, a):
+    return {"agencies": [x.to_dict() for x in reg.list_agencies()]}
+
+
+# -- users -----------------------------------------------------------------------------------
+def _users_add(reg, a):
+    actor = _admin(reg, a)
+    return reg.add_user(a.name, a.agency, a.role, _password(a), actor=actor)
+
+
+def _users_list(reg, a):
+    _admin(reg, a)
+    return {"users": [u.to_dict() for u in reg.list_users()]}
+
+
+def _users_state(action):
+    def fn(reg, a):
+        actor = _admin(reg, a)
+        if action == "unlock":
+            reg.unlock(a.name, actor=actor)
+            return reg.get_user(a.name)
+        if action == "password":
+            reg.set_password(a.name, _password(a), actor=actor)
+            return reg.get_user(a.name)
+        return reg.set_user_active(a.name, action == "activate", actor=actor)
+    return fn
+
+
+# -- partnerships ----------------------------------------------------------------------------
+def _partnerships_add(reg, a):
+    actor = _admin(reg, a)
+    return reg.add_partnership(a.name, parent=a.parent, cross_border=a.cross_border, actor=actor)
+
+
+def _partnerships_set(reg, a):
+    return reg.set_cross_border(a.name, a.cross_border, actor=_admin(reg, a))
+
+
+def _partnerships_share(reg, a):
+    actor = _admin(reg, a)
+    reg.record_sharing(a.name, a.with_partnership, not a.refuse, actor=actor)
+    return {"partnership": a.name, "with": a.with_partnership, "recorded": not a.refuse,
+            "sharing_allowed": reg.sharing_allowed(a.name, a.with_partnership)}
+
+
+def _partnerships_list(reg, a):
+    return {"partnerships": [p.to_dict() for p in reg.list_partnerships()]}
+
+
+def _partnerships_visible(reg, a):
+    return {"user": a.user, "visible": sorted(reg.visible_partnerships(a.user))}
+
+
+# -- marking ---------------------------------------------------------------------------------
+def _marking_set(reg, a):
+    return {"dataset": a.dataset, "marking": reg.set_marking(a.dataset, a.marking, actor=_admin(reg, a))}
+
+
+def _marking_show(reg, a):
+    return {"dataset": a.dataset, "marking": reg.marking(a.dataset)}
+
+
+# -- audit -----------------------------------------------------------------------------------
+def _audit_verify(reg, a):
+    result = reg.verify_audit()
+    if not result.intact:
+        print(f"workbench: {result.to_text()}", file=sys.stderr)
+        return result, 2
+    return result
+
+
+def _audit_list(reg, a):
+    _admin(reg, a)
+    rows = reg.audit_entries(actor=a.actor, action=a.action, outcome=a.outcome, limit=a.limit)
+    return {"entries": [e.to_dict() for e in rows]}
+
+
+def register(sub) -> None:
+    """Add the registry's command groups to the ``workbench`` parser."""
+    from workbench.registry import validate
+
+    # agencies
+    g = sub.add_parser("agencies", help="partner agencies: ISP status and group (guidance 2.2.4)")
+    gs = g.add_subparsers(dest="agencies_command", metavar="ACTION", required=True)
+    p = gs.add_parser("add", help="register an agency")
+    _common(p)
+    p.add_argument("name")
+    p.add_argument("--group", required=True, choices=validate.AGENCY_GROUPS,
+                   help="central: may receive personal data case by case; second: depersonalised only")
+    p.add_argument("--dlo", help="the agency's Designated Liaison Officer (guidance 2.2.1)")
+    p.add_argument("--isp-status", default="signed", choices=validate.ISP_STATUSES)
+    p.add_argument("--partnership", action="append", help="partnership(s) it belongs to (repeatable)")
+    p.set_defaults(func=_run(_agencies_add))
+    p = gs.add_parser("update", help="change group, DLO or ISP status; join partnerships")
+    _common(p)
+    p.add_argument("name")
+    p.add_argument("--group", choices=validate.AGENCY_GROUPS)
+    p.add_argument("--dlo")
+    p.add_argument("--isp-status", choices=validate.ISP_STATUSES)
+    p.add_argument("--partnership", action="append")
+    p.set_defaults(func=_run(_agencies_update))
+    p = gs.add_parser("list", help="list agencies")
+    _common(p, as_user=False)
+    p.set_defaults(func=_run(_agencies_list))
+
+    # users
+    g = sub.add_parser("users", help="user accounts and roles")
+    gs = g.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    p = gs.add_parser("add", help="register a user (password from stdin)")
+    _common(p)
+    p.add_argument("name")
+    p.add_argument("--agency", required=True)
+    p.add_argument("--role", required=True, choices=validate.ROLES)
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(func=_run(_users_add))
+    p = gs.add_parser("list", help="list users")
+    _common(p)
+    p.set_defaults(func=_run(_users_list))
+    for action, text in (("activate", "re-enable an account"), ("deactivate", "disable an account"),
+                         ("unlock", "clear a lockout"), ("password", "set a new password (stdin)")):
+        p = gs.add_parser(action, help=text)
+        _common(p)
+        p.add_argument("name")
+        if action == "password":
+            p.add_argument("--password-stdin", action="store_true")
+        p.set_defaults(func=_run(_users_state(action)))
+
+    # partnerships
+    g = sub.add_parser("partnerships", help="partnerships in this hub and sharing between them")
+    gs = g.add_subparsers(dest="partnerships_command", metavar="ACTION", required=True)
+    p = gs.add_parser("add", help="register a partnership")
+    _common(p)
+    p.add_argument("name")
+    p.add_argument("--parent", help="county-level partnership that contains this one")
+    p.add_argument("--cross-border", type=_yes_no, default=True, metavar="yes|no",
+                   help="does its ISP allow sharing with other partnerships at all (default yes)")
+    p.set_defaults(func=_run(_partnerships_add))
+    p = gs.add_parser("set", help="change a partnership's cross-border setting")
+    _common(p)
+    p.add_argument("name")
+    p.add_argument("--cross-border", type=_yes_no, required=True, metavar="yes|no")
+    p.set_defaults(func=_run(_partnerships_set))
+    p = gs.add_parser("share", help="record this partnership's ISP decision to share with another")
+    _common(p)
+    p.add_argument("name")
+    p.add_argument("--with", dest="with_partnership", required=True)
+    p.add_argument("--refuse", action="store_true", help="record a refusal instead")
+    p.set_defaults(func=_run(_partnerships_share))
+    p = gs.add_parser("list", help="list partnerships")
+    _common(p, as_user=False)
+    p.set_defaults(func=_run(_partnerships_list))
+    p = gs.add_parser("visible", help="partnerships whose depersonalised data a user may see")
+    _common(p, as_user=False)
+    p.add_argument("--user", required=True)
+    p.set_defaults(func=_run(_partnerships_visible))
+
+    # protective marking
+    g = sub.add_parser("marking", help="protective marking per dataset (default OFFICIAL-SENSITIVE)")
+    gs = g.add_subparsers(dest="marking_command", metavar="ACTION", required=True)
+    p = gs.add_parser("set", help="set a dataset's marking")
+    _common(p)
+    p.add_argument("dataset")
+    p.add_argument("marking", choices=validate.MARKINGS)
+    p.set_defaults(func=_run(_marking_set))
+    p = gs.add_parser("show", help="show a dataset's marking")
+    _common(p, as_user=False)
+    p.add_argument("dataset")
+    p.set_defaults(func=_run(_marking_show))
+
+    # audit
+    g = sub.add_parser("audit", help="the hash-chained audit log")
+    gs = g.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    p = gs.add_parser("verify", help="check the chain: exit 0 intact, 2 edited/deleted (names the entry)")
+    _common(p, as_user=False)
+    p.set_defaults(func=_run(_audit_verify))
+    p = gs.add_parser("list", help="read entries (admin)")
+    _common(p)
+    p.add_argument("--actor")
+    p.add_argument("--action")
+    p.add_argument("--outcome", choices=("ok", "denied", "failed"))
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=_run(_audit_list))
+
+    from workbench.registry.request_commands import register_request
+
+    register_request(sub, _common, _run, _admin)
