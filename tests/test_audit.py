@@ -122,3 +122,26 @@ def test_empty_log_is_intact(tmp_path):
 
     con = db.connect(tmp_path / "r.sqlite")
     assert chain.verify(con).intact
+
+
+def test_entry_inside_callers_transaction_rolls_back_with_it(reg):
+    reg.con.execute("BEGIN IMMEDIATE")
+    reg.audit("u", "change", "x")
+    reg.con.execute("ROLLBACK")
+    assert reg.verify_audit().intact and reg.verify_audit().entries == 6
+
+
+def test_threads_sharing_one_registry(reg):
+    import threading
+
+    def work():
+        for _ in range(20):
+            reg.audit("t", "query", "x")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result = reg.verify_audit()
+    assert result.intact and result.entries == 86

@@ -62,6 +62,8 @@ def append(con: sqlite3.Connection, actor: str, action: str, target: str | None 
         raise ValueError(f"audit outcome must be one of {OUTCOMES}, got {outcome!r}")
     detail = json.loads(canonical_json(detail or {}))  # what is stored is exactly what is hashed
     at_text = (at or utcnow()).isoformat(timespec="microseconds")
+    if con.in_transaction:  # the caller's transaction: the entry commits (or not) with its change
+        return _append_in_transaction(con, actor, action, target, detail, outcome, at_text)
     con.execute("BEGIN IMMEDIATE")
     try:
         seq = _append_in_transaction(con, actor, action, target, detail, outcome, at_text)

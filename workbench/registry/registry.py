@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -46,6 +47,7 @@ class Registry(PartnershipsMixin, UsersMixin):
         self.max_failures = int(max_failures or os.environ.get(LOCKOUT_FAILURES_ENV, 5))
         self.lockout_minutes = float(lockout_minutes or os.environ.get(LOCKOUT_MINUTES_ENV, 15))
         self._clock = None
+        self._lock = threading.RLock()   # one connection may serve several threads (portal)
 
     # -- time (replaceable in tests: ``reg.now = lambda: …``) ---------------------------
     def now(self) -> datetime:
@@ -67,7 +69,8 @@ class Registry(PartnershipsMixin, UsersMixin):
     def audit(self, actor: str, action: str, target: str | None = None, detail: dict | None = None,
               outcome: str = "ok") -> int:
         """Append an entry to the hash-chained audit log; return its sequence number."""
-        return audit_chain.append(self.con, actor, action, target, detail, outcome)
+        with self._lock:
+            return audit_chain.append(self.con, actor, action, target, detail, outcome)
 
     def verify_audit(self) -> audit_chain.VerifyResult:
         return audit_chain.verify(self.con)
