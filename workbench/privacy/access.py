@@ -176,3 +176,23 @@ def matrix() -> list[dict]:
     return [{"group": g, "role": r, "class": k, "operation": o, "allowed": allowed(g, r, k, o),
              "needs_request": o in NEEDS_REQUEST and allowed(g, r, k, o)}
             for g in GROUPS for r in ROLES for k in CLASSES for o in OPERATIONS]
+
+
+def markdown_table() -> str:
+    """The matrix as a Markdown table (one row per group and role): pasted into docs/governance.md,
+    and a test keeps the two identical."""
+    short = {"D": "D", "P": "P", "SP": "SP", "aggregate": "agg", "reference": "ref"}
+    head = "| group | role | " + " | ".join(OPERATIONS) + " |"
+    rule = "|---|---|" + "---|" * len(OPERATIONS)
+    lines = [head, rule]
+    for g in GROUPS:
+        for r in ROLES:
+            cells = []
+            for o in OPERATIONS:
+                granted = [short[k] for k in CLASSES if allowed(g, r, k, o)]
+                cell = ("all" if len(granted) == len(CLASSES) else " ".join(granted)) or "–"
+                if granted and o in NEEDS_REQUEST:
+                    cell += " (request)"
+                cells.append(cell)
+            lines.append(f"| {g} | {r} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
