@@ -43,7 +43,8 @@ def build_hub(tmp_path: Path) -> Path:
         _TEMPLATE.append(_build(Path(tempfile.mkdtemp(prefix="portal-template-")) / "hub.duckdb"))
     src = _TEMPLATE[0].parent
     for f in src.iterdir():
-        shutil.copy2(f, Path(tmp_path) / f.name)
+        if f.is_file():
+            shutil.copy2(f, Path(tmp_path) / f.name)
     return Path(tmp_path) / "hub.duckdb"
 
 
