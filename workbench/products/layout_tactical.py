@@ -1,0 +1,66 @@
+"""The tactical assessment's sections (regulations appendix H 1.8–1.10)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from workbench.products import figures
+from workbench.products import present as show
+from workbench.products.tactical import TacticalSummary
+
+
+def emerging(s: TacticalSummary) -> None:
+    show.heading("Emerging issues", 2)
+    show.para(f"The last {s.weeks} weeks ({s.current[0]} to {s.current[1]}) against the 52 weeks before "
+              f"({s.baseline[0]} to {s.baseline[1]}); an issue is emerging when its rate is at least 20 % "
+              "above the baseline rate and the exact test gives p < 0.05. police.uk data are monthly: "
+              "their last complete month is compared with the 12 months before.")
+    if s.emerging:
+        show.bullets([f"{e.label}: {e.current:,} against {e.expected:,.1f} expected "
+                      f"(rate ratio {e.rate_ratio}, p = {e.p_value:.2g})" for e in s.emerging])
+    else:
+        show.para("No issue is significantly above its baseline.")
+    frame = pd.DataFrame([e.to_dict() for e in s.exceedance]).drop(columns=["issue"])
+    frame["emerging"] = frame["emerging"].map({True: "yes", False: "no"})
+    show.table(frame.rename(columns={"label": "issue", "rate_ratio": "rate ratio", "p_value": "p"}),
+               caption="Exceedance by issue")
+
+
+def hotspots(s: TacticalSummary) -> None:
+    show.heading("Hotspots and change", 2)
+    show.para("250 m cells with the most events this period, against the count expected from the "
+              "baseline rate: new, growing, persisting or shrinking.")
+    show.table(s.hotspots, caption="Hotspot cells (cell centre in BNG metres)")
+    if not s.points.empty:
+        show.figure(figures.points_map(s.points, title="Events this period", highlight=s.hotspots,
+                                       colour_col="issue"),
+                    caption="Events with coordinates this period; circles mark the hotspot cells.")
+
+
+def repeats(s: TacticalSummary) -> None:
+    show.heading("Repeat locations and victims", 2)
+    show.table(s.repeat_locations, caption="Locations with repeated incidents this period")
+    if s.repeat_victims.empty:
+        show.para("No pseudonymised victim references in the shared tier.")
+    else:
+        show.table(s.repeat_victims, caption="Repeat victims (pseudonymised references; counts only)")
+
+
+def cohort_and_intelligence(s: TacticalSummary) -> None:
+    show.heading("Offender cohort and partner intelligence", 2)
+    if s.cohort is not None:
+        show.table(s.cohort, caption="PPO/IOM cohort by status (counts only; names stay in the personal tier)")
+    if s.intelligence is not None:
+        show.table(s.intelligence, caption="Partner intelligence received this period by category")
+    for gap in s.gaps:
+        show.note(gap)
+
+
+def actions(s: TacticalSummary) -> None:
+    show.heading("Actions carried from the last meeting", 2)
+    if not s.actions:
+        show.para("No actions recorded (`workbench action add`).")
+        return
+    show.table(pd.DataFrame([{"meeting": a.raised_at_meeting, "action": a.action, "owner": a.owner,
+                              "agency": a.agency, "due": a.due, "status": a.status} for a in s.actions]),
+               caption="Actions with owners and status (regulations appendix H 1.10)")
