@@ -1,0 +1,209 @@
+"""Transfer into the hub (never lost when the hub is locked), the police import record, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from workbench.cli import main
+from workbench.portal import registration as R
+from workbench.portal import submissions as S
+from workbench.portal import transfer as T
+from workbench.portal import validate
+from workbench.portal.auth import Authenticator
+from workbench.portal.store import PortalStore
+
+from portal_support import SCHOOL, SUBMISSION, build_hub, creds, csrf, login, portal_client
+
+GRADE = {"source_evaluation": "2", "intelligence_assessment": "B", "handling_code": "P", "decision": "transfer",
+         "triage_notes": "Consistent with other reports"}
+
+
+@pytest.fixture
+def hub(tmp_path):
+    return build_hub(tmp_path)
+
+
+def _hub_rows(hub):
+    from workbench.hub.connect import open_hub
+
+    con = open_hub(hub, read_only=True)
+    try:
+        return con.execute("SELECT submission_ref, status FROM partner_intelligence ORDER BY 1").fetchall()
+    finally:
+        con.close()
+
+
+HOLD = ("import sys, time\nfrom workbench.hub.connect import open_hub\ncon = open_hub(sys.argv[1])\n"
+        "print('ready', flush=True)\nsys.stdin.readline()\ncon.close()\n")
+
+
+def test_transfer_waits_while_hub_locked_and_is_never_lost(hub):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(hub)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ})
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with portal_client(hub, retry_seconds=0.3) as c:
+            ref = c.post("/api/v1/submissions", json=SUBMISSION, auth=creds("p.school")).json()["submission_ref"]
+            login(c, "rev.jones")
+            r = c.post(f"/review/{ref}/grade", data={**GRADE, "csrf_token": csrf(c, f"/review/{ref}")})
+            assert "transfer is queued" in r.text
+            store = c.app.state.portal.store
+            row = S.get(store, ref)
+            assert row["status"] == "transfer_pending" and row["transfer_state"] == "pending"
+            assert "in use by another process" in row["transfer_error"]
+            assert (T.exports_dir(hub) / f"{ref}.json").exists()     # the police record is already out
+            holder.stdin.write("\n")
+            holder.stdin.flush()
+            holder.wait(timeout=30)
+            deadline = time.monotonic() + 30
+            while S.get(store, ref)["status"] != "transferred" and time.monotonic() < deadline:
+                time.sleep(0.2)
+            row = S.get(store, ref)
+            assert row["status"] == "transferred" and row["transfer_state"] == "done"
+            assert row["transfer_attempts"] >= 2
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    assert _hub_rows(hub) == [(ref, "transferred")]
+
+
+def test_pending_transfer_survives_restart_and_retry_is_idempotent(hub, monkeypatch):
+    from workbench.hub import ingest
+
+    def locked(*a, **k):
+        from workbench.errors import ResourceLocked
+        raise ResourceLocked("Database is in use by another process")
+
+    store = PortalStore(hub)
+    auth = Authenticator(hub)
+    try:
+        ref = S.create(store, validate.submission(SUBMISSION), submitter="p.school", agency=SCHOOL, channel="api")
+        S.grade(store, ref, validate.grading(GRADE), reviewer="rev.jones")
+        monkeypatch.setattr(ingest, "ingest_frame", locked)
+        assert T.transfer_one(store, hub, ref)["state"] == "pending"
+    finally:
+        store.close()
+    monkeypatch.undo()
+    store = PortalStore(hub)          # a restart: the obligation is still there
+    try:
+        assert T.pending(store) == [ref]
+        res = T.retry_pending(store, hub, audit=auth.registry().audit)
+        assert [r["state"] for r in res] == ["done"] and T.pending(store) == []
+        again = T.transfer_one(store, hub, ref)          # identical record: the hub does not change
+        assert again["state"] == "done"
+    finally:
+        store.close()
+    assert _hub_rows(hub) == [(ref, "transferred")]
+
+
+def test_police_record_format(hub):
+    store = PortalStore(hub)
+    try:
+        ref = S.create(store, validate.submission({**SUBMISSION, "intelligence_text": "Line one,\n\"quoted\" line two"}),
+                       submitter="p.school", agency=SCHOOL, channel="form")
+        S.grade(store, ref, validate.grading({**GRADE, "handling_code": "C",
+                                              "handling_conditions": "Police use only"}), reviewer="rev.jones")
+        T.transfer_one(store, hub, ref)
+        record = json.loads((T.exports_dir(hub) / f"{ref}.json").read_text())
+        assert list(record) == list(T.CSV_FIELDS)
+        assert record["grading"] == "2/B/C" and record["handling_conditions"] == "Police use only"
+        assert record["anonymity_requested"] == "Y" and record["partner_agency"] == SCHOOL
+        import csv
+        with open(T.exports_dir(hub) / f"{ref}.csv", newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert rows == [{k: str(v) for k, v in record.items()}]
+    finally:
+        store.close()
+
+
+def _run(argv, capsys):
+    code = main(argv)
+    out = capsys.readouterr().out
+    return code, (json.loads(out) if out.strip() else None)
+
+
+def test_cli_requests_approve_reject_export_stats(hub, tmp_path, capsys):
+    store = PortalStore(hub)
+    auth = Authenticator(hub)
+    try:
+        reg = validate.registration({"agency_name": "Oak Housing", "agency_type": "housing", "contact_name": "O",
+                                     "contact_email": "o@example.org",
+                                     "staff": [{"username": "o.one", "full_name": "O One", "email": "o1@example.org"}]})
+        rid = R.request(store, auth, reg)
+        rid2 = R.request(store, auth, validate.registration({**reg.to_dict(), "agency_name": "Spam Ltd",
+                                                              "staff": [{"username": "s.one", "full_name": "S",
+                                                                         "email": "s@example.org"}]}))
+        ref = S.create(store, validate.submission(SUBMISSION), submitter="p.school", agency=SCHOOL, channel="api")
+        S.grade(store, ref, validate.grading(GRADE), reviewer="rev.jones")
+        T.transfer_one(store, hub, ref)
+    finally:
+        store.close()
+    h = ["--hub", str(hub), "--json"]
+    code, out = _run(["portal", "requests", *h, "--as", "admin.patel"], capsys)
+    assert code == 0 and {r["request_id"] for r in out["requests"]} == {rid, rid2}
+    assert _run(["portal", "approve", rid, *h, "--as", "rev.jones"], capsys)[0] == 3
+    code, out = _run(["portal", "approve", rid, *h, "--as", "admin.patel"], capsys)
+    assert code == 0 and out["activation"][0]["username"] == "o.one" and len(out["activation"][0]["code"]) >= 16
+    assert _run(["portal", "approve", rid, *h, "--as", "admin.patel"], capsys)[0] == 2     # already approved
+    assert _run(["portal", "reject", rid2, *h, "--as", "admin.patel", "--note", "not a partner"], capsys)[0] == 0
+    code, out = _run(["portal", "export", *h, "--as", "rev.jones", "--out", str(tmp_path / "out")], capsys)
+    assert code == 0 and out["records"] == 1
+    data = json.loads((tmp_path / "out" / "police_import.json").read_text())
+    assert data["format"] == T.FORMAT and data["records"][0]["submission_ref"] == ref
+    assert _run(["portal", "export", *h, "--as", "admin.patel", "--out", str(tmp_path / "o2")], capsys)[0] == 3
+    code, out = _run(["portal", "stats", *h, "--as", "admin.patel"], capsys)
+    assert code == 0 and out["submissions"] == 1 and out["pending_requests"] == 0
+    code, out = _run(["portal", "retry-transfers", *h, "--as", "rev.jones"], capsys)
+    assert code == 0 and out["still_pending"] == 0
+    # activation through the store creates the partner account in the registry
+    store = PortalStore(hub)
+    try:
+        codes = {r["username"] for r in R.list_requests(store, "approved")[0]["staff"]}
+        assert codes == {"o.one"}
+    finally:
+        store.close()
+
+
+def test_activation_code_is_single_use_and_checked(hub):
+    store = PortalStore(hub)
+    auth = Authenticator(hub)
+    try:
+        reg = validate.registration({"agency_name": "Oak Housing", "agency_type": "housing", "contact_name": "O",
+                                     "contact_email": "o@example.org",
+                                     "staff": [{"username": "o.one", "full_name": "O One", "email": "o1@example.org"}]})
+        rid = R.request(store, auth, reg)
+        from workbench.errors import AccessDenied
+        with pytest.raises(AccessDenied):                      # not approved yet
+            R.activate(store, auth, "o.one", "anything", "a-long-passphrase")
+        code = R.approve(store, auth, rid, admin="admin.patel")["activation"][0]["code"]
+        with pytest.raises(AccessDenied):
+            R.activate(store, auth, "o.one", code + "x", "a-long-passphrase")
+        assert R.activate(store, auth, "o.one", code, "a-long-passphrase")["role"] == "partner"
+        with pytest.raises(AccessDenied):
+            R.activate(store, auth, "o.one", code, "another-passphrase")
+        assert auth.authenticate("o.one", "a-long-passphrase").agency == "Oak Housing"
+        with pytest.raises(validate.FieldError):               # the name is now taken
+            R.request(store, auth, reg)
+    finally:
+        store.close()
+
+
+def test_store_is_encrypted_and_single_owner(hub):
+    from workbench.errors import ResourceLocked
+
+    store = PortalStore(hub)
+    try:
+        S.create(store, validate.submission({**SUBMISSION, "intelligence_text": "UNIQUE-MARKER-TEXT-12345"}),
+                 submitter="p.school", agency=SCHOOL, channel="api")
+        with pytest.raises(ResourceLocked):
+            PortalStore(hub)
+    finally:
+        store.close()
+    raw = hub.with_name("portal.duckdb").read_bytes()
+    assert b"UNIQUE-MARKER-TEXT" not in raw and b"Meadows" not in raw
