@@ -1,0 +1,123 @@
+"""Hypotheses: a question, the datasets that can test it, a test, and an evidenced verdict.
+
+Guidance 4.3.1 asks analysts to state what they want to know and which data can answer it;
+Appendix 2 asks them to explain *why* a problem persists. A :class:`Hypothesis` packages that:
+
+* ``name`` and ``question`` — what is being claimed, in words;
+* ``datasets`` — the dataset ids (``DATASETS.md``) the test reads; missing ones make the
+  verdict ``inconclusive`` with the reason, never an error;
+* :meth:`Hypothesis.test` — reads a :class:`~workbench.analysis.hypotheses.data.DataSource`
+  for the baseline and current periods and returns a :class:`Verdict`.
+
+A :class:`Verdict` is ``supported`` / ``not_supported`` / ``inconclusive`` with the ``reason``,
+the headline ``statistic`` and ``p_value``, an ``effect`` dict of effect sizes, ``evidence``
+tables (each ``{"title", "rows"}``), the ``datasets`` used and ``caveats``. Its ``to_dict()``
+is the JSON of ``workbench hypothesis NAME --json`` (CONTRACTS.md; ``reason`` and ``question``
+are added fields).
+
+Defining your own (e.g. in a notebook)::
+
+    from workbench.analysis.hypotheses import Hypothesis, Verdict, register
+
+    @register
+    class WeekendOnly(Hypothesis):
+        name = "weekend"
+        question = "The increase is at weekends."
+        datasets = ("police_crime_offence",)
+
+        def test(self, source, current, baseline, offences, **options):
+            ...
+            return Verdict.make(self, "supported", "weekend share rose", p_value=0.01, ...)
+
+After ``register`` the command line runs it too: ``workbench hypothesis weekend …``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from workbench.analysis import _validate as check
+from workbench.analysis.results import jsonable
+
+VERDICTS = ("supported", "not_supported", "inconclusive")
+_REGISTRY: dict[str, type["Hypothesis"]] = {}
+
+
+@dataclasses.dataclass
+class Verdict:
+    """The outcome of testing a hypothesis, with its evidence."""
+
+    hypothesis: str
+    verdict: str
+    reason: str
+    question: str = ""
+    p_value: float | None = None
+    statistic: float | None = None
+    effect: dict = dataclasses.field(default_factory=dict)
+    evidence: list = dataclasses.field(default_factory=list)
+    datasets: list = dataclasses.field(default_factory=list)
+    caveats: list = dataclasses.field(default_factory=list)
+
+    def __post_init__(self):
+        check.one_of(self.verdict, VERDICTS, "verdict")
+
+    @classmethod
+    def make(cls, hypothesis: "Hypothesis", verdict: str, reason: str, **fields) -> "Verdict":
+        fields.setdefault("datasets", list(hypothesis.datasets))
+        return cls(hypothesis=hypothesis.name, verdict=verdict, reason=reason,
+                   question=hypothesis.question, **fields)
+
+    def to_dict(self) -> dict:
+        return {"hypothesis": self.hypothesis, "verdict": self.verdict, "reason": self.reason,
+                "question": self.question, "p_value": jsonable(self.p_value),
+                "statistic": jsonable(self.statistic), "effect": jsonable(self.effect),
+                "evidence": jsonable(self.evidence), "datasets": jsonable(self.datasets),
+                "caveats": jsonable(self.caveats)}
+
+    def to_text(self) -> str:
+        lines = [f"{self.hypothesis}: {self.verdict.upper()} — {self.reason}"]
+        if self.p_value is not None:
+            lines.append(f"  p = {self.p_value:.4g}; statistic = {self.statistic}")
+        for k, v in self.effect.items():
+            lines.append(f"  {k}: {v}")
+        for c in self.caveats:
+            lines.append(f"  caveat: {c}")
+        return "\n".join(lines)
+
+
+def evidence(title: str, frame) -> dict:
+    """An evidence table: a title and its rows (records)."""
+    return {"title": title, "rows": jsonable(frame)}
+
+
+class Hypothesis:
+    """Base class: subclass, set ``name``, ``question``, ``datasets`` and implement :meth:`test`."""
+
+    name: ClassVar[str] = ""
+    question: ClassVar[str] = ""
+    datasets: ClassVar[tuple[str, ...]] = ()
+
+    def test(self, source, current, baseline, offences, **options) -> Verdict:
+        """Test the hypothesis on ``source`` for the two periods and offence codes."""
+        raise TypeError(f"{type(self).__name__} must implement test()")
+
+    def inconclusive(self, reason: str, **fields) -> Verdict:
+        return Verdict.make(self, "inconclusive", reason, **fields)
+
+
+def register(cls: type[Hypothesis]) -> type[Hypothesis]:
+    """Class decorator: make a hypothesis available by name (to :func:`run` and the CLI)."""
+    if not getattr(cls, "name", ""):
+        raise check.BadInput(f"{cls.__name__} needs a non-empty `name`.")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get(name: str) -> Hypothesis:
+    check.one_of(name, names(), "hypothesis")
+    return _REGISTRY[name]()

@@ -1,0 +1,109 @@
+"""Where a hypothesis reads its data: a DuckDB connection (the shared tier) or a dict of DataFrames.
+
+:class:`DataSource` gives every hypothesis the same two questions — *is dataset X here?* and
+*give me its rows between two dates* — whatever holds the data, so the built-in hypotheses run
+unchanged on the depersonalised shared tier (``workbench.hub.connect.open_shared``), on the
+master hub, or on in-memory scenarios in tests and notebooks (``workbench.demo.scenarios``).
+Dataset ids and column names are those of ``DATASETS.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+
+from workbench.errors import BadInput
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """An inclusive date range ``[start, end]``."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def parse(cls, text: str, name: str = "period") -> "Period":
+        """``'YYYY-MM-DD:YYYY-MM-DD'`` → Period (CONTRACTS.md, ``--current FROM:TO``).
+
+        Examples
+        --------
+        >>> Period.parse("2025-01-01:2025-03-31").days
+        90
+        """
+        if isinstance(text, Period):
+            return text
+        parts = str(text).split(":")
+        if len(parts) != 2:
+            raise BadInput(f"`{name}` must be FROM:TO with dates YYYY-MM-DD (e.g. 2025-01-01:2025-03-31); "
+                           f"received {text!r}.")
+        try:
+            s, e = (dt.date.fromisoformat(p.strip()) for p in parts)
+        except ValueError as exc:
+            raise BadInput(f"`{name}` dates must be YYYY-MM-DD; received {text!r} ({exc}).") from exc
+        if e < s:
+            raise BadInput(f"`{name}` ends ({e}) before it starts ({s}); swap the dates?")
+        return cls(s, e)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __str__(self) -> str:
+        return f"{self.start}:{self.end}"
+
+
+class DataSource:
+    """Uniform read access to datasets held in DuckDB or in a dict of DataFrames.
+
+    Parameters
+    ----------
+    data : duckdb.DuckDBPyConnection or dict[str, pandas.DataFrame]
+    label : str
+        Where the data came from, recorded in verdict caveats (e.g. ``"shared tier"``).
+    """
+
+    def __init__(self, data, label: str = "in-memory data"):
+        self.data = data
+        self.label = label
+        self._is_frames = isinstance(data, dict)
+        if not self._is_frames and not hasattr(data, "execute"):
+            raise BadInput("A hypothesis needs a DuckDB connection or a dict of DataFrames keyed by "
+                           f"dataset id; received {type(data).__name__}.")
+
+    @classmethod
+    def wrap(cls, data) -> "DataSource":
+        return data if isinstance(data, DataSource) else cls(data)
+
+    def has(self, dataset: str) -> bool:
+        if self._is_frames:
+            return dataset in self.data and self.data[dataset] is not None
+        rows = self.data.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE table_name = ? UNION ALL "
+            "SELECT 1 FROM duckdb_views() WHERE view_name = ? AND NOT internal", [dataset, dataset]).fetchall()
+        return bool(rows)
+
+    def columns(self, dataset: str) -> list[str]:
+        if self._is_frames:
+            return list(self.data[dataset].columns)
+        return [r[0] for r in self.data.execute(f'DESCRIBE SELECT * FROM "{dataset}"').fetchall()]
+
+    def frame(self, dataset: str, date_column: str | None = None, period: Period | None = None) -> pd.DataFrame:
+        """Rows of ``dataset`` (those whose ``date_column`` falls in ``period`` when given)."""
+        if not self.has(dataset):
+            raise BadInput(f"Dataset '{dataset}' is not in {self.label}.")
+        if self._is_frames:
+            f = self.data[dataset]
+            if date_column and period:
+                d = pd.to_datetime(f[date_column], errors="coerce").dt.date
+                f = f[(d >= period.start) & (d <= period.end)]
+            return f.reset_index(drop=True).copy()
+        sql = f'SELECT * FROM "{dataset}"'
+        params = []
+        if date_column and period:
+            sql += f' WHERE TRY_CAST("{date_column}" AS DATE) BETWEEN ? AND ?'
+            params = [period.start, period.end]
+        f = self.data.execute(sql, params).df()
+        return f.drop(columns=[c for c in f.columns if c.startswith("_")])

@@ -1,0 +1,101 @@
+"""Hypothesis ``premises``: the increase is associated with a small number of licensed premises.
+
+Offences are attached to the nearest licensed premises (``ref_licensed_premises``) within
+``radius`` metres (default 50 m). For each premises, the null is that its offences changed in
+proportion to the whole area: ``c_p ~ Binomial(b_p + c_p, π)`` with ``π = C/(B + C)``; one-sided
+binomial p-values, Benjamini–Yekutieli FDR at 5%. Flagged premises' share of the net increase is
+``Σ (c_p − b_p·r) / (C − B·r)``.
+
+**supported** when between 1 and ``max_premises`` premises are flagged (default
+max(3, 10% of premises)) and they carry at least half of the net increase; **not_supported**
+otherwise (none flagged, too many to be "a small number", or too small a share).
+Inconclusive when there is no premises register, no significant increase, too few events, or
+coordinates are missing (depersonalised coordinates snapped to postcode centroids can move an
+offence away from its premises: see caveats).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.spatial import cKDTree
+
+from workbench.analysis.gistar import fdr_significant
+from workbench.analysis.hypotheses.base import Hypothesis, Verdict, evidence, register
+from workbench.analysis.hypotheses.common import POLICE, police_offences, precheck
+from workbench.analysis.triangulation import ratio_of_rate_ratios
+
+PREMISES = "ref_licensed_premises"
+
+
+@register
+class PremisesHypothesis(Hypothesis):
+    name = "premises"
+    question = "Is the increase in violence tied to a small number of licensed premises?"
+    datasets = (POLICE, PREMISES)
+
+    def test(self, source, current, baseline, offences, *, radius: float = 50.0,
+             max_premises: int | None = None, share_needed: float = 0.5, **_) -> Verdict:
+        caveats = [f"offences attached to the nearest licensed premises within {radius:g} m",
+                   "in the depersonalised tier coordinates may be postcode centroids, which weakens "
+                   "attachment to premises"]
+        if not source.has(PREMISES):
+            return self.inconclusive("no licensed premises register (ref_licensed_premises) is loaded",
+                                     caveats=caveats)
+        prem = source.frame(PREMISES)
+        prem["easting"] = pd.to_numeric(prem["easting"], errors="coerce")
+        prem["northing"] = pd.to_numeric(prem["northing"], errors="coerce")
+        prem = prem.dropna(subset=["easting", "northing"]).reset_index(drop=True)
+        if prem.empty:
+            return self.inconclusive("the licensed premises register has no coordinates", caveats=caveats)
+        base = police_offences(source, baseline, offences)
+        cur = police_offences(source, current, offences)
+        early, change = precheck(self, base, cur, baseline, current, needs_coordinates=True, caveats=caveats)
+        if early:
+            return early
+        tree = cKDTree(prem[["easting", "northing"]].to_numpy())
+        counts = {}
+        for label, f in (("baseline", base), ("current", cur)):
+            f = f.dropna(subset=["easting", "northing"])
+            d, idx = tree.query(f[["easting", "northing"]].to_numpy(), distance_upper_bound=radius)
+            near = np.isfinite(d)
+            counts[label] = np.bincount(idx[near], minlength=len(prem)).astype(float)
+            counts[label + "_total"] = float(len(f))
+            counts[label + "_near"] = float(near.sum())
+        b, c = counts["baseline"], counts["current"]
+        B, C = counts["baseline_total"], counts["current_total"]
+        r = current.days / baseline.days
+        pi = C / (B + C)
+        n = (b + c).astype(int)
+        p = np.where(n > 0, stats.binom.sf(c - 1, n, pi), 1.0)
+        _, flagged = fdr_significant(p, 0.05, "by")
+        net = C - B * r
+        excess = c - b * r
+        share = float(excess[flagged].sum() / net) if net > 0 else 0.0
+        k_max = max_premises if max_premises is not None else max(3, int(np.ceil(0.1 * len(prem))))
+        nb, nc = counts["baseline_near"], counts["current_near"]
+        near_vs_rest = ratio_of_rate_ratios(nb, nc, B - nb, C - nc) if min(nb, nc, B - nb, C - nc) > 0 else None
+        table = prem[["premises_ref"] + [k for k in ("premises_name", "licence_type") if k in prem]].copy()
+        table = table.assign(baseline=b, current=c, excess=excess, p_value=p, flagged=flagged)
+        effect = {"flagged_premises": int(flagged.sum()), "premises": int(len(prem)),
+                  "share_of_increase_at_flagged_premises": share, "max_small_number": k_max,
+                  "rate_ratio_near_premises_vs_elsewhere": near_vs_rest.rrr if near_vs_rest else None,
+                  "rate_ratio": change.rate_ratio, "net_increase": float(net), "radius_m": radius}
+        ev = [evidence("Premises by excess offences (current − baseline × period ratio)",
+                       table.sort_values("excess", ascending=False).head(20))]
+        nf = int(flagged.sum())
+        min_p = float(p.min()) if p.size else None
+        if 1 <= nf <= k_max and share >= share_needed:
+            verdict, reason = "supported", (f"{nf} premises with a significant excess carry {share:.0%} of the "
+                                            "net increase")
+        elif nf == 0:
+            verdict, reason = "not_supported", "no premises shows an excess beyond the area-wide change (BY FDR 5%)"
+        elif nf > k_max:
+            verdict, reason = "not_supported", (f"{nf} premises show an excess: more than a small number "
+                                                f"(≤ {k_max}); the rise is broad across the night-time economy")
+        else:
+            verdict, reason = "not_supported", (f"{nf} premises show an excess but carry only {share:.0%} of the "
+                                                f"increase (at least {share_needed:.0%} needed)")
+        return Verdict.make(self, verdict, reason, p_value=min_p, statistic=float(nf), effect=effect,
+                            evidence=ev, caveats=caveats)
