@@ -22,10 +22,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
+
 from workbench import catalogue
 from workbench.catalogue.model import Dataset
 from workbench.errors import BadInput, Problem, SupplyRejected
 from workbench.hub import adapters as adapter_registry
+from workbench.hub.adapters.csvfiles import csv_error_problem, reset_staging
 from workbench.hub import supply_files
 from workbench.hub.connect import load_spatial, open_hub
 from workbench.hub.schema import archive_table
@@ -249,12 +252,14 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
                                         f"nothing changed.")
         mod = adapter_registry.by_name(adapter) if adapter else \
             adapter_registry.choose([s.path for s in fresh], ds.id)
-        for t in (STAGE, NORM):
-            con.execute(f"DROP TABLE IF EXISTS temp.{t}")
-        mod.stage(con, [s.path for s in fresh], ds, STAGE)
-        present = [r[0] for r in con.execute(f"DESCRIBE {STAGE}").fetchall()]
-        con.execute(f"CREATE TEMP TABLE {NORM} AS {normalise_sql(ds, STAGE, present)}")
-        con.execute(f"DROP TABLE temp.{STAGE}")
+        reset_staging(con)
+        try:
+            mod.stage(con, [s.path for s in fresh], ds, STAGE)
+            present = [r[0] for r in con.execute(f"DESCRIBE {STAGE}").fetchall()]
+            con.execute(f"CREATE TEMP TABLE {NORM} AS {normalise_sql(ds, STAGE, present)}")
+        except duckdb.Error as exc:  # the CSV reader's own complaint, e.g. a truncated record
+            only = fresh[0].path if len(fresh) == 1 else None
+            raise SupplyRejected(ds.id, [csv_error_problem(only, exc)]) from None
         progress.step("staged")
         outcome = validate(con, ds, NORM)
         progress.step("validated")
@@ -306,11 +311,10 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
                             adapter=mod.NAME, warnings=outcome.warnings, metadata_missing=missing)
     finally:
         progress.close()
-        for t in (STAGE, NORM):
-            try:
-                con.execute(f"DROP TABLE IF EXISTS temp.{t}")
-            except Exception:
-                pass
+        try:
+            reset_staging(con)
+        except duckdb.Error:
+            pass
         if own:
             con.close()
 

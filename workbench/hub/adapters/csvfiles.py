@@ -37,21 +37,38 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
     offset = 1 if header else 0
     body = (f"SELECT {select}, {sql_str(path.name)} AS _file, "
             f"row_number() OVER () + {offset} AS _line FROM {reader}")
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]
-    ).fetchone()[0]
+    # A view, not a table: the file is read once, when the ingest core materialises the
+    # normalised supply; reader errors (truncated records, bad bytes) surface there and are
+    # turned into Problems by csv_error_problem.
+    parts = _VIEW_PARTS.setdefault((id(con), table), [])
+    parts.append(body)
     try:
-        if exists:
-            con.execute(f"INSERT INTO {table} {body}")
-        else:
-            con.execute(f"CREATE TEMP TABLE {table} AS {body}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS " + " UNION ALL ".join(parts))
     except duckdb.Error as exc:
         raise SupplyRejected(dataset, [csv_error_problem(path, exc)]) from None
 
 
-def csv_error_problem(path: Path, exc: Exception) -> Problem:
-    """Turn a DuckDB CSV reader error into a Problem naming the line."""
+#: the SELECTs making up each staged view, per connection and table
+_VIEW_PARTS: dict[tuple[int, str], list[str]] = {}
+
+
+def reset_staging(con) -> None:
+    """Drop every staged view and table of this connection (before and after each supply)."""
+    for key in [k for k in _VIEW_PARTS if k[0] == id(con)]:
+        _VIEW_PARTS.pop(key, None)
+    for name, kind in con.execute(
+        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
+        "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal"
+    ).fetchall():
+        con.execute(f'DROP {kind} IF EXISTS temp."{name}"')
+
+
+def csv_error_problem(path: Path | None, exc: Exception) -> Problem:
+    """Turn a DuckDB CSV reader error into a Problem naming the file and line."""
     msg = str(exc)
+    if path is None:
+        m = re.search(r"[Ff]ile:? ['\"]?([^'\"\n]+?\.(?:csv|txt))", msg)
+        path = Path(m.group(1)) if m else Path("supply")
     m = re.search(r"[Ll]ine:? (\d+)", msg)
     line = int(m.group(1)) if m else None
     found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", msg)
