@@ -21,17 +21,17 @@ import csv
 import re
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from workbench.catalogue.model import Dataset
 from workbench.errors import Problem, SupplyRejected
 from workbench.geo.boundaries import assign_polygons
-from workbench.hub.adapters.csvfiles import stage_csv
-from workbench.hub.adapters.frames import stage_frame
+from workbench.hub.adapters.csvfiles import csv_error_problem
+from workbench.hub.adapters.frames import csv_reader_sql, stage_frame
 from workbench.hub.validate import q
 
 NAME = "codepoint_open"
-RAW = "_codepoint_raw"
 DATASETS = ("ref_postcode",)
 
 HEADER_FILE = re.compile(r"code-?point_open_column_headers", re.I)
@@ -86,13 +86,12 @@ def read_codepoint(con, path: Path, columns: list[str]) -> pd.DataFrame:
     """One headerless Code-Point file as strings (DuckDB's strict CSV reader: a record with
     the wrong number of fields rejects the supply naming its line)."""
     source = [f"c{i}" for i in range(len(columns))]
-    con.execute(f"DROP TABLE IF EXISTS temp.{RAW}")
+    select = ", ".join(f"{q(s)} AS {q(c)}" for s, c in zip(source, columns))
     try:
-        stage_csv(con, path, RAW, source, ", ".join(f"{q(s)} AS {q(c)}" for s, c in zip(source, columns)),
-                  dataset="ref_postcode", header=False)
-        return con.execute(f"SELECT * FROM {RAW} ORDER BY _line").df()
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS temp.{RAW}")
+        return con.sql(f"SELECT {select}, _file, _line FROM "
+                       f"{csv_reader_sql(path, source, header=False)} ORDER BY _line").df()
+    except duckdb.Error as exc:
+        raise SupplyRejected("ref_postcode", [csv_error_problem(path, exc)]) from None
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:

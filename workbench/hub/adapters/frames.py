@@ -64,3 +64,17 @@ def stage_frame(con, frame: pd.DataFrame, table: str, *, file: str, first_line: 
             con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM _wb_stage_frame")
     finally:
         con.unregister("_wb_stage_frame")
+
+
+def csv_reader_sql(path, columns: list[str], *, header: bool) -> str:
+    """A strict DuckDB ``read_csv`` over ``path`` with ``columns`` all VARCHAR, plus ``_file``
+    and ``_line`` (the record's line: header = line 1), for adapters that post-process rows."""
+    from workbench.hub.adapters.csvfiles import sql_str
+
+    cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in columns) + "}"
+    reader = (f"read_csv({sql_str(str(path))}, columns={cols}, header={'true' if header else 'false'}, "
+              f"auto_detect=false, delim=',', quote='\"', escape='\"', strict_mode=true, "
+              f"null_padding=false, encoding='utf-8')")
+    offset = 1 if header else 0
+    return (f"(SELECT *, {sql_str(path.name)} AS _file, row_number() OVER () + {offset} AS _line "
+            f"FROM {reader})")

@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import duckdb
+
 from workbench.catalogue.model import Dataset
 from workbench.errors import Problem, SupplyRejected
 from workbench.geo.postcode import normalise_postcode_sql
@@ -94,8 +96,12 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
                                                  "the esd premises-licence columns " + ", ".join(REQUIRED),
                                                  "a header without " + ", ".join(missing))])
         plans.append((f, header))
-    con.create_function("wb_latest_closing_time", latest_closing_time, ["VARCHAR"], "VARCHAR",
-                        null_handling="special", side_effects=False)
+    # registered for the life of the connection: the staged rows may be read lazily later
+    try:
+        con.create_function("wb_latest_closing_time", latest_closing_time, ["VARCHAR"], "VARCHAR",
+                            null_handling="special", side_effects=False)
+    except duckdb.Error:
+        pass  # already registered on this connection by an earlier supply
     for f, header in plans:
         source = [f"c{i}" for i in range(len(header))]
         col = dict(zip(header, source))
@@ -122,4 +128,3 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
             f"wb_latest_closing_time({pick('OPENINGHOURS')}) AS latest_closing_time",
         ])
         stage_csv(con, f, table, source, select, dataset=ds.id)
-    con.remove_function("wb_latest_closing_time")

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from workbench.catalogue.model import Dataset
 from workbench.errors import Problem, SupplyRejected
-from workbench.hub.adapters.csvfiles import read_header, stage_csv
+from workbench.hub.adapters.csvfiles import csv_error_problem, read_header
+from workbench.hub.adapters.frames import csv_reader_sql
 from workbench.hub.validate import q
 
 NAME = "police_uk_stop_search"
@@ -32,7 +35,6 @@ HEADER = ["Type", "Date", "Part of a policing operation", "Policing operation", 
           "Longitude", "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity",
           "Legislation", "Object of search", "Outcome", "Outcome linked to object of search",
           "Removal of more than just outer clothing"]
-RAW = "_ss_raw"
 
 
 def detect(path: Path, dataset_id: str) -> bool:
@@ -59,16 +61,12 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
     if problems:
         raise SupplyRejected(ds.id, problems)
     source = [f"c{i}" for i in range(len(HEADER))]
-    con.execute(f"DROP TABLE IF EXISTS temp.{RAW}")
-    for f in files:
-        stage_csv(con, f, RAW, source, ", ".join(q(s) for s in source), dataset=ds.id)
     c = dict(zip(HEADER, source))
-    local = (f"timezone('Europe/London', try_cast({_v(c['Date'])} AS TIMESTAMPTZ))")
+    local = f"timezone('Europe/London', try_cast({_v(c['Date'])} AS TIMESTAMPTZ))"
     fields = " || chr(31) || ".join(f"coalesce({q(s)}, '')" for s in source)
-    try:
-        con.execute(f"""
-            CREATE TEMP TABLE {table} AS
-            WITH source AS (SELECT *, {local} AS _local FROM {RAW})
+    for n, f in enumerate(files):
+        body = f"""
+            WITH source AS (SELECT *, {local} AS _local FROM {csv_reader_sql(f, source, header=True)})
             SELECT
                 'SS-' || left(sha256({fields} || chr(30) || CAST(_line AS VARCHAR)), 16) AS search_ref,
                 CASE WHEN _local IS NULL THEN {_v(c['Date'])}
@@ -88,6 +86,8 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
                 {_v(c['Longitude'])} AS longitude,
                 {_v(c['Latitude'])} AS latitude,
                 _file, _line
-            FROM source""")
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS temp.{RAW}")
+            FROM source"""
+        try:
+            con.execute(f"INSERT INTO {table} {body}" if n else f"CREATE TEMP TABLE {table} AS {body}")
+        except duckdb.Error as exc:
+            raise SupplyRejected(ds.id, [csv_error_problem(f, exc)]) from None
