@@ -97,18 +97,30 @@ def supply_log(source, hub: Path | str | None = None):
     """Rows of the ``supplies`` table from the source, else from the master hub (read-only)."""
     from workbench.products.issues import tables
 
-    cols = "dataset, agency, supplied_at, period_start, period_end, rows, metadata, metadata_missing, warnings"
     if "supplies" in tables(source):
-        return source.execute(f"SELECT {cols} FROM supplies ORDER BY supplied_at").fetchall()
+        return _read_log(source)
     if hub is None or not Path(hub).exists():
         return []
     from workbench.hub.connect import open_hub
 
     con = open_hub(hub, read_only=True)
     try:
-        return con.execute(f"SELECT {cols} FROM supplies ORDER BY supplied_at").fetchall()
+        return _read_log(con)
     finally:
         con.close()
+
+
+LOG_COLUMNS = ("dataset", "agency", "supplied_at", "period_start", "period_end", "rows", "metadata",
+               "metadata_missing", "warnings")
+
+
+def _read_log(con):
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'supplies' "
+        "AND table_catalog = current_database()").fetchall()}
+    cols = ", ".join(c if c in have else f"NULL AS {c}" for c in LOG_COLUMNS)
+    order = "supplied_at" if "supplied_at" in have else "1"
+    return con.execute(f"SELECT {cols} FROM supplies ORDER BY {order}").fetchall()
 
 
 def data_sources(source, datasets: list[str], hub: Path | str | None = None) -> list[DataSource]:
