@@ -159,15 +159,16 @@ def create(reg, requester: str, purpose: str, questions: list[str], datasets: di
     for ds_id in clean:
         access.require(reg, user, "read_personal", ds_id, partnership=partnership)
     expires_at = _expiry(reg, expires)
-    cur = reg.con.execute(
-        "INSERT INTO requests (purpose, questions, datasets, legal_basis, requester, supplying_agency, "
-        "partnership, status, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-        (purpose, json.dumps(questions), json.dumps(clean), json.dumps(legal_basis), user.name,
-         agency.name, partnership, expires_at.isoformat(), reg._now_text()))
-    request_id = cur.lastrowid
-    reg.audit(user.name, "request.create", f"request:{request_id}",
-              {"purpose": purpose, "datasets": clean, "legal_basis": legal_basis,
-               "supplying_agency": agency.name, "expires_at": expires_at.isoformat()})
+    with reg.transaction():
+        cur = reg.con.execute(
+            "INSERT INTO requests (purpose, questions, datasets, legal_basis, requester, supplying_agency, "
+            "partnership, status, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (purpose, json.dumps(questions), json.dumps(clean), json.dumps(legal_basis), user.name,
+             agency.name, partnership, expires_at.isoformat(), reg._now_text()))
+        request_id = cur.lastrowid
+        reg.audit(user.name, "request.create", f"request:{request_id}",
+                  {"purpose": purpose, "datasets": clean, "legal_basis": legal_basis,
+                   "supplying_agency": agency.name, "expires_at": expires_at.isoformat()})
     return get(reg, request_id)
 
 
@@ -193,11 +194,16 @@ def decide(reg, request_id: int, approver: str, approve: bool, note: str | None 
     if req.expired(reg.now()):
         raise BadInput(f"Request {req.id} expired on {req.expires_at}; record a new request.")
     status = "approved" if approve else "refused"
-    reg.con.execute("UPDATE requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? "
-                    "WHERE id = ?", (status, dlo.name, reg._now_text(), note, req.id))
-    if approve:
-        _record_consent(reg, req.id, req.supplying_agency, dlo.name)
-    reg.audit(dlo.name, action, f"request:{req.id}", {"note": note, "supplying_agency": req.supplying_agency})
+    with reg.transaction():
+        changed = reg.con.execute(
+            "UPDATE requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? "
+            "WHERE id = ? AND status = 'pending'", (status, dlo.name, reg._now_text(), note, req.id)).rowcount
+        if not changed:
+            raise BadInput(f"Request {req.id} was decided meanwhile; reload it.")
+        if approve:
+            _record_consent(reg, req.id, req.supplying_agency, dlo.name)
+        reg.audit(dlo.name, action, f"request:{req.id}",
+                  {"note": note, "supplying_agency": req.supplying_agency})
     return get(reg, req.id)
 
 
@@ -210,8 +216,9 @@ def consent(reg, request_id: int, agency: str, dlo: str) -> Request:
     """Record that another originating agency's DLO consents to release of its rows (2.4.2.4)."""
     req = get(reg, request_id)
     user = _dlo_of(reg, dlo, agency, "request.consent", f"request:{req.id}")
-    _record_consent(reg, req.id, agency, user.name)
-    reg.audit(user.name, "request.consent", f"request:{req.id}", {"agency": agency})
+    with reg.transaction():
+        _record_consent(reg, req.id, agency, user.name)
+        reg.audit(user.name, "request.consent", f"request:{req.id}", {"agency": agency})
     return get(reg, req.id)
 
 
@@ -309,13 +316,14 @@ def release(reg, request_id: int, user) -> ReleaseResult:
     finally:
         hub.close()
     digest = _sha256(out)
-    for ds_id, n in rows.items():
-        reg.con.execute("INSERT INTO release_files (request_id, path, kind, dataset, rows, sha256, "
-                        "created_by, created_at) VALUES (?, ?, 'release', ?, ?, ?, ?, ?)",
-                        (req.id, str(out), ds_id, n, digest, user.name, reg._now_text()))
-    reg.audit(user.name, "request.release", f"request:{req.id}",
-              {"path": str(out), "fields": req.datasets, "rows": rows, "withheld": withheld,
-               "sha256": digest})
+    with reg.transaction():
+        for ds_id, n in rows.items():
+            reg.con.execute("INSERT INTO release_files (request_id, path, kind, dataset, rows, sha256, "
+                            "created_by, created_at) VALUES (?, ?, 'release', ?, ?, ?, ?, ?)",
+                            (req.id, str(out), ds_id, n, digest, user.name, reg._now_text()))
+        reg.audit(user.name, "request.release", f"request:{req.id}",
+                  {"path": str(out), "fields": req.datasets, "rows": rows, "withheld": withheld,
+                   "sha256": digest})
     return ReleaseResult(req.id, str(out), rows, withheld, req.datasets)
 
 

@@ -54,9 +54,10 @@ class PartnershipsMixin:
             raise BadInput(f"Partnership '{name}' already exists.")
         if parent is not None:
             self.get_partnership(parent)
-        self.con.execute("INSERT INTO partnerships (name, parent, cross_border, created_at) "
-                         "VALUES (?, ?, ?, ?)", (name, parent, int(bool(cross_border)), self._now_text()))
-        self.audit(actor, "partnership.add", name, {"parent": parent, "cross_border": bool(cross_border)})
+        with self.transaction():
+            self.con.execute("INSERT INTO partnerships (name, parent, cross_border, created_at) "
+                             "VALUES (?, ?, ?, ?)", (name, parent, int(bool(cross_border)), self._now_text()))
+            self.audit(actor, "partnership.add", name, {"parent": parent, "cross_border": bool(cross_border)})
         return self.get_partnership(name)
 
     def get_partnership(self, name: str) -> Partnership:
@@ -73,8 +74,9 @@ class PartnershipsMixin:
     def set_cross_border(self, name: str, allowed: bool, *, actor: str = "system") -> Partnership:
         """Change whether a partnership's ISP allows any sharing with other partnerships."""
         self.get_partnership(name)
-        self.con.execute("UPDATE partnerships SET cross_border = ? WHERE name = ?", (int(allowed), name))
-        self.audit(actor, "partnership.cross_border", name, {"cross_border": bool(allowed)})
+        with self.transaction():
+            self.con.execute("UPDATE partnerships SET cross_border = ? WHERE name = ?", (int(allowed), name))
+            self.audit(actor, "partnership.cross_border", name, {"cross_border": bool(allowed)})
         return self.get_partnership(name)
 
     def record_sharing(self, partnership: str, with_partnership: str, allowed: bool = True,
@@ -88,13 +90,15 @@ class PartnershipsMixin:
             raise BadInput(f"Partnership '{partnership}' has refused cross-border sharing in its ISP "
                            f"(cross_border is off); change that first with "
                            f"`workbench partnerships set {partnership} --cross-border yes`.")
-        self.con.execute(
-            "INSERT INTO partnership_sharing (partnership, with_partnership, allowed, recorded_by, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(partnership, with_partnership) DO UPDATE SET "
-            "allowed = excluded.allowed, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
-            (partnership, with_partnership, int(allowed), actor, self._now_text()))
-        self.audit(actor, "partnership.sharing", partnership,
-                   {"with": with_partnership, "allowed": bool(allowed)})
+        with self.transaction():
+            self.con.execute(
+                "INSERT INTO partnership_sharing (partnership, with_partnership, allowed, recorded_by, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(partnership, with_partnership) DO UPDATE "
+                "SET allowed = excluded.allowed, recorded_by = excluded.recorded_by, "
+                "recorded_at = excluded.recorded_at",
+                (partnership, with_partnership, int(allowed), actor, self._now_text()))
+            self.audit(actor, "partnership.sharing", partnership,
+                       {"with": with_partnership, "allowed": bool(allowed)})
 
     def sharing_allowed(self, a: str, b: str) -> bool:
         """True when both partnerships' ISPs allow sharing between them (and neither refused all)."""
@@ -148,12 +152,13 @@ class PartnershipsMixin:
             raise BadInput(f"Agency '{name}' already exists.")
         for p in partnerships:
             self.get_partnership(p)
-        self.con.execute("INSERT INTO agencies (name, agency_group, dlo, isp_status, created_at) "
-                         "VALUES (?, ?, ?, ?, ?)", (name, group, dlo, isp_status, self._now_text()))
-        for p in partnerships:
-            self.con.execute("INSERT INTO agency_partnerships VALUES (?, ?)", (name, p))
-        self.audit(actor, "agency.add", name, {"group": group, "dlo": dlo, "isp_status": isp_status,
-                                               "partnerships": list(partnerships)})
+        with self.transaction():
+            self.con.execute("INSERT INTO agencies (name, agency_group, dlo, isp_status, created_at) "
+                             "VALUES (?, ?, ?, ?, ?)", (name, group, dlo, isp_status, self._now_text()))
+            for p in dict.fromkeys(partnerships):
+                self.con.execute("INSERT INTO agency_partnerships VALUES (?, ?)", (name, p))
+            self.audit(actor, "agency.add", name, {"group": group, "dlo": dlo, "isp_status": isp_status,
+                                                   "partnerships": list(partnerships)})
         return self.get_agency(name)
 
     def _agency_row(self, name: str):
@@ -176,8 +181,9 @@ class PartnershipsMixin:
         """Add an agency to a further partnership (agencies may belong to several)."""
         self._agency_row(agency)
         self.get_partnership(partnership)
-        self.con.execute("INSERT OR IGNORE INTO agency_partnerships VALUES (?, ?)", (agency, partnership))
-        self.audit(actor, "agency.join", agency, {"partnership": partnership})
+        with self.transaction():
+            self.con.execute("INSERT OR IGNORE INTO agency_partnerships VALUES (?, ?)", (agency, partnership))
+            self.audit(actor, "agency.join", agency, {"partnership": partnership})
         return self.get_agency(agency)
 
     def update_agency(self, name: str, *, group: str | None = None, dlo: str | None = None,
@@ -191,7 +197,8 @@ class PartnershipsMixin:
             changes["dlo"] = dlo
         if isp_status is not None:
             changes["isp_status"] = validate.choice("isp_status", isp_status, validate.ISP_STATUSES)
-        for col, val in changes.items():
-            self.con.execute(f"UPDATE agencies SET {col} = ? WHERE name = ?", (val, name))
-        self.audit(actor, "agency.update", name, changes)
+        with self.transaction():
+            for col, val in changes.items():
+                self.con.execute(f"UPDATE agencies SET {col} = ? WHERE name = ?", (val, name))
+            self.audit(actor, "agency.update", name, changes)
         return self.get_agency(name)

@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -65,6 +66,21 @@ class Registry(PartnershipsMixin, UsersMixin):
         """Where released personal-data copies live: ``releases/`` beside the hub (restricted)."""
         return self.hub.parent / "releases"
 
+    @contextmanager
+    def transaction(self):
+        """One write transaction: a change and its audit entry commit together or not at all."""
+        with self._lock:
+            if self.con.in_transaction:
+                yield self.con
+                return
+            self.con.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.con
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            self.con.execute("COMMIT")
+
     # -- audit ---------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str | None = None, detail: dict | None = None,
               outcome: str = "ok") -> int:
@@ -90,12 +106,16 @@ class Registry(PartnershipsMixin, UsersMixin):
 
         catalogue.get(dataset_id)
         marking = validate.choice("marking", marking, validate.MARKINGS)
+        with self.transaction():
+            self._set_marking(dataset_id, marking, actor)
+        return marking
+
+    def _set_marking(self, dataset_id: str, marking: str, actor: str) -> None:
         self.con.execute(
             "INSERT INTO dataset_markings VALUES (?, ?, ?, ?) ON CONFLICT(dataset) DO UPDATE SET "
             "marking = excluded.marking, set_by = excluded.set_by, set_at = excluded.set_at",
             (dataset_id, marking, actor, self._now_text()))
         self.audit(actor, "marking.set", dataset_id, {"marking": marking})
-        return marking
 
     def close(self) -> None:
         self.con.close()

@@ -49,10 +49,14 @@ class UsersMixin:
         self._agency_row(agency)
         if self.con.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
             raise BadInput(f"User '{name}' already exists; choose another name.")
-        self.con.execute(
-            "INSERT INTO users (name, agency, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-            (name, agency, role, _HASHER.hash(password), self._now_text()))
-        self.audit(actor, "user.add", name, {"agency": agency, "role": role})
+        digest = _HASHER.hash(password)
+        with self.transaction():
+            if self.con.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                raise BadInput(f"User '{name}' already exists; choose another name.")
+            self.con.execute(
+                "INSERT INTO users (name, agency, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                (name, agency, role, digest, self._now_text()))
+            self.audit(actor, "user.add", name, {"agency": agency, "role": role})
         return self.get_user(name)
 
     def get_user(self, name: str) -> User:
@@ -73,24 +77,28 @@ class UsersMixin:
 
     def set_user_active(self, name: str, active: bool, *, actor: str = "system") -> User:
         user = self.get_user(name)
-        self.con.execute("UPDATE users SET active = ?, failed_attempts = 0, locked_until = NULL "
-                         "WHERE name = ?", (int(active), user.name))
-        self.audit(actor, "user.activate" if active else "user.deactivate", name)
+        with self.transaction():
+            self.con.execute("UPDATE users SET active = ?, failed_attempts = 0, locked_until = NULL "
+                             "WHERE name = ?", (int(active), user.name))
+            self.audit(actor, "user.activate" if active else "user.deactivate", name)
         return self.get_user(name)
 
     def set_password(self, name: str, password: str, *, actor: str = "system") -> None:
         user = self.get_user(name)
         validate.password(password)
-        self.con.execute("UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL "
-                         "WHERE name = ?", (_HASHER.hash(password), user.name))
-        self.audit(actor, "user.password", name)
+        digest = _HASHER.hash(password)
+        with self.transaction():
+            self.con.execute("UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL "
+                             "WHERE name = ?", (digest, user.name))
+            self.audit(actor, "user.password", name)
 
     def unlock(self, name: str, *, actor: str = "system") -> None:
         """Clear a lockout early (the coordinator has confirmed who is asking)."""
         user = self.get_user(name)
-        self.con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE name = ?",
-                         (user.name,))
-        self.audit(actor, "user.unlock", name)
+        with self.transaction():
+            self.con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE name = ?",
+                             (user.name,))
+            self.audit(actor, "user.unlock", name)
 
     def authenticate(self, name: str, password: str) -> User:
         """Check a password; return the :class:`User` or raise AccessDenied (audited).
@@ -117,15 +125,23 @@ class UsersMixin:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             self._record_failure(name, row["failed_attempts"] + 1, now)
             raise AccessDenied("Wrong user name or password.") from None
-        self.con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login = ? "
-                         "WHERE name = ?", (now.isoformat(), name))
-        if _HASHER.check_needs_rehash(row["password_hash"]):
-            self.con.execute("UPDATE users SET password_hash = ? WHERE name = ?",
-                             (_HASHER.hash(password), name))
-        self.audit(name, "login", name)
+        rehash = _HASHER.hash(password) if _HASHER.check_needs_rehash(row["password_hash"]) else None
+        with self.transaction():
+            self.con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login = ? "
+                             "WHERE name = ?", (now.isoformat(), name))
+            if rehash:
+                self.con.execute("UPDATE users SET password_hash = ? WHERE name = ?", (rehash, name))
+            self.audit(name, "login", name)
         return self.get_user(name)
 
     def _record_failure(self, name: str, failures: int, now: datetime) -> None:
+        with self.transaction():
+            # re-read inside the write lock so concurrent failures all count
+            failures = self.con.execute("SELECT failed_attempts FROM users WHERE name = ?",
+                                        (name,)).fetchone()[0] + 1
+            self._apply_failure(name, failures, now)
+
+    def _apply_failure(self, name: str, failures: int, now: datetime) -> None:
         locked_until = None
         if failures >= self.max_failures:
             locked_until = (now + timedelta(minutes=self.lockout_minutes)).isoformat()
