@@ -52,6 +52,15 @@ def g_statistic(b: np.ndarray, c: np.ndarray, pi: float) -> np.ndarray:
     return 2 * (tc + tb).sum(axis=-1)
 
 
+def _g_from_counts(c: np.ndarray, n: np.ndarray, pi: float, xlogx: np.ndarray) -> np.ndarray:
+    """Same G² as :func:`g_statistic` for integer counts, via a table of x·log x (fast for simulations)."""
+    ci = c.astype(np.int64)
+    C = ci.sum(axis=-1)
+    N = int(n.sum())
+    return 2 * (xlogx[ci].sum(axis=-1) + xlogx[n - ci].sum(axis=-1) - xlogx[n].sum()
+                - C * np.log(pi) - (N - C) * np.log(1 - pi))
+
+
 @register
 class ConcentrationHypothesis(Hypothesis):
     name = "concentration"
@@ -60,7 +69,7 @@ class ConcentrationHypothesis(Hypothesis):
     datasets = (POLICE,)
 
     def test(self, source, current, baseline, offences, *, cell_size: float = 250.0,
-             permutations: int = 999, alpha: float = 0.05, share_needed: float = 0.5, seed: int = 0,
+             permutations: int = 499, alpha: float = 0.05, share_needed: float = 0.5, seed: int = 0,
              **_) -> Verdict:
         caveats = [f"grid cells of {cell_size:g} m (BNG) × 21 day/time blocks; data from {source.label}"]
         base = police_offences(source, baseline, offences)
@@ -84,12 +93,15 @@ class ConcentrationHypothesis(Hypothesis):
         r = current.days / baseline.days
         g_obs = float(g_statistic(b, c, pi))
         rng = np.random.default_rng(seed)
-        n = (b + c).astype(int)
+        n = (b + c).astype(np.int64)
+        k_max = int(n.max())
+        xs = np.arange(k_max + 1, dtype=float)
+        xlogx = np.where(xs > 0, xs * np.log(np.where(xs > 0, xs, 1.0)), 0.0)
         ge = 0
-        for lo in range(0, permutations, 100):
-            k = min(100, permutations - lo)
-            cs = rng.binomial(n[None, :].repeat(k, 0), pi).astype(float)
-            ge += int((g_statistic(n[None, :] - cs, cs, pi) >= g_obs - 1e-9).sum())
+        for lo in range(0, permutations, 200):
+            k = min(200, permutations - lo)
+            cs = rng.binomial(np.broadcast_to(n, (k, n.size)), pi)
+            ge += int((_g_from_counts(cs, n, pi, xlogx) >= g_obs - 1e-9).sum())
         p_g = (ge + 1) / (permutations + 1)
         p_unit = stats.binom.sf(c - 1, n, pi)
         _, flagged = fdr_significant(p_unit, 0.05, "by")
