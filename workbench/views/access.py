@@ -1,60 +1,74 @@
 """Who may see what on the dashboards (guidance 3.2, 4.2.4; DESIGN.md "Tiers are files").
 
-Deny by default. Three levels of detail exist on a dashboard:
+Deny by default; the decisions come from :mod:`workbench.privacy.access`. Three levels of detail exist on a dashboard:
 
 - **aggregates** — counts per area, period or category, passed through disclosure
   control (:mod:`workbench.privacy.disclosure`, small-number suppression) before they are
   shown. Every role that may open a dashboard gets these.
 - **depersonalised records** — rows of the shared tier (locations at postcode centroids,
-  no identifying columns). Only :data:`RECORD_ROLES` (analysts and administrators).
+  no identifying columns), for users the access matrix grants ``read_depersonalised``.
 - **personal data** — never on a dashboard, for anyone: the dashboards read only the
   shared tier, which holds none.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from workbench.errors import AccessDenied
 
-#: roles that may open the dashboards at all (partner staff use the portal; reviewers grade
-#: intelligence in the portal)
-DASHBOARD_ROLES = frozenset({"admin", "analyst", "viewer", "dlo"})
-#: roles that may see depersonalised records (rows) rather than aggregates only
-RECORD_ROLES = frozenset({"admin", "analyst"})
 #: the protective marking of everything the dashboards show (guidance 2.1 D)
 MARKING = "OFFICIAL-SENSITIVE"
+#: the datasets whose aggregates or records the dashboards show
+DASHBOARD_DATASETS = ("police_crime_offence", "police_ppo", "partner_intelligence")
+#: the dataset whose depersonalised rows decide whether a viewer "sees records"
+RECORDS_DATASET = "police_crime_offence"
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """The person looking at a dashboard: name, agency and role from the registry."""
+    """The person looking at a dashboard, with what :mod:`workbench.privacy.access` grants them.
+
+    ``records`` is True when the access matrix grants ``read_depersonalised`` on the crime
+    records (analysts, DLOs, administrators); ``panels`` are the datasets whose
+    (disclosure-controlled) aggregates may be shown: a D-class dataset's counts are
+    aggregate-class outputs anyone with dashboard access may see, but SP datasets (PPOs,
+    partner intelligence) are shown only where the matrix grants ``view_dashboard`` on
+    them (guidance 2.1 C: a PPO count by status still points at known people).
+    """
 
     name: str
     agency: str
     role: str
+    records: bool = False
+    panels: frozenset = field(default_factory=frozenset)
 
     @property
     def sees_records(self) -> bool:
-        return self.role in RECORD_ROLES
+        return self.records
+
+    def may_see(self, dataset_id: str) -> bool:
+        return dataset_id in self.panels
 
     def to_dict(self) -> dict:
         return {"name": self.name, "agency": self.agency, "role": self.role,
-                "sees_records": self.sees_records}
+                "sees_records": self.records, "panels": sorted(self.panels)}
 
 
-def viewer_from_user(user) -> Viewer:
-    """A :class:`Viewer` from a registry ``User``; refuses roles without dashboard access."""
-    if not getattr(user, "active", True):
-        raise AccessDenied(f"Account '{user.name}' is deactivated.")
-    if user.role not in DASHBOARD_ROLES:
-        raise AccessDenied(
-            f"Role '{user.role}' cannot open the dashboards (allowed: "
-            f"{', '.join(sorted(DASHBOARD_ROLES))}); partner staff use the portal."
-        )
-    return Viewer(user.name, user.agency, user.role)
+def viewer_for(reg, user) -> Viewer:
+    """The :class:`Viewer` for a registry ``User``; AccessDenied (audited) without dashboard access."""
+    from workbench import catalogue
+    from workbench.privacy.access import can, require
+
+    require(reg, user, "view_dashboard", "*")
+    panels = frozenset(
+        d for d in DASHBOARD_DATASETS
+        if catalogue.get(d).klass == "D" or can(reg, user, "view_dashboard", d))
+    records = can(reg, user, "read_depersonalised", RECORDS_DATASET)
+    return Viewer(user.name, user.agency, user.role, records, panels)
 
 
 def require_records(viewer: Viewer, what: str) -> None:
@@ -62,21 +76,29 @@ def require_records(viewer: Viewer, what: str) -> None:
     if not viewer.sees_records:
         raise AccessDenied(
             f"{what} is record-level data; role '{viewer.role}' sees aggregates only "
-            f"(roles with records: {', '.join(sorted(RECORD_ROLES))})."
+            f"(workbench.privacy.access grants depersonalised records to analysts, DLOs "
+            f"and administrators)."
         )
 
 
 def disclose(frame: pd.DataFrame, count_columns, viewer: Viewer) -> pd.DataFrame:
-    """Pass an aggregate through disclosure control unless the viewer may see records.
+    """Pass a list of counts through disclosure control unless the viewer may see records.
 
-    Analysts and administrators already see depersonalised records, so their aggregates are
-    shown as computed; every other role gets counts from
-    :func:`workbench.privacy.disclosure.suppress_counts` (small numbers suppressed, with
-    secondary suppression so a suppressed cell cannot be recovered from totals).
+    Users who already see depersonalised records get the counts as computed; every other
+    role gets :func:`workbench.privacy.disclosure.suppress_counts` on each count column
+    (counts of 1–4 hidden, shown as gaps; guidance 2.4.1.2). Use this for lists shown
+    without totals; a table shown with its totals needs
+    :func:`workbench.privacy.disclosure.suppress_table` (secondary suppression).
     """
     if viewer.sees_records:
         return frame
     from workbench.privacy.disclosure import suppress_counts
 
     cols = [count_columns] if isinstance(count_columns, str) else list(count_columns)
-    return suppress_counts(frame, cols)
+    out = frame.copy()
+    for col in cols:
+        if len(out):
+            out[col] = suppress_counts(out[col]).to_numpy(dtype=float, na_value=np.nan)
+        else:
+            out[col] = out[col].astype(float)
+    return out

@@ -10,7 +10,10 @@ deprivation from ``ref_imd`` (3.3.7), harm weights from ``ref_harm_weights``
 from __future__ import annotations
 
 import json
+import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
 from workbench.views.access import Viewer, disclose
 from workbench.views.crime import CRIME, _offence_filter
@@ -18,69 +21,134 @@ from workbench.views.periods import Comparison, Period
 from workbench.views.source import Source
 
 
-def _geometry(text: str):
-    """A GeoJSON geometry dict from GeoJSON or WKT text."""
-    text = (text or "").strip()
-    if text.startswith("{"):
-        return json.loads(text)
-    from shapely import wkt
-    from shapely.geometry import mapping
+def _shapes(texts) -> np.ndarray:
+    """Shapely geometries from WKT or GeoJSON text (the form ``ref_lsoa.geometry`` is stored in)."""
+    out = []
+    for text in texts:
+        text = (text or "").strip()
+        out.append(shapely.geometry.shape(json.loads(text)) if text.startswith("{")
+                   else shapely.from_wkt(text))
+    return np.array(out, dtype=object)
 
-    return mapping(wkt.loads(text))
+
+def _in_bng(geoms: np.ndarray) -> bool:
+    """True when coordinates are British National Grid metres rather than lon/lat degrees."""
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    return max(abs(xmin), abs(xmax), abs(ymin), abs(ymax)) > 1000
 
 
-def lsoa_boundaries(source: Source) -> dict:
-    """LSOA polygons as a GeoJSON FeatureCollection with name, population and IMD decile.
+def _to_wgs84(geoms: np.ndarray) -> np.ndarray:
+    from workbench.geo.crs import bng_to_wgs84
 
-    Cached per shared-tier file version (boundaries change only when the tier is republished).
-    """
+    def convert(xy):
+        lon, lat = bng_to_wgs84(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+    return shapely.transform(geoms, convert)
+
+
+def _to_bng(geoms: np.ndarray) -> np.ndarray:
+    from workbench.geo.crs import wgs84_to_bng
+
+    def convert(xy):
+        e, n = wgs84_to_bng(xy[:, 0], xy[:, 1])
+        return np.column_stack([e, n])
+    return shapely.transform(geoms, convert)
+
+
+def _lsoa_layer(source: Source) -> tuple[dict, pd.DataFrame]:
     key = (str(source.path), source.path.stat().st_mtime)
     cached = _BOUNDARY_CACHE.get(key)
     if cached is not None:
         return cached
     has_imd = source.has("ref_imd")
-    imd = ("i.imd_decile, i.imd_rank" if has_imd else "null as imd_decile, null as imd_rank")
+    imd = "i.imd_decile, i.imd_rank" if has_imd else "null as imd_decile, null as imd_rank"
     join = "left join ref_imd i using (lsoa_code)" if has_imd else ""
     frame = source.frame(
         f"select l.lsoa_code, l.lsoa_name, l.population, {imd}, l.geometry "
         f"from ref_lsoa l {join} where l.geometry is not null order by 1")
+    geoms = _shapes(frame["geometry"])
+    if len(geoms) and _in_bng(geoms):
+        bng, wgs = geoms, _to_wgs84(geoms)
+    else:
+        wgs = geoms
+        bng = _to_bng(geoms) if len(geoms) else geoms
+    wgs = shapely.set_precision(wgs, 1e-5) if len(wgs) else wgs
+    centroids = shapely.centroid(bng) if len(bng) else bng
     features = []
-    for row in frame.itertuples(index=False):
+    for row, geom in zip(frame.itertuples(index=False), wgs):
         props = {"lsoa_code": row.lsoa_code, "lsoa_name": row.lsoa_name,
                  "population": None if pd.isna(row.population) else int(row.population),
                  "imd_decile": None if pd.isna(row.imd_decile) else int(row.imd_decile),
                  "imd_rank": None if pd.isna(row.imd_rank) else int(row.imd_rank)}
-        features.append({"type": "Feature", "properties": props, "geometry": _geometry(row.geometry)})
-    result = {"type": "FeatureCollection", "features": features}
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": shapely.geometry.mapping(geom)})
+    table = pd.DataFrame({"lsoa_code": frame["lsoa_code"],
+                          "easting": shapely.get_x(centroids) if len(bng) else [],
+                          "northing": shapely.get_y(centroids) if len(bng) else []})
+    result = ({"type": "FeatureCollection", "features": features}, table)
     _BOUNDARY_CACHE.clear()
     _BOUNDARY_CACHE[key] = result
     return result
+
+
+def lsoa_boundaries(source: Source) -> dict:
+    """LSOA polygons as a WGS84 GeoJSON FeatureCollection with name, population and IMD.
+
+    ``ref_lsoa.geometry`` holds BNG WKT (the LSOA adapter) or GeoJSON text; either is
+    converted to lon/lat for the map. Cached per shared-tier file version.
+    """
+    return _lsoa_layer(source)[0]
+
+
+def lsoa_centroids(source: Source) -> pd.DataFrame:
+    """``lsoa_code, easting, northing``: LSOA centroids in BNG metres (for Gi* over LSOAs)."""
+    return _lsoa_layer(source)[1]
 
 
 _BOUNDARY_CACHE: dict = {}
 
 
 def lsoa_rates(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
-    """Crimes per LSOA with ``rate_per_1000`` residents and the IMD decile (1 = most deprived)."""
+    """Crimes per LSOA with ``rate_per_1000`` residents and the IMD decile (1 = most deprived).
+
+    Counts recorded crime (``police_crime_offence``, located through ``ref_postcode``) when
+    the shared tier holds it for the period, else police.uk street-level crime
+    (``police_uk_street``, which carries its LSOA; ``offences`` then match ``crime_type``).
+    The ``dataset`` column says which was used.
+    """
     where, params = _offence_filter(offences)
+    use_crime = source.has(CRIME) and source.has("ref_postcode") and source.scalar(
+        f"select count(*) > 0 from {CRIME} where committed_from_date between ? and ?",
+        [period.start, period.end])
+    if use_crime:
+        dataset = CRIME
+        counted = f"""
+            select p.lsoa_code, count(*) as count
+            from (select postcode from {CRIME} where {where}
+                  and committed_from_date between ? and ?) s
+            join ref_postcode p using (postcode) group by 1"""
+        args = params + [period.start, period.end]
+    elif source.has("police_uk_street"):
+        dataset = "police_uk_street"
+        street_where = where.replace("offence_type", "crime_type")
+        counted = f"""
+            select lsoa_code, count(*) as count from police_uk_street
+            where {street_where} and month between ? and ? group by 1"""
+        args = params + [f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"]
+    else:
+        return pd.DataFrame(columns=["lsoa_code", "lsoa_name", "population", "count",
+                                     "imd_decile", "imd_rank", "rate_per_1000", "dataset"])
     frame = source.frame(
         f"""
-        with source as (
-            select postcode from {CRIME}
-            where {where} and committed_from_date between ? and ?
-        ), counted as (
-            select p.lsoa_code, count(*) as count
-            from source s join ref_postcode p using (postcode) group by 1
-        )
+        with counted as ({counted})
         select l.lsoa_code, l.lsoa_name, l.population, coalesce(c.count, 0) as count,
                i.imd_decile, i.imd_rank
         from ref_lsoa l left join counted c using (lsoa_code) left join ref_imd i using (lsoa_code)
         order by 1
-        """,
-        params + [period.start, period.end],
-    )
+        """, args)
     frame = disclose(frame, "count", viewer)
     frame["rate_per_1000"] = frame["count"] / frame["population"] * 1000.0
+    frame["dataset"] = dataset
     return frame
 
 

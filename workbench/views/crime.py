@@ -73,8 +73,11 @@ def counts_by_type(source: Source, comparison: Comparison, offences, viewer: Vie
     return frame
 
 
-def counts_by_lsoa(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
-    """Crimes per LSOA in ``period`` (via the postcode → LSOA lookup ``ref_postcode``)."""
+def counts_by_lsoa(source: Source, period: Period, offences, viewer: Viewer | None) -> pd.DataFrame:
+    """Crimes per LSOA in ``period`` (via the postcode → LSOA lookup ``ref_postcode``).
+
+    ``viewer=None``: unsuppressed, for statistics only (see :func:`grid_counts`).
+    """
     where, params = _offence_filter(offences)
     pwhere, pparams = _in(period)
     frame = source.frame(
@@ -89,7 +92,7 @@ def counts_by_lsoa(source: Source, period: Period, offences, viewer: Viewer) -> 
         """,
         params + pparams,
     )
-    return disclose(frame, "count", viewer)
+    return frame if viewer is None else disclose(frame, "count", viewer)
 
 
 def day_hour(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
@@ -123,11 +126,14 @@ def monthly(source: Source, period: Period, offences, viewer: Viewer) -> pd.Data
     return disclose(frame, "count", viewer)
 
 
-def grid_counts(source: Source, period: Period, offences, viewer: Viewer,
+def grid_counts(source: Source, period: Period, offences, viewer: Viewer | None,
                 cell_metres: float = 100.0) -> pd.DataFrame:
     """Crimes per ``cell_metres`` square (BNG), as cell-centre ``easting``/``northing`` and ``count``.
 
     The input of the kernel density surface; binning in SQL keeps points in DuckDB.
+    ``viewer=None`` returns unsuppressed counts for statistics whose output is a smoothed
+    surface or a classification, never a count (:mod:`workbench.views.assess`); such
+    counts must not be shown.
     """
     where, params = _offence_filter(offences)
     pwhere, pparams = _in(period)
@@ -140,7 +146,7 @@ def grid_counts(source: Source, period: Period, offences, viewer: Viewer,
         """,
         [cell_metres, cell_metres, cell_metres, cell_metres] + params + pparams,
     )
-    return disclose(frame, "count", viewer)
+    return frame if viewer is None else disclose(frame, "count", viewer)
 
 
 def repeat_locations(source: Source, period: Period, offences, viewer: Viewer,

@@ -1,0 +1,180 @@
+"""Log-in for the dashboards: a form at ``/login`` checked against the workbench registry.
+
+A Bokeh :class:`~bokeh.server.auth_provider.AuthProvider` (the hook Panel's own basic auth
+uses) whose users are the registry's (:func:`workbench.registry.open_registry`,
+``authenticate`` with argon2 hashes and lock-out after repeated failures). A successful
+log-in sets a signed, HTTP-only, same-site cookie ``user`` (the name Panel reads for
+``pn.state.user``); the cookie is re-signed on every page request and refused when older
+than the idle timeout, so a session expires after ``session_minutes`` without a page view
+(guidance Box 2: access to the hub is controlled and logged). Log-ins and refusals are
+audited by the registry.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bokeh.server.auth_provider import AuthProvider
+from tornado.web import RequestHandler
+from tornado.websocket import WebSocketHandler
+
+from workbench.errors import AccessDenied, BadInput
+from workbench.views.access import MARKING
+
+COOKIE = "user"
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Log in – CSP analyst workbench</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1f2933; }}
+.marking {{ background: #b00020; color: #fff; text-align: center; font-weight: 700;
+           letter-spacing: .08em; padding: 4px 0; }}
+main {{ max-width: 380px; margin: 8vh auto; background: #fff; padding: 28px 32px;
+        border-radius: 8px; box-shadow: 0 1px 4px rgba(0,0,0,.15); }}
+h1 {{ font-size: 1.3rem; margin-top: 0; }}
+label {{ display: block; margin-top: 14px; font-weight: 600; }}
+input {{ width: 100%; box-sizing: border-box; padding: 8px; margin-top: 4px; font-size: 1rem; }}
+button {{ margin-top: 20px; width: 100%; padding: 10px; font-size: 1rem; background: #1b6ca8;
+          color: #fff; border: 0; border-radius: 4px; cursor: pointer; }}
+.error {{ background: #fdecea; color: #8a1c1c; padding: 8px 10px; border-radius: 4px; }}
+.note {{ font-size: .85rem; color: #52606d; }}
+</style></head>
+<body><div class="marking" role="banner">{marking}</div>
+<main><h1>CSP analyst workbench</h1>
+<p class="note">Dashboards of the Community Safety Partnership. Log in with the account the
+CSP coordinator gave you.</p>
+{error}
+<form method="post" action="{action}">
+<label for="username">User name</label>
+<input id="username" name="username" autocomplete="username" required autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<input type="hidden" name="next" value="{next}">
+<button type="submit">Log in</button>
+</form>
+<p class="note">Sessions end after {minutes} minutes without a page view. Every page you
+open is recorded in the audit log.</p></main>
+<div class="marking">{marking}</div></body></html>
+"""
+
+LOGGED_OUT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Logged out</title></head><body style="font-family:system-ui,sans-serif;margin:0">
+<div style="background:#b00020;color:#fff;text-align:center;font-weight:700;padding:4px">{marking}</div>
+<main style="max-width:380px;margin:10vh auto"><h1>You have logged out</h1>
+<p><a href="/login">Log in again</a></p></main></body></html>"""
+
+
+def safe_next(url: str | None) -> str:
+    """Only local paths may follow a log-in (no open redirect to another site)."""
+    if not url:
+        return "/"
+    parsed = urlparse(url)
+    if parsed.scheme or parsed.netloc or not url.startswith("/") or url.startswith("//"):
+        return "/"
+    return url
+
+
+class RegistryAuth(AuthProvider):
+    """Authenticate dashboard users against the registry that belongs to ``hub``.
+
+    Parameters
+    ----------
+    hub : path of the master hub (the registry is ``registry.sqlite`` beside it).
+    session_minutes : idle time after which the log-in cookie is refused (default 30).
+    """
+
+    def __init__(self, hub: Path | str, session_minutes: float = 30.0):
+        self.hub = Path(hub)
+        self.session_minutes = float(session_minutes)
+        super().__init__()
+
+    @property
+    def max_age_days(self) -> float:
+        return self.session_minutes / (24 * 60)
+
+    @property
+    def get_user(self):
+        return self._get_user
+
+    def _get_user(self, handler: RequestHandler):
+        value = handler.get_secure_cookie(COOKIE, max_age_days=self.max_age_days)
+        if not value:
+            return None
+        if not isinstance(handler, WebSocketHandler):
+            set_login_cookie(handler, value.decode("utf-8"))   # sliding expiry
+        return value.decode("utf-8")
+
+    @property
+    def login_url(self) -> str:
+        return "/login"
+
+    @property
+    def login_handler(self):
+        provider = self
+
+        class Login(LoginHandler):
+            auth = provider
+        return Login
+
+    @property
+    def logout_url(self) -> str:
+        return "/logout"
+
+    @property
+    def logout_handler(self):
+        return LogoutHandler
+
+
+def set_login_cookie(handler: RequestHandler, name: str) -> None:
+    handler.set_secure_cookie(COOKIE, name, expires_days=None, httponly=True, samesite="Strict",
+                              path="/")
+
+
+class LoginHandler(RequestHandler):
+    """GET shows the form; POST checks ``username``/``password`` with ``registry.authenticate``."""
+
+    auth: RegistryAuth
+
+    def _page(self, error: str = "", status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        block = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+        self.write(LOGIN_PAGE.format(
+            marking=MARKING, error=block, action="/login", minutes=f"{self.auth.session_minutes:g}",
+            next=html.escape(safe_next(self.get_argument("next", "/")), quote=True)))
+
+    def get(self):
+        self._page()
+
+    def post(self):
+        from workbench.registry import open_registry
+
+        name = self.get_argument("username", "").strip()
+        password = self.get_argument("password", "")
+        reg = open_registry(self.auth.hub)
+        try:
+            user = reg.authenticate(name, password)
+            from workbench.views.access import viewer_for
+
+            viewer_for(reg, user)          # refuses (and audits) roles without dashboards
+        except AccessDenied as exc:
+            self._page(str(exc), status=401)
+            return
+        except BadInput as exc:
+            self._page(str(exc), status=400)
+            return
+        finally:
+            reg.close()
+        set_login_cookie(self, user.name)
+        self.redirect(safe_next(self.get_argument("next", "/")))
+
+
+class LogoutHandler(RequestHandler):
+    def get(self):
+        self.clear_cookie(COOKIE, path="/")
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.write(LOGGED_OUT_PAGE.format(marking=MARKING))

@@ -1,0 +1,116 @@
+"""The page every dashboard sits in: marking banner, who is logged in, access check, audit.
+
+:func:`page` is what the server calls for each new browser session of an app: it reads the
+logged-in user (``pn.state.user``, set by :mod:`dashboards.auth`), asks the registry and
+:func:`workbench.views.access.viewer_for` whether they may open dashboards (refusals are
+audited there), records the page view in the audit chain, and wraps the app's ``Viewer``
+in a Bootstrap template with the protective marking at the top and bottom of the page.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+
+import panel as pn
+import param
+
+from workbench.errors import AccessDenied
+from workbench.views.access import MARKING, Viewer
+from workbench.views.source import Source
+
+CSS = """
+.wb-marking { background: #b00020; color: #fff; text-align: center; font-weight: 700;
+              letter-spacing: .08em; padding: 3px 0; width: 100%; }
+.wb-legend { font-size: 12px; margin: 4px 0; }
+.wb-swatch { display: inline-block; width: 14px; height: 12px; margin: 0 3px 0 8px;
+             border: 1px solid #999; vertical-align: middle; }
+.wb-note { color: #52606d; font-size: 13px; }
+.wb-denied { background: #fdecea; color: #8a1c1c; padding: 10px 14px; border-radius: 4px; }
+"""
+
+
+class DashboardApp(pn.viewable.Viewer):
+    """Base of the dashboard apps: the data source, who is looking, and the page title.
+
+    Subclasses add their own documented parameters (period, offences, …) and implement
+    ``__panel__``; they get data only from :mod:`workbench.views` and draw only with
+    :mod:`workbench.viz` (STYLE rule 10).
+    """
+
+    source = param.ClassSelector(class_=Source, doc="The shared (depersonalised) tier to read.")
+    viewer = param.ClassSelector(class_=Viewer, doc="The logged-in user and what they may see.")
+    title = param.String(default="", doc="Page title.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+
+
+def html_pane(text: str, **params) -> pn.pane.HTML:
+    """An HTML pane carrying the workbench styles (panes render in their own shadow DOM)."""
+    return pn.pane.HTML(text, stylesheets=[CSS], **params)
+
+
+def marking_banner() -> pn.pane.HTML:
+    return html_pane(f"<div class='wb-marking' role='banner'>{html.escape(MARKING)}</div>",
+                     sizing_mode="stretch_width", margin=0)
+
+
+def user_badge(viewer: Viewer) -> pn.pane.HTML:
+    return html_pane(
+        f"<span style='color:#fff'>{html.escape(viewer.name)} · {html.escape(viewer.agency)} · "
+        f"{html.escape(viewer.role)} &nbsp; <a href='/' style='color:#fff'>Index</a> &nbsp; "
+        f"<a href='/logout' style='color:#fff'>Log out</a></span>",
+        align="center", margin=(0, 10))
+
+
+def denied(message: str) -> pn.pane.HTML:
+    return html_pane(f"<div class='wb-denied' role='alert'><b>Access denied.</b> "
+                        f"{html.escape(message)}</div>", sizing_mode="stretch_width")
+
+
+def page(app_cls, hub: Path, slug: str, *, session_minutes: float = 30.0):
+    """Build the served page for ``app_cls`` for the logged-in user (one per browser session)."""
+    from workbench.registry import open_registry
+    from workbench.views.access import viewer_for
+
+    template = pn.template.BootstrapTemplate(title="CSP analyst workbench", header_background="#1f3a5f")
+    template.config.raw_css = [CSS]
+    body = pn.Column(marking_banner(), sizing_mode="stretch_width")
+    template.main.append(body)
+    name = pn.state.user
+    reg = open_registry(hub)
+    try:
+        if not name:
+            raise AccessDenied("You are not logged in.")
+        user = reg.get_user(name)
+        viewer = viewer_for(reg, user)
+        getattr(app_cls, "check_access", lambda v: None)(viewer)
+        reg.audit(name, "dashboard.view", slug, {"role": viewer.role})
+    except AccessDenied as exc:
+        reg.audit(str(name), "dashboard.view", slug, {"reason": str(exc)}, outcome="denied")
+        body.extend([denied(str(exc)), marking_banner()])
+        return template
+    finally:
+        reg.close()
+    template.header.append(user_badge(viewer))
+    app = app_cls(source=Source(hub), viewer=viewer)
+    template.title = f"CSP analyst workbench · {app.title}"
+    body.extend([app, marking_banner()])
+    _expire_after(body, session_minutes)
+    return template
+
+
+def _expire_after(body: pn.Column, minutes: float) -> None:
+    """Replace an open page with a "session ended" notice once ``minutes`` have passed."""
+    started = time.monotonic()
+
+    def check():
+        if time.monotonic() - started > minutes * 60:
+            body[:] = [marking_banner(), html_pane(
+                "<div class='wb-denied' role='alert'>Your session has ended. "
+                "<a href='/login'>Log in again</a>.</div>"), marking_banner()]
+            callback.stop()
+
+    callback = pn.state.add_periodic_callback(check, period=30_000)

@@ -1,0 +1,92 @@
+"""Hub explorer: what the shared tier holds, where it came from, and how fit for purpose it is.
+
+Guidance 4.2.3 (fitness for purpose), 3.4 (supply metadata). Analysts, DLOs and
+administrators only: the quality report names supplies and agencies.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import pandas as pd
+import panel as pn
+import param
+
+from dashboards.base import DashboardApp, html_pane
+from workbench.views import crime, hubinfo, periods
+from workbench.views.access import require_records
+from workbench.viz import charts
+
+
+class HubExplorer(DashboardApp):
+    """Datasets, supplies, a dataset's fitness-for-purpose report and monthly coverage."""
+
+    dataset = param.Selector(default=None, objects=[], doc="Dataset whose quality report is shown.")
+    months = param.Integer(default=36, bounds=(6, 120), doc="Months of coverage to show.")
+    title = param.String(default="Hub explorer")
+
+    @staticmethod
+    def check_access(viewer) -> None:
+        require_records(viewer, "The hub explorer")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        frame = hubinfo.datasets(self.source)
+        self._datasets = frame
+        names = [d for d in frame["dataset"] if not d.startswith("ref_")] or list(frame["dataset"])
+        self.param.dataset.objects = names
+        if names and self.dataset is None:
+            self.dataset = "police_crime_offence" if "police_crime_offence" in names else names[0]
+        self.as_of = crime.latest_date(self.source)
+
+    @param.depends("dataset")
+    def _quality(self):
+        if not self.dataset:
+            return html_pane("<p class='wb-note'>No datasets published yet.</p>")
+        try:
+            report = hubinfo.quality(self.source, self.dataset, self.viewer)
+        except Exception as exc:   # e.g. the shared tier carries no supply log
+            return html_pane(f"<p class='wb-note'>No fitness-for-purpose report for "
+                                f"{html.escape(self.dataset)} on the shared tier: "
+                                f"{html.escape(str(exc))}</p>")
+        completeness = [{"column": k, "share with a value": v} for k, v in report["completeness"].items()]
+        return pn.Column(
+            html_pane(f"<h4>{html.escape(report['dataset'])}: {report['rows']:,} rows "
+                         f"({html.escape(report['scope'])})</h4>"),
+            pn.Row(pn.widgets.Tabulator(pd.DataFrame(completeness, columns=["column", "share with a value"]),
+                                        disabled=True, show_index=False, height=320, width=360),
+                   pn.pane.JSON({k: report[k] for k in ("precision", "accuracy", "currency",
+                                                         "caveats")},
+                                depth=2, sizing_mode="stretch_width")),
+            sizing_mode="stretch_width")
+
+    @param.depends("months")
+    def _coverage(self):
+        end = self.as_of or date.today()
+        period = periods.Period(periods.month_start(end, self.months - 1), end)
+        cov = hubinfo.coverage(self.source, period)
+        gaps = hubinfo.gaps(cov)
+        return pn.Column(
+            pn.pane.HoloViews(charts.coverage_heatmap(cov), sizing_mode="stretch_width"),
+            html_pane(f"<p class='wb-note'>{len(gaps)} month(s) with no records inside a "
+                         f"dataset's span (coverage gaps).</p>"),
+            pn.widgets.Tabulator(gaps, disabled=True, show_index=False, height=200,
+                                 sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")
+
+    def __panel__(self):
+        return pn.Column(
+            pn.pane.Markdown("## Hub explorer\nThe depersonalised shared tier the dashboards read."),
+            pn.Tabs(
+                ("Datasets", pn.widgets.Tabulator(self._datasets, disabled=True, show_index=False,
+                                                  height=420, sizing_mode="stretch_width")),
+                ("Supplies", pn.widgets.Tabulator(hubinfo.supplies(self.source), disabled=True,
+                                                  show_index=False, height=420,
+                                                  sizing_mode="stretch_width")),
+                ("Fitness for purpose", pn.Column(
+                    pn.widgets.Select.from_param(self.param.dataset, width=320), self._quality)),
+                ("Coverage", pn.Column(pn.widgets.IntSlider.from_param(self.param.months, width=320),
+                                       self._coverage)),
+                sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")

@@ -1,0 +1,52 @@
+"""Index: the apps the logged-in user may open, with their name, agency and role."""
+
+from __future__ import annotations
+
+import html
+
+import panel as pn
+import param
+
+from dashboards import APPS
+from dashboards.base import DashboardApp, html_pane
+from workbench.errors import AccessDenied
+
+
+def allowed_apps(viewer) -> list:
+    """The :data:`dashboards.APPS` entries ``viewer`` may open (each app's ``check_access``)."""
+    out = []
+    for info in APPS:
+        check = getattr(info.load(), "check_access", None)
+        try:
+            if check:
+                check(viewer)
+        except AccessDenied:
+            continue
+        out.append(info)
+    return out
+
+
+class Index(DashboardApp):
+    """The landing page after log-in."""
+
+    title = param.String(default="Index")
+
+    def __panel__(self):
+        v = self.viewer
+        cards = []
+        for info in allowed_apps(v):
+            cards.append(
+                f"<li style='margin:10px 0'><a href='/{html.escape(info.slug)}' "
+                f"style='font-size:1.15rem;font-weight:600'>{html.escape(info.title)}</a><br>"
+                f"<span class='wb-note'>{html.escape(info.description)}</span></li>")
+        detail = ("depersonalised records and aggregates" if v.sees_records
+                  else "aggregates only, after disclosure control")
+        return pn.Column(
+            html_pane(
+                f"<h2>Welcome, {html.escape(v.name)}</h2>"
+                f"<p id='wb-who'>Agency: <b>{html.escape(v.agency)}</b> · Role: "
+                f"<b>{html.escape(v.role)}</b> · You see {detail}.</p>"
+                f"<ul style='list-style:none;padding-left:0'>{''.join(cards)}</ul>"
+                f"<p class='wb-note'>Personal data is never shown on a dashboard. Every page view "
+                f"is recorded in the audit log.</p>", sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")

@@ -1,0 +1,130 @@
+"""Strategic assessment: what the partnership should prioritise in the coming year.
+
+Regulations appendix H 1.8 and appendix K: priority matrix (MoRiLE-style, from
+:mod:`workbench.products.priority`), three-year trends with significance, harm-weighted
+comparison of the last 12 months with the 12 before, an LSOA map of rates with IMD, and
+performance against the partnership plan's targets. Figures from :mod:`workbench.views`.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import panel as pn
+import param
+
+from dashboards.base import DashboardApp, html_pane
+from workbench.views import context, strategic
+from workbench.viz import charts, maps
+
+
+class StrategicAssessment(DashboardApp):
+    """Priority matrix, trends, harm, LSOA rates with IMD, and targets."""
+
+    issues = param.ListSelector(default=[], objects=[],
+                                doc="Issues to draw in the trend chart (none = the six highest priorities).")
+    map_measure = param.Selector(default="rate per 1,000 residents",
+                                 objects=["rate per 1,000 residents", "count", "IMD decile"],
+                                 doc="What the LSOA map is shaded by.")
+    title = param.String(default="Strategic assessment")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        figs = strategic.figures(self.source)
+        self.figs = None if figs is None else strategic.for_viewer(figs, self.viewer)
+        if self.figs is not None:
+            labels = dict(zip(self.figs.facts["issue"], self.figs.facts["label"]))
+            self.param.issues.objects = list(labels.values())
+
+    def _priority(self):
+        pri = self.figs.priorities
+        chart = charts.priority_matrix(pri, x="likelihood", y="impact", label="label", size="score",
+                                       title="Priority matrix: likelihood (volume + trend) × impact "
+                                             "(harm + vulnerability)")
+        table = pri[["rank", "label", "band", "score", "confidence"]]
+        return pn.Row(pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
+                      pn.widgets.Tabulator(table, disabled=True, show_index=False, width=460,
+                                           height=420), sizing_mode="stretch_width")
+
+    @param.depends("issues")
+    def _trends(self):
+        f = self.figs
+        chosen = self.issues or list(f.priorities["label"].head(6))
+        monthly = f.monthly[f.monthly["label"].isin(chosen)].rename(columns={"label": "offence_type"})
+        facts = f.facts[f.facts["label"].isin(chosen)]
+        sig = facts[facts["trend"].isin(["rising", "falling"])]
+        last = monthly.sort_values("month").groupby("offence_type").tail(1)
+        markers = last.merge(sig.rename(columns={"label": "offence_type"})[
+            ["offence_type", "trend", "annual_change", "trend_p"]], on="offence_type")
+        markers["label"] = [f"{t} {a:+.0%}/yr (p={p:.3f})" for t, a, p in
+                            zip(markers["trend"], markers["annual_change"], markers["trend_p"])]
+        chart = charts.trend_chart(monthly, markers, title="Three-year monthly trend (▲ = significant)")
+        table = facts[["label", "trend", "annual_change", "trend_p"]].assign(
+            annual_change=lambda d: (100 * d["annual_change"]).round(1),
+            trend_p=lambda d: d["trend_p"].round(4)).rename(columns={"annual_change": "% a year"})
+        return pn.Column(
+            pn.widgets.MultiChoice.from_param(self.param.issues, name="Issues",
+                                              placeholder="Six highest priorities", width=640),
+            pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
+            pn.widgets.Tabulator(table, disabled=True, show_index=False, height=240,
+                                 sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")
+
+    def _harm(self):
+        facts = self.figs.facts.sort_values("harm_current", ascending=False).head(12)
+        frame = facts.rename(columns={"harm_current": "last 12 months", "harm_previous": "12 months before"})
+        chart = charts.comparison_bars(frame, "label", "last 12 months", "12 months before",
+                                       title="Harm-weighted volume (events × harm weight)")
+        return pn.pane.HoloViews(chart, sizing_mode="stretch_width")
+
+    @param.depends("map_measure")
+    def _map(self):
+        rates = context.lsoa_rates(self.source, self.figs.current, [], self.viewer)
+        column = {"rate per 1,000 residents": "rate_per_1000", "count": "count",
+                  "IMD decile": "imd_decile"}[self.map_measure]
+        note = ""
+        if column == "rate_per_1000" and rates["population"].isna().all():
+            column, note = "count", " (no LSOA populations published: shaded by count)"
+        values = {r.lsoa_code: (None if pd.isna(getattr(r, column)) else float(getattr(r, column)))
+                  for r in rates.itertuples(index=False)}
+        boundaries = context.lsoa_boundaries(self.source)
+        fields = {"crimes": dict(zip(rates["lsoa_code"], rates["count"])),
+                  "IMD decile (1 = most deprived)": dict(zip(rates["lsoa_code"], rates["imd_decile"]))}
+        fmap = maps.choropleth(boundaries, values, title=self.map_measure, fields=fields)
+        legend = maps.legend_html(maps.classify(list(values.values())), self.map_measure + note)
+        source = rates["dataset"].iloc[0] if len(rates) else "none"
+        return pn.Column(
+            pn.widgets.RadioButtonGroup.from_param(self.param.map_measure),
+            html_pane(legend, sizing_mode="stretch_width"),
+            html_pane(maps.to_iframe(fmap, 560), height=570, sizing_mode="stretch_width"),
+            html_pane(f"<p class='wb-note'>{html.escape(self.figs.current.label)}; counts from "
+                         f"{html.escape(source)}; IMD 2019 deciles.</p>"),
+            sizing_mode="stretch_width")
+
+    def _targets(self):
+        perf = self.figs.performance
+        frame = perf.assign(target=(100 * perf["target"]).round(1),
+                            actual=(100 * perf["actual"].astype(float)).round(1))
+        chart = charts.target_bars(frame, "label", "target", "actual",
+                                   title="Change over 12 months against the plan's target (%)")
+        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
+                         pn.widgets.Tabulator(frame[["label", "target", "actual", "status"]],
+                                              disabled=True, show_index=False, height=260,
+                                              sizing_mode="stretch_width"),
+                         sizing_mode="stretch_width")
+
+    def __panel__(self):
+        if self.figs is None:
+            return html_pane("<p class='wb-denied'>The shared tier holds none of the strategic "
+                                "assessment's datasets yet. Publish it with "
+                                "<code>workbench hub publish</code>.</p>")
+        f = self.figs
+        return pn.Column(
+            pn.pane.Markdown(
+                f"## Strategic assessment\nLast 12 months **{f.current.label}** against "
+                f"**{f.previous.label}**; trends over **{f.window.label}**."),
+            pn.Tabs(("Priority matrix", self._priority()), ("Trends", self._trends),
+                    ("Harm", self._harm()), ("Areas and deprivation", self._map),
+                    ("Targets", self._targets()), dynamic=True, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")

@@ -1,0 +1,313 @@
+"""Dashboards without a browser: data layer (workbench.views), drawings (workbench.viz),
+access rules, the product library, the apps as Viewers, and the ``serve`` command."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import dashboards_fixture as fx  # noqa: E402
+from workbench.errors import AccessDenied, BadInput  # noqa: E402
+from workbench.views import access, assess, context, crime, hubinfo, library, periods, strategic  # noqa: E402
+from workbench.views.source import Source  # noqa: E402
+
+pytestmark = pytest.mark.xdist_group("dashboards")
+
+ANALYST = access.Viewer("ann.analyst", "Nottinghamshire Police", "analyst", True,
+                        frozenset(access.DASHBOARD_DATASETS))
+VIEWER = access.Viewer("vic.viewer", "Nottingham City Council", "viewer", False,
+                       frozenset({"police_crime_offence"}))
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory) -> Path:
+    return fx.build_hub(tmp_path_factory.mktemp("dash"), rows=40_000)
+
+
+@pytest.fixture(scope="module")
+def source(hub) -> Source:
+    return Source(hub)
+
+
+@pytest.fixture(scope="module")
+def last4(source) -> periods.Comparison:
+    return periods.tactical(crime.latest_date(source), 4)
+
+
+# -- periods ---------------------------------------------------------------------------
+@pytest.mark.parametrize("weeks, start, base_start, base_end", [
+    (4, date(2026, 10, 4), date(2025, 10, 5), date(2026, 10, 3)),
+    (8, date(2026, 9, 6), date(2025, 9, 7), date(2026, 9, 5)),
+    (12, date(2026, 8, 9), date(2025, 8, 10), date(2026, 8, 8)),
+])
+def test_tactical_periods(weeks, start, base_start, base_end):
+    c = periods.tactical(date(2026, 10, 31), weeks)
+    assert (c.current.start, c.current.end) == (start, date(2026, 10, 31))
+    assert (c.baseline.start, c.baseline.end) == (base_start, base_end)
+    assert c.current.days == 7 * weeks and c.baseline.days == 364
+    assert c.scale == pytest.approx(weeks / 52)
+
+
+def test_tactical_rejects_other_lengths():
+    with pytest.raises(BadInput, match="one of"):
+        periods.tactical(date(2026, 10, 31), 5)
+
+
+# -- crime aggregates ------------------------------------------------------------------
+def test_counts_match_the_table(source, last4):
+    frame = crime.counts_by_type(source, last4, [], ANALYST)
+    n = source.scalar("select count(*) from police_crime_offence where committed_from_date "
+                      "between ? and ?", [last4.current.start, last4.current.end])
+    assert frame["current"].sum() == n
+    assert list(frame.columns) == ["offence_type", "current", "baseline", "expected"]
+
+
+def test_offence_filter(source, last4):
+    only = crime.counts_by_type(source, last4, ["Burglary residential"], ANALYST)
+    assert only["offence_type"].tolist() == ["Burglary residential"]
+
+
+def test_emerging_issue_is_the_planted_surge(source, last4):
+    frame = assess.emerging_issues(source, last4, [], ANALYST)
+    assert frame.iloc[0]["offence_type"] == "Criminal damage to a vehicle"
+    assert bool(frame.iloc[0]["emerging"])
+    assert frame["p_value"].between(0, 1).all()
+    assert frame["emerging"].sum() == 1
+
+
+def test_day_hour_peaks_on_weekend_nights(source, last4):
+    year = periods.rolling_years(last4.current.end).current
+    grid = crime.day_hour(source, year, ["Assault without injury"], ANALYST)
+    night = grid[grid["day"].isin([5, 6]) & grid["hour"].isin([22, 23])]["count"].mean()
+    weekday = grid[grid["day"].isin([1, 2, 3]) & grid["hour"].between(9, 17)]["count"].mean()
+    assert night > 3 * weekday
+    assert set(grid["day"]) <= set(range(1, 8)) and set(grid["hour"]) <= set(range(24))
+
+
+def test_repeat_locations_by_role(source, last4):
+    year = periods.rolling_years(last4.current.end).current
+    seen = crime.repeat_locations(source, year, [], ANALYST, limit=200)
+    assert "NG1 1AB" in set(seen["postcode"])
+    hidden = crime.repeat_locations(source, year, [], VIEWER, limit=200)
+    assert "postcode" not in hidden.columns
+    assert hidden["postcode_sector"].str.fullmatch(r"[A-Z]{1,2}\d[A-Z\d]? \d").all()
+
+
+def test_viewer_cannot_list_records(source, last4):
+    with pytest.raises(AccessDenied, match="aggregates only"):
+        crime.records(source, last4.current, [], VIEWER)
+    rows = crime.records(source, last4.current, [], ANALYST, limit=50)
+    assert len(rows) == 50
+    assert not {"name", "date_of_birth", "address"} & set(rows.columns)
+
+
+def test_viewer_counts_pass_disclosure_control(source, last4):
+    frame = crime.day_hour(source, last4.current, ["Burglary residential"], VIEWER)
+    shown = frame["count"].dropna()
+    assert not shown.between(1, 4).any()
+    assert frame["count"].isna().any()      # small cells exist and were suppressed
+    raw = crime.day_hour(source, last4.current, ["Burglary residential"], ANALYST)
+    assert raw["count"].between(1, 4).any()
+
+
+# -- places ----------------------------------------------------------------------------
+def test_boundaries_are_wgs84_and_centroids_bng(source):
+    fc = context.lsoa_boundaries(source)
+    assert len(fc["features"]) == fx.GRID ** 2
+    lon, lat = np.array(fc["features"][0]["geometry"]["coordinates"][0]).T
+    assert (-2 < lon).all() and (lon < 0).all() and (52 < lat).all() and (lat < 54).all()
+    cents = context.lsoa_centroids(source)
+    assert cents.loc[cents["lsoa_code"] == "E01000000", "easting"].item() == pytest.approx(454500)
+
+
+def test_lsoa_rates(source, last4):
+    rates = context.lsoa_rates(source, last4.current, [], ANALYST)
+    assert len(rates) == fx.GRID ** 2 and rates["dataset"].iloc[0] == "police_crime_offence"
+    top = rates.sort_values("rate_per_1000").iloc[-1]
+    assert top["lsoa_code"] == fx.SURGE_LSOA
+    assert top["rate_per_1000"] == pytest.approx(top["count"] / top["population"] * 1000)
+
+
+def test_hotspot_is_the_surge_lsoa(source, last4):
+    spots = assess.hotspots(source, last4.current, [], ANALYST)
+    assert spots.classes[fx.SURGE_LSOA].startswith("hot")
+    assert all(v.startswith("hot") or v == "not significant" or v.startswith("cold")
+               for v in spots.classes.values())
+    assert 0 < len(spots.surface) <= 300 and spots.to_dict()["distance_band"] > 0
+
+
+def test_partner_counts(source, last4):
+    ppo = context.ppo_status(source, ANALYST)
+    assert ppo["count"].sum() == 40
+    intel = context.intelligence_by_category(source, periods.Period(date(2026, 1, 1), date(2026, 10, 31)),
+                                             ANALYST)
+    assert intel.iloc[0]["category"] == "drugs"
+
+
+# -- strategic -------------------------------------------------------------------------
+def test_strategic_figures(source):
+    figs = strategic.figures(source)
+    assert figs.as_of == date(2026, 10, 31)
+    assert figs.current.start == date(2025, 11, 1) and figs.window.start == date(2023, 11, 1)
+    assert "recorded_crime" in set(figs.priorities["issue"])
+    assert set(figs.priorities["band"]) <= {"high", "medium", "low"}
+    assert len(figs.monthly[figs.monthly["issue"] == "recorded_crime"]) == 36
+    fact = figs.facts.set_index("issue").loc["recorded_crime"]
+    assert fact["current"] == figs.monthly.query("issue == 'recorded_crime' and month >= '2025-11-01'")["count"].sum()
+    assert set(figs.performance["status"]) <= {"met", "not met", "no data"}
+
+
+def test_strategic_for_viewer_hides_small_months():
+    months = pd.date_range("2024-01-01", periods=24, freq="MS")
+    monthly = pd.DataFrame({"issue": ["a"] * 24 + ["b"] * 24, "label": ["A"] * 24 + ["B"] * 24,
+                            "month": list(months) * 2, "count": [50] * 24 + [50] * 23 + [3]})
+    facts = pd.DataFrame({"issue": ["a", "b"], "label": ["A", "B"], "current": [600, 553],
+                          "previous": [600, 600], "harm": [1.0, 2.0]})
+    figs = strategic.StrategicFigures(date(2025, 12, 31), periods.Period(date(2025, 1, 1), date(2025, 12, 31)),
+                                      periods.Period(date(2024, 1, 1), date(2024, 12, 31)),
+                                      periods.Period(date(2024, 1, 1), date(2025, 12, 31)),
+                                      monthly, facts, pd.DataFrame({"issue": ["a", "b"]}), pd.DataFrame())
+    out = strategic.for_viewer(figs, VIEWER)
+    shown = out.monthly["count"].dropna()
+    assert not shown.between(1, 4).any()
+    assert out.monthly["count"].isna().sum() >= 2        # the 3 and a complement
+    b = out.facts.set_index("issue").loc["b"]
+    assert np.isnan(b["current"])          # a month inside it is hidden
+
+
+# -- access ----------------------------------------------------------------------------
+def test_viewer_for_uses_the_permission_matrix(hub):
+    from workbench.registry import open_registry
+
+    with open_registry(hub) as reg:
+        analyst = access.viewer_for(reg, reg.get_user("ann.analyst"))
+        viewer = access.viewer_for(reg, reg.get_user("vic.viewer"))
+        with pytest.raises(AccessDenied):
+            access.viewer_for(reg, reg.get_user("pat.partner"))
+        denied = [e for e in reg.audit_entries() if e.actor == "pat.partner" and e.outcome == "denied"]
+    assert analyst.sees_records and analyst.may_see("police_ppo")
+    assert not viewer.sees_records and not viewer.may_see("police_ppo")
+    assert viewer.may_see("police_crime_offence")
+    assert denied
+
+
+# -- product library -------------------------------------------------------------------
+def _product(d: Path, name: str, marking: str | None, title: str = "T"):
+    body = f"<div class='marking'>{marking}</div>" if marking else "<p>no marking</p>"
+    (d / f"{name}.html").write_text(f"<html><head><title>{title}</title></head><body>{body}</body></html>")
+
+
+def test_library_lists_only_marked_non_personal_products(tmp_path):
+    _product(tmp_path, "strategic", "OFFICIAL-SENSITIVE", "Strategic assessment 2026")
+    (tmp_path / "strategic.pdf").write_bytes(b"%PDF-1.4")
+    _product(tmp_path, "tactical", "RESTRICTED", "Tactical assessment")
+    _product(tmp_path, "subject", "RESTRICTED — PERSONAL DATA", "Subject profile")
+    _product(tmp_path, "notes", None)
+    items = library.readable(tmp_path, VIEWER)
+    assert sorted(p.title for p in items) == ["Strategic assessment 2026", "Tactical assessment"]
+    assert library.open_file(tmp_path, VIEWER, "strategic.html", ".pdf").name == "strategic.pdf"
+    for key in ("subject.html", "notes.html", "../x.html"):
+        with pytest.raises(AccessDenied):
+            library.open_file(tmp_path, ANALYST, key, ".html")
+
+
+def test_library_reads_marking_from_sidecar(tmp_path):
+    _product(tmp_path, "p", "OFFICIAL-SENSITIVE")
+    (tmp_path / "p.json").write_text('{"title": "From sidecar", "marking": "RESTRICTED — PERSONAL DATA"}')
+    assert library.readable(tmp_path, ANALYST) == []
+
+
+# -- hub explorer ----------------------------------------------------------------------
+def test_coverage_and_gaps(source):
+    cov = hubinfo.coverage(source, periods.Period(date(2026, 1, 1), date(2026, 10, 31)))
+    crime_cov = cov[cov["dataset"] == "police_crime_offence"]
+    assert len(crime_cov) == 10 and (crime_cov["records"] > 0).all()
+    frame = pd.DataFrame({"dataset": ["x"] * 5, "month": ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"],
+                          "records": [0, 4, 0, 3, 0]})
+    assert hubinfo.gaps(frame).to_dict("records") == [{"dataset": "x", "month": "2026-03"}]
+
+
+def test_datasets_listing(source):
+    frame = hubinfo.datasets(source)
+    assert frame.set_index("dataset").loc["police_crime_offence", "rows"] == 40_000
+
+
+# -- viz -------------------------------------------------------------------------------
+def test_maps_use_only_local_assets(source):
+    from workbench.viz import maps
+
+    fc = context.lsoa_boundaries(source)
+    fmap = maps.choropleth(fc, {"E01000000": 3.0, "E01000001": 9.0}, title="rate <b>",
+                           fields={"IMD": {"E01000000": 1}})
+    page = fmap.get_root().render()
+    assert "/vendor/leaflet/leaflet.js" in page
+    assert not re.findall(r"(?:src|href)=\"https?://", page)
+    assert "rate <b>" not in page and "rate \\u0026lt;b\\u0026gt;" in page   # escaped, then JSON-encoded
+    assert 'srcdoc="' in maps.to_iframe(fmap)
+
+
+def test_legend_and_classes():
+    from workbench.viz import maps
+
+    breaks = maps.classify([1, 2, 3, 4, 5, 6, 7, 8])
+    assert breaks == sorted(breaks) and maps.colour_for(None, breaks) == maps.NO_DATA
+    assert "&lt;" in maps.legend_html(breaks, "a<b") or "a&lt;b" in maps.legend_html(breaks, "a<b")
+
+
+# -- apps are Viewers that only view ---------------------------------------------------
+DASHBOARDS = Path(__file__).resolve().parents[1] / "dashboards"
+
+
+def test_no_sql_or_statistics_in_views():
+    for path in DASHBOARDS.glob("*.py"):
+        text = path.read_text()
+        for forbidden in ("select ", "SELECT ", ".execute(", ".frame(", "duckdb", "scipy", "open_shared"):
+            assert forbidden not in text, f"{path.name} contains {forbidden!r}"
+
+
+@pytest.mark.parametrize("slug", ["strategic", "tactical", "explorer", "library", "records"])
+def test_apps_build_for_an_analyst(hub, slug):
+    import panel as pn
+
+    from dashboards import app
+
+    cls = app(slug).load()
+    assert issubclass(cls, pn.viewable.Viewer)
+    documented = [p for name, p in cls.param.objects().items() if name not in ("name",)]
+    assert all(p.doc for p in documented), f"{slug}: undocumented parameters"
+    view = cls(source=Source(hub), viewer=ANALYST)
+    assert pn.panel(view).get_root() is not None
+
+
+def test_viewer_apps(hub):
+    from dashboards.index import allowed_apps
+
+    slugs = [a.slug for a in allowed_apps(VIEWER)]
+    assert "records" not in slugs and "explorer" not in slugs and "tactical" in slugs
+    assert "records" in [a.slug for a in allowed_apps(ANALYST)]
+
+
+# -- log-in helpers and the serve command ----------------------------------------------
+@pytest.mark.parametrize("url, expected", [
+    ("/tactical", "/tactical"), ("/tactical?weeks=8", "/tactical?weeks=8"),
+    ("http://evil.example/", "/"), ("//evil.example/x", "/"), ("", "/"), ("javascript:alert(1)", "/"),
+])
+def test_safe_next(url, expected):
+    from dashboards.auth import safe_next
+
+    assert safe_next(url) == expected
+
+
+def test_serve_command_needs_a_hub(tmp_path):
+    from workbench.cli import main
+
+    assert main(["serve", "dashboards", "--hub", str(tmp_path / "none.duckdb")]) == 4

@@ -1,0 +1,111 @@
+"""``workbench serve``: the dashboards (Panel, :5006) and the partner portal (:5007).
+
+``CONTRACTS.md`` "Serving": both bind 127.0.0.1 unless ``--address`` says otherwise, need a
+log-in, and make no request off the machine.
+
+- ``workbench serve dashboards --hub PATH [--port 5006] [--address 127.0.0.1]``
+- ``workbench serve portal --hub PATH [--port 5007] [--address 127.0.0.1]``
+- ``workbench serve all --hub PATH`` (``make run``): the portal in a child process, the
+  dashboards in this one; prints both URLs and the demo log-ins.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from workbench.cli import add_common, hub_path
+from workbench.errors import ResourceLocked
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("serve", help="serve the dashboards and the partner portal")
+    sub = p.add_subparsers(dest="serve_command", metavar="WHAT")
+    for name, port, text in (("dashboards", 5006, "the Panel dashboards"),
+                             ("portal", 5007, "the partner intelligence portal"),
+                             ("all", 5006, "dashboards and portal together (make run)")):
+        s = sub.add_parser(name, help=f"serve {text}")
+        add_common(s)
+        s.add_argument("--port", type=int, default=port, help=f"port (default {port})")
+        s.add_argument("--address", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+        if name == "all":
+            s.add_argument("--portal-port", type=int, default=5007, help="portal port (default 5007)")
+        s.set_defaults(func={"dashboards": _dashboards, "portal": _portal, "all": _all}[name])
+    p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2))
+
+
+def _check_hub(hub: Path) -> Path:
+    from workbench.hub.connect import shared_path
+
+    if not hub.exists() and not shared_path(hub).exists():
+        raise ResourceLocked(f"No hub at '{hub}'. Build the demo with `workbench demo build --hub {hub}` "
+                             f"or create one with `workbench hub init --hub {hub}`.")
+    return hub
+
+
+def import_dashboards():
+    """Import the ``dashboards`` package that sits beside ``workbench/`` in the repository."""
+    if str(REPO) not in sys.path and (REPO / "dashboards" / "__init__.py").exists():
+        sys.path.insert(0, str(REPO))
+    import dashboards.server
+
+    return dashboards.server
+
+
+def _dashboards(args):
+    hub = _check_hub(hub_path(args))
+    server = import_dashboards()
+    print(f"Dashboards: http://{args.address}:{args.port}/ (log in at /login)", file=sys.stderr)
+    server.build_server(hub, address=args.address, port=args.port, start=True)
+
+
+def _portal(args):
+    hub = _check_hub(hub_path(args))
+    from workbench.portal.server import serve
+
+    print(f"Portal: http://{args.address}:{args.port}/", file=sys.stderr)
+    serve(hub, args.address, args.port)
+
+
+def demo_logins(hub: Path) -> list[tuple[str, str, str]]:
+    """``(name, password, role)`` of the demo users present in the hub's registry."""
+    try:
+        from workbench.demo.build import DEMO_USERS
+        from workbench.registry import open_registry
+    except ImportError:
+        return []
+    out = []
+    with open_registry(hub) as reg:
+        known = {u.name for u in reg.list_users()}
+    for name, _agency, role, password in DEMO_USERS:
+        if name in known:
+            out.append((name, password, role))
+    return out
+
+
+def _all(args):
+    hub = _check_hub(hub_path(args))
+    server = import_dashboards()
+    env = dict(os.environ)
+    portal = subprocess.Popen([sys.executable, "-m", "workbench", "serve", "portal", "--hub", str(hub),
+                               "--port", str(args.portal_port), "--address", args.address], env=env)
+    lines = [f"Dashboards: http://{args.address}:{args.port}/",
+             f"Portal:     http://{args.address}:{args.portal_port}/"]
+    logins = demo_logins(hub)
+    if logins:
+        lines.append("Demo log-ins (DEMO ONLY):")
+        lines += [f"  {n:<10} {p:<22} {r}" for n, p, r in logins]
+    lines.append("Press Ctrl-C to stop both.")
+    print("\n".join(lines), flush=True)
+    try:
+        server.build_server(hub, address=args.address, port=args.port, start=True)
+    finally:
+        portal.terminate()
+        try:
+            portal.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            portal.kill()

@@ -1,0 +1,110 @@
+"""What the hub holds, as the shared tier shows it: datasets, supplies, quality, coverage.
+
+Guidance 4.2.3 (fitness for purpose) and 3.4 (metadata of every supply). The fitness-for-
+purpose report is :func:`workbench.hub.quality.quality_report` run on the shared tier; the
+coverage grid counts records per dataset and month in SQL so gaps (months with no records)
+stand out.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from workbench import catalogue
+from workbench.views.access import Viewer, require_records
+from workbench.views.periods import Period
+from workbench.views.source import Source
+
+COUNTS_SUFFIX = "_counts"
+
+
+def _dataset_of(table: str):
+    name = table[: -len(COUNTS_SUFFIX)] if table.endswith(COUNTS_SUFFIX) else table
+    try:
+        return catalogue.get(name)
+    except Exception:   # a system table such as ``supplies``
+        return None
+
+
+def datasets(source: Source) -> pd.DataFrame:
+    """One row per published dataset table: ``table, dataset, class, form, rows, tiers``."""
+    rows = []
+    for table in source.tables():
+        ds = _dataset_of(table)
+        if ds is None:
+            continue
+        n = source.scalar(f'select count(*) from "{table}"')
+        rows.append({"table": table, "dataset": ds.id, "class": ds.klass,
+                     "form": "counts" if table.endswith(COUNTS_SUFFIX) else "records",
+                     "rows": int(n), "tiers": ", ".join(ds.tiers)})
+    return pd.DataFrame(rows, columns=["table", "dataset", "class", "form", "rows", "tiers"])
+
+
+def supplies(source: Source) -> pd.DataFrame:
+    """The supply log as published (no file paths): who supplied what, when, for which period."""
+    if not source.has("supplies"):
+        return pd.DataFrame(columns=["supply_id", "dataset", "agency", "rows", "supplied_at",
+                                     "period_start", "period_end"])
+    cols = set(source.columns("supplies"))
+    wanted = [c for c in ("supply_id", "dataset", "agency", "rows", "rows_superseded",
+                          "supplied_at", "period_start", "period_end") if c in cols]
+    return source.frame(f"select {', '.join(wanted)} from supplies order by supply_id desc")
+
+
+def quality(source: Source, dataset_id: str, viewer: Viewer) -> dict:
+    """The fitness-for-purpose report of ``dataset_id`` on the shared tier (guidance 4.2.3).
+
+    Analysts, DLOs and administrators only: the report names individual supplies.
+    """
+    require_records(viewer, "The fitness-for-purpose report")
+    from workbench.hub.quality import quality_report
+
+    cur = source._cursor()
+    try:
+        return quality_report(cur, dataset_id).to_dict()
+    finally:
+        cur.close()
+
+
+def coverage(source: Source, period: Period) -> pd.DataFrame:
+    """Records per ``dataset`` and ``month`` ('YYYY-MM') in ``period``, with zero-record months.
+
+    Every month of the period appears for every dataset that has a date column, so a
+    missing supply shows as a zero (a coverage gap), not as an absent row.
+    """
+    parts, params = [], []
+    for table in source.tables():
+        ds = _dataset_of(table)
+        if ds is None or table.endswith(COUNTS_SUFFIX):
+            continue
+        cols = set(source.columns(table))
+        if "month" in cols and ds.id == "police_uk_street":
+            month = "month"
+        elif ds.date_column and ds.date_column in cols:
+            month = f"strftime(cast(\"{ds.date_column}\" as date), '%Y-%m')"
+        else:
+            continue
+        parts.append(f"select '{ds.id}' as dataset, {month} as month, count(*) as n "
+                     f"from \"{table}\" group by 1, 2")
+    months = pd.period_range(period.start, period.end, freq="M").strftime("%Y-%m")
+    if not parts:
+        return pd.DataFrame(columns=["dataset", "month", "records"])
+    counted = source.frame(" union all ".join(parts))
+    counted = counted[counted["month"].isin(months)]
+    grid = pd.MultiIndex.from_product([sorted(counted["dataset"].unique()), list(months)],
+                                      names=["dataset", "month"]).to_frame(index=False)
+    out = grid.merge(counted, on=["dataset", "month"], how="left").fillna({"n": 0})
+    return out.rename(columns={"n": "records"}).astype({"records": int})
+
+
+def gaps(coverage_frame: pd.DataFrame) -> pd.DataFrame:
+    """The zero-record months inside each dataset's span (first to last month with records)."""
+    rows = []
+    for name, part in coverage_frame.groupby("dataset"):
+        present = part[part["records"] > 0]["month"]
+        if present.empty:
+            continue
+        inside = part[(part["month"] >= present.min()) & (part["month"] <= present.max())]
+        for m in inside[inside["records"] == 0]["month"]:
+            rows.append({"dataset": name, "month": m})
+    return pd.DataFrame(rows, columns=["dataset", "month"])

@@ -1,0 +1,129 @@
+"""The product library: rendered NIM products a dashboard user may read and download.
+
+Products are written by ``workbench product … --out DIR`` (HTML, PDF, executed notebook);
+the library reads the products directory beside the hub (``data/restricted/products``).
+Each product's protective marking comes from its metadata sidecar (``<name>.json`` or
+``product.json`` with a ``marking`` field) or else from the marking printed in the HTML.
+
+Who may read what (deny by default; guidance 2.1 D, 3.4):
+
+- ``OFFICIAL-SENSITIVE`` and ``RESTRICTED`` products are for the partnership: any user
+  with dashboard access may read them (restricted documents go to the partnership's
+  members, never further; the dashboards are only reachable after log-in).
+- a product marked ``PERSONAL DATA`` (a subject profile) is never listed: nobody reads
+  personal data on a dashboard.
+- a product with no recognisable marking is not listed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.errors import AccessDenied
+from workbench.views.access import Viewer
+
+READABLE_MARKINGS = ("OFFICIAL-SENSITIVE", "RESTRICTED")
+DOWNLOAD_SUFFIXES = (".html", ".pdf")
+_MARKING_RE = re.compile(r"\b(RESTRICTED|OFFICIAL-SENSITIVE)\b(\s*[—-]\s*PERSONAL DATA)?")
+
+
+@dataclass(frozen=True)
+class Product:
+    """One rendered product: its files, title, kind and protective marking."""
+
+    key: str
+    title: str
+    kind: str
+    marking: str
+    personal: bool
+    created: str
+    files: tuple
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "title": self.title, "kind": self.kind, "marking": self.marking,
+                "personal": self.personal, "created": self.created,
+                "files": [f.name for f in self.files]}
+
+
+def _metadata(html_path: Path) -> dict:
+    for candidate in (html_path.with_suffix(".json"), html_path.parent / "product.json"):
+        if candidate.exists():
+            try:
+                return json.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return {}
+    return {}
+
+
+def _marking(html_path: Path, meta: dict) -> tuple[str | None, bool]:
+    text = meta.get("marking")
+    if isinstance(text, dict):
+        return text.get("label"), bool(text.get("personal"))
+    if isinstance(text, str):
+        return text.split("—")[0].strip().upper(), "PERSONAL DATA" in text.upper()
+    head = html_path.read_text(encoding="utf-8", errors="replace")[:200_000]
+    found = _MARKING_RE.findall(head)
+    if not found:
+        return None, False
+    return found[0][0], any(p for _, p in found) or "PERSONAL DATA" in head
+
+
+def _title(html_path: Path, meta: dict) -> str:
+    if meta.get("title"):
+        return str(meta["title"])
+    head = html_path.read_text(encoding="utf-8", errors="replace")[:20_000]
+    m = re.search(r"<title>(.*?)</title>", head, re.S | re.I)
+    return re.sub(r"\s+", " ", m.group(1)).strip() if m else html_path.stem
+
+
+def products(directory: Path) -> list[Product]:
+    """Every rendered product (an ``.html`` file) under ``directory``, newest first."""
+    directory = Path(directory)
+    if not directory.exists():
+        return []
+    out = []
+    for html_path in sorted(directory.rglob("*.html")):
+        meta = _metadata(html_path)
+        marking, personal = _marking(html_path, meta)
+        files = tuple(p for p in (html_path, html_path.with_suffix(".pdf")) if p.exists())
+        created = datetime.fromtimestamp(html_path.stat().st_mtime, timezone.utc)
+        out.append(Product(str(html_path.relative_to(directory)), _title(html_path, meta),
+                           str(meta.get("product") or meta.get("kind") or html_path.parent.name),
+                           marking or "unmarked", personal, created.strftime("%Y-%m-%d %H:%M"),
+                           files))
+    return sorted(out, key=lambda p: p.created, reverse=True)
+
+
+def may_read(viewer: Viewer, product: Product) -> bool:
+    """Deny by default: only marked, non-personal products (module docstring)."""
+    return product.marking in READABLE_MARKINGS and not product.personal
+
+
+def readable(directory: Path, viewer: Viewer) -> list[Product]:
+    """The products ``viewer`` may read."""
+    return [p for p in products(directory) if may_read(viewer, p)]
+
+
+def table(items: list[Product]) -> pd.DataFrame:
+    return pd.DataFrame([{"title": p.title, "kind": p.kind, "marking": p.marking,
+                          "created (UTC)": p.created, "files": ", ".join(f.suffix[1:] for f in p.files)}
+                         for p in items], columns=["title", "kind", "marking", "created (UTC)", "files"])
+
+
+def open_file(directory: Path, viewer: Viewer, key: str, suffix: str) -> Path:
+    """The file of product ``key`` with ``suffix`` if ``viewer`` may read it, else AccessDenied."""
+    for p in products(directory):
+        if p.key == key:
+            if not may_read(viewer, p):
+                raise AccessDenied(f"Product '{p.title}' ({p.marking}) is not readable on a dashboard.")
+            for f in p.files:
+                if f.suffix == suffix and f.resolve().is_relative_to(Path(directory).resolve()):
+                    return f
+            raise AccessDenied(f"Product '{p.title}' has no {suffix} file.")
+    raise AccessDenied(f"No product '{key}'.")

@@ -1,0 +1,104 @@
+"""Charts for the dashboards and products: pure functions from small frames to HoloViews objects.
+
+Every function takes an aggregated pandas frame with the columns named in its docstring
+and returns a HoloViews element (Bokeh backend); none reads data or computes statistics.
+Missing values (suppressed by disclosure control) are drawn as gaps, never as zeros.
+"""
+
+from __future__ import annotations
+
+import holoviews as hv
+import pandas as pd
+
+hv.extension("bokeh", logo=False)
+
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+PALETTE = ["#1b6ca8", "#e8702a", "#2a9d8f", "#c44e52", "#8172b2", "#937860", "#da8bc3",
+           "#8c8c8c", "#ccb974", "#64b5cd"]
+
+
+def _opts(title: str, **extra):
+    base = dict(title=title, responsive=True, height=320, toolbar="above",
+                default_tools=["save", "reset", "hover"])
+    base.update(extra)
+    return base
+
+
+def trend_chart(monthly: pd.DataFrame, markers: pd.DataFrame | None = None, *,
+                title: str = "Monthly recorded crime") -> hv.Overlay:
+    """One line per ``offence_type`` over ``month`` (``count``); ``markers`` (``offence_type``,
+    ``month``, ``count``, ``label``) mark statistically significant trends with a triangle."""
+    curves = []
+    for k, (name, part) in enumerate(monthly.groupby("offence_type", sort=False)):
+        curves.append(hv.Curve(part, "month", "count", label=str(name)).opts(
+            color=PALETTE[k % len(PALETTE)], line_width=2, tools=["hover"]))
+    overlay = hv.Overlay(curves) if curves else hv.Overlay([hv.Curve([], "month", "count")])
+    if markers is not None and len(markers):
+        overlay = overlay * hv.Scatter(markers, "month", ["count", "label", "offence_type"]).opts(
+            marker="triangle", size=14, color="#000000", tools=["hover"])
+    return overlay.opts(hv.opts.Overlay(**_opts(title, legend_position="right", height=360)))
+
+
+def day_hour_heatmap(frame: pd.DataFrame, *, title: str = "Day of week × hour") -> hv.HeatMap:
+    """``day`` (1 = Monday … 7 = Sunday) × ``hour`` (0–23) coloured by ``count``."""
+    data = frame.assign(day_name=[DAYS[int(d) - 1] for d in frame["day"]],
+                        hour=frame["hour"].astype(int))
+    return hv.HeatMap(data, ["hour", "day_name"], "count").opts(
+        **_opts(title, cmap="YlOrRd", colorbar=True, tools=["hover"],
+                invert_yaxis=True, xticks=list(range(0, 24, 2)),
+                ylabel="", xlabel="hour of day"))
+
+
+def bars(frame: pd.DataFrame, category: str, value: str, *, title: str,
+         color: str = PALETTE[0]) -> hv.Bars:
+    """Horizontal bars of ``value`` by ``category`` (in the frame's order)."""
+    data = frame[[category, value]].copy()
+    return hv.Bars(data, category, value).opts(
+        **_opts(title, invert_axes=True, color=color, tools=["hover"],
+                height=max(200, 28 * len(data) + 80)))
+
+
+def comparison_bars(frame: pd.DataFrame, category: str, current: str, expected: str, *,
+                    title: str) -> hv.Bars:
+    """Grouped bars: ``current`` against ``expected`` per ``category``."""
+    long = frame.melt(id_vars=[category], value_vars=[current, expected],
+                      var_name="measure", value_name="count")
+    return hv.Bars(long, [category, "measure"], "count").opts(
+        **_opts(title, invert_axes=True, tools=["hover"], multi_level=False,
+                color=hv.dim("measure").categorize({current: PALETTE[1], expected: PALETTE[0]}),
+                height=max(220, 34 * len(frame) + 80)))
+
+
+def priority_matrix(frame: pd.DataFrame, *, x: str, y: str, label: str, size: str | None = None,
+                    title: str = "Priority matrix") -> hv.Overlay:
+    """Points of ``y`` (e.g. harm) against ``x`` (e.g. change), labelled by ``label``, with
+    quadrant lines at the medians (high/high = priority)."""
+    points = hv.Points(frame, [x, y], [label] + ([size] if size else []))
+    points = points.opts(size=12, color=PALETTE[3], tools=["hover"], alpha=0.8)
+    labels = hv.Labels(frame, [x, y], label).opts(text_font_size="9pt", yoffset=0, text_align="left",
+                                                   xoffset=0)
+    overlay = points * labels
+    if len(frame):
+        overlay = overlay * hv.VLine(float(frame[x].median())).opts(color="#888888", line_dash="dashed") \
+            * hv.HLine(float(frame[y].median())).opts(color="#888888", line_dash="dashed")
+    return overlay.opts(hv.opts.Overlay(**_opts(title, height=420)))
+
+
+def target_bars(frame: pd.DataFrame, category: str, target: str, actual: str, *,
+                title: str = "Performance against targets"):
+    """Per ``category``: the ``target`` and the ``actual`` value as grouped bars (missing = gap)."""
+    long = frame.melt(id_vars=[category], value_vars=[target, actual],
+                      var_name="series", value_name="value").dropna(subset=["value"])
+    return hv.Bars(long, [category, "series"], "value").opts(
+        **_opts(title, invert_axes=True, tools=["hover"], multi_level=False,
+                color=hv.dim("series").categorize({target: "#31a354", actual: PALETTE[1]}),
+                height=max(220, 40 * len(frame) + 80)))
+
+
+def coverage_heatmap(frame: pd.DataFrame, *, title: str = "Records per month (white = none)"):
+    """``dataset`` × ``month`` coloured by ``records``; zero-record months stand out as gaps."""
+    data = frame.assign(filled=frame["records"].where(frame["records"] > 0))
+    return hv.HeatMap(data, ["month", "dataset"], ["filled", "records"]).opts(
+        **_opts(title, cmap="Blues", colorbar=True, tools=["hover"], xrotation=90,
+                clipping_colors={"NaN": "#ffffff"}, height=max(220, 30 * data["dataset"].nunique() + 120),
+                xlabel="", ylabel=""))

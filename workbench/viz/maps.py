@@ -1,0 +1,214 @@
+"""Maps for the dashboards: folium (Leaflet) served from this machine, LSOAs as the background.
+
+Pure functions: they take already-aggregated data (a GeoJSON FeatureCollection of LSOA
+polygons and per-LSOA values) and return a folium map; they read nothing.
+
+Offline (STACK.md): folium normally pulls Leaflet, jQuery, Bootstrap and Font Awesome from
+CDNs. :class:`OfflineMap` loads only Leaflet, from ``/vendor/leaflet/`` (the
+``xstatic-leaflet`` package served by the dashboard server), draws no tile layer unless a
+``tile_url`` is configured for a deployment that has a tile server, and uses the LSOA
+boundaries as the background. Colour legends are drawn as plain HTML by the caller
+(branca's legends would fetch d3 from a CDN).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+
+import folium
+
+#: where the dashboard server publishes Leaflet (see dashboards/server.py ``static_dirs``)
+LEAFLET_PREFIX = "/vendor/leaflet"
+#: a deployment's tile server, e.g. ``http://tiles.local/{z}/{x}/{y}.png``; none by default
+TILE_URL_ENV = "WORKBENCH_TILE_URL"
+
+#: sequential colours (light → dark), ColorBrewer YlOrRd 7 and a diverging Gi* scheme
+SEQUENTIAL = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026")
+GISTAR = {"hot (99%)": "#b2182b", "hot (95%)": "#ef8a62", "hot (90%)": "#fddbc7",
+          "not significant": "#f7f7f7", "cold (90%)": "#d1e5f0", "cold (95%)": "#67a9cf",
+          "cold (99%)": "#2166ac"}
+NO_DATA = "#d9d9d9"
+
+
+class OfflineMap(folium.Map):
+    """A folium map that loads Leaflet from this server and nothing from the internet."""
+
+    default_js = [("leaflet", f"{LEAFLET_PREFIX}/leaflet.js")]
+    default_css = [("leaflet_css", f"{LEAFLET_PREFIX}/leaflet.css")]
+
+
+def base_map(boundaries: dict, *, tile_url: str | None = None, height: int = 520) -> OfflineMap:
+    """An :class:`OfflineMap` fitted to the LSOA boundaries (WGS84 GeoJSON)."""
+    tile_url = tile_url if tile_url is not None else os.environ.get(TILE_URL_ENV) or None
+    fmap = OfflineMap(location=_centre(boundaries), zoom_start=11, tiles=None,
+                      control_scale=True, height=height, prefer_canvas=True)
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr="local tile server", name="tiles").add_to(fmap)
+    bounds = _bounds(boundaries)
+    if bounds:
+        fmap.fit_bounds(bounds)
+    return fmap
+
+
+def classify(values, n_classes: int = len(SEQUENTIAL)) -> list[float]:
+    """Equal-count (quantile) class breaks for non-null, finite ``values``."""
+    clean = sorted(v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v)))
+    if not clean:
+        return []
+    breaks = []
+    for k in range(1, n_classes):
+        breaks.append(clean[min(len(clean) - 1, int(k * len(clean) / n_classes))])
+    return sorted(set(breaks))
+
+
+def colour_for(value, breaks: list[float], colours=SEQUENTIAL) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NO_DATA
+    k = sum(1 for b in breaks if value >= b)
+    return colours[min(k, len(colours) - 1)]
+
+
+def choropleth(boundaries: dict, values: dict, *, title: str, fields: dict | None = None,
+               tile_url: str | None = None, height: int = 520) -> OfflineMap:
+    """LSOAs shaded by ``values`` (``{lsoa_code: number}``), with a tooltip per LSOA.
+
+    Parameters
+    ----------
+    boundaries : GeoJSON FeatureCollection with ``lsoa_code`` and ``lsoa_name`` properties.
+    values : the number to shade by, per LSOA code (missing → grey).
+    title : what the number is (shown in the tooltip).
+    fields : extra tooltip values ``{label: {lsoa_code: value}}`` (e.g. count, IMD decile).
+    """
+    fmap = base_map(boundaries, tile_url=tile_url, height=height)
+    breaks = classify(list(values.values()))
+    features = []
+    for feat in boundaries["features"]:
+        props = dict(feat["properties"])
+        code = props.get("lsoa_code")
+        value = values.get(code)
+        props["_fill"] = colour_for(value, breaks)
+        props["_tip"] = _tooltip(props, title, value, fields or {})
+        features.append({"type": "Feature", "properties": props, "geometry": feat["geometry"]})
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name=title,
+        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#555555",
+                                  "weight": 0.6, "fillOpacity": 0.75},
+        highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
+    ).add_to(fmap)
+    return fmap
+
+
+def hotspot_map(boundaries: dict, classes: dict, *, title: str, surface=None,
+                tile_url: str | None = None, height: int = 520) -> OfflineMap:
+    """LSOAs coloured by Gi* class (``{lsoa_code: class label}`` from :data:`GISTAR`), with an
+    optional kernel density surface drawn on top as cells.
+
+    ``surface`` is an iterable of ``(lon_west, lat_south, lon_east, lat_north, density, colour)``
+    rectangles (already thresholded by the caller).
+    """
+    fmap = base_map(boundaries, tile_url=tile_url, height=height)
+    features = []
+    for feat in boundaries["features"]:
+        props = dict(feat["properties"])
+        label = classes.get(props.get("lsoa_code"), "not significant")
+        props["_fill"] = GISTAR.get(label, NO_DATA)
+        props["_tip"] = _tooltip(props, title, label, {})
+        features.append({"type": "Feature", "properties": props, "geometry": feat["geometry"]})
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name="Gi* by LSOA",
+        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#666666",
+                                  "weight": 0.5, "fillOpacity": 0.7},
+        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
+    ).add_to(fmap)
+    if surface:
+        cells = [{"type": "Feature",
+                  "properties": {"_fill": colour, "_tip": f"kernel density {density:.3g} per km²"},
+                  "geometry": {"type": "Polygon", "coordinates": [[
+                      [west, south], [east, south], [east, north], [west, north], [west, south]]]}}
+                 for west, south, east, north, density, colour in surface]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": cells}, name="kernel density",
+            style_function=lambda f: {"fillColor": f["properties"]["_fill"], "stroke": False,
+                                      "fillOpacity": 0.55},
+            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
+        ).add_to(fmap)
+    return fmap
+
+
+def legend_html(breaks: list[float], title: str, colours=SEQUENTIAL) -> str:
+    """A small HTML legend for :func:`choropleth` (escaped; no external assets)."""
+    items = [f"<span style='background:{NO_DATA}' class='wb-swatch'></span>no data"]
+    edges = [None] + list(breaks)
+    for k, lo in enumerate(edges):
+        hi = edges[k + 1] if k + 1 < len(edges) else None
+        text = (f"< {hi:.3g}" if lo is None else f"≥ {lo:.3g}" if hi is None else f"{lo:.3g} – {hi:.3g}")
+        items.append(f"<span style='background:{colours[min(k, len(colours) - 1)]}' "
+                     f"class='wb-swatch'></span>{html.escape(text)}")
+    return (f"<div class='wb-legend'><b>{html.escape(title)}</b> " + " ".join(items) + "</div>")
+
+
+def gistar_legend_html() -> str:
+    return ("<div class='wb-legend'><b>Gi* hot and cold spots</b> " + " ".join(
+        f"<span style='background:{c}' class='wb-swatch'></span>{html.escape(k)}"
+        for k, c in GISTAR.items()) + "</div>")
+
+
+def _tooltip(props: dict, title: str, value, fields: dict) -> str:
+    parts = [f"<b>{html.escape(str(props.get('lsoa_name') or props.get('lsoa_code')))}</b>",
+             html.escape(str(props.get("lsoa_code", ""))),
+             f"{html.escape(title)}: {html.escape(_fmt(value))}"]
+    for label, mapping in fields.items():
+        parts.append(f"{html.escape(label)}: {html.escape(_fmt(mapping.get(props.get('lsoa_code'))))}")
+    return "<br>".join(parts)
+
+
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def _coords(geometry):
+    kind = geometry["type"]
+    coords = geometry["coordinates"]
+    if kind == "Polygon":
+        for ring in coords:
+            yield from ring
+    elif kind == "MultiPolygon":
+        for poly in coords:
+            for ring in poly:
+                yield from ring
+
+
+def _bounds(boundaries: dict):
+    xs, ys = [], []
+    for feat in boundaries.get("features", []):
+        for x, y in _coords(feat["geometry"]):
+            xs.append(x)
+            ys.append(y)
+    if not xs:
+        return None
+    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+
+def _centre(boundaries: dict):
+    b = _bounds(boundaries)
+    if not b:
+        return [52.95, -1.15]   # Nottingham, when no boundaries are published yet
+    return [(b[0][0] + b[1][0]) / 2, (b[0][1] + b[1][1]) / 2]
+
+
+def to_iframe(fmap: folium.Map, height: int = 520) -> str:
+    """The map as a self-contained ``<iframe srcdoc>`` of ``height`` pixels (for an HTML pane).
+
+    Relative asset URLs (``/vendor/leaflet/…``) resolve against the page that embeds it.
+    """
+    document = fmap.get_root().render()
+    return (f'<iframe class="wb-map" title="map" srcdoc="{html.escape(document, quote=True)}" '
+            f'style="width:100%;height:{int(height)}px;border:1px solid #ccc" '
+            f'></iframe>')
