@@ -145,3 +145,18 @@ def test_threads_sharing_one_registry(reg):
         t.join()
     result = reg.verify_audit()
     assert result.intact and result.entries == 86
+
+
+def test_anchor_catches_a_rewritten_tail(reg):
+    anchor = reg.audit_head()
+    assert anchor["seq"] == 6
+    assert reg.verify_audit((anchor["seq"], anchor["hash"])).intact
+    # a careful forger deletes entries 5-6, rebuilds the head: the chain alone looks intact…
+    con = _raw(reg)
+    con.execute("DELETE FROM audit WHERE seq >= 5")
+    h = con.execute("SELECT hash FROM audit WHERE seq = 4").fetchone()[0]
+    con.execute("UPDATE audit_head SET seq = 4, hash = ?", (h,))
+    assert reg.verify_audit().intact
+    # …but not against the anchor noted earlier
+    result = reg.verify_audit((anchor["seq"], anchor["hash"]))
+    assert not result.intact and result.broken_seq == 6 and "anchor" in result.reason

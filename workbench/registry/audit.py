@@ -75,8 +75,8 @@ def append(con: sqlite3.Connection, actor: str, action: str, target: str | None 
 
 
 def _append_in_transaction(con, actor, action, target, detail, outcome, at_text) -> int:
-    head = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-    seq, prev = (head["seq"] + 1, head["hash"]) if head else (1, GENESIS)
+    last = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
     entry = _entry(seq, at_text, str(actor), str(action), None if target is None else str(target),
                    detail, outcome)
     digest = entry_hash(prev, entry)
@@ -113,21 +113,46 @@ class VerifyResult:
                 f"The log has been edited or entries removed; treat it as evidence of tampering.")
 
 
-def verify(con: sqlite3.Connection) -> VerifyResult:
-    """Walk the chain from the first entry and report the first entry that does not hold."""
+def head(con: sqlite3.Connection) -> dict:
+    """The newest entry's sequence number and hash: note it somewhere else (a minute, an email)
+    as an anchor, so that later even a rewrite of the whole tail can be caught with
+    ``verify(con, anchor=…)``."""
+    row = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    return {"seq": row["seq"], "hash": row["hash"]} if row else {"seq": 0, "hash": GENESIS}
+
+
+def verify(con: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> VerifyResult:
+    """Walk the chain from the first entry and report the first entry that does not hold.
+
+    ``anchor`` is a (seq, hash) noted earlier from :func:`head`: the entry with that number
+    must still carry that hash.
+    """
+    result = _verify_chain(con)
+    if result.intact and anchor is not None:
+        seq, digest = int(anchor[0]), str(anchor[1])
+        if seq > 0:
+            row = con.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
+            if row is None or row["hash"] != digest:
+                return VerifyResult(False, result.entries, seq,
+                                    "does not match the anchor noted earlier (the log was rewritten)",
+                                    result.head_seq)
+    return result
+
+
+def _verify_chain(con: sqlite3.Connection) -> VerifyResult:
     rows = con.execute("SELECT * FROM audit ORDER BY rowid").fetchall()
-    head = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    last = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     prev, expected_seq = GENESIS, 1
     for row in rows:
         if row["seq"] != expected_seq:
             why = ("entry missing (deleted)" if row["seq"] > expected_seq
                    else "entries out of order")
             return VerifyResult(False, len(rows), expected_seq, f"{why}: found entry {row['seq']}",
-                                head["seq"] if head else None)
+                                last["seq"] if last else None)
         if row["prev_hash"] != prev:
             return VerifyResult(False, len(rows), row["seq"],
                                 "does not link to the previous entry (deleted or reordered)",
-                                head["seq"] if head else None)
+                                last["seq"] if last else None)
         try:
             detail = json.loads(row["detail"])
         except json.JSONDecodeError:
@@ -136,18 +161,18 @@ def verify(con: sqlite3.Connection) -> VerifyResult:
                        row["outcome"])
         if entry_hash(prev, entry) != row["hash"]:
             return VerifyResult(False, len(rows), row["seq"], "content does not match its hash (edited)",
-                                head["seq"] if head else None)
+                                last["seq"] if last else None)
         prev, expected_seq = row["hash"], expected_seq + 1
     last_seq = expected_seq - 1
-    if head is None:
+    if last is None:
         if rows:
             return VerifyResult(False, len(rows), None, "the chain head record is missing")
         return VerifyResult(True, 0, head_seq=None)
-    if head["seq"] != last_seq or head["hash"] != prev:
-        return VerifyResult(False, len(rows), last_seq + 1 if head["seq"] > last_seq else head["seq"],
-                            f"the chain head says the last entry is {head['seq']} but the log ends "
-                            f"at {last_seq} (newest entries deleted)", head["seq"])
-    return VerifyResult(True, len(rows), head_seq=head["seq"])
+    if last["seq"] != last_seq or last["hash"] != prev:
+        return VerifyResult(False, len(rows), last_seq + 1 if last["seq"] > last_seq else last["seq"],
+                            f"the chain head says the last entry is {last['seq']} but the log ends "
+                            f"at {last_seq} (newest entries deleted)", last["seq"])
+    return VerifyResult(True, len(rows), head_seq=last["seq"])
 
 
 @dataclass

@@ -156,7 +156,13 @@ def _marking_show(reg, a):
 
 # -- audit -----------------------------------------------------------------------------------
 def _audit_verify(reg, a):
-    result = reg.verify_audit()
+    anchor = None
+    if a.anchor:
+        seq, _, digest = a.anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise BadInput(f"--anchor must be SEQ:HASH as printed by `workbench audit head`; found {a.anchor!r}.")
+        anchor = (int(seq), digest)
+    result = reg.verify_audit(anchor)
     if not result.intact:
         print(f"workbench: {result.to_text()}", file=sys.stderr)
         return result, 2
@@ -266,7 +272,12 @@ def register(sub) -> None:
     gs = g.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     p = gs.add_parser("verify", help="check the chain: exit 0 intact, 2 edited/deleted (names the entry)")
     _common(p, as_user=False)
+    p.add_argument("--anchor", metavar="SEQ:HASH", help="also check an anchor noted from `audit head`")
     p.set_defaults(func=_run(_audit_verify))
+    p = gs.add_parser("head", help="the newest entry's number and hash: note it elsewhere as an anchor")
+    _common(p, as_user=False)
+    p.set_defaults(func=_run(lambda reg, a: {**reg.audit_head(),
+                                             "anchor": f"{reg.audit_head()['seq']}:{reg.audit_head()['hash']}"}))
     p = gs.add_parser("list", help="read entries (admin)")
     _common(p)
     p.add_argument("--actor")

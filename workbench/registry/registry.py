@@ -88,8 +88,12 @@ class Registry(PartnershipsMixin, UsersMixin):
         with self._lock:
             return audit_chain.append(self.con, actor, action, target, detail, outcome)
 
-    def verify_audit(self) -> audit_chain.VerifyResult:
-        return audit_chain.verify(self.con)
+    def verify_audit(self, anchor: tuple[int, str] | None = None) -> audit_chain.VerifyResult:
+        """Check the audit chain (and, if given, an anchor noted earlier from :meth:`audit_head`)."""
+        return audit_chain.verify(self.con, anchor)
+
+    def audit_head(self) -> dict:
+        return audit_chain.head(self.con)
 
     def audit_entries(self, **filters) -> list[audit_chain.AuditEntry]:
         return audit_chain.entries(self.con, **filters)
