@@ -150,7 +150,7 @@ def test_problem_summary_triangle_and_limits(source):
 def test_judgements_from_verdicts(source):
     s = problem_summary(source, offences="violence", quiet=True)
     tests = [{"hypothesis": "premises", "verdict": "supported", "p_value": 0.001,
-              "evidence": ["6 premises account for 80 % of the increase"], "caveats": []},
+              "reason": "6 premises account for 80 % of the increase", "evidence": [], "caveats": []},
              {"hypothesis": "reporting", "verdict": "not run", "p_value": None,
               "evidence": [], "caveats": ["Not tested: no A&E data"]}]
     ii = influence_and_impact(s, tests, ["Where does it happen?", "What do taxi drivers see?"])

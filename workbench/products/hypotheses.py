@@ -1,66 +1,58 @@
 """Posing and testing the problem profile's hypotheses with the analysis library.
 
 The 3i model asks the analyst to identify "what hypotheses need to be tested" (guidance
-Appendix 2 (1)). The tests themselves belong to :mod:`workbench.analysis.hypotheses`; this
-module calls them through their public contract (``workbench hypothesis NAME --hub PATH
---current FROM:TO --baseline FROM:TO --offences SPEC --json``, CONTRACTS.md "Analysis"), so a
-product depends only on the published JSON: hypothesis, verdict, p_value, statistic, effect,
-evidence, datasets, caveats. A test that cannot run is reported with verdict ``not run`` and
-the reason, and becomes a knowledge gap in the product — never a silent omission.
+Appendix 2 (1)). The tests belong to :mod:`workbench.analysis.hypotheses`; this module runs
+them on the product's depersonalised source and returns their results as dicts in the
+published contract (CONTRACTS.md "Analysis": hypothesis, verdict, p_value, statistic,
+effect, evidence, datasets, caveats — plus reason and question). A test that cannot run
+(bad input, a missing resource) is reported with verdict ``not run`` and the reason, and
+becomes a knowledge gap in the product — never a silent omission.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import subprocess
-import sys
-from pathlib import Path
 
-#: the hypotheses of CONTRACTS.md, with the question each poses
-HYPOTHESES = {
-    "concentration": "Is the increase concentrated in particular places, days and times?",
-    "seriousness": "Is the increase in less-serious rather than serious violence?",
-    "premises": "Is the increase tied to a few licensed premises?",
-    "reporting": "Is the increase a reporting effect (police against A&E and ambulance data)?",
-}
-VERDICTS = ("supported", "not_supported", "inconclusive")
+from workbench.errors import WorkbenchError
 
 
 def _period(p) -> str:
     return f"{p[0]}:{p[1]}"
 
 
-def run_hypothesis(name: str, hub: Path | str, current: tuple[dt.date, dt.date],
-                   baseline: tuple[dt.date, dt.date], offences: str | None = None,
-                   *, timeout: float = 300) -> dict:
-    """Run one hypothesis test and return its JSON result (with ``question`` added)."""
-    cmd = [sys.executable, "-m", "workbench", "hypothesis", name, "--hub", str(hub),
-           "--current", _period(current), "--baseline", _period(baseline), "--json"]
-    if offences:
-        cmd += ["--offences", str(offences)]
+def names() -> list[str]:
+    """The hypotheses the analysis library offers."""
+    from workbench.analysis import hypotheses as H
+
+    return H.names()
+
+
+def run_hypothesis(name: str, source, current: tuple[dt.date, dt.date],
+                   baseline: tuple[dt.date, dt.date], offences: str | None = None) -> dict:
+    """Run one hypothesis test on ``source`` and return its result as a dict."""
+    from workbench.analysis import hypotheses as H
+
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return _not_run(name, f"the test did not finish within {timeout:.0f} s")
-    try:
-        result = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else {}
-    except json.JSONDecodeError:
-        result = {}
-    if proc.returncode != 0 or result.get("verdict") not in VERDICTS:
-        reason = result.get("message") or (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return _not_run(name, reason)
-    result["question"] = HYPOTHESES.get(name, name)
-    return result
+        return H.run(name, source, _period(current), _period(baseline), offences).to_dict()
+    except WorkbenchError as exc:
+        return {"hypothesis": name, "verdict": "not run", "reason": str(exc), "question": "",
+                "p_value": None, "statistic": None, "effect": {}, "evidence": [], "datasets": [],
+                "caveats": [f"Not tested: {exc}"]}
 
 
-def _not_run(name: str, reason: str) -> dict:
-    return {"hypothesis": name, "question": HYPOTHESES.get(name, name), "verdict": "not run",
-            "p_value": None, "statistic": None, "effect": {}, "evidence": [],
-            "datasets": [], "caveats": [f"Not tested: {reason}"]}
+def run_hypotheses(source, current, baseline, offences: str | None = None, names_=None) -> list[dict]:
+    """Run every hypothesis in ``names_`` (default: all the library registers)."""
+    return [run_hypothesis(n, source, current, baseline, offences) for n in (names_ or names())]
 
 
-def run_hypotheses(hub: Path | str, current, baseline, offences: str | None = None,
-                   names=tuple(HYPOTHESES)) -> list[dict]:
-    """Run every hypothesis in ``names`` (default all four of the contract)."""
-    return [run_hypothesis(n, hub, current, baseline, offences) for n in names]
+def evidence_items(result: dict) -> tuple[list[str], list[tuple[str, list[dict]]]]:
+    """Split a result's evidence into sentences and (title, rows) tables."""
+    sentences, tables = [], []
+    for e in result.get("evidence") or []:
+        if isinstance(e, dict) and "rows" in e:
+            tables.append((str(e.get("title", "Evidence")), list(e["rows"])))
+        elif isinstance(e, dict):
+            sentences.append("; ".join(f"{k}: {v}" for k, v in e.items()))
+        else:
+            sentences.append(str(e))
+    return sentences, tables

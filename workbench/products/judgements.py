@@ -140,7 +140,9 @@ def influence_and_impact(summary: ProblemSummary, hypotheses: list[dict], questi
         name, verdict = _name(h), h.get("verdict", "inconclusive")
         rule = RULES.get(name)
         conf = confidence(verdict, h.get("p_value"))
-        evidence = "; ".join(str(e) for e in (h.get("evidence") or [])[:3]) or "see the hypothesis table"
+        evidence = h.get("reason") or "see the hypothesis table"
+        if h.get("p_value") is not None:
+            evidence += f" (p = {h['p_value']:.3g})"
         if verdict == "supported":
             statement = rule[0] if rule else f"Hypothesis '{name}' is supported."
             judgements.append(Judgement(statement, conf, evidence))

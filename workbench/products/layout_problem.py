@@ -12,6 +12,7 @@ import pandas as pd
 
 from workbench.products import figures
 from workbench.products import present as show
+from workbench.products.hypotheses import evidence_items
 from workbench.products.judgements import InfluenceImpact
 from workbench.products.problem import ProblemSummary
 
@@ -93,15 +94,21 @@ def triangle(s: ProblemSummary) -> None:
 def hypotheses(tests: list[dict]) -> None:
     show.heading("Hypotheses tested", 3)
     show.para("Each hypothesis was posed before looking at the answer and tested with the analysis "
-              "library; the verdict and the evidence are reported whichever way they fell.")
+              "library (workbench.analysis.hypotheses); the verdict and the evidence are reported "
+              "whichever way they fell.")
     rows = [{"hypothesis": t["hypothesis"], "question": t.get("question", ""),
-             "verdict": t["verdict"].replace("_", " "),
-             "p-value": t.get("p_value"), "evidence": "; ".join(map(str, (t.get("evidence") or [])[:3]))
-             or "; ".join(t.get("caveats") or [])} for t in tests]
+             "verdict": t["verdict"].replace("_", " "), "p-value": t.get("p_value"),
+             "reason": t.get("reason", "")} for t in tests]
     show.table(pd.DataFrame(rows), caption="Hypotheses, verdicts and evidence")
     for t in tests:
-        if t.get("caveats") and t["verdict"] != "not run":
-            show.note(f"{t['hypothesis']}: " + "; ".join(map(str, t["caveats"])))
+        sentences, tables = evidence_items(t)
+        show.heading(f"{t['hypothesis'].capitalize()}: {t['verdict'].replace('_', ' ')}", 4)
+        if sentences:
+            show.bullets(sentences)
+        for title, rows in tables[:2]:
+            show.table(pd.DataFrame(rows).head(8), caption=title)
+        if t.get("caveats"):
+            show.note("Caveats: " + "; ".join(map(str, t["caveats"])))
 
 
 def cannot_tell(s: ProblemSummary) -> None:

@@ -13,6 +13,7 @@ import base64
 import html
 import io
 
+import numpy as np
 import pandas as pd
 
 from workbench.products.frontsheet import FrontSheet
@@ -75,6 +76,12 @@ def labelled(items: list[tuple[str, str]]) -> str:
 def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "—"
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, np.integer):
+        v = int(v)
+    elif isinstance(v, np.floating):
+        v = float(v)
     if isinstance(v, float):
         return f"{v:,.3g}" if abs(v) < 1 else f"{v:,.1f}"
     if isinstance(v, int):
