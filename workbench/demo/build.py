@@ -1,0 +1,279 @@
+"""``workbench demo build``: the demo hub for Nottingham and Nottinghamshire.
+
+Builds, in one encrypted hub:
+
+1. the committed **real open data** of ``data/sample/`` through the hub's adapters (police.uk
+   street crime for Nottingham City, OS Code-Point Open postcodes, LSOA 2011 boundaries, IMD
+   2019), plus two clearly labelled synthetic supplies: households per postcode
+   (``households_synthetic='Y'``) and LSOA population (a 3.4 ``caveats`` note);
+2. a **seeded synthetic supply for every other dataset** of ``DATASETS.md``
+   (:mod:`workbench.demo.generate`), one supply per dataset and calendar year, each with
+   guidance 3.4 metadata saying it is synthetic — all through :func:`ingest_frame`, so every
+   validation rule applies;
+3. the published depersonalised tier (:func:`workbench.privacy.publish.publish`) and the demo
+   partnership, agencies and log-ins in the registry — each only when that package is present.
+
+Idempotent: a hub already holding a complete demo with the same parameters is reused; an
+interrupted build resumes (identical supplies are no-ops). See ``docs/demo.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from workbench import catalogue
+from workbench.demo import context, effects as fx
+from workbench.demo.generate import FROM_SAMPLE, generate, missing_datasets
+from workbench.demo.timing import Period
+from workbench.demo.world import World, sample_files
+from workbench.errors import BadInput, WorkbenchError
+
+MARKER = "demo_build"
+
+#: demo log-ins (DEMO ONLY: printed by `make run`; never use these passwords elsewhere)
+DEMO_USERS = (
+    ("admin", "Nottingham City Council", "admin", "demo-admin-pass"),
+    ("analyst", "Nottingham City Council", "analyst", "demo-analyst-pass"),
+    ("viewer", "Nottingham City Council", "viewer", "demo-viewer-pass"),
+    ("dlo", "Nottinghamshire Police", "dlo", "demo-dlo-pass"),
+    ("reviewer", "Nottinghamshire Police", "reviewer", "demo-reviewer-pass"),
+    ("partner", "Nottingham City Homes", "partner", "demo-partner-pass"),
+)
+#: agency type (catalogue) → (demo agency name, guidance 2.2.4 group)
+AGENCIES = {
+    "police": ("Nottinghamshire Police", "central"),
+    "local_authority": ("Nottingham City Council", "central"),
+    "fire_and_rescue": ("Nottinghamshire Fire and Rescue Service", "central"),
+    "probation": ("Probation Service (Nottinghamshire)", "central"),
+    "health_trust": ("Nottingham University Hospitals NHS Trust", "central"),
+    "health_ae": ("Nottingham University Hospitals NHS Trust", "central"),
+    "ambulance": ("East Midlands Ambulance Service", "second"),
+    "youth_offending_service": ("Nottingham Youth Justice Service", "central"),
+    "prison_service": ("HM Prison and Probation Service", "second"),
+    "drug_action_team": ("Nottingham Drug and Alcohol Service", "second"),
+    "british_transport_police": ("British Transport Police", "second"),
+    "tram_operator": ("Nottingham Express Transit", "second"),
+    "bus_operator": ("Nottingham City Transport", "second"),
+    "environment_agency": ("Environment Agency", "second"),
+    "portal": ("Nottingham City Homes", "second"),
+    "reference": ("Nottingham City Council", "central"),
+}
+#: left without 3.4 metadata on purpose, so the quality report shows the flag
+NO_METADATA = ("ea_waste_site",)
+
+
+@dataclass
+class DemoBuild:
+    """What ``build_demo`` did."""
+
+    hub: str
+    reused: bool
+    seed: int
+    start: str
+    end: str
+    scale: float
+    seconds: float = 0.0
+    supplies: int = 0
+    rows: dict = field(default_factory=dict)
+    windows: dict = field(default_factory=dict)
+    published: str = "not run"
+    registry: str = "not run"
+    users: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_text(self) -> str:
+        head = "Reused the existing demo hub" if self.reused else f"Built the demo hub in {self.seconds:.0f} s"
+        lines = [f"{head}: {self.hub}",
+                 f"  period {self.start} – {self.end}, seed {self.seed}, scale {self.scale}; "
+                 f"{self.supplies} supplies, {sum(self.rows.values()):,} rows",
+                 f"  planted current window {self.windows.get('current')} vs baseline {self.windows.get('baseline')}",
+                 f"  shared tier: {self.published}; registry: {self.registry}"]
+        if self.users:
+            lines.append("  Demo log-ins (DEMO ONLY):")
+            lines += [f"    {u['name']:<9} {u['password']:<20} {u['role']} ({u['agency']})" for u in self.users]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _say(quiet: bool, msg: str) -> None:
+    if not quiet:
+        print(f"demo: {msg}", file=sys.stderr, flush=True)
+
+
+def _metadata(ds_id: str, frame, *, synthetic: bool, seed: int, caveat: str = "") -> dict:
+    ds = catalogue.get(ds_id)
+    agency = AGENCIES.get(ds.agency, ("Nottingham City Council", "central"))[0]
+    start = end = None
+    col = ds.date_column
+    if col and col in frame.columns and frame[col].notna().any():
+        start, end = str(frame[col].dropna().min())[:10], str(frame[col].dropna().max())[:10]
+    supplied = (date.fromisoformat(end) + timedelta(days=14)).isoformat() if end else None
+    meta = {
+        "agency": agency, "supplier_name": "Demo data officer", "supplier_contact": "demo@example.invalid",
+        "dataset": ds_id, "period_start": start, "period_end": end, "file_format": "CSV (canonical)",
+        "record_count": int(len(frame)), "date_supplied": supplied, "fields": list(frame.columns),
+        "field_notes": "canonical columns of DATASETS.md",
+        "caveats": (f"SYNTHETIC demo data generated by workbench.demo (seed {seed}); not real people "
+                    f"or events. {caveat}".strip() if synthetic else caveat or "real open data"),
+        "coding_systems": "Home Office offence codes; NICL incident categories; ICD-10" if synthetic else "",
+        "geocoding_method": "postcode centroid (Code-Point Open) with synthetic address-point jitter",
+    }
+    return {k: v for k, v in meta.items() if v not in (None, "")}
+
+
+def _registry(hub: Path, build: DemoBuild) -> None:
+    try:
+        from workbench.registry import open_registry
+    except ImportError:
+        build.registry = "skipped (workbench.registry not installed)"
+        return
+    reg = open_registry(hub)
+    try:
+        names = {p.name for p in reg.list_partnerships()}
+        if fx.PARTNERSHIP not in names:
+            reg.add_partnership(fx.PARTNERSHIP, actor="demo")
+        if fx.CITY_PARTNERSHIP not in names:
+            reg.add_partnership(fx.CITY_PARTNERSHIP, parent=fx.PARTNERSHIP, actor="demo")
+        have = {a.name for a in reg.list_agencies()}
+        for agency, group in sorted(set(AGENCIES.values())):
+            if agency not in have:
+                reg.add_agency(agency, group, partnerships=(fx.CITY_PARTNERSHIP,), actor="demo")
+                have.add(agency)
+        users = {u.name for u in reg.list_users()}
+        for name, agency, role, password in DEMO_USERS:
+            if name not in users:
+                reg.add_user(name, agency, role, password, actor="demo")
+            build.users.append({"name": name, "password": password, "role": role, "agency": agency})
+        build.registry = f"{len(DEMO_USERS)} demo users, partnership '{fx.CITY_PARTNERSHIP}' in '{fx.PARTNERSHIP}'"
+    finally:
+        reg.close()
+
+
+def _publish(hub: Path, build: DemoBuild, quiet: bool) -> None:
+    try:
+        from workbench.privacy.publish import publish
+    except ImportError:
+        build.published = "skipped (workbench.privacy.publish not installed)"
+        print("demo: publish step skipped: workbench.privacy.publish is not available", file=sys.stderr)
+        return
+    try:
+        res = publish(hub, quiet=quiet)
+    except WorkbenchError as exc:
+        build.published = f"FAILED: {str(exc).splitlines()[0]}"
+        print(f"demo: publish failed: {exc}", file=sys.stderr)
+        return
+    build.published = f"published to {getattr(res, 'shared', 'shared.duckdb')}"
+
+
+def build_demo(hub_path, *, seed: int = fx.SEED, start: str = fx.DEFAULT_START, end: str = fx.DEFAULT_END,
+               scale: float = fx.DEFAULT_SCALE, quiet: bool = False, publish: bool = True,
+               registry: bool = True) -> DemoBuild:
+    """Build (or reuse) the Nottingham and Nottinghamshire demo hub at ``hub_path``.
+
+    Parameters
+    ----------
+    hub_path : the master hub file (created with its key beside it when absent).
+    seed : the random seed; the same seed, period and scale give the same hub.
+    start, end : the synthetic period (``YYYY-MM-DD``); at least 18 months so the planted
+        current window has a baseline one year earlier.
+    scale : volume relative to Nottingham City's real crime (1.0 ≈ 3,800 crimes a month).
+    quiet : no progress on stderr.
+    publish, registry : also publish the shared tier / create the demo log-ins.
+
+    Returns
+    -------
+    DemoBuild
+
+    Examples
+    --------
+    >>> from workbench.demo import build_demo                     # doctest: +SKIP
+    >>> build_demo("/tmp/demo/hub.duckdb", start="2023-01-01", end="2024-06-30", scale=0.1).rows["police_crime_offence"]  # doctest: +SKIP
+    """
+    from workbench.hub.connect import open_hub
+    from workbench.hub.ingest import ingest_files, ingest_frame
+    from workbench.hub.schema import init_hub
+
+    t0 = time.perf_counter()
+    period = Period.of(start, end)
+    if period.n_days < 540:
+        raise BadInput(f"The demo period {start}–{end} is {period.n_days} days; give at least 18 months "
+                       "so the planted current window has a baseline a year earlier.")
+    if not (0 < float(scale) <= 5):
+        raise BadInput(f"`scale` must be between 0 and 5; got {scale!r}.")
+    hub = Path(hub_path)
+    params = {"seed": int(seed), "start": str(period.start), "end": str(period.end), "scale": float(scale)}
+    build = DemoBuild(str(hub), False, **params, windows=period.windows())
+    init_hub(hub)
+    con = open_hub(hub)
+    try:
+        row = con.execute("SELECT value FROM hub_meta WHERE key = ?", [MARKER]).fetchone()
+        if row:
+            done = json.loads(row[0])
+            if {k: done.get(k) for k in params} != params:
+                raise BadInput(f"The hub '{hub}' already holds a demo built with {done}; use another --hub "
+                               "or `make clean-demo` first.")
+            if done.get("complete"):
+                build.reused = True
+        if not build.reused:
+            con.execute("INSERT OR REPLACE INTO hub_meta VALUES (?, ?)", [MARKER, json.dumps(params)])
+            con.execute("INSERT OR REPLACE INTO hub_meta VALUES ('partnership', ?)", [fx.PARTNERSHIP])
+            world = World(seed=int(seed))
+            _say(quiet, "ingesting the committed open data (data/sample)…")
+            files = sample_files()
+            for ds_id in ("ref_lsoa", "ref_postcode", "ref_imd", "police_uk_street"):
+                r = ingest_files(hub, ds_id, files[ds_id], con=con, quiet=True, user="demo",
+                                 metadata={"agency": "Nottingham City Council", "dataset": ds_id,
+                                           "caveats": "real open data (data/sample/ATTRIBUTION.md)"})
+                build.supplies += 0 if r.skipped else 1
+            for ds_id, frame, caveat in (
+                ("ref_lsoa", context.lsoa_with_population(world),
+                 "population is SYNTHETIC (synthetic households x 2.3); polygons and names are real"),
+                ("ref_postcode", context.postcode_households(world),
+                 "households are SYNTHETIC (households_synthetic='Y'); centroids are Code-Point Open"),
+            ):
+                r = ingest_frame(hub, ds_id, frame, source_name=f"demo_{ds_id}_synthetic", con=con, user="demo",
+                                 metadata=_metadata(ds_id, frame, synthetic=True, seed=seed, caveat=caveat))
+                build.supplies += 0 if r.skipped else 1
+            _say(quiet, f"generating synthetic partner data {period.start} – {period.end} (seed {seed}, scale {scale})…")
+            generated = generate(world, period.start, period.end, float(scale))
+            missing = missing_datasets(generated)
+            if missing:
+                build.notes.append(f"no generator for {missing}")
+            for ds_id, supplies in generated.items():
+                for name, frame in supplies:
+                    if len(frame) == 0:
+                        continue
+                    meta = None if ds_id in NO_METADATA else _metadata(ds_id, frame, synthetic=True, seed=seed)
+                    r = ingest_frame(hub, ds_id, frame, source_name=f"demo_{name}", con=con, metadata=meta,
+                                     user="demo")
+                    build.supplies += 0 if r.skipped else 1
+                _say(quiet, f"  {ds_id}: {sum(len(f) for _, f in supplies):,} rows")
+            done = dict(params, complete=True)
+            con.execute("INSERT OR REPLACE INTO hub_meta VALUES (?, ?)", [MARKER, json.dumps(done)])
+        for ds_id in catalogue.ids():
+            build.rows[ds_id] = con.execute(f'SELECT count(*) FROM main."{ds_id}"').fetchone()[0]
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    from workbench.hub.connect import shared_path
+
+    if publish and (not build.reused or not shared_path(hub).exists()):
+        _say(quiet, "publishing the depersonalised shared tier…")
+        _publish(hub, build, quiet)
+    elif publish:
+        build.published = f"existing {shared_path(hub)}"
+    if registry:
+        _registry(hub, build)
+    build.seconds = round(time.perf_counter() - t0, 1)
+    return build
+
+
+__all__ = ["DEMO_USERS", "DemoBuild", "FROM_SAMPLE", "build_demo"]

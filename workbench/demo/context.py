@@ -1,0 +1,99 @@
+"""Context layers for the demo (guidance 3.3): events calendar, surveys, harm weights, and the
+synthetic households / population that the open data lacks (flagged or caveated as synthetic).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workbench.demo import effects as fx
+from workbench.demo import timing as tm
+
+
+def _first_weekday(year: int, month: int, weekday: int) -> pd.Timestamp:
+    d = pd.Timestamp(year=year, month=month, day=1)
+    return d + pd.Timedelta(days=(weekday - d.weekday()) % 7)
+
+
+def events(world, period) -> pd.DataFrame:
+    """Goose Fair (10 days from the first Friday of October: demo dates), Bonfire Night,
+    the Christmas market, and Nottingham Forest home matches (alternate Saturdays,
+    mid-August to mid-May; demo fixtures)."""
+    rows = []
+    years = range(int(str(period.start)[:4]), int(str(period.end)[:4]) + 1)
+    for y in years:
+        gf = _first_weekday(y, 10, 4)
+        for k in range(10):
+            rows.append((gf + pd.Timedelta(days=k), "Goose Fair (demo dates)", "Forest Recreation Ground",
+                         *fx.GOOSE_FAIR_SITE))
+        rows.append((pd.Timestamp(y, 11, 5), "Bonfire Night", "Victoria Embankment", 457_600.0, 337_700.0))
+        for k in range(0, 35, 7):
+            rows.append((pd.Timestamp(y, 11, 20) + pd.Timedelta(days=k), "Christmas market (weekly entry)",
+                         "Old Market Square", *fx.CITY_CENTRE))
+        for season_start in (y - 1, y):
+            first = _first_weekday(season_start, 8, 5) + pd.Timedelta(days=7)
+            for k in range(0, 280, 14):
+                d = first + pd.Timedelta(days=k)
+                if d.year == y:
+                    rows.append((d, "Nottingham Forest home match (demo fixture)", "City Ground", *fx.CITY_GROUND))
+    f = pd.DataFrame(rows, columns=["event_date", "event_name", "location", "easting", "northing"])
+    f = f[(f["event_date"] >= pd.Timestamp(str(period.start))) & (f["event_date"] <= pd.Timestamp(str(period.end)))]
+    f = f.drop_duplicates(["event_date", "event_name"]).sort_values("event_date").reset_index(drop=True)
+    f["event_date"] = f["event_date"].dt.strftime("%Y-%m-%d")
+    return f
+
+
+SURVEY_QUESTIONS = {
+    "How safe do you feel walking alone after dark?": ["very safe", "fairly safe", "fairly unsafe", "very unsafe"],
+    "Is anti-social behaviour a problem in your area?": ["big problem", "fairly big problem", "not a problem"],
+    "Do the police and council deal with the issues that matter here?": ["agree", "neither", "disagree"],
+}
+
+
+def surveys(world, period, scale) -> pd.DataFrame:
+    """Quarterly neighbourhood survey counts per outward district; a yearly place survey."""
+    rng = np.random.default_rng(world.seed + 1001)
+    areas = sorted(world.city["outward"].unique())
+    quarters = pd.period_range(pd.Timestamp(str(period.start)), pd.Timestamp(str(period.end)), freq="Q")
+    rows = []
+    for q in quarters:
+        for a in areas:
+            for question, answers in SURVEY_QUESTIONS.items():
+                base = np.linspace(1.5, 0.5, len(answers))
+                if a == "NG1":
+                    base = base[::-1]  # the centre feels least safe after dark
+                counts = rng.multinomial(max(int(40 * max(scale, 0.2)), 10), base / base.sum())
+                for ans, cnt in zip(answers, counts):
+                    rows.append(("neighbourhood", str(q), a, question, ans, int(cnt)))
+    for y in sorted({q.year for q in quarters}):
+        for ans, share in (("very satisfied", 0.2), ("fairly satisfied", 0.45), ("dissatisfied", 0.35)):
+            rows.append(("place", str(y), "E06000018", "How satisfied are you with your local area?", ans,
+                         int(round(800 * share))))
+    return pd.DataFrame(rows, columns=["survey", "period", "area_code", "question", "response", "count"])
+
+
+def harm_weights() -> pd.DataFrame:
+    """The analysis package's documented weights table (with provenance), when present."""
+    try:
+        from workbench.analysis.harm import reference_table
+    except ImportError:
+        return pd.DataFrame()
+    t = reference_table()
+    return t[["offence_code", "crime_type", "weight_name", "weight", "source"]]
+
+
+def postcode_households(world) -> pd.DataFrame:
+    """``ref_postcode`` rows for every sample postcode with synthetic households (flag 'Y')."""
+    pc = world.all_postcodes
+    return pd.DataFrame({"postcode": pc["postcode"], "easting": pc["easting"], "northing": pc["northing"],
+                         "households": world.households.reindex(pc["postcode"]).to_numpy(),
+                         "lsoa_code": pc["lsoa_code"], "households_synthetic": "Y"})
+
+
+def lsoa_with_population(world) -> pd.DataFrame:
+    """``ref_lsoa`` rows: real polygons and names, synthetic population (households × 2.3)."""
+    ls = world.lsoas
+    pop = world.lsoa_population.reindex(ls["lsoa_code"]).fillna(0).astype(int)
+    return pd.DataFrame({"lsoa_code": ls["lsoa_code"], "lsoa_name": ls["lsoa_name"],
+                         "geometry": ls["geometry"], "population": pop.to_numpy()})
