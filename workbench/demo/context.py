@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from workbench.demo import effects as fx
-from workbench.demo import timing as tm
 
 
 def _first_weekday(year: int, month: int, weekday: int) -> pd.Timestamp:

@@ -16,7 +16,7 @@ Examples
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +114,6 @@ class PartnershipArea:
     geometry: object = None
     bbox: tuple[float, float, float, float] | None = None
     source: str = ""
-    _prepared: bool = field(default=False, repr=False)
 
     def __post_init__(self):
         if self.geometry is None and self.bbox is None:
