@@ -98,32 +98,54 @@ def test_actions_carried_from_last_meeting(hub):
         act.update_action(hub, old.id, status="finished")
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True, text=True)
+def _cli(capsys, *args):
+    """Run the CLI in-process (fast); returns (exit code, stdout, stderr)."""
+    from workbench.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse errors
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
-def test_cli_add_json_contract_and_lifecycle(hub):
-    r = _cli("commission", "add", "--hub", str(hub), "--title", "Street drinking",
-             "--question", "Where?", "--question", "Who is affected?", "--offences", "ASB",
-             "--current", "2025-01-01:2025-03-31", "--requested-by", "partnership tasking group",
-             "--due", "2025-06-30", "--json")
+def test_cli_add_json_contract_as_a_process(hub):
+    r = subprocess.run([sys.executable, "-m", "workbench", "commission", "add", "--hub", str(hub),
+                        "--title", "Street drinking", "--question", "Where?", "--json"],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    cid = json.loads(r.stdout)["id"]
-    assert isinstance(cid, int)
-    r = _cli("commission", "assign", str(cid), "--hub", str(hub), "--analyst", "A. Analyst", "--json")
-    assert r.returncode == 0 and json.loads(r.stdout)["status"] == "assigned"
-    r = _cli("commission", "show", str(cid), "--hub", str(hub))
-    assert r.returncode == 0 and "Who is affected?" in r.stdout and "A. Analyst" in r.stdout
-    r = _cli("commission", "list", "--hub", str(hub), "--json")
-    assert [c["id"] for c in json.loads(r.stdout)["commissions"]] == [cid]
-    r = _cli("commission", "feedback", str(cid), "--hub", str(hub), "--used", "yes")
-    assert r.returncode == 2 and "after delivery" in r.stderr
-    r = _cli("commission", "close", str(cid), "--hub", str(hub), "--json")
-    assert r.returncode == 0 and json.loads(r.stdout)["status"] == "closed"
-    r = _cli("commission", "feedback", str(cid), "--hub", str(hub), "--used", "yes",
-             "--how-used", "tasking", "--timely", "no", "--json")
-    assert r.returncode == 0, r.stderr
-    r = _cli("commission", "feedback", "--summary", "--hub", str(hub), "--json")
-    assert json.loads(r.stdout)["rates"]["used"] == 1.0
-    r = _cli("commission", "add", "--hub", str(hub), "--title", "x", "--json")
-    assert r.returncode == 2
+    assert isinstance(json.loads(r.stdout)["id"], int)
+
+
+def test_cli_lifecycle(hub, capsys):
+    code, out, err = _cli(capsys, "commission", "add", "--hub", str(hub), "--title", "Street drinking",
+                          "--question", "Where?", "--question", "Who is affected?", "--offences", "ASB",
+                          "--current", "2025-01-01:2025-03-31", "--requested-by", "partnership tasking group",
+                          "--due", "2025-06-30", "--json")
+    assert code == 0, err
+    cid = json.loads(out)["id"]
+    code, out, _ = _cli(capsys, "commission", "assign", str(cid), "--hub", str(hub), "--analyst", "A. Analyst", "--json")
+    assert code == 0 and json.loads(out)["status"] == "assigned"
+    code, out, _ = _cli(capsys, "commission", "show", str(cid), "--hub", str(hub))
+    assert code == 0 and "Who is affected?" in out and "A. Analyst" in out
+    code, out, _ = _cli(capsys, "commission", "list", "--hub", str(hub), "--json")
+    assert [c["id"] for c in json.loads(out)["commissions"]] == [cid]
+    code, out, err = _cli(capsys, "commission", "feedback", str(cid), "--hub", str(hub), "--used", "yes")
+    assert code == 2 and "after delivery" in err
+    code, out, _ = _cli(capsys, "commission", "close", str(cid), "--hub", str(hub), "--json")
+    assert code == 0 and json.loads(out)["status"] == "closed"
+    code, out, err = _cli(capsys, "commission", "feedback", str(cid), "--hub", str(hub), "--used", "yes",
+                          "--how-used", "tasking", "--timely", "no", "--json")
+    assert code == 0, err
+    code, out, _ = _cli(capsys, "commission", "feedback", "--summary", "--hub", str(hub), "--json")
+    assert json.loads(out)["rates"]["used"] == 1.0
+    code, out, err = _cli(capsys, "commission", "add", "--hub", str(hub), "--title", "x", "--json")
+    assert code == 2  # --question is required
+    code, out, err = _cli(capsys, "commission", "add", "--hub", str(hub), "--title", "x", "--question", "q",
+                          "--due", "tomorrow", "--json")
+    assert code == 2 and json.loads(out)["exit_code"] == 2
+    code, out, err = _cli(capsys, "action", "add", "--hub", str(hub), "--meeting", "2025-02-04",
+                          "--action", "Visit", "--owner", "P. Patel", "--json")
+    assert code == 0 and json.loads(out)["status"] == "open"
