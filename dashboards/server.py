@@ -60,6 +60,8 @@ def build_server(hub: Path | str, *, address: str = "127.0.0.1", port: int = 500
     minutes = float(session_minutes or os.environ.get(SESSION_MINUTES_ENV, 30))
     secret = os.environ.get(COOKIE_SECRET_ENV) or secrets.token_hex(32)
     pn.extension("tabulator", sizing_mode="stretch_width", notifications=False)
+    for info in APPS:          # import every app (HoloViews, Bokeh models) before the first visit
+        info.load()
     return pn.serve(
         applications(hub, minutes),
         address=address, port=port, show=show, start=start, threaded=False,
