@@ -169,6 +169,8 @@ def test_personal_export_only_under_request_and_purged(setup):
     pr.release(reg, req.id, "ana")
     with pytest.raises(AccessDenied):                                   # second group: never
         export(reg, reg.hub, "police_crime_victim", "sec_ana", tmp / "p.csv", request_id=req.id)
+    with pytest.raises(BadInput, match="restricted folder"):
+        export(reg, reg.hub, "police_crime_victim", "ana", tmp.parent / "elsewhere.csv", request_id=req.id)
     out = tmp / "p.csv"
     result = export(reg, reg.hub, "police_crime_victim", "ana", out, request_id=req.id)
     assert result.tier == "personal" and result.marking == "OFFICIAL-SENSITIVE PERSONAL"

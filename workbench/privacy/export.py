@@ -6,7 +6,8 @@
   ``partnership`` column.
 * Personal data comes only from the encrypted copy released under an approved, unexpired
   request (``--request ID``; guidance 4.3) and holds only the fields the request names. Such
-  an export is registered with the request, so its purge deletes the file too (DPA principle 5).
+  an export must be written inside the restricted folder that holds the hub, and is registered
+  with the request, so its purge deletes the file too (DPA principle 5; 4.3.6).
 * Every file is stamped with its **protective marking** (guidance 2.1 D; default
   OFFICIAL-SENSITIVE, per-dataset override with ``workbench marking set``): the first line of
   a CSV, the first row and print header/footer of an XLSX sheet, the schema metadata of a
@@ -221,6 +222,11 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
         marking = reg.marking(dataset_id)
     else:
         access.require(reg, user, "read_personal", dataset_id)
+        restricted = reg.hub.resolve().parent
+        if not out.resolve().is_relative_to(restricted):
+            raise BadInput(f"Personal data may only be exported inside the restricted folder "
+                           f"'{restricted}' (guidance 4.3.6: hold it on secure systems, avoid removable "
+                           f"media); choose --out under that folder.")
         frame, tier = _personal_frame(reg, int(request_id), dataset_id, user), "personal"
         marking = reg.marking(dataset_id)
         if marking in ("OFFICIAL", "OFFICIAL-SENSITIVE"):

@@ -278,6 +278,7 @@ def release(reg, request_id: int, user) -> ReleaseResult:
         access.require(reg, user, "read_personal", ds_id, partnership=req.partnership)
     out = release_path(reg, req.id)
     out.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(out.parent.parent, 0o700)
     os.chmod(out.parent, 0o700)
     for stale in (out, out.with_name(out.name + ".wal")):
         if stale.exists():
