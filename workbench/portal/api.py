@@ -3,6 +3,8 @@
 * ``POST /api/v1/submissions`` (role ``partner``) → ``201 {"submission_ref"}``; a body that
   fails its checks → ``422 {"error": "invalid", "field", "message"}``; no or wrong credentials
   → ``401`` with ``WWW-Authenticate: Basic``; a logged-in user without the role → ``403``.
+* ``GET /api/v1/whoami`` → ``{"name", "agency", "role"}``: lets a partner's system check its
+  credentials without submitting anything.
 * ``GET /api/v1/submissions/{ref}`` → a partner of the submitting agency sees
   ``{"submission_ref", "status"}`` (received / assessed, never the outcome); a reviewer sees the
   submission's category, agency, internal status and 3x5x2 grading. Anyone else gets ``404``
@@ -58,6 +60,14 @@ async def _basic_user(request: Request):
     return user, None
 
 
+async def whoami(request: Request):
+    """``GET /api/v1/whoami``: check credentials from a partner's system (name, agency, role)."""
+    user, error = await _basic_user(request)
+    if error:
+        return error
+    return JSONResponse({"name": user.name, "agency": user.agency, "role": user.role})
+
+
 async def create_submission(request: Request):
     user, error = await _basic_user(request)
     if error:
@@ -76,7 +86,7 @@ async def create_submission(request: Request):
         sub = validate.submission(body)
     except FieldError as exc:
         return json_error(422, "invalid", str(exc), field=exc.field)
-    ref = await run_in_threadpool(S.create, p.store, sub, submitter=user.name, agency=user.agency,
+    ref = await S.create_async(p.store, sub, submitter=user.name, agency=user.agency,
                                   channel="api")
     return JSONResponse({"submission_ref": ref}, status_code=201)
 

@@ -49,6 +49,7 @@ def _routes() -> list:
         Route("/admin/requests", pages_admin.requests_page),
         Route("/admin/requests/{request_id}/{decision:str}", pages_admin.decide, methods=["POST"]),
         Route("/stats", pages_admin.stats_page),
+        Route("/api/v1/whoami", api.whoami),
         Route("/api/v1/submissions", api.create_submission, methods=["POST"]),
         Route("/api/v1/submissions/{ref}", api.read_submission),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),

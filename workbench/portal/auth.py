@@ -28,9 +28,11 @@ class Authenticator:
     ----------
     hub : the hub path (the registry lives beside it).
     cache_seconds : how long a successful password check is remembered (0 disables).
+    max_concurrent_checks : password checks allowed at once; each argon2 check takes 64 MiB,
+        so a burst of log-ins (or an attacker's burst) cannot exhaust memory.
     """
 
-    def __init__(self, hub: Path | str, *, cache_seconds: float = 60.0):
+    def __init__(self, hub: Path | str, *, cache_seconds: float = 60.0, max_concurrent_checks: int = 4):
         self.hub = Path(hub)
         self.cache_seconds = cache_seconds
         self._local = threading.local()
@@ -38,6 +40,7 @@ class Authenticator:
         self._cache: dict[bytes, tuple[float, str]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._checks = threading.BoundedSemaphore(max_concurrent_checks)
 
     def registry(self):
         """This thread's registry handle (SQLite connections are not shared between threads)."""
@@ -65,7 +68,8 @@ class Authenticator:
             user = self._cached(key, name)
             if user is not None:
                 return user
-            user = self.registry().authenticate(name, password)
+            with self._checks:
+                user = self.registry().authenticate(name, password)
             if self.cache_seconds > 0:
                 with self._guard:
                     self._cache[key] = (time.monotonic() + self.cache_seconds, name)

@@ -33,7 +33,7 @@ async def submit(request: Request):
         sub = validate.submission(body)
     except FieldError as exc:
         return render(request, "submit.html", 422, form=data, error=exc)
-    ref = await run_in_threadpool(S.create, p.store, sub, submitter=user.name, agency=user.agency,
+    ref = await S.create_async(p.store, sub, submitter=user.name, agency=user.agency,
                                   channel="form")
     return render(request, "ack.html", 201, ref=ref, category=V.CATEGORIES[sub.category])
 

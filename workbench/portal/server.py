@@ -36,3 +36,52 @@ def serve(hub_path: Path | str, address: str = "127.0.0.1", port: int = 5007, *,
     app = create_app(hub_path, secure_cookies=secure_cookies, **options)
     uvicorn.run(app, host=address, port=port, log_level="info", proxy_headers=proxy_headers,
                 forwarded_allow_ips=forwarded_allow_ips, server_header=False, date_header=True)
+
+
+def free_port(address: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``address`` right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((address, 0))
+        return s.getsockname()[1]
+
+
+class BackgroundServer:
+    """The portal served by uvicorn in a background thread on 127.0.0.1 and a free port.
+
+    For tests, benchmarks and the browser test: ``with BackgroundServer(hub) as srv: srv.url``.
+    ``options`` go to :func:`workbench.portal.app.create_app` (default ``secure_cookies=False``
+    because the loopback transport is plain http).
+    """
+
+    def __init__(self, hub_path: Path | str, *, port: int | None = None, **options):
+        import uvicorn
+
+        from workbench.portal.app import create_app
+
+        options.setdefault("secure_cookies", False)
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(hub_path, **options)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                backlog=4096, timeout_keep_alive=30)
+        self.server = uvicorn.Server(config)
+        self._thread = None
+
+    def __enter__(self):
+        import threading
+        import time
+
+        self._thread = threading.Thread(target=self.server.run, name="portal-uvicorn", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the portal did not start on {self.url}")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self._thread.join(timeout=60)

@@ -66,6 +66,31 @@ _OPEN: set[str] = set()
 _OPEN_LOCK = threading.Lock()
 
 
+class RowJob:
+    """A write that only inserts rows: ``make_rows() -> (result, {table: [row tuple, …]})``.
+
+    In a group commit the rows of every RowJob are inserted with one multi-row INSERT per
+    table. ``make_rows`` is called again for a retry on its own, so it can draw fresh keys.
+    """
+
+    def __init__(self, make_rows):
+        self.make_rows = make_rows
+
+    def run(self, cur):
+        result, rows = self.make_rows()
+        for table, table_rows in rows.items():
+            _insert_many(cur, table, table_rows)
+        return result
+
+
+def _insert_many(cur, table: str, rows: list, chunk: int = 200) -> None:
+    for i in range(0, len(rows), chunk):
+        part = rows[i:i + chunk]
+        one = "(" + ", ".join("?" * len(part[0])) + ")"
+        cur.execute(f"INSERT INTO {table} VALUES " + ", ".join([one] * len(part)),
+                    [v for row in part for v in row])
+
+
 def portal_path(hub: Path | str) -> Path:
     """The portal store that belongs to a hub: ``portal.duckdb`` beside it."""
     return Path(hub).with_name("portal.duckdb")
@@ -160,16 +185,48 @@ class PortalStore:
         if the batch fails, each of its writes is retried alone so one bad write cannot lose
         the others.
         """
-        if self._closed:
-            raise ResourceLocked("The portal store is closed.")
         done = threading.Event()
         box: dict = {}
-        self._queue.put((write, done, box))
+
+        def resolve(result=None, error=None):
+            box["result"], box["error"] = result, error
+            done.set()
+
+        self._enqueue(write, resolve)
         if not done.wait(timeout):
             raise ResourceLocked("The portal store did not commit in time; try again.")
-        if "error" in box:
+        if box["error"] is not None:
             raise box["error"]
         return box["result"]
+
+    async def submit_async(self, write, timeout: float = 30.0):
+        """:meth:`submit` for the event loop: waits for the commit without holding a worker thread."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+
+        def settle(result, error):
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+        def resolve(result=None, error=None):
+            loop.call_soon_threadsafe(settle, result, error)
+
+        self._enqueue(write, resolve)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            raise ResourceLocked("The portal store did not commit in time; try again.") from None
+
+    def _enqueue(self, write, resolve) -> None:
+        if self._closed:
+            raise ResourceLocked("The portal store is closed.")
+        self._queue.put((write, resolve))
 
     def _write_loop(self) -> None:
         while True:
@@ -177,7 +234,7 @@ class PortalStore:
             if item is None:
                 return
             batch = [item]
-            while len(batch) < 500:
+            while len(batch) < 1000:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
@@ -192,20 +249,29 @@ class PortalStore:
         results = []
         try:
             with self.transaction() as cur:
-                for write, _, _ in batch:
-                    results.append(write(cur))
+                tables: dict[str, list] = {}
+                for job, _ in batch:
+                    if isinstance(job, RowJob):
+                        result, rows = job.make_rows()
+                        for table, table_rows in rows.items():
+                            tables.setdefault(table, []).extend(table_rows)
+                        results.append(result)
+                    else:
+                        results.append(job(cur))
+                for table, rows in tables.items():
+                    _insert_many(cur, table, rows)
         except Exception:
-            for write, done, box in batch:
+            for job, resolve in batch:
                 try:
                     with self.transaction() as cur:
-                        box["result"] = write(cur)
+                        result = job.run(cur) if isinstance(job, RowJob) else job(cur)
                 except Exception as exc:  # reported to that caller only
-                    box["error"] = exc
-                done.set()
+                    resolve(error=exc)
+                else:
+                    resolve(result=result)
             return
-        for (_, done, box), result in zip(batch, results):
-            box["result"] = result
-            done.set()
+        for (_, resolve), result in zip(batch, results):
+            resolve(result=result)
 
     def close(self) -> None:
         """Stop the writer (after it drains), checkpoint and close; safe to call twice."""

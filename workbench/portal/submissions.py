@@ -27,23 +27,33 @@ def new_ref() -> str:
     return f"PIP-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
-def create(store, sub: Submission, *, submitter: str, agency: str, channel: str) -> str:
-    """Store a checked submission and return its reference once it is committed."""
+def _writer(sub: Submission, submitter: str, agency: str, channel: str):
+    from workbench.portal.store import RowJob
+
     now = datetime.now().replace(microsecond=0)
 
-    def write(cur) -> str:
+    def make_rows():
+        # a fresh reference on every attempt: if one ever collides, the primary key refuses the
+        # batch and the store retries each write alone, drawing a new reference
         ref = new_ref()
-        while cur.execute("SELECT 1 FROM portal.submissions WHERE submission_ref = ?", [ref]).fetchone():
-            ref = new_ref()
-        cur.execute(
-            "INSERT INTO portal.submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [ref, now, agency, submitter, channel, sub.category, sub.intelligence_text, sub.location,
-             sub.postcode, sub.occurred_at, sub.source_type, sub.anonymity_requested, sub.subjects,
-             V.STATUS_RECEIVED, now])
-        cur.execute("INSERT INTO portal.source_details VALUES (?, ?)", [ref, sub.source_details])
-        return ref
+        return ref, {
+            "portal.submissions": [(ref, now, agency, submitter, channel, sub.category, sub.intelligence_text,
+                                    sub.location, sub.postcode, sub.occurred_at, sub.source_type,
+                                    sub.anonymity_requested, sub.subjects, V.STATUS_RECEIVED, now)],
+            "portal.source_details": [(ref, sub.source_details)],
+        }
 
-    return store.submit(write)
+    return RowJob(make_rows)
+
+
+def create(store, sub: Submission, *, submitter: str, agency: str, channel: str) -> str:
+    """Store a checked submission and return its reference once it is committed."""
+    return store.submit(_writer(sub, submitter, agency, channel))
+
+
+async def create_async(store, sub: Submission, *, submitter: str, agency: str, channel: str) -> str:
+    """:func:`create` for request handlers: no worker thread waits for the group commit."""
+    return await store.submit_async(_writer(sub, submitter, agency, channel))
 
 
 #: the columns of a submission that may be shown to a reviewer (never source details)
