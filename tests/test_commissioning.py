@@ -149,3 +149,29 @@ def test_cli_lifecycle(hub, capsys):
     code, out, err = _cli(capsys, "action", "add", "--hub", str(hub), "--meeting", "2025-02-04",
                           "--action", "Visit", "--owner", "P. Patel", "--json")
     assert code == 0 and json.loads(out)["status"] == "open"
+
+
+def test_once_users_exist_only_permitted_users_commission_and_render(tmp_path, capsys):
+    from governance_helpers import registry_with_people
+
+    from workbench.errors import AccessDenied
+    from workbench.products.authorise import authorise
+    from workbench.products.build import build_product
+
+    reg = registry_with_people(tmp_path)
+    hub = tmp_path / "hub.duckdb"
+    code, out, err = _cli(capsys, "commission", "add", "--hub", str(hub), "--title", "t",
+                          "--question", "q", "--as", "vic", "--json")
+    assert code == 3 and "denied" in err.lower()
+    code, out, err = _cli(capsys, "commission", "add", "--hub", str(hub), "--title", "t",
+                          "--question", "q", "--as", "nobody", "--json")
+    assert code == 3
+    code, out, err = _cli(capsys, "commission", "add", "--hub", str(hub), "--title", "t",
+                          "--question", "q", "--as", "ana", "--json")
+    assert code == 0, err
+    with pytest.raises(AccessDenied):
+        build_product("strategic-assessment", hub, out=tmp_path / "o", user="vic")
+    assert authorise(hub, "ana", "render").include_sensitive is True
+    assert authorise(hub, "sec_ana", "render").include_sensitive is False
+    denied = [e.actor for e in reg.audit_entries() if e.outcome == "denied"]
+    assert {"vic", "nobody"} <= set(denied)

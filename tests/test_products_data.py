@@ -129,6 +129,9 @@ def test_tactical_summary_flags_emerging_and_carries_actions(source, products_hu
     assert s.repeat_victims.iloc[0]["repeat_victims_12_months"] > 0
     assert [x.id for x in s.actions] == [a.id]
     assert any("PPO" in g for g in s.gaps)
+    hidden = tactical_summary(source, weeks=4, include_sensitive=False)
+    assert hidden.cohort is None and hidden.intelligence is None
+    assert any("not shown" in g for g in hidden.gaps)
     with pytest.raises(BadInput, match="weeks"):
         tactical_summary(source, weeks=0)
     json.dumps(s.to_dict(), default=str)

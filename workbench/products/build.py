@@ -99,10 +99,15 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
                            f"run `workbench product {commission.product} --commission {commission_id}`.")
         if commission.status == "withdrawn":
             raise BadInput(f"Commission {commission_id} was withdrawn; nothing to produce.")
+    include_sensitive = True
     if name == "subject-profile":
         _check_subject_access(hub, user, request_id)
         if not subject:
             raise BadInput("Give --subject REF: the person or group reference the profile is about.")
+    else:
+        from workbench.products.authorise import authorise
+
+        include_sensitive = authorise(hub, user, "render").include_sensitive
     from workbench.hub.connect import shared_path
 
     if name != "subject-profile" and not shared_path(hub).exists():
@@ -112,7 +117,8 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
     out.mkdir(parents=True, exist_ok=True)
     executed = out / f"{name}.ipynb"
     params = {"hub": str(hub), "commission_id": commission_id, "as_of": str(as_of_date) if as_of_date else None,
-              "weeks": weeks, "author": user, "request_id": request_id, "subject": subject}
+              "weeks": weeks, "author": user, "request_id": request_id, "subject": subject,
+              "include_sensitive": include_sensitive}
     if commission and name == "problem-profile" and commission.current:
         params.update(current=list(commission.current), baseline=list(commission.baseline))
     if not quiet:

@@ -9,6 +9,7 @@ from workbench.cli import acting_user, add_common, hub_path
 from workbench.products import actions as act
 from workbench.products import commissioning as cm
 from workbench.products import feedback as fb
+from workbench.products.authorise import authorise
 
 
 def register(subparsers) -> None:
@@ -86,6 +87,7 @@ def _register_commission(subparsers) -> None:
 
 
 def _add(args):
+    authorise(hub_path(args), acting_user(args), "commission")
     c = cm.add_commission(
         hub_path(args), title=args.title, questions=args.question, product=args.product,
         requested_by=args.requested_by, aim=args.aim, purpose=args.purpose, scope=args.scope,
@@ -138,11 +140,13 @@ def _show(args):
 
 
 def _assign(args):
+    authorise(hub_path(args), acting_user(args), "commission")
     return cm.assign_commission(hub_path(args), args.id, args.analyst, panel=args.panel,
                                 actor=acting_user(args))
 
 
 def _close(args):
+    authorise(hub_path(args), acting_user(args), "commission")
     return cm.close_commission(hub_path(args), args.id,
                                outcome="withdrawn" if args.withdrawn else "closed",
                                note=args.note, actor=acting_user(args))
@@ -152,6 +156,7 @@ def _feedback(args):
     hub = hub_path(args)
     if args.summary:
         return fb.feedback_summary(hub)
+    authorise(hub, acting_user(args), "feedback")
     if args.id is None:
         from workbench.errors import BadInput
         raise BadInput("Give the commission id (`workbench commission feedback ID --used yes …`) "
@@ -174,7 +179,8 @@ def _register_action(subparsers) -> None:
     add.add_argument("--agency")
     add.add_argument("--due")
     add.add_argument("--commission", type=int)
-    add.set_defaults(func=lambda a: act.add_action(
+    add.add_argument("--as", dest="as_user")
+    add.set_defaults(func=lambda a: authorise(hub_path(a), acting_user(a), "commission") and act.add_action(
         hub_path(a), meeting=a.meeting, action=a.text, owner=a.owner, agency=a.agency,
         due=a.due, commission_id=a.commission))
     upd = sub.add_parser("update", help="change an action's status")
@@ -182,7 +188,8 @@ def _register_action(subparsers) -> None:
     upd.add_argument("id", type=int)
     upd.add_argument("--status", required=True, help=", ".join(act.ACTION_STATUSES))
     upd.add_argument("--note")
-    upd.set_defaults(func=lambda a: act.update_action(hub_path(a), a.id, status=a.status, note=a.note))
+    upd.add_argument("--as", dest="as_user")
+    upd.set_defaults(func=lambda a: authorise(hub_path(a), acting_user(a), "commission") and act.update_action(hub_path(a), a.id, status=a.status, note=a.note))
 
 
 # -- product ------------------------------------------------------------------------------

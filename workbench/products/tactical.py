@@ -204,7 +204,7 @@ def _intelligence(source, present, cur, base) -> pd.DataFrame | None:
 
 def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int = 4,
                      actions: list | None = None, alpha: float = 0.05, repeat_minimum: int = 3,
-                     top_hotspots: int = 15) -> TacticalSummary:
+                     top_hotspots: int = 15, include_sensitive: bool = True) -> TacticalSummary:
     """Gather the tactical assessment from a depersonalised ``source`` connection.
 
     Parameters
@@ -212,6 +212,8 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
     as_of : last day of the current period; default the latest event date in the data.
     weeks : length of the current period (default 4 weeks, a tasking cycle).
     actions : :class:`workbench.products.actions.Action` records carried from the last meeting.
+    include_sensitive : include sections derived from sensitive personal datasets (PPO cohort
+        counts, partner intelligence); False for users who may not read SP data.
     """
     weeks = v.positive_int("weeks", weeks, maximum=26)
     available = iss.available_issues(source)
@@ -235,16 +237,18 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
     ratio = (7 * weeks) / 364
     present = iss.tables(source)
     hotspots = _hotspots(cur_df, base_df, ratio, top_hotspots, alpha)
-    cohort = _cohort(source, present)
-    intel = _intelligence(source, present, cur, base)
-    gaps = []
+    cohort = _cohort(source, present) if include_sensitive else None
+    intel = _intelligence(source, present, cur, base) if include_sensitive else None
+    gaps = [] if include_sensitive else [
+        "PPO/IOM cohort and partner intelligence are not shown: they derive from sensitive "
+        "personal data your role may not see (guidance 2.1 C)."]
     if not daily:
         gaps.append("Only month-precision data (police.uk) are available: weekly exceedance and "
                     "hotspot change need partner supplies with dates and coordinates.")
-    if cohort is None:
+    if cohort is None and include_sensitive:
         gaps.append("PPO/IOM cohort status is not in the shared tier: ask the IOM coordinator for "
                     "counts by status (names stay in the personal tier).")
-    if intel is None:
+    if intel is None and include_sensitive:
         gaps.append("No partner intelligence in the shared tier for this period.")
     datasets = sorted({i.dataset for i in available}
                       | ({"police_ppo"} if cohort is not None else set())

@@ -1,0 +1,59 @@
+"""Who may commission and render products (deny by default, as the registry CLI does).
+
+On a registry with no active user yet (a fresh hub, set-up, tests) the operator who holds the
+hub's keys acts as a bootstrap and is audited as such. Once users exist, the acting user must
+be registered and the permission matrix (:mod:`workbench.privacy.access`) must allow the
+operation: ``commission`` to register, assign or close commissions; ``read_depersonalised`` on
+record-level (class D) data to render a product; feedback may come from any active user (the
+commissioning group's members are often viewers). Sensitive-personal-derived sections (PPO
+cohort counts, partner intelligence) appear only for users who may read SP data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import AccessDenied
+
+
+@dataclass(frozen=True)
+class Grant:
+    user: str
+    registered: bool
+    include_sensitive: bool
+
+
+def _registry(hub: Path):
+    from workbench.registry import open_registry
+
+    return open_registry(hub)
+
+
+def authorise(hub: Path | str, actor: str, operation: str) -> Grant:
+    """Check ``operation`` ('commission', 'render', 'feedback') for ``actor``; audit refusals."""
+    from workbench.privacy import access
+
+    reg = _registry(Path(hub))
+    try:
+        active = reg.con.execute("SELECT count(*) FROM users WHERE active = 1").fetchone()[0]
+        if not active:
+            reg.audit(actor, f"products.{operation}", None, {"reason": "bootstrap: no registered users yet"})
+            return Grant(actor, False, True)
+        if operation == "commission":
+            access.require(reg, actor, "commission", "*")
+        elif operation == "render":
+            access.require(reg, actor, "read_depersonalised", "police_crime_offence", audit_ok=True)
+        elif operation == "feedback":
+            user = reg.get_user(actor)
+            if not user.active:
+                reg.audit(actor, "products.feedback", None, {"reason": "deactivated"}, outcome="denied")
+                raise AccessDenied("Access denied: the account is deactivated.")
+        else:
+            raise ValueError(f"unknown products operation {operation!r}")
+        sensitive = access.can(reg, actor, "read_depersonalised", "partner_intelligence")
+        return Grant(actor, True, sensitive)
+    except AccessDenied:
+        raise
+    finally:
+        reg.close()
