@@ -1,0 +1,182 @@
+"""Benchmark ``depersonalise_5m``: 5M synthetic offence records through publish's depersonalisation.
+
+Ours: :func:`workbench.privacy.depersonalise.depersonalise_dataset` (DuckDB SQL, k-d tree for
+the nearest qualifying postcode, text transformed once per distinct value) on an in-memory
+DuckDB table of 5,000,000 ``police_crime_offence`` records over a 30,000-postcode synthetic
+geography (a quarter of postcodes under 4 households; 10 % of records with no postcode and
+5 % with a postcode the reference layer lacks). The timing covers loading the geography,
+every transformation and writing the output table.
+
+Baseline, run in the same process: the textbook GeoPandas implementation of the same
+Appendix 1 rules: postcode lookup with ``DataFrame.merge``, the nearest qualifying postcode
+with ``geopandas.sjoin_nearest`` (for non-qualifying postcodes and for records without a
+known postcode), address strings with pandas string methods applying the same rules in
+Python ``re``. It runs on a 250,000-record subsample and is extrapolated linearly to 5M (its
+cost is linear in records: merges, one nearest join, per-row regexes); the notes say so.
+
+Target (issue 3 §8): >= 1M rows/s and >= 10x the baseline.
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import time
+
+import numpy as np
+import pandas as pd
+
+N_RECORDS = 5_000_000
+BASELINE_SAMPLE = 250_000
+SIDE = (200, 150)            # 30,000 postcodes, 100 m apart
+STREETS = [f"{a} {b}" for a in ("Acacia", "Beech", "Cedar", "Elm", "Hazel", "Oak", "Rowan", "Ash",
+                                 "Birch", "Holly", "Maple", "Willow", "Alder", "Larch", "Yew")
+           for b in ("Avenue", "Road", "Street", "Lane", "Close", "Drive", "Way", "Grove",
+                     "Crescent", "Gardens", "Terrace", "Walk")]
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _geography(con) -> pd.DataFrame:
+    nx, ny = SIDE
+    rng = np.random.default_rng(7)
+    i, j = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
+    k = np.arange(nx * ny)
+    letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
+    pcs = np.char.add(np.char.add(np.char.add("NG", (1 + k // 2000).astype(str)), " "),
+                      np.char.add(((k // 400) % 10).astype(str),
+                                  np.char.add(letters[k % 20], letters[(k // 20) % 20])))
+    ref = pd.DataFrame({"postcode": pcs, "easting": 440_000 + i.ravel() * 100.0,
+                        "northing": 330_000 + j.ravel() * 100.0,
+                        "households": rng.choice([0, 1, 2, 3, 4, 5, 8, 12, 20, 30, 45, 60], len(k))})
+    ref = ref.drop_duplicates("postcode").reset_index(drop=True)
+    con.register("ref_df", ref)
+    con.execute("CREATE OR REPLACE TABLE ref_postcode AS SELECT * FROM ref_df")
+    con.unregister("ref_df")
+    return ref
+
+
+def _records(con, n: int) -> None:
+    n_pc = con.execute("SELECT count(*) FROM ref_postcode").fetchone()[0]
+    streets = ", ".join("'" + s + "'" for s in STREETS)
+    con.execute(f"""
+    CREATE OR REPLACE TABLE src AS
+    WITH g AS (SELECT i, CAST(hash(i) % 1000000007 AS BIGINT) AS h,
+                      CAST(hash(i * 7919) % 1000000007 AS BIGINT) AS h2,
+                      CAST(hash(i) % 1000000007 AS BIGINT) % {n_pc} AS pk FROM range({n}) r(i)),
+    r AS (SELECT row_number() OVER () - 1 AS k, postcode, easting, northing FROM ref_postcode)
+    SELECT 'CR' || g.i AS crime_ref, '105A' AS offence_code, 'Assault' AS offence_type,
+           DATE '2021-01-01' + CAST(g.h % 1000 AS INTEGER) AS committed_from_date,
+           NULL::TIME AS committed_from_time, NULL::DATE AS committed_to_date, NULL::TIME AS committed_to_time,
+           CASE g.h % 5 WHEN 0 THEN 'Flat ' || (g.h2 % 12 + 1) || ', ' ELSE '' END
+             || (g.h2 % 90 + 1) || CASE WHEN g.h % 11 = 0 THEN 'A' ELSE '' END || ' '
+             || ([{streets}])[1 + (g.h2 // 97) % {len(STREETS)}] || ', Sneinton' AS location,
+           CASE WHEN g.h % 20 < 2 THEN NULL WHEN g.h % 20 = 2 THEN 'NG99 9ZZ' ELSE r.postcode END AS postcode,
+           r.easting + (g.h2 % 81) - 40.0 AS easting, r.northing + (g.h % 81) - 40.0 AS northing,
+           (['front door', 'rear door', 'window', 'insecure', 'unknown'])[1 + g.h2 % 5] AS method_of_entry,
+           (['cash', 'phone', 'bicycle', 'jewellery', NULL])[1 + g.h % 5] AS property_stolen,
+           NULL::VARCHAR AS weapon, 'N' AS flag_distraction_burglary, 'N' AS flag_drugs,
+           CASE WHEN g.h % 3 = 0 THEN 'Y' ELSE 'N' END AS flag_alcohol, 'N' AS flag_racial,
+           'N' AS flag_domestic
+    FROM g JOIN r ON r.k = g.pk
+    """)
+
+
+def run_ours(con) -> tuple[float, int]:
+    from workbench import catalogue
+    from workbench.privacy.depersonalise import depersonalise_dataset, install_geography, load_geography
+
+    t0 = time.perf_counter()
+    con.execute("ATTACH ':memory:' AS bench_hub")
+    con.execute("CREATE TABLE bench_hub.main.ref_postcode AS SELECT * FROM memory.main.ref_postcode")
+    geo = load_geography(con, "bench_hub")
+    install_geography(con, geo)
+    rows = depersonalise_dataset(con, catalogue.get("police_crime_offence"), "memory.main.src",
+                                 "memory.main.out", geo, b"k" * 32)
+    return time.perf_counter() - t0, rows
+
+
+# ---------------------------------------------------------------- the GeoPandas baseline
+_NUM = r"\d+[a-z]?(?:\s*[-/]\s*\d+[a-z]?)?"
+_SUB = re.compile(r"\b(?:flat|apartment|apt|unit|room|suite|maisonette|studio|plot|no|number)\.?\s*"
+                  r"(?:\d+[a-z]?|[a-z])\b", re.I)
+_PC = re.compile(r"\b([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})\b", re.I)
+_HAS_NUM = re.compile(r"\b" + _NUM + r"\s+\S", re.I)
+_TO_NUM = re.compile(r"^.*?\b" + _NUM + r"\s+", re.I)
+_LONE = re.compile(r"\b" + _NUM + r"\b", re.I)
+_STREET = re.compile(r"\b(?:street|road|avenue|lane|close|drive|way|grove|crescent|gardens|"
+                     r"terrace|walk)\.?$", re.I)
+
+
+def _baseline_address(a, pc):
+    if a is None or (isinstance(a, float) and np.isnan(a)):
+        return None
+    segs = [_SUB.sub("", s).strip() for s in _PC.sub(pc or "", a).split(",")]
+    idx = next((i for i, s in enumerate(segs) if _HAS_NUM.search(s)), None)
+    if idx is None:
+        idx = next((i for i, s in enumerate(segs) if _STREET.search(s)), 1 if len(segs) >= 2 else 0)
+    out = [" ".join(_LONE.sub("", _TO_NUM.sub("", s)).split()) for s in segs[idx:]]
+    return ", ".join(s for s in out if s) or None
+
+
+def run_baseline(con, ref: pd.DataFrame, sample: int) -> float:
+    import geopandas as gpd
+
+    df = con.execute(f"SELECT * FROM src USING SAMPLE {sample} ROWS (reservoir, 42)").df()
+    t0 = time.perf_counter()
+    qual = ref[ref.households >= 4]
+    gq = gpd.GeoDataFrame(qual[["postcode"]].rename(columns={"postcode": "q_pc"}),
+                          geometry=gpd.points_from_xy(qual.easting, qual.northing), crs=27700)
+    gq["q_e"], gq["q_n"] = qual.easting.to_numpy(), qual.northing.to_numpy()
+    gref = gpd.GeoDataFrame(ref[["postcode"]], geometry=gpd.points_from_xy(ref.easting, ref.northing),
+                            crs=27700)
+    pc_map = gpd.sjoin_nearest(gref, gq, how="left").drop_duplicates("postcode")
+    pc_map = pc_map[["postcode", "q_pc", "q_e", "q_n"]]
+    df["pc_norm"] = df.postcode.str.upper().str.replace(r"\s+", "", regex=True)
+    pc_map["pc_norm"] = pc_map.postcode.str.replace(" ", "")
+    out = df.merge(pc_map.drop(columns="postcode"), on="pc_norm", how="left")
+    miss = out.q_pc.isna() & out.easting.notna()
+    gm = gpd.GeoDataFrame(out.loc[miss, ["easting"]], geometry=gpd.points_from_xy(
+        out.loc[miss, "easting"], out.loc[miss, "northing"]), crs=27700)
+    near = gpd.sjoin_nearest(gm, gq, how="left")
+    near = near[~near.index.duplicated()]
+    out.loc[miss, ["q_pc", "q_e", "q_n"]] = near[["q_pc", "q_e", "q_n"]].to_numpy()
+    out["postcode"], out["easting"], out["northing"] = out.q_pc, out.q_e, out.q_n
+    out["location"] = [_baseline_address(a, p) for a, p in zip(out.location, out.postcode)]
+    out = out.drop(columns=["pc_norm", "q_pc", "q_e", "q_n"])
+    return time.perf_counter() - t0
+
+
+def run(n_records: int = N_RECORDS, baseline_sample: int = BASELINE_SAMPLE) -> list[dict]:
+    """Run the benchmark; returns one result dict (bench/run.py contract)."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    ref = _geography(con)
+    _records(con, n_records)
+    ours_s, rows = run_ours(con)
+    sample = min(baseline_sample, n_records)
+    base_sample_s = run_baseline(con, ref, sample)
+    base_s = base_sample_s * n_records / sample
+    return [{
+        "name": "depersonalise_5m" if n_records == N_RECORDS else f"depersonalise_{n_records}",
+        "ours_s": round(ours_s, 3),
+        "baseline": "geopandas sjoin_nearest + pandas merge + per-row regex (same rules)",
+        "baseline_s": round(base_s, 3),
+        "speedup": round(base_s / ours_s, 1),
+        "rows_per_s": round(rows / ours_s),
+        "peak_rss_mb": round(_rss_mb(), 1),
+        "notes": (f"{rows:,} records, {len(ref):,} postcodes ({int((ref.households < 4).sum()):,} under "
+                  f"4 households); baseline timed on {sample:,} records and extrapolated linearly "
+                  f"({base_sample_s:.2f} s measured); ours includes loading the geography and "
+                  "writing the output table; in-memory DuckDB, unencrypted"),
+    }]
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,310 @@
+"""The independent disclosure checker of the shared tier (guidance Appendix 1, 3.2; J.9–J.10).
+
+A separate code path from the transformer: this module imports nothing from
+``depersonalise``, ``addresses`` or ``publication``; it re-derives every invariant from the
+published file itself, the master's ``ref_postcode`` and register of non-addressable places,
+and the dataset contract (``catalogue``: which columns are ident, which class a dataset is).
+Its own patterns and word lists are written out here on purpose; ``tests/test_checker.py``
+checks they never flag less than the transformer removes.
+
+Rules (each finding names rule, table, column, count and up to three examples):
+
+``unknown-table``      every table is a depersonalised (D), aggregate or reference dataset, a
+                       ``<id>_counts`` table of a personal dataset, or a tier system table
+                       (deny by default): a personal (P/SP) dataset never appears record-level.
+``ident-column``       no ident column of the dataset (names, dates of birth, addresses of
+                       persons, submitter, source details, subjects).
+``person-ref``         ``patient_ref``/``client_ref``/``offender_ref`` hold 32-hex-digit keyed
+                       hashes, none equal to a reference in the master tier.
+``postcode-households`` every postcode column value, and every full postcode written in any
+                       text column, is a postcode with >= 4 households.
+``coordinates``        every (easting, northing) is both empty or equal to the centroid of a
+                       qualifying postcode or to a registered non-addressable place.
+``wgs84-column``       no longitude/latitude beside sanitised BNG coordinates.
+``house-number``       address columns hold no number token, no flat/unit designation, and
+                       no segment ending in a dwelling word (Cottage, House, …).
+``address-in-text``    no text column holds "<number> <street name>" or a flat number.
+``outward-only``       J.9–J.10 datasets hold only outward postcodes and no full postcode.
+``small-count``        count tables hold no count below the threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench import catalogue
+
+SYSTEM_TABLES = ("publish_meta", "nonaddressable_place")
+J9_J10 = ("health_admission_icd", "health_admission_domestic_abuse")
+KEPT_AS_PUBLISHED = ("police_uk_street",)  # anonymised by police.uk before we receive it
+HASHED_REFS = ("patient_ref", "client_ref", "offender_ref")
+IDENT_NAMES = ("name", "date_of_birth", "patient_address", "release_address",
+               "vehicle_registered_address", "site_owner", "submitter", "source_details",
+               "subjects")
+
+_STREET = ("street|st|road|rd|avenue|ave|lane|ln|close|drive|dr|way|crescent|cres|gardens|grove|"
+           "place|terrace|walk|hill|row|square|rise|view|mews|court|parade|green|boulevard|gate|"
+           "wharf|yard|path|croft|fields|meadow|vale|approach|chase|embankment|passage|circus|"
+           "bank|end")
+_DWELLING = "cottage|cottages|house|lodge|villa|bungalow|farmhouse|barn|manor|grange|vicarage|rectory"
+RE_FULL_POSTCODE = r"(?i)\b[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}\b"
+RE_NUMBER_TOKEN = r"(?i)\b\d+[a-z]?\b"
+RE_FLAT = r"(?i)\b(flat|apartment|apt|unit|room|suite|maisonette|studio|plot)\.?\s*(\d+[a-z]?|[a-z])\b"
+RE_FLAT_TEXT = r"(?i)\b(flat|apartment|apt|unit|maisonette)\.?\s*\d+[a-z]?\b"
+RE_DWELLING_SEGMENT = r"(?i)\b(" + _DWELLING + r")$"
+RE_NUMBERED_STREET = (r"(?i)\b\d+[a-z]?(\s*[-/]\s*\d+[a-z]?)?\s+([a-z']+\s+){0,3}(" + _STREET
+                      + r")\b")
+RE_OUTWARD = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
+RE_HASH = r"^[0-9a-f]{32}$"
+STREET_WORDS = tuple(_STREET.split("|"))
+DWELLING_WORDS = tuple(_DWELLING.split("|"))
+
+
+@dataclass
+class Finding:
+    """One disclosive problem found in the shared tier."""
+
+    rule: str
+    table: str
+    column: str | None
+    count: int
+    examples: list = field(default_factory=list)
+
+    def __str__(self) -> str:
+        where = self.table + (f".{self.column}" if self.column else "")
+        ex = f" e.g. {self.examples[:3]}" if self.examples else ""
+        return f"[{self.rule}] {where}: {self.count} value(s){ex}"
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "table": self.table, "column": self.column,
+                "count": self.count, "examples": [str(e) for e in self.examples[:3]]}
+
+
+@dataclass
+class CheckReport:
+    """The checker's verdict: ``ok`` when there are no findings."""
+
+    findings: list[Finding] = field(default_factory=list)
+    tables: int = 0
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "tables": self.tables, "rows": self.rows,
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _qi(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Check:
+    def __init__(self, con, shared: str, master: str, min_households: int, count_threshold: int):
+        self.con, self.s, self.m = con, shared, master
+        self.min_households, self.count_threshold = min_households, count_threshold
+        self.report = CheckReport()
+
+    def add(self, rule, table, column, sql_count_examples: str) -> None:
+        n, ex = self.con.execute(sql_count_examples).fetchone()
+        if n:
+            self.report.findings.append(Finding(rule, table, column, int(n), list(ex or [])))
+
+    def bad_values(self, rule, table, column, where: str, value: str | None = None) -> None:
+        value = value or f"CAST({_qi(column)} AS VARCHAR)"
+        self.add(rule, table, column,
+                 f"SELECT count(*), list({value}) FILTER (WHERE {value} IS NOT NULL)[1:3] "
+                 f"FROM {self.s}.main.{_qi(table)} WHERE {where}")
+
+    # -- reference data the checker derives for itself --------------------------------------
+    def prepare(self) -> None:
+        compact = "upper(replace(replace(CAST(postcode AS VARCHAR), ' ', ''), chr(9), ''))"
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _chk_pc AS SELECT DISTINCT {compact} AS pc, easting AS e, "
+            f"northing AS n FROM {self.m}.main.ref_postcode WHERE households >= {int(self.min_households)} "
+            "AND postcode IS NOT NULL")
+        has_places = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = "
+            "'nonaddressable_place'", [self.m]).fetchone()[0]
+        places = (f" UNION SELECT easting, northing FROM {self.m}.main.nonaddressable_place"
+                  if has_places else "")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _chk_xy AS SELECT DISTINCT e, n FROM "
+                         f"(SELECT e, n FROM _chk_pc{places}) WHERE e IS NOT NULL AND n IS NOT NULL")
+
+    def tables(self) -> dict[str, list[tuple[str, str]]]:
+        rows = self.con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE database_name = ? "
+            "AND schema_name = 'main' ORDER BY table_name, column_index", [self.s]).fetchall()
+        out: dict[str, list[tuple[str, str]]] = {}
+        for t, c, ty in rows:
+            out.setdefault(t, []).append((c, ty))
+        return out
+
+    # -- rules ---------------------------------------------------------------------------
+    def run(self) -> CheckReport:
+        self.prepare()
+        for table, cols in self.tables().items():
+            self.report.tables += 1
+            self.report.rows += self.con.execute(
+                f"SELECT count(*) FROM {self.s}.main.{_qi(table)}").fetchone()[0]
+            if table in SYSTEM_TABLES:
+                continue
+            if table.endswith("_counts") and table[:-7] in catalogue.BY_ID \
+                    and catalogue.BY_ID[table[:-7]].klass in ("P", "SP"):
+                self.counts(table, cols)
+                continue
+            ds = catalogue.BY_ID.get(table)
+            if ds is None or ds.klass in ("P", "SP"):
+                self.report.findings.append(Finding("unknown-table", table, None, 1,
+                                                    ["not a publishable dataset"]))
+                continue
+            self.dataset(ds, cols)
+        return self.report
+
+    def counts(self, table, cols) -> None:
+        names = [c for c, _ in cols]
+        if "records" not in names or any(n in names for n in ("postcode", "easting", "northing")):
+            self.report.findings.append(Finding("small-count", table, None, 1, ["unexpected layout"]))
+            return
+        self.bad_values("small-count", table, "records",
+                        f"records IS NOT NULL AND records < {int(self.count_threshold)}")
+
+    def dataset(self, ds, cols) -> None:
+        names = [c for c, _ in cols]
+        text_cols = [c for c, ty in cols if ty == "VARCHAR"]
+        # location is ident only "when it holds a house number" (DATASETS.md); the
+        # house-number rule below checks that it no longer does
+        idents = (set(ds.ident_columns) | set(IDENT_NAMES)) - {"location"}
+        for c in names:
+            if c in idents:
+                self.report.findings.append(Finding("ident-column", ds.id, c, 1, ["column present"]))
+        if ds.id in KEPT_AS_PUBLISHED:
+            self.free_text(ds, text_cols)
+            return
+        if ds.id in J9_J10:
+            self.outward(ds, names, text_cols)
+            return
+        if ds.klass == "D":
+            self.person_refs(ds, names)
+            self.postcodes(ds, names, text_cols)
+            self.coordinates(ds, names)
+            self.free_text(ds, text_cols)
+            for c in ("longitude", "latitude"):
+                if c in names:
+                    self.report.findings.append(Finding("wgs84-column", ds.id, c, 1, ["column present"]))
+        self.addresses(ds, text_cols)
+
+    def _text_kind(self, ds, col: str) -> bool:
+        try:
+            return ds.column(col).kind == "text"
+        except KeyError:
+            return True  # an unknown column is checked as text (deny by default)
+
+    def person_refs(self, ds, names) -> None:
+        for c in HASHED_REFS:
+            if c not in names:
+                continue
+            col = _qi(c)
+            self.bad_values("person-ref", ds.id, c,
+                            f"{col} IS NOT NULL AND NOT regexp_full_match(CAST({col} AS VARCHAR), {_lit(RE_HASH)})")
+            self.add("person-ref", ds.id, c,
+                     f"SELECT count(*), list(x)[1:3] FROM (SELECT DISTINCT CAST(p.{col} AS VARCHAR) AS x "
+                     f"FROM {self.s}.main.{_qi(ds.id)} p JOIN {self.m}.main.{_qi(ds.id)} r "
+                     f"ON CAST(p.{col} AS VARCHAR) = CAST(r.{col} AS VARCHAR))")
+
+    def postcodes(self, ds, names, text_cols) -> None:
+        compact = "upper(replace(CAST({} AS VARCHAR), ' ', ''))"
+        if "postcode" in names:
+            self.bad_values("postcode-households", ds.id, "postcode",
+                            f"postcode IS NOT NULL AND {compact.format('postcode')} NOT IN "
+                            "(SELECT pc FROM _chk_pc)")
+        for c in text_cols:
+            if c == "postcode" or not self._text_kind(ds, c):
+                continue
+            col = _qi(c)
+            self.add("postcode-households", ds.id, c,
+                     f"SELECT count(*), list(x)[1:3] FROM (SELECT unnest(regexp_extract_all({col}, "
+                     f"{_lit(RE_FULL_POSTCODE)})) AS x FROM {self.s}.main.{_qi(ds.id)}) "
+                     f"WHERE upper(regexp_replace(x, '\\s', '', 'g')) NOT IN (SELECT pc FROM _chk_pc)")
+
+    def coordinates(self, ds, names) -> None:
+        if not {"easting", "northing"} <= set(names):
+            for c in ("easting", "northing"):
+                if c in names:
+                    self.report.findings.append(Finding("coordinates", ds.id, c, 1, ["unpaired"]))
+            return
+        self.add("coordinates", ds.id, "easting,northing",
+                 f"SELECT count(*), list(t.easting || ',' || t.northing)[1:3] FROM {self.s}.main.{_qi(ds.id)} t "
+                 "LEFT JOIN _chk_xy a ON t.easting = a.e AND t.northing = a.n "
+                 "WHERE NOT (t.easting IS NULL AND t.northing IS NULL) AND a.e IS NULL")
+
+    def free_text(self, ds, text_cols) -> None:
+        for c in text_cols:
+            if not self._text_kind(ds, c):
+                continue
+            col = _qi(c)
+            self.bad_values("address-in-text", ds.id, c,
+                            f"regexp_matches({col}, {_lit(RE_NUMBERED_STREET)}) OR "
+                            f"regexp_matches({col}, {_lit(RE_FLAT_TEXT)})")
+
+    def addresses(self, ds, text_cols) -> None:
+        for c in text_cols:
+            if not (c == "location" or c.endswith("address")):
+                continue
+            col = _qi(c)
+            no_pc = f"regexp_replace({col}, {_lit(RE_FULL_POSTCODE)}, '', 'g')"
+            self.bad_values("house-number", ds.id, c,
+                            f"regexp_matches({no_pc}, {_lit(RE_NUMBER_TOKEN)}) OR "
+                            f"regexp_matches({col}, {_lit(RE_FLAT)}) OR "
+                            f"len(list_filter(string_split({col}, ','), lambda s: "
+                            f"regexp_matches(trim(s), {_lit(RE_DWELLING_SEGMENT)}))) > 0")
+
+    def outward(self, ds, names, text_cols) -> None:
+        for c in ("postcode", "easting", "northing", "longitude", "latitude"):
+            if c in names:
+                self.report.findings.append(Finding("outward-only", ds.id, c, 1, ["column present"]))
+        if "postcode_outward" in names:
+            self.bad_values("outward-only", ds.id, "postcode_outward",
+                            f"postcode_outward IS NOT NULL AND NOT regexp_full_match(postcode_outward, "
+                            f"{_lit(RE_OUTWARD)})")
+        for c in text_cols:
+            col = _qi(c)
+            self.bad_values("outward-only", ds.id, c,
+                            f"regexp_matches({col}, {_lit(RE_FULL_POSTCODE)})")
+
+
+def check_tier(con, shared: str = "shared", master: str = "hub", *, min_households: int = 4,
+               count_threshold: int = 5) -> CheckReport:
+    """Check the shared tier attached to ``con`` as ``shared`` against the master ``master``.
+
+    Examples
+    --------
+    >>> from workbench.privacy.checker import check_files      # doctest: +SKIP
+    >>> check_files("data/restricted/shared.duckdb", "data/restricted/hub.duckdb").ok  # doctest: +SKIP
+    True
+    """
+    return _Check(con, shared, master, min_households, count_threshold).run()
+
+
+def check_files(shared_file: Path | str, hub: Path | str, *, shared_key: str | None = None,
+                min_households: int = 4, count_threshold: int = 5) -> CheckReport:
+    """Open a shared-tier file and the master hub read-only in a fresh connection and check."""
+    from workbench.hub.connect import new_connection, read_key, shared_path
+
+    shared_file, hub = Path(shared_file), Path(hub)
+    key = shared_key or read_key(shared_path(hub))
+    con = new_connection()
+    try:
+        con.execute(f"ATTACH {_lit(str(hub))} AS hub (ENCRYPTION_KEY {_lit(read_key(hub))}, READ_ONLY)")
+        con.execute(f"ATTACH {_lit(str(shared_file))} AS shared (ENCRYPTION_KEY {_lit(key)}, READ_ONLY)")
+        return check_tier(con, "shared", "hub", min_households=min_households,
+                          count_threshold=count_threshold)
+    finally:
+        con.close()

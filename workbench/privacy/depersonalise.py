@@ -1,0 +1,332 @@
+"""Depersonalising one dataset for the shared tier: Appendix 1 geography, fields of guidance 3.2.
+
+Appendix 1 (2), as implemented here for every record of a depersonalised dataset:
+
+* the published postcode is the record's postcode when that postcode has at least four
+  households (``ref_postcode.households``); otherwise the nearest postcode (by centroid
+  distance from the record's postcode centroid) that has at least four; a record whose
+  postcode is unknown or missing but which has coordinates gets the qualifying postcode
+  nearest to those coordinates; with neither, no postcode;
+* the published coordinates are the centroid of the published postcode, except for records
+  geocoded to a registered non-addressable place (:mod:`workbench.privacy.nonaddressable`;
+  coordinates equal to the place's to the metre), which keep the place's coordinates;
+* address strings lose house numbers, names and flat numbers
+  (:mod:`workbench.privacy.addresses`), any full postcode in them becoming the published one.
+
+Guidance 3.2 fields: ident columns are dropped (names, addresses, dates of birth); a date of
+birth becomes the age in whole years at the event date where no age was supplied; person
+references (``patient_ref``, ``client_ref``, ``offender_ref``) become a keyed hash
+(HMAC-SHA256, secret kept in the master tier's ``hub_meta``), so repeats can still be counted;
+WGS84 longitude/latitude duplicates are dropped (the map edge derives them from BNG).
+
+The nearest qualifying postcode is found with a k-d tree (``scipy.spatial.cKDTree``) over the
+qualifying centroids, queried once per distinct coordinate pair; everything else is one
+DuckDB ``CREATE TABLE … AS SELECT`` so millions of rows run vectorised.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from workbench.catalogue.model import Dataset
+from workbench.errors import BadInput
+from workbench.geo.postcode import OUTWARD_SQL_PATTERN, normalise_postcode_sql
+from workbench.privacy import addresses
+from workbench.privacy.nonaddressable import load_places
+from workbench.privacy.publication import PERSON_REFS
+
+MIN_HOUSEHOLDS = 4
+REF_KEY_NAME = "privacy_ref_hmac_key"
+PC_MAP = "temp.main._wb_pc_map"
+PLACES = "temp.main._wb_places"
+SNAP = "temp.main._wb_snap"
+#: join key of a postcode: upper case without spaces (ingest has normalised it already)
+PC_KEY = "replace(upper(CAST({} AS VARCHAR)), ' ', '')"
+#: ident only "when it holds a house number" (DATASETS.md): published once sanitised
+SANITISED_IDENT = "location"
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class Geography:
+    """The postcode geography Appendix 1 needs, loaded once per publish.
+
+    ``postcodes``/``easting``/``northing`` hold the qualifying postcodes (>= ``min_households``)
+    and their centroids; ``pc_map`` maps every known postcode to its published postcode and
+    centroid; ``places`` the registered non-addressable places.
+    """
+
+    postcodes: np.ndarray
+    easting: np.ndarray
+    northing: np.ndarray
+    pc_map: pd.DataFrame
+    places: pd.DataFrame
+    min_households: int = MIN_HOUSEHOLDS
+    tree: cKDTree | None = None
+
+    def nearest(self, easting, northing) -> np.ndarray:
+        """Index (into the qualifying arrays) of the nearest qualifying centroid to each point."""
+        if self.tree is None:
+            self.tree = cKDTree(np.column_stack([self.easting, self.northing]))
+        pts = np.column_stack([np.asarray(easting, float), np.asarray(northing, float)])
+        if len(pts) == 0:
+            return np.zeros(0, dtype=np.int64)
+        _, idx = self.tree.query(pts, k=1, workers=-1)
+        return np.asarray(idx, dtype=np.int64)
+
+    def to_dict(self) -> dict:
+        return {"qualifying_postcodes": int(len(self.postcodes)),
+                "known_postcodes": int(len(self.pc_map)),
+                "places": int(len(self.places)), "min_households": self.min_households}
+
+
+def geography_from_frame(ref: pd.DataFrame, places: pd.DataFrame | None = None, *,
+                         min_households: int = MIN_HOUSEHOLDS) -> Geography:
+    """Build a :class:`Geography` from a ``ref_postcode`` frame (postcode normalised, BNG).
+
+    Postcodes without coordinates cannot anchor a record and are left out; a postcode with
+    unknown households is treated as not qualifying (deny by default).
+    """
+    if min_households < 1:
+        raise BadInput(f"`min_households` must be at least 1; got {min_households}.")
+    ref = ref.dropna(subset=["postcode", "easting", "northing"]).drop_duplicates("postcode")
+    hh = pd.to_numeric(ref["households"], errors="coerce").fillna(0).to_numpy()
+    ok = hh >= min_households
+    qual = ref[ok]
+    if qual.empty:
+        raise BadInput(
+            f"`ref_postcode` has no postcode with at least {min_households} households, so no "
+            "record can be depersonalised (Appendix 1). Load Code-Point with household counts "
+            "(`workbench hub ingest --dataset ref_postcode …`) and publish again.")
+    geo = Geography(qual["postcode"].to_numpy(dtype=object), qual["easting"].to_numpy(float),
+                    qual["northing"].to_numpy(float), pd.DataFrame(),
+                    places if places is not None else pd.DataFrame(
+                        columns=["place_id", "name", "kind", "easting", "northing"]),
+                    min_households)
+    idx = geo.nearest(ref["easting"].to_numpy(float), ref["northing"].to_numpy(float))
+    out_pc = np.where(ok, ref["postcode"].to_numpy(dtype=object), geo.postcodes[idx])
+    out_e = np.where(ok, ref["easting"].to_numpy(float), geo.easting[idx])
+    out_n = np.where(ok, ref["northing"].to_numpy(float), geo.northing[idx])
+    geo.pc_map = pd.DataFrame({"postcode": ref["postcode"].to_numpy(dtype=object),
+                               "out_postcode": out_pc, "out_easting": out_e, "out_northing": out_n})
+    return geo
+
+
+def load_geography(con, catalog: str = "hub", *, min_households: int = MIN_HOUSEHOLDS) -> Geography:
+    """Load ``ref_postcode`` and the non-addressable places of the hub attached as ``catalog``."""
+    ref = con.execute(
+        f"SELECT {normalise_postcode_sql('postcode')} AS postcode, easting, northing, households "
+        f"FROM {catalog}.main.ref_postcode").df()
+    return geography_from_frame(ref, load_places(con, catalog), min_households=min_households)
+
+
+def install_geography(con, geo: Geography) -> None:
+    """Create the temporary lookup tables the SQL of :func:`depersonalise_dataset` joins."""
+    con.register("_wb_pc_map_df", geo.pc_map)
+    con.execute("CREATE OR REPLACE TEMP TABLE _wb_pc_map AS SELECT CAST(postcode AS VARCHAR) AS postcode, "
+                f"{PC_KEY.format('CAST(postcode AS VARCHAR)')} AS pc_key, "
+                "CAST(out_postcode AS VARCHAR) AS out_postcode, CAST(out_easting AS DOUBLE) AS out_easting, "
+                "CAST(out_northing AS DOUBLE) AS out_northing FROM _wb_pc_map_df")
+    con.unregister("_wb_pc_map_df")
+    places = geo.places[["easting", "northing"]].astype(float).round()
+    places = places.drop_duplicates().rename(columns={"easting": "e", "northing": "n"})
+    con.register("_wb_places_df", places)
+    con.execute("CREATE OR REPLACE TEMP TABLE _wb_places AS SELECT CAST(e AS DOUBLE) AS e, "
+                "CAST(n AS DOUBLE) AS n FROM _wb_places_df")
+    con.unregister("_wb_places_df")
+
+
+# ----------------------------------------------------------------------------- secrets, hashes
+def ref_key(con, catalog: str = "hub") -> bytes:
+    """The secret that keys person-reference hashes, created on first use in ``hub_meta``.
+
+    It never leaves the master tier, so the shared tier's hashes cannot be reversed by
+    hashing guessed reference numbers.
+    """
+    con.execute(f"CREATE TABLE IF NOT EXISTS {catalog}.main.hub_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    row = con.execute(f"SELECT value FROM {catalog}.main.hub_meta WHERE key = ?", [REF_KEY_NAME]).fetchone()
+    if row:
+        return bytes.fromhex(row[0])
+    key = secrets.token_bytes(32)
+    con.execute(f"INSERT INTO {catalog}.main.hub_meta VALUES (?, ?)", [REF_KEY_NAME, key.hex()])
+    return key
+
+
+def _blob(b: bytes) -> str:
+    return "'" + "".join(f"\\x{x:02X}" for x in b) + "'::BLOB"
+
+
+def hmac_sql(expr: str, key: bytes) -> str:
+    """SQL for the HMAC-SHA256 of ``expr`` under ``key`` (RFC 2104), first 32 hex digits."""
+    k = key.ljust(64, b"\0") if len(key) <= 64 else key
+    ipad = bytes(b ^ 0x36 for b in k)
+    opad = bytes(b ^ 0x5C for b in k)
+    return (f"left(sha256({_blob(opad)} || unhex(sha256({_blob(ipad)} || "
+            f"encode(CAST({expr} AS VARCHAR))))), 32)")
+
+
+def outward_sql(expr: str) -> str:
+    """SQL reducing a postcode or outward code to the outward code (regulations J.9–J.10)."""
+    full = normalise_postcode_sql(expr)
+    bare = f"upper(trim(CAST({expr} AS VARCHAR)))"
+    return (f"(CASE WHEN {full} IS NOT NULL THEN split_part({full}, ' ', 1) "
+            f"WHEN regexp_full_match({bare}, '{OUTWARD_SQL_PATTERN}') THEN {bare} END)")
+
+
+def age_sql(dob: str, event: str) -> str:
+    """Age in whole years at ``event`` of someone born on ``dob`` (guidance 3.2.1 "age")."""
+    return (f"CAST(date_diff('year', {dob}, {event}) - CASE WHEN strftime({event}, '%m%d') < "
+            f"strftime({dob}, '%m%d') THEN 1 ELSE 0 END AS VARCHAR)")
+
+
+# ----------------------------------------------------------------------------- one dataset
+def _snap_table(con, source: str, has_pc: bool, geo: Geography) -> None:
+    """Nearest qualifying postcode for every distinct coordinate pair not settled by postcode."""
+    join = (f"LEFT JOIN {PC_MAP} m ON {PC_KEY.format('s.postcode')} = m.pc_key"
+            if has_pc else "")
+    miss = "AND m.postcode IS NULL" if has_pc else ""
+    pts = con.execute(
+        f"SELECT DISTINCT s.easting AS e, s.northing AS n FROM {source} s {join} "
+        f"WHERE s.easting IS NOT NULL AND s.northing IS NOT NULL {miss}").fetchnumpy()
+    idx = geo.nearest(pts["e"], pts["n"])
+    frame = pd.DataFrame({"easting": np.asarray(pts["e"], float), "northing": np.asarray(pts["n"], float),
+                          "out_postcode": geo.postcodes[idx].astype(object),
+                          "out_easting": geo.easting[idx], "out_northing": geo.northing[idx]})
+    con.register("_wb_snap_df", frame)
+    con.execute("CREATE OR REPLACE TEMP TABLE _wb_snap AS SELECT CAST(easting AS DOUBLE) AS easting, "
+                "CAST(northing AS DOUBLE) AS northing, CAST(out_postcode AS VARCHAR) AS out_postcode, "
+                "CAST(out_easting AS DOUBLE) AS out_easting, CAST(out_northing AS DOUBLE) AS out_northing "
+                "FROM _wb_snap_df")
+    con.unregister("_wb_snap_df")
+
+
+#: stands for the published postcode inside a depersonalised address until it is known per row
+MARK = "chr(31)"
+
+
+def _dictionary(con, i: int, source: str, column: str, expr_of) -> str:
+    """Transform each distinct value of ``column`` once (values repeat: streets, refs).
+
+    Creates ``temp._wb_dict_<i>`` (``_a`` value, ``_v`` transformed) and returns its name.
+    """
+    name = f"_wb_dict_{i}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT _a, {expr_of('_a')} AS _v FROM "
+                f"(SELECT DISTINCT s.{q(column)} AS _a FROM {source} s WHERE s.{q(column)} IS NOT NULL)")
+    return f"temp.main.{name}"
+
+
+def _address_dictionary(con, i: int, source: str, column: str) -> str:
+    """Like :func:`_dictionary` for an address column, each regex stage computed once."""
+    x, y, z = addresses.address_stages("_a", MARK)
+    name = f"_wb_dict_{i}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT _a, {z} AS _v FROM "
+                f"(SELECT _a, {y} AS y FROM (SELECT _a, {x} AS x FROM "
+                f"(SELECT DISTINCT s.{q(column)} AS _a FROM {source} s WHERE s.{q(column)} IS NOT NULL)))")
+    return f"temp.main.{name}"
+
+
+def _put_postcode(v: str, out_pc: str) -> str:
+    """Replace the postcode mark left by the address dictionary with the row's postcode."""
+    drop = f"nullif(regexp_replace(regexp_replace({v}, '(,\\s*)?\\x1f', '', 'g'), '^[,\\s]+', ''), '')"
+    return (f"CASE WHEN NOT contains({v}, {MARK}) THEN {v} WHEN {out_pc} IS NULL THEN {drop} "
+            f"ELSE replace({v}, {MARK}, {out_pc}) END")
+
+
+def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str | None = None,
+               extra_from: str = "", con=None) -> tuple[str, bool]:
+    """The SELECT that depersonalises ``dataset`` read from ``source`` (aliased ``s``).
+
+    Returns the SQL and whether it needs the snap table. The caller has run
+    :func:`install_geography` (and :func:`_snap_table` when needed). With ``con``, text
+    columns and person references are transformed once per distinct value (dictionary
+    tables); without, row by row (same result, slower).
+    """
+    names = set(dataset.column_names)
+    has_pc = "postcode" in names
+    has_xy = {"easting", "northing"} <= names
+    out_pc = ("coalesce(m.out_postcode, n.out_postcode)" if has_pc and has_xy
+              else "m.out_postcode" if has_pc else "n.out_postcode" if has_xy else "NULL")
+    cols: list[str] = []
+    joins: list[str] = []
+
+    def via_dictionary(c, expr_of, address: bool = False) -> str:
+        if con is None:
+            return expr_of(f"s.{q(c.name)}")
+        table = (_address_dictionary(con, len(joins), source, c.name) if address
+                 else _dictionary(con, len(joins), source, c.name, expr_of))
+        alias = f"d{len(joins)}"
+        joins.append(f"LEFT JOIN {table} {alias} ON s.{q(c.name)} = {alias}._a")
+        return f"{alias}._v"
+
+    for c in dataset.columns:
+        src = f"s.{q(c.name)}"
+        if c.ident and c.name != SANITISED_IDENT:
+            continue
+        if c.name in PERSON_REFS:
+            cols.append(f"{via_dictionary(c, lambda x: hmac_sql(x, key))} AS {q(c.name)}")
+        elif c.kind == "postcode":
+            cols.append(f"{out_pc} AS {q(c.name)}")
+        elif c.kind in ("easting", "northing"):
+            which = "e" if c.kind == "easting" else "n"
+            fallback = (f"coalesce(m.out_{c.kind}, n.out_{c.kind})" if has_pc
+                        else f"n.out_{c.kind}")
+            cols.append(f"CASE WHEN p.e IS NOT NULL THEN p.{which} ELSE {fallback} END AS {q(c.name)}")
+        elif c.kind in ("longitude", "latitude"):
+            continue
+        elif c.kind == "postcode_outward":
+            cols.append(f"{outward_sql(src)} AS {q(c.name)}")
+        elif c.kind == "text" and addresses.is_address_column(c.name):
+            v = via_dictionary(c, lambda x: addresses.address_sql(x, MARK), address=True)
+            cols.append(f"{_put_postcode(v, out_pc)} AS {q(c.name)}")
+        elif c.kind == "text":
+            cols.append(f"{via_dictionary(c, addresses.free_text_sql)} AS {q(c.name)}")
+        elif c.name == "age" and "date_of_birth" in names and event_date_sql:
+            cols.append(f"coalesce(nullif(trim(s.age), ''), {age_sql('s.date_of_birth', event_date_sql)}) AS age")
+        else:
+            cols.append(f"{src} AS {q(c.name)}")
+    if has_pc:
+        joins.append(f"LEFT JOIN {PC_MAP} m ON {PC_KEY.format('s.postcode')} = m.pc_key")
+    if has_xy:
+        joins.append(f"LEFT JOIN {SNAP} n ON s.easting = n.easting AND s.northing = n.northing")
+        joins.append(f"LEFT JOIN {PLACES} p ON round(s.easting) = p.e AND round(s.northing) = p.n")
+    sql = f"SELECT {', '.join(cols)} FROM {source} s {extra_from} {' '.join(joins)}"
+    return sql, has_xy
+
+
+def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: Geography,
+                          key: bytes, *, event_date_sql: str | None = None,
+                          extra_from: str = "") -> int:
+    """Write the depersonalised ``dataset`` from relation ``source`` into table ``target``.
+
+    Parameters
+    ----------
+    con : DuckDB connection where ``source`` is readable and ``target`` writable; the
+        lookup tables of :func:`install_geography` must be installed.
+    dataset : the catalogue dataset (decides each column's treatment).
+    source : a table or view name, read as alias ``s``.
+    target : the table to create (replaced if present).
+    geo, key : the geography and the person-reference secret.
+    event_date_sql : SQL for the event date used to turn a date of birth into an age.
+    extra_from : extra joins (e.g. to the offence table for the event date).
+
+    Returns the number of rows written.
+
+    Examples
+    --------
+    See ``tests/test_depersonalise.py``; :func:`workbench.privacy.publish.publish` is the
+    usual entry point.
+    """
+    sql, needs_snap = select_sql(dataset, source, key, event_date_sql=event_date_sql,
+                                 extra_from=extra_from, con=con)
+    if needs_snap:
+        _snap_table(con, source, "postcode" in dataset.column_names, geo)
+    con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}")
+    return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]

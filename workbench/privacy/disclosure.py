@@ -1,0 +1,237 @@
+"""Disclosure control for wider audiences: small-number and secondary suppression, rounding.
+
+Guidance 2.4.1.2: outputs for the public, scrutiny committees and viewer-role dashboards
+must not let anyone identify a person from a small count. Rules:
+
+* **Primary suppression**: a count from ``low`` (1) up to ``threshold - 1`` (4) is hidden.
+  Zero is not hidden by default (``low=0`` hides it too).
+* **Secondary suppression**: when row and column totals are published, a hidden cell that is
+  alone in its row or column is recovered by subtraction; so every row and column of the
+  table *with its totals* must hold either no hidden cell or at least two. Complementary
+  cells are chosen smallest first (non-zero interior cells before zeros, totals last).
+* **Audit**: for tables up to ``audit_cells`` cells the pattern is then verified by linear
+  programming: for each hidden cell the smallest and largest values consistent with
+  everything published are computed (``scipy.optimize.linprog``); a hidden cell whose value
+  is pinned exactly gets a further complement, until none is.
+* **Rounding** (optional): every published value, totals included, is rounded to a multiple
+  of ``round_to`` (e.g. 5), so totals no longer add exactly.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"A": [3, 10], "B": [12, 20]}, index=["ward1", "ward2"])
+>>> r = suppress_table(t)
+>>> r.frame().loc["ward1"].isna().sum()   # 3 hidden, and its row partner 12 too
+2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import BadInput
+
+DEFAULT_THRESHOLD = 5
+TOTAL = "Total"
+
+
+def _validate(table, threshold: int, low: int, round_to: int | None) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame):
+        raise BadInput(f"`table` must be a pandas DataFrame of counts; got {type(table).__name__}.")
+    if table.empty:
+        raise BadInput("`table` has zero rows or columns. Has a previous step removed every row?")
+    values = table.apply(pd.to_numeric, errors="coerce")
+    if values.isna().any().any():
+        raise BadInput("`table` must hold counts only (no empty or non-numeric cells).")
+    if (values < 0).any().any() or (values != values.round()).any().any():
+        raise BadInput("`table` must hold whole, non-negative counts.")
+    if threshold < 1 or low < 0 or low >= threshold:
+        raise BadInput(f"Need 0 <= `low` < `threshold`; got low={low}, threshold={threshold}.")
+    if round_to is not None and round_to < 1:
+        raise BadInput(f"`round_to` must be a positive whole number or None; got {round_to}.")
+    return values.astype(np.int64)
+
+
+@dataclass
+class SuppressedTable:
+    """A count table after disclosure control, with its totals and what was hidden.
+
+    ``values`` is the table with totals (last row and column named ``Total`` when
+    ``totals``); ``primary`` and ``secondary`` are boolean masks of the same shape.
+    """
+
+    values: pd.DataFrame
+    primary: pd.DataFrame
+    secondary: pd.DataFrame
+    threshold: int
+    round_to: int | None
+    totals: bool
+
+    @property
+    def hidden(self) -> pd.DataFrame:
+        return self.primary | self.secondary
+
+    def frame(self) -> pd.DataFrame:
+        """The publishable table: hidden cells are NaN, values rounded if asked."""
+        out = self.values.astype(float).mask(self.hidden)
+        if self.round_to:
+            out = (out / self.round_to).round() * self.round_to
+        return out
+
+    def to_dict(self) -> dict:
+        f = self.frame()
+        return {"threshold": self.threshold, "round_to": self.round_to, "totals": self.totals,
+                "rows": [str(i) for i in f.index], "columns": [str(c) for c in f.columns],
+                "values": [[None if pd.isna(v) else int(v) for v in row] for row in f.to_numpy()],
+                "primary": int(self.primary.to_numpy().sum()),
+                "secondary": int(self.secondary.to_numpy().sum())}
+
+
+def _with_totals(values: pd.DataFrame) -> pd.DataFrame:
+    out = values.copy()
+    out[TOTAL] = out.sum(axis=1)
+    out.loc[TOTAL] = out.sum(axis=0)
+    return out
+
+
+def _lines(shape) -> list[list[tuple[int, int]]]:
+    r, c = shape
+    return [[(i, j) for j in range(c)] for i in range(r)] + [[(i, j) for i in range(r)] for j in range(c)]
+
+
+def _complement(v: np.ndarray, hidden: np.ndarray, line, totals: bool) -> tuple[int, int] | None:
+    r, c = v.shape
+    best, best_key = None, None
+    for (i, j) in line:
+        if hidden[i, j]:
+            continue
+        is_total = totals and (i == r - 1 or j == c - 1)
+        key = (is_total, v[i, j] == 0, v[i, j])
+        if best_key is None or key < best_key:
+            best, best_key = (i, j), key
+    return best
+
+
+def _line_pass(v: np.ndarray, hidden: np.ndarray, totals: bool) -> np.ndarray:
+    """Hide complements until no line of the table (with totals) has exactly one hidden cell."""
+    added = np.zeros_like(hidden)
+    if not totals:
+        return added
+    changed = True
+    while changed:
+        changed = False
+        for line in _lines(v.shape):
+            if sum(hidden[i, j] for i, j in line) == 1:
+                cell = _complement(v, hidden, line, totals)
+                if cell is not None:
+                    hidden[cell] = added[cell] = True
+                    changed = True
+    return added
+
+
+def feasible_intervals(values: np.ndarray, hidden: np.ndarray) -> dict[tuple[int, int], tuple[float, float]]:
+    """For a table whose last row/column are totals, the range each hidden cell can take.
+
+    What an attacker can work out from the published cells: every row and column adds up
+    to its total, every count is >= 0. Solved with ``scipy.optimize.linprog``.
+    """
+    from scipy.optimize import linprog
+
+    cells = [tuple(x) for x in np.argwhere(hidden)]
+    if not cells:
+        return {}
+    index = {cell: k for k, cell in enumerate(cells)}
+    r, c = values.shape
+    rows_eq, rhs = [], []
+    for i in range(r - 1):
+        eq, b = np.zeros(len(cells)), 0.0
+        for j in range(c - 1):
+            if hidden[i, j]:
+                eq[index[(i, j)]] += 1
+            else:
+                b -= values[i, j]
+        if hidden[i, c - 1]:
+            eq[index[(i, c - 1)]] -= 1
+        else:
+            b += values[i, c - 1]
+        rows_eq.append(eq)
+        rhs.append(b)
+    for j in range(c):
+        eq, b = np.zeros(len(cells)), 0.0
+        for i in range(r - 1):
+            if hidden[i, j]:
+                eq[index[(i, j)]] += 1
+            else:
+                b -= values[i, j]
+        if hidden[r - 1, j]:
+            eq[index[(r - 1, j)]] -= 1
+        else:
+            b += values[r - 1, j]
+        rows_eq.append(eq)
+        rhs.append(b)
+    a_eq, b_eq = np.array(rows_eq), np.array(rhs)
+    out = {}
+    for cell, k in index.items():
+        obj = np.zeros(len(cells))
+        obj[k] = 1
+        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        out[cell] = (float(lo.fun) if lo.success else 0.0,
+                     float(-hi.fun) if hi.status == 0 else float("inf"))
+    return out
+
+
+def suppress_table(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, low: int = 1,
+                   totals: bool = True, round_to: int | None = None,
+                   audit_cells: int = 900) -> SuppressedTable:
+    """Primary and secondary suppression of a two-way count table (guidance 2.4.1.2).
+
+    Parameters
+    ----------
+    table : counts, rows × columns (e.g. wards × crime types).
+    threshold : counts from ``low`` to ``threshold - 1`` are hidden (default 5: 1–4 hidden).
+    low : the smallest count hidden (1; 0 hides zeros too).
+    totals : row and column totals are published (so secondary suppression is needed).
+    round_to : also round every published value to this base (e.g. 5); None for exact.
+    audit_cells : verify with linear programming for tables up to this many cells.
+
+    Returns
+    -------
+    SuppressedTable
+    """
+    values = _validate(table, threshold, low, round_to)
+    full = _with_totals(values) if totals else values
+    v = full.to_numpy()
+    primary = (v >= low) & (v < threshold)
+    hidden = primary.copy()
+    secondary = _line_pass(v, hidden, totals)
+    if totals and v.size <= audit_cells:
+        for _ in range(v.size):
+            pinned = [cell for cell, (lo, hi) in feasible_intervals(v, hidden).items()
+                      if hi - lo < 0.5]
+            if not pinned:
+                break
+            i, j = pinned[0]
+            cell = _complement(v, hidden, [(i, jj) for jj in range(v.shape[1])], totals) \
+                or _complement(v, hidden, [(ii, j) for ii in range(v.shape[0])], totals)
+            if cell is None:
+                break
+            hidden[cell] = secondary[cell] = True
+            secondary |= _line_pass(v, hidden, totals)
+    mask = lambda m: pd.DataFrame(m, index=full.index, columns=full.columns)  # noqa: E731
+    return SuppressedTable(full, mask(primary), mask(secondary & ~primary), threshold, round_to, totals)
+
+
+def suppress_counts(counts, threshold: int = DEFAULT_THRESHOLD, *, low: int = 1) -> pd.Series:
+    """Primary suppression of a list of counts published without totals: small counts -> NA.
+
+    >>> suppress_counts(pd.Series([0, 3, 7])).tolist()
+    [0, <NA>, 7]
+    """
+    s = pd.Series(counts).astype("Int64")
+    if threshold < 1 or low < 0 or low >= threshold:
+        raise BadInput(f"Need 0 <= `low` < `threshold`; got low={low}, threshold={threshold}.")
+    return s.mask((s >= low) & (s < threshold))

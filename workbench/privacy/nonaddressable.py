@@ -1,0 +1,129 @@
+"""Registered non-addressable places whose coordinates survive depersonalisation (Appendix 1).
+
+Guidance Appendix 1 (1)–(2): an incident in a park, car park or on waste ground is geocoded
+to the centre point of that place (or to a structure in it, such as a park pavilion), and
+"this process is not required for data that have been geocoded to non-addressable locations
+because these types of locations do not refer in any way to persons". The partnership keeps
+a register of such places (usually from the local gazetteer) in the master hub, table
+``nonaddressable_place``; publish keeps the coordinates of any record geocoded to one of
+them (equal to the metre) and the independent checker accepts exactly those coordinates.
+
+Examples
+--------
+>>> from workbench.privacy.nonaddressable import register_place   # doctest: +SKIP
+>>> register_place("data/restricted/hub.duckdb", "Forest Recreation Ground", "park",
+...                456770, 341380)                                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.errors import BadInput
+
+TABLE = "nonaddressable_place"
+#: kinds of non-addressable place named in Appendix 1 and common gazetteer classes
+KINDS = ("park", "car_park", "waste_ground", "open_space", "playing_field", "cemetery",
+         "pavilion", "bus_station", "railway_station", "tram_stop", "market", "town_centre_space",
+         "footpath", "canal_towpath", "river_bank", "woodland")
+
+DDL = f"""
+CREATE TABLE IF NOT EXISTS {TABLE} (
+    place_id   VARCHAR PRIMARY KEY,
+    name       VARCHAR NOT NULL,
+    kind       VARCHAR NOT NULL,
+    easting    DOUBLE NOT NULL,
+    northing   DOUBLE NOT NULL,
+    source     VARCHAR,
+    added_at   TIMESTAMP DEFAULT current_timestamp
+)"""
+
+
+@dataclass(frozen=True)
+class Place:
+    """One registered non-addressable place: BNG metres, whole metres."""
+
+    place_id: str
+    name: str
+    kind: str
+    easting: float
+    northing: float
+    source: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"place_id": self.place_id, "name": self.name, "kind": self.kind,
+                "easting": self.easting, "northing": self.northing, "source": self.source}
+
+
+def ensure_table(con, catalog: str = "hub") -> None:
+    """Create the register in ``catalog`` if it is missing (idempotent)."""
+    con.execute(f"USE {catalog}")
+    con.execute(DDL)
+
+
+def _validate(name: str, kind: str, easting, northing) -> tuple[float, float]:
+    if not str(name or "").strip():
+        raise BadInput("`name` of a non-addressable place is empty; give the gazetteer name.")
+    if kind not in KINDS:
+        close = difflib.get_close_matches(str(kind), KINDS, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise BadInput(f"`kind` must be one of {', '.join(KINDS)}; got '{kind}'.{hint}")
+    try:
+        e, n = float(easting), float(northing)
+    except (TypeError, ValueError):
+        raise BadInput(f"`easting`/`northing` must be BNG metres; got {easting!r}, {northing!r}.") from None
+    if not (0 <= e <= 700_000 and 0 <= n <= 1_300_000):
+        raise BadInput(f"({e}, {n}) is outside the British National Grid (0–700000, 0–1300000 m).")
+    return float(round(e)), float(round(n))
+
+
+def add_places(con, places, catalog: str = "hub") -> int:
+    """Add or replace places (iterable of :class:`Place` or dicts) in the register of ``con``.
+
+    Coordinates are stored to the whole metre, the precision at which publish matches them.
+    Returns the number of places written.
+    """
+    ensure_table(con, catalog)
+    rows = []
+    for p in places:
+        p = p if isinstance(p, Place) else Place(**p)
+        e, n = _validate(p.name, p.kind, p.easting, p.northing)
+        rows.append((p.place_id, p.name.strip(), p.kind, e, n, p.source))
+    if rows:
+        con.executemany(f"INSERT OR REPLACE INTO {catalog}.main.{TABLE} "
+                        "(place_id, name, kind, easting, northing, source) VALUES (?, ?, ?, ?, ?, ?)",
+                        rows)
+    return len(rows)
+
+
+def register_place(hub: Path | str, name: str, kind: str, easting: float, northing: float,
+                   *, place_id: str | None = None, source: str | None = None) -> Place:
+    """Register one non-addressable place in the master hub (guidance Appendix 1 (1))."""
+    from workbench.hub.connect import open_hub
+
+    e, n = _validate(name, kind, easting, northing)
+    place = Place(place_id or f"{kind}:{name.strip().lower().replace(' ', '_')}", name.strip(),
+                  kind, e, n, source)
+    con = open_hub(hub)
+    try:
+        add_places(con, [place])
+    finally:
+        con.close()
+    return place
+
+
+def load_places(con, catalog: str = "hub") -> pd.DataFrame:
+    """The register as a frame (place_id, name, kind, easting, northing); empty when absent."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
+        "AND table_name = ?", [catalog, TABLE]).fetchone()[0]
+    if not exists:
+        return pd.DataFrame({"place_id": pd.Series(dtype=str), "name": pd.Series(dtype=str),
+                             "kind": pd.Series(dtype=str), "easting": pd.Series(dtype=float),
+                             "northing": pd.Series(dtype=float)})
+    return con.execute(f"SELECT place_id, name, kind, easting, northing FROM {catalog}.main.{TABLE} "
+                       "ORDER BY place_id").df()

@@ -1,0 +1,282 @@
+"""``workbench hub publish``: build the depersonalised shared tier and check it independently.
+
+The shared tier is a separate encrypted file, ``shared.duckdb`` beside the hub, with its own
+key (``WORKBENCH_SHARED_KEY`` or ``shared.duckdb.key``): DESIGN.md "Tiers are files";
+guidance 4.2.4 (depersonalised data is still managed securely). Each dataset reaches it in the
+form :mod:`workbench.privacy.publication` sets out, transformed by
+:mod:`workbench.privacy.depersonalise` (Appendix 1, guidance 3.2, regulations J.9–J.10).
+
+The tier is written to a temporary file beside the target; the independent checker
+(:mod:`workbench.privacy.checker`, a separate code path) then re-derives every invariant from
+that file and the master's ``ref_postcode``. Only a clean file replaces the previous tier, by an
+atomic ``os.replace``; a failed check (exit 2), an error or a killed process leaves the previous
+shared tier exactly as it was. Every publish is audited in the registry.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from workbench import catalogue
+from workbench.errors import BadInput
+from workbench.hub.connect import create_key, default_hub, new_connection, open_hub, shared_path
+from workbench.privacy import checker
+from workbench.privacy.addresses import address_sql
+from workbench.privacy.depersonalise import (MIN_HOUSEHOLDS, depersonalise_dataset, install_geography,
+                                             load_geography, outward_sql, q, ref_key)
+from workbench.privacy.disclosure import DEFAULT_THRESHOLD
+from workbench.privacy.nonaddressable import TABLE as PLACES_TABLE
+from workbench.privacy.nonaddressable import load_places
+from workbench.privacy.publication import Publication, publications
+
+TMP_MARK = ".tmp-"
+
+
+class DisclosureCheckFailed(BadInput):
+    """The independent checker found disclosive content; the previous tier was kept (exit 2)."""
+
+    def __init__(self, report: checker.CheckReport):
+        self.report = report
+        lines = "\n  ".join(str(f) for f in report.findings[:10])
+        super().__init__(
+            f"Publish refused: the independent disclosure check found {len(report.findings)} "
+            f"problem(s); the previous shared tier was left in place.\n  {lines}")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "check": self.report.to_dict()}
+
+
+@dataclass
+class PublishResult:
+    """What a publish wrote: the file, each table and its rows, and the checker's report."""
+
+    hub: str
+    shared: str
+    published_at: str
+    tables: list[dict] = field(default_factory=list)
+    geography: dict = field(default_factory=dict)
+    check: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(t["rows"] for t in self.tables)
+
+    def to_dict(self) -> dict:
+        return {"hub": self.hub, "shared": self.shared, "published_at": self.published_at,
+                "tables": self.tables, "rows": self.rows, "geography": self.geography,
+                "check": self.check, "seconds": round(self.seconds, 3)}
+
+    def to_text(self) -> str:
+        lines = [f"Published {len(self.tables)} table(s), {self.rows} row(s) to {self.shared} "
+                 f"in {self.seconds:.1f} s; independent check: clean."]
+        lines += [f"  {t['table']:<36} {t['mode']:<12} {t['rows']:>9}" for t in self.tables]
+        return "\n".join(lines)
+
+
+def _present(con) -> set[str]:
+    rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'hub' AND "
+                       "schema_name = 'main' UNION SELECT view_name FROM duckdb_views() WHERE "
+                       "database_name = 'hub' AND schema_name = 'main'").fetchall()
+    return {r[0] for r in rows}
+
+
+def _event_date(con, pub: Publication, present: set[str]) -> tuple[str | None, str]:
+    """Event date for turning a date of birth into an age, and the joins it needs."""
+    d = pub.dataset
+    if "date_of_birth" not in d.column_names:
+        return None, ""
+    if d.date_column:
+        return f"s.{q(d.date_column)}", ""
+    parts, joins = [], ""
+    if "crime_ref" in d.column_names and "police_crime_offence" in present:
+        joins += (" LEFT JOIN (SELECT crime_ref AS _ev_ref, min(committed_from_date) AS _ev_date "
+                  "FROM hub.main.police_crime_offence GROUP BY 1) ev ON s.crime_ref = ev._ev_ref")
+        parts.append("ev._ev_date")
+    if "supplies" in present:
+        joins += " LEFT JOIN hub.main.supplies sup ON s._supply_id = sup.supply_id"
+        parts.append("sup.period_end")
+    parts.append("current_date")
+    return f"coalesce({', '.join(parts)})", joins
+
+
+def _copy(con, pub: Publication, target: str) -> None:
+    d = pub.dataset
+    cols = []
+    for c in d.columns:
+        if pub.mode == "reference" and c.kind == "text" and (c.name == "location" or c.name.endswith("address")):
+            pc = "s.postcode" if "postcode" in d.column_names else "NULL"
+            cols.append(f"{address_sql('s.' + q(c.name), pc)} AS {q(c.name)}")
+        else:
+            cols.append(f"s.{q(c.name)}")
+    con.execute(f"CREATE TABLE {target} AS SELECT {', '.join(cols)} FROM hub.main.{d.id} s")
+
+
+def _counts(con, pub: Publication, target: str, threshold: int) -> None:
+    """Records per quarter and postcode district, counts under ``threshold`` suppressed."""
+    d = pub.dataset
+    date_col = d.date_column
+    quarter = (f"CAST(date_trunc('quarter', CAST(s.{q(date_col)} AS DATE)) AS DATE)" if date_col
+               else "CAST(NULL AS DATE)")
+    district = outward_sql("s.postcode") if "postcode" in d.column_names else "CAST(NULL AS VARCHAR)"
+    con.execute(
+        f"CREATE TABLE {target} AS WITH counted AS (SELECT {quarter} AS quarter_start, "
+        f"{district} AS postcode_district, count(*) AS records FROM hub.main.{d.id} s GROUP BY 1, 2) "
+        f"SELECT quarter_start, postcode_district, CASE WHEN records < {int(threshold)} THEN NULL "
+        f"ELSE records END AS records, records < {int(threshold)} AS suppressed FROM counted "
+        "ORDER BY 1, 2")
+
+
+def _clean_stale(target: Path) -> None:
+    """Remove temporary tiers left by killed publishes (their process is gone)."""
+    for p in target.parent.glob(target.name + TMP_MARK + "*"):
+        try:
+            pid = int(p.name.split(TMP_MARK)[1].split("-")[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            p.unlink(missing_ok=True)
+        except (ValueError, PermissionError):
+            continue
+
+
+def _audit(hub: Path, actor: str, outcome: str, detail: dict) -> None:
+    try:
+        from workbench.registry import open_registry
+    except ImportError:  # registry not installed in this checkout: nothing to append to
+        return
+    reg = open_registry(hub)
+    try:
+        reg.audit(actor, "publish", "shared", detail, outcome=outcome)
+    finally:
+        reg.close()
+
+
+def _authorise(hub: Path, user) -> None:
+    from workbench.privacy.access import require
+    from workbench.registry import open_registry
+
+    reg = open_registry(hub)
+    try:
+        require(reg, user, "publish", None)
+    finally:
+        reg.close()
+
+
+def publish(hub_path: Path | str | None = None, user=None, *, min_households: int = MIN_HOUSEHOLDS,
+            count_threshold: int = DEFAULT_THRESHOLD, quiet: bool = True) -> PublishResult:
+    """Rebuild the shared (depersonalised) tier of ``hub_path`` and check it (Appendix 1).
+
+    Parameters
+    ----------
+    hub_path : the master hub (default :func:`workbench.hub.connect.default_hub`).
+    user : the user publishing (name or User); checked for the ``publish`` operation and
+        audited. ``None`` means an operator holding the master key (audited as the OS user).
+    min_households : the Appendix 1 threshold (4).
+    count_threshold : counts below this are suppressed in ``<id>_counts`` tables.
+    quiet : no progress on stderr.
+
+    Raises
+    ------
+    DisclosureCheckFailed
+        The independent checker found something; nothing was replaced (exit 2).
+
+    Examples
+    --------
+    >>> from workbench.privacy.publish import publish   # doctest: +SKIP
+    >>> publish("data/restricted/hub.duckdb").rows      # doctest: +SKIP
+    """
+    import sys
+
+    hub = Path(hub_path) if hub_path else default_hub()
+    actor = (user if isinstance(user, str) else getattr(user, "name", None)) or getpass.getuser()
+    if user is not None:
+        _authorise(hub, user)
+    t0 = time.perf_counter()
+    target = shared_path(hub)
+    _clean_stale(target)
+    tmp = target.with_name(f"{target.name}{TMP_MARK}{os.getpid()}-{time.time_ns()}")
+    shared_key = create_key(target)
+    result = PublishResult(str(hub), str(target), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    con = open_hub(hub)
+    try:
+        key = ref_key(con)
+        geo = load_geography(con, min_households=min_households)
+        result.geography = geo.to_dict()
+        install_geography(con, geo)
+        present = _present(con)
+        con.execute(f"ATTACH '{str(tmp).replace(chr(39), chr(39) * 2)}' AS shared "
+                    f"(ENCRYPTION_KEY '{shared_key}')")
+        for pub in publications():
+            if pub.dataset.id not in present:
+                continue
+            target_table = f"shared.main.{pub.table}"
+            if pub.mode in ("record", "outward"):
+                ev, joins = _event_date(con, pub, present)
+                depersonalise_dataset(con, pub.dataset, f"hub.main.{pub.dataset.id}", target_table,
+                                      geo, key, event_date_sql=ev, extra_from=joins)
+            elif pub.mode == "counts":
+                _counts(con, pub, target_table, count_threshold)
+            else:
+                _copy(con, pub, target_table)
+            rows = con.execute(f"SELECT count(*) FROM {target_table}").fetchone()[0]
+            result.tables.append({**pub.to_dict(), "rows": rows})
+            if not quiet:
+                print(f"publish: {pub.table}: {rows} rows ({pub.mode})", file=sys.stderr)
+        con.register("_wb_places_out", load_places(con))
+        con.execute(f"CREATE TABLE shared.main.{PLACES_TABLE} AS SELECT * FROM _wb_places_out")
+        con.execute("CREATE TABLE shared.main.publish_meta (key VARCHAR, value VARCHAR)")
+        con.executemany("INSERT INTO shared.main.publish_meta VALUES (?, ?)",
+                        [("published_at", result.published_at), ("min_households", str(min_households)),
+                         ("count_threshold", str(count_threshold)), ("published_by", actor)])
+        con.execute("CHECKPOINT shared")
+        con.execute("DETACH shared")
+        con.close()
+        con = None
+        report = checker.check_files(tmp, hub, shared_key=shared_key, min_households=min_households,
+                                     count_threshold=count_threshold)
+        result.check = report.to_dict()
+        if not report.ok:
+            _audit(hub, actor, "rejected", {"findings": len(report.findings),
+                                             "rules": sorted({f.rule for f in report.findings})})
+            raise DisclosureCheckFailed(report)
+        os.chmod(tmp, 0o600)
+        Path(str(target) + ".wal").unlink(missing_ok=True)
+        os.replace(tmp, target)
+    finally:
+        if con is not None:
+            con.close()
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    result.seconds = time.perf_counter() - t0
+    _audit(hub, actor, "ok", {"tables": len(result.tables), "rows": result.rows,
+                              "shared": str(target)})
+    return result
+
+
+# ----------------------------------------------------------------------------- CLI
+def cmd_publish(args):
+    from workbench.cli import hub_path
+
+    user = getattr(args, "as_user", None)
+    return publish(hub_path(args), user=user, min_households=args.min_households,
+                   count_threshold=args.count_threshold, quiet=args.json)
+
+
+def add_publish_command(hub_subparsers) -> None:
+    """Add ``workbench hub publish --hub PATH [--json]`` to the ``hub`` command group."""
+    from workbench.cli import add_common
+
+    p = hub_subparsers.add_parser(
+        "publish", help="build the depersonalised shared tier (Appendix 1) and check it")
+    add_common(p)
+    p.add_argument("--as", dest="as_user", help="registered user publishing (checked and audited)")
+    p.add_argument("--min-households", type=int, default=MIN_HOUSEHOLDS,
+                   help="Appendix 1 household threshold (default 4)")
+    p.add_argument("--count-threshold", type=int, default=DEFAULT_THRESHOLD,
+                   help="counts below this are suppressed in personal-data count tables (default 5)")
+    p.set_defaults(func=cmd_publish)
