@@ -52,6 +52,8 @@ def _build_people(tmp_path: Path):
     reg = open_registry(tmp_path / "hub.duckdb")
     reg.add_partnership("Nottingham")
     reg.add_partnership("Derby")
+    reg.record_sharing("Nottingham", "Derby", True)      # both ISPs allow depersonalised sharing
+    reg.record_sharing("Derby", "Nottingham", True)
     reg.add_agency("Notts Police", "central", dlo="Dee Lowe", partnerships=["Nottingham", "Derby"])
     reg.add_agency("City Council", "central", partnerships=["Nottingham"])
     reg.add_agency("Residents Group", "second", partnerships=["Nottingham"])

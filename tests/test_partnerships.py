@@ -99,3 +99,25 @@ def test_export_from_two_partnership_hub_respects_refusal(reg, tmp_path):
     assert got["derb"] == {"Derby", "Mansfield"}
     assert got["linc"] == {"Lincoln"}
     assert got["county"] == {"Nottinghamshire", "Mansfield", "Ashfield"}
+
+
+def test_table_without_partnership_column_is_refused_when_rows_cannot_be_separated(reg, tmp_path):
+    build_shared(reg.hub, {"police_uk_street": pd.DataFrame({"crime_type": ["Burglary"]}),
+                           "ref_imd": pd.DataFrame({"lsoa_code": ["E01000001"], "imd_rank": [5]})})
+    with pytest.raises(AccessDenied, match="no partnership column"):
+        export(reg, reg.hub, "police_uk_street", "mans", tmp_path / "x.csv")
+    assert reg.audit_entries(actor="mans", outcome="denied")[-1].detail["reason"] == "cannot separate partnerships"
+    # reference layers are not partnership data
+    assert export(reg, reg.hub, "ref_imd", "mans", tmp_path / "imd.csv").rows == 1
+
+
+def test_single_partnership_hub_needs_no_partnership_column(tmp_path):
+    from governance_helpers import build_hub
+
+    r = open_registry(tmp_path / "hub.duckdb")
+    r.add_partnership("Only")
+    r.add_agency("A", "central", partnerships=["Only"])
+    r.add_user("u", "A", "analyst", PASSWORD)
+    build_hub(tmp_path, [])
+    build_shared(r.hub, {"police_uk_street": pd.DataFrame({"crime_type": ["Burglary", "Drugs"]})})
+    assert export(r, r.hub, "police_uk_street", "u", tmp_path / "x.csv").rows == 2

@@ -2,8 +2,9 @@
 
 * Depersonalised access reads the **shared tier** (``open_shared``: read-only, external access
   off, configuration locked), restricted to the partnerships the user may see
-  (:meth:`~workbench.registry.Registry.visible_partnerships`) when the table carries a
-  ``partnership`` column.
+  (:meth:`~workbench.registry.Registry.visible_partnerships`) by the table's ``partnership``
+  column. A case-level or aggregate table without that column is refused (exit 3) when the hub
+  holds a partnership the user may not see, because its rows could not be separated.
 * Personal data comes only from the encrypted copy released under an approved, unexpired
   request (``--request ID``; guidance 4.3) and holds only the fields the request names. Such
   an export must be written inside the restricted folder that holds the hub, and is registered
@@ -27,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench import catalogue
-from workbench.errors import BadInput
+from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import access
 from workbench.privacy import requests as personal_requests
 
@@ -111,10 +112,19 @@ def _shared_frame(reg, hub: Path, dataset_id: str, user) -> pd.DataFrame:
             "table_schema = 'main' ORDER BY ordinal_position", [table]).fetchall()]
         part = next((c for c in PARTNERSHIP_COLUMNS if c in cols), None)
         sql, args = f'SELECT * FROM main."{table}"', []
+        visible = reg.visible_partnerships(user)
         if part is not None:
-            visible = sorted(reg.visible_partnerships(user))
             sql += f' WHERE "{part}" IN (SELECT unnest(?::VARCHAR[]))'
-            args.append(visible)
+            args.append(sorted(visible))
+        else:
+            hidden = {p.name for p in reg.list_partnerships()} - visible
+            if hidden and catalogue.get(dataset_id).klass != "reference":
+                reg.audit(user.name, "export", dataset_id, {"reason": "cannot separate partnerships",
+                                                            "hidden": sorted(hidden)}, outcome="denied")
+                raise AccessDenied(
+                    f"Access denied: the shared table '{table}' has no partnership column, so the data of "
+                    f"{', '.join(sorted(hidden))} (which has not agreed to share with you) cannot be "
+                    f"separated out (guidance 2.2.4). This refusal has been recorded.")
         frame = con.execute(sql, args).df()
     finally:
         con.close()
