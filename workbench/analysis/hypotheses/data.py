@@ -107,3 +107,60 @@ class DataSource:
             params = [period.start, period.end]
         f = self.data.execute(sql, params).df()
         return f.drop(columns=[c for c in f.columns if c.startswith("_")])
+
+    def within(self, centre, radius_m: float, datasets=None) -> "DataSource":
+        """An in-memory source holding only the records within ``radius_m`` of ``centre`` (BNG).
+
+        Narrows a question to one area (e.g. the city-centre night-time economy). Datasets
+        without coordinates (e.g. ``ref_harm_weights``) are kept whole; records without
+        coordinates are dropped from the others.
+
+        Examples
+        --------
+        >>> src = DataSource({"police_crime_offence": pd.DataFrame({"easting": [457000, 470000],
+        ...                                                          "northing": [340000, 340000]})})
+        >>> len(src.within((457000, 340000), 500).frame("police_crime_offence"))
+        1
+        """
+        import numpy as np
+
+        from workbench.analysis import _validate as check
+
+        radius = check.positive(radius_m, "radius_m")
+        cx, cy = (float(v) for v in centre)
+        wanted = datasets or ("police_crime_offence", "health_ae_assault", "ambulance_callout",
+                              "ref_licensed_premises", "ref_harm_weights")
+        frames = {}
+        for d in wanted:
+            if not self.has(d):
+                continue
+            f = self.frame(d)
+            if {"easting", "northing"} <= set(f.columns):
+                e = pd.to_numeric(f["easting"], errors="coerce")
+                n = pd.to_numeric(f["northing"], errors="coerce")
+                f = f[(np.hypot(e - cx, n - cy) <= radius).fillna(False).to_numpy()].reset_index(drop=True)
+            frames[d] = f
+        return DataSource(frames, label=f"{self.label}, within {radius:g} m of ({cx:.0f}, {cy:.0f})")
+
+
+def default_periods(source: DataSource, months: int = 6, quiet: bool = False) -> tuple[Period, Period]:
+    """The last ``months`` whole months of police offences, and the same months a year earlier.
+
+    The usual "this period against the same period last year" comparison (it removes
+    seasonality). Announced on stderr unless ``quiet``.
+    """
+    from workbench.analysis.defaults import announce
+
+    f = source.frame("police_crime_offence")
+    last = pd.to_datetime(f["committed_from_date"], errors="coerce").max()
+    if pd.isna(last):
+        raise BadInput("police_crime_offence has no dated offences to choose periods from.")
+    end = (last + pd.offsets.MonthEnd(0)).normalize()
+    if last.normalize() != end:  # the last month is incomplete: stop at the previous month end
+        end = (last - pd.offsets.MonthEnd(1)).normalize()
+    start = (end - pd.offsets.MonthBegin(months)).normalize()
+    current = Period(start.date(), end.date())
+    baseline = Period((start - pd.DateOffset(years=1)).date(), (end - pd.DateOffset(years=1)).date())
+    announce(f"Periods set automatically: current {current}, baseline {baseline} (same months a year "
+             "earlier); pass current=/baseline= to choose them.", quiet)
+    return current, baseline

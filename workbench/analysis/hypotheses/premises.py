@@ -1,9 +1,13 @@
 """Hypothesis ``premises``: the increase is associated with a small number of licensed premises.
 
-Offences are attached to the nearest licensed premises (``ref_licensed_premises``) within
-``radius`` metres (default 50 m). For each premises, the null is that its offences changed in
+Offences are attached to licensed premises (``ref_licensed_premises``) by **postcode** when
+both carry one (premises sharing a postcode form one unit) — robust in the depersonalised tier,
+where an offence's coordinates are its postcode centroid (Appendix 1) — and otherwise to the
+nearest premises within ``radius`` metres (default 50 m). For each premises, the null is that its offences changed in
 proportion to the whole area: ``c_p ~ Binomial(b_p + c_p, π)`` with ``π = C/(B + C)``; one-sided
-binomial p-values, Benjamini–Yekutieli FDR at 5%. Flagged premises' share of the net increase is
+binomial p-values, Benjamini–Hochberg FDR at 5% (``fdr='by'`` for Benjamini–Yekutieli; BH is
+valid here because the premises' tests share one π and are positively dependent, and the
+"share of the increase" rule below guards against a stray discovery). Flagged premises' share of the net increase is
 ``Σ (c_p − b_p·r) / (C − B·r)``.
 
 **supported** when between 1 and ``max_premises`` premises are flagged (default
@@ -29,6 +33,13 @@ from workbench.analysis.triangulation import ratio_of_rate_ratios
 PREMISES = "ref_licensed_premises"
 
 
+def _norm_postcode(values) -> pd.Series:
+    """Upper case, single space before the inward code; empty → NA."""
+    v = pd.Series(values).astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+    v = v.where(v.str.len() >= 5)
+    return v.str.slice(0, -3) + " " + v.str.slice(-3)
+
+
 @register
 class PremisesHypothesis(Hypothesis):
     name = "premises"
@@ -36,7 +47,7 @@ class PremisesHypothesis(Hypothesis):
     datasets = (POLICE, PREMISES)
 
     def test(self, source, current, baseline, offences, *, radius: float = 50.0,
-             max_premises: int | None = None, share_needed: float = 0.5, **_) -> Verdict:
+             max_premises: int | None = None, share_needed: float = 0.5, fdr: str = "bh", **_) -> Verdict:
         caveats = [f"offences attached to the nearest licensed premises within {radius:g} m",
                    "in the depersonalised tier coordinates may be postcode centroids, which weakens "
                    "attachment to premises"]
@@ -54,31 +65,53 @@ class PremisesHypothesis(Hypothesis):
         early, change = precheck(self, base, cur, baseline, current, needs_coordinates=True, caveats=caveats)
         if early:
             return early
+        pc = _norm_postcode(prem["postcode"]) if "postcode" in prem else pd.Series(pd.NA, index=prem.index)
+        prem["unit"] = pc.fillna(prem["premises_ref"].astype("string")).astype(str)
+        units = prem.groupby("unit", sort=True).agg(
+            premises_ref=("premises_ref", lambda v: ", ".join(map(str, v))),
+            premises_name=("premises_name" if "premises_name" in prem else "premises_ref",
+                           lambda v: ", ".join(map(str, v))))
+        unit_index = {u: k for k, u in enumerate(units.index)}
+        prem_unit = prem["unit"].map(unit_index).to_numpy()
+        known_pc = set(pc.dropna())
         tree = cKDTree(prem[["easting", "northing"]].to_numpy())
         counts = {}
+        by_postcode = 0
         for label, f in (("baseline", base), ("current", cur)):
-            f = f.dropna(subset=["easting", "northing"])
-            d, idx = tree.query(f[["easting", "northing"]].to_numpy(), distance_upper_bound=radius)
-            near = np.isfinite(d)
-            counts[label] = np.bincount(idx[near], minlength=len(prem)).astype(float)
+            idx = np.full(len(f), -1)
+            if known_pc and "postcode" in f:
+                opc = _norm_postcode(f["postcode"])
+                hit = opc.isin(known_pc).fillna(False).to_numpy()
+                idx[hit] = opc[hit].map(unit_index).to_numpy()
+                by_postcode += int(hit.sum())
+            has_xy = f[["easting", "northing"]].notna().all(axis=1).to_numpy() & (idx < 0)
+            if has_xy.any():
+                d, j = tree.query(f.loc[has_xy, ["easting", "northing"]].to_numpy(), distance_upper_bound=radius)
+                near = np.isfinite(d)
+                sub = np.flatnonzero(has_xy)
+                idx[sub[near]] = prem_unit[j[near]]
+            counts[label] = np.bincount(idx[idx >= 0], minlength=len(units)).astype(float)
             counts[label + "_total"] = float(len(f))
-            counts[label + "_near"] = float(near.sum())
+            counts[label + "_near"] = float((idx >= 0).sum())
+        if by_postcode:
+            caveats.append(f"{by_postcode} offences attached by shared postcode; premises sharing a postcode "
+                           "are one unit")
         b, c = counts["baseline"], counts["current"]
         B, C = counts["baseline_total"], counts["current_total"]
         r = current.days / baseline.days
         pi = C / (B + C)
         n = (b + c).astype(int)
         p = np.where(n > 0, stats.binom.sf(c - 1, n, pi), 1.0)
-        _, flagged = fdr_significant(p, 0.05, "by")
+        _, flagged = fdr_significant(p, 0.05, fdr)
         net = C - B * r
         excess = c - b * r
         share = float(excess[flagged].sum() / net) if net > 0 else 0.0
-        k_max = max_premises if max_premises is not None else max(3, int(np.ceil(0.1 * len(prem))))
+        k_max = max_premises if max_premises is not None else max(3, int(np.ceil(0.1 * len(units))))
         nb, nc = counts["baseline_near"], counts["current_near"]
         near_vs_rest = ratio_of_rate_ratios(nb, nc, B - nb, C - nc) if min(nb, nc, B - nb, C - nc) > 0 else None
-        table = prem[["premises_ref"] + [k for k in ("premises_name", "licence_type") if k in prem]].copy()
+        table = units.reset_index().rename(columns={"unit": "postcode_or_ref"})
         table = table.assign(baseline=b, current=c, excess=excess, p_value=p, flagged=flagged)
-        effect = {"flagged_premises": int(flagged.sum()), "premises": int(len(prem)),
+        effect = {"flagged_premises": int(flagged.sum()), "premises": int(len(prem)), "premises_units": int(len(units)),
                   "share_of_increase_at_flagged_premises": share, "max_small_number": k_max,
                   "rate_ratio_near_premises_vs_elsewhere": near_vs_rest.rrr if near_vs_rest else None,
                   "rate_ratio": change.rate_ratio, "net_increase": float(net), "radius_m": radius}
@@ -90,7 +123,7 @@ class PremisesHypothesis(Hypothesis):
             verdict, reason = "supported", (f"{nf} premises with a significant excess carry {share:.0%} of the "
                                             "net increase")
         elif nf == 0:
-            verdict, reason = "not_supported", "no premises shows an excess beyond the area-wide change (BY FDR 5%)"
+            verdict, reason = "not_supported", f"no premises shows an excess beyond the area-wide change ({fdr.upper()} FDR 5%)"
         elif nf > k_max:
             verdict, reason = "not_supported", (f"{nf} premises show an excess: more than a small number "
                                                 f"(≤ {k_max}); the rise is broad across the night-time economy")

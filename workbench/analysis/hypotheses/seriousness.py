@@ -71,9 +71,10 @@ class SeriousnessHypothesis(Hypothesis):
         by_code = (pd.concat([base.assign(period="baseline"), cur.assign(period="current")])
                    .groupby(["offence_code", "period"]).size().unstack("period", fill_value=0).reset_index())
         weights = pd.concat([base, cur]).groupby("offence_code")["weight"].first()
-        by_code["weight"] = by_code["offence_code"].map(weights)
-        by_code["tier"] = np.where(by_code["weight"] < threshold, "less serious",
-                                   np.where(by_code["weight"].isna(), "unweighted", "serious"))
+        w = pd.to_numeric(by_code["offence_code"].astype(object).map(weights.to_dict()), errors="coerce")
+        by_code["weight"] = w.astype(float).to_numpy()
+        by_code["tier"] = np.where(by_code["weight"].isna(), "unweighted",
+                                   np.where(by_code["weight"] < threshold, "less serious", "serious"))
         ev = [evidence("Offences by code, tier and period", by_code)]
         if min(L1, S1, L2, S2) < MIN_CELL:
             return self.inconclusive(f"too few offences in a tier (less serious {L1}→{L2}, serious {S1}→{S2}; "
