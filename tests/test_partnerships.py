@@ -59,9 +59,10 @@ def test_partnership_that_refuses_cross_border_cannot_agree(reg):
 
 def test_visible_partnerships(reg):
     assert reg.visible_partnerships("county") == {"Nottinghamshire", "Mansfield", "Ashfield"}
-    assert reg.visible_partnerships("mans") == {"Mansfield", "Derby"}
+    assert reg.visible_partnerships("mans") == {"Mansfield", "Nottinghamshire", "Derby"}
     assert reg.visible_partnerships("derb") == {"Derby", "Mansfield"}
-    assert reg.visible_partnerships("police") == {"Mansfield", "Ashfield", "Derby"}
+    assert reg.visible_partnerships("police") == {"Mansfield", "Ashfield", "Nottinghamshire", "Derby"}
+    assert reg.ancestors("Mansfield") == {"Nottinghamshire"} and reg.ancestors("Derby") == set()
     # a district does not read its county's or sister district's data
     assert "Ashfield" not in reg.visible_partnerships("mans")
 
@@ -69,7 +70,7 @@ def test_visible_partnerships(reg):
 def test_turning_cross_border_off_stops_existing_agreements(reg):
     reg.set_cross_border("Derby", False, actor="derb")
     assert not reg.sharing_allowed("Mansfield", "Derby")
-    assert reg.visible_partnerships("mans") == {"Mansfield"}
+    assert reg.visible_partnerships("mans") == {"Mansfield", "Nottinghamshire"}
 
 
 def test_require_checks_partnership_scope(reg):
@@ -95,7 +96,7 @@ def test_export_from_two_partnership_hub_respects_refusal(reg, tmp_path):
         out = tmp_path / f"{user}.csv"
         export(reg, reg.hub, "police_uk_street", user, out)
         got[user] = set(pd.read_csv(out, skiprows=1)["partnership"])
-    assert got["mans"] == {"Mansfield", "Derby"}
+    assert got["mans"] == {"Mansfield", "Derby", "Nottinghamshire"}
     assert got["derb"] == {"Derby", "Mansfield"}
     assert got["linc"] == {"Lincoln"}
     assert got["county"] == {"Nottinghamshire", "Mansfield", "Ashfield"}

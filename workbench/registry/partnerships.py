@@ -8,7 +8,8 @@ together under collaboration agreements, reference 003). A partnership is first-
   of the relevant jurisdictional areas" (guidance 2.2.4): each side records its own decision
   (:meth:`PartnershipsMixin.record_sharing`) and data flows only when both allow it and
   neither partnership has refused cross-border sharing altogether (``cross_border=False``);
-* a county-level parent partnership reads its districts' depersonalised tiers.
+* a county-level parent partnership reads its districts' depersonalised tiers, and a district
+  reads the county-wide data of its parent (not its sister districts').
 """
 
 from __future__ import annotations
@@ -122,11 +123,21 @@ class PartnershipsMixin:
             out.update(frontier)
         return out
 
+    def ancestors(self, name: str) -> set[str]:
+        """The partnerships above ``name`` (its county group, and so on up)."""
+        out, current = set(), self.get_partnership(name).parent
+        while current is not None and current not in out:
+            out.add(current)
+            current = self.get_partnership(current).parent
+        return out
+
     def visible_partnerships(self, user) -> set[str]:
         """The partnerships whose depersonalised data ``user`` may see.
 
         Their agency's own partnerships; every partnership below those (a county group reads
-        its districts' tiers); and any other partnership where both ISPs allow sharing
+        its districts' tiers); the county-level partnerships above them (county-wide data is
+        shared under the county ISP, which the districts' agencies sign) but not their sister
+        districts; and any other partnership where both ISPs allow sharing
         (:meth:`sharing_allowed`). Personal data never crosses partnerships through this
         rule: it needs a request approved by the supplying agency's DLO.
         """
@@ -135,7 +146,7 @@ class PartnershipsMixin:
         own = set(user.partnerships)
         seen = set(own)
         for p in own:
-            seen |= self.descendants(p)
+            seen |= self.descendants(p) | self.ancestors(p)
         for other in (r[0] for r in self.con.execute("SELECT name FROM partnerships")):
             if other not in seen and any(self.sharing_allowed(p, other) for p in own):
                 seen.add(other)
