@@ -170,3 +170,32 @@ def test_mapping_errors_teach(empty_hub, tmp_path):
     m.write_text(yaml.safe_dump(dict(MAPPING, dataset="fire_incident")))
     with pytest.raises(SupplyRejected, match="fire_incident"):
         ingest_files(empty_hub, "council_asb", [book, m], quiet=True)
+
+
+def test_cli_ingest_with_mapping_for_xlsx_and_csv(empty_hub, tmp_path, capsys):
+    from workbench.cli import main
+
+    book = _asb_workbook(tmp_path / "asb.xlsx", [["A1", "01/03/2024", "22:05", "Noise - Domestic", "NG1 5AW", None]])
+    mapping = tmp_path / "council.yaml"
+    mapping.write_text(yaml.safe_dump(MAPPING))
+    assert main(["hub", "ingest", "--hub", str(empty_hub), "--dataset", "council_asb", "--mapping",
+                 str(mapping), "--json", str(book)]) == 0
+    out = capsys.readouterr().out
+    assert '"adapter": "spreadsheet_mapping"' in out and '"rows": 1' in out
+    csv_file = tmp_path / "asb.csv"
+    csv_file.write_text("title line\nRef No,Date Reported,Time,Category,Post Code\nB1,02/03/2024,,Rowdy Behaviour,\n")
+    assert main(["hub", "ingest", "--hub", str(empty_hub), "--dataset", "council_asb", "--mapping",
+                 str(mapping), "--json", str(csv_file)]) == 0
+    assert rows(empty_hub, "SELECT incident_ref, incident_type FROM council_asb ORDER BY 1") == [
+        ("A1", "noise"), ("B1", "rowdy")]
+
+
+def test_resupplying_a_mapped_workbook_is_a_no_op(empty_hub, tmp_path):
+    book = _asb_workbook(tmp_path / "asb.xlsx", [["A1", "01/03/2024", None, "Graffiti", None, None]])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(yaml.safe_dump(MAPPING))
+    assert ingest_files(empty_hub, "council_asb", [book, mapping], quiet=True).rows == 1
+    other = tmp_path / "m2.yaml"
+    other.write_text(yaml.safe_dump(dict(MAPPING, values={})))
+    again = ingest_files(empty_hub, "council_asb", [book, other], quiet=True)
+    assert again.skipped and rows(empty_hub, "SELECT count(*) FROM council_asb") == [(1,)]

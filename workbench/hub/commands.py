@@ -44,9 +44,12 @@ def cmd_ingest(args):
     hub = hub_path(args)
     user = acting_user(args)
     try:
-        result = ingest_files(hub, args.dataset, args.files, agency=args.agency,
+        # a column mapping (YAML) travels with the supply files: the spreadsheet adapter reads it
+        files = list(args.files) + ([args.mapping] if getattr(args, "mapping", None) else [])
+        result = ingest_files(hub, args.dataset, files, agency=args.agency,
                               metadata=args.metadata, user=user, partnership=args.partnership,
-                              quiet=args.json or args.quiet, adapter=args.adapter)
+                              quiet=args.json or args.quiet,
+                              adapter=args.adapter or ("spreadsheet_mapping" if getattr(args, "mapping", None) else None))
     except SupplyRejected as exc:
         _audit(hub, user, "ingest", args.dataset, {"problems": exc.total}, outcome="failed")
         raise
@@ -95,6 +98,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--partnership", help="partnership area of the supply")
     p.add_argument("--metadata", type=Path, help="guidance 3.4 metadata, YAML or JSON")
     p.add_argument("--adapter", help="force an adapter (default: detected from the files)")
+    p.add_argument("--mapping", type=Path,
+                   help="column mapping YAML for agency spreadsheets (source heading -> canonical column)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("files", nargs="+", type=Path, help="supply files or folders")
     p.set_defaults(func=cmd_ingest)

@@ -241,11 +241,15 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
     con = con or open_hub(hub)
     try:
         seen = _already_supplied(con, ds)
-        fresh = [s for s in scans if s.sha256 not in seen]
-        skipped_files = [s.path.name for s in scans if s.sha256 in seen]
+        # a column mapping (.yaml) is configuration, not data: it goes with every supply it maps
+        config = [s for s in scans if s.path.suffix.lower() in (".yaml", ".yml")]
+        fresh = [s for s in scans if s.sha256 not in seen and s not in config]
+        skipped_files = [s.path.name for s in scans if s.sha256 in seen and s not in config]
+        if fresh:
+            fresh += config
         if not fresh:
             progress.close()
-            sids = sorted({seen[s.sha256] for s in scans})
+            sids = sorted({seen[s.sha256] for s in scans if s.sha256 in seen})
             return SupplyResult(ds.id, None, 0, skipped=True, skipped_files=skipped_files,
                                 sha256=supply_files.combined_hash(scans),
                                 message=f"Already ingested as supply {', '.join(map(str, sids))}; "
