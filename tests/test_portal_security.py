@@ -276,3 +276,27 @@ def test_audit_chain_stays_intact(hub):
         c.get(f"/api/v1/submissions/{ref}", auth=creds("p.housing"))
     with open_registry(hub) as reg:
         assert reg.verify_audit().intact
+
+
+# ---------------------------------------------------------------- deployment defaults of serve()
+@pytest.mark.parametrize("address, env, secure, proxy", [
+    ("127.0.0.1", None, False, False),       # make run: plain http on loopback
+    ("127.0.0.1", "1", True, True),          # behind a TLS reverse proxy on the same machine
+    ("0.0.0.0", None, True, False),          # any other address must be behind TLS
+])
+def test_serve_turns_secure_cookies_on_for_deployment(monkeypatch, address, env, secure, proxy):
+    import uvicorn
+
+    import workbench.portal.app as app_module
+    from workbench.portal import server
+
+    seen = {}
+    monkeypatch.setattr(app_module, "create_app", lambda hub, **kw: seen.update(app_kw=kw) or "app")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(run_kw=kw))
+    if env:
+        monkeypatch.setenv(server.TLS_ENV, env)
+    else:
+        monkeypatch.delenv(server.TLS_ENV, raising=False)
+    server.serve("hub.duckdb", address, 5007)
+    assert seen["app_kw"]["secure_cookies"] is secure
+    assert seen["run_kw"]["proxy_headers"] is proxy and seen["run_kw"]["host"] == address

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: set to 1 when the portal runs behind a TLS-terminating reverse proxy (docs/portal.md)
+TLS_ENV = "WORKBENCH_PORTAL_TLS"
+
+
+def behind_tls() -> bool:
+    """True when ``WORKBENCH_PORTAL_TLS`` says a TLS reverse proxy fronts the portal."""
+    return os.environ.get(TLS_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def serve(hub_path: Path | str, address: str = "127.0.0.1", port: int = 5007, *,
-          secure_cookies: bool | None = None, proxy_headers: bool = False,
+          secure_cookies: bool | None = None, proxy_headers: bool | None = None,
           forwarded_allow_ips: str = "127.0.0.1", **options) -> None:
     """Run the portal with uvicorn until interrupted.
 
@@ -21,10 +30,12 @@ def serve(hub_path: Path | str, address: str = "127.0.0.1", port: int = 5007, *,
     ----------
     hub_path : the master hub (the portal store ``portal.duckdb`` and the registry sit beside it).
     address, port : where to listen (default ``127.0.0.1:5007``).
-    secure_cookies : Secure flag on the session cookie; default: off on a loopback address
-        (plain http for local use), on for any other address (which must be behind TLS).
+    secure_cookies : Secure flag on the session cookie (and HSTS). Default: on when
+        ``WORKBENCH_PORTAL_TLS=1`` (deployment behind a TLS reverse proxy) or when listening on a
+        non-loopback address; off only for plain-http use on the loopback interface (``make run``).
     proxy_headers : trust ``X-Forwarded-For``/``-Proto`` from ``forwarded_allow_ips`` (the reverse
-        proxy), so rate limits count real client addresses.
+        proxy), so rate limits count real client addresses; default: on when
+        ``WORKBENCH_PORTAL_TLS=1``.
     options : passed to :func:`workbench.portal.app.create_app`.
     """
     import uvicorn
@@ -32,7 +43,9 @@ def serve(hub_path: Path | str, address: str = "127.0.0.1", port: int = 5007, *,
     from workbench.portal.app import create_app
 
     if secure_cookies is None:
-        secure_cookies = address not in LOOPBACK
+        secure_cookies = behind_tls() or address not in LOOPBACK
+    if proxy_headers is None:
+        proxy_headers = behind_tls()
     app = create_app(hub_path, secure_cookies=secure_cookies, **options)
     uvicorn.run(app, host=address, port=port, log_level="info", proxy_headers=proxy_headers,
                 forwarded_allow_ips=forwarded_allow_ips, server_header=False, date_header=True)
