@@ -5,8 +5,11 @@ Test (documented with its thresholds in ``docs/analysis.md``):
 
 1. Pre-checks (:mod:`.common`): enough events, a significant overall increase (one-sided
    e-test, α = 0.05), coordinates present.
-2. Units are grid cell (default 250 m, BNG) × time block (day of week × night 20:00–03:59 /
-   day 04:00–11:59 / afternoon-evening 12:00–19:59; a night belongs to the evening it starts).
+2. Units are place × time block (day of week × night 20:00–03:59 / morning 04:00–11:59 /
+   afternoon-evening 12:00–19:59; a night belongs to the evening it starts). Places are
+   postcodes when at least 80% of offences carry one (``place='auto'``; the depersonalised tier
+   places offences at postcode centroids, Appendix 1), else grid cells (default 250 m, BNG);
+   ``place='postcode'`` or ``'grid'`` forces the choice.
 3. Null (a widespread, proportional increase): given each unit's total ``n_u = b_u + c_u``,
    ``c_u ~ Binomial(n_u, π)`` with ``π = C / (B + C)``. Statistic: the likelihood-ratio G² of
    that homogeneity model; p-value by Monte Carlo (``permutations`` draws from the null).
@@ -61,6 +64,13 @@ def _g_from_counts(c: np.ndarray, n: np.ndarray, pi: float, xlogx: np.ndarray) -
                 - C * np.log(pi) - (N - C) * np.log(1 - pi))
 
 
+def _postcodes(frame: pd.DataFrame) -> pd.Series:
+    if "postcode" not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    v = frame["postcode"].astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+    return v.where(v.str.len() >= 5)
+
+
 @register
 class ConcentrationHypothesis(Hypothesis):
     name = "concentration"
@@ -68,20 +78,30 @@ class ConcentrationHypothesis(Hypothesis):
                 "rather than widespread?")
     datasets = (POLICE,)
 
-    def test(self, source, current, baseline, offences, *, cell_size: float = 250.0,
+    def test(self, source, current, baseline, offences, *, cell_size: float = 250.0, place: str = "auto",
              permutations: int = 499, alpha: float = 0.05, share_needed: float = 0.5, seed: int = 0,
              **_) -> Verdict:
-        caveats = [f"grid cells of {cell_size:g} m (BNG) × 21 day/time blocks; data from {source.label}"]
+        from workbench.analysis._validate import one_of
+
+        one_of(place, ("auto", "postcode", "grid"), "place")
+        caveats = [f"places are grid cells of {cell_size:g} m (BNG) × 21 day/time blocks; data from {source.label}"]
         base = police_offences(source, baseline, offences)
         cur = police_offences(source, current, offences)
         early, change = precheck(self, base, cur, baseline, current, needs_coordinates=True, caveats=caveats)
         if early:
             return early
         both = pd.concat([base.assign(period="baseline"), cur.assign(period="current")], ignore_index=True)
-        both = both.dropna(subset=["easting", "northing", "when"])
-        cx = np.floor(both["easting"] / cell_size).astype(int)
-        cy = np.floor(both["northing"] / cell_size).astype(int)
-        both["cell"] = (cx * cell_size).astype(str) + "_" + (cy * cell_size).astype(str)
+        pcs = _postcodes(both)
+        use_postcode = place == "postcode" or (place == "auto" and pcs.notna().mean() >= 0.8)
+        if use_postcode:
+            both = both.assign(cell=pcs).dropna(subset=["cell", "when"])
+            caveats[0] = (f"places are postcodes (the finest geography of the depersonalised tier, Appendix 1) "
+                          f"× 21 day/time blocks; data from {source.label}")
+        else:
+            both = both.dropna(subset=["easting", "northing", "when"])
+            cx = np.floor(both["easting"] / cell_size).astype(int)
+            cy = np.floor(both["northing"] / cell_size).astype(int)
+            both["cell"] = (cx * cell_size).astype(str) + "_" + (cy * cell_size).astype(str)
         both["block"] = time_block(both["when"])
         tab = both.groupby(["cell", "block", "period"]).size().unstack("period", fill_value=0)
         for col in ("baseline", "current"):
