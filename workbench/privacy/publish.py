@@ -193,7 +193,8 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
     import sys
 
     hub = Path(hub_path) if hub_path else default_hub()
-    actor = (user if isinstance(user, str) else getattr(user, "name", None)) or getpass.getuser()
+    actor = ((user if isinstance(user, str) else getattr(user, "name", None))
+             or os.environ.get("WORKBENCH_USER") or getpass.getuser())
     if user is not None:
         _authorise(hub, user)
     t0 = time.perf_counter()
@@ -241,7 +242,7 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
                                      count_threshold=count_threshold)
         result.check = report.to_dict()
         if not report.ok:
-            _audit(hub, actor, "rejected", {"findings": len(report.findings),
+            _audit(hub, actor, "failed", {"findings": len(report.findings),
                                              "rules": sorted({f.rule for f in report.findings})})
             raise DisclosureCheckFailed(report)
         os.chmod(tmp, 0o600)

@@ -1,0 +1,181 @@
+"""``workbench hub publish``: the shared tier, the failure path and the kill path."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from privacy_hub import PLACE, build_hub
+from workbench.hub.connect import open_hub, open_shared, shared_path
+from workbench.privacy import publish as publish_mod
+from workbench.privacy.publish import DisclosureCheckFailed, publish
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    return build_hub(tmp_path_factory.mktemp("privacy_hub"))
+
+
+@pytest.fixture()
+def hub(built, tmp_path) -> Path:
+    """A private copy of the built hub (and its key) for one test."""
+    for p in built.parent.iterdir():
+        if p.name.startswith("hub.duckdb"):
+            shutil.copy2(p, tmp_path / p.name)
+    return tmp_path / "hub.duckdb"
+
+
+def _shared(hub, sql):
+    con = open_shared(hub)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_publish_builds_a_clean_separate_encrypted_tier(hub):
+    result = publish(hub)
+    target = shared_path(hub)
+    assert result.check["ok"] and target.exists() and target != hub
+    assert (target.parent / "shared.duckdb.key").exists()
+    assert open(target.parent / "shared.duckdb.key").read() != open(hub.parent / "hub.duckdb.key").read()
+    assert b"Acacia" not in target.read_bytes()          # encrypted at rest
+    tables = {t["table"]: t for t in result.tables}
+    assert tables["police_crime_offence"]["rows"] == 300
+    assert "police_ppo" not in tables and tables["police_ppo_counts"]["mode"] == "counts"
+    names = {r[0] for r in _shared(hub, "SELECT table_name FROM duckdb_tables()")}
+    assert "police_ppo" not in names and "police_crime_offence" in names
+    assert not list(hub.parent.glob("shared.duckdb.tmp-*"))
+    assert json.loads(json.dumps(result.to_dict()))["rows"] == result.rows
+
+
+def test_published_records_meet_appendix_1(hub):
+    publish(hub)
+    con = open_hub(hub, read_only=True)
+    qual = {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT postcode, easting, northing FROM ref_postcode WHERE households >= 4").fetchall()}
+    con.close()
+    rows = _shared(hub, "SELECT postcode, easting, northing, location FROM police_crime_offence")
+    allowed = set(qual.values()) | {(PLACE["easting"], PLACE["northing"])}
+    for pc, e, n, loc in rows:
+        assert pc is None or pc in qual
+        assert (e, n) in allowed
+        assert loc is None or not any(ch.isdigit() for ch in loc.replace(pc or "", ""))
+    assert any((e, n) == (PLACE["easting"], PLACE["northing"]) for _, e, n, _ in rows)
+
+
+def test_dates_of_birth_become_ages_and_refs_are_keyed_hashes(hub):
+    publish(hub)
+    cols = [r[0] for r in _shared(hub, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'police_crime_victim'")]
+    assert "date_of_birth" not in cols and "address" not in cols and "age" in cols
+    ages = {r[0] for r in _shared(hub, "SELECT age FROM police_crime_victim")}
+    assert ages <= {"33", "34"}                          # born 1990-06-15, offences in 2024
+    con = open_hub(hub, read_only=True)
+    key = bytes.fromhex(con.execute("SELECT value FROM hub_meta WHERE key = 'privacy_ref_hmac_key'").fetchone()[0])
+    con.close()
+    refs = {r[0] for r in _shared(hub, "SELECT patient_ref FROM health_ae_assault")}
+    assert hmac.new(key, b"NHS000003", hashlib.sha256).hexdigest()[:32] in refs
+    assert len(refs) == 20                               # 60 attendances by 20 patients: repeats kept
+    publish(hub)                                         # stable across publishes
+    assert {r[0] for r in _shared(hub, "SELECT patient_ref FROM health_ae_assault")} == refs
+
+
+def test_health_j9_outward_only_and_counts_suppressed(hub):
+    publish(hub)
+    cols = [r[0] for r in _shared(hub, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'health_admission_icd'")]
+    assert cols == ["admission_date", "icd10_code", "postcode_outward"]
+    assert {r[0] for r in _shared(hub, "SELECT postcode_outward FROM health_admission_icd")} == {"NG1", "NG2", "NG3"}
+    rows = _shared(hub, "SELECT records, suppressed FROM police_ppo_counts")
+    assert all(r is None or r >= 5 for r, _ in rows)
+
+
+def _shared_digest(hub) -> str:
+    return hashlib.sha256(shared_path(hub).read_bytes()).hexdigest()
+
+
+def test_failed_check_keeps_previous_tier_and_exits_2(hub, monkeypatch):
+    publish(hub)
+    before = _shared_digest(hub)
+    # a transformer bug: addresses pass through untouched
+    monkeypatch.setattr("workbench.privacy.addresses.address_stages",
+                        lambda column, postcode_sql="NULL": (f"CAST({column} AS VARCHAR)", "x", "y"))
+    with pytest.raises(DisclosureCheckFailed) as err:
+        publish(hub)
+    assert err.value.exit_code == 2
+    assert "house-number" in {f["rule"] for f in err.value.to_dict()["check"]["findings"]}
+    assert _shared_digest(hub) == before
+    assert not list(hub.parent.glob("shared.duckdb.tmp-*"))
+
+    from workbench.cli import main
+
+    assert main(["hub", "publish", "--hub", str(hub), "--json"]) == 2
+    assert _shared_digest(hub) == before
+
+
+def test_publish_is_audited(hub):
+    from workbench.registry import open_registry
+
+    publish(hub)
+    reg = open_registry(hub)
+    try:
+        entries = [e for e in reg.audit_entries() if e.action == "publish"]
+    finally:
+        reg.close()
+    assert entries and entries[-1].outcome == "ok"
+
+
+def test_killed_publish_leaves_previous_tier(hub):
+    publish(hub)
+    before = _shared_digest(hub)
+    code = ("import os, signal, sys; sys.path.insert(0, 'tests');"
+            "import workbench.privacy.checker as c;"
+            "c.check_files = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL);"
+            "from workbench.privacy.publish import publish;"
+            f"publish({str(hub)!r})")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=300)
+    assert proc.returncode == -9
+    assert list(hub.parent.glob("shared.duckdb.tmp-*"))         # the half-built file, never swapped in
+    assert _shared_digest(hub) == before
+    assert _shared(hub, "SELECT count(*) FROM police_crime_offence")[0][0] == 300
+    publish(hub)                                                  # the next publish tidies it away
+    assert not list(hub.parent.glob("shared.duckdb.tmp-*"))
+
+
+def test_cli_publish_json(hub):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "workbench", "hub", "publish", "--hub", str(hub), "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["check"]["ok"] and doc["rows"] > 0
+
+
+def test_no_geography_is_bad_input(tmp_path):
+    from workbench.errors import BadInput
+    from workbench.hub.schema import init_hub
+
+    hub = init_hub(tmp_path / "hub.duckdb")
+    with pytest.raises(BadInput, match="ref_postcode"):
+        publish(hub)
+    assert not shared_path(hub).exists()
+
+
+def test_register_place_validates(hub):
+    from workbench.errors import BadInput
+    from workbench.privacy.nonaddressable import register_place
+
+    with pytest.raises(BadInput, match="Did you mean 'car_park'"):
+        register_place(hub, "Victoria car park", "carpark", 457000, 340000)
+    with pytest.raises(BadInput, match="outside the British National Grid"):
+        register_place(hub, "Somewhere", "park", -5, 340000)
+    assert publish_mod.PLACES_TABLE == "nonaddressable_place"

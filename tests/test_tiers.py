@@ -1,0 +1,132 @@
+"""Tiers are files (DESIGN.md; guidance 4.2.4): crafted SQL on the shared tier reaches nothing else."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from workbench.hub.connect import key_file, open_locked, open_shared, shared_path
+from workbench.hub.schema import init_hub
+
+
+@pytest.fixture(scope="module")
+def tiers(tmp_path_factory):
+    """A master hub with a secret row and a shared tier beside it (built directly)."""
+    from workbench.hub.connect import create_key, new_connection, open_hub
+
+    d = tmp_path_factory.mktemp("tiers")
+    hub = init_hub(d / "hub.duckdb")
+    con = open_hub(hub)
+    con.execute("CREATE TABLE secret AS SELECT 'Jane Doe, 5 Acacia Avenue' AS person")
+    con.close()
+    target = shared_path(hub)
+    key = create_key(target)
+    con = new_connection()
+    con.execute(f"ATTACH '{target}' AS s (ENCRYPTION_KEY '{key}')")
+    con.execute("CREATE TABLE s.main.police_incident AS SELECT 'I1' AS incident_ref, 'Acacia Avenue' AS location")
+    con.close()
+    (d / "notes.csv").write_text("a,b\n1,2\n")
+    return hub
+
+
+@pytest.fixture()
+def shared(tiers):
+    con = open_shared(tiers)
+    yield con
+    con.close()
+
+
+def test_the_shared_tier_is_readable(shared):
+    assert shared.execute("SELECT count(*) FROM police_incident").fetchone()[0] == 1
+
+
+def _attacks(hub):
+    h, k, csv = hub, key_file(hub), hub.parent / "notes.csv"
+    master_key = k.read_text().strip()
+    return [
+        f"ATTACH '{h}' AS m",
+        f"ATTACH '{h}' AS m (ENCRYPTION_KEY '{master_key}', READ_ONLY)",
+        f"ATTACH '{h.parent / 'other.duckdb'}' AS o",
+        f"SELECT * FROM read_csv('{k}')",
+        f"SELECT * FROM read_csv_auto('{csv}')",
+        f"SELECT * FROM '{csv}'",
+        f"SELECT * FROM read_text('{k}')",
+        f"SELECT * FROM read_blob('{h}')",
+        f"SELECT * FROM read_parquet('{h}')",
+        f"SELECT * FROM read_json('{k}')",
+        f"SELECT * FROM glob('{h.parent}/*')",
+        f"SELECT * FROM sniff_csv('{csv}')",
+        f"COPY (SELECT * FROM police_incident) TO '{h.parent / 'leak.csv'}'",
+        f"EXPORT DATABASE '{h.parent / 'dump'}'",
+        "SET enable_external_access = true",
+        "RESET enable_external_access",
+        "SET lock_configuration = false",
+        "SET allowed_directories = ['/']",
+        f"SET temp_directory = '{h.parent}'",
+        "SELECT * FROM read_csv('http://127.0.0.1:9/x.csv')",
+        "SELECT * FROM read_parquet('https://example.org/x.parquet')",
+        "SELECT * FROM read_csv('s3://bucket/x.csv')",
+        "INSTALL spatial",
+        "LOAD spatial",
+        "INSTALL httpfs FROM 'http://127.0.0.1:9'",
+        f"LOAD '{h.parent / 'evil.duckdb_extension'}'",
+        "CREATE TABLE hub.main.x AS SELECT 1",
+        "INSERT INTO police_incident VALUES ('I2', 'x')",
+        "DETACH hub",
+        "SELECT * FROM secret",
+        "CREATE SECRET (TYPE s3, KEY_ID 'a', SECRET 'b')",
+    ]
+
+
+def test_crafted_sql_cannot_reach_the_master_or_other_files(tiers, shared):
+    reached = []
+    for sql in _attacks(tiers):
+        try:
+            shared.execute(sql).fetchall()
+        except duckdb.Error:
+            continue
+        reached.append(sql)
+    assert reached == [], f"these statements succeeded on the locked shared tier: {reached}"
+    assert not (tiers.parent / "leak.csv").exists() and not (tiers.parent / "dump").exists()
+    # the connection still works and still sees only the shared tier
+    assert shared.execute("SELECT count(*) FROM police_incident").fetchone()[0] == 1
+    dbs = {r[0] for r in shared.execute("SELECT database_name FROM duckdb_databases() WHERE NOT internal").fetchall()}
+    assert dbs <= {"hub", "memory"}
+    assert shared.execute("SELECT current_setting('enable_external_access')").fetchone()[0] is False
+
+
+def test_master_key_is_not_visible(shared, tiers):
+    master_key = key_file(tiers).read_text().strip()
+    text = " ".join(str(r) for r in shared.execute("SELECT * FROM duckdb_settings()").fetchall())
+    text += " ".join(str(r) for r in shared.execute("SELECT * FROM duckdb_databases()").fetchall())
+    assert master_key not in text
+
+
+def test_open_locked_refuses_a_missing_tier(tmp_path):
+    from workbench.errors import ResourceLocked
+
+    with pytest.raises(ResourceLocked, match="publish"):
+        open_locked(tmp_path / "shared.duckdb")
+
+
+def test_shared_tier_needs_its_own_key(tiers, monkeypatch):
+    """The master key does not open the shared tier (separate keys)."""
+    from workbench.errors import ResourceLocked
+
+    monkeypatch.setenv("WORKBENCH_SHARED_KEY", key_file(tiers).read_text().strip())
+    with pytest.raises(ResourceLocked, match="Wrong key"):
+        open_shared(tiers)
+
+
+def test_the_attacks_do_work_on_an_unlocked_connection(tiers):
+    """Control: without the lock, the same SQL reaches the key file and the master hub."""
+    from workbench.hub.connect import new_connection
+
+    con = new_connection()
+    try:
+        k = key_file(tiers)
+        assert con.execute(f"SELECT content FROM read_text('{k}')").fetchone()[0].strip()
+        con.execute(f"ATTACH '{tiers}' AS m (ENCRYPTION_KEY '{k.read_text().strip()}', READ_ONLY)")
+        assert con.execute("SELECT person FROM m.main.secret").fetchone()[0].startswith("Jane")
+    finally:
+        con.close()
