@@ -33,6 +33,26 @@ GROUPS = (
 )
 
 
+#: command → the module that registers it, so running one command imports only its module
+#: (a test keeps this map in step with what the modules register)
+COMMANDS = {
+    "hub": "workbench.hub.commands",
+    "agencies": "workbench.registry.commands",
+    "users": "workbench.registry.commands",
+    "partnerships": "workbench.registry.commands",
+    "marking": "workbench.registry.commands",
+    "audit": "workbench.registry.commands",
+    "request": "workbench.registry.commands",
+    "hypothesis": "workbench.analysis.commands",
+    "commission": "workbench.products.commands",
+    "action": "workbench.products.commands",
+    "product": "workbench.products.commands",
+    "portal": "workbench.portal.commands",
+    "demo": "workbench.demo.commands",
+    "serve": "workbench.serve",
+}
+
+
 def add_common(parser: argparse.ArgumentParser, *, hub: bool = True) -> None:
     """The options every command shares: ``--hub PATH`` and ``--json``."""
     if hub:
@@ -57,13 +77,15 @@ def acting_user(args) -> str:
     return getattr(args, "as_user", None) or os.environ.get("WORKBENCH_USER") or getpass.getuser()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``command``, only the module that registers it is imported."""
     parser = argparse.ArgumentParser(
         prog="workbench",
         description="CSP analyst workbench: information hub, privacy tiers, analysis, products, portal.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in GROUPS:
+    names = [COMMANDS[command]] if command in COMMANDS else GROUPS
+    for name in names:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -92,7 +114,8 @@ def _jsonable(result):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
