@@ -153,8 +153,12 @@ def _days(period) -> int:
     return (pd.Timestamp(period[1]) - pd.Timestamp(period[0])).days + 1
 
 
-def generate(name: str, seed: int) -> dict[str, pd.DataFrame]:
+def generate(name: str, seed: int, strength: float = 1.0) -> dict[str, pd.DataFrame]:
     """The four datasets of scenario ``name`` for ``seed`` (both periods in each frame).
+
+    ``strength`` scales the planted change (a multiplier m becomes 1 + (m − 1)·strength; the
+    extra share at premises is multiplied by it): 1 is the scenario as documented, 0.5 a
+    change half as large (used to show the power of the tests in ``docs/analysis.md``).
 
     Examples
     --------
@@ -166,6 +170,10 @@ def generate(name: str, seed: int) -> dict[str, pd.DataFrame]:
         from workbench.analysis._validate import one_of
         one_of(name, SCENARIOS, "scenario")
     sc = SCENARIOS[name]
+    if strength != 1.0:
+        sc = dataclasses.replace(sc, police={c: 1 + (m - 1) * strength for c, m in sc.police.items()},
+                                 health=1 + (sc.health - 1) * strength,
+                                 extra_at_premises=sc.extra_at_premises * strength)
     rng = np.random.default_rng([seed, list(SCENARIOS).index(name)])
     premises = _premises(rng)
     pxy = premises[["easting", "northing"]].to_numpy(float)

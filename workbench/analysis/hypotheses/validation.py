@@ -17,13 +17,16 @@ HELD_OUT_SEEDS = tuple(range(100, 120))
 TUNING_SEEDS = tuple(range(1, 11))
 
 
-def validate(seeds=HELD_OUT_SEEDS, scenario_names=None, hypotheses=None) -> pd.DataFrame:
-    """One row per (scenario, seed, hypothesis): expected and actual verdict."""
+def validate(seeds=HELD_OUT_SEEDS, scenario_names=None, hypotheses=None, strength: float = 1.0) -> pd.DataFrame:
+    """One row per (scenario, seed, hypothesis): expected and actual verdict.
+
+    ``strength`` < 1 shrinks every planted change (``scenarios.generate``) to show power.
+    """
     rows = []
     current, baseline = ":".join(sc.CURRENT), ":".join(sc.BASELINE)
     for name in scenario_names or list(sc.SCENARIOS):
         for seed in seeds:
-            data = sc.generate(name, seed)
+            data = sc.generate(name, seed, strength)
             for hyp in hypotheses or list(sc.TRUTH[name]):
                 v = run(hyp, data, current, baseline)
                 rows.append({"scenario": name, "seed": seed, "hypothesis": hyp,
