@@ -19,8 +19,8 @@ import pandas as pd
 
 from workbench.products.issues import Issue, tables
 
-PROBLEM_WORDS = re.compile(r"\b(big|very|fairly|major|serious|worried|concerned|agree|yes|often)\b", re.I)
-NEGATIONS = re.compile(r"\b(not|no|never|disagree|none)\b", re.I)
+PROBLEM_WORDS = re.compile(r"\b(problem|unsafe|worried|concerned|dissatisfied|often|yes)\b", re.I)
+NEGATIONS = re.compile(r"\b(not|no|never|none)\b", re.I)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 THEMES = ("crime", "disorder", "anti-social behaviour", "substance misuse")
@@ -136,20 +137,36 @@ def available_issues(source) -> list[Issue]:
 
 
 def monthly_counts(source, issues: list[Issue], start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Counts per issue and calendar month (``issue``, ``month`` (first day), ``count``), with
-    zero-filled months so trend tests see quiet months too."""
+    """Counts per issue and calendar month (``issue``, ``month`` (first day), ``count``).
+
+    Months inside the dataset's coverage (its first to last recorded month) with no events are
+    0, so trend tests see quiet months; months outside the coverage are NaN — a supply that
+    starts late must not read as a rise from zero.
+    """
     months = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(),
                            pd.Timestamp(end).to_period("M").to_timestamp(), freq="MS")
     frames = []
     for issue in issues:
         e = events(source, issue, start, end)
         counts = (pd.to_datetime(e["date"]).dt.to_period("M").dt.to_timestamp()
-                  .value_counts().reindex(months, fill_value=0))
+                  .value_counts().reindex(months, fill_value=0)).astype(float)
+        counts[~months.isin(covered_months(source, issue))] = np.nan
         frames.append(pd.DataFrame({"issue": issue.key, "month": months, "count": counts.to_numpy()}))
     if not frames:
         return pd.DataFrame({"issue": pd.Series(dtype=str), "month": pd.Series(dtype="datetime64[ns]"),
                              "count": pd.Series(dtype=int)})
     return pd.concat(frames, ignore_index=True)
+
+
+def covered_months(source, issue: Issue) -> pd.DatetimeIndex:
+    """Months in which the issue's dataset has any row at all: the months it was supplied for.
+
+    A month with no row of any kind in a dataset (police.uk files are monthly; partner
+    supplies cover periods) means no supply, not zero events.
+    """
+    rows = source.execute(f"SELECT DISTINCT date_trunc('month', {issue.date_sql}) FROM {issue.dataset} "
+                          "WHERE " + issue.date_sql + " IS NOT NULL").fetchall()
+    return pd.DatetimeIndex(sorted(pd.Timestamp(r[0]) for r in rows))
 
 
 def latest_date(source, issues: list[Issue]) -> dt.date | None:

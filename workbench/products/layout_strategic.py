@@ -17,8 +17,13 @@ def levels(s: StrategicSummary) -> None:
     show.figure(figures.theme_bars(s.themes, title="Events by theme"),
                 caption="Events by statutory theme, last 12 months against the previous 12.")
     rows = [{"issue": f.label, "theme": f.theme, "last 12 months": f.current, "previous 12 months": f.previous,
-             "change": show.pct(f.change), "p (change)": f.change_p} for f in s.facts]
+             "change": show.pct(f.change), "p (change)": f.change_p,
+             "months of data": f.months_covered} for f in s.facts]
     show.table(pd.DataFrame(rows), caption="Levels and change by issue (exact test of equal rates)")
+    partial = [f.label for f in s.facts if f.change is None and f.previous + f.current > 0]
+    if partial:
+        show.note("Not comparable year on year (the supply does not cover both years): "
+                  + ", ".join(partial) + ". Their priority volume is annualised from the months supplied.")
     if s.missing_themes:
         show.note("No data for: " + ", ".join(s.missing_themes) + ". These themes cannot be assessed "
                   "until partners supply the statutory datasets (regulations appendix J).")

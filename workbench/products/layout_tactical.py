@@ -49,9 +49,15 @@ def repeats(s: TacticalSummary) -> None:
 def cohort_and_intelligence(s: TacticalSummary) -> None:
     show.heading("Offender cohort and partner intelligence", 2)
     if s.cohort is not None:
-        show.table(s.cohort, caption="PPO/IOM cohort by status (counts only; names stay in the personal tier)")
+        by_status = "status" in s.cohort.columns
+        show.table(s.cohort, caption="PPO/IOM cohort by status (counts only; names stay in the personal tier)"
+                   if by_status else "PPO/IOM cohort records per quarter (the shared tier publishes "
+                   "suppressed counts only; status is not published)")
     if s.intelligence is not None:
-        show.table(s.intelligence, caption="Partner intelligence received this period by category")
+        by_cat = "category" in s.intelligence.columns
+        show.table(s.intelligence, caption="Partner intelligence received this period by category" if by_cat
+                   else "Partner intelligence submissions per quarter (category is not published to "
+                   "the shared tier)")
     for gap in s.gaps:
         show.note(gap)
 

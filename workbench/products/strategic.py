@@ -41,6 +41,7 @@ class IssueFacts:
     trend: TrendResult
     harm: float
     public_concern: float | None
+    months_covered: int = 12   # months of the last 12 with data (a late-starting supply has fewer)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -128,9 +129,9 @@ def _change_p(current: int, previous: int) -> float | None:
     return None if n == 0 else float(stats.binomtest(current, n, 0.5).pvalue)
 
 
-def _confidence(issue: iss.Issue, trend: TrendResult, concern: float | None) -> int:
+def _confidence(issue: iss.Issue, trend: TrendResult, concern: float | None, months: int = 12) -> int:
     """1–5: how far the judgement rests on enough data from more than one angle."""
-    score = 3
+    score = 3 if months >= 12 else 2
     if trend.direction == "too few data":
         score -= 1
     if trend.months >= 30:
@@ -175,20 +176,26 @@ def strategic_summary(source, as_of: dt.date | str | None = None, *,
     facts, inputs = [], []
     for issue in available:
         m = monthly[monthly["issue"] == issue.key].set_index("month")["count"]
-        c = int(m[(m.index >= pd.Timestamp(cur[0])) & (m.index <= pd.Timestamp(cur[1]))].sum())
-        p = int(m[(m.index >= pd.Timestamp(prev[0])) & (m.index <= pd.Timestamp(prev[1]))].sum())
+        in_cur = m[(m.index >= pd.Timestamp(cur[0])) & (m.index <= pd.Timestamp(cur[1]))]
+        in_prev = m[(m.index >= pd.Timestamp(prev[0])) & (m.index <= pd.Timestamp(prev[1]))]
+        c, p = int(in_cur.sum()), int(in_prev.sum())
+        months = int(in_cur.notna().sum())
+        comparable = in_cur.notna().all() and in_prev.notna().all()
         tr = trend_test(m.to_numpy())
         harm = weights.get(issue.label, issue.harm) if issue.dataset == "police_uk_street" else issue.harm
         concern = community.concern_by_issue.get(issue.key)
         facts.append(IssueFacts(issue.key, issue.label, issue.theme, issue.dataset, c, p,
-                                (c - p) / p if p else None, _change_p(c, p), tr, harm, concern))
-        inputs.append(PriorityInput(issue.key, issue.label, volume=c, trend=tr.direction, harm=harm,
+                                (c - p) / p if p and comparable else None,
+                                _change_p(c, p) if comparable else None, tr, harm, concern, months))
+        volume = c * 12 / months if months else 0  # annualised when the supply covers part of the year
+        inputs.append(PriorityInput(issue.key, issue.label, volume=volume, trend=tr.direction, harm=harm,
                                     vulnerability=issue.vulnerability, public_concern=concern,
                                     capacity=int(capacity.get(issue.key, 3)),
-                                    confidence=_confidence(issue, tr, concern),
+                                    confidence=_confidence(issue, tr, concern, months),
                                     annual_change=tr.annual_change, theme=issue.theme))
     themes = (pd.DataFrame([{"theme": f.theme, "current": f.current, "previous": f.previous}
-                            for f in facts]).groupby("theme", as_index=False).sum())
+                            for f in facts if f.change is not None or f.previous == 0 and f.months_covered == 12])
+              .reindex(columns=["theme", "current", "previous"]).groupby("theme", as_index=False).sum())
     performance = []
     for key, target in targets.items():
         f = next((x for x in facts if x.key == key), None)

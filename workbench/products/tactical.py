@@ -81,15 +81,23 @@ def _exceedance(source, issue, cur, base, alpha) -> Exceedance:
         last = pd.Timestamp(cur[1]).to_period("M")
         if pd.Timestamp(cur[1]) != last.to_timestamp(how="end").normalize():
             last = last - 1
+        covered = set(iss.covered_months(source, issue))
         c_start, c_end = last.to_timestamp().date(), last.to_timestamp(how="end").date()
-        b_start = (last - 12).to_timestamp().date()
-        b_end = (last - 1).to_timestamp(how="end").date()
-        precision = f"month {last}"
+        base_months = [m for m in (last - k for k in range(1, 13)) if m.to_timestamp() in covered]
+        c = len(iss.events(source, issue, c_start, c_end)) if last.to_timestamp() in covered else 0
+        b = sum(len(iss.events(source, issue, m.to_timestamp().date(), m.to_timestamp(how="end").date()))
+                for m in base_months)
+        c_days = (c_end - c_start).days + 1
+        b_days = sum(m.days_in_month for m in base_months)
+        precision = f"month {last} vs {len(base_months)} supplied month(s)"
+        if last.to_timestamp() not in covered or not base_months:
+            return Exceedance(issue.key, issue.label, c, 0.0, None, 1.0, False,
+                              f"month {last}: not comparable (no supply for the month or its baseline)")
     else:
         (c_start, c_end), (b_start, b_end), precision = cur, base, "weeks"
-    c = len(iss.events(source, issue, c_start, c_end))
-    b = len(iss.events(source, issue, b_start, b_end))
-    c_days, b_days = (c_end - c_start).days + 1, (b_end - b_start).days + 1
+        c = len(iss.events(source, issue, c_start, c_end))
+        b = len(iss.events(source, issue, b_start, b_end))
+        c_days, b_days = (c_end - c_start).days + 1, (b_end - b_start).days + 1
     rr, p = rate_ratio_test(c, c_days, b, b_days)
     expected = b * c_days / b_days
     emerging = bool(p < alpha and c >= 5 and (rr is None or rr >= 1.2))
@@ -171,6 +179,15 @@ def _repeat_victims(source, present, cur, as_of) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _quarterly_counts(source, table: str, label: str) -> pd.DataFrame:
+    """Records per quarter from a published ``<id>_counts`` table (suppressed cells marked)."""
+    return source.execute(
+        f"SELECT coalesce(CAST(quarter_start AS VARCHAR), 'undated') AS quarter, "
+        f"CAST(sum(coalesce(records, 0)) AS BIGINT) AS {label}, "
+        f"count(*) FILTER (WHERE suppressed) AS districts_suppressed FROM {table} "
+        "GROUP BY 1 ORDER BY 1 DESC LIMIT 4").df()
+
+
 def _cohort(source, present) -> pd.DataFrame | None:
     for table in ("police_ppo", "police_ppo_counts"):
         if table not in present:
@@ -178,6 +195,8 @@ def _cohort(source, present) -> pd.DataFrame | None:
         cols = {r[0] for r in source.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
         if "current_status" not in cols:
+            if {"quarter_start", "records"} <= cols:
+                return _quarterly_counts(source, table, "cohort_records")
             continue
         measure = "sum(count)" if "count" in cols and table.endswith("_counts") else "count(*)"
         return source.execute(f"SELECT current_status AS status, {measure} AS offenders FROM {table} "
@@ -187,6 +206,8 @@ def _cohort(source, present) -> pd.DataFrame | None:
 
 def _intelligence(source, present, cur, base) -> pd.DataFrame | None:
     if "partner_intelligence" not in present:
+        if "partner_intelligence_counts" in present:
+            return _quarterly_counts(source, "partner_intelligence_counts", "submissions")
         return None
     f = source.execute("SELECT category, CAST(submitted_at AS DATE) AS d FROM partner_intelligence").df()
     if f.empty:

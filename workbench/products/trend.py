@@ -45,8 +45,10 @@ def trend_test(counts, *, alpha: float = 0.05) -> TrendResult:
     """Test monthly ``counts`` (oldest first) for a log-linear trend.
 
     Needs at least 6 months and 10 events; otherwise ``direction`` is ``'too few data'``.
+    NaN months (outside a dataset's coverage) are dropped.
     """
     y = np.asarray(counts, dtype=float)
+    y = y[~np.isnan(y)]  # months outside a dataset's coverage
     n, total = len(y), int(np.nansum(y))
     if n < 6 or total < 10:
         return TrendResult(n, total, None, None, None, "too few data")
