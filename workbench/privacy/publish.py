@@ -205,6 +205,7 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
     result = PublishResult(str(hub), str(target), datetime.now(timezone.utc).isoformat(timespec="seconds"))
     con = open_hub(hub)
     try:
+        con.execute("SET preserve_insertion_order = false")  # row order carries no meaning
         key = ref_key(con)
         geo = load_geography(con, min_households=min_households)
         result.geography = geo.to_dict()
