@@ -52,6 +52,11 @@ def html_pane(text: str, **params) -> pn.pane.HTML:
     return pn.pane.HTML(text, stylesheets=[CSS], **params)
 
 
+def lazy(method) -> pn.param.ParamMethod:
+    """A tab's content that is computed when first shown, then kept up to date."""
+    return pn.param.ParamMethod(method, lazy=True, sizing_mode="stretch_width")
+
+
 def marking_banner() -> pn.pane.HTML:
     return html_pane(f"<div class='wb-marking' role='banner'>{html.escape(MARKING)}</div>",
                      sizing_mode="stretch_width", margin=0)

@@ -75,15 +75,27 @@ class HubExplorer(DashboardApp):
                                  sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
 
+    def _supplies(self):
+        log = hubinfo.supplies(self.source)
+        parts = [pn.widgets.Tabulator(hubinfo.published(self.source), disabled=True, show_index=False,
+                                      width=520, height=200)]
+        if len(log):
+            parts.append(pn.widgets.Tabulator(log, disabled=True, show_index=False, height=420,
+                                              sizing_mode="stretch_width"))
+        else:
+            parts.append(html_pane("<p class='wb-note'>The supply log (who supplied what, when, with "
+                                   "which guidance 3.4 metadata) stays in the master hub; the "
+                                   "shared tier records when it was published, above. Run "
+                                   "<code>workbench hub status</code> on the master hub for it.</p>"))
+        return pn.Column(*parts, sizing_mode="stretch_width")
+
     def __panel__(self):
         return pn.Column(
             pn.pane.Markdown("## Hub explorer\nThe depersonalised shared tier the dashboards read."),
             pn.Tabs(
                 ("Datasets", pn.widgets.Tabulator(self._datasets, disabled=True, show_index=False,
                                                   height=420, sizing_mode="stretch_width")),
-                ("Supplies", pn.widgets.Tabulator(hubinfo.supplies(self.source), disabled=True,
-                                                  show_index=False, height=420,
-                                                  sizing_mode="stretch_width")),
+                ("Supplies", self._supplies()),
                 ("Fitness for purpose", pn.Column(
                     pn.widgets.Select.from_param(self.param.dataset, width=320), self._quality)),
                 ("Coverage", pn.Column(pn.widgets.IntSlider.from_param(self.param.months, width=320),

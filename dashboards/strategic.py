@@ -14,7 +14,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from dashboards.base import DashboardApp, html_pane
+from dashboards.base import DashboardApp, html_pane, lazy
 from workbench.views import context, strategic
 from workbench.viz import charts, maps
 
@@ -124,7 +124,7 @@ class StrategicAssessment(DashboardApp):
             pn.pane.Markdown(
                 f"## Strategic assessment\nLast 12 months **{f.current.label}** against "
                 f"**{f.previous.label}**; trends over **{f.window.label}**."),
-            pn.Tabs(("Priority matrix", self._priority()), ("Trends", self._trends),
-                    ("Harm", self._harm()), ("Areas and deprivation", self._map),
+            pn.Tabs(("Priority matrix", self._priority()), ("Trends", lazy(self._trends)),
+                    ("Harm", self._harm()), ("Areas and deprivation", lazy(self._map)),
                     ("Targets", self._targets()), dynamic=True, sizing_mode="stretch_width"),
             sizing_mode="stretch_width")

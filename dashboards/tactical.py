@@ -12,7 +12,7 @@ import html
 import panel as pn
 import param
 
-from dashboards.base import DashboardApp, html_pane
+from dashboards.base import DashboardApp, html_pane, lazy
 from workbench.views import assess, context, crime, periods
 from workbench.viz import charts, maps
 
@@ -88,23 +88,32 @@ class TacticalAssessment(DashboardApp):
                                  sizing_mode="stretch_width", name="Repeat locations"),
             sizing_mode="stretch_width")
 
+    @staticmethod
+    def _counts_panel(frame, what: str, color: str):
+        if frame.empty:
+            return html_pane(f"<p class='wb-note'>{html.escape(what)}: nothing published to the "
+                             f"shared tier.</p>")
+        by = str(frame["by"].iloc[0]).replace("_", " ")
+        note = ("" if by in ("current status", "category") else
+                f"<p class='wb-note'>{html.escape(what)} is published to the shared tier only as "
+                f"counts per {html.escape(by)} (small counts suppressed).</p>")
+        chart = charts.bars(frame.rename(columns={"group": by}), by, "count",
+                            title=f"{what} by {by}", color=color)
+        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"), html_pane(note),
+                         sizing_mode="stretch_width")
+
     @param.depends("weeks")
     def _partners(self):
         out = []
         if self.viewer.may_see("police_ppo"):
             ppo = context.ppo_status(self.source, self.viewer)
-            out.append(pn.pane.HoloViews(charts.bars(ppo, "current_status", "count",
-                                                     title="PPO cohort by current status"),
-                                         sizing_mode="stretch_width"))
+            out.append(self._counts_panel(ppo, "PPO cohort", charts.PALETTE[0]))
         else:
             out.append(html_pane("<p class='wb-note'>PPO counts are not shown to your role "
                                     "(sensitive personal data, guidance 2.1 C).</p>"))
         if self.viewer.may_see("partner_intelligence"):
             intel = context.intelligence_by_category(self.source, self.comparison().current, self.viewer)
-            out.append(pn.pane.HoloViews(charts.bars(intel, "category", "count",
-                                                     title="Partner intelligence by category",
-                                                     color=charts.PALETTE[2]),
-                                         sizing_mode="stretch_width"))
+            out.append(self._counts_panel(intel, "Partner intelligence", charts.PALETTE[2]))
         else:
             out.append(html_pane("<p class='wb-note'>Partner intelligence counts are not "
                                     "shown to your role.</p>"))
@@ -119,8 +128,8 @@ class TacticalAssessment(DashboardApp):
         return pn.Column(
             pn.pane.Markdown(f"## Tactical assessment\nData to **{self.as_of:%d %B %Y}**."),
             controls, self._summary,
-            pn.Tabs(("Emerging issues", self._emerging), ("Hotspot map", self._map),
-                    ("Day × hour", self._day_hour), ("Repeat locations", self._repeats),
-                    ("PPOs and intelligence", self._partners), dynamic=True,
+            pn.Tabs(("Emerging issues", lazy(self._emerging)), ("Hotspot map", lazy(self._map)),
+                    ("Day × hour", lazy(self._day_hour)), ("Repeat locations", lazy(self._repeats)),
+                    ("PPOs and intelligence", lazy(self._partners)), dynamic=True,
                     sizing_mode="stretch_width"),
             sizing_mode="stretch_width")

@@ -147,10 +147,10 @@ def test_hotspot_is_the_surge_lsoa(source, last4):
 
 def test_partner_counts(source, last4):
     ppo = context.ppo_status(source, ANALYST)
-    assert ppo["count"].sum() == 40
+    assert ppo["count"].sum() == 40 and set(ppo["by"]) == {"current_status"}
     intel = context.intelligence_by_category(source, periods.Period(date(2026, 1, 1), date(2026, 10, 31)),
                                              ANALYST)
-    assert intel.iloc[0]["category"] == "drugs"
+    assert intel.iloc[0]["group"] == "drugs"
 
 
 # -- strategic -------------------------------------------------------------------------

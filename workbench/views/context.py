@@ -17,7 +17,7 @@ import shapely.geometry
 
 from workbench.views.access import Viewer, disclose
 from workbench.views.crime import CRIME, _offence_filter
-from workbench.views.periods import Comparison, Period
+from workbench.views.periods import Comparison, Period, month_start
 from workbench.views.source import Source
 
 
@@ -188,22 +188,59 @@ def harm_weighted(source: Source, comparison: Comparison, offences, viewer: View
     return frame
 
 
-def ppo_status(source: Source, viewer: Viewer) -> pd.DataFrame:
-    """Prolific and other priority offenders by ``current_status`` (3.2.7): counts only."""
-    if not source.has("police_ppo"):
-        return pd.DataFrame({"current_status": [], "count": []})
+def _published_counts(source: Source, dataset: str, wanted: str, viewer: Viewer,
+                      period: Period | None = None, date_column: str | None = None) -> pd.DataFrame:
+    """Counts of a sensitive dataset by ``wanted`` (or by what the shared tier publishes).
+
+    Sensitive personal datasets reach the shared tier only as ``<id>_counts`` (records per
+    quarter and postcode district, small counts already suppressed: :mod:`workbench.privacy.
+    publication`). The result has columns ``group, count`` and an attribute-like column
+    ``by`` naming the grouping actually used, so the view can say so.
+    """
+    empty = pd.DataFrame({"group": [], "count": [], "by": []})
+    if source.has(dataset) and wanted in source.columns(dataset):
+        where, params = "true", []
+        if period is not None and date_column:
+            where, params = f"cast({date_column} as date) between ? and ?", [period.start, period.end]
+        frame = source.frame(
+            f"select coalesce(cast({wanted} as varchar), 'not recorded') as \"group\", count(*) as count "
+            f"from {dataset} where {where} group by 1 order by count desc, 1", params)
+        frame = disclose(frame, "count", viewer)
+        frame["by"] = wanted
+        return frame
+    table = dataset + "_counts"
+    if not source.has(table):
+        return empty
+    cols = set(source.columns(table))
+    by = wanted if wanted in cols else "postcode_district" if "postcode_district" in cols else None
+    if by is None:
+        return empty
+    where, params = "true", []
+    if period is not None and "quarter_start" in cols and source.scalar(
+            f"select count(quarter_start) > 0 from {table}"):
+        where, params = "quarter_start between ? and ?", [month_start(period.start, (period.start.month - 1) % 3),
+                                                          period.end]
     frame = source.frame(
-        "select coalesce(current_status, 'not recorded') as current_status, count(*) as count "
-        "from police_ppo group by 1 order by count desc, 1")
-    return disclose(frame, "count", viewer)
+        f"select coalesce(cast({by} as varchar), 'not recorded') as \"group\", "
+        f"sum(records) as count, bool_or(suppressed) as suppressed "
+        f"from {table} where {where} group by 1 order by count desc nulls last, 1", params)
+    frame.loc[frame["suppressed"].fillna(False).astype(bool), "count"] = np.nan
+    frame = frame.drop(columns="suppressed")
+    frame["count"] = frame["count"].astype(float)
+    frame["by"] = by
+    return frame
+
+
+def ppo_status(source: Source, viewer: Viewer) -> pd.DataFrame:
+    """Prolific and other priority offenders by ``current_status`` (3.2.7): counts only.
+
+    When the shared tier publishes PPOs only as counts per postcode district, those are
+    returned instead (``by`` says which).
+    """
+    return _published_counts(source, "police_ppo", "current_status", viewer)
 
 
 def intelligence_by_category(source: Source, period: Period, viewer: Viewer) -> pd.DataFrame:
-    """Partner intelligence submissions per ``category`` received in ``period`` (counts only)."""
-    if not source.has("partner_intelligence"):
-        return pd.DataFrame({"category": [], "count": []})
-    frame = source.frame(
-        "select coalesce(category, 'uncategorised') as category, count(*) as count "
-        "from partner_intelligence where cast(submitted_at as date) between ? and ? "
-        "group by 1 order by count desc, 1", [period.start, period.end])
-    return disclose(frame, "count", viewer)
+    """Partner intelligence submissions per ``category`` received in ``period`` (counts only),
+    or per postcode district when that is all the shared tier publishes (``by``)."""
+    return _published_counts(source, "partner_intelligence", "category", viewer, period, "submitted_at")

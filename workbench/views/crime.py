@@ -168,8 +168,7 @@ def repeat_locations(source: Source, period: Period, offences, viewer: Viewer,
             select {key} as place, offence_type from {CRIME}
             where {where} and {pwhere} and postcode is not null
         )
-        select place, count(*) as count, count(distinct offence_type) as offence_types,
-               mode(offence_type) as main_offence
+        select place, count(*) as count, count(distinct offence_type) as offence_types
         from source where place <> '' group by 1 having count(*) >= ?
         order by count desc, place limit ?
         """,

@@ -16,6 +16,11 @@ from workbench.views.periods import Period
 from workbench.views.source import Source
 
 COUNTS_SUFFIX = "_counts"
+#: the columns :func:`workbench.hub.quality.quality_report` reads from ``supplies``
+SUPPLIES_SHAPE = ("select 0::bigint as supply_id, ''::varchar as dataset, ''::varchar as agency, "
+                  "0::bigint as rows, 0::bigint as rows_superseded, now()::timestamp as supplied_at, "
+                  "null::date as period_start, null::date as period_end, '[]'::varchar as metadata_missing, "
+                  "'[]'::varchar as warnings, '{}'::varchar as metadata")
 
 
 def _dataset_of(table: str):
@@ -51,6 +56,13 @@ def supplies(source: Source) -> pd.DataFrame:
     return source.frame(f"select {', '.join(wanted)} from supplies order by supply_id desc")
 
 
+def published(source: Source) -> pd.DataFrame:
+    """When and how the shared tier was published (``publish_meta``: time, thresholds, by whom)."""
+    if not source.has("publish_meta"):
+        return pd.DataFrame(columns=["key", "value"])
+    return source.frame("select key, value from publish_meta order by key")
+
+
 def quality(source: Source, dataset_id: str, viewer: Viewer) -> dict:
     """The fitness-for-purpose report of ``dataset_id`` on the shared tier (guidance 4.2.3).
 
@@ -61,9 +73,19 @@ def quality(source: Source, dataset_id: str, viewer: Viewer) -> dict:
 
     cur = source._cursor()
     try:
-        return quality_report(cur, dataset_id).to_dict()
+        if not source.has("supplies"):
+            # the supply log stays in the master hub; an empty one (this cursor only) lets the
+            # report run on the shared tier, and the caveat says what is missing
+            cur.execute(f"create temp table if not exists supplies as select * from ({SUPPLIES_SHAPE}) "
+                        "where false")
+        report = quality_report(cur, dataset_id).to_dict()
     finally:
         cur.close()
+    if not source.has("supplies"):
+        report["caveats"] = list(report.get("caveats", [])) + [
+            "The supply log is kept in the master hub and is not published to the shared tier: "
+            "run `workbench hub quality` there for per-supply currency and metadata."]
+    return report
 
 
 def coverage(source: Source, period: Period) -> pd.DataFrame:

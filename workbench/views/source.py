@@ -14,6 +14,7 @@ rewrites the file the connection is reopened (its modification time is part of t
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,19 @@ from workbench.hub.connect import ALIAS, open_shared, shared_path
 
 _LOCK = threading.Lock()
 _CONNECTIONS: dict[Path, tuple[float, object]] = {}
+#: how many recent query results are kept (they are small aggregates)
+CACHE_SIZE = 512
+_RESULTS: OrderedDict = OrderedDict()
+
+
+def _freeze(params) -> tuple:
+    return tuple(tuple(p) if isinstance(p, list) else p for p in (params or []))
+
+
+def clear_cache() -> None:
+    """Forget cached query results (benchmarks measuring cold queries)."""
+    with _LOCK:
+        _RESULTS.clear()
 
 
 def _connection(hub: Path):
@@ -57,6 +71,7 @@ def close_all() -> None:
             except Exception:
                 pass
         _CONNECTIONS.clear()
+        _RESULTS.clear()
 
 
 @dataclass(frozen=True)
@@ -93,12 +108,28 @@ class Source:
         return cur
 
     def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        """Run one aggregate query on its own cursor and return the (small) result."""
+        """Run one aggregate query on its own cursor and return the (small) result.
+
+        Results are cached per shared-tier version (:data:`CACHE_SIZE` most recent queries):
+        sessions that ask the same question (the same period and filters) share one answer,
+        and a republished tier (new modification time) starts a fresh cache.
+        """
+        key = (str(self.path), self.path.stat().st_mtime, sql, _freeze(params))
+        with _LOCK:
+            hit = _RESULTS.get(key)
+            if hit is not None:
+                _RESULTS.move_to_end(key)
+                return hit.copy()
         cur = self._cursor()
         try:
-            return cur.execute(sql, params or []).df()
+            result = cur.execute(sql, params or []).df()
         finally:
             cur.close()
+        with _LOCK:
+            _RESULTS[key] = result
+            while len(_RESULTS) > CACHE_SIZE:
+                _RESULTS.popitem(last=False)
+        return result.copy()
 
     def scalar(self, sql: str, params: list | None = None):
         cur = self._cursor()
