@@ -165,7 +165,7 @@ def test_end_to_end_register_approve_submit_grade_transfer(hub):
         queue_table = c.get("/review").text.split("Recent decisions")[0]
         assert form_ref not in queue_table and api_ref in queue_table
         stats = c.get("/stats").text
-        assert 'id="organisations">1<' in stats and 'id="people">1<' in stats and 'id="total">2<' in stats
+        assert 'id="organisations">3<' in stats and 'id="people">3<' in stats and 'id="total">2<' in stats
     con = open_hub(hub, read_only=True)
     try:
         rows = con.execute("SELECT submission_ref, partner_agency, source_evaluation, intelligence_assessment, "

@@ -207,3 +207,26 @@ def test_store_is_encrypted_and_single_owner(hub):
         store.close()
     raw = hub.with_name("portal.duckdb").read_bytes()
     assert b"UNIQUE-MARKER-TEXT" not in raw and b"Meadows" not in raw
+
+
+def test_statistics_count_by_agency_category_month(hub):
+    from workbench.portal.stats import statistics
+
+    from portal_support import HOUSING
+
+    store = PortalStore(hub)
+    auth = Authenticator(hub)
+    try:
+        for agency, user, cat in [(SCHOOL, "p.school", "asb"), (SCHOOL, "p.school", "asb"),
+                                  (HOUSING, "p.housing", "knife_crime")]:
+            S.create(store, validate.submission({**SUBMISSION, "category": cat}), submitter=user,
+                     agency=agency, channel="api")
+        s = statistics(store, auth.registry()).to_dict()
+    finally:
+        store.close()
+    assert s["submissions"] == 3
+    assert s["by_agency"] == [{"key": SCHOOL, "submissions": 2}, {"key": HOUSING, "submissions": 1}]
+    assert s["by_category"] == [{"key": "asb", "submissions": 2}, {"key": "knife_crime", "submissions": 1}]
+    assert [r["submissions"] for r in s["by_month"]] == [3]
+    assert s["by_status"] == [{"key": "received", "submissions": 3}]
+    assert (s["organisations"], s["people"]) == (2, 2)       # p.school and p.housing

@@ -94,10 +94,10 @@ def _retry(args):
 def _stats(args):
     from workbench.portal.stats import statistics
 
-    hub, store, _ = _open(args)
+    hub, store, auth = _open(args)
     with store:
         _user(hub, args, ("reviewer", "admin"), "portal.statistics.view")
-        return statistics(store).to_dict()
+        return statistics(store, auth.registry()).to_dict()
 
 
 def register(subparsers) -> None:

@@ -51,5 +51,6 @@ async def stats_page(request: Request):
     user = await page_user(request, STATISTICS, "portal.statistics.view")
     if user is None:
         return login_redirect(request)
-    s = await run_in_threadpool(statistics, portal(request).store)
+    p = portal(request)
+    s = await run_in_threadpool(lambda: statistics(p.store, p.auth.registry()))
     return render(request, "stats.html", s=s)

@@ -27,21 +27,18 @@ class PortalStatistics:
         return dict(self.__dict__)
 
 
-def statistics(store) -> PortalStatistics:
+def statistics(store, registry) -> PortalStatistics:
     """Count submissions (by agency, category, month, status) and registered organisations and people.
 
-    An organisation counts once at least one of its staff has activated a partner account;
-    people are activated partner accounts.
+    People are the registry's active ``partner`` accounts (whether created through a portal
+    registration or by the CSP coordinator); organisations are the agencies they belong to.
     """
     def grouped(col: str, order: str) -> list[dict]:
         return store.rows(f"SELECT {col} AS key, count(*) AS submissions FROM portal.submissions "
                           f"GROUP BY ALL ORDER BY {order}")
 
     total = store.rows("SELECT count(*) AS n FROM portal.submissions")[0]["n"]
-    reg = store.rows(
-        "SELECT count(DISTINCT r.agency_name) AS organisations, count(*) AS people "
-        "FROM portal.registration_staff st JOIN portal.registration_requests r USING (request_id) "
-        "WHERE st.activated_at IS NOT NULL")[0]
+    partners = [u for u in registry.list_users() if u.role == "partner" and u.active]
     pending = store.rows("SELECT count(*) AS n FROM portal.registration_requests WHERE state = 'pending'")[0]["n"]
     return PortalStatistics(
         submissions=int(total),
@@ -49,6 +46,6 @@ def statistics(store) -> PortalStatistics:
         by_category=grouped("category", "submissions DESC, key"),
         by_month=grouped("strftime(submitted_at, '%Y-%m')", "key"),
         by_status=grouped("status", "submissions DESC, key"),
-        organisations=int(reg["organisations"] or 0), people=int(reg["people"] or 0),
+        organisations=len({u.agency for u in partners}), people=len(partners),
         pending_requests=int(pending),
     )
