@@ -190,3 +190,10 @@ def test_rebuild_reuses_and_parameters_are_checked(demo_hub, con, tmp_path):
     code = main(["demo", "build", "--hub", str(copy / "hub.duckdb"), "--seed", str(p["seed"]), "--start",
                  p["start"], "--end", p["end"], "--scale", str(p["scale"]), "--json"])
     assert code == 0
+
+
+@pytest.mark.parametrize("name", ["concentration", "seriousness", "premises"])
+def test_built_in_hypotheses_find_the_planted_increase(con, name):
+    hypotheses = pytest.importorskip("workbench.analysis.hypotheses")
+    verdict = hypotheses.run(name, con, f"{CURRENT[0]}:{CURRENT[1]}", f"{BASELINE[0]}:{BASELINE[1]}", "violence")
+    assert verdict.verdict == "supported", verdict.reason

@@ -41,7 +41,7 @@ NTE_WEEKEND_NIGHT_SHARE = 0.62
 #: none of them produces an A&E attendance or an ambulance call-out (a reporting effect:
 #: a new venue-staff reporting scheme)
 CURRENT_MONTHS = 6
-UPLIFT_EXTRA_PER_MONTH = 60.0
+UPLIFT_EXTRA_PER_MONTH = 120.0
 UPLIFT_CODE = "105A"
 
 # ---------------------------------------------------------------- health triangulation
