@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -196,3 +197,19 @@ def test_list_requests(setup):
     pr.decide(reg, a.id, "pol_dlo", True)
     assert [r.id for r in pr.list_requests(reg, "approved")] == [a.id]
     assert len(pr.list_requests(reg)) == 2
+
+
+def test_purge_works_from_another_directory(setup, monkeypatch, tmp_path):
+    reg, clock = setup
+    monkeypatch.chdir(tmp_path)
+    from workbench.registry import open_registry
+
+    rel = open_registry("hub.duckdb")                     # a relative hub path
+    rel.set_clock(clock)
+    req = _request(rel, clock)
+    pr.decide(rel, req.id, "pol_dlo", True)
+    result = pr.release(rel, req.id, "ana")
+    assert Path(result.path).is_absolute()
+    monkeypatch.chdir("/")
+    clock.t += timedelta(days=31)
+    assert purge(rel).files_deleted and not Path(result.path).exists()

@@ -254,7 +254,8 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
     sidecar = out.with_name(out.name + ".meta.json")
     sidecar.write_text(json.dumps({**meta, "file": out.name, "sha256": digest}, indent=2) + "\n")
     if request_id is not None:
-        personal_requests.record_export(reg, int(request_id), out, dataset_id, len(frame), digest, user.name)
+        personal_requests.record_export(reg, int(request_id), out.resolve(), dataset_id, len(frame), digest,
+                                        user.name)
     reg.audit(user.name, "export", dataset_id, {"path": str(out), "format": fmt, "rows": int(len(frame)),
                                                 "tier": tier, "marking": marking, "sha256": digest,
                                                 "request_id": request_id})

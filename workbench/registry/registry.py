@@ -42,8 +42,9 @@ class Registry(PartnershipsMixin, UsersMixin):
 
     def __init__(self, path: Path | str, hub: Path | str | None = None, *,
                  max_failures: int | None = None, lockout_minutes: float | None = None):
-        self.path = Path(path)
-        self.hub = Path(hub) if hub is not None else self.path.with_name("hub.duckdb")
+        self.path = Path(path).resolve()
+        # absolute, so release and export paths recorded for purging work from any directory
+        self.hub = Path(hub).resolve() if hub is not None else self.path.with_name("hub.duckdb")
         self.con: sqlite3.Connection = db.connect(self.path)
         self.max_failures = int(max_failures or os.environ.get(LOCKOUT_FAILURES_ENV, 5))
         self.lockout_minutes = float(lockout_minutes or os.environ.get(LOCKOUT_MINUTES_ENV, 15))
