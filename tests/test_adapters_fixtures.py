@@ -199,3 +199,13 @@ def test_resupplying_a_mapped_workbook_is_a_no_op(empty_hub, tmp_path):
     other.write_text(yaml.safe_dump(dict(MAPPING, values={})))
     again = ingest_files(empty_hub, "council_asb", [book, other], quiet=True)
     assert again.skipped and rows(empty_hub, "SELECT count(*) FROM council_asb") == [(1,)]
+
+
+def test_codepoint_quality_90_has_no_coordinates(empty_hub, tmp_path):
+    f = tmp_path / "ng.csv"
+    f.write_text((FIX / "codepoint_ng1.csv").read_text()
+                 + '"NG1 9ZZ",90,0,0,"E92000001","","","","",""\n')
+    r = ingest_files(empty_hub, "ref_postcode", [f], quiet=True)
+    assert r.rows == 6
+    assert rows(empty_hub, "SELECT easting, northing, longitude FROM ref_postcode WHERE postcode = 'NG1 9ZZ'") == [
+        (None, None, None)]

@@ -99,8 +99,8 @@ class World:
         """Synthetic households per postcode (every sample postcode), indexed by postcode.
 
         Residential postcodes average about 15 households (negative binomial); city-centre
-        (NG1) postcodes are mostly commercial with fewer; about one in eight has fewer than
-        4, which the Appendix 1 rule must then avoid. A dedicated generator keeps these
+        (NG1) postcodes are mostly commercial with fewer; about 7 % have fewer than 4,
+        which the Appendix 1 rule must then avoid. A dedicated generator keeps these
         counts the same whatever period is built.
         """
         rng = np.random.default_rng(self.seed + 101)
