@@ -67,7 +67,7 @@ class AoristicWeights(Result):
                             columns=list(range(24)))
 
     def to_dict(self) -> dict:
-        return {"profile": self.profile.tolist(), "n_records": int(self.weights.shape[0]),
+        return {"profile": self.profile.tolist(), "total": float(self.profile.sum()),
                 "n_reversed": self.n_reversed, "n_missing": self.n_missing}
 
     def to_frame(self) -> pd.DataFrame:
@@ -76,7 +76,7 @@ class AoristicWeights(Result):
                              "weight": self.profile})
 
 
-def aoristic_weights(start, end=None, *, chunk: int = 20_000) -> AoristicWeights:
+def aoristic_weights(start, end=None, *, chunk: int = 20_000, keep_weights: bool = True) -> AoristicWeights:
     """Spread each record over the hours of the week its from/to window covers.
 
     Parameters
@@ -87,6 +87,9 @@ def aoristic_weights(start, end=None, *, chunk: int = 20_000) -> AoristicWeights
         Committed-to timestamps; missing values mean "same as start".
     chunk : int
         Records processed at once (memory is ``chunk × 169`` floats).
+    keep_weights : bool
+        Keep the ``(n, 168)`` per-record matrix (False keeps only the profile: for millions
+        of records, where the matrix would need ``n × 1.3 kB``).
 
     Returns
     -------
@@ -111,7 +114,8 @@ def aoristic_weights(start, end=None, *, chunk: int = 20_000) -> AoristicWeights
     e = np.where(reversed_, s, e)
     missing = np.isnan(s)
     n = s.size
-    weights = np.zeros((n, HOURS_PER_WEEK))
+    weights = np.zeros((n if keep_weights else 0, HOURS_PER_WEEK))
+    profile = np.zeros(HOURS_PER_WEEK)
     offsets = np.arange(HOURS_PER_WEEK + 1)
     for lo in range(0, n, chunk):
         hi = min(n, lo + chunk)
@@ -122,10 +126,13 @@ def aoristic_weights(start, end=None, *, chunk: int = 20_000) -> AoristicWeights
         first_hour = np.floor(ss0 / 60.0)
         hour_start = (first_hour[:, None] + offsets[None, :]) * 60.0
         overlap = np.clip(np.minimum(ee0[:, None], hour_start + 60) - np.maximum(ss0[:, None], hour_start), 0, None)
-        how = ((first_hour[:, None] + offsets[None, :]) % HOURS_PER_WEEK).astype(int)
+        # offsets 0…167 land on distinct hours of the week; offset 168 wraps onto offset 0's
+        # hour (only non-zero for windows longer than 167 hours), so plain assignment suffices
+        how = ((first_hour[:, None] + offsets[None, :HOURS_PER_WEEK]) % HOURS_PER_WEEK).astype(np.int64)
         block = np.zeros((hi - lo, HOURS_PER_WEEK))
-        rows = np.repeat(np.arange(hi - lo), offsets.size)
-        np.add.at(block, (rows, how.ravel()), overlap.ravel())
+        rows = np.arange(hi - lo)[:, None]
+        block[rows, how] = overlap[:, :HOURS_PER_WEEK]
+        block[rows[:, 0], how[:, 0]] += overlap[:, HOURS_PER_WEEK]
         with np.errstate(invalid="ignore", divide="ignore"):
             block = block / dur[:, None]
         point = dur == 0
@@ -133,8 +140,10 @@ def aoristic_weights(start, end=None, *, chunk: int = 20_000) -> AoristicWeights
         block[point, (first_hour[point] % HOURS_PER_WEEK).astype(int)] = 1.0
         block[dur >= MINUTES_PER_WEEK] = 1.0 / HOURS_PER_WEEK
         block[miss] = 0.0
-        weights[lo:hi] = block
-    return AoristicWeights(weights=weights, profile=weights.sum(axis=0),
+        profile += block.sum(axis=0)
+        if keep_weights:
+            weights[lo:hi] = block
+    return AoristicWeights(weights=weights, profile=profile,
                            n_reversed=int(reversed_.sum()), n_missing=int(missing.sum()))
 
 

@@ -29,7 +29,7 @@ def day_hour_matrix(start, end=None) -> pd.DataFrame:
     >>> float(m.loc["Sat", 23]), float(m.loc["Sun", 0])
     (0.5, 0.5)
     """
-    return aoristic_weights(start, end).day_hour()
+    return aoristic_weights(start, end, keep_weights=False).day_hour()
 
 
 @dataclasses.dataclass
