@@ -106,3 +106,39 @@ def test_request_flow_and_export_cli(tmp_path, capsys, monkeypatch):
     assert code == 3
     code, out, _ = run(["request", "complete", rid, "--json", *h], capsys, monkeypatch, user="ana")
     assert code == 0 and json.loads(out)["status"] == "completed" and not out_file.exists()
+
+
+def test_admin_commands(tmp_path, capsys, monkeypatch):
+    from governance_helpers import registry_with_people
+
+    registry_with_people(tmp_path).close()
+    h = ["--hub", str(tmp_path / "hub.duckdb")]
+    code, out, _ = run(["users", "list", "--json", *h], capsys, monkeypatch, user="coord")
+    assert code == 0 and {u["name"] for u in json.loads(out)["users"]} >= {"ana", "coord", "vic"}
+    assert run(["users", "list", *h], capsys, monkeypatch, user="ana")[0] == 3
+    assert run(["users", "deactivate", "vic", *h], capsys, monkeypatch, user="coord")[0] == 0
+    code, out, _ = run(["users", "password", "ana", "--password-stdin", "--json", *h], capsys, monkeypatch,
+                       stdin="another long passphrase\n", user="coord")
+    assert code == 0
+    code, out, _ = run(["agencies", "update", "Residents Group", "--isp-status", "withdrawn",
+                        "--partnership", "Derby", "--json", *h], capsys, monkeypatch, user="coord")
+    assert code == 0 and json.loads(out)["isp_status"] == "withdrawn"
+    assert json.loads(out)["partnerships"] == ["Derby", "Nottingham"]
+    code, out, _ = run(["partnerships", "add", "Lincoln", "--cross-border", "no", "--json", *h], capsys,
+                       monkeypatch, user="coord")
+    assert code == 0 and json.loads(out)["cross_border"] is False
+    code, _, err = run(["partnerships", "share", "Lincoln", "--with", "Derby", *h], capsys, monkeypatch,
+                       user="coord")
+    assert code == 2 and "refused cross-border" in err
+    code, out, _ = run(["marking", "set", "police_uk_street", "OFFICIAL", "--json", *h], capsys, monkeypatch,
+                       user="coord")
+    assert code == 0 and json.loads(out)["marking"] == "OFFICIAL"
+    code, out, _ = run(["audit", "list", "--outcome", "denied", "--json", *h], capsys, monkeypatch,
+                       user="coord")
+    entries = json.loads(out)["entries"]
+    assert code == 0 and entries[-1]["actor"] == "ana" and entries[-1]["action"] == "admin"
+    from workbench.registry import open_registry
+
+    reg = open_registry(tmp_path / "hub.duckdb")
+    assert reg.authenticate("ana", "another long passphrase").name == "ana"
+    assert reg.verify_audit().intact
