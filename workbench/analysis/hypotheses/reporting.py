@@ -104,6 +104,11 @@ class ReportingHypothesis(Hypothesis):
             verdict, reason = "supported", (
                 f"police-recorded violence rose (rate ratio {change.rate_ratio:.2f}) while health counts moved "
                 f"{health_change.rate_ratio:.2f}×: RRR {pooled.rrr:.2f}, p = {pooled.p_value:.2g}")
+        elif pooled.p_value < 0.05 and pooled.rrr > 1:
+            verdict, reason = "not_supported", (
+                f"police counts rose faster than health counts (police {change.rate_ratio:.2f}×, health "
+                f"{health_change.rate_ratio:.2f}×; RRR {pooled.rrr:.2f}, p = {pooled.p_value:.2g}) but not clearly "
+                f"enough to call it a reporting effect (needs p < {ALPHA}, RRR ≥ {MIN_RRR} and every source > 1)")
         else:
             verdict, reason = "not_supported", (
                 f"health counts moved with police counts (police {change.rate_ratio:.2f}×, health "
