@@ -56,7 +56,9 @@ class ProductContext:
 
     @property
     def questions(self) -> list[str]:
-        return self.commission.questions if self.commission else DEFAULT_QUESTIONS[self.product]
+        if self.commission:
+            return self.commission.questions
+        return self.extra_questions or DEFAULT_QUESTIONS[self.product]
 
     @property
     def group(self) -> str:

@@ -40,8 +40,11 @@ class PesteloFactor:
         return asdict(self)
 
 
-def pestelo_scan(source) -> list[PesteloFactor]:
-    """Evidence from the hub for each PESTELO factor, and the question for the panel."""
+def pestelo_scan(source, as_of=None) -> list[PesteloFactor]:
+    """Evidence from the hub for each PESTELO factor, and the question for the panel.
+
+    ``as_of``: the assessment date; events after it are the ones ahead (default today).
+    """
     present = tables(source)
     ev: dict[str, list[str]] = {f: [] for f in FACTORS}
     if "ref_imd" in present:
@@ -66,8 +69,12 @@ def pestelo_scan(source) -> list[PesteloFactor]:
             ev["Economic"].append(f"{n:,} licensed premises, {late:,} open past 1 am "
                                   f"(night-time economy).")
     if "ref_events" in present:
-        n = source.execute("SELECT count(*) FROM ref_events WHERE event_date >= current_date").fetchone()[0]
-        ev["Environmental"].append(f"{n:,} events in the events calendar from today (guidance 3.3.16).")
+        past, ahead = source.execute(
+            "SELECT count(*) FILTER (WHERE event_date > d - INTERVAL 1 YEAR AND event_date <= d), "
+            "count(*) FILTER (WHERE event_date > d AND event_date <= d + INTERVAL 1 YEAR) "
+            "FROM ref_events, (SELECT coalesce(CAST(? AS DATE), current_date) AS d)", [as_of]).fetchone()
+        ev["Environmental"].append(f"Events calendar (guidance 3.3.16): {past:,} events in the year to "
+                                   f"{as_of or 'today'}, {ahead:,} scheduled in the year ahead.")
     statutory = [d.id for d in catalogue.DATASETS if "statutory" in d.tiers]
     have = [d for d in statutory if d in present or f"{d}_counts" in present]
     missing = [d for d in statutory if d not in have]

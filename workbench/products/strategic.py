@@ -209,5 +209,5 @@ def strategic_summary(source, as_of: dt.date | str | None = None, *,
                       | ({"ref_harm_weights"} if weights else set()))
     missing = [t for t in iss.THEMES if t not in set(themes["theme"])]
     return StrategicSummary(as_of, cur, prev, window, facts, monthly, themes,
-                            score_priorities(inputs, matrix), community, pestelo_scan(source),
+                            score_priorities(inputs, matrix), community, pestelo_scan(source, as_of),
                             performance, datasets, missing)
