@@ -4,7 +4,9 @@ Code-Point Open gives every live unit postcode's centroid in British National Gr
 Its data files have **no header row**; ``Code-Point_Open_Column_Headers.csv`` (two lines:
 short and long names) gives the column order. Supply the data files, optionally with that
 file; without it the published order (``Postcode, Positional_quality_indicator, Eastings,
-Northings, …``) is used.
+Northings, …``) is used. Name the files rather than the release folder: the folder's
+``licence.txt`` is Latin-1 text and would be refused as a supply file, e.g.
+``workbench hub ingest --dataset ref_postcode Doc/Code-Point_Open_Column_Headers.csv Data/CSV/*.csv``.
 
 - ``households``: Code-Point Open has none → NULL (``households_synthetic`` NULL too). The
   ≥4-household rule (guidance Appendix 1) needs them from another supply; the demo area
