@@ -145,8 +145,10 @@ def test_end_to_end_register_approve_submit_grade_transfer(hub):
         token = csrf(c, "/submit")
         form = {k: v for k, v in SUBMISSION.items() if k not in ("subjects", "anonymity_requested")}
         r = c.post("/submit", data={**form, "csrf_token": token, "subjects": "'Tiny', about 17",
-                                    "anonymity_requested": "Y"})
-        assert r.status_code == 201
+                                    "anonymity_requested": "Y"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/submitted/PIP-")
+        r = c.get(r.headers["location"])
+        assert r.status_code == 200
         form_ref = re.search(r'id="submission-ref">([^<]+)<', r.text).group(1)
         assert form_ref in c.get("/my/submissions").text
         # and through the API
@@ -189,3 +191,5 @@ def test_partner_list_shows_only_own_agency(hub):
         page = c.get("/my/submissions").text
         assert mine in page and theirs not in page
         assert HOUSING not in page
+        assert c.get(f"/submitted/{mine}").status_code == 200
+        assert c.get(f"/submitted/{theirs}").status_code == 403     # another agency's acknowledgement

@@ -41,6 +41,7 @@ def _routes() -> list:
         Route("/register", pages_public.register, methods=["GET", "POST"]),
         Route("/activate", pages_public.activate, methods=["GET", "POST"]),
         Route("/submit", pages_partner.submit, methods=["GET", "POST"]),
+        Route("/submitted/{ref}", pages_partner.acknowledgement),
         Route("/my/submissions", pages_partner.my_submissions),
         Route("/review", pages_review.queue),
         Route("/review/{ref}", pages_review.detail),

@@ -10,12 +10,14 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from workbench.portal import access
 from workbench.portal import submissions as S
 from workbench.portal import validate
 from workbench.portal import vocabulary as V
 from workbench.portal.access import SUBMIT
 from workbench.portal.validate import FieldError
-from workbench.portal.web import count_user, form_data, login_redirect, page_user, portal, render
+from workbench.portal.web import (count_user, form_data, login_redirect, page_user, portal, redirect,
+                                  render)
 
 
 async def submit(request: Request):
@@ -35,7 +37,20 @@ async def submit(request: Request):
         return render(request, "submit.html", 422, form=data, error=exc)
     ref = await S.create_async(p.store, sub, submitter=user.name, agency=user.agency,
                                   channel="form")
-    return render(request, "ack.html", 201, ref=ref, category=V.CATEGORIES[sub.category])
+    # post/redirect/get: reloading the acknowledgement cannot submit the intelligence twice
+    return redirect(f"/submitted/{ref}")
+
+
+async def acknowledgement(request: Request):
+    user = await page_user(request, SUBMIT, "portal.submission.read")
+    if user is None:
+        return login_redirect(request)
+    p = portal(request)
+    row, _ = await run_in_threadpool(access.readable_submission, p.auth, p.store, user,
+                                     request.path_params["ref"])
+    return render(request, "ack.html", ref=row["submission_ref"],
+                  category=V.CATEGORIES.get(row["category"], row["category"]),
+                  partner_status=V.partner_status(row["status"]))
 
 
 async def my_submissions(request: Request):
