@@ -102,7 +102,7 @@ class PremisesHypothesis(Hypothesis):
         pi = C / (B + C)
         n = (b + c).astype(int)
         p = np.where(n > 0, stats.binom.sf(c - 1, n, pi), 1.0)
-        _, flagged = fdr_significant(p, 0.05, fdr)
+        p_adj, flagged = fdr_significant(p, 0.05, fdr)
         net = C - B * r
         excess = c - b * r
         share = float(excess[flagged].sum() / net) if net > 0 else 0.0
@@ -110,7 +110,7 @@ class PremisesHypothesis(Hypothesis):
         nb, nc = counts["baseline_near"], counts["current_near"]
         near_vs_rest = ratio_of_rate_ratios(nb, nc, B - nb, C - nc) if min(nb, nc, B - nb, C - nc) > 0 else None
         table = units.reset_index().rename(columns={"unit": "postcode_or_ref"})
-        table = table.assign(baseline=b, current=c, excess=excess, p_value=p, flagged=flagged)
+        table = table.assign(baseline=b, current=c, excess=excess, p_value=p, p_adjusted=p_adj, flagged=flagged)
         effect = {"flagged_premises": int(flagged.sum()), "premises": int(len(prem)), "premises_units": int(len(units)),
                   "share_of_increase_at_flagged_premises": share, "max_small_number": k_max,
                   "rate_ratio_near_premises_vs_elsewhere": near_vs_rest.rrr if near_vs_rest else None,
@@ -118,7 +118,7 @@ class PremisesHypothesis(Hypothesis):
         ev = [evidence("Premises by excess offences (current − baseline × period ratio)",
                        table.sort_values("excess", ascending=False).head(20))]
         nf = int(flagged.sum())
-        min_p = float(p.min()) if p.size else None
+        min_p = float(p_adj.min()) if p_adj.size else None  # the smallest FDR-adjusted p-value
         if 1 <= nf <= k_max and share >= share_needed:
             verdict, reason = "supported", (f"{nf} premises with a significant excess carry {share:.0%} of the "
                                             "net increase")
