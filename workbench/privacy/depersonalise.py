@@ -45,8 +45,10 @@ REF_KEY_NAME = "privacy_ref_hmac_key"
 PC_MAP = "temp.main._wb_pc_map"
 PLACES = "temp.main._wb_places"
 SNAP = "temp.main._wb_snap"
-#: join key of a postcode: upper case without spaces (ingest has normalised it already)
-PC_KEY = "replace(upper(CAST({} AS VARCHAR)), ' ', '')"
+#: spellings of a postcode the lookup answers to: the normal form ingest stores ("NG1 5AW"),
+#: upper case without the space, and lower case; a record is joined on its raw value (no
+#: per-row function). Any other spelling misses the lookup and is placed by its coordinates.
+PC_KEYS = ("{}", "replace({}, ' ', '')", "lower({})")
 #: ident only "when it holds a house number" (DATASETS.md): published once sanitised
 SANITISED_IDENT = "location"
 
@@ -131,10 +133,11 @@ def load_geography(con, catalog: str = "hub", *, min_households: int = MIN_HOUSE
 def install_geography(con, geo: Geography) -> None:
     """Create the temporary lookup tables the SQL of :func:`depersonalise_dataset` joins."""
     con.register("_wb_pc_map_df", geo.pc_map)
-    con.execute("CREATE OR REPLACE TEMP TABLE _wb_pc_map AS SELECT CAST(postcode AS VARCHAR) AS postcode, "
-                f"{PC_KEY.format('CAST(postcode AS VARCHAR)')} AS pc_key, "
+    keys = " UNION ".join(f"SELECT {k.format('postcode')} AS pc_key, * FROM _wb_pc_map_df" for k in PC_KEYS)
+    con.execute("CREATE OR REPLACE TEMP TABLE _wb_pc_map AS SELECT DISTINCT ON (pc_key) "
+                "CAST(pc_key AS VARCHAR) AS pc_key, CAST(postcode AS VARCHAR) AS postcode, "
                 "CAST(out_postcode AS VARCHAR) AS out_postcode, CAST(out_easting AS DOUBLE) AS out_easting, "
-                "CAST(out_northing AS DOUBLE) AS out_northing FROM _wb_pc_map_df")
+                f"CAST(out_northing AS DOUBLE) AS out_northing FROM ({keys})")
     con.unregister("_wb_pc_map_df")
     places = geo.places[["easting", "northing"]].astype(float).round()
     places = places.drop_duplicates().rename(columns={"easting": "e", "northing": "n"})
@@ -190,7 +193,7 @@ def age_sql(dob: str, event: str) -> str:
 # ----------------------------------------------------------------------------- one dataset
 def _snap_table(con, source: str, has_pc: bool, geo: Geography) -> None:
     """Nearest qualifying postcode for every distinct coordinate pair not settled by postcode."""
-    join = (f"LEFT JOIN {PC_MAP} m ON {PC_KEY.format('s.postcode')} = m.pc_key"
+    join = (f"LEFT JOIN {PC_MAP} m ON CAST(s.postcode AS VARCHAR) = m.pc_key"
             if has_pc else "")
     miss = "AND m.postcode IS NULL" if has_pc else ""
     pts = con.execute(
@@ -293,7 +296,7 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
         else:
             cols.append(f"{src} AS {q(c.name)}")
     if has_pc:
-        joins.append(f"LEFT JOIN {PC_MAP} m ON {PC_KEY.format('s.postcode')} = m.pc_key")
+        joins.append(f"LEFT JOIN {PC_MAP} m ON CAST(s.postcode AS VARCHAR) = m.pc_key")
     if has_xy:
         joins.append(f"LEFT JOIN {SNAP} n ON s.easting = n.easting AND s.northing = n.northing")
         joins.append(f"LEFT JOIN {PLACES} p ON round(s.easting) = p.e AND round(s.northing) = p.n")
