@@ -4,16 +4,11 @@ access (issue 5 "Done when")."""
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-sys.path.insert(0, str(Path(__file__).parent))
-import products_fixtures as pf  # noqa: E402
 
 from workbench.errors import AccessDenied, BadInput
 from workbench.products import commissioning as cm
@@ -97,53 +92,69 @@ def test_pdf_has_marking_on_every_page(tmp_path):
     assert all(f"page {i} of {len(pages)}" in p for i, p in enumerate(pages, 1))
 
 
-# -- end to end on a small hub (slow: papermill kernels, Chromium) ---------------------------
+# -- end to end on the demo hub (slow: papermill kernels, Chromium) -------------------------
 @pytest.fixture(scope="module")
-def render_hub(tmp_path_factory):
-    return pf.build_hub(tmp_path_factory.mktemp("render"))
+def render_hub(demo_hub, tmp_path_factory):
+    """A private copy of the session's demo hub (the shared one is read-only): hub, shared tier,
+    keys and registry."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("demo_copy")
+    for f in Path(demo_hub).parent.iterdir():
+        if f.is_file() and f.name != "built":
+            shutil.copy2(f, folder / f.name)
+    return folder / Path(demo_hub).name
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True, text=True)
+def _cli(capsys, *args):
+    from workbench.cli import main
+
+    capsys.readouterr()
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 @needs_chromium
 @pytest.mark.slow
 @pytest.mark.browser
-def test_commission_becomes_problem_profile(render_hub, tmp_path):
-    r = _cli("commission", "add", "--hub", str(render_hub), "--title", "Night-time violence in the centre",
-             "--question", "Where and when does violence concentrate?",
-             "--question", "Who are the victims?", "--question", "What do door staff see?",
-             "--offences", "violence", "--current", "2025-04-01:2025-06-30",
-             "--requested-by", "strategy group", "--json")
-    assert r.returncode == 0, r.stderr
-    cid = json.loads(r.stdout)["id"]
-    out = tmp_path / "pp"
-    r = _cli("product", "problem-profile", "--hub", str(render_hub), "--commission", str(cid),
-             "--out", str(out), "--json")
-    assert r.returncode == 0, r.stderr[-3000:]
-    result = json.loads(r.stdout)
+def test_commission_on_demo_hub_becomes_problem_profile(render_hub, tmp_path, capsys):
+    code, out, err = _cli(capsys, "commission", "add", "--hub", str(render_hub), "--as", "analyst",
+                          "--title", "Night-time violence in the centre",
+                          "--question", "Where and when does violence concentrate?",
+                          "--question", "Who are the victims?", "--question", "What do door staff see?",
+                          "--offences", "violence", "--current", "2024-01-01:2024-06-30",
+                          "--baseline", "2023-01-01:2023-06-30", "--requested-by", "strategy group", "--json")
+    assert code == 0, err
+    cid = json.loads(out)["id"]
+    code, out, err = _cli(capsys, "product", "problem-profile", "--hub", str(render_hub), "--as", "analyst",
+                          "--commission", str(cid), "--out", str(tmp_path / "pp"), "--json")
+    assert code == 0, err[-3000:]
+    result = json.loads(out)
     assert result["marking"] == "RESTRICTED" and Path(result["pdf"]).exists()
     html = Path(result["html"]).read_text()
     assert render.external_urls(html) == []
     for h in PP_HEADINGS:
         assert f">{h}</h" in html, h
     nb = nbformat.read(result["notebook"], as_version=4)
-    tests = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-             if o.get("metadata", {}).get("workbench", {}).get("kind") == "table"
-             and "Hypotheses, verdicts and evidence" in o["data"]["text/html"]]
-    assert len(tests) == 1
-    table = tests[0]["data"]["text/html"]
+    tables = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("metadata", {}).get("workbench", {}).get("kind") == "table"
+              and "Hypotheses, verdicts and evidence" in o["data"]["text/html"]]
+    assert len(tables) == 1
+    rows = tables[0].split("<tr>")[2:]
+    assert len(rows) == 4
     for name in ("concentration", "seriousness", "premises", "reporting"):
-        assert f"<td>{name}</td>" in table
-    assert any(v in table for v in ("supported", "not supported", "inconclusive", "not run"))
-    assert "What do door staff see?" in html  # the commission's own question, on the front sheet
+        assert f"<td>{name}</td>" in tables[0]
+    for row in rows:  # every hypothesis was tested and has a verdict
+        assert any(f"<td>{v}</td>" in row for v in ("supported", "not supported", "inconclusive")), row
+    assert "What do door staff see?" in html
     pages = render.pdf_text(result["pdf"])
     assert all("RESTRICTED" in p for p in pages)
     assert "Night-time violence in the centre" in pages[0] and "strategy group" in pages[0]
     joined = "\n".join(pages)
-    for h in ("Interpret", "Influence", "Impact", "Evaluation plan"):
-        assert h in joined
+    for h in ("Interpret", "Problem Analysis Triangle", "Hypotheses tested", "Influence",
+              "Key judgements", "Impact", "Tactical options", "Evaluation plan"):
+        assert h in joined, h
     png = render.pdf_to_png(result["pdf"], tmp_path / "png", pages=[0])[0]
     from PIL import Image
     img = Image.open(png).convert("L")
@@ -163,10 +174,10 @@ def test_commission_becomes_problem_profile(render_hub, tmp_path):
                              "Offender cohort and partner intelligence",
                              "Actions carried from the last meeting"]),
 ])
-def test_assessments_render(render_hub, tmp_path, name, headings):
+def test_assessments_render_from_demo_hub(render_hub, tmp_path, name, headings):
     from workbench.products.build import build_product
 
-    r = build_product(name, render_hub, out=tmp_path / name, user="pytest", quiet=True)
+    r = build_product(name, render_hub, out=tmp_path / name, user="analyst", quiet=True)
     pages = render.pdf_text(r.pdf)
     assert all("RESTRICTED" in p for p in pages)
     joined = "\n".join(pages)
