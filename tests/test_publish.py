@@ -134,6 +134,7 @@ def test_publish_is_audited(hub):
     assert entries and entries[-1].outcome == "ok"
 
 
+@pytest.mark.slow
 def test_killed_publish_leaves_previous_tier(hub):
     publish(hub)
     before = _shared_digest(hub)
@@ -151,6 +152,7 @@ def test_killed_publish_leaves_previous_tier(hub):
     assert not list(hub.parent.glob("shared.duckdb.tmp-*"))
 
 
+@pytest.mark.slow
 def test_cli_publish_json(hub):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-m", "workbench", "hub", "publish", "--hub", str(hub), "--json"],
@@ -179,3 +181,27 @@ def test_register_place_validates(hub):
     with pytest.raises(BadInput, match="outside the British National Grid"):
         register_place(hub, "Somewhere", "park", -5, 340000)
     assert publish_mod.PLACES_TABLE == "nonaddressable_place"
+
+
+def test_publish_as_a_user_is_checked_and_audited(hub):
+    from workbench.errors import AccessDenied
+    from workbench.registry import open_registry
+
+    reg = open_registry(hub)
+    try:
+        reg.add_partnership("Nottingham")
+        reg.add_agency("City Council", "central", partnerships=["Nottingham"])
+        reg.add_user("coord", "City Council", "admin", "correct horse battery staple")
+        reg.add_user("val", "City Council", "viewer", "correct horse battery staple")
+    finally:
+        reg.close()
+    with pytest.raises(AccessDenied):
+        publish(hub, user="val")
+    assert not shared_path(hub).exists()
+    assert publish(hub, user="coord").check["ok"]
+    reg = open_registry(hub)
+    try:
+        outcomes = [(e.actor, e.outcome) for e in reg.audit_entries() if e.action == "publish"]
+    finally:
+        reg.close()
+    assert ("val", "denied") in outcomes and ("coord", "ok") in outcomes
