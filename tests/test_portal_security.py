@@ -323,3 +323,25 @@ def test_serve_turns_secure_cookies_on_for_deployment(monkeypatch, address, env,
     server.serve("hub.duckdb", address, 5007)
     assert seen["app_kw"]["secure_cookies"] is secure
     assert seen["run_kw"]["proxy_headers"] is proxy and seen["run_kw"]["host"] == address
+
+
+def test_session_flood_cannot_evict_logged_in_users():
+    from workbench.portal.sessions import SessionStore
+
+    store = SessionStore(max_sessions=100)
+    alice = store.new("alice")
+    for _ in range(1_000):
+        store.new()
+    assert len(store) <= 100
+    assert store.get(alice.sid) is alice
+
+
+def test_sessions_expire_when_idle():
+    from workbench.portal.sessions import SessionStore
+
+    store = SessionStore(idle_seconds=0.05)
+    s = store.new("alice")
+    assert store.get(s.sid) is s
+    import time
+    time.sleep(0.1)
+    assert store.get(s.sid) is None

@@ -38,7 +38,9 @@ class Authenticator:
         self._local = threading.local()
         self._secret = secrets.token_bytes(32)
         self._cache: dict[bytes, tuple[float, str]] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        # single flight per name through a fixed set of locks (a dict of per-name locks would
+        # grow with every name an attacker tries)
+        self._locks = [threading.Lock() for _ in range(64)]
         self._guard = threading.Lock()
         self._checks = threading.BoundedSemaphore(max_concurrent_checks)
 
@@ -62,8 +64,7 @@ class Authenticator:
         user = self._cached(key, name)
         if user is not None:
             return user
-        with self._guard:
-            lock = self._locks.setdefault(name, threading.Lock())
+        lock = self._locks[int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % len(self._locks)]
         with lock:
             user = self._cached(key, name)
             if user is not None:

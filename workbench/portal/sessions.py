@@ -33,18 +33,32 @@ class Session:
 class SessionStore:
     """In-memory sessions of one portal process."""
 
-    def __init__(self, *, idle_seconds: float = 1800, max_seconds: float = 8 * 3600):
+    def __init__(self, *, idle_seconds: float = 1800, max_seconds: float = 8 * 3600,
+                 max_sessions: int = 50_000):
         self.idle_seconds = idle_seconds
         self.max_seconds = max_seconds
+        self.max_sessions = max_sessions
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
+        self._pruned = time.monotonic()
 
     def new(self, user: str | None = None) -> Session:
+        """Start a session. Beyond ``max_sessions`` the oldest anonymous sessions are dropped
+        first (a flood of cookie-less requests cannot exhaust memory or log anyone out)."""
         s = Session(sid=secrets.token_urlsafe(32), csrf=secrets.token_urlsafe(32), user=user)
         with self._lock:
-            self._prune()
+            if time.monotonic() - self._pruned > 60 or len(self._sessions) >= self.max_sessions:
+                self._prune()
+            if len(self._sessions) >= self.max_sessions:
+                excess = len(self._sessions) - self.max_sessions + 1
+                anonymous = [sid for sid, x in self._sessions.items() if x.user is None][:excess]
+                for sid in anonymous or list(self._sessions)[:excess]:
+                    del self._sessions[sid]
             self._sessions[s.sid] = s
         return s
+
+    def __len__(self) -> int:
+        return len(self._sessions)
 
     def get(self, sid: str | None) -> Session | None:
         if not sid:
@@ -76,7 +90,7 @@ class SessionStore:
                 del self._sessions[sid]
 
     def _prune(self) -> None:
-        now = time.monotonic()
+        now = self._pruned = time.monotonic()
         for sid in [sid for sid, s in self._sessions.items()
                     if now - s.seen > self.idle_seconds or now - s.created > self.max_seconds]:
             del self._sessions[sid]
