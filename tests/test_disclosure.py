@@ -95,3 +95,16 @@ def test_flat_counts_and_validation():
         suppress_table(pd.DataFrame())
     with pytest.raises(BadInput, match="low"):
         suppress_table(LEAKY, threshold=3, low=3)
+
+
+def test_crosstab_of_records():
+    from workbench.privacy.disclosure import suppress_crosstab
+
+    df = pd.DataFrame({"lsoa": ["A"] * 3 + ["B"] * 20 + ["C"] * 12,
+                       "type": ["burglary"] * 3 + ["robbery"] * 20 + ["burglary"] * 6 + ["robbery"] * 6})
+    r = suppress_crosstab(df, "lsoa", "type")
+    assert r.values.loc[TOTAL, TOTAL] == 35 and r.hidden.loc["A", "burglary"]
+    for (lo, hi) in feasible_intervals(r.values.to_numpy(), r.hidden.to_numpy()).values():
+        assert hi - lo >= 1
+    with pytest.raises(BadInput, match="no column"):
+        suppress_crosstab(df, "ward", "type")

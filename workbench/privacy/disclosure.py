@@ -21,7 +21,7 @@ Examples
 >>> import pandas as pd
 >>> t = pd.DataFrame({"A": [3, 10], "B": [12, 20]}, index=["ward1", "ward2"])
 >>> r = suppress_table(t)
->>> r.frame().loc["ward1"].isna().sum()   # 3 hidden, and its row partner 12 too
+>>> int(r.frame().loc["ward1"].isna().sum())   # 3 hidden, and its row partner 12 too
 2
 """
 
@@ -235,3 +235,34 @@ def suppress_counts(counts, threshold: int = DEFAULT_THRESHOLD, *, low: int = 1)
     if threshold < 1 or low < 0 or low >= threshold:
         raise BadInput(f"Need 0 <= `low` < `threshold`; got low={low}, threshold={threshold}.")
     return s.mask((s >= low) & (s < threshold))
+
+
+def suppress_crosstab(frame: pd.DataFrame, index: str, columns: str, values: str | None = None,
+                      threshold: int = DEFAULT_THRESHOLD, **options) -> SuppressedTable:
+    """Cross-tabulate long records (or counts) and apply :func:`suppress_table` to the result.
+
+    Parameters
+    ----------
+    frame : one row per record, or one row per cell with a count in ``values``.
+    index, columns : the columns that become the table's rows and columns (e.g. ``lsoa_code``
+        and ``crime_type``).
+    values : a count column to add up; None counts rows.
+    threshold, options : as :func:`suppress_table`.
+
+    >>> df = pd.DataFrame({"ward": ["A"] * 3 + ["B"] * 9, "type": ["x"] * 8 + ["y"] * 4})
+    >>> r = suppress_crosstab(df, "ward", "type")
+    >>> r.values.loc["A", "x"], bool(r.hidden.loc["A", "x"])
+    (np.int64(3), True)
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise BadInput(f"`frame` must be a pandas DataFrame; got {type(frame).__name__}.")
+    missing = [c for c in (index, columns, values) if c is not None and c not in frame.columns]
+    if missing:
+        raise BadInput(f"`frame` has no column(s) {missing}; it has {list(frame.columns)}.")
+    if values is None:
+        table = pd.crosstab(frame[index], frame[columns])
+    else:
+        table = frame.pivot_table(index=index, columns=columns, values=values, aggfunc="sum",
+                                  fill_value=0)
+    table.index.name = table.columns.name = None
+    return suppress_table(table, threshold, **options)
