@@ -78,7 +78,7 @@ class DemoBuild:
     end: str
     scale: float
     seconds: float = 0.0
-    supplies: int = 0
+    supplies: int = 0           # supplies in the hub
     rows: dict = field(default_factory=dict)
     windows: dict = field(default_factory=dict)
     published: str = "not run"
@@ -93,7 +93,7 @@ class DemoBuild:
         head = "Reused the existing demo hub" if self.reused else f"Built the demo hub in {self.seconds:.0f} s"
         lines = [f"{head}: {self.hub}",
                  f"  period {self.start} – {self.end}, seed {self.seed}, scale {self.scale}; "
-                 f"{self.supplies} supplies, {sum(self.rows.values()):,} rows",
+                 f"{self.supplies} supplies, {sum(self.rows.values()):,} current rows",
                  f"  planted current window {self.windows.get('current')} vs baseline {self.windows.get('baseline')}",
                  f"  shared tier: {self.published}; registry: {self.registry}"]
         if self.users:
@@ -271,18 +271,16 @@ def build_demo(hub_path, *, seed: int = fx.SEED, start: str = fx.DEFAULT_START, 
             _say(quiet, "ingesting the committed open data (data/sample)…")
             files = sample_files()
             for ds_id in ("ref_lsoa", "ref_postcode", "ref_imd", "police_uk_street"):
-                r = ingest_files(hub, ds_id, files[ds_id], con=con, quiet=True, user="demo",
+                ingest_files(hub, ds_id, files[ds_id], con=con, quiet=True, user="demo",
                                  metadata=_sample_metadata(ds_id, files[ds_id], world))
-                build.supplies += 0 if r.skipped else 1
             for ds_id, frame, caveat in (
                 ("ref_lsoa", context.lsoa_with_population(world),
                  "population is SYNTHETIC (synthetic households x 2.3); polygons and names are real"),
                 ("ref_postcode", context.postcode_households(world),
                  "households are SYNTHETIC (households_synthetic='Y'); centroids are Code-Point Open"),
             ):
-                r = ingest_frame(hub, ds_id, frame, source_name=f"demo_{ds_id}_synthetic", con=con, user="demo",
+                ingest_frame(hub, ds_id, frame, source_name=f"demo_{ds_id}_synthetic", con=con, user="demo",
                                  metadata=_metadata(ds_id, frame, synthetic=True, seed=seed, caveat=caveat))
-                build.supplies += 0 if r.skipped else 1
             _say(quiet, f"generating synthetic partner data {period.start} – {period.end} (seed {seed}, scale {scale})…")
             generated = generate(world, period.start, period.end, float(scale))
             missing = missing_datasets(generated)
@@ -293,14 +291,14 @@ def build_demo(hub_path, *, seed: int = fx.SEED, start: str = fx.DEFAULT_START, 
                     if len(frame) == 0:
                         continue
                     meta = None if ds_id in NO_METADATA else _metadata(ds_id, frame, synthetic=True, seed=seed)
-                    r = ingest_frame(hub, ds_id, frame, source_name=f"demo_{name}", con=con, metadata=meta,
+                    ingest_frame(hub, ds_id, frame, source_name=f"demo_{name}", con=con, metadata=meta,
                                      user="demo")
-                    build.supplies += 0 if r.skipped else 1
                 _say(quiet, f"  {ds_id}: {sum(len(f) for _, f in supplies):,} rows")
             done = dict(params, complete=True)
             con.execute("INSERT OR REPLACE INTO hub_meta VALUES (?, ?)", [MARKER, json.dumps(done)])
         for ds_id in catalogue.ids():
             build.rows[ds_id] = con.execute(f'SELECT count(*) FROM main."{ds_id}"').fetchone()[0]
+        build.supplies = con.execute("SELECT count(*) FROM supplies").fetchone()[0]
         con.execute("CHECKPOINT")
     finally:
         con.close()
