@@ -25,11 +25,16 @@ import io
 import json
 import os
 import tempfile
+import threading
 from datetime import datetime
 from pathlib import Path
 
 from workbench.portal import submissions as S
 from workbench.portal import vocabulary as V
+
+#: one transfer into the hub at a time in this process: DuckDB's file lock guards against
+#: other processes only, so two threads of the portal must not write the hub at once
+_HUB_WRITE = threading.Lock()
 
 FORMAT = "pip-police-import/1"
 DATASET = "partner_intelligence"
@@ -135,8 +140,9 @@ def transfer_one(store, hub: Path | str, ref: str, *, audit=None) -> dict:
     try:
         from workbench.hub.ingest import ingest_frame
 
-        result = ingest_frame(hub, DATASET, hub_frame(row), source_name=f"portal-{ref}",
-                              agency=row["partner_agency"], user=row["graded_by"], quiet=True)
+        with _HUB_WRITE:
+            result = ingest_frame(hub, DATASET, hub_frame(row), source_name=f"portal-{ref}",
+                                  agency=row["partner_agency"], user=row["graded_by"], quiet=True)
     except Exception as exc:  # hub locked (ResourceLocked) or any other failure: keep it pending
         with store.transaction() as cur:
             cur.execute("UPDATE portal.transfers SET attempts = attempts + 1, last_error = ?, record_json = ? "
