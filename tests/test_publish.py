@@ -205,3 +205,13 @@ def test_publish_as_a_user_is_checked_and_audited(hub):
     finally:
         reg.close()
     assert ("val", "denied") in outcomes and ("coord", "ok") in outcomes
+
+
+def test_thresholds_cannot_be_lowered(hub):
+    from workbench.errors import BadInput
+
+    with pytest.raises(BadInput, match="Appendix 1"):
+        publish(hub, min_households=3)
+    with pytest.raises(BadInput, match="count_threshold"):
+        publish(hub, count_threshold=3)
+    assert not shared_path(hub).exists()

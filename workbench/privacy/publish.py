@@ -176,8 +176,9 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
     hub_path : the master hub (default :func:`workbench.hub.connect.default_hub`).
     user : the user publishing (name or User); checked for the ``publish`` operation and
         audited. ``None`` means an operator holding the master key (audited as the OS user).
-    min_households : the Appendix 1 threshold (4).
-    count_threshold : counts below this are suppressed in ``<id>_counts`` tables.
+    min_households : the Appendix 1 threshold (4; may be raised, never lowered).
+    count_threshold : counts below this are suppressed in ``<id>_counts`` tables (5; may
+        be raised, never lowered).
     quiet : no progress on stderr.
 
     Raises
@@ -192,6 +193,12 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
     """
     import sys
 
+    if min_households < MIN_HOUSEHOLDS:
+        raise BadInput(f"`min_households` may be raised but not lowered below Appendix 1's "
+                       f"{MIN_HOUSEHOLDS}; got {min_households}.")
+    if count_threshold < DEFAULT_THRESHOLD:
+        raise BadInput(f"`count_threshold` may be raised but not lowered below {DEFAULT_THRESHOLD} "
+                       f"(counts 1–{DEFAULT_THRESHOLD - 1} hidden); got {count_threshold}.")
     hub = Path(hub_path) if hub_path else default_hub()
     actor = ((user if isinstance(user, str) else getattr(user, "name", None))
              or os.environ.get("WORKBENCH_USER") or getpass.getuser())
