@@ -50,6 +50,25 @@ def _page_function(info, hub: Path, session_minutes: float):
     return build
 
 
+def warm(hub: Path) -> None:
+    """Compute what every session shares (LSOA layer, strategic figures) before serving.
+
+    Without a published shared tier there is nothing to warm; the apps say so when opened.
+    """
+    from workbench.errors import WorkbenchError
+    from workbench.views import context, cube, strategic
+    from workbench.views.source import Source
+
+    source = Source(hub)
+    try:
+        if source.has("ref_lsoa"):
+            context.lsoa_boundaries(source)
+        cube.weekly(source)
+        strategic.figures(source)
+    except WorkbenchError:
+        return
+
+
 def build_server(hub: Path | str, *, address: str = "127.0.0.1", port: int = 5006,
                  session_minutes: float | None = None, start: bool = False, show: bool = False):
     """Create (and optionally start) the Panel server for the dashboards of ``hub``.
@@ -62,6 +81,7 @@ def build_server(hub: Path | str, *, address: str = "127.0.0.1", port: int = 500
     pn.extension("tabulator", sizing_mode="stretch_width", notifications=False)
     for info in APPS:          # import every app (HoloViews, Bokeh models) before the first visit
         info.load()
+    warm(hub)
     return pn.serve(
         applications(hub, minutes),
         address=address, port=port, show=show, start=start, threaded=False,

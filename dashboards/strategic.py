@@ -39,13 +39,14 @@ class StrategicAssessment(DashboardApp):
 
     def _priority(self):
         pri = self.figs.priorities
-        chart = charts.priority_matrix(pri, x="likelihood", y="impact", label="label", size="score",
-                                       title="Priority matrix: likelihood (volume + trend) × impact "
-                                             "(harm + vulnerability)")
+        chart = charts.priority_matrix(pri, x="likelihood", y="impact", label="label",
+                                       title="Priority matrix: likelihood (volume + trend scores) × "
+                                             "impact (harm + vulnerability scores); red = high priority")
         table = pri[["rank", "label", "band", "score", "confidence"]]
-        return pn.Row(pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
-                      pn.widgets.Tabulator(table, disabled=True, show_index=False, width=460,
-                                           height=420), sizing_mode="stretch_width")
+        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
+                         pn.widgets.Tabulator(table, disabled=True, show_index=False, height=300,
+                                              sizing_mode="stretch_width"),
+                         sizing_mode="stretch_width")
 
     @param.depends("issues")
     def _trends(self):
@@ -75,7 +76,8 @@ class StrategicAssessment(DashboardApp):
         facts = self.figs.facts.sort_values("harm_current", ascending=False).head(12)
         frame = facts.rename(columns={"harm_current": "last 12 months", "harm_previous": "12 months before"})
         chart = charts.comparison_bars(frame, "label", "last 12 months", "12 months before",
-                                       title="Harm-weighted volume (events × harm weight)")
+                                       title="Harm-weighted volume (events × harm weight): last 12 months (orange), "
+                                             "the 12 before (blue)")
         return pn.pane.HoloViews(chart, sizing_mode="stretch_width")
 
     @param.depends("map_measure")

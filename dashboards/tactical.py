@@ -49,7 +49,7 @@ class TacticalAssessment(DashboardApp):
         frame = assess.emerging_issues(self.source, self.comparison(), self.offences, self.viewer)
         shown = frame.head(12)
         chart = charts.comparison_bars(shown, "offence_type", "current", "expected",
-                                       title="Current period against the expected count")
+                                       title="Current period (orange) against the expected count (blue)")
         table = pn.widgets.Tabulator(
             frame.assign(p_value=frame["p_value"].round(4), expected=frame["expected"].round(1),
                          percent_change=frame["percent_change"].round(1),

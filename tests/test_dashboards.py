@@ -311,3 +311,55 @@ def test_serve_command_needs_a_hub(tmp_path):
     from workbench.cli import main
 
     assert main(["serve", "dashboards", "--hub", str(tmp_path / "none.duckdb")]) == 4
+
+
+# -- the demo hub (the one `make run` serves) ------------------------------------------
+def test_apps_on_the_demo_hub(demo_hub):
+    import panel as pn
+
+    from dashboards.strategic import StrategicAssessment
+    from dashboards.tactical import TacticalAssessment
+
+    source = Source(demo_hub)
+    assert len(context.lsoa_boundaries(source)["features"]) > 100
+    figs = strategic.figures(source)
+    assert figs is not None and len(figs.priorities) >= 5
+    for cls in (StrategicAssessment, TacticalAssessment):
+        for who in (ANALYST, VIEWER):
+            view = cls(source=source, viewer=who)
+            assert pn.panel(view).get_root() is not None
+    tactical = TacticalAssessment(source=source, viewer=VIEWER)
+    assert tactical._map() is not None and tactical._partners() is not None
+
+
+@pytest.mark.parametrize("weeks", periods.TACTICAL_WEEKS)
+@pytest.mark.parametrize("offences", [[], ["Burglary residential", "Theft from vehicle"]])
+def test_weekly_cubes_answer_exactly_as_the_records(source, weeks, offences, monkeypatch):
+    from workbench.views.source import clear_cache
+
+    comparison = periods.tactical(crime.latest_date(source), weeks)
+
+    def answers():
+        clear_cache()
+        return [crime.counts_by_type(source, comparison, offences, ANALYST),
+                crime.day_hour(source, comparison.current, offences, VIEWER),
+                crime.counts_by_lsoa(source, comparison.current, offences, None),
+                crime.grid_counts(source, comparison.current, offences, None, 150.0)]
+
+    with_cubes = answers()
+    monkeypatch.setattr(crime, "USE_CUBES", False)
+    from_records = answers()
+    for a, b in zip(with_cubes, from_records):
+        keys = [c for c in a.columns if c not in ("count", "current", "baseline", "expected")]
+        pd.testing.assert_frame_equal(a.sort_values(keys).reset_index(drop=True),
+                                      b.sort_values(keys).reset_index(drop=True), check_dtype=False)
+
+
+def test_cube_weeks():
+    from workbench.views.cube import Cube, as_period
+
+    cube = Cube(date(2026, 10, 31), True)
+    c = periods.tactical(cube.as_of, 8)
+    assert cube.weeks(c.current) == (0, 7) and cube.weeks(c.baseline) == (8, 59)
+    assert as_period(cube, 8, 59) == c.baseline
+    assert cube.weeks(periods.Period(date(2026, 10, 1), date(2026, 10, 31))) is None

@@ -23,12 +23,11 @@ from workbench.views.source import Source
 
 def _shapes(texts) -> np.ndarray:
     """Shapely geometries from WKT or GeoJSON text (the form ``ref_lsoa.geometry`` is stored in)."""
-    out = []
-    for text in texts:
-        text = (text or "").strip()
-        out.append(shapely.geometry.shape(json.loads(text)) if text.startswith("{")
-                   else shapely.from_wkt(text))
-    return np.array(out, dtype=object)
+    texts = [(t or "").strip() for t in texts]
+    if all(not t.startswith("{") for t in texts):
+        return shapely.from_wkt(np.array(texts, dtype=object))
+    return np.array([shapely.geometry.shape(json.loads(t)) if t.startswith("{") else shapely.from_wkt(t)
+                     for t in texts], dtype=object)
 
 
 def _in_bng(geoms: np.ndarray) -> bool:
@@ -72,7 +71,7 @@ def _lsoa_layer(source: Source) -> tuple[dict, pd.DataFrame]:
     else:
         wgs = geoms
         bng = _to_bng(geoms) if len(geoms) else geoms
-    wgs = shapely.set_precision(wgs, 1e-5) if len(wgs) else wgs
+    wgs = shapely.transform(wgs, lambda xy: np.round(xy, 5)) if len(wgs) else wgs   # ~1 m
     centroids = shapely.centroid(bng) if len(bng) else bng
     features = []
     for row, geom in zip(frame.itertuples(index=False), wgs):

@@ -102,6 +102,10 @@ class Source:
         """Rendered products live beside the hub in ``products/`` (data/restricted/products)."""
         return self.hub.parent / "products"
 
+    def connection_id(self) -> int:
+        """Identifies the open connection (state kept in its in-memory catalog dies with it)."""
+        return id(_connection(self.hub))
+
     def _cursor(self):
         cur = _connection(self.hub).cursor()
         cur.execute(f"USE {ALIAS}")      # a cursor starts in the in-memory catalog

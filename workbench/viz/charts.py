@@ -8,6 +8,7 @@ Missing values (suppressed by disclosure control) are drawn as gaps, never as ze
 from __future__ import annotations
 
 import holoviews as hv
+import numpy as np
 import pandas as pd
 
 hv.extension("bokeh", logo=False)
@@ -69,19 +70,27 @@ def comparison_bars(frame: pd.DataFrame, category: str, current: str, expected: 
                 height=max(220, 34 * len(frame) + 80)))
 
 
-def priority_matrix(frame: pd.DataFrame, *, x: str, y: str, label: str, size: str | None = None,
-                    title: str = "Priority matrix") -> hv.Overlay:
-    """Points of ``y`` (e.g. harm) against ``x`` (e.g. change), labelled by ``label``, with
-    quadrant lines at the medians (high/high = priority)."""
-    points = hv.Points(frame, [x, y], [label] + ([size] if size else []))
-    points = points.opts(size=12, color=PALETTE[3], tools=["hover"], alpha=0.8)
-    labels = hv.Labels(frame, [x, y], label).opts(text_font_size="9pt", yoffset=0, text_align="left",
-                                                   xoffset=0)
+def priority_matrix(frame: pd.DataFrame, *, x: str, y: str, label: str, band: str = "band",
+                    rank: str = "rank", top: int = 10, title: str = "Priority matrix") -> hv.Overlay:
+    """Issues placed by ``x`` (e.g. likelihood) and ``y`` (e.g. impact), coloured by priority
+    ``band``; the ``top`` ranked issues are labelled. Scores are whole numbers, so points that
+    share a cell are spread a little around it (by rank, deterministic) to stay visible."""
+    data = frame.copy()
+    offsets = data.groupby([x, y]).cumcount()
+    angle = offsets * 2.399963                      # golden angle: spread without overlap
+    radius = 0.12 * (offsets > 0) + 0.05 * offsets.clip(upper=4)
+    data["_x"] = data[x] + radius * np.cos(angle)
+    data["_y"] = data[y] + radius * np.sin(angle)
+    colours = {"high": "#b2182b", "medium": "#ef8a62", "low": "#999999"}
+    points = hv.Points(data, ["_x", "_y"], [label, band, rank, x, y]).opts(
+        size=13, color=hv.dim(band).categorize(colours, default="#999999"), tools=["hover"],
+        alpha=0.85, line_color="white")
+    named = data[data[rank] <= top]
+    labels = hv.Labels(named.assign(_text=[f"{r}. {t}" for r, t in zip(named[rank], named[label])]),
+                       ["_x", "_y"], "_text").opts(text_font_size="8pt", text_align="left", xoffset=0.08,
+                                                   text_color="#333333")
     overlay = points * labels
-    if len(frame):
-        overlay = overlay * hv.VLine(float(frame[x].median())).opts(color="#888888", line_dash="dashed") \
-            * hv.HLine(float(frame[y].median())).opts(color="#888888", line_dash="dashed")
-    return overlay.opts(hv.opts.Overlay(**_opts(title, height=420)))
+    return overlay.opts(hv.opts.Overlay(**_opts(title, height=440, xlabel=x, ylabel=y)))
 
 
 def target_bars(frame: pd.DataFrame, category: str, target: str, actual: str, *,

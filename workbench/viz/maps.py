@@ -13,11 +13,14 @@ boundaries as the background. Colour legends are drawn as plain HTML by the call
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import os
 
+import branca.element
 import folium
+import jinja2
 
 #: where the dashboard server publishes Leaflet (see dashboards/server.py ``static_dirs``)
 LEAFLET_PREFIX = "/vendor/leaflet"
@@ -30,6 +33,20 @@ GISTAR = {"hot (99%)": "#b2182b", "hot (95%)": "#ef8a62", "hot (90%)": "#fddbc7"
           "not significant": "#f7f7f7", "cold (90%)": "#d1e5f0", "cold (95%)": "#67a9cf",
           "cold (99%)": "#2166ac"}
 NO_DATA = "#d9d9d9"
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> jinja2.Template:
+    return jinja2.Template(source)
+
+
+def _template(source, *args, **kwargs):
+    return _compiled(source) if not args and not kwargs else jinja2.Template(source, *args, **kwargs)
+
+
+# branca compiles a Jinja template for every element it creates (~50 ms each, so ~1 s per
+# map); compiled templates are immutable, so they are cached and shared.
+branca.element.Template = _template
 
 
 class OfflineMap(folium.Map):

@@ -1,0 +1,99 @@
+"""Weekly count cubes of recorded crime, built once per published shared tier, in memory.
+
+The tactical assessment compares the last 4, 8 or 12 weeks with the 52 before, all ending
+on the latest date in the data (:func:`workbench.views.periods.tactical`). Counting by
+"whole weeks back from that date" therefore answers every tactical question exactly, from
+tables far smaller than the records: one scan of ``police_crime_offence`` builds
+
+- ``cube_type``    (week, offence_type, n)
+- ``cube_dayhour`` (week, offence_type, day, hour, n)
+- ``cube_lsoa``    (week, offence_type, lsoa_code, n)   via ``ref_postcode``
+- ``cube_cell``    (week, offence_type, easting, northing, n)   150 m cells, BNG
+
+in DuckDB's in-memory catalog (``memory``), beside the read-only shared tier; nothing is
+written to disk. When the tier is republished the connection, and with it the cubes, is
+replaced (:mod:`workbench.views.source`). Periods that do not fall on whole weeks back from
+the latest date are answered from the records instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from workbench.views.periods import Period
+
+CELL_METRES = 150.0
+_LOCK = threading.Lock()
+_BUILT: dict = {}
+
+
+@dataclass(frozen=True)
+class Cube:
+    """The weekly cubes of one shared-tier version, ending on ``as_of``."""
+
+    as_of: date
+    lsoa: bool
+
+    def weeks(self, period: Period) -> tuple[int, int] | None:
+        """``(first, last)`` weeks back covering exactly ``period``, or None if it is not whole weeks."""
+        back_end = (self.as_of - period.end).days
+        if back_end < 0 or back_end % 7 or period.days % 7:
+            return None
+        return back_end // 7, back_end // 7 + period.days // 7 - 1
+
+
+def weekly(source) -> Cube | None:
+    """The cubes of ``source`` (built on first use); None when there is no recorded crime."""
+    key = (str(source.path), source.path.stat().st_mtime, source.connection_id())
+    with _LOCK:
+        if key in _BUILT:
+            return _BUILT[key]
+        cube = _build(source)
+        _BUILT.clear()
+        _BUILT[key] = cube
+        return cube
+
+
+def _build(source) -> Cube | None:
+    if not source.has("police_crime_offence"):
+        return None
+    as_of = source.scalar("select max(committed_from_date) from police_crime_offence")
+    if as_of is None:
+        return None
+    lsoa = source.has("ref_postcode") and "lsoa_code" in source.columns("ref_postcode")
+    cur = source._cursor()
+    try:
+        cur.execute(f"""
+            create or replace table memory.main.cube_base as
+            select (date '{as_of}' - committed_from_date) // 7 as week, offence_type,
+                   committed_from_date as d, committed_from_time as t, postcode, easting, northing
+            from police_crime_offence where committed_from_date is not null;
+            create or replace table memory.main.cube_type as
+            select week, offence_type, count(*) as n from memory.main.cube_base group by all order by week;
+            create or replace table memory.main.cube_dayhour as
+            select week, offence_type, isodow(d) as day, hour(t) as hour, count(*) as n
+            from memory.main.cube_base where t is not null group by all order by week;
+            create or replace table memory.main.cube_cell as
+            select week, offence_type, (floor(easting / {CELL_METRES}) + 0.5) * {CELL_METRES} as easting,
+                   (floor(northing / {CELL_METRES}) + 0.5) * {CELL_METRES} as northing, count(*) as n
+            from memory.main.cube_base where easting is not null and northing is not null
+            group by all order by week;
+        """)
+        if lsoa:
+            cur.execute("""
+                create or replace table memory.main.cube_lsoa as
+                select b.week, b.offence_type, p.lsoa_code, count(*) as n
+                from memory.main.cube_base b join ref_postcode p using (postcode)
+                where p.lsoa_code is not null group by all order by b.week;
+            """)
+        cur.execute("drop table memory.main.cube_base")
+    finally:
+        cur.close()
+    return Cube(as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of)[:10]), bool(lsoa))
+
+
+def as_period(cube: Cube, first: int, last: int) -> Period:
+    """The dates covered by weeks ``first``–``last`` back (inverse of :meth:`Cube.weeks`)."""
+    return Period(cube.as_of - timedelta(days=7 * last + 6), cube.as_of - timedelta(days=7 * first))
