@@ -209,3 +209,20 @@ def test_codepoint_quality_90_has_no_coordinates(empty_hub, tmp_path):
     assert r.rows == 6
     assert rows(empty_hub, "SELECT easting, northing, longitude FROM ref_postcode WHERE postcode = 'NG1 9ZZ'") == [
         (None, None, None)]
+
+
+def test_xlsx_formula_without_saved_value_is_kept_as_text_and_flagged(empty_hub, tmp_path):
+    book = _asb_workbook(tmp_path / "asb.xlsx", [
+        ["A1", "01/03/2024", None, "Graffiti", None, None]])
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book)
+    wb["ASB log"].append(["A2", "02/03/2024", None, '=HYPERLINK("http://example.invalid","x")', None, None])
+    wb.save(book)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(yaml.safe_dump(dict(MAPPING, columns={**MAPPING["columns"], "Category": "location"},
+                                           values={})))
+    r = ingest_files(empty_hub, "council_asb", [book, mapping], quiet=True)
+    assert r.rows == 2
+    assert any(w["code"] == "formula_like:location" for w in r.warnings)
+    assert rows(empty_hub, "SELECT location FROM council_asb WHERE incident_ref = 'A2'")[0][0].startswith("=HYPERLINK")

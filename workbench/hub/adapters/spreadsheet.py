@@ -22,6 +22,8 @@ The mapping is found (first match): a ``.yaml``/``.yml`` file supplied with the 
 part of the supply and its hash), ``<data file stem>.mapping.yaml`` beside the data file, or
 ``mapping.yaml`` in the same folder. An XLSX without any mapping must use canonical headings.
 Excel dates and times become ``YYYY-MM-DD`` and ``HH:MM``; ``_line`` is the spreadsheet row.
+Formulas are read as their saved results; a formula saved without a result is read as its text
+(``=HYPERLINK(…)``), which a typed column rejects and a text column flags as formula-like.
 Unmapped source columns are not read (data minimisation, guidance 4.2.2).
 """
 
@@ -100,10 +102,14 @@ def load_mapping(path: Path, ds: Dataset) -> dict:
 
 
 def _read_xlsx(path: Path, sheet: str | None, header_row: int) -> tuple[list[str], list[tuple[int, list]]]:
+    """Headings and records of one sheet: saved values, or a formula's text when the workbook
+    holds no saved result for it (so nothing vanishes silently: typed columns then reject it
+    and text columns flag it as formula-like)."""
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
+        wf = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:
         raise SupplyRejected("spreadsheet", [Problem(path.name, None, None, "an XLSX workbook",
                                                      str(exc)[:160])]) from None
@@ -113,20 +119,25 @@ def _read_xlsx(path: Path, sheet: str | None, header_row: int) -> tuple[list[str
                                                          f"a sheet named '{sheet}'",
                                                          f"sheets {wb.sheetnames}")])
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        wsf = wf[sheet] if sheet is not None else wf.worksheets[0]
         header: list[str] = []
         rows: list[tuple[int, list]] = []
-        for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        pairs = zip(ws.iter_rows(values_only=True), wsf.iter_rows(values_only=True))
+        for i, (values, formulas) in enumerate(pairs, start=1):
             if i < header_row:
                 continue
             if i == header_row:
                 header = ["" if v is None else str(v).strip() for v in values]
                 continue
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            values = [f if v is None and isinstance(f, str) and f.startswith("=") else v
+                      for v, f in zip(values, formulas)]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue  # blank spreadsheet rows are formatting, not records
-            rows.append((i, list(values)))
+            rows.append((i, values))
         return header, rows
     finally:
         wb.close()
+        wf.close()
 
 
 def _read_csv(path: Path, header_row: int) -> tuple[list[str], list[tuple[int, list]]]:
