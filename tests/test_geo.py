@@ -144,3 +144,13 @@ def test_grid_helpers():
 def test_grid_cell_size_is_checked(bad):
     with pytest.raises(ValueError, match="cell_size"):
         snap([1], [1], bad)
+
+
+def test_centroids_from_a_hub_like_connection_and_sampling():
+    con = duckdb.connect()
+    con.execute("create table ref_postcode(postcode varchar, easting double, northing double)")
+    con.execute("insert into ref_postcode values ('NG1 1AA', 457804, 340087), ('NG7 2RD', NULL, NULL)")
+    table = PostcodeCentroids.from_hub(con)
+    assert len(table) == 1
+    drawn = table.sample(5, np.random.default_rng(0))
+    assert drawn.postcode.tolist() == ["NG1 1AA"] * 5 and drawn.easting.tolist() == [457804.0] * 5
