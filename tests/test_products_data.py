@@ -172,3 +172,13 @@ def test_front_sheet_sources_have_supply_dates_and_caveats(source, products_hub)
     assert any("synthetic" in c for c in ae.caveats)
     assert srcs["police_incident"].supplies == 0
     assert any("provenance unknown" in c for c in srcs["police_incident"].caveats)
+
+
+def test_rerun_with_a_new_date_moves_every_period(source):
+    """Products regenerate from the hub: a new as-of date (or new data) moves the periods."""
+    a = strategic_summary(source, "2025-03-31")
+    b = strategic_summary(source)
+    assert a.current == (dt.date(2024, 4, 1), dt.date(2025, 3, 31))
+    assert b.current[1] == dt.date(2025, 6, 30) and b.fact("violence").current > a.fact("violence").current
+    t = tactical_summary(source, "2025-03-31", weeks=2)
+    assert t.current == (dt.date(2025, 3, 18), dt.date(2025, 3, 31))
