@@ -137,6 +137,7 @@ def test_commission_on_demo_hub_becomes_problem_profile(render_hub, tmp_path, ca
     for h in PP_HEADINGS:
         assert f">{h}</h" in html, h
     nb = nbformat.read(result["notebook"], as_version=4)
+    assert nb.metadata["protective_marking"] == "RESTRICTED"
     tables = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("metadata", {}).get("workbench", {}).get("kind") == "table"
               and "Hypotheses, verdicts and evidence" in o["data"]["text/html"]]

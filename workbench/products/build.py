@@ -30,6 +30,21 @@ from workbench.products.spec import NOTEBOOKS, PRODUCTS
 PACKAGE_NOTEBOOKS = Path(__file__).with_name("templates")
 
 
+def _ipc_kernel_manager():
+    """A kernel manager whose kernel talks over local IPC sockets, not localhost TCP ports, so
+    the kernel that reads the hub for a product is not reachable through a port (guidance
+    4.2.4: data are securely managed)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self):
+            return "ipc"
+
+    return IPCKernelManager
+
+
 @dataclass
 class ProductResult:
     product: str
@@ -125,9 +140,11 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
         print(f"Executing {notebook_path(name).name} against {hub} …", file=sys.stderr)
     papermill.execute_notebook(str(notebook_path(name)), str(executed), parameters=params,
                                kernel_name=kernel, progress_bar=False, log_output=False,
-                               cwd=str(out))
+                               cwd=str(out), kernel_manager_class=_ipc_kernel_manager())
     nb = nbformat.read(str(executed), as_version=4)
     sheet, _, _ = render.collect(nb)
+    nb.metadata["protective_marking"] = sheet.marking.banner  # the executed notebook is marked too
+    nbformat.write(nb, str(executed))
     html = render.render_html(nb, out / f"{name}.html", product_title=PRODUCTS[name].title)
     warnings, pdf_path = [], None
     if pdf:
