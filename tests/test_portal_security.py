@@ -345,3 +345,23 @@ def test_sessions_expire_when_idle():
     import time
     time.sleep(0.1)
     assert store.get(s.sid) is None
+
+
+def test_size_limit_holds_on_a_real_uvicorn_server(hub):
+    """The same 413 through uvicorn's HTTP parser, for declared and streamed (chunked) bodies."""
+    import httpx
+
+    from workbench.portal.server import BackgroundServer
+
+    with BackgroundServer(hub, max_body_bytes=4096) as srv:
+        url = srv.url + "/api/v1/submissions"
+        big = {**SUBMISSION, "intelligence_text": "x" * 9000}
+        assert httpx.post(url, json=big, auth=creds("p.school")).status_code == 413
+
+        def chunks():
+            for _ in range(10):
+                yield b"a" * 1024
+        r = httpx.post(url, content=chunks(), auth=creds("p.school"), headers={"content-type": "application/json"})
+        assert r.status_code == 413
+        assert httpx.post(url, json=SUBMISSION, auth=creds("p.school")).status_code == 201
+        assert httpx.get(srv.url + "/").headers["content-security-policy"].startswith("default-src 'none'")
