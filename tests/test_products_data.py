@@ -182,3 +182,25 @@ def test_rerun_with_a_new_date_moves_every_period(source):
     assert b.current[1] == dt.date(2025, 6, 30) and b.fact("violence").current > a.fact("violence").current
     t = tactical_summary(source, "2025-03-31", weeks=2)
     assert t.current == (dt.date(2025, 3, 18), dt.date(2025, 3, 31))
+
+
+def test_data_caveats_name_missing_months_and_incomplete_fields():
+    import duckdb
+
+    from workbench.products.frontsheet import data_caveats
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE police_uk_street AS SELECT * FROM (VALUES ('2024-01'), ('2024-02'), "
+                "('2024-05'), ('2024-07')) t(month)")
+    con.execute("CREATE TABLE police_crime_offence AS SELECT DATE '2024-01-01' + CAST(i AS INTEGER) AS committed_from_date, "
+                "CASE WHEN i % 2 = 0 THEN 457000.0 END AS easting, 340000.0 AS northing, "
+                "NULL::TIME AS committed_from_time FROM range(40) r(i)")
+    con.execute("CREATE TABLE ref_events AS SELECT DATE '2024-01-01' AS event_date, 'x' AS event_name "
+                "UNION ALL SELECT DATE '2024-06-01', 'y'")
+    assert data_caveats(con, "police_uk_street") == [
+        "No records for 2024-03 to 2024-04, 2024-06: months not supplied are missing, not zero."]
+    caveats = data_caveats(con, "police_crime_offence")
+    assert "'easting' is 50% complete." in caveats and "'committed_from_time' is 0% complete." in caveats
+    assert not any("northing" in c for c in caveats)
+    assert data_caveats(con, "ref_events") == []          # a calendar is sparse by nature
+    assert data_caveats(con, "police_incident") == []     # absent table

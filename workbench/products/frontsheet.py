@@ -123,6 +123,62 @@ def _read_log(con):
     return con.execute(f"SELECT {cols} FROM supplies ORDER BY {order}").fetchall()
 
 
+def _ranges(months: list[str]) -> str:
+    """'2019-03', '2019-04', '2019-05', '2020-01' -> '2019-03 to 2019-05, 2020-01'."""
+    out, start, prev = [], None, None
+    for m in months:
+        p = dt.date.fromisoformat(m + "-01")
+        if prev is not None and (p.year * 12 + p.month) == (prev.year * 12 + prev.month) + 1:
+            prev = p
+            continue
+        if start is not None:
+            out.append(start.strftime("%Y-%m") + ("" if prev == start else " to " + prev.strftime("%Y-%m")))
+        start = prev = p
+    if start is not None:
+        out.append(start.strftime("%Y-%m") + ("" if prev == start else " to " + prev.strftime("%Y-%m")))
+    return ", ".join(out)
+
+
+#: fields whose completeness limits analysis (time of day, location)
+KEY_FIELDS = ("committed_from_time", "incident_time", "easting", "northing", "postcode", "location")
+
+
+def data_caveats(source, dataset_id: str) -> list[str]:
+    """Caveats read from the data themselves (guidance 4.2.3): months with no records inside the
+    covered span, and key fields (time, location) less than 90 % complete."""
+    from workbench.products.issues import tables
+
+    if dataset_id not in tables(source) or dataset_id not in catalogue.BY_ID:
+        return []
+    ds = catalogue.BY_ID[dataset_id]
+    have = {r[0] for r in source.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "AND table_catalog = current_database()", [dataset_id]).fetchall()}
+    out = []
+    month_sql = None if ds.klass in ("reference", "aggregate") else (
+                 "month" if "month" in have else
+                 f"strftime({ds.date_column}, '%Y-%m')" if ds.date_column in have else None)
+    if month_sql:
+        months = [r[0] for r in source.execute(
+            f"SELECT DISTINCT {month_sql} FROM {dataset_id} WHERE {month_sql} IS NOT NULL ORDER BY 1").fetchall()]
+        if months:
+            y0, m0 = map(int, months[0].split("-"))
+            y1, m1 = map(int, months[-1].split("-"))
+            every = [f"{(k // 12):04d}-{(k % 12) + 1:02d}" for k in range(y0 * 12 + m0 - 1, y1 * 12 + m1)]
+            gaps = [m for m in every if m not in set(months)]
+            if gaps:
+                out.append(f"No records for {_ranges(gaps)}: months not supplied are missing, not zero.")
+    cols = [c for c in KEY_FIELDS if c in have]
+    if cols:
+        row = source.execute("SELECT count(*), " + ", ".join(f'count("{c}")' for c in cols)
+                             + f" FROM {dataset_id}").fetchone()
+        n = row[0]
+        for c, k in zip(cols, row[1:]):
+            if n and k / n < 0.9:
+                out.append(f"'{c}' is {k / n:.0%} complete.")
+    return out
+
+
 def data_sources(source, datasets: list[str], hub: Path | str | None = None) -> list[DataSource]:
     """The data sources a product used, with supply dates and caveats, in ``datasets`` order."""
     log = supply_log(source, hub)
@@ -138,6 +194,7 @@ def data_sources(source, datasets: list[str], hub: Path | str | None = None) -> 
                     caveats.append(c)
         if not mine:
             caveats.append("No supply record found for this dataset: provenance unknown.")
+        caveats += [c for c in data_caveats(source, ds_id) if c not in caveats]
         starts = [r[3] for r in mine if r[3]]
         ends = [r[4] for r in mine if r[4]]
         out.append(DataSource(
