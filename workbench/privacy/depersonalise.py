@@ -244,13 +244,14 @@ def _put_postcode(v: str, out_pc: str) -> str:
 
 
 def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str | None = None,
-               extra_from: str = "", con=None) -> tuple[str, bool]:
+               extra_from: str = "", con=None, places: bool = True) -> tuple[str, bool]:
     """The SELECT that depersonalises ``dataset`` read from ``source`` (aliased ``s``).
 
     Returns the SQL and whether it needs the snap table. The caller has run
     :func:`install_geography` (and :func:`_snap_table` when needed). With ``con``, text
     columns and person references are transformed once per distinct value (dictionary
-    tables); without, row by row (same result, slower).
+    tables); without, row by row (same result, slower). ``places=False`` leaves out the
+    join to registered non-addressable places (there are none).
     """
     names = set(dataset.column_names)
     has_pc = "postcode" in names
@@ -281,7 +282,8 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
             which = "e" if c.kind == "easting" else "n"
             fallback = (f"coalesce(m.out_{c.kind}, n.out_{c.kind})" if has_pc
                         else f"n.out_{c.kind}")
-            cols.append(f"CASE WHEN p.e IS NOT NULL THEN p.{which} ELSE {fallback} END AS {q(c.name)}")
+            cols.append(f"CASE WHEN p.e IS NOT NULL THEN p.{which} ELSE {fallback} END AS {q(c.name)}"
+                        if places else f"{fallback} AS {q(c.name)}")
         elif c.kind in ("longitude", "latitude"):
             continue
         elif c.kind == "postcode_outward":
@@ -290,7 +292,10 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
             v = via_dictionary(c, lambda x: addresses.address_sql(x, MARK), address=True)
             cols.append(f"{_put_postcode(v, out_pc)} AS {q(c.name)}")
         elif c.kind == "text":
-            cols.append(f"{via_dictionary(c, addresses.free_text_sql)} AS {q(c.name)}")
+            # free text changes only where it holds a digit: a cheap guard beats a dictionary
+            text = f"CAST({src} AS VARCHAR)"
+            cols.append(f"CASE WHEN regexp_matches({text}, '[0-9]') THEN "
+                        f"{addresses.free_text_sql(text)} ELSE {text} END AS {q(c.name)}")
         elif c.name == "age" and "date_of_birth" in names and event_date_sql:
             cols.append(f"coalesce(nullif(trim(s.age), ''), {age_sql('s.date_of_birth', event_date_sql)}) AS age")
         else:
@@ -299,7 +304,8 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
         joins.append(f"LEFT JOIN {PC_MAP} m ON CAST(s.postcode AS VARCHAR) = m.pc_key")
     if has_xy:
         joins.append(f"LEFT JOIN {SNAP} n ON s.easting = n.easting AND s.northing = n.northing")
-        joins.append(f"LEFT JOIN {PLACES} p ON round(s.easting) = p.e AND round(s.northing) = p.n")
+        if places:
+            joins.append(f"LEFT JOIN {PLACES} p ON round(s.easting) = p.e AND round(s.northing) = p.n")
     sql = f"SELECT {', '.join(cols)} FROM {source} s {extra_from} {' '.join(joins)}"
     return sql, has_xy
 
@@ -328,7 +334,7 @@ def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: 
     usual entry point.
     """
     sql, needs_snap = select_sql(dataset, source, key, event_date_sql=event_date_sql,
-                                 extra_from=extra_from, con=con)
+                                 extra_from=extra_from, con=con, places=len(geo.places) > 0)
     if needs_snap:
         _snap_table(con, source, "postcode" in dataset.column_names, geo)
     con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}")
