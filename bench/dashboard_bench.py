@@ -194,7 +194,12 @@ def run(rows: int = ROWS) -> list[dict]:
         source = Source(hub)
         as_of = crime.latest_date(source)
         centroids = context.lsoa_centroids(source)
-        # warm the process (imports, extension load) as a running server would be
+        # warm the process as the server does at start (imports, LSOA layer, weekly cubes)
+        from workbench.views import cube
+
+        t = time.perf_counter()
+        cube.weekly(source)
+        cube_s = time.perf_counter() - t
         pn.panel(TacticalAssessment(source=source, viewer=viewer)).get_root()
         open_sessions = [TacticalAssessment(source=source, viewer=viewer) for _ in range(SESSIONS)]
         renders = []
@@ -218,7 +223,8 @@ def run(rows: int = ROWS) -> list[dict]:
 
         # baseline: the pandas route in the same process
         t = time.perf_counter()
-        df = source.frame("select * from police_crime_offence")
+        df = source.frame("select offence_type, committed_from_date, committed_from_time, postcode, "
+                          "easting, northing from police_crime_offence")
         postcodes = source.frame("select postcode, lsoa_code from ref_postcode")
         df["committed_from_date"] = pd.to_datetime(df["committed_from_date"])
         pandas_change(df, postcodes, centroids, periods.tactical(as_of, 4), [])
@@ -238,7 +244,8 @@ def run(rows: int = ROWS) -> list[dict]:
          "baseline": "pandas: read table + filter/aggregate first view", "baseline_s": round(base_first, 3),
          "speedup": round(base_first / first, 2), "rows_per_s": round(rows / first),
          "notes": f"{rows:,} crimes; Tactical app + Bokeh model, median of 5 with {SESSIONS} sessions "
-                  f"open; target <= 3 s; shared tier built in {build_s:.1f} s", **common},
+                  f"open; target <= 3 s; shared tier built in {build_s:.1f} s; weekly cubes built once at "
+                  f"server start in {cube_s:.1f} s", **common},
         {"name": "dashboard_filter_p95", "ours_s": round(p95, 3),
          "baseline": "pandas aggregates on the in-memory table, same statistics", "baseline_s": round(base_p95, 3),
          "speedup": round(base_p95 / p95, 2), "rows_per_s": round(rows / p95),

@@ -61,7 +61,7 @@ class StrategicAssessment(DashboardApp):
         markers["label"] = [f"{t} {a:+.0%}/yr (p={p:.3f})" for t, a, p in
                             zip(markers["trend"], markers["annual_change"], markers["trend_p"])]
         chart = charts.trend_chart(monthly, markers, title="Three-year monthly trend (▲ = significant)")
-        table = facts[["label", "trend", "annual_change", "trend_p"]].assign(
+        table = facts[["label", "trend", "annual_change", "trend_p", "months_covered"]].assign(
             annual_change=lambda d: (100 * d["annual_change"]).round(1),
             trend_p=lambda d: d["trend_p"].round(4)).rename(columns={"annual_change": "% a year"})
         return pn.Column(

@@ -12,6 +12,7 @@ log-in, and make no request off the machine.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,11 @@ def _all(args):
         lines += [f"  {n:<10} {p:<22} {r}" for n, p, r in logins]
     lines.append("Press Ctrl-C to stop both.")
     print("\n".join(lines), flush=True)
+
+    def stop(signum, frame):          # SIGTERM too, so the portal never outlives us
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.build_server(hub, address=args.address, port=args.port, start=True)
     finally:

@@ -84,7 +84,12 @@ def _monthly(source: Source, issues, window: Period) -> pd.DataFrame:
             select date_trunc('month', d)::date as month, count(*) as count
             from source where d between ? and ? group by 1
             """, [window.start, window.end])
+        span = source.frame(f"select min({issue.date_sql}) as lo, max({issue.date_sql}) as hi "
+                            f"from {issue.dataset}")
         counts = got.set_index(pd.to_datetime(got["month"]))["count"].reindex(months, fill_value=0)
+        # months the dataset does not cover are unknown, not zero
+        lo, hi = pd.Timestamp(span["lo"].iloc[0]), pd.Timestamp(span["hi"].iloc[0])
+        counts = counts.astype(float).where((months >= lo.to_period("M").to_timestamp()) & (months <= hi))
         frames.append(pd.DataFrame({"issue": issue.key, "label": issue.label, "month": months,
                                     "count": counts.to_numpy()}))
     if not frames:
@@ -141,10 +146,14 @@ def _compute(source: Source) -> StrategicFigures | None:
         m = monthly[monthly["issue"] == issue.key].set_index("month")["count"]
         c = int(m[m.index >= pd.Timestamp(current.start)].sum())
         p = int(m[(m.index >= pd.Timestamp(previous.start)) & (m.index < pd.Timestamp(current.start))].sum())
-        tr = trend_test(m.to_numpy())
+        covered = m.dropna()
+        tr = trend_test(covered.to_numpy())          # only the months the dataset covers
         harm = weights.get(issue.label, issue.harm) if issue.dataset == "police_uk_street" else issue.harm
+        full = m[m.index >= pd.Timestamp(previous.start)].notna().all()
         facts.append({"issue": issue.key, "label": issue.label, "theme": issue.theme,
-                      "current": c, "previous": p, "change": (c - p) / p if p else None,
+                      "current": c, "previous": p,
+                      "change": (c - p) / p if p and full else None,
+                      "months_covered": int(covered.size),
                       "harm": harm, "harm_current": c * harm, "harm_previous": p * harm,
                       "trend": tr.direction, "annual_change": tr.annual_change,
                       "trend_p": tr.p_value})
@@ -186,8 +195,10 @@ def for_viewer(figs: StrategicFigures, viewer: Viewer) -> StrategicFigures:
     from workbench.privacy.disclosure import suppress_table
 
     wide = figs.monthly.pivot_table(index="issue", columns="month", values="count",
-                                    aggfunc="sum", fill_value=0)
+                                    aggfunc="sum", fill_value=0, dropna=False).fillna(0)
     hidden = suppress_table(wide, totals=True).frame().drop(index="Total", columns="Total")
+    hidden = hidden.where(figs.monthly.pivot_table(index="issue", columns="month", values="count",
+                                                   aggfunc="sum", dropna=False).notna())
     long = hidden.stack(future_stack=True).rename("count").reset_index()
     monthly = figs.monthly.drop(columns="count").merge(long, on=["issue", "month"], how="left")
     facts = figs.facts.copy()

@@ -70,13 +70,16 @@ def base_map(boundaries: dict, *, tile_url: str | None = None, height: int = 520
 
 
 def classify(values, n_classes: int = len(SEQUENTIAL)) -> list[float]:
-    """Equal-count (quantile) class breaks for non-null, finite ``values``."""
+    """Class breaks: zero is a class of its own, the positive values are split into
+    ``n_classes - 1`` equal-count (quantile) classes."""
     clean = sorted(v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v)))
-    if not clean:
+    positive = [v for v in clean if v > 0]
+    if not positive:
         return []
-    breaks = []
-    for k in range(1, n_classes):
-        breaks.append(clean[min(len(clean) - 1, int(k * len(clean) / n_classes))])
+    breaks = [min(positive)]
+    k_max = n_classes - 1
+    for k in range(1, k_max):
+        breaks.append(positive[min(len(positive) - 1, int(k * len(positive) / k_max))])
     return sorted(set(breaks))
 
 
@@ -98,7 +101,9 @@ def choropleth(boundaries: dict, values: dict, *, title: str, fields: dict | Non
     title : what the number is (shown in the tooltip).
     fields : extra tooltip values ``{label: {lsoa_code: value}}`` (e.g. count, IMD decile).
     """
-    fmap = base_map(boundaries, tile_url=tile_url, height=height)
+    with_data = {"type": "FeatureCollection", "features": [
+        f for f in boundaries["features"] if (values.get(f["properties"].get("lsoa_code")) or 0) > 0]}
+    fmap = base_map(with_data if with_data["features"] else boundaries, tile_url=tile_url, height=height)
     breaks = classify(list(values.values()))
     features = []
     for feat in boundaries["features"]:
@@ -161,7 +166,8 @@ def legend_html(breaks: list[float], title: str, colours=SEQUENTIAL) -> str:
     edges = [None] + list(breaks)
     for k, lo in enumerate(edges):
         hi = edges[k + 1] if k + 1 < len(edges) else None
-        text = (f"< {hi:.3g}" if lo is None else f"≥ {lo:.3g}" if hi is None else f"{lo:.3g} – {hi:.3g}")
+        text = ("0" if lo is None and breaks and breaks[0] > 0 else f"< {hi:.3g}" if lo is None
+                else f"≥ {lo:.3g}" if hi is None else f"{lo:.3g} – {hi:.3g}")
         items.append(f"<span style='background:{colours[min(k, len(colours) - 1)]}' "
                      f"class='wb-swatch'></span>{html.escape(text)}")
     return (f"<div class='wb-legend'><b>{html.escape(title)}</b> " + " ".join(items) + "</div>")
