@@ -35,17 +35,17 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
               f"auto_detect=false, delim=',', quote='\"', escape='\"', strict_mode=true, "
               f"null_padding=false, encoding='utf-8')")
     offset = 1 if header else 0
-    body = (f"SELECT {select}, {sql_str(path.name)} AS _file, "
-            f"row_number() OVER () + {offset} AS _line FROM {reader}")
-    # A view, not a table: the file is read once, when the ingest core materialises the
-    # normalised supply; reader errors (truncated records, bad bytes) surface there and are
-    # turned into Problems by csv_error_problem.
     parts = _VIEW_PARTS.setdefault((id(con), table), [])
-    parts.append(body)
+    part = f"{table}__f{len(parts)}"
+    # Each file is read in parallel into its own table: DuckDB keeps the file's order in a
+    # CREATE TABLE AS (preserve_insertion_order), so a record's line is its rowid + offset.
+    # (row_number() OVER () gives the same numbers at twice the cost.)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS " + " UNION ALL ".join(parts))
+        con.execute(f"CREATE TEMP TABLE {part} AS SELECT {select} FROM {reader}")
     except duckdb.Error as exc:
         raise SupplyRejected(dataset, [csv_error_problem(path, exc)]) from None
+    parts.append(f"SELECT *, {sql_str(path.name)} AS _file, rowid + {offset + 1} AS _line FROM {part}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS " + " UNION ALL ".join(parts))
 
 
 #: the SELECTs making up each staged view, per connection and table
