@@ -25,7 +25,9 @@ def definitions(s: ProblemSummary, commission=None) -> None:
     show.labelled([
         ("Offences in scope", f"{s.offences_spec or 'violence (default group)'}: Home Office codes "
                               + ", ".join(s.codes[:20]) + ("…" if len(s.codes) > 20 else "")),
-        ("Area", (commission.area if commission and commission.area else "the whole partnership area")),
+        ("Area", (f"{commission.area} — the counts and tests below cover the whole partnership area; "
+                  "read them for this area with the maps and top locations"
+                  if commission and commission.area else "the whole partnership area")),
         ("Current period", f"{s.current[0]} to {s.current[1]}"),
         ("Baseline period", f"{s.baseline[0]} to {s.baseline[1]}"),
     ])
