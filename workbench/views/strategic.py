@@ -84,12 +84,13 @@ def _monthly(source: Source, issues, window: Period) -> pd.DataFrame:
             select date_trunc('month', d)::date as month, count(*) as count
             from source where d between ? and ? group by 1
             """, [window.start, window.end])
-        span = source.frame(f"select min({issue.date_sql}) as lo, max({issue.date_sql}) as hi "
-                            f"from {issue.dataset}")
+        present = source.frame(
+            f"select distinct date_trunc('month', {issue.date_sql})::date as month from {issue.dataset} "
+            f"where {issue.date_sql} between ? and ?", [window.start, window.end])
         counts = got.set_index(pd.to_datetime(got["month"]))["count"].reindex(months, fill_value=0)
-        # months the dataset does not cover are unknown, not zero
-        lo, hi = pd.Timestamp(span["lo"].iloc[0]), pd.Timestamp(span["hi"].iloc[0])
-        counts = counts.astype(float).where((months >= lo.to_period("M").to_timestamp()) & (months <= hi))
+        # a month in which the dataset holds no rows at all is a coverage gap: unknown, not zero
+        covered = months.isin(pd.to_datetime(present["month"]))
+        counts = counts.astype(float).where(covered)
         frames.append(pd.DataFrame({"issue": issue.key, "label": issue.label, "month": months,
                                     "count": counts.to_numpy()}))
     if not frames:
@@ -144,20 +145,21 @@ def _compute(source: Source) -> StrategicFigures | None:
     facts, inputs = [], []
     for issue in available:
         m = monthly[monthly["issue"] == issue.key].set_index("month")["count"]
-        c = int(m[m.index >= pd.Timestamp(current.start)].sum())
-        p = int(m[(m.index >= pd.Timestamp(previous.start)) & (m.index < pd.Timestamp(current.start))].sum())
+        c = m[m.index >= pd.Timestamp(current.start)].sum(min_count=1)      # NaN: not covered
+        p = m[(m.index >= pd.Timestamp(previous.start)) & (m.index < pd.Timestamp(current.start))].sum(min_count=1)
         covered = m.dropna()
         tr = trend_test(covered.to_numpy())          # only the months the dataset covers
         harm = weights.get(issue.label, issue.harm) if issue.dataset == "police_uk_street" else issue.harm
         full = m[m.index >= pd.Timestamp(previous.start)].notna().all()
         facts.append({"issue": issue.key, "label": issue.label, "theme": issue.theme,
                       "current": c, "previous": p,
-                      "change": (c - p) / p if p and full else None,
+                      "change": (c - p) / p if p and full and not np.isnan(c) else None,
                       "months_covered": int(covered.size),
                       "harm": harm, "harm_current": c * harm, "harm_previous": p * harm,
                       "trend": tr.direction, "annual_change": tr.annual_change,
                       "trend_p": tr.p_value})
-        inputs.append(PriorityInput(issue.key, issue.label, volume=c, trend=tr.direction, harm=harm,
+        inputs.append(PriorityInput(issue.key, issue.label, volume=0 if np.isnan(c) else c,
+                                    trend=tr.direction, harm=harm,
                                     vulnerability=issue.vulnerability,
                                     public_concern=concern.get(issue.key), theme=issue.theme))
     table = score_priorities(inputs).to_frame()
