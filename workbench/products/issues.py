@@ -124,6 +124,13 @@ def events(source, issue: Issue, start: dt.date, end: dt.date) -> pd.DataFrame:
     return source.execute(sql, [start, end]).df()
 
 
+def count_events(source, issue: Issue, start: dt.date, end: dt.date) -> int:
+    """Number of events of ``issue`` between ``start`` and ``end`` inclusive (counted in SQL)."""
+    return source.execute(
+        f"WITH source AS (SELECT {issue.date_sql} AS date FROM {issue.dataset} WHERE {issue.where_sql}) "
+        "SELECT count(*) FROM source WHERE date BETWEEN ? AND ?", [start, end]).fetchone()[0]
+
+
 def available_issues(source) -> list[Issue]:
     """Issues whose dataset is present in the source with at least one row."""
     present = tables(source)
@@ -147,9 +154,11 @@ def monthly_counts(source, issues: list[Issue], start: dt.date, end: dt.date) ->
                            pd.Timestamp(end).to_period("M").to_timestamp(), freq="MS")
     frames = []
     for issue in issues:
-        e = events(source, issue, start, end)
-        counts = (pd.to_datetime(e["date"]).dt.to_period("M").dt.to_timestamp()
-                  .value_counts().reindex(months, fill_value=0)).astype(float)
+        rows = source.execute(
+            f"WITH source AS (SELECT {issue.date_sql} AS date FROM {issue.dataset} WHERE {issue.where_sql}) "
+            "SELECT date_trunc('month', date) AS month, count(*) FROM source "
+            "WHERE date BETWEEN ? AND ? GROUP BY 1", [start, end]).fetchall()
+        counts = pd.Series({pd.Timestamp(m): n for m, n in rows}, dtype=float).reindex(months, fill_value=0.0)
         counts[~months.isin(covered_months(source, issue))] = np.nan
         frames.append(pd.DataFrame({"issue": issue.key, "month": months, "count": counts.to_numpy()}))
     if not frames:

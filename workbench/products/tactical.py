@@ -84,8 +84,8 @@ def _exceedance(source, issue, cur, base, alpha) -> Exceedance:
         covered = set(iss.covered_months(source, issue))
         c_start, c_end = last.to_timestamp().date(), last.to_timestamp(how="end").date()
         base_months = [m for m in (last - k for k in range(1, 13)) if m.to_timestamp() in covered]
-        c = len(iss.events(source, issue, c_start, c_end)) if last.to_timestamp() in covered else 0
-        b = sum(len(iss.events(source, issue, m.to_timestamp().date(), m.to_timestamp(how="end").date()))
+        c = iss.count_events(source, issue, c_start, c_end) if last.to_timestamp() in covered else 0
+        b = sum(iss.count_events(source, issue, m.to_timestamp().date(), m.to_timestamp(how="end").date())
                 for m in base_months)
         c_days = (c_end - c_start).days + 1
         b_days = sum(m.days_in_month for m in base_months)
@@ -95,8 +95,8 @@ def _exceedance(source, issue, cur, base, alpha) -> Exceedance:
                               f"month {last}: not comparable (no supply for the month or its baseline)")
     else:
         (c_start, c_end), (b_start, b_end), precision = cur, base, "weeks"
-        c = len(iss.events(source, issue, c_start, c_end))
-        b = len(iss.events(source, issue, b_start, b_end))
+        c = iss.count_events(source, issue, c_start, c_end)
+        b = iss.count_events(source, issue, b_start, b_end)
         c_days, b_days = (c_end - c_start).days + 1, (b_end - b_start).days + 1
     rr, p = rate_ratio_test(c, c_days, b, b_days)
     expected = b * c_days / b_days
@@ -105,22 +105,32 @@ def _exceedance(source, issue, cur, base, alpha) -> Exceedance:
                       None if rr is None or not np.isfinite(rr) else round(rr, 2), p, emerging, precision)
 
 
-def _cells(frame: pd.DataFrame) -> pd.Series:
-    ex = (frame["easting"] // CELL_METRES).astype("int64")
-    ny = (frame["northing"] // CELL_METRES).astype("int64")
-    return ex.astype(str) + ":" + ny.astype(str)
+def cell_counts(source, issue, period) -> pd.DataFrame:
+    """Events of ``issue`` in ``period`` per 250 m BNG cell (``cx``, ``cy`` cell indices, ``n``),
+    aggregated in SQL so a year of baseline never leaves the database as rows."""
+    cols = {r[0] for r in source.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "AND table_catalog = current_database()", [issue.dataset]).fetchall()}
+    if not {"easting", "northing"} <= cols:
+        return pd.DataFrame(columns=["cx", "cy", "n"])
+    return source.execute(
+        f"WITH source AS (SELECT {issue.date_sql} AS date, easting, northing FROM {issue.dataset} "
+        f"WHERE {issue.where_sql}) SELECT CAST(floor(easting / {CELL_METRES}) AS BIGINT) AS cx, "
+        f"CAST(floor(northing / {CELL_METRES}) AS BIGINT) AS cy, count(*) AS n FROM source "
+        "WHERE date BETWEEN ? AND ? AND easting IS NOT NULL AND northing IS NOT NULL GROUP BY 1, 2",
+        list(period)).df()
 
 
-def _hotspots(cur_pts: pd.DataFrame, base_pts: pd.DataFrame, ratio: float, top: int, alpha: float):
+def _hotspots(cells: pd.DataFrame, ratio: float, top: int, alpha: float):
+    """Rank cells by current count; classify change against the baseline rate.
+
+    ``cells`` has columns issue, cx, cy, current, baseline.
+    """
     cols = ["issue", "cell_easting", "cell_northing", "current", "expected", "rate_ratio", "p_value", "change"]
-    if cur_pts.empty:
+    if cells.empty or not (cells["current"] > 0).any():
         return pd.DataFrame(columns=cols)
-    cur = cur_pts.assign(cell=_cells(cur_pts)).groupby(["issue", "cell"]).size().rename("current")
-    base = (base_pts.assign(cell=_cells(base_pts)).groupby(["issue", "cell"]).size().rename("baseline")
-            if not base_pts.empty else pd.Series(dtype=float, name="baseline"))
-    both = pd.concat([cur, base], axis=1).fillna(0).reset_index()
-    both = (both[both["current"] > 0].sort_values("current", ascending=False)
-            .groupby("issue", sort=False).head(max(1, top // max(1, both["issue"].nunique()))))
+    both = cells[cells["current"] > 0].sort_values(["current", "cx", "cy"], ascending=[False, True, True])
+    both = both.groupby("issue", sort=False).head(max(1, top // max(1, both["issue"].nunique())))
     rows = []
     for r in both.itertuples(index=False):
         rr, p = rate_ratio_test(int(r.current), ratio, int(r.baseline), 1.0)
@@ -133,7 +143,7 @@ def _hotspots(cur_pts: pd.DataFrame, base_pts: pd.DataFrame, ratio: float, top: 
             change = "shrinking"
         else:
             change = "persisting"
-        ex, ny = (int(x) for x in r.cell.split(":"))
+        ex, ny = int(r.cx), int(r.cy)
         rows.append([r.issue, ex * CELL_METRES + CELL_METRES / 2, ny * CELL_METRES + CELL_METRES / 2,
                      int(r.current), round(expected, 1), None if not np.isfinite(rr) else round(rr, 2),
                      p, change])
@@ -247,17 +257,21 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
     base = (cur[0] - dt.timedelta(days=364), cur[0] - dt.timedelta(days=1))
     exceed = [_exceedance(source, i, cur, base, alpha) for i in available]
     exceed.sort(key=lambda e: (not e.emerging, e.p_value))
-    cur_pts, base_pts = [], []
+    cur_pts, cells = [], []
     for i in daily:
-        for period, bucket in ((cur, cur_pts), (base, base_pts)):
-            e = iss.events(source, i, *period).dropna(subset=["easting", "northing"])
-            if not e.empty:
-                bucket.append(e.assign(issue=i.label))
+        e = iss.events(source, i, *cur).dropna(subset=["easting", "northing"])
+        if not e.empty:
+            cur_pts.append(e.assign(issue=i.label))
+        c = cell_counts(source, i, cur).rename(columns={"n": "current"})
+        b = cell_counts(source, i, base).rename(columns={"n": "baseline"})
+        if not c.empty:
+            cells.append(c.merge(b, on=["cx", "cy"], how="left").fillna({"baseline": 0}).assign(issue=i.label))
     cur_df = pd.concat(cur_pts, ignore_index=True) if cur_pts else pd.DataFrame(columns=["easting", "northing", "issue"])
-    base_df = pd.concat(base_pts, ignore_index=True) if base_pts else pd.DataFrame(columns=["easting", "northing", "issue"])
+    cell_df = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(
+        columns=["issue", "cx", "cy", "current", "baseline"])
     ratio = (7 * weeks) / 364
     present = iss.tables(source)
-    hotspots = _hotspots(cur_df, base_df, ratio, top_hotspots, alpha)
+    hotspots = _hotspots(cell_df, ratio, top_hotspots, alpha)
     cohort = _cohort(source, present) if include_sensitive else None
     intel = _intelligence(source, present, cur, base) if include_sensitive else None
     gaps = [] if include_sensitive else [
