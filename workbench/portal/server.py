@@ -23,7 +23,7 @@ def behind_tls() -> bool:
 
 def serve(hub_path: Path | str, address: str = "127.0.0.1", port: int = 5007, *,
           secure_cookies: bool | None = None, proxy_headers: bool | None = None,
-          forwarded_allow_ips: str = "127.0.0.1", **options) -> None:
+          forwarded_allow_ips: str = "127.0.0.1", log_level: str = "info", **options) -> None:
     """Run the portal with uvicorn until interrupted.
 
     Parameters
@@ -36,6 +36,7 @@ def serve(hub_path: Path | str, address: str = "127.0.0.1", port: int = 5007, *,
     proxy_headers : trust ``X-Forwarded-For``/``-Proto`` from ``forwarded_allow_ips`` (the reverse
         proxy), so rate limits count real client addresses; default: on when
         ``WORKBENCH_PORTAL_TLS=1``.
+    log_level : uvicorn's log level (``info`` logs every request: address, method, path, status).
     options : passed to :func:`workbench.portal.app.create_app`.
     """
     import uvicorn
@@ -47,7 +48,7 @@ def serve(hub_path: Path | str, address: str = "127.0.0.1", port: int = 5007, *,
     if proxy_headers is None:
         proxy_headers = behind_tls()
     app = create_app(hub_path, secure_cookies=secure_cookies, **options)
-    uvicorn.run(app, host=address, port=port, log_level="info", proxy_headers=proxy_headers,
+    uvicorn.run(app, host=address, port=port, log_level=log_level, proxy_headers=proxy_headers,
                 forwarded_allow_ips=forwarded_allow_ips, server_header=False, date_header=True)
 
 
