@@ -193,3 +193,29 @@ def test_partner_list_shows_only_own_agency(hub):
         assert HOUSING not in page
         assert c.get(f"/submitted/{mine}").status_code == 200
         assert c.get(f"/submitted/{theirs}").status_code == 403     # another agency's acknowledgement
+
+
+def test_every_page_warns_not_for_emergencies_or_safeguarding_referrals(hub):
+    with portal_client(hub) as c:
+        pages = ["/", "/how-to-submit", "/login", "/register", "/activate"]
+        texts = [c.get(p).text for p in pages]
+        login(c, "p.school")
+        texts.append(c.get("/submit").text)
+    for page, html in zip(pages + ["/submit"], texts):
+        assert "999" in html and "MASH" in html and "Not for emergencies" in html, page
+    assert "result of any police action" in texts[1]          # how-to: no results back (reference 000)
+
+
+def test_deactivated_account_stops_at_once_even_with_cached_password(hub):
+    from workbench.registry import open_registry
+
+    with portal_client(hub) as c:
+        assert c.get("/api/v1/whoami", auth=creds("p.school")).json() == {
+            "name": "p.school", "agency": SCHOOL, "role": "partner"}
+        login(c, "p.school")
+        assert c.get("/submit").status_code == 200
+        with open_registry(hub) as reg:
+            reg.set_user_active("p.school", False, actor="admin.patel")
+        assert c.get("/api/v1/whoami", auth=creds("p.school")).status_code == 401
+        assert c.post("/api/v1/submissions", json=SUBMISSION, auth=creds("p.school")).status_code == 401
+        assert c.get("/submit", follow_redirects=False).status_code == 303     # session no longer valid
