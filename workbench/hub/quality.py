@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from workbench import catalogue
 from workbench.catalogue.model import Dataset
+from workbench.hub.status import has_table
 from workbench.hub.validate import q
 
 
@@ -135,20 +136,21 @@ def _out_of_area(con, ds, src) -> dict:
     """Points outside the partnership area: LSOA not in ``ref_lsoa`` (police.uk rows), or
     coordinates outside the bounding box of the area's postcodes (``ref_postcode``)."""
     names = ds.column_names
-    nlsoa = con.execute("SELECT count(*) FROM main.ref_lsoa").fetchone()[0]
+    nlsoa = con.execute("SELECT count(*) FROM main.ref_lsoa").fetchone()[0] if has_table(con, "ref_lsoa") else 0
     if "lsoa_code" in names and nlsoa and ds.id != "ref_lsoa":
         n = con.execute(f"SELECT count(*) FROM {src} s WHERE lsoa_code IS NOT NULL AND NOT EXISTS "
                         f"(SELECT 1 FROM main.ref_lsoa l WHERE l.lsoa_code = s.lsoa_code)").fetchone()[0]
         return {"out_of_area": n, "out_of_area_method": "LSOA not among the partnership's LSOAs"}
-    if "easting" in names and ds.id != "ref_postcode":
-        box = con.execute("SELECT min(easting), max(easting), min(northing), max(northing) "
-                          "FROM main.ref_postcode").fetchone()
-        if box[0] is not None:
-            n = con.execute(
-                f"SELECT count(*) FROM {src} WHERE easting IS NOT NULL AND NOT (easting BETWEEN ? AND ? "
-                f"AND northing BETWEEN ? AND ?)", list(box)).fetchone()[0]
-            return {"out_of_area": n,
-                    "out_of_area_method": "outside the bounding box of the area's postcodes"}
+    if "easting" in names and ds.id not in ("ref_postcode", "ref_lsoa"):
+        from workbench.geo.boundaries import PartnershipArea
+
+        area = PartnershipArea.from_hub(con)
+        if area is not None:
+            pts = con.execute(f"SELECT easting, northing FROM {src} WHERE easting IS NOT NULL "
+                              f"AND northing IS NOT NULL").fetchnumpy()
+            inside = area.contains(pts["easting"], pts["northing"]) if len(pts["easting"]) else []
+            return {"out_of_area": int(len(inside) - int(sum(inside))),
+                    "out_of_area_method": f"outside the partnership area ({area.source})"}
     return {}
 
 
@@ -159,6 +161,8 @@ def _currency(con, ds, src) -> dict:
         out["last_record_date"] = last.isoformat() if last else None
     elif "month" in ds.column_names:
         out["last_record_month"] = con.execute(f"SELECT max(month) FROM {src}").fetchone()[0]
+    if not has_table(con, "supplies"):
+        return out
     lags = con.execute(
         "SELECT supply_id, period_end, supplied_at, date_diff('day', period_end, supplied_at::DATE) "
         "FROM supplies WHERE dataset = ? ORDER BY supply_id", [ds.id]).fetchall()
@@ -216,11 +220,12 @@ def quality_report(con, dataset_id: str, *, supply_id: int | None = None) -> Qua
     n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
     supplies = []
     caveats = []
-    for r in con.execute(
+    supply_rows = [] if not has_table(con, "supplies") else con.execute(
         "SELECT supply_id, agency, rows, rows_superseded, supplied_at, period_start, period_end, "
         "metadata_missing, warnings, metadata FROM supplies WHERE dataset = ? "
         + ("AND supply_id = ? " if supply_id else "") + "ORDER BY supply_id",
-        [ds.id] + ([supply_id] if supply_id else [])).fetchall():
+        [ds.id] + ([supply_id] if supply_id else [])).fetchall()
+    for r in supply_rows:
         missing = json.loads(r[7] or "[]")
         meta = json.loads(r[9] or "{}")
         supplies.append({"supply_id": r[0], "agency": r[1], "rows": r[2], "rows_superseded": r[3],

@@ -14,16 +14,28 @@ def hub_status(con) -> dict:
     >>> hub_status(con)["datasets"][0]["id"]  # doctest: +SKIP
     'police_crime_offence'
     """
-    sup = {r[0]: (r[1], r[2]) for r in con.execute(
-        "SELECT dataset, count(*), max(supplied_at) FROM supplies GROUP BY dataset").fetchall()}
+    sup = {}
+    if has_table(con, "supplies"):
+        sup = {r[0]: (r[1], r[2]) for r in con.execute(
+            "SELECT dataset, count(*), max(supplied_at) FROM supplies GROUP BY dataset").fetchall()}
     out = []
     for ds in catalogue.DATASETS:
+        if not has_table(con, ds.id):  # the shared tier publishes personal datasets as counts only
+            continue
         rows = con.execute(f"SELECT count(*) FROM main.{ds.id}").fetchone()[0]
         n, last = sup.get(ds.id, (0, None))
         out.append({"id": ds.id, "rows": int(rows), "supplies": int(n),
                     "last_supplied": last.isoformat(timespec="seconds") if last else None,
                     "class": ds.klass, "tiers": list(ds.tiers), "cadence": ds.cadence})
     return {"datasets": out}
+
+
+def has_table(con, name: str) -> bool:
+    """True when ``name`` is a table or view of the connection's default catalog."""
+    return bool(con.execute(
+        "SELECT count(*) FROM (SELECT table_name AS n FROM duckdb_tables() WHERE database_name = "
+        "current_database() UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = "
+        "current_database()) WHERE n = ?", [name]).fetchone()[0])
 
 
 def status_text(status: dict) -> str:

@@ -1,0 +1,84 @@
+"""Fitness-for-purpose report (guidance 4.2.3) on hubs with planted quality problems."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hub_helpers import offence_row, write_csv
+from workbench.hub.connect import open_hub
+from workbench.hub.ingest import ingest_files, ingest_frame
+from workbench.hub.quality import quality_report
+
+HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+          "LSOA code,LSOA name,Crime type,Last outcome category,Context")
+
+
+def _report(hub, ds, **kw):
+    con = open_hub(hub, read_only=True)
+    try:
+        return quality_report(con, ds, **kw)
+    finally:
+        con.close()
+
+
+def test_out_of_area_points_are_counted_against_the_lsoa_polygons(empty_hub, tmp_path):
+    square = "POLYGON((450000 330000, 460000 330000, 460000 340000, 450000 340000, 450000 330000))"
+    ingest_frame(empty_hub, "ref_lsoa", pd.DataFrame([{"lsoa_code": "E01000001", "lsoa_name": "A",
+                                                       "geometry": square, "population": 1500}]),
+                 source_name="lsoa")
+    rows = [offence_row("IN1", easting="455000", northing="335000"),
+            offence_row("IN2", easting="459999", northing="339999"),
+            offence_row("OUT1", easting="470000", northing="335000"),
+            offence_row("OUT2", easting="455000", northing="300000"),
+            offence_row("NOLOC", easting="", northing="", postcode="")]
+    ingest_files(empty_hub, "police_crime_offence", [write_csv(tmp_path / "o.csv", rows)], quiet=True)
+    rep = _report(empty_hub, "police_crime_offence")
+    assert rep.accuracy["out_of_area"] == 2
+    assert "1 LSOA polygons" in rep.accuracy["out_of_area_method"]
+    assert rep.completeness["easting"] == 0.8
+    assert any(w["code"] == "missing_location" and w["count"] == 1 for w in rep.supplies[0]["warnings"])
+
+
+def test_missing_months_per_force_and_repeated_crime_ids(empty_hub, tmp_path):
+    def f(name, month, force, ids):
+        lines = [HEADER] + [f"{i},{month},{force},{force},-1.15,52.95,Park St,E01,N 1,Burglary,," for i in ids]
+        p = tmp_path / name
+        p.write_text("\n".join(lines) + "\n")
+        return p
+    files = [f("a.csv", "2024-01", "Force A", ["x1", "x1", "x2"]), f("b.csv", "2024-03", "Force A", ["y1"]),
+             f("c.csv", "2024-01", "Force B", ["z1"]), f("d.csv", "2024-02", "Force B", ["z2"])]
+    ingest_files(empty_hub, "police_uk_street", files, quiet=True)
+    rep = _report(empty_hub, "police_uk_street")
+    assert rep.coverage["missing_months"] == {"Force A": ["2024-02"], "Force B": []}
+    assert rep.coverage["rows_by_month"]["Force A"] == {"2024-01": 3, "2024-03": 1}
+    assert rep.accuracy["repeated_crime_ids"]["ids"] == 1 and rep.accuracy["repeated_crime_ids"]["rows"] == 2
+    assert rep.precision["date_precision"].startswith("month only")
+
+
+def test_precision_of_ages_and_coordinates_and_currency(empty_hub, tmp_path):
+    victims = pd.DataFrame([
+        {"crime_ref": "V1", "age": "34", "easting": 451000, "northing": 331000},
+        {"crime_ref": "V2", "age": "18-24", "easting": 451234, "northing": 331567},
+        {"crime_ref": "V3", "age": "over 65", "easting": 452000, "northing": 332000},
+    ])
+    meta = {"period_start": "2024-01-01", "period_end": "2024-01-31", "date_supplied": "2024-02-20"}
+    ingest_frame(empty_hub, "police_crime_victim", victims, source_name="v", metadata=meta)
+    rep = _report(empty_hub, "police_crime_victim")
+    assert rep.precision["age_single_years"] == 1 and rep.precision["age_bands"] == 2
+    assert rep.precision["coordinates_rounded_1km"] == 2
+    lag = list(rep.currency["lag_days_by_supply"].values())[0]
+    assert lag >= 0  # period end to the day it was ingested
+    assert "supplier_name" in rep.supplies[0]["metadata_missing"]
+    assert any("metadata missing" in c for c in rep.caveats)
+
+
+def test_report_for_one_supply_includes_superseded_rows(empty_hub, tmp_path):
+    ingest_files(empty_hub, "police_crime_offence",
+                 [write_csv(tmp_path / "1.csv", [offence_row("A"), offence_row("B")])], quiet=True)
+    ingest_files(empty_hub, "police_crime_offence",
+                 [write_csv(tmp_path / "2.csv", [offence_row("A", offence_code="8N")])], quiet=True)
+    assert _report(empty_hub, "police_crime_offence", supply_id=1).rows == 2
+    assert _report(empty_hub, "police_crime_offence").rows == 2
+    rep = _report(empty_hub, "police_crime_offence", supply_id=2)
+    assert rep.rows == 1 and rep.scope == "supply 2"
+    assert rep.to_dict()["supplies"][0]["rows_superseded"] == 1
