@@ -137,8 +137,7 @@ def available_issues(source) -> list[Issue]:
     out = []
     for issue in ISSUES:
         if issue.dataset in present:
-            n = source.execute(f"SELECT count(*) FROM {issue.dataset} WHERE {issue.where_sql}").fetchone()[0]
-            if n:
+            if source.execute(f"SELECT 1 FROM {issue.dataset} WHERE {issue.where_sql} LIMIT 1").fetchone():
                 out.append(issue)
     return out
 
