@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from workbench.errors import AccessDenied
 from workbench.portal import submissions as S
+from workbench.portal.validate import FieldError
 
 SUBMIT = ("partner",)
 REVIEW = ("reviewer",)
@@ -69,8 +70,6 @@ def reveal_source(auth, store, user, ref: str, reason: str) -> str:
     require_role(auth, user, REVIEW, "portal.source_details.view", ref)
     reason = (reason or "").strip()
     if len(reason) < 5:
-        from workbench.portal.validate import FieldError
-
         raise FieldError("reason", "is required: say why you need to see the source details.")
     details = S.source_details(store, ref)
     if details is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from workbench.errors import AccessDenied, BadInput
+from workbench.errors import BadInput
 from workbench.portal import access
 from workbench.portal import submissions as S
 from workbench.portal import transfer as T
@@ -87,7 +87,5 @@ async def source(request: Request):
         details = await run_in_threadpool(access.reveal_source, p.auth, p.store, user, ref, data.get("reason", ""))
     except FieldError as exc:
         return await _detail(request, user, ref, status=422, error=exc)
-    except AccessDenied:
-        raise
     row = await run_in_threadpool(S.get, p.store, ref)
     return render(request, "source.html", ref=ref, details=details, row=row)
