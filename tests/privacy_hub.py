@@ -7,7 +7,6 @@ of datasets of every publication mode through the real ingest (``ingest_frame``)
 
 from __future__ import annotations
 
-import string
 from pathlib import Path
 
 import numpy as np
@@ -161,4 +160,4 @@ def build_hub(tmp: Path, *, with_place: bool = True) -> Path:
     return hub
 
 
-__all__ = ["build_hub", "synthetic_postcodes", "ref_postcode_frame", "PLACE", "string"]
+__all__ = ["build_hub", "synthetic_postcodes", "ref_postcode_frame", "PLACE"]

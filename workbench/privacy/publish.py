@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from workbench import catalogue
 from workbench.errors import BadInput
-from workbench.hub.connect import create_key, default_hub, new_connection, open_hub, shared_path
+from workbench.hub.connect import create_key, default_hub, open_hub, shared_path
 from workbench.privacy import checker
 from workbench.privacy.addresses import address_sql
 from workbench.privacy.depersonalise import (MIN_HOUSEHOLDS, depersonalise_dataset, install_geography,
