@@ -219,3 +219,44 @@ def test_deactivated_account_stops_at_once_even_with_cached_password(hub):
         assert c.get("/api/v1/whoami", auth=creds("p.school")).status_code == 401
         assert c.post("/api/v1/submissions", json=SUBMISSION, auth=creds("p.school")).status_code == 401
         assert c.get("/submit", follow_redirects=False).status_code == 303     # session no longer valid
+
+
+def test_more_staff_for_an_existing_agency_and_rejection_on_the_web(hub):
+    def request(c, agency, username):
+        token = csrf(c, "/register")
+        r = c.post("/register", data={"csrf_token": token, "agency_name": agency, "agency_type": "school",
+                                      "contact_name": "Head", "contact_email": "head@example.org",
+                                      "staff_1_username": username, "staff_1_full_name": "New Teacher",
+                                      "staff_1_email": "t@example.org"})
+        assert r.status_code == 200
+        return re.search(r"REG-[0-9A-F]{10}", r.text).group(0)
+
+    with portal_client(hub) as c:
+        more = request(c, SCHOOL, "t.new")
+        spam = request(c, "Totally Real Agency", "spam.user")
+        # a taken log-in name is refused at request time, naming the field
+        token = csrf(c, "/register")
+        r = c.post("/register", data={"csrf_token": token, "agency_name": SCHOOL, "agency_type": "school",
+                                      "contact_name": "Head", "contact_email": "head@example.org",
+                                      "staff_1_username": "p.school", "staff_1_full_name": "Dup",
+                                      "staff_1_email": "d@example.org"})
+        assert r.status_code == 422 and "staff_1_username" in r.text
+        login(c, "admin.patel")
+        token = csrf(c, "/admin/requests")
+        r = c.post(f"/admin/requests/{spam}/reject", data={"csrf_token": token, "note": "not a partner"})
+        assert r.status_code == 200 and f"Request {spam} rejected" in r.text
+        assert f'id="{spam}"' not in r.text and f'id="{more}"' in r.text     # no longer waiting
+        r = c.post(f"/admin/requests/{more}/approve", data={"csrf_token": token})
+        code = re.search(r'<td class="code">([^<]+)</td>', r.text).group(1)
+        c.post("/logout", data={"csrf_token": csrf(c, "/")})
+        token = csrf(c, "/activate")
+        r = c.post("/activate", data={"csrf_token": token, "username": "t.new", "code": code,
+                                      "password": "teacher-passphrase-1", "password_confirm": "teacher-passphrase-1"})
+        assert r.status_code == 200
+        # the new teacher belongs to the existing school and sees its earlier submissions' status
+        ref = c.post("/api/v1/submissions", json=SUBMISSION, auth=creds("p.school")).json()["submission_ref"]
+        assert c.get(f"/api/v1/submissions/{ref}", auth=("t.new", "teacher-passphrase-1")).status_code == 200
+        token = csrf(c, "/activate")
+        r = c.post("/activate", data={"csrf_token": token, "username": "spam.user", "code": code,
+                                      "password": "spammer-passphrase", "password_confirm": "spammer-passphrase"})
+        assert r.status_code == 403                                   # rejected: no account
