@@ -78,6 +78,11 @@ class PublishResult:
         return "\n".join(lines)
 
 
+def _lit(text: str) -> str:
+    """A SQL string literal (quotes doubled), for paths and keys that cannot be parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _present(con) -> set[str]:
     rows = con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'hub' AND "
                        "schema_name = 'main' UNION SELECT view_name FROM duckdb_views() WHERE "
@@ -217,8 +222,7 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
         result.geography = geo.to_dict()
         install_geography(con, geo)
         present = _present(con)
-        con.execute(f"ATTACH '{str(tmp).replace(chr(39), chr(39) * 2)}' AS shared "
-                    f"(ENCRYPTION_KEY '{shared_key}')")
+        con.execute(f"ATTACH {_lit(str(tmp))} AS shared (ENCRYPTION_KEY {_lit(shared_key)})")
         for pub in publications():
             if pub.dataset.id not in present:
                 continue
