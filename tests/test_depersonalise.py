@@ -240,6 +240,7 @@ def test_property_every_output_is_a_qualifying_postcode_and_centroid(case):
             assert pc in set(qual.postcode)
 
 
+@pytest.mark.real
 def test_real_codepoint_geography(real_data_dir):
     """Code-Point Open NG (headerless) with synthesised households: every record lands well."""
     path = real_data_dir / "postcodes" / "codepoint_open_2025-10" / "ng.csv"
