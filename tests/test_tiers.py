@@ -75,6 +75,9 @@ def _attacks(hub):
         "DETACH hub",
         "SELECT * FROM secret",
         "CREATE SECRET (TYPE s3, KEY_ID 'a', SECRET 'b')",
+        "SELECT getenv('WORKBENCH_HUB_KEY')",
+        "SELECT * FROM read_text('/proc/self/environ')",
+        f"SELECT * FROM read_csv('file://{k}')",
     ]
 
 
