@@ -215,3 +215,20 @@ def test_thresholds_cannot_be_lowered(hub):
     with pytest.raises(BadInput, match="count_threshold"):
         publish(hub, count_threshold=3)
     assert not shared_path(hub).exists()
+
+
+def test_places_cli(hub):
+    from workbench.cli import main
+
+    assert main(["hub", "places", "add", "--hub", str(hub), "--name", "Victoria car park",
+                 "--kind", "car_park", "--easting", "457400", "--northing", "340300"]) == 0
+    assert main(["hub", "places", "add", "--hub", str(hub), "--name", "x", "--kind", "carpark",
+                 "--easting", "1", "--northing", "1"]) == 2
+    from workbench.hub.connect import open_hub as _open
+    from workbench.privacy.nonaddressable import load_places
+
+    con = _open(hub, read_only=True)
+    try:
+        assert "car_park:victoria_car_park" in set(load_places(con).place_id)
+    finally:
+        con.close()

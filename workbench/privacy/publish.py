@@ -279,8 +279,28 @@ def cmd_publish(args):
                    count_threshold=args.count_threshold, quiet=args.json)
 
 
+def cmd_places(args):
+    from workbench.cli import hub_path
+    from workbench.hub.connect import open_hub
+    from workbench.privacy.nonaddressable import load_places, register_place
+
+    hub = hub_path(args)
+    if args.places_command == "add":
+        return register_place(hub, args.name, args.kind, args.easting, args.northing,
+                              place_id=args.id, source=args.source)
+    con = open_hub(hub, read_only=True)
+    try:
+        return {"places": load_places(con).to_dict("records")}
+    finally:
+        con.close()
+
+
 def add_publish_command(hub_subparsers) -> None:
-    """Add ``workbench hub publish --hub PATH [--json]`` to the ``hub`` command group."""
+    """Add ``workbench hub publish`` and ``workbench hub places add|list`` to the ``hub`` group.
+
+    ``places`` keeps the register of non-addressable places whose coordinates publish keeps
+    (Appendix 1; :mod:`workbench.privacy.nonaddressable`).
+    """
     from workbench.cli import add_common
 
     p = hub_subparsers.add_parser(
@@ -292,3 +312,21 @@ def add_publish_command(hub_subparsers) -> None:
     p.add_argument("--count-threshold", type=int, default=DEFAULT_THRESHOLD,
                    help="counts below this are suppressed in personal-data count tables (default 5)")
     p.set_defaults(func=cmd_publish)
+
+    from workbench.privacy.nonaddressable import KINDS
+
+    p = hub_subparsers.add_parser(
+        "places", help="registered non-addressable places (parks, car parks) kept by publish")
+    ps = p.add_subparsers(dest="places_command", metavar="ACTION", required=True)
+    a = ps.add_parser("add", help="register a place at its centre point (BNG metres)")
+    add_common(a)
+    a.add_argument("--name", required=True)
+    a.add_argument("--kind", required=True, help=f"one of: {', '.join(KINDS)}")
+    a.add_argument("--easting", required=True, type=float)
+    a.add_argument("--northing", required=True, type=float)
+    a.add_argument("--id", help="place id (default kind:name)")
+    a.add_argument("--source", help="where the coordinates come from (e.g. the LLPG)")
+    a.set_defaults(func=cmd_places)
+    ls = ps.add_parser("list", help="list the register")
+    add_common(ls)
+    ls.set_defaults(func=cmd_places)
