@@ -103,7 +103,10 @@ def new_connection(*, spatial: bool = False, temp_dir: Path | None = None) -> du
                                               "autoload_known_extensions": False})
     import_extension("httpfs", con=con)
     con.execute("LOAD httpfs")
-    con.execute("SET enable_progress_bar = false")
+    try:  # in a Jupyter kernel DuckDB wants ipywidgets for this setting; it is only cosmetic
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
     # Bounded memory; anything spilled (large staged supplies) is encrypted on disk too.
     con.execute(f"SET memory_limit = '{os.environ.get('WORKBENCH_MEMORY_LIMIT', '2GB')}'")
     con.execute("SET temp_file_encryption = true")
