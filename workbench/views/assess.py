@@ -138,13 +138,14 @@ class Hotspots:
 
 
 def hotspots(source, period: Period, offences, viewer: Viewer, cell_metres: float = 150.0,
-             max_cells: int = 300) -> Hotspots:
+             max_cells: int = 300, bandwidth_metres: float = 300.0) -> Hotspots:
     """Gi* over LSOA centroids (counts per LSOA) and a KDE surface of the period's crimes.
 
     The Gi* distance band is 1.5 × the median distance from an LSOA centroid to its nearest
     neighbour (so each LSOA has its adjacent LSOAs as neighbours), announced in ``notes``.
     Only the densest cells of the surface are kept (at most ``max_cells``, above the 90th
-    centile of non-empty cells) so the map stays light.
+    centile of non-empty cells) so the map stays light. The kernel bandwidth (``bandwidth_metres``,
+    default 300 m) is fixed rather than data-driven so maps of different periods compare.
     """
     from scipy.spatial import cKDTree
 
@@ -170,11 +171,12 @@ def hotspots(source, period: Period, offences, viewer: Viewer, cell_metres: floa
     surface, bandwidth = [], None
     if len(cells) >= 3:
         kde = hotspot_kde(cells[["easting", "northing"]].to_numpy(dtype=float), cell_size=cell_metres,
-                          weights=cells["count"].to_numpy(dtype=float), quiet=True)
+                          bandwidth=bandwidth_metres, weights=cells["count"].to_numpy(dtype=float),
+                          quiet=True)
         bandwidth = kde.bandwidth
         surface = _surface_cells(kde, max_cells)
-        notes.append(f"Kernel density: {cell_metres:.0f} m cells, bandwidth {bandwidth:,.0f} m "
-                     f"(chosen automatically); densest cells shown.")
+        notes.append(f"Kernel density: {cell_metres:.0f} m cells, Gaussian bandwidth {bandwidth:,.0f} m "
+                     f"(street-to-neighbourhood scale); the densest cells are shown.")
     return Hotspots(classes, surface, band, bandwidth, notes)
 
 

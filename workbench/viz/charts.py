@@ -104,10 +104,11 @@ def target_bars(frame: pd.DataFrame, category: str, target: str, actual: str, *,
                 height=max(220, 40 * len(frame) + 80)))
 
 
-def coverage_heatmap(frame: pd.DataFrame, *, title: str = "Records per month (white = none)"):
-    """``dataset`` × ``month`` coloured by ``records``; zero-record months stand out as gaps."""
+def coverage_heatmap(frame: pd.DataFrame, *, title: str = "Records per month (log scale; red = none)"):
+    """``dataset`` × ``month`` coloured by ``records`` (log scale); months with no records are
+    red so coverage gaps stand out."""
     data = frame.assign(filled=frame["records"].where(frame["records"] > 0))
     return hv.HeatMap(data, ["month", "dataset"], ["filled", "records"]).opts(
-        **_opts(title, cmap="Blues", colorbar=True, tools=["hover"], xrotation=90,
-                clipping_colors={"NaN": "#ffffff"}, height=max(220, 30 * data["dataset"].nunique() + 120),
+        **_opts(title, cmap="Blues", colorbar=True, tools=["hover"], xrotation=90, logz=True,
+                clipping_colors={"NaN": "#e31a1c"}, height=max(220, 30 * data["dataset"].nunique() + 120),
                 xlabel="", ylabel=""))

@@ -56,14 +56,16 @@ class OfflineMap(folium.Map):
     default_css = [("leaflet_css", f"{LEAFLET_PREFIX}/leaflet.css")]
 
 
-def base_map(boundaries: dict, *, tile_url: str | None = None, height: int = 520) -> OfflineMap:
-    """An :class:`OfflineMap` fitted to the LSOA boundaries (WGS84 GeoJSON)."""
+def base_map(boundaries: dict, *, tile_url: str | None = None, height: int = 520,
+             fit: list | None = None) -> OfflineMap:
+    """An :class:`OfflineMap` fitted to ``fit`` (``[[south, west], [north, east]]``) or else to
+    the LSOA boundaries (WGS84 GeoJSON)."""
     tile_url = tile_url if tile_url is not None else os.environ.get(TILE_URL_ENV) or None
     fmap = OfflineMap(location=_centre(boundaries), zoom_start=11, tiles=None,
                       control_scale=True, height=height, prefer_canvas=True)
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr="local tile server", name="tiles").add_to(fmap)
-    bounds = _bounds(boundaries)
+    bounds = fit or _bounds(boundaries)
     if bounds:
         fmap.fit_bounds(bounds)
     return fmap
@@ -131,7 +133,13 @@ def hotspot_map(boundaries: dict, classes: dict, *, title: str, surface=None,
     ``surface`` is an iterable of ``(lon_west, lat_south, lon_east, lat_north, density, colour)``
     rectangles (already thresholded by the caller).
     """
-    fmap = base_map(boundaries, tile_url=tile_url, height=height)
+    fit = None
+    if surface:                                   # zoom to the crime, with a margin around it
+        s_, w_ = min(c[1] for c in surface), min(c[0] for c in surface)
+        n_, e_ = max(c[3] for c in surface), max(c[2] for c in surface)
+        dy, dx = (n_ - s_) * 0.6, (e_ - w_) * 0.6
+        fit = [[s_ - dy, w_ - dx], [n_ + dy, e_ + dx]]
+    fmap = base_map(boundaries, tile_url=tile_url, height=height, fit=fit)
     features = []
     for feat in boundaries["features"]:
         props = dict(feat["properties"])
@@ -154,7 +162,7 @@ def hotspot_map(boundaries: dict, classes: dict, *, title: str, surface=None,
         folium.GeoJson(
             {"type": "FeatureCollection", "features": cells}, name="kernel density",
             style_function=lambda f: {"fillColor": f["properties"]["_fill"], "stroke": False,
-                                      "fillOpacity": 0.55},
+                                      "fillOpacity": 0.45},
             tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
         ).add_to(fmap)
     return fmap
