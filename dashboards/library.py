@@ -48,7 +48,7 @@ class ProductLibrary(DashboardApp):
         buttons = []
         for f in item.files:
             buttons.append(pn.widgets.FileDownload(
-                callback=self._download(f.suffix), filename=f.name, button_type="primary",
+                callback=self._download(f.suffix), filename=f.name,
                 label=f"Download {f.suffix[1:].upper()}", width=200))
         return pn.Column(
             html_pane(f"<p><b>{html.escape(item.title)}</b> — marked "
@@ -60,5 +60,5 @@ class ProductLibrary(DashboardApp):
             pn.pane.Markdown("## Product library"),
             pn.widgets.Tabulator(library.table(self._items), disabled=True, show_index=False,
                                  height=300, sizing_mode="stretch_width"),
-            pn.widgets.Select.from_param(self.param.product, name="Product", width=520),
+            pn.widgets.Select.from_param(self.param.product, width=520),
             self._downloads, sizing_mode="stretch_width")

@@ -65,7 +65,7 @@ class StrategicAssessment(DashboardApp):
             annual_change=lambda d: (100 * d["annual_change"]).round(1),
             trend_p=lambda d: d["trend_p"].round(4)).rename(columns={"annual_change": "% a year"})
         return pn.Column(
-            pn.widgets.MultiChoice.from_param(self.param.issues, name="Issues",
+            pn.widgets.MultiChoice.from_param(self.param.issues,
                                               placeholder="Six highest priorities", width=640),
             pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
             pn.widgets.Tabulator(table, disabled=True, show_index=False, height=240,

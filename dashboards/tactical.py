@@ -20,9 +20,9 @@ from workbench.viz import charts, maps
 class TacticalAssessment(DashboardApp):
     """Emerging issues, hotspot map, day × hour, repeat locations, PPOs and intelligence."""
 
-    weeks = param.Selector(default=4, objects=list(periods.TACTICAL_WEEKS),
+    weeks = param.Selector(default=4, objects=list(periods.TACTICAL_WEEKS), label="Weeks",
                            doc="Length of the current period in weeks (compared with the 52 weeks before it).")
-    offences = param.ListSelector(default=[], objects=[],
+    offences = param.ListSelector(default=[], objects=[], label="Offence types",
                                   doc="Offence types to include (none selected = all offences).")
     title = param.String(default="Tactical assessment")
 
@@ -54,8 +54,7 @@ class TacticalAssessment(DashboardApp):
             frame.assign(p_value=frame["p_value"].round(4), expected=frame["expected"].round(1),
                          percent_change=frame["percent_change"].round(1),
                          rate_ratio=frame["rate_ratio"].round(2)),
-            disabled=True, show_index=False, sizing_mode="stretch_width", height=260,
-            name="Emerging issues")
+            disabled=True, show_index=False, sizing_mode="stretch_width", height=260)
         return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"), table,
                          sizing_mode="stretch_width")
 
@@ -85,7 +84,7 @@ class TacticalAssessment(DashboardApp):
         return pn.Column(
             html_pane(f"<p class='wb-note'>Places with three or more crimes: {what}.</p>"),
             pn.widgets.Tabulator(frame, disabled=True, show_index=False, height=300,
-                                 sizing_mode="stretch_width", name="Repeat locations"),
+                                 sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
 
     @staticmethod
@@ -121,8 +120,8 @@ class TacticalAssessment(DashboardApp):
 
     def __panel__(self):
         controls = pn.Row(
-            pn.widgets.RadioButtonGroup.from_param(self.param.weeks, name="Weeks", button_type="primary"),
-            pn.widgets.MultiChoice.from_param(self.param.offences, name="Offence types",
+            pn.widgets.RadioButtonGroup.from_param(self.param.weeks),
+            pn.widgets.MultiChoice.from_param(self.param.offences,
                                               placeholder="All offences", width=520),
             sizing_mode="stretch_width")
         return pn.Column(
