@@ -248,3 +248,13 @@ def test_concurrent_transfers_keep_the_hub_consistent(hub):
     finally:
         store.close()
     assert _hub_rows(hub) == sorted((r, "transferred") for r in refs)
+
+
+def test_cli_refuses_while_the_server_owns_the_store(hub):
+    from workbench.portal.server import BackgroundServer
+
+    with BackgroundServer(hub):
+        r = subprocess.run([sys.executable, "-m", "workbench", "portal", "stats", "--hub", str(hub),
+                            "--as", "admin.patel"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 4
+    assert "in use by another process" in r.stderr and "portal" in r.stderr
