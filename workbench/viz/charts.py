@@ -90,7 +90,8 @@ def priority_matrix(frame: pd.DataFrame, *, x: str, y: str, label: str, band: st
                        ["_x", "_y"], "_text").opts(text_font_size="8pt", text_align="left", xoffset=0.08,
                                                    text_color="#333333")
     overlay = points * labels
-    return overlay.opts(hv.opts.Overlay(**_opts(title, height=440, xlabel=x, ylabel=y)))
+    xlim = (float(data["_x"].min()) - 0.4, float(data["_x"].max()) + 1.6) if len(data) else None
+    return overlay.opts(hv.opts.Overlay(**_opts(title, height=440, xlabel=x, ylabel=y, xlim=xlim)))
 
 
 def target_bars(frame: pd.DataFrame, category: str, target: str, actual: str, *,
