@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     as_json = getattr(args, "json", False)
+    # every file a command creates (hub, keys, registry, releases, exports) is private to
+    # its owner unless the command widens it (guidance Box 2 on secure storage)
+    umask = os.umask(0o077)
     try:
         result = args.func(args)
     except WorkbenchError as exc:
@@ -137,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         if as_json:
             print(json.dumps({"error": type(exc).__name__, "message": str(exc), "exit_code": 1}))
         return 1
+    finally:
+        os.umask(umask)
     code = 0
     if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], int):
         result, code = result

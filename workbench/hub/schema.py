@@ -88,7 +88,9 @@ def init_hub(path: Path | str) -> Path:
     from workbench.hub.connect import create_key, open_hub
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        # a new hub folder is private to its owner (guidance Box 2 on secure storage)
+        path.parent.mkdir(mode=0o700, parents=True)
     create_key(path)
     con = open_hub(path, must_exist=False)
     try:

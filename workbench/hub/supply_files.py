@@ -115,9 +115,14 @@ def load_metadata(metadata, dataset_id: str) -> dict:
         return {}
     if isinstance(metadata, (str, Path)):
         path = Path(metadata)
-        if not path.exists():
-            raise BadInput(f"Metadata file '{path}' does not exist.")
-        text = path.read_text(encoding="utf-8")
+        if not path.is_file():
+            raise BadInput(f"Metadata file '{path}' does not exist or is not a file; give the "
+                           f"YAML/JSON file of guidance 3.4 metadata.")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadInput(f"Metadata file '{path}' cannot be read as UTF-8 text "
+                           f"({type(exc).__name__}); save it as UTF-8 YAML or JSON.") from None
         try:
             if path.suffix.lower() == ".json":
                 data = json.loads(text)
@@ -133,9 +138,11 @@ def load_metadata(metadata, dataset_id: str) -> dict:
         src = str(path)
     else:
         data, src = dict(metadata), "metadata"
-    unknown = sorted(set(data) - set(METADATA_FIELDS))
+    unknown = sorted(set(data) - set(METADATA_FIELDS), key=str)
     if unknown:
-        raise BadInput(f"{src}: unknown metadata field(s) {unknown}; guidance 3.4 fields are "
+        # names only, shortened: a wrong file given as metadata is not echoed into logs
+        shown = [str(u)[:30] for u in unknown[:5]] + (["…"] if len(unknown) > 5 else [])
+        raise BadInput(f"{src}: unknown metadata field(s) {shown}; guidance 3.4 fields are "
                        f"{', '.join(METADATA_FIELDS)}.")
     if data.get("dataset") not in (None, dataset_id):
         raise BadInput(f"{src}: field 'dataset' expected '{dataset_id}', found '{data['dataset']}'.")

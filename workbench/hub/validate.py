@@ -47,6 +47,19 @@ BNG_EASTING = (0, 700_000)
 BNG_NORTHING = (0, 1_300_000)
 
 
+def masked(value) -> str:
+    """What a rejection shows for a bad value of an identifying column: its shape only.
+
+    Letters become ``A``/``a``, digits ``9``; punctuation and spaces stay, so the supplier
+    can still see *what kind* of value is wrong (``'99/99/9999'`` where a date was expected)
+    while the message, the audit log and the portal never carry a name, date of birth or
+    address (DPA principle 6 "integrity and confidentiality"; guidance 4.2.4 on security).
+    """
+    shape = "".join("9" if ch.isdigit() else ("A" if ch.isupper() else "a") if ch.isalpha() else ch
+                    for ch in str(value)[:40])
+    return f"{shape} (value withheld: identifying field)"
+
+
 def q(name: str) -> str:
     """Quote an identifier for SQL."""
     return '"' + name.replace('"', '""') + '"'
@@ -202,13 +215,15 @@ def validate(con, ds: Dataset, table: str, *, sample: int = 3) -> ValidationOutc
     names = [d[0] for d in con.description]
     res = dict(zip(names, row))
     out = ValidationOutcome(rows=res["n"])
+    ident = set(ds.ident_columns)
     for i, (_, column, _, expected) in enumerate(checks):
         n = res[f"r{i}"] or 0
         if n:
             out.problem_count += n
             for ex in res[f"e{i}"] or []:
-                out.problems.append(Problem(ex["file"], ex["line"], column, expected,
-                                            "(empty)" if ex["value"] is None else ex["value"]))
+                found = "(empty)" if ex["value"] is None else \
+                    masked(ex["value"]) if column in ident else ex["value"]
+                out.problems.append(Problem(ex["file"], ex["line"], column, expected, found))
     out.problems.sort(key=lambda p: (p.file, p.line or 0))
     for i, (code, _, desc) in enumerate(warns):
         n = res[f"w{i}"] or 0

@@ -115,7 +115,7 @@ def _reason(reg, user, operation: str, dataset_id: str | None, partnership: str 
         return f"unknown operation '{operation}' (known: {', '.join(OPERATIONS)})"
     if not user.active:
         return "the account is deactivated"
-    if getattr(user, "isp_status", "signed") != "signed":
+    if getattr(user, "isp_status", None) != "signed":   # unknown ISP status: refuse (deny by default)
         return f"agency '{user.agency}' has not signed the Information Sharing Protocol"
     klass = dataset_class(dataset_id)
     if not allowed(user.agency_group, user.role, klass, operation):

@@ -3,8 +3,10 @@
 * Depersonalised access reads the **shared tier** (``open_shared``: read-only, external access
   off, configuration locked), restricted to the partnerships the user may see
   (:meth:`~workbench.registry.Registry.visible_partnerships`) by the table's ``partnership``
-  column. A case-level or aggregate table without that column is refused (exit 3) when the hub
-  holds a partnership the user may not see, because its rows could not be separated.
+  column, which publish gives every record-level and ``<id>_counts`` table; rows whose supply
+  names no partnership are shown only when the user may see every partnership. A case-level
+  or aggregate table without that column is refused (exit 3) when the hub holds a partnership
+  the user may not see, because its rows could not be separated.
 * Personal data comes only from the encrypted copy released under an approved, unexpired
   request (``--request ID``; guidance 4.3) and holds only the fields the request names. Such
   an export must be written inside the restricted folder that holds the hub, and is registered
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,11 +116,14 @@ def _shared_frame(reg, hub: Path, dataset_id: str, user) -> pd.DataFrame:
         part = next((c for c in PARTNERSHIP_COLUMNS if c in cols), None)
         sql, args = f'SELECT * FROM main."{table}"', []
         visible = reg.visible_partnerships(user)
+        hidden = {p.name for p in reg.list_partnerships()} - visible
         if part is not None:
-            sql += f' WHERE "{part}" IN (SELECT unnest(?::VARCHAR[]))'
+            # rows of a supply tagged with no partnership cannot be attributed: shown only to a
+            # user who may see every partnership of the hub (deny by default)
+            sql += (f' WHERE "{part}" IN (SELECT unnest(?::VARCHAR[]))'
+                    + ("" if hidden else f' OR "{part}" IS NULL'))
             args.append(sorted(visible))
         else:
-            hidden = {p.name for p in reg.list_partnerships()} - visible
             if hidden and catalogue.get(dataset_id).klass != "reference":
                 reg.audit(user.name, "export", dataset_id, {"reason": "cannot separate partnerships",
                                                             "hidden": sorted(hidden)}, outcome="denied")
@@ -143,8 +149,19 @@ def _personal_frame(reg, request_id: int, dataset_id: str, user) -> pd.DataFrame
         con.close()
 
 
+def _check_out(out: Path) -> None:
+    """Refuse an ``--out`` that is a folder or cannot be written, before any data is read."""
+    if out.is_dir():
+        raise BadInput(f"--out '{out}' is a folder; give a file name such as '{out / 'export.csv'}'.")
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInput(f"Cannot write --out '{out}': '{folder}' is not a folder you can write to.")
+
+
 def _write(frame: pd.DataFrame, out: Path, fmt: str, marking: str, meta: dict, dataset_id: str) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = f"# PROTECTIVE MARKING: {marking} | {meta['dataset']} | exported by {meta['user']} at {meta['exported_at']}"
     if fmt == "csv":
         with open(out, "w", newline="", encoding="utf-8") as fh:
@@ -224,6 +241,7 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
     """
     hub, out = Path(hub), Path(out)
     fmt = _format(out, fmt)
+    _check_out(out)
     catalogue.get(dataset_id)
     user = access.require(reg, user, "export", dataset_id)
     if request_id is None:
@@ -249,10 +267,17 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
             "formula_cells_neutralised": fmt in ("csv", "xlsx"),
             "handling": "Handle under the partnership's Information Sharing Protocol; do not pass on "
                         "without the agreement of the supplying agency's DLO (guidance Box 1)."}
-    _write(frame, out, fmt, marking, meta, dataset_id)
-    digest = _sha256(out)
-    sidecar = out.with_name(out.name + ".meta.json")
-    sidecar.write_text(json.dumps({**meta, "file": out.name, "sha256": digest}, indent=2) + "\n")
+    try:
+        _write(frame, out, fmt, marking, meta, dataset_id)
+        os.chmod(out, 0o600)          # an export is for its exporter only (guidance 4.3.6)
+        digest = _sha256(out)
+        sidecar = out.with_name(out.name + ".meta.json")
+        fd = os.open(sidecar, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({**meta, "file": out.name, "sha256": digest}, indent=2) + "\n")
+    except OSError as exc:
+        raise BadInput(f"Cannot write the export to '{out}' ({exc.strerror or type(exc).__name__}); "
+                       f"choose an --out file in a folder you can write to.") from None
     if request_id is not None:
         personal_requests.record_export(reg, int(request_id), out.resolve(), dataset_id, len(frame), digest,
                                         user.name)

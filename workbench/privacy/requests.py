@@ -316,6 +316,9 @@ def release(reg, request_id: int, user) -> ReleaseResult:
         dst.close()
     finally:
         hub.close()
+    for f in (out, out.with_name(out.name + ".wal")):
+        if f.exists():
+            os.chmod(f, 0o600)    # personal data: the releasing account only (guidance 4.3.6)
     digest = _sha256(out)
     with reg.transaction():
         for ds_id, n in rows.items():

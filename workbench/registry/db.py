@@ -15,6 +15,7 @@ the schema; never edit one that has shipped.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -163,7 +164,10 @@ def connect(path: Path | str) -> sqlite3.Connection:
     cannot interleave with another process.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        # created 0600 before SQLite opens it: its -wal/-shm files copy this mode
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                           check_same_thread=False)
     con.row_factory = sqlite3.Row

@@ -55,6 +55,11 @@ class Period:
         return f"{self.start}:{self.end}"
 
 
+def _ident(name: str) -> str:
+    """A quoted SQL identifier (a dataset or column name never becomes SQL text)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 class DataSource:
     """Uniform read access to datasets held in DuckDB or in a dict of DataFrames.
 
@@ -88,7 +93,7 @@ class DataSource:
     def columns(self, dataset: str) -> list[str]:
         if self._is_frames:
             return list(self.data[dataset].columns)
-        return [r[0] for r in self.data.execute(f'DESCRIBE SELECT * FROM "{dataset}"').fetchall()]
+        return [r[0] for r in self.data.execute(f'DESCRIBE SELECT * FROM {_ident(dataset)}').fetchall()]
 
     def frame(self, dataset: str, date_column: str | None = None, period: Period | None = None) -> pd.DataFrame:
         """Rows of ``dataset`` (those whose ``date_column`` falls in ``period`` when given)."""
@@ -100,10 +105,10 @@ class DataSource:
                 d = pd.to_datetime(f[date_column], errors="coerce").dt.date
                 f = f[(d >= period.start) & (d <= period.end)]
             return f.reset_index(drop=True).copy()
-        sql = f'SELECT * FROM "{dataset}"'
+        sql = f'SELECT * FROM {_ident(dataset)}'
         params = []
         if date_column and period:
-            sql += f' WHERE TRY_CAST("{date_column}" AS DATE) BETWEEN ? AND ?'
+            sql += f' WHERE TRY_CAST({_ident(date_column)} AS DATE) BETWEEN ? AND ?'
             params = [period.start, period.end]
         f = self.data.execute(sql, params).df()
         return f.drop(columns=[c for c in f.columns if c.startswith("_")])

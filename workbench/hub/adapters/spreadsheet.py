@@ -75,9 +75,24 @@ def load_mapping(path: Path, ds: Dataset) -> dict:
         raise bad("a YAML column mapping", str(exc)[:160]) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("columns"), dict) or not doc["columns"]:
         raise bad("a mapping with 'columns: {source heading: canonical column}'", repr(doc)[:160])
-    unknown = sorted(set(doc) - MAPPING_KEYS)
+    unknown = sorted(set(doc) - MAPPING_KEYS, key=str)
     if unknown:
         raise bad(f"only the keys {sorted(MAPPING_KEYS)}", f"unknown key(s) {unknown}")
+    hr = doc.get("header_row")
+    if hr is not None and (isinstance(hr, bool) or not isinstance(hr, int) or hr < 1):
+        raise bad("'header_row' a whole number from 1 (the row holding the headings)", repr(hr)[:40])
+    if doc.get("sheet") is not None and not isinstance(doc["sheet"], str):
+        raise bad("'sheet' the name of a sheet (text)", repr(doc["sheet"])[:40])
+    for key in ("values", "formats"):
+        part = doc.get(key)
+        if part is not None and not isinstance(part, dict):
+            raise bad(f"'{key}' a mapping of canonical column -> …", type(part).__name__)
+    for target, vmap in (doc.get("values") or {}).items():
+        if vmap is not None and not isinstance(vmap, dict):
+            raise bad(f"'values: {target}' a mapping of source value -> canonical value", type(vmap).__name__)
+    for target, fmt in (doc.get("formats") or {}).items():
+        if not isinstance(fmt, str) or not fmt.strip():
+            raise bad(f"'formats: {target}' a strptime format such as '%d/%m/%Y'", repr(fmt)[:40])
     if doc.get("dataset") not in (None, ds.id):
         raise bad(f"dataset '{ds.id}'", f"a mapping for '{doc['dataset']}'")
     problems = []
@@ -88,7 +103,7 @@ def load_mapping(path: Path, ds: Dataset) -> dict:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             problems.append(Problem(path.name, None, str(source), f"a column of '{ds.id}'{hint}",
                                     f"'{target}'"))
-    for t in {t for t in targets if targets.count(t) > 1}:
+    for t in {t for t in targets if isinstance(t, str) and targets.count(t) > 1}:
         problems.append(Problem(path.name, None, t, "each canonical column mapped once",
                                 f"'{t}' mapped {targets.count(t)} times"))
     for key in ("values", "formats"):

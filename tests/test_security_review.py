@@ -1,0 +1,383 @@
+"""Security review (docs/security.md): crafted input stays data, files stay private, errors
+teach without leaking, the shared tier reaches nothing else, and the CLI never crashes on
+bad input (exit 2, never 1 with a traceback)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import duckdb
+import pandas as pd
+import pytest
+
+from governance_helpers import Clock, build_hub, build_shared, registry_with_people
+from hub_helpers import fingerprint, offence_row, write_csv
+from workbench.errors import AccessDenied, BadInput, ResourceLocked, SupplyRejected
+from workbench.hub.connect import create_key, key_file, new_connection, open_hub, open_locked, shared_path
+from workbench.hub.ingest import ingest_files
+from workbench.hub.schema import init_hub
+
+NASTY = "x'); DROP TABLE supplies; --\""
+
+
+def mode(p) -> int:
+    return stat.S_IMODE(os.stat(p).st_mode)
+
+
+# --------------------------------------------------------------------------- SQL injection
+
+
+def test_supply_file_name_with_quotes_is_data_not_sql(empty_hub, tmp_path):
+    name = f"{NASTY}.csv"
+    f = write_csv(tmp_path / name, [offence_row("C1")])
+    result = ingest_files(empty_hub, "police_crime_offence", [f], agency="Police", quiet=True)
+    assert result.rows == 1
+    con = open_hub(empty_hub, read_only=True)
+    try:
+        files = json.loads(con.execute("SELECT files FROM supplies").fetchone()[0])
+        assert files[0]["name"] == name and files[0]["rows"] == 1
+        assert con.execute("SELECT count(*) FROM police_crime_offence").fetchone()[0] == 1
+    finally:
+        con.close()
+
+
+def test_header_with_sql_is_rejected_not_executed(empty_hub, tmp_path):
+    before = fingerprint(empty_hub)
+    row = offence_row("C1")
+    cols = list(row) + [NASTY]
+    f = write_csv(tmp_path / "s.csv", [{**row, NASTY: "1"}], cols)
+    with pytest.raises(SupplyRejected, match="unknown column"):
+        ingest_files(empty_hub, "police_crime_offence", [f], quiet=True)
+    assert fingerprint(empty_hub) == before
+
+
+def test_metadata_values_and_agency_with_quotes_are_stored_verbatim(empty_hub, tmp_path):
+    f = write_csv(tmp_path / "s.csv", [offence_row("C1")])
+    meta = {"supplier_name": NASTY, "caveats": "O'Brien's \"notes\"", "agency": NASTY}
+    ingest_files(empty_hub, "police_crime_offence", [f], metadata=meta, user=NASTY,
+                 partnership=NASTY, quiet=True)
+    con = open_hub(empty_hub, read_only=True)
+    try:
+        agency, by, part, m = con.execute(
+            "SELECT agency, supplied_by, partnership, metadata FROM supplies").fetchone()
+    finally:
+        con.close()
+    assert agency == by == part == NASTY and json.loads(m)["supplier_name"] == NASTY
+
+
+def test_crafted_dataset_id_is_refused(empty_hub, tmp_path):
+    f = write_csv(tmp_path / "s.csv", [offence_row("C1")])
+    with pytest.raises(BadInput, match="Unknown dataset"):
+        ingest_files(empty_hub, "police_crime_offence; DROP TABLE supplies", [f], quiet=True)
+
+
+def test_xlsx_sheet_and_headings_with_quotes_are_data(empty_hub, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "It's \"ASB\""
+    heads = {"Ref'No": "crime_ref", 'Code"': "offence_code", "Date; DROP": "committed_from_date"}
+    ws.append(list(heads))
+    ws.append(["C1", "105A", "2024-01-05"])
+    wb.save(tmp_path / "s.xlsx")
+    (tmp_path / "s.mapping.yaml").write_text(json.dumps({"sheet": ws.title, "columns": heads}))
+    res = ingest_files(empty_hub, "police_crime_offence", [tmp_path / "s.xlsx"], quiet=True)
+    assert res.rows == 1
+
+
+@pytest.mark.parametrize("extra, needle", [
+    ({"header_row": "abc"}, "header_row"),
+    ({"header_row": 0}, "header_row"),
+    ({"header_row": True}, "header_row"),
+    ({"sheet": 5}, "sheet"),
+    ({"values": ["a", "b"]}, "values"),
+    ({"values": {"crime_ref": "not a mapping"}}, "values: crime_ref"),
+    ({"formats": {"crime_ref": 5}}, "formats: crime_ref"),
+    ({"columns": {"A": ["x"], "B": ["x"]}}, "column of"),
+    ({1: "x", "a": "y"}, "unknown key"),
+])
+def test_crafted_mapping_yaml_is_rejected_with_a_teaching_message(empty_hub, tmp_path, extra, needle):
+    f = write_csv(tmp_path / "s.csv", [{"A": "C1"}])
+    doc = {"columns": {"A": "crime_ref"}, **extra}
+    import yaml
+
+    (tmp_path / "s.mapping.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(SupplyRejected) as exc:
+        ingest_files(empty_hub, "police_crime_offence", [f], quiet=True)
+    assert needle in str(exc.value)
+
+
+def test_hypothesis_source_quotes_dataset_and_column_names():
+    from workbench.analysis.hypotheses.data import DataSource, Period
+
+    con = duckdb.connect()
+    con.execute('CREATE TABLE "we""ird" ("d""ate" DATE, v INT)')
+    con.execute("INSERT INTO \"we\"\"ird\" VALUES ('2024-01-02', 1), ('2025-01-02', 2)")
+    src = DataSource(con)
+    assert src.columns('we"ird') == ['d"ate', "v"]
+    got = src.frame('we"ird', 'd"ate', Period(date(2024, 1, 1), date(2024, 12, 31)))
+    assert list(got["v"]) == [1]
+
+
+# --------------------------------------------------------------------------- no personal data in messages
+
+
+def _ppo(**over):
+    from workbench import catalogue
+
+    row = {c: "" for c in catalogue.get("police_ppo").canonical_columns}
+    row.update(offender_ref="P1", name="Jane Doe", date_of_birth="1985-04-03", address="5 Acacia Avenue",
+               postcode="NG1 5AW", current_status="Prolific")
+    row.update(over)
+    return row
+
+
+def test_rejection_masks_identifying_values_but_shows_other_values(empty_hub, tmp_path):
+    f = write_csv(tmp_path / "ppo.csv", [_ppo(date_of_birth="03/04/1985 Jane"), _ppo(offender_ref="P2", postcode="QQ")])
+    with pytest.raises(SupplyRejected) as exc:
+        ingest_files(empty_hub, "police_ppo", [f], quiet=True)
+    text = str(exc.value) + json.dumps(exc.value.to_dict())
+    assert "1985" not in text and "Jane" not in text
+    assert "99/99/9999 Aaaa (value withheld: identifying field)" in text   # the shape still teaches
+    assert "'QQ'" in text                                                 # a postcode is not ident
+
+
+def test_wrong_key_message_does_not_contain_the_key(empty_hub, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_HUB_KEY", "f" * 64)
+    with pytest.raises(ResourceLocked) as exc:
+        open_hub(empty_hub)
+    assert "f" * 64 not in str(exc.value) and key_file(empty_hub).read_text().strip() not in str(exc.value)
+
+
+def test_unknown_metadata_fields_are_not_echoed_at_length(empty_hub, tmp_path):
+    f = write_csv(tmp_path / "s.csv", [offence_row("C1")])
+    secret = tmp_path / "notes.yaml"
+    secret.write_text("".join(f"line{i}_a_long_private_value_that_should_not_be_echoed: {i}\n" for i in range(20)))
+    with pytest.raises(BadInput) as exc:
+        ingest_files(empty_hub, "police_crime_offence", [f], metadata=secret, quiet=True)
+    assert "line19" not in str(exc.value) and "should_not_be_echoed" not in str(exc.value)
+
+
+# --------------------------------------------------------------------------- deny by default
+
+
+def test_a_user_without_a_known_isp_status_is_refused(tmp_path):
+    from workbench.privacy import access
+
+    reg = registry_with_people(tmp_path)
+    try:
+        u = reg.get_user("ana")
+        assert access.can(reg, u, "read_depersonalised", "police_uk_street")
+        bare = SimpleNamespace(**{k: getattr(u, k) for k in ("name", "agency", "agency_group", "role",
+                                                            "partnerships", "active")})
+        assert not access.can(reg, bare, "read_depersonalised", "police_uk_street")
+        with pytest.raises(AccessDenied, match="Information Sharing Protocol"):
+            access.require(reg, bare, "read_depersonalised", "police_uk_street")
+    finally:
+        reg.close()
+
+
+# --------------------------------------------------------------------------- private files
+
+
+def test_init_hub_makes_a_private_folder_and_files(tmp_path):
+    hub = init_hub(tmp_path / "new" / "restricted" / "hub.duckdb")
+    assert mode(hub.parent) == 0o700
+    assert mode(hub) == 0o600 and mode(key_file(hub)) == 0o600
+
+
+def test_registry_file_and_its_wal_are_private(tmp_path):
+    from workbench.registry import open_registry
+
+    old = os.umask(0o022)
+    try:
+        reg = open_registry(tmp_path / "hub.duckdb")
+        reg.add_partnership("Nottingham")
+        files = sorted(tmp_path.glob("registry.sqlite*"))
+        assert len(files) >= 2, files                     # the database and its WAL while open
+        assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
+        reg.close()
+    finally:
+        os.umask(old)
+
+
+def test_cli_commands_run_with_a_private_umask_which_is_restored(tmp_path, monkeypatch):
+    """Files made by any command (also the portal's and products' own files) are 0600/0700."""
+    import argparse
+
+    from workbench import cli
+
+    def probe(args):
+        (tmp_path / "made-by-a-command.txt").write_text("x")
+        (tmp_path / "folder").mkdir()
+        return None
+
+    parser = argparse.ArgumentParser()
+    parser.set_defaults(func=probe)
+    monkeypatch.setattr(cli, "build_parser", lambda command=None: parser)
+    old = os.umask(0o022)
+    try:
+        assert cli.main([]) == 0
+        assert os.umask(0o022) == 0o022                  # restored after the command
+    finally:
+        os.umask(old)
+    assert mode(tmp_path / "made-by-a-command.txt") == 0o600 and mode(tmp_path / "folder") == 0o700
+
+
+def test_release_and_personal_export_are_private_and_the_release_is_locked(tmp_path):
+    from workbench.privacy import requests as pr
+    from workbench.privacy.export import export
+
+    build_hub(tmp_path, [(1, "Notts Police", "Nottingham",
+                          {"crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
+                           "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})])
+    reg = registry_with_people(tmp_path)
+    clock = Clock()
+    reg.set_clock(clock)
+    old = os.umask(0o022)
+    try:
+        req = pr.create(reg, "ana", "service_delivery", ["Who needs support?"],
+                        {"police_crime_victim": ["crime_ref", "address"]}, ["crime_and_disorder_act_s115"],
+                        "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham")
+        pr.decide(reg, req.id, "pol_dlo", True)
+        rel = pr.release(reg, req.id, "ana")
+        res = export(reg, reg.hub, "police_crime_victim", "ana", tmp_path / "out" / "p.csv", request_id=req.id)
+    finally:
+        os.umask(old)
+    released = tmp_path / rel.path if not os.path.isabs(rel.path) else rel.path
+    assert mode(released) == 0o600 and mode(str(released) + ".key") == 0o600
+    assert mode(os.path.dirname(released)) == 0o700
+    assert mode(res.path) == 0o600 and mode(res.sidecar) == 0o600 and mode(tmp_path / "out") == 0o700
+    con = pr.open_release(reg, req.id, "ana")
+    try:
+        assert con.execute("SELECT address FROM police_crime_victim").fetchone()[0] == "12 Acacia Avenue"
+        for sql in (f"SELECT * FROM read_text('{key_file(reg.hub)}')", f"ATTACH '{reg.hub}' AS m",
+                    "SET enable_external_access = true"):
+            with pytest.raises(duckdb.Error):
+                con.execute(sql).fetchall()
+    finally:
+        con.close()
+        reg.close()
+
+
+# --------------------------------------------------------------------------- the locked shared tier
+
+
+@pytest.fixture(scope="module")
+def locked_tier(tmp_path_factory):
+    d = tmp_path_factory.mktemp("locked")
+    hub = init_hub(d / "hub.duckdb")
+    target = shared_path(hub)
+    key = create_key(target)
+    con = new_connection(spatial=True)
+    con.execute(f"ATTACH '{target}' AS s (ENCRYPTION_KEY '{key}')")
+    con.execute("CREATE TABLE s.main.t AS SELECT 1 AS a")
+    for drv, name in (("GeoJSON", "pts.geojson"), ("ESRI Shapefile", "pts.shp")):
+        con.execute(f"COPY (SELECT ST_Point(1, 2) AS geom, 'private' AS name) TO '{d / name}' "
+                    f"WITH (FORMAT GDAL, DRIVER '{drv}')")
+    con.execute(f"COPY (SELECT 'private' AS name) TO '{d / 'x.parquet'}' (FORMAT parquet)")
+    con.close()
+    (d / "x.json").write_text('{"name": "private"}\n')
+    return hub
+
+
+def _spatial_and_misc_attacks(hub):
+    d, k = hub.parent, key_file(hub)
+    return [
+        f"SELECT * FROM ST_Read('{d / 'pts.geojson'}')",
+        f"SELECT * FROM ST_Read('{d / 'pts.shp'}')",
+        f"SELECT * FROM ST_ReadSHP('{d / 'pts.shp'}')",
+        f"SELECT * FROM ST_Read_Meta('{d / 'pts.geojson'}')",
+        f"SELECT * FROM ST_Read('/vsicurl/http://127.0.0.1:9/x.geojson')",
+        f"SELECT * FROM read_parquet('{d / 'x.parquet'}')",
+        f"SELECT * FROM parquet_metadata('{d / 'x.parquet'}')",
+        f"SELECT * FROM read_json_objects('{d / 'x.json'}')",
+        f"SELECT * FROM '{d / 'x.json'}'",
+        f"SELECT * FROM read_text(['{k}'])",
+        f"SELECT * FROM glob('{d}/**')",
+        f"IMPORT DATABASE '{d}'",
+        "PRAGMA enable_profiling = 'json'",
+        f"SET profiling_output = '{d / 'prof.json'}'",
+        "SET disabled_filesystems = ''",
+        "SET allow_unsigned_extensions = true",
+        "SET custom_extension_repository = 'http://127.0.0.1:9'",
+        f"SET secret_directory = '{d}'",
+        "SET memory_limit = '1TB'",
+        "SELECT * FROM duckdb_secrets()",
+        f"COPY t TO '{d / 'leak.parquet'}' (FORMAT parquet)",
+        f"COPY (SELECT 1) TO '{d / 'leak.geojson'}' WITH (FORMAT GDAL, DRIVER 'GeoJSON')",
+    ]
+
+
+def test_locked_tier_refuses_spatial_readers_and_settings(locked_tier):
+    con = open_locked(shared_path(locked_tier), spatial=True)
+    try:
+        reached = []
+        for sql in _spatial_and_misc_attacks(locked_tier):
+            try:
+                con.execute(sql).fetchall()
+            except duckdb.Error:
+                continue
+            reached.append(sql)
+        assert reached == []
+        assert con.execute("SELECT a FROM t").fetchone()[0] == 1
+        assert not (locked_tier.parent / "leak.parquet").exists()
+    finally:
+        con.close()
+
+
+def test_the_spatial_attacks_read_files_on_an_unlocked_connection(locked_tier):
+    """Control: the readers above do reach the files when nothing is locked."""
+    con = new_connection(spatial=True)
+    try:
+        d = locked_tier.parent
+        assert con.execute(f"SELECT name FROM ST_Read('{d / 'pts.geojson'}')").fetchone()[0] == "private"
+        assert con.execute(f"SELECT name FROM ST_ReadSHP('{d / 'pts.shp'}')").fetchone()[0] == "private"
+        assert con.execute(f"SELECT name FROM read_parquet('{d / 'x.parquet'}')").fetchone()[0] == "private"
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------- CLI exit codes
+
+
+def _run(argv, capsys):
+    from workbench.cli import main
+
+    code = main(argv)
+    err = capsys.readouterr().err
+    return code, err
+
+
+def test_cli_metadata_folder_or_binary_exits_2(empty_hub, tmp_path, capsys):
+    f = write_csv(tmp_path / "s.csv", [offence_row("C1")])
+    (tmp_path / "bin.yaml").write_bytes(b"\xff\xfe\x00garbage")
+    for meta in (tmp_path, tmp_path / "bin.yaml"):
+        code, err = _run(["hub", "ingest", "--hub", str(empty_hub), "--dataset", "police_crime_offence",
+                          "--metadata", str(meta), "--quiet", str(f)], capsys)
+        assert code == 2 and "Traceback" not in err and "Metadata file" in err
+
+
+def test_cli_export_to_a_folder_exits_2(empty_hub, tmp_path, capsys):
+    code, err = _run(["hub", "export", "--hub", str(empty_hub), "--dataset", "police_uk_street",
+                      "--as", "nobody", "--out", str(tmp_path)], capsys)
+    assert code == 2 and "Traceback" not in err and "is a folder" in err
+
+
+def test_export_to_an_unwritable_file_exits_2_after_access_is_checked(tmp_path):
+    from workbench.privacy.export import export
+
+    build_hub(tmp_path, [])
+    build_shared(tmp_path / "hub.duckdb", {"police_uk_street": pd.DataFrame(
+        {"crime_id": ["a"], "month": ["2024-01"], "_partnership": ["Nottingham"]})})
+    reg = registry_with_people(tmp_path)
+    try:
+        with pytest.raises(BadInput, match="Cannot write"):
+            export(reg, reg.hub, "police_uk_street", "ana", "/proc/self/no-such/x.csv")
+    finally:
+        reg.close()
