@@ -163,6 +163,19 @@ def test_unknown_metadata_fields_are_not_echoed_at_length(empty_hub, tmp_path):
     assert "line19" not in str(exc.value) and "should_not_be_echoed" not in str(exc.value)
 
 
+def test_a_password_typed_as_user_name_does_not_reach_the_audit_log(tmp_path):
+    reg = registry_with_people(tmp_path)
+    try:
+        with pytest.raises(AccessDenied, match="Wrong user name or password"):
+            reg.authenticate("Tr0ub4dor&3-my-password", "x")
+        rows = reg.con.execute("SELECT * FROM audit").fetchall()
+        assert "Tr0ub4dor" not in json.dumps([list(r) for r in rows], default=str)
+        last = [dict(r) for r in rows][-1]
+        assert last["outcome"] == "denied" and "attempted_name_sha256" in last["detail"]
+    finally:
+        reg.close()
+
+
 # --------------------------------------------------------------------------- deny by default
 
 

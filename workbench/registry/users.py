@@ -8,6 +8,7 @@ Passwords are stored only as argon2id hashes (argon2-cffi defaults, RFC 9106). A
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,7 +111,11 @@ class UsersMixin:
         row = self.con.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
             _HASHER.hash(password or "x")  # spend the same time as a real check
-            self.audit(str(name), "login", str(name), {"reason": "unknown user"}, outcome="denied")
+            # the attempted name is not written verbatim: people type passwords into the name
+            # field; its hash still lets the coordinator check a suspected name
+            tried = hashlib.sha256(str(name).encode("utf-8")).hexdigest()[:16]
+            self.audit("(unknown)", "login", "(unknown)",
+                       {"reason": "unknown user", "attempted_name_sha256": tried}, outcome="denied")
             raise AccessDenied("Wrong user name or password.")
         if not row["active"]:
             self.audit(name, "login", name, {"reason": "account deactivated"}, outcome="denied")
