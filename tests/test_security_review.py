@@ -394,3 +394,11 @@ def test_export_to_an_unwritable_file_exits_2_after_access_is_checked(tmp_path):
             export(reg, reg.hub, "police_uk_street", "ana", "/proc/self/no-such/x.csv")
     finally:
         reg.close()
+
+
+@pytest.mark.parametrize("extra", [["--start", "2024-13-01"], ["--start", "2024-06-01", "--end", "2024-01-01"]])
+def test_cli_demo_build_with_bad_dates_exits_2(tmp_path, capsys, extra):
+    code, err = _run(["demo", "build", "--hub", str(tmp_path / "hub.duckdb"), "--quiet", "--no-publish",
+                      *extra], capsys)
+    assert code == 2 and "Traceback" not in err and ("YYYY-MM-DD" in err or "before" in err)
+    assert not (tmp_path / "hub.duckdb").exists()

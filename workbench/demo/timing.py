@@ -32,10 +32,15 @@ class Period:
 
     @classmethod
     def of(cls, start, end) -> "Period":
-        s = np.datetime64(str(start), "D")
-        e = np.datetime64(str(end), "D")
+        from workbench.errors import BadInput   # a ValueError: callers catching that still do
+
+        try:
+            s = np.datetime64(str(start), "D")
+            e = np.datetime64(str(end), "D")
+        except ValueError:
+            raise BadInput(f"`start` and `end` must be dates YYYY-MM-DD; found {start!r} and {end!r}.") from None
         if e < s:
-            raise ValueError(f"`end` ({e}) is before `start` ({s}).")
+            raise BadInput(f"`end` ({e}) is before `start` ({s}); swap the dates?")
         return cls(s, e)
 
     @property
