@@ -402,3 +402,30 @@ def test_cli_demo_build_with_bad_dates_exits_2(tmp_path, capsys, extra):
                       *extra], capsys)
     assert code == 2 and "Traceback" not in err and ("YYYY-MM-DD" in err or "before" in err)
     assert not (tmp_path / "hub.duckdb").exists()
+
+
+def test_purge_removes_a_planted_symlink_without_overwriting_its_target(tmp_path):
+    from workbench.privacy import requests as pr
+    from workbench.privacy.retention import purge
+
+    reg = registry_with_people(tmp_path)
+    clock = Clock()
+    reg.set_clock(clock)
+    try:
+        req = pr.create(reg, "ana", "service_delivery", ["Who needs support?"],
+                        {"police_crime_victim": ["crime_ref"]}, ["crime_and_disorder_act_s115"],
+                        "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham")
+        victim = tmp_path / "hub-stand-in.bin"
+        victim.write_bytes(b"precious" * 100)
+        export = tmp_path / "export.csv"
+        export.symlink_to(victim)                      # planted after the export was recorded
+        real = tmp_path / "real.csv"
+        real.write_text("personal\n")
+        pr.record_export(reg, req.id, export, "police_crime_victim", 1, "0" * 64, "ana")
+        pr.record_export(reg, req.id, real, "police_crime_victim", 1, "0" * 64, "ana")
+        result = purge(reg, actor="coord", request_id=req.id)
+    finally:
+        reg.close()
+    assert victim.read_bytes() == b"precious" * 100
+    assert not export.is_symlink() and not real.exists()
+    assert str(export) in result.files_deleted and str(real) in result.files_deleted

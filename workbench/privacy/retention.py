@@ -10,6 +10,7 @@ deletion. ``workbench request purge`` runs it; run it daily (cron/systemd timer)
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,13 +35,23 @@ def _companions(path: Path) -> list[Path]:
 
 
 def _delete(path: Path) -> bool:
-    """Overwrite then unlink (best effort against casual recovery; encryption is the real guard)."""
+    """Overwrite then unlink (best effort against casual recovery; encryption is the real guard).
+
+    A symbolic link is removed, never followed: a link planted where an export was written
+    must not make the purge overwrite the file it points at (e.g. the hub itself).
+    """
     try:
-        size = path.stat().st_size
+        size = path.lstat().st_size
     except FileNotFoundError:
         return False
+    if path.is_symlink():
+        path.unlink()
+        return True
+    if not path.is_file():
+        return False
     try:
-        with open(path, "r+b") as fh:
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "wb") as fh:       # no truncation: the bytes are overwritten in place
             remaining = size
             while remaining > 0:
                 n = min(remaining, 1 << 20)
