@@ -93,7 +93,7 @@ def test_dates_of_birth_become_ages_and_refs_are_keyed_hashes(hub):
 def test_health_j9_outward_only_and_counts_suppressed(hub):
     publish(hub)
     cols = [r[0] for r in _shared(hub, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'health_admission_icd'")]
-    assert cols == ["admission_date", "icd10_code", "postcode_outward"]
+    assert cols == ["admission_date", "icd10_code", "postcode_outward", "partnership", "_supply_id"]
     assert {r[0] for r in _shared(hub, "SELECT postcode_outward FROM health_admission_icd")} == {"NG1", "NG2", "NG3"}
     rows = _shared(hub, "SELECT records, suppressed FROM police_ppo_counts")
     assert all(r is None or r >= 5 for r, _ in rows)

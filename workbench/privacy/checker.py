@@ -25,17 +25,45 @@ Rules (each finding names rule, table, column, count and up to three examples):
                        no segment ending in a dwelling word (Cottage, House, …).
 ``address-in-text``    no text column holds "<number> <street name>" or a flat number.
 ``outward-only``       J.9–J.10 datasets hold only outward postcodes and no full postcode.
-``small-count``        count tables hold no count below the threshold.
+``small-count``        count tables hold no count below the threshold, and only the columns
+                       a count table may have (partnership, quarter, postcode district, agency
+                       group, the dataset's non-ident code columns, records, suppressed).
+``provenance``         a record-level table's ``partnership`` and ``_supply_id`` name a supply
+                       of that dataset in the master's supply log, with its partnership.
+``supplies``           the ``supplies`` table has only the sanitised columns (no supplier name,
+                       contact or ``supplied_by``), warnings of code and count only, metadata
+                       of the allowed 3.4 fields only, rows only for published datasets, and
+                       no e-mail address, telephone number, numbered street, flat number or
+                       small-postcode in its text.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench import catalogue
 
 SYSTEM_TABLES = ("publish_meta", "nonaddressable_place")
+SUPPLIES = "supplies"
+#: the columns the shared supply log may have (written out here, not imported)
+SUPPLIES_COLUMNS = ("supply_id", "dataset", "agency", "partnership", "rows", "rows_superseded",
+                    "supplied_at", "period_start", "period_end", "metadata_missing", "warnings",
+                    "file_format", "date_supplied", "fields", "field_notes", "caveats",
+                    "coding_systems", "geocoding_method", "metadata")
+SUPPLIES_METADATA = ("file_format", "date_supplied", "fields", "field_notes", "caveats",
+                     "coding_systems", "geocoding_method")
+SUPPLIES_TEXT = ("agency", "partnership") + SUPPLIES_METADATA
+WARNING_KEYS = ("code", "count")
+#: columns a record-level table may carry besides its dataset's own
+PROVENANCE_COLUMNS = ("partnership", "_supply_id")
+#: columns a ``<id>_counts`` table may have besides the dataset's non-ident code columns
+COUNT_COLUMNS = ("partnership", "quarter_start", "postcode_district", "partner_agency_group",
+                 "records", "suppressed")
+RE_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+RE_PHONE = r"(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b"
 J9_J10 = ("health_admission_icd", "health_admission_domestic_abuse")
 KEPT_AS_PUBLISHED = ("police_uk_street",)  # anonymised by police.uk before we receive it
 HASHED_REFS = ("patient_ref", "client_ref", "offender_ref")
@@ -156,6 +184,9 @@ class _Check:
                 f"SELECT count(*) FROM {self.s}.main.{_qi(table)}").fetchone()[0]
             if table in SYSTEM_TABLES:
                 continue
+            if table == SUPPLIES:
+                self.supplies(cols)
+                continue
             if table.endswith("_counts") and table[:-7] in catalogue.BY_ID \
                     and catalogue.BY_ID[table[:-7]].klass in ("P", "SP"):
                 self.counts(table, cols)
@@ -173,6 +204,12 @@ class _Check:
         if "records" not in names or any(n in names for n in ("postcode", "easting", "northing")):
             self.report.findings.append(Finding("small-count", table, None, 1, ["unexpected layout"]))
             return
+        ds = catalogue.BY_ID[table[:-7]]
+        codes = {c.name for c in ds.columns if c.kind == "code" and not c.ident}
+        odd = [n for n in names if n not in COUNT_COLUMNS and n not in codes]
+        if odd:
+            self.report.findings.append(Finding("small-count", table, ",".join(odd), len(odd),
+                                                ["unexpected column"]))
         self.bad_values("small-count", table, "records",
                         f"records IS NOT NULL AND records < {int(self.count_threshold)}")
 
@@ -185,6 +222,7 @@ class _Check:
         for c in names:
             if c in idents:
                 self.report.findings.append(Finding("ident-column", ds.id, c, 1, ["column present"]))
+        self.provenance(ds, names)
         if ds.id in KEPT_AS_PUBLISHED:
             self.free_text(ds, text_cols)
             return
@@ -200,6 +238,73 @@ class _Check:
                 if c in names:
                     self.report.findings.append(Finding("wgs84-column", ds.id, c, 1, ["column present"]))
         self.addresses(ds, text_cols)
+
+    def _master_has_supplies(self) -> bool:
+        return bool(self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
+            "AND table_name = 'supplies'", [self.m]).fetchone()[0])
+
+    def provenance(self, ds, names) -> None:
+        present = [c for c in PROVENANCE_COLUMNS if c in names]
+        if not present:
+            return
+        if ds.klass == "reference" or not self._master_has_supplies():
+            self.report.findings.append(Finding("provenance", ds.id, ",".join(present), 1,
+                                                ["no supply log to check against"]))
+            return
+        t = f"{self.s}.main.{_qi(ds.id)}"
+        log = (f"(SELECT supply_id, CAST(partnership AS VARCHAR) AS partnership FROM {self.m}.main.supplies "
+               f"WHERE dataset = {_lit(ds.id)})")
+        if "_supply_id" in names:
+            self.add("provenance", ds.id, "_supply_id",
+                     f"SELECT count(*), list(CAST(t._supply_id AS VARCHAR))[1:3] FROM {t} t LEFT JOIN {log} l "
+                     "ON t._supply_id = l.supply_id WHERE l.supply_id IS NULL")
+        if "partnership" in names and "_supply_id" in names:
+            self.add("provenance", ds.id, "partnership",
+                     f"SELECT count(*), list(t.partnership)[1:3] FROM {t} t JOIN {log} l "
+                     "ON t._supply_id = l.supply_id WHERE t.partnership IS DISTINCT FROM l.partnership")
+        elif "partnership" in names:
+            self.add("provenance", ds.id, "partnership",
+                     f"SELECT count(*), list(partnership)[1:3] FROM {t} WHERE partnership IS NOT NULL "
+                     f"AND partnership NOT IN (SELECT partnership FROM {log} WHERE partnership IS NOT NULL)")
+
+    def supplies(self, cols) -> None:
+        names = [c for c, _ in cols]
+        odd = [n for n in names if n not in SUPPLIES_COLUMNS]
+        if odd:
+            self.report.findings.append(Finding("supplies", SUPPLIES, ",".join(odd), len(odd),
+                                                ["column not allowed"]))
+        tables = set(self.tables())
+        t = f"{self.s}.main.{_qi(SUPPLIES)}"
+        if "dataset" in names:
+            bad = [r[0] for r in self.con.execute(f"SELECT DISTINCT dataset FROM {t}").fetchall()
+                   if r[0] not in tables and f"{r[0]}_counts" not in tables]
+            if bad:
+                self.report.findings.append(Finding("supplies", SUPPLIES, "dataset", len(bad), bad))
+        for col, allowed in (("warnings", WARNING_KEYS), ("metadata", SUPPLIES_METADATA)):
+            if col not in names:
+                continue
+            bad = []
+            for (text,) in self.con.execute(f"SELECT CAST({col} AS VARCHAR) FROM {t}").fetchall():
+                doc = json.loads(text) if text else None
+                items = doc if isinstance(doc, list) else [doc] if doc is not None else []
+                for item in items:
+                    if not isinstance(item, dict) or set(item) - set(allowed):
+                        bad.append(sorted(set(item) - set(allowed)) if isinstance(item, dict) else item)
+            if bad:
+                self.report.findings.append(Finding("supplies", SUPPLIES, col, len(bad), bad))
+        patterns = (RE_EMAIL, RE_PHONE, RE_NUMBERED_STREET, RE_FLAT_TEXT)
+        qualifying = {r[0] for r in self.con.execute("SELECT pc FROM _chk_pc").fetchall()}
+        for col in [c for c in SUPPLIES_TEXT if c in names] + [c for c in ("metadata",) if c in names]:
+            bad = []
+            for (text,) in self.con.execute(f"SELECT CAST({_qi(col)} AS VARCHAR) FROM {t} "
+                                            f"WHERE {_qi(col)} IS NOT NULL").fetchall():
+                if any(re.search(p, text) for p in patterns) or any(
+                        re.sub(r"\s", "", pc).upper() not in qualifying
+                        for pc in re.findall(RE_FULL_POSTCODE, text)):
+                    bad.append(text[:60])
+            if bad:
+                self.report.findings.append(Finding("supplies", SUPPLIES, col, len(bad), bad))
 
     def _text_kind(self, ds, col: str) -> bool:
         try:

@@ -244,14 +244,17 @@ def _put_postcode(v: str, out_pc: str) -> str:
 
 
 def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str | None = None,
-               extra_from: str = "", con=None, places: bool = True) -> tuple[str, bool]:
+               extra_from: str = "", con=None, places: bool = True,
+               extra_columns: tuple[str, ...] = ()) -> tuple[str, bool]:
     """The SELECT that depersonalises ``dataset`` read from ``source`` (aliased ``s``).
 
     Returns the SQL and whether it needs the snap table. The caller has run
     :func:`install_geography` (and :func:`_snap_table` when needed). With ``con``, text
     columns and person references are transformed once per distinct value (dictionary
     tables); without, row by row (same result, slower). ``places=False`` leaves out the
-    join to registered non-addressable places (there are none).
+    join to registered non-addressable places (there are none). ``extra_columns`` are SQL
+    select items appended unchanged (publish adds the supply's ``partnership`` and
+    ``_supply_id`` this way, from a join in ``extra_from``).
     """
     names = set(dataset.column_names)
     has_pc = "postcode" in names
@@ -300,6 +303,7 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
             cols.append(f"coalesce(nullif(trim(s.age), ''), {age_sql('s.date_of_birth', event_date_sql)}) AS age")
         else:
             cols.append(f"{src} AS {q(c.name)}")
+    cols.extend(extra_columns)
     if has_pc:
         joins.append(f"LEFT JOIN {PC_MAP} m ON CAST(s.postcode AS VARCHAR) = m.pc_key")
     if has_xy:
@@ -312,7 +316,7 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
 
 def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: Geography,
                           key: bytes, *, event_date_sql: str | None = None,
-                          extra_from: str = "") -> int:
+                          extra_from: str = "", extra_columns: tuple[str, ...] = ()) -> int:
     """Write the depersonalised ``dataset`` from relation ``source`` into table ``target``.
 
     Parameters
@@ -325,6 +329,7 @@ def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: 
     geo, key : the geography and the person-reference secret.
     event_date_sql : SQL for the event date used to turn a date of birth into an age.
     extra_from : extra joins (e.g. to the offence table for the event date).
+    extra_columns : SQL select items appended unchanged (e.g. the supply's partnership).
 
     Returns the number of rows written.
 
@@ -334,7 +339,8 @@ def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: 
     usual entry point.
     """
     sql, needs_snap = select_sql(dataset, source, key, event_date_sql=event_date_sql,
-                                 extra_from=extra_from, con=con, places=len(geo.places) > 0)
+                                 extra_from=extra_from, con=con, places=len(geo.places) > 0,
+                                 extra_columns=tuple(extra_columns))
     if needs_snap:
         _snap_table(con, source, "postcode" in dataset.column_names, geo)
     con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}")

@@ -13,8 +13,14 @@ One table-driven policy, so the rules are read in one place and documented from 
 * **aggregate** – aggregate datasets (J.11 counts, survey responses) are copied.
 * **reference** – context layers are copied, their address strings depersonalised.
 * **counts** – personal (P) and sensitive personal (SP) datasets are never published record
-  by record; the shared tier holds ``<id>_counts``: records per quarter and postcode
-  district, with counts below the disclosure threshold suppressed (guidance 2.1, 2.4.1.2).
+  by record; the shared tier holds ``<id>_counts``: one cross-classification of records by
+  partnership, quarter and the breakdown :data:`COUNT_BREAKDOWNS` names (postcode district
+  by default), with counts below the disclosure threshold suppressed (guidance 2.1, 2.4.1.2).
+
+Every record-level table (modes record, outward, as_published, aggregate) also carries the
+``partnership`` its supply was made for and its ``_supply_id``, so a user's view can be cut to
+the partnerships they may see (guidance 2.2.4); the shared ``supplies`` table
+(:mod:`workbench.privacy.provenance`) carries each supply's caveats (guidance 3.4).
 """
 
 from __future__ import annotations
@@ -34,6 +40,21 @@ OUTWARD_ONLY = ("health_admission_icd", "health_admission_domestic_abuse")
 AS_PUBLISHED = ("police_uk_street",)
 COUNTS_SUFFIX = "_counts"
 MODES = ("record", "outward", "as_published", "aggregate", "reference", "counts")
+#: modes whose tables are one row per supplied record and so carry ``partnership``/``_supply_id``
+RECORD_LEVEL = ("record", "outward", "as_published", "aggregate")
+#: what each personal dataset's ``<id>_counts`` is broken down by (besides partnership and
+#: quarter). One table per dataset, one cross-classification, no totals: no published figure
+#: is the sum of others, so a hidden cell cannot be recovered by subtraction. The postcode
+#: district is left out where a breakdown would make nearly every cell small.
+COUNT_BREAKDOWNS = {
+    "police_ppo": ("current_status",),
+    "partner_intelligence": ("category", "partner_agency_group"),
+}
+DEFAULT_BREAKDOWN = ("postcode_district",)
+#: the date that places a record in a quarter, where the catalogue names no date column
+#: (otherwise the dataset's date column; failing both, the end of the supply's period, e.g.
+#: the PPO cohort snapshot)
+COUNT_DATES = {"partner_intelligence": "submitted_at"}
 
 
 @dataclass(frozen=True)
@@ -48,9 +69,27 @@ class Publication:
         """The table name in the shared tier."""
         return self.dataset.id + (COUNTS_SUFFIX if self.mode == "counts" else "")
 
+    @property
+    def record_level(self) -> bool:
+        """One row per supplied record (carries ``partnership`` and ``_supply_id``)."""
+        return self.mode in RECORD_LEVEL
+
+    @property
+    def breakdown(self) -> tuple[str, ...]:
+        """Columns of ``<id>_counts`` besides partnership, quarter and the counts."""
+        return COUNT_BREAKDOWNS.get(self.dataset.id, DEFAULT_BREAKDOWN) if self.mode == "counts" else ()
+
+    @property
+    def count_date(self) -> str | None:
+        """The column dating a record for ``<id>_counts`` (None: the supply's period end)."""
+        return self.dataset.date_column or COUNT_DATES.get(self.dataset.id)
+
     def to_dict(self) -> dict:
-        return {"dataset": self.dataset.id, "class": self.dataset.klass, "mode": self.mode,
-                "table": self.table}
+        out = {"dataset": self.dataset.id, "class": self.dataset.klass, "mode": self.mode,
+               "table": self.table}
+        if self.mode == "counts":
+            out["breakdown"] = list(self.breakdown)
+        return out
 
 
 def mode_for(dataset: Dataset) -> str:

@@ -11,6 +11,10 @@ The tier is written to a temporary file beside the target; the independent check
 that file and the master's ``ref_postcode``. Only a clean file replaces the previous tier, by an
 atomic ``os.replace``; a failed check (exit 2), an error or a killed process leaves the previous
 shared tier exactly as it was. Every publish is audited in the registry.
+
+Besides the datasets, the tier holds ``supplies`` (the sanitised supply log of the published
+datasets, :mod:`workbench.privacy.provenance`; guidance 3.4), ``nonaddressable_place`` and
+``publish_meta``. Record-level tables carry ``partnership`` and ``_supply_id`` (guidance 2.2.4).
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ from workbench.errors import BadInput
 from workbench.hub.connect import create_key, default_hub, open_hub, shared_path
 from workbench.privacy import checker
 from workbench.privacy.addresses import address_sql
+from workbench.privacy.counts import install_agency_groups, publish_counts
 from workbench.privacy.depersonalise import (MIN_HOUSEHOLDS, depersonalise_dataset, install_geography,
-                                             load_geography, outward_sql, q, ref_key)
+                                             load_geography, q, ref_key)
 from workbench.privacy.disclosure import DEFAULT_THRESHOLD
 from workbench.privacy.nonaddressable import TABLE as PLACES_TABLE
 from workbench.privacy.nonaddressable import load_places
+from workbench.privacy.provenance import publish_supplies
 from workbench.privacy.publication import Publication, publications
 
 TMP_MARK = ".tmp-"
@@ -109,7 +115,18 @@ def _event_date(con, pub: Publication, present: set[str]) -> tuple[str | None, s
     return f"coalesce({', '.join(parts)})", joins
 
 
-def _copy(con, pub: Publication, target: str) -> None:
+def _provenance(pub: Publication, present: set[str]) -> tuple[tuple[str, ...], str]:
+    """Select items and join giving a record-level table its supply's partnership and id."""
+    if not pub.record_level:
+        return (), ""
+    if "supplies" not in present:
+        return ("CAST(NULL AS VARCHAR) AS partnership", "s._supply_id AS _supply_id"), ""
+    return (("_prov.partnership AS partnership", "s._supply_id AS _supply_id"),
+            " LEFT JOIN (SELECT supply_id, CAST(partnership AS VARCHAR) AS partnership FROM "
+            "hub.main.supplies) _prov ON s._supply_id = _prov.supply_id")
+
+
+def _copy(con, pub: Publication, target: str, present: set[str]) -> None:
     d = pub.dataset
     cols = []
     for c in d.columns:
@@ -118,22 +135,8 @@ def _copy(con, pub: Publication, target: str) -> None:
             cols.append(f"{address_sql('s.' + q(c.name), pc)} AS {q(c.name)}")
         else:
             cols.append(f"s.{q(c.name)}")
-    con.execute(f"CREATE TABLE {target} AS SELECT {', '.join(cols)} FROM hub.main.{d.id} s")
-
-
-def _counts(con, pub: Publication, target: str, threshold: int) -> None:
-    """Records per quarter and postcode district, counts under ``threshold`` suppressed."""
-    d = pub.dataset
-    date_col = d.date_column
-    quarter = (f"CAST(date_trunc('quarter', CAST(s.{q(date_col)} AS DATE)) AS DATE)" if date_col
-               else "CAST(NULL AS DATE)")
-    district = outward_sql("s.postcode") if "postcode" in d.column_names else "CAST(NULL AS VARCHAR)"
-    con.execute(
-        f"CREATE TABLE {target} AS WITH counted AS (SELECT {quarter} AS quarter_start, "
-        f"{district} AS postcode_district, count(*) AS records FROM hub.main.{d.id} s GROUP BY 1, 2) "
-        f"SELECT quarter_start, postcode_district, CASE WHEN records < {int(threshold)} THEN NULL "
-        f"ELSE records END AS records, records < {int(threshold)} AS suppressed FROM counted "
-        "ORDER BY 1, 2")
+    extra, join = _provenance(pub, present)
+    con.execute(f"CREATE TABLE {target} AS SELECT {', '.join(cols + list(extra))} FROM hub.main.{d.id} s{join}")
 
 
 def _clean_stale(target: Path) -> None:
@@ -156,6 +159,19 @@ def _audit(hub: Path, actor: str, outcome: str, detail: dict) -> None:
     reg = open_registry(hub)
     try:
         reg.audit(actor, "publish", "shared", detail, outcome=outcome)
+    finally:
+        reg.close()
+
+
+def _agency_groups(hub: Path) -> dict[str, str]:
+    """Registered agencies and their group (for ``partner_intelligence_counts``)."""
+    try:
+        from workbench.registry import open_registry
+    except ImportError:  # registry not installed in this checkout: groups stay empty
+        return {}
+    reg = open_registry(hub)
+    try:
+        return {a.name: a.group for a in reg.list_agencies()}
     finally:
         reg.close()
 
@@ -222,6 +238,8 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
         result.geography = geo.to_dict()
         install_geography(con, geo)
         present = _present(con)
+        install_agency_groups(con, _agency_groups(hub))
+        published: list[str] = []
         con.execute(f"ATTACH {_lit(str(tmp))} AS shared (ENCRYPTION_KEY {_lit(shared_key)})")
         for pub in publications():
             if pub.dataset.id not in present:
@@ -229,16 +247,25 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
             target_table = f"shared.main.{pub.table}"
             if pub.mode in ("record", "outward"):
                 ev, joins = _event_date(con, pub, present)
+                extra, prov_join = _provenance(pub, present)
                 depersonalise_dataset(con, pub.dataset, f"hub.main.{pub.dataset.id}", target_table,
-                                      geo, key, event_date_sql=ev, extra_from=joins)
+                                      geo, key, event_date_sql=ev, extra_from=joins + prov_join,
+                                      extra_columns=extra)
             elif pub.mode == "counts":
-                _counts(con, pub, target_table, count_threshold)
+                publish_counts(con, pub, f"hub.main.{pub.dataset.id}", target_table,
+                               threshold=count_threshold,
+                               supplies="hub.main.supplies" if "supplies" in present else None)
             else:
-                _copy(con, pub, target_table)
+                _copy(con, pub, target_table, present)
+            published.append(pub.dataset.id)
             rows = con.execute(f"SELECT count(*) FROM {target_table}").fetchone()[0]
             result.tables.append({**pub.to_dict(), "rows": rows})
             if not quiet:
                 print(f"publish: {pub.table}: {rows} rows ({pub.mode})", file=sys.stderr)
+        if "supplies" in present:
+            rows = publish_supplies(con, published, "shared.main.supplies")
+            result.tables.append({"dataset": None, "class": None, "mode": "provenance",
+                                  "table": "supplies", "rows": rows})
         con.register("_wb_places_out", load_places(con))
         con.execute(f"CREATE TABLE shared.main.{PLACES_TABLE} AS SELECT * FROM _wb_places_out")
         con.execute("CREATE TABLE shared.main.publish_meta (key VARCHAR, value VARCHAR)")

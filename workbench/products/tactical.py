@@ -198,6 +198,22 @@ def _quarterly_counts(source, table: str, label: str) -> pd.DataFrame:
         "GROUP BY 1 ORDER BY 1 DESC LIMIT 4").df()
 
 
+def _category_counts(source, table: str) -> pd.DataFrame:
+    """Submissions per category in the latest published quarter of ``table`` (suppressed
+    cells counted, not added); per quarter when the table has no ``category``."""
+    cols = {r[0] for r in source.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+    if "category" not in cols:
+        return _quarterly_counts(source, table, "submissions")
+    return source.execute(
+        f"SELECT coalesce(category, 'not recorded') AS category, "
+        f"CAST(max(quarter_start) AS VARCHAR) AS quarter, "
+        f"CAST(sum(coalesce(records, 0)) AS BIGINT) AS received, "
+        f"count(*) FILTER (WHERE suppressed) AS cells_suppressed FROM {table} "
+        f"WHERE quarter_start IS NOT DISTINCT FROM (SELECT max(quarter_start) FROM {table}) "
+        "GROUP BY 1 ORDER BY 3 DESC, 1").df()
+
+
 def _cohort(source, present) -> pd.DataFrame | None:
     for table in ("police_ppo", "police_ppo_counts"):
         if table not in present:
@@ -208,8 +224,15 @@ def _cohort(source, present) -> pd.DataFrame | None:
             if {"quarter_start", "records"} <= cols:
                 return _quarterly_counts(source, table, "cohort_records")
             continue
-        measure = "sum(count)" if "count" in cols and table.endswith("_counts") else "count(*)"
-        return source.execute(f"SELECT current_status AS status, {measure} AS offenders FROM {table} "
+        if table.endswith("_counts") and {"records", "suppressed"} <= cols:
+            # published counts: 1-4 are suppressed, so a status total adds up the shown cells
+            # and says how many cells were hidden (privacy/counts.py)
+            return source.execute(
+                f"SELECT coalesce(current_status, 'not recorded') AS status, "
+                f"CAST(sum(coalesce(records, 0)) AS BIGINT) AS offenders, "
+                f"count(*) FILTER (WHERE suppressed) AS cells_suppressed FROM {table} "
+                "GROUP BY 1 ORDER BY 2 DESC, 1").df()
+        return source.execute(f"SELECT current_status AS status, count(*) AS offenders FROM {table} "
                               "GROUP BY 1 ORDER BY 2 DESC").df()
     return None
 
@@ -217,7 +240,7 @@ def _cohort(source, present) -> pd.DataFrame | None:
 def _intelligence(source, present, cur, base) -> pd.DataFrame | None:
     if "partner_intelligence" not in present:
         if "partner_intelligence_counts" in present:
-            return _quarterly_counts(source, "partner_intelligence_counts", "submissions")
+            return _category_counts(source, "partner_intelligence_counts")
         return None
     f = source.execute("SELECT category, CAST(submitted_at AS DATE) AS d FROM partner_intelligence").df()
     if f.empty:

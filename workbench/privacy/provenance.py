@@ -1,0 +1,103 @@
+"""The shared tier's ``supplies`` table: each supply's provenance and caveats (guidance 3.4).
+
+Guidance 3.4: the caveats and conditions of use of a supply must travel with the data. The
+master hub's supply log names the member of staff who supplied it and holds the quality
+warnings with example values from the records; the shared tier gets a sanitised copy, for
+the supplies of the datasets it publishes (a personal dataset's supplies appear under its
+own id, beside its ``<id>_counts`` table):
+
+* kept: ``supply_id, dataset, agency, partnership, rows, rows_superseded, supplied_at,
+  period_start, period_end, metadata_missing``;
+* ``warnings``: per warning only its ``code`` and ``count`` (no descriptions, no example
+  lines or values);
+* of the 3.4 metadata only :data:`SHARED_METADATA` (file format, date supplied, fields,
+  field notes, caveats, coding systems, geocoding method), as columns of those names and as
+  a ``metadata`` JSON object (the shape :func:`workbench.hub.quality.quality_report` reads);
+* left out: ``supplier_name``, ``supplier_contact``, ``supplied_by`` (staff personal data),
+  the file names and checksums, the adapter and partition values.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+#: the guidance 3.4 metadata fields that reach the shared tier
+SHARED_METADATA = ("file_format", "date_supplied", "fields", "field_notes", "caveats",
+                   "coding_systems", "geocoding_method")
+#: the keys of one published warning
+WARNING_KEYS = ("code", "count")
+COLUMNS = ("supply_id", "dataset", "agency", "partnership", "rows", "rows_superseded", "supplied_at",
+           "period_start", "period_end", "metadata_missing", "warnings", *SHARED_METADATA, "metadata")
+
+
+def _json(text) -> object:
+    if text is None:
+        return None
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return None
+
+
+def _text(value) -> str | None:
+    if value is None or value == "" or value == []:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+
+
+def sanitise_warnings(warnings) -> list[dict]:
+    """Each warning reduced to its code and count (no description, no example lines)."""
+    out = []
+    for w in warnings if isinstance(warnings, list) else []:
+        if isinstance(w, dict) and w.get("code"):
+            count = w.get("count")
+            out.append({"code": str(w["code"]),
+                        "count": int(count) if isinstance(count, (int, float)) else None})
+    return out
+
+
+def sanitise_metadata(meta) -> dict:
+    """Only the :data:`SHARED_METADATA` fields of a supply's 3.4 metadata, empty ones left out."""
+    meta = meta if isinstance(meta, dict) else {}
+    return {k: meta[k] for k in SHARED_METADATA if meta.get(k) not in (None, "", [])}
+
+
+def supplies_frame(con, datasets, catalog: str = "hub") -> pd.DataFrame:
+    """The sanitised supply log of ``datasets`` from ``{catalog}.main.supplies``."""
+    datasets = sorted(set(datasets))
+    rows = con.execute(
+        "SELECT supply_id, dataset, agency, partnership, rows, rows_superseded, supplied_at, period_start, "
+        f"period_end, metadata_missing, warnings, metadata FROM {catalog}.main.supplies "
+        "WHERE dataset IN (SELECT unnest(?::VARCHAR[])) ORDER BY supply_id", [datasets]).fetchall()
+    out = []
+    for (sid, ds, agency, part, n, sup, at, p0, p1, missing, warnings, meta) in rows:
+        kept = sanitise_metadata(_json(meta))
+        missing = _json(missing)
+        out.append({"supply_id": sid, "dataset": ds, "agency": agency, "partnership": part, "rows": n,
+                    "rows_superseded": sup, "supplied_at": at, "period_start": p0, "period_end": p1,
+                    "metadata_missing": json.dumps([str(m) for m in missing] if isinstance(missing, list) else []),
+                    "warnings": json.dumps(sanitise_warnings(_json(warnings))),
+                    **{k: _text(kept.get(k)) for k in SHARED_METADATA},
+                    "metadata": json.dumps(kept, sort_keys=True, default=str)})
+    return pd.DataFrame(out, columns=list(COLUMNS))
+
+
+def publish_supplies(con, datasets, target: str, catalog: str = "hub") -> int:
+    """Create ``target`` (the shared ``supplies`` table) for ``datasets``; returns its rows."""
+    frame = supplies_frame(con, datasets, catalog)
+    con.register("_wb_supplies_df", frame)
+    try:
+        text = ", ".join(f"CAST({k} AS VARCHAR) AS {k}" for k in SHARED_METADATA)
+        con.execute(
+            f"CREATE OR REPLACE TABLE {target} AS SELECT CAST(supply_id AS BIGINT) AS supply_id, "
+            "CAST(dataset AS VARCHAR) AS dataset, CAST(agency AS VARCHAR) AS agency, "
+            "CAST(partnership AS VARCHAR) AS partnership, CAST(rows AS BIGINT) AS rows, "
+            "CAST(rows_superseded AS BIGINT) AS rows_superseded, CAST(supplied_at AS TIMESTAMP) AS supplied_at, "
+            "CAST(period_start AS DATE) AS period_start, CAST(period_end AS DATE) AS period_end, "
+            "CAST(metadata_missing AS JSON) AS metadata_missing, CAST(warnings AS JSON) AS warnings, "
+            f"{text}, CAST(metadata AS JSON) AS metadata FROM _wb_supplies_df")
+    finally:
+        con.unregister("_wb_supplies_df")
+    return len(frame)
