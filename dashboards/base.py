@@ -16,7 +16,7 @@ from pathlib import Path
 import panel as pn
 import param
 
-from workbench.errors import AccessDenied
+from workbench.errors import AccessDenied, WorkbenchError
 from workbench.views.access import MARKING, Viewer
 from workbench.views.source import Source
 
@@ -100,7 +100,12 @@ def page(app_cls, hub: Path, slug: str, *, session_minutes: float = 30.0):
     finally:
         reg.close()
     template.header.append(user_badge(viewer))
-    app = app_cls(source=Source(hub), viewer=viewer)
+    try:
+        app = app_cls(source=Source(hub), viewer=viewer)
+    except WorkbenchError as exc:          # e.g. no shared tier published yet
+        body.extend([html_pane(f"<div class='wb-denied' role='alert'>{html.escape(str(exc))}</div>"),
+                     marking_banner()])
+        return template
     template.title = f"CSP analyst workbench · {app.title}"
     body.extend([app, marking_banner()])
     _expire_after(body, session_minutes)

@@ -363,3 +363,12 @@ def test_cube_weeks():
     assert cube.weeks(c.current) == (0, 7) and cube.weeks(c.baseline) == (8, 59)
     assert as_period(cube, 8, 59) == c.baseline
     assert cube.weeks(periods.Period(date(2026, 10, 1), date(2026, 10, 31))) is None
+
+
+def test_server_without_a_shared_tier(tmp_path):
+    from dashboards.server import warm
+    from workbench.errors import ResourceLocked
+
+    warm(tmp_path / "hub.duckdb")                      # nothing to warm, no crash
+    with pytest.raises(ResourceLocked, match="publish"):
+        Source(tmp_path / "hub.duckdb").tables()

@@ -55,7 +55,7 @@ def _to_bng(geoms: np.ndarray) -> np.ndarray:
 
 
 def _lsoa_layer(source: Source) -> tuple[dict, pd.DataFrame]:
-    key = (str(source.path), source.path.stat().st_mtime)
+    key = (str(source.path), source.version())
     cached = _BOUNDARY_CACHE.get(key)
     if cached is not None:
         return cached

@@ -46,7 +46,7 @@ class Cube:
 
 def weekly(source) -> Cube | None:
     """The cubes of ``source`` (built on first use); None when there is no recorded crime."""
-    key = (str(source.path), source.path.stat().st_mtime, source.connection_id())
+    key = (str(source.path), source.version(), source.connection_id())
     with _LOCK:
         if key in _BUILT:
             return _BUILT[key]

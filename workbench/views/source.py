@@ -93,6 +93,14 @@ class Source:
     def __init__(self, hub):
         object.__setattr__(self, "hub", Path(hub))
 
+    def version(self) -> float:
+        """The published version (modification time) of the shared tier; ResourceLocked if absent."""
+        try:
+            return self.path.stat().st_mtime
+        except FileNotFoundError:
+            _connection(self.hub)          # raises ResourceLocked with what to do
+            raise
+
     @property
     def path(self) -> Path:
         return shared_path(self.hub)
@@ -118,7 +126,7 @@ class Source:
         sessions that ask the same question (the same period and filters) share one answer,
         and a republished tier (new modification time) starts a fresh cache.
         """
-        key = (str(self.path), self.path.stat().st_mtime, sql, _freeze(params))
+        key = (str(self.path), self.version(), sql, _freeze(params))
         with _LOCK:
             hit = _RESULTS.get(key)
             if hit is not None:

@@ -103,7 +103,7 @@ def figures(source: Source) -> StrategicFigures | None:
 
     Returns None when the shared tier holds none of the assessment's issues.
     """
-    key = (str(source.path), source.path.stat().st_mtime)
+    key = (str(source.path), source.version())
     with _LOCK:
         if key in _CACHE:
             return _CACHE[key]
