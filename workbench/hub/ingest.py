@@ -28,7 +28,7 @@ from workbench import catalogue
 from workbench.catalogue.model import Dataset
 from workbench.errors import BadInput, Problem, SupplyRejected
 from workbench.hub import adapters as adapter_registry
-from workbench.hub.adapters.csvfiles import csv_error_problem, reset_staging
+from workbench.hub.adapters.csvfiles import csv_error_problem, is_normalised, reset_staging
 from workbench.hub import supply_files
 from workbench.hub.connect import load_spatial, open_hub
 from workbench.hub.schema import archive_table
@@ -117,6 +117,10 @@ def _cast(col, ref: str) -> str:
     return ref
 
 
+def _needs(con, condition: str) -> bool:
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {NORM} WHERE {condition})").fetchone()[0])
+
+
 def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
     """INSERT … SELECT with casts and derived coordinates.
 
@@ -129,7 +133,10 @@ def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
     names = ds.column_names
     has_en = "easting" in names and "northing" in names
     has_ll = "longitude" in names and "latitude" in names
-    has_pc = has_en and "postcode" in names and ds.id != "ref_postcode"
+    has_pc = (has_en and "postcode" in names and ds.id != "ref_postcode"
+              and _needs(con, "easting IS NULL AND postcode IS NOT NULL"))
+    has_ll = has_ll and has_en and _needs(con, "(easting IS NULL AND longitude IS NOT NULL) OR "
+                                             "(longitude IS NULL AND easting IS NOT NULL)")
     exprs = {c.name: [_cast(c, f"n.{q(c.name)}")] for c in ds.columns}
     source, joins = f"{NORM} n", ""
     if has_en and has_ll:
@@ -260,7 +267,9 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
         try:
             mod.stage(con, [s.path for s in fresh], ds, STAGE)
             present = [r[0] for r in con.execute(f"DESCRIBE {STAGE}").fetchall()]
-            con.execute(f"CREATE TEMP TABLE {NORM} AS {normalise_sql(ds, STAGE, present)}")
+            # a view: normalising twice (validate, insert) is cheaper than a second copy in memory
+            con.execute(f"CREATE TEMP VIEW {NORM} AS "
+                        f"{normalise_sql(ds, STAGE, present, already=is_normalised(con, STAGE))}")
         except duckdb.Error as exc:  # the CSV reader's own complaint, e.g. a truncated record
             only = fresh[0].path if len(fresh) == 1 else None
             raise SupplyRejected(ds.id, [csv_error_problem(only, exc)]) from None

@@ -73,7 +73,7 @@ def normalise_expr(col: Column) -> str:
     """SQL expression tidying one staged VARCHAR column (applied before validation)."""
     v = f"NULLIF(TRIM({q(col.name)}), '')"
     if col.kind == "postcode":
-        x = f"upper(regexp_replace({v}, '\\s+', '', 'g'))"
+        x = f"upper(replace({v}, ' ', ''))"
         return (f"CASE WHEN length({x}) BETWEEN 5 AND 7 "
                 f"THEN left({x}, length({x}) - 3) || ' ' || right({x}, 3) ELSE {x} END")
     if col.kind == "postcode_outward":
@@ -87,11 +87,15 @@ def normalise_expr(col: Column) -> str:
     return v
 
 
-def normalise_sql(ds: Dataset, staged: str, present: list[str]) -> str:
-    """SELECT producing the normalised table; columns absent from the file become NULL."""
+def normalise_sql(ds: Dataset, staged: str, present: list[str], *, already: bool = False) -> str:
+    """SELECT producing the normalised table; columns absent from the file become NULL.
+
+    ``already``: the staged columns were normalised while staging; only select them.
+    """
     parts = []
     for col in ds.columns:
-        parts.append(f"{normalise_expr(col) if col.name in present else 'NULL::VARCHAR'} AS {q(col.name)}")
+        expr = (q(col.name) if already else normalise_expr(col)) if col.name in present else "NULL::VARCHAR"
+        parts.append(f"{expr} AS {q(col.name)}")
     return f"SELECT {', '.join(parts)}, _file, _line FROM {staged}"
 
 
@@ -203,33 +207,36 @@ def validate(con, ds: Dataset, table: str, *, sample: int = 3) -> ValidationOutc
         if col.required:
             checks.append(("reject", col.name, f"{c} IS NULL", "a value (this field is required)"))
     warns = warning_rules(ds)
+    # Pass 1 counts every rule; pass 2 (only for rules that fired, so rarely) fetches examples.
     selects = ["count(*) AS n"]
-    for i, (_, column, pred, _) in enumerate(checks):
-        selects.append(f"count(*) FILTER (WHERE {pred}) AS r{i}")
-        selects.append(f"arg_min({{'file': _file, 'line': _line, 'value': {q(column)}}}, _line, {sample}) "
-                       f"FILTER (WHERE {pred}) AS e{i}")
-    for i, (_, pred, _) in enumerate(warns):
-        selects.append(f"count(*) FILTER (WHERE {pred}) AS w{i}")
-        selects.append(f"arg_min(_line, _line, {sample}) FILTER (WHERE {pred}) AS wl{i}")
+    selects += [f"count(*) FILTER (WHERE {pred}) AS r{i}" for i, (_, _, pred, _) in enumerate(checks)]
+    selects += [f"count(*) FILTER (WHERE {pred}) AS w{i}" for i, (_, pred, _) in enumerate(warns)]
     row = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchone()
     names = [d[0] for d in con.description]
     res = dict(zip(names, row))
+    fired = [i for i in range(len(checks)) if res[f"r{i}"]]
+    wfired = [i for i in range(len(warns)) if res[f"w{i}"]]
+    examples = {}
+    if fired or wfired:
+        ex = [f"arg_min({{'file': _file, 'line': _line, 'value': {q(checks[i][1])}}}, _line, {sample}) "
+              f"FILTER (WHERE {checks[i][2]}) AS e{i}" for i in fired]
+        ex += [f"arg_min(_line, _line, {sample}) FILTER (WHERE {warns[i][1]}) AS wl{i}" for i in wfired]
+        row = con.execute(f"SELECT {', '.join(ex)} FROM {table}").fetchone()
+        examples = dict(zip([d[0] for d in con.description], row))
     out = ValidationOutcome(rows=res["n"])
-    ident = set(ds.ident_columns)
-    for i, (_, column, _, expected) in enumerate(checks):
-        n = res[f"r{i}"] or 0
-        if n:
-            out.problem_count += n
-            for ex in res[f"e{i}"] or []:
-                found = "(empty)" if ex["value"] is None else \
-                    masked(ex["value"]) if column in ident else ex["value"]
-                out.problems.append(Problem(ex["file"], ex["line"], column, expected, found))
+    ident = set(ds.ident_columns)   # identifying values are never echoed (security review)
+    for i in fired:
+        column, expected = checks[i][1], checks[i][3]
+        out.problem_count += res[f"r{i}"]
+        for e in examples.get(f"e{i}") or []:
+            found = "(empty)" if e["value"] is None else \
+                masked(e["value"]) if column in ident else e["value"]
+            out.problems.append(Problem(e["file"], e["line"], column, expected, found))
     out.problems.sort(key=lambda p: (p.file, p.line or 0))
-    for i, (code, _, desc) in enumerate(warns):
-        n = res[f"w{i}"] or 0
-        if n:
-            out.warnings.append({"code": code, "count": n, "description": desc,
-                                 "example_lines": list(res[f"wl{i}"] or [])})
+    for i in wfired:
+        code, _, desc = warns[i]
+        out.warnings.append({"code": code, "count": res[f"w{i}"], "description": desc,
+                             "example_lines": list(examples.get(f"wl{i}") or [])})
     for col in ds.key[:1] if ds.key else ():
         keys = ", ".join(q(k) for k in ds.key)
         dup = con.execute(

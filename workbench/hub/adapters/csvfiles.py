@@ -40,8 +40,21 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
     # Each file is read in parallel into its own table: DuckDB keeps the file's order in a
     # CREATE TABLE AS (preserve_insertion_order), so a record's line is its rowid + offset.
     # (row_number() OVER () gives the same numbers at twice the cost.)
+    body = f"SELECT {select} FROM {reader}"
+    if (id(con), table) not in _RAW:
+        # Normalise while staging (the table is materialised anyway), so validation and
+        # insert read tidy values instead of recomputing them (workbench.hub.validate).
+        from workbench import catalogue
+        from workbench.hub.validate import normalise_expr
+
+        ds = catalogue.get(dataset)
+        outputs = [c.strip().rsplit(" AS ", 1)[-1].strip().strip('"') for c in _split_select(select)]
+        cols = {c.name: c for c in ds.columns}
+        exprs = [f"{normalise_expr(cols[o])} AS {_qi(o)}" if o in cols else _qi(o) for o in outputs]
+        body = f"SELECT {', '.join(exprs)} FROM ({body})"
+        _NORMALISED.add((id(con), table))
     try:
-        con.execute(f"CREATE TEMP TABLE {part} AS SELECT {select} FROM {reader}")
+        con.execute(f"CREATE TEMP TABLE {part} AS {body}")
     except duckdb.Error as exc:
         raise SupplyRejected(dataset, [csv_error_problem(path, exc)]) from None
     parts.append(f"SELECT *, {sql_str(path.name)} AS _file, rowid + {offset + 1} AS _line FROM {part}")
@@ -50,12 +63,51 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
 
 #: the SELECTs making up each staged view, per connection and table
 _VIEW_PARTS: dict[tuple[int, str], list[str]] = {}
+#: staged views whose columns are already normalised / staged tables an adapter will transform
+_NORMALISED: set[tuple[int, str]] = set()
+_RAW: set[tuple[int, str]] = set()
+
+
+def mark_raw(con, table: str) -> None:
+    """Declare ``table`` an adapter's intermediate (source columns, not normalised)."""
+    _RAW.add((id(con), table))
+
+
+def is_normalised(con, table: str) -> bool:
+    """True when every part of a staged view was normalised while staging."""
+    return (id(con), table) in _NORMALISED
+
+
+def _qi(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _split_select(select: str) -> list[str]:
+    """Split a SELECT list of simple renames ("c0" AS "crime_ref", …) on top-level commas."""
+    parts, depth, cur, quoted = [], 0, "", False
+    for ch in select:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "([":
+            depth += 1
+        elif not quoted and ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0 and not quoted:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return [p for p in parts if p.strip()]
 
 
 def reset_staging(con) -> None:
     """Drop every staged view and table of this connection (before and after each supply)."""
     for key in [k for k in _VIEW_PARTS if k[0] == id(con)]:
         _VIEW_PARTS.pop(key, None)
+    for registry in (_NORMALISED, _RAW):
+        for key in [k for k in registry if k[0] == id(con)]:
+            registry.discard(key)
     for name, kind in con.execute(
         "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
         "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal"
