@@ -108,6 +108,9 @@ def test_supplies_table_is_sanitised(hub):
     assert {"code": "uncoded:current_status", "count": 2} in warnings
     assert all(set(w) == {"code", "count"} for w in warnings)
     assert "date_supplied" in json.loads(sup[sup.dataset == "prison_release"].metadata_missing.iloc[0])
+    # a personal supply's row count would be the total of its suppressed count table
+    personal = sup[sup.dataset.isin(["police_ppo", "partner_intelligence", "prison_release"])]
+    assert personal.rows.isna().all() and personal.rows_superseded.isna().all()
 
 
 def test_status_and_quality_work_on_the_shared_tier(hub):
@@ -188,6 +191,8 @@ def test_checker_allows_the_published_tier_and_catches_provenance_leaks(hub, tmp
     r = _tampered(hub, tmp_path, "UPDATE shared.supplies SET caveats = 'ask jane.doe@notts.police.uk', "
                                  "warnings = '[{\"code\": \"x\", \"count\": 1, \"example_lines\": [3]}]'")
     assert {("supplies", "caveats"), ("supplies", "warnings")} <= rules(r)
+    r = _tampered(hub, tmp_path, "UPDATE shared.supplies SET rows = 25 WHERE dataset = 'police_ppo'")
+    assert ("supplies", "rows") in rules(r)
     r = _tampered(hub, tmp_path, "ALTER TABLE shared.police_ppo_counts ADD COLUMN offences VARCHAR")
     assert ("small-count", "offences") in rules(r)
 

@@ -32,7 +32,9 @@ Rules (each finding names rule, table, column, count and up to three examples):
                        of that dataset in the master's supply log, with its partnership.
 ``supplies``           the ``supplies`` table has only the sanitised columns (no supplier name,
                        contact or ``supplied_by``), warnings of code and count only, metadata
-                       of the allowed 3.4 fields only, rows only for published datasets, and
+                       of the allowed 3.4 fields only, rows only for published datasets, no
+                       row count for a personal (P/SP) dataset's supply (it would be a total
+                       of its suppressed count table), and
                        no e-mail address, telephone number, numbered street, flat number or
                        small-postcode in its text.
 """
@@ -281,6 +283,13 @@ class _Check:
                    if r[0] not in tables and f"{r[0]}_counts" not in tables]
             if bad:
                 self.report.findings.append(Finding("supplies", SUPPLIES, "dataset", len(bad), bad))
+        personal = [d.id for d in catalogue.DATASETS if d.klass in ("P", "SP")]
+        for col in ("rows", "rows_superseded"):
+            if col in names and "dataset" in names:
+                # a personal supply's row count is a total of its suppressed count table
+                self.bad_values("supplies", SUPPLIES, col,
+                                f"{col} IS NOT NULL AND dataset IN ({', '.join(_lit(d) for d in personal)})",
+                                "dataset")
         for col, allowed in (("warnings", WARNING_KEYS), ("metadata", SUPPLIES_METADATA)):
             if col not in names:
                 continue

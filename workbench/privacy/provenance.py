@@ -14,7 +14,11 @@ own id, beside its ``<id>_counts`` table):
   field notes, caveats, coding systems, geocoding method), as columns of those names and as
   a ``metadata`` JSON object (the shape :func:`workbench.hub.quality.quality_report` reads);
 * left out: ``supplier_name``, ``supplier_contact``, ``supplied_by`` (staff personal data),
-  the file names and checksums, the adapter and partition values.
+  the file names and checksums, the adapter and partition values;
+* withheld (NULL) for a personal dataset published only as counts: ``rows`` and
+  ``rows_superseded``. A supply's row count is the total of its cells in ``<id>_counts``;
+  published beside them it would let a lone suppressed cell be recovered by subtraction
+  (guidance 2.4.1.2; the count tables are safe only because they carry no totals).
 """
 
 from __future__ import annotations
@@ -64,9 +68,14 @@ def sanitise_metadata(meta) -> dict:
     return {k: meta[k] for k in SHARED_METADATA if meta.get(k) not in (None, "", [])}
 
 
-def supplies_frame(con, datasets, catalog: str = "hub") -> pd.DataFrame:
-    """The sanitised supply log of ``datasets`` from ``{catalog}.main.supplies``."""
+def supplies_frame(con, datasets, catalog: str = "hub", *, counts_only=()) -> pd.DataFrame:
+    """The sanitised supply log of ``datasets`` from ``{catalog}.main.supplies``.
+
+    ``counts_only`` are the datasets published only as ``<id>_counts``: their row counts
+    are withheld (module docstring).
+    """
     datasets = sorted(set(datasets))
+    counts_only = set(counts_only)
     rows = con.execute(
         "SELECT supply_id, dataset, agency, partnership, rows, rows_superseded, supplied_at, period_start, "
         f"period_end, metadata_missing, warnings, metadata FROM {catalog}.main.supplies "
@@ -75,6 +84,8 @@ def supplies_frame(con, datasets, catalog: str = "hub") -> pd.DataFrame:
     for (sid, ds, agency, part, n, sup, at, p0, p1, missing, warnings, meta) in rows:
         kept = sanitise_metadata(_json(meta))
         missing = _json(missing)
+        if ds in counts_only:
+            n = sup = None
         out.append({"supply_id": sid, "dataset": ds, "agency": agency, "partnership": part, "rows": n,
                     "rows_superseded": sup, "supplied_at": at, "period_start": p0, "period_end": p1,
                     "metadata_missing": json.dumps([str(m) for m in missing] if isinstance(missing, list) else []),
@@ -84,9 +95,9 @@ def supplies_frame(con, datasets, catalog: str = "hub") -> pd.DataFrame:
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 
-def publish_supplies(con, datasets, target: str, catalog: str = "hub") -> int:
+def publish_supplies(con, datasets, target: str, catalog: str = "hub", *, counts_only=()) -> int:
     """Create ``target`` (the shared ``supplies`` table) for ``datasets``; returns its rows."""
-    frame = supplies_frame(con, datasets, catalog)
+    frame = supplies_frame(con, datasets, catalog, counts_only=counts_only)
     con.register("_wb_supplies_df", frame)
     try:
         text = ", ".join(f"CAST({k} AS VARCHAR) AS {k}" for k in SHARED_METADATA)

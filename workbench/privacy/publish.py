@@ -263,7 +263,8 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
             if not quiet:
                 print(f"publish: {pub.table}: {rows} rows ({pub.mode})", file=sys.stderr)
         if "supplies" in present:
-            rows = publish_supplies(con, published, "shared.main.supplies")
+            counts_only = [p.dataset.id for p in publications() if p.mode == "counts"]
+            rows = publish_supplies(con, published, "shared.main.supplies", counts_only=counts_only)
             result.tables.append({"dataset": None, "class": None, "mode": "provenance",
                                   "table": "supplies", "rows": rows})
         con.register("_wb_places_out", load_places(con))
