@@ -10,6 +10,7 @@ import param
 from dashboards import APPS
 from dashboards.base import DashboardApp, html_pane
 from workbench.errors import AccessDenied
+from workbench.views import hubinfo
 
 
 def allowed_apps(viewer) -> list:
@@ -41,12 +42,14 @@ class Index(DashboardApp):
                 f"<span class='wb-note'>{html.escape(info.description)}</span></li>")
         detail = ("depersonalised records and aggregates" if v.sees_records
                   else "aggregates only, after disclosure control")
+        status = hubinfo.status(self.source)
         return pn.Column(
             html_pane(
                 f"<h2>Welcome, {html.escape(v.name)}</h2>"
                 f"<p id='wb-who'>Agency: <b>{html.escape(v.agency)}</b> · Role: "
                 f"<b>{html.escape(v.role)}</b> · You see {detail}.</p>"
                 f"<ul style='list-style:none;padding-left:0'>{''.join(cards)}</ul>"
+                f"<p class='wb-note' id='wb-hub'>{html.escape(status)}</p>"
                 f"<p class='wb-note'>Personal data is never shown on a dashboard. Every page view "
                 f"is recorded in the audit log.</p>", sizing_mode="stretch_width"),
             sizing_mode="stretch_width")

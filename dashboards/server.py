@@ -21,6 +21,7 @@ from dashboards.base import page
 
 SESSION_MINUTES_ENV = "WORKBENCH_SESSION_MINUTES"
 COOKIE_SECRET_ENV = "WORKBENCH_COOKIE_SECRET"
+THREADS = 4
 
 
 def leaflet_dir() -> str:
@@ -78,7 +79,9 @@ def build_server(hub: Path | str, *, address: str = "127.0.0.1", port: int = 500
     hub = Path(hub).resolve()
     minutes = float(session_minutes or os.environ.get(SESSION_MINUTES_ENV, 30))
     secret = os.environ.get(COOKIE_SECRET_ENV) or secrets.token_hex(32)
-    pn.extension("tabulator", sizing_mode="stretch_width", notifications=False)
+    # callbacks of different sessions run in a small thread pool, so one user's query (DuckDB
+    # releases the GIL) does not hold up the others
+    pn.extension("tabulator", sizing_mode="stretch_width", notifications=False, nthreads=THREADS)
     for info in APPS:          # import every app (HoloViews, Bokeh models) before the first visit
         info.load()
     warm(hub)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from workbench import catalogue
+from workbench.errors import WorkbenchError
 from workbench.views.access import Viewer, require_records
 from workbench.views.periods import Period
 from workbench.views.source import Source
@@ -61,6 +62,18 @@ def published(source: Source) -> pd.DataFrame:
     if not source.has("publish_meta"):
         return pd.DataFrame(columns=["key", "value"])
     return source.frame("select key, value from publish_meta order by key")
+
+
+def status(source: Source) -> str:
+    """One line on the shared tier: when it was published and how much it holds."""
+    try:
+        frame = datasets(source)
+        meta = dict(published(source).itertuples(index=False))
+    except WorkbenchError as exc:      # no tier yet: say so rather than fail the index
+        return f"Shared tier: {exc}"
+    when = meta.get("published_at", "unknown time")
+    return (f"Shared tier published {when}: {len(frame)} datasets, "
+            f"{int(frame['rows'].sum()) if len(frame) else 0:,} rows.")
 
 
 def quality(source: Source, dataset_id: str, viewer: Viewer) -> dict:
