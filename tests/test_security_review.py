@@ -429,3 +429,31 @@ def test_purge_removes_a_planted_symlink_without_overwriting_its_target(tmp_path
     assert victim.read_bytes() == b"precious" * 100
     assert not export.is_symlink() and not real.exists()
     assert str(export) in result.files_deleted and str(real) in result.files_deleted
+
+
+def test_a_key_with_a_quote_is_neither_sql_nor_echoed(empty_hub, monkeypatch, capsys):
+    monkeypatch.setenv("WORKBENCH_HUB_KEY", "secretpart'morebits")
+    code, err = _run(["hub", "status", "--hub", str(empty_hub)], capsys)
+    assert code == 4 and "Traceback" not in err and "secretpart" not in err and "Wrong key" in err
+
+
+def test_a_file_that_is_not_a_hub_exits_4_without_a_traceback(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("WORKBENCH_HUB_KEY", "k" * 64)
+    fake = tmp_path / "notes.csv"
+    fake.write_text("a,b\n1,2\n")
+    code, err = _run(["hub", "status", "--hub", str(fake)], capsys)
+    assert code == 4 and "Traceback" not in err and "k" * 64 not in err
+
+
+def test_the_last_admin_cannot_be_deactivated_and_set_up_does_not_reopen(tmp_path, capsys, monkeypatch):
+    reg = registry_with_people(tmp_path)
+    try:
+        with pytest.raises(BadInput, match="last active admin"):
+            reg.set_user_active("coord", False, actor="coord")
+        reg.con.execute("UPDATE users SET active = 0 WHERE role = 'admin'")   # however it happened
+    finally:
+        reg.close()
+    monkeypatch.setenv("WORKBENCH_USER", "mallory")
+    code, err = _run(["agencies", "add", "Evil Corp", "--group", "central", "--hub",
+                      str(tmp_path / "hub.duckdb")], capsys)
+    assert code == 3 and "Traceback" not in err

@@ -127,11 +127,12 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _attach(con, db: Path, key: str, read_only: bool) -> None:
-    opts = f"ENCRYPTION_KEY '{key}'" + (", READ_ONLY" if read_only else "")
+    opts = f"ENCRYPTION_KEY '{_sql_path(key)}'" + (", READ_ONLY" if read_only else "")
     try:
         con.execute(f"ATTACH '{_sql_path(db)}' AS {ALIAS} ({opts})")
     except duckdb.Error as exc:
-        msg = str(exc)
+        # DuckDB's messages may quote the statement: the key must never be echoed
+        msg = str(exc).replace(_sql_path(key), "***").replace(key, "***")
         if "Wrong encryption key" in msg:
             raise ResourceLocked(
                 f"Wrong key for encrypted database '{db}': check {_env_for(db)} or the key file "
@@ -149,7 +150,8 @@ def _attach(con, db: Path, key: str, read_only: bool) -> None:
             ) from None
         if "without a key" in msg:
             raise ResourceLocked(f"Database '{db}' is encrypted and no key was given.") from None
-        raise
+        raise ResourceLocked(f"Cannot open '{db}' as an encrypted workbench database "
+                             f"({msg.strip().splitlines()[0][:200]}).") from None
     con.execute(f"USE {ALIAS}")
 
 

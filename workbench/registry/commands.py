@@ -30,7 +30,9 @@ def _admin(reg, args) -> str:
     from workbench.privacy import access
 
     actor = acting_user(args)
-    has_admin = reg.con.execute("SELECT 1 FROM users WHERE role = 'admin' AND active = 1").fetchone()
+    # set-up only while the registry has never had an admin: deactivating every admin must not
+    # reopen the door to anyone who can run the CLI (deny by default)
+    has_admin = reg.con.execute("SELECT 1 FROM users WHERE role = 'admin'").fetchone()
     if not has_admin:
         reg.audit(actor, "bootstrap", None, {"reason": "no active admin yet; registry set-up"})
         return actor

@@ -78,6 +78,10 @@ class UsersMixin:
 
     def set_user_active(self, name: str, active: bool, *, actor: str = "system") -> User:
         user = self.get_user(name)
+        if not active and user.role == "admin" and user.active and self.con.execute(
+                "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1").fetchone()[0] <= 1:
+            raise BadInput(f"'{user.name}' is the last active admin; register or activate another "
+                           f"admin first (someone must be able to manage accounts, guidance Box 2).")
         with self.transaction():
             self.con.execute("UPDATE users SET active = ?, failed_attempts = 0, locked_until = NULL "
                              "WHERE name = ?", (int(active), user.name))
