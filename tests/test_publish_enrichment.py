@@ -68,6 +68,7 @@ def hub(tmp_path_factory) -> Path:
     pcs = synthetic_postcodes()
     ingest_frame(hub, "ref_postcode", ref_postcode_frame(pcs), source_name="ref_postcode")
     off = offences(pcs, n=120)
+    off.loc[off.index[:3], "method_of_entry"] = "=cmd|' /C calc'!A0"      # a formula_like warning
     for part, frame in (("Mansfield", off.iloc[:70]), ("Lincoln", off.iloc[70:])):
         ingest_frame(hub, "police_crime_offence", frame, source_name=f"off-{part}", agency="Notts Police",
                      partnership=part, metadata=META, user="jdoe")
@@ -103,10 +104,11 @@ def test_supplies_table_is_sanitised(hub):
     assert set(off.caveats) == {META["caveats"]} and set(off.geocoding_method) == {META["geocoding_method"]}
     assert json.loads(off.metadata.iloc[0]) == {k: META[k] for k in ("caveats", "file_format", "fields",
                                                                      "geocoding_method")}
+    warnings = json.loads(off.warnings.iloc[0])
+    assert warnings == [{"code": "formula_like:method_of_entry", "count": 3}]
+    # PPO: 2 records with an uncoded status would equal the hidden 'on licence' cell
     ppo_sup = sup[sup.dataset == "police_ppo"].iloc[0]
-    warnings = json.loads(ppo_sup.warnings)
-    assert {"code": "uncoded:current_status", "count": 2} in warnings
-    assert all(set(w) == {"code", "count"} for w in warnings)
+    assert {"code": "uncoded:current_status", "count": None} in json.loads(ppo_sup.warnings)
     assert "date_supplied" in json.loads(sup[sup.dataset == "prison_release"].metadata_missing.iloc[0])
     # a personal supply's row count would be the total of its suppressed count table
     personal = sup[sup.dataset.isin(["police_ppo", "partner_intelligence", "prison_release"])]
@@ -193,6 +195,9 @@ def test_checker_allows_the_published_tier_and_catches_provenance_leaks(hub, tmp
     assert {("supplies", "caveats"), ("supplies", "warnings")} <= rules(r)
     r = _tampered(hub, tmp_path, "UPDATE shared.supplies SET rows = 25 WHERE dataset = 'police_ppo'")
     assert ("supplies", "rows") in rules(r)
+    r = _tampered(hub, tmp_path, "UPDATE shared.supplies SET warnings = '[{\"code\": \"x\", \"count\": 2}]' "
+                                 "WHERE dataset = 'police_ppo'")
+    assert ("supplies", "warnings") in rules(r)
     r = _tampered(hub, tmp_path, "ALTER TABLE shared.police_ppo_counts ADD COLUMN offences VARCHAR")
     assert ("small-count", "offences") in rules(r)
 

@@ -33,8 +33,8 @@ Rules (each finding names rule, table, column, count and up to three examples):
 ``supplies``           the ``supplies`` table has only the sanitised columns (no supplier name,
                        contact or ``supplied_by``), warnings of code and count only, metadata
                        of the allowed 3.4 fields only, rows only for published datasets, no
-                       row count for a personal (P/SP) dataset's supply (it would be a total
-                       of its suppressed count table), and
+                       row count or warning count for a personal (P/SP) dataset's supply (a
+                       total or a cell of its suppressed count table), and
                        no e-mail address, telephone number, numbered street, flat number or
                        small-postcode in its text.
 """
@@ -290,6 +290,12 @@ class _Check:
                 self.bad_values("supplies", SUPPLIES, col,
                                 f"{col} IS NOT NULL AND dataset IN ({', '.join(_lit(d) for d in personal)})",
                                 "dataset")
+        if "warnings" in names and "dataset" in names:
+            self.add("supplies", SUPPLIES, "warnings",
+                     f"SELECT count(*), list(dataset)[1:3] FROM {t} WHERE dataset IN "
+                     f"({', '.join(_lit(d) for d in personal)}) AND len(list_filter("
+                     "CAST(json_extract(warnings, '$[*].count') AS VARCHAR[]), x -> x IS NOT NULL "
+                     "AND x <> 'null')) > 0")
         for col, allowed in (("warnings", WARNING_KEYS), ("metadata", SUPPLIES_METADATA)):
             if col not in names:
                 continue

@@ -15,9 +15,10 @@ own id, beside its ``<id>_counts`` table):
   a ``metadata`` JSON object (the shape :func:`workbench.hub.quality.quality_report` reads);
 * left out: ``supplier_name``, ``supplier_contact``, ``supplied_by`` (staff personal data),
   the file names and checksums, the adapter and partition values;
-* withheld (NULL) for a personal dataset published only as counts: ``rows`` and
-  ``rows_superseded``. A supply's row count is the total of its cells in ``<id>_counts``;
-  published beside them it would let a lone suppressed cell be recovered by subtraction
+* withheld (NULL) for a personal dataset published only as counts: ``rows``,
+  ``rows_superseded`` and each warning's ``count``. A supply's row count is the total of its
+  cells in ``<id>_counts``, and a warning's count (say, of records with an uncoded status)
+  can equal a cell; published beside them they would let a suppressed cell be recovered
   (guidance 2.4.1.2; the count tables are safe only because they carry no totals).
 """
 
@@ -51,12 +52,13 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
 
 
-def sanitise_warnings(warnings) -> list[dict]:
-    """Each warning reduced to its code and count (no description, no example lines)."""
+def sanitise_warnings(warnings, *, with_counts: bool = True) -> list[dict]:
+    """Each warning reduced to its code and count (no description, no example lines);
+    ``with_counts=False`` withholds the counts too (personal datasets)."""
     out = []
     for w in warnings if isinstance(warnings, list) else []:
         if isinstance(w, dict) and w.get("code"):
-            count = w.get("count")
+            count = w.get("count") if with_counts else None
             out.append({"code": str(w["code"]),
                         "count": int(count) if isinstance(count, (int, float)) else None})
     return out
@@ -89,7 +91,7 @@ def supplies_frame(con, datasets, catalog: str = "hub", *, counts_only=()) -> pd
         out.append({"supply_id": sid, "dataset": ds, "agency": agency, "partnership": part, "rows": n,
                     "rows_superseded": sup, "supplied_at": at, "period_start": p0, "period_end": p1,
                     "metadata_missing": json.dumps([str(m) for m in missing] if isinstance(missing, list) else []),
-                    "warnings": json.dumps(sanitise_warnings(_json(warnings))),
+                    "warnings": json.dumps(sanitise_warnings(_json(warnings), with_counts=ds not in counts_only)),
                     **{k: _text(kept.get(k)) for k in SHARED_METADATA},
                     "metadata": json.dumps(kept, sort_keys=True, default=str)})
     return pd.DataFrame(out, columns=list(COLUMNS))
