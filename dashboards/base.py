@@ -52,6 +52,19 @@ def html_pane(text: str, **params) -> pn.pane.HTML:
     return pn.pane.HTML(text, stylesheets=[CSS], **params)
 
 
+def tabulator(frame, **params) -> pn.widgets.Tabulator:
+    """A read-only table; float columns that hold whole numbers (counts with suppressed,
+    empty cells) are shown as whole numbers."""
+    shown = frame.copy()
+    for col in shown.columns:
+        values = shown[col]
+        if values.dtype.kind == "f" and values.dropna().apply(float.is_integer).all():
+            shown[col] = values.astype("Int64")
+    params.setdefault("disabled", True)
+    params.setdefault("show_index", False)
+    return pn.widgets.Tabulator(shown, **params)
+
+
 def lazy(method) -> pn.param.ParamMethod:
     """A tab's content that is computed when first shown, then kept up to date."""
     return pn.param.ParamMethod(method, lazy=True, sizing_mode="stretch_width")

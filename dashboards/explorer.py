@@ -13,7 +13,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from dashboards.base import DashboardApp, html_pane
+from dashboards.base import DashboardApp, html_pane, tabulator
 from workbench.views import crime, hubinfo, periods
 from workbench.views.access import require_records
 from workbench.viz import charts
@@ -54,8 +54,8 @@ class HubExplorer(DashboardApp):
         return pn.Column(
             html_pane(f"<h4>{html.escape(report['dataset'])}: {report['rows']:,} rows "
                          f"({html.escape(report['scope'])})</h4>"),
-            pn.Row(pn.widgets.Tabulator(pd.DataFrame(completeness, columns=["column", "share with a value"]),
-                                        disabled=True, show_index=False, height=320, width=360),
+            pn.Row(tabulator(pd.DataFrame(completeness, columns=["column", "share with a value"]),
+                                        height=320, width=360),
                    pn.pane.JSON({k: report[k] for k in ("precision", "accuracy", "currency",
                                                          "caveats")},
                                 depth=2, sizing_mode="stretch_width")),
@@ -71,17 +71,15 @@ class HubExplorer(DashboardApp):
             pn.pane.HoloViews(charts.coverage_heatmap(cov), sizing_mode="stretch_width"),
             html_pane(f"<p class='wb-note'>{len(gaps)} month(s) with no records inside a "
                          f"dataset's span (coverage gaps).</p>"),
-            pn.widgets.Tabulator(gaps, disabled=True, show_index=False, height=200,
+            tabulator(gaps, height=200,
                                  sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
 
     def _supplies(self):
         log = hubinfo.supplies(self.source)
-        parts = [pn.widgets.Tabulator(hubinfo.published(self.source), disabled=True, show_index=False,
-                                      width=520, height=200)]
+        parts = [tabulator(hubinfo.published(self.source), width=520, height=200)]
         if len(log):
-            parts.append(pn.widgets.Tabulator(log, disabled=True, show_index=False, height=420,
-                                              sizing_mode="stretch_width"))
+            parts.append(tabulator(log, height=420, sizing_mode="stretch_width"))
         else:
             parts.append(html_pane("<p class='wb-note'>The supply log (who supplied what, when, with "
                                    "which guidance 3.4 metadata) stays in the master hub; the "
@@ -93,8 +91,7 @@ class HubExplorer(DashboardApp):
         return pn.Column(
             pn.pane.Markdown("## Hub explorer\nThe depersonalised shared tier the dashboards read."),
             pn.Tabs(
-                ("Datasets", pn.widgets.Tabulator(self._datasets, disabled=True, show_index=False,
-                                                  height=420, sizing_mode="stretch_width")),
+                ("Datasets", tabulator(self._datasets, height=420, sizing_mode="stretch_width")),
                 ("Supplies", self._supplies()),
                 ("Fitness for purpose", pn.Column(
                     pn.widgets.Select.from_param(self.param.dataset, width=320), self._quality)),

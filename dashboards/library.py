@@ -12,7 +12,7 @@ import io
 import panel as pn
 import param
 
-from dashboards.base import DashboardApp, html_pane
+from dashboards.base import DashboardApp, html_pane, tabulator
 from workbench.views import library
 
 
@@ -58,7 +58,7 @@ class ProductLibrary(DashboardApp):
     def __panel__(self):
         return pn.Column(
             pn.pane.Markdown("## Product library"),
-            pn.widgets.Tabulator(library.table(self._items), disabled=True, show_index=False,
+            tabulator(library.table(self._items),
                                  height=300, sizing_mode="stretch_width"),
             pn.widgets.Select.from_param(self.param.product, width=520),
             self._downloads, sizing_mode="stretch_width")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import panel as pn
 import param
 
-from dashboards.base import DashboardApp, html_pane
+from dashboards.base import DashboardApp, html_pane, tabulator
 from workbench.views import crime, periods
 from workbench.views.access import require_records
 
@@ -36,7 +36,7 @@ class RecordBrowser(DashboardApp):
     def _table(self):
         period = periods.tactical(self.as_of, int(self.weeks)).current
         frame = crime.records(self.source, period, self.offences, self.viewer, limit=self.limit)
-        return pn.widgets.Tabulator(frame, disabled=True, show_index=False, height=560,
+        return tabulator(frame, height=560,
                                     sizing_mode="stretch_width", pagination="local", page_size=50)
 
     def __panel__(self):

@@ -14,7 +14,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from dashboards.base import DashboardApp, html_pane, lazy
+from dashboards.base import DashboardApp, html_pane, lazy, tabulator
 from workbench.views import context, strategic
 from workbench.viz import charts, maps
 
@@ -44,7 +44,7 @@ class StrategicAssessment(DashboardApp):
                                              "impact (harm + vulnerability scores); red = high priority")
         table = pri[["rank", "label", "band", "score", "confidence"]]
         return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
-                         pn.widgets.Tabulator(table, disabled=True, show_index=False, height=300,
+                         tabulator(table, height=300,
                                               sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
 
@@ -68,7 +68,7 @@ class StrategicAssessment(DashboardApp):
             pn.widgets.MultiChoice.from_param(self.param.issues,
                                               placeholder="Six highest priorities", width=640),
             pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
-            pn.widgets.Tabulator(table, disabled=True, show_index=False, height=240,
+            tabulator(table, height=240,
                                  sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
 
@@ -111,8 +111,8 @@ class StrategicAssessment(DashboardApp):
         chart = charts.target_bars(frame, "label", "target", "actual",
                                    title="Change over 12 months against the plan's target (%)")
         return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
-                         pn.widgets.Tabulator(frame[["label", "target", "actual", "status"]],
-                                              disabled=True, show_index=False, height=260,
+                         tabulator(frame[["label", "target", "actual", "status"]],
+                                              height=260,
                                               sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
 

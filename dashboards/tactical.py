@@ -12,7 +12,7 @@ import html
 import panel as pn
 import param
 
-from dashboards.base import DashboardApp, html_pane, lazy
+from dashboards.base import DashboardApp, html_pane, lazy, tabulator
 from workbench.views import assess, context, crime, periods
 from workbench.viz import charts, maps
 
@@ -50,11 +50,11 @@ class TacticalAssessment(DashboardApp):
         shown = frame.head(12)
         chart = charts.comparison_bars(shown, "offence_type", "current", "expected",
                                        title="Current period (orange) against the expected count (blue)")
-        table = pn.widgets.Tabulator(
+        table = tabulator(
             frame.assign(p_value=frame["p_value"].round(4), expected=frame["expected"].round(1),
                          percent_change=frame["percent_change"].round(1),
                          rate_ratio=frame["rate_ratio"].round(2)),
-            disabled=True, show_index=False, sizing_mode="stretch_width", height=260)
+            sizing_mode="stretch_width", height=260)
         return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"), table,
                          sizing_mode="stretch_width")
 
@@ -83,7 +83,7 @@ class TacticalAssessment(DashboardApp):
                 else "postcode sectors (your role sees no single locations)")
         return pn.Column(
             html_pane(f"<p class='wb-note'>Places with three or more crimes: {what}.</p>"),
-            pn.widgets.Tabulator(frame, disabled=True, show_index=False, height=300,
+            tabulator(frame, height=300,
                                  sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
 

@@ -372,3 +372,26 @@ def test_server_without_a_shared_tier(tmp_path):
     warm(tmp_path / "hub.duckdb")                      # nothing to warm, no crash
     with pytest.raises(ResourceLocked, match="publish"):
         Source(tmp_path / "hub.duckdb").tables()
+
+
+def test_product_download_is_audited(hub):
+    from dashboards.library import ProductLibrary
+    from workbench.registry import open_registry
+
+    products = Source(hub).products_dir / "strategic"
+    products.mkdir(parents=True, exist_ok=True)
+    _product(products, "strategic-assessment", "RESTRICTED", "Strategic assessment")
+    app = ProductLibrary(source=Source(hub), viewer=VIEWER)
+    assert app.product == "strategic/strategic-assessment.html"
+    data = app._download(".html")().read()
+    assert b"RESTRICTED" in data
+    with open_registry(hub) as reg:
+        entries = [e for e in reg.audit_entries() if e.action == "product.download"]
+    assert entries and entries[-1].actor == "vic.viewer"
+
+
+def test_tables_show_counts_as_whole_numbers():
+    from dashboards.base import tabulator
+
+    table = tabulator(pd.DataFrame({"count": [5.0, np.nan, 12.0], "rate": [0.5, 1.0, np.nan]}))
+    assert str(table.value["count"].dtype) == "Int64" and table.value["rate"].dtype.kind == "f"
