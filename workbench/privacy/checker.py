@@ -301,7 +301,10 @@ class _Check:
                 continue
             bad = []
             for (text,) in self.con.execute(f"SELECT CAST({col} AS VARCHAR) FROM {t}").fetchall():
-                doc = json.loads(text) if text else None
+                try:
+                    doc = json.loads(text) if text else None
+                except ValueError:
+                    doc = ["not JSON"]
                 items = doc if isinstance(doc, list) else [doc] if doc is not None else []
                 for item in items:
                     if not isinstance(item, dict) or set(item) - set(allowed):
