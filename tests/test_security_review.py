@@ -457,3 +457,16 @@ def test_the_last_admin_cannot_be_deactivated_and_set_up_does_not_reopen(tmp_pat
     code, err = _run(["agencies", "add", "Evil Corp", "--group", "central", "--hub",
                       str(tmp_path / "hub.duckdb")], capsys)
     assert code == 3 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["hub", "init", "--hub", "{tmp}"], 2),
+    (["hub", "init", "--hub", "/proc/no-such/hub.duckdb"], 2),
+    (["audit", "verify", "--hub", "/proc/no-such/hub.duckdb"], 4),
+    (["request", "purge", "--hub", "/proc/no-such/hub.duckdb"], 4),
+])
+def test_cli_unusable_hub_paths_exit_cleanly(tmp_path, capsys, argv, expected):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    code, err = _run(argv, capsys)
+    assert code == expected and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [] and not tmp_path.with_name(tmp_path.name + ".key").exists()

@@ -87,10 +87,18 @@ def init_hub(path: Path | str) -> Path:
     """
     from workbench.hub.connect import create_key, open_hub
 
+    from workbench.errors import BadInput
+
     path = Path(path)
-    if not path.parent.exists():
-        # a new hub folder is private to its owner (guidance Box 2 on secure storage)
-        path.parent.mkdir(mode=0o700, parents=True)
+    if path.is_dir():
+        raise BadInput(f"--hub '{path}' is a folder; give the hub file, e.g. '{path / 'hub.duckdb'}'.")
+    try:
+        if not path.parent.exists():
+            # a new hub folder is private to its owner (guidance Box 2 on secure storage)
+            path.parent.mkdir(mode=0o700, parents=True)
+    except OSError as exc:
+        raise BadInput(f"Cannot create the hub folder '{path.parent}' ({exc.strerror}); "
+                       f"choose a --hub path in a folder you can write to.") from None
     create_key(path)
     con = open_hub(path, must_exist=False)
     try:

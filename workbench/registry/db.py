@@ -164,10 +164,16 @@ def connect(path: Path | str) -> sqlite3.Connection:
     cannot interleave with another process.
     """
     path = Path(path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not path.exists():
-        # created 0600 before SQLite opens it: its -wal/-shm files copy this mode
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            # created 0600 before SQLite opens it: its -wal/-shm files copy this mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError as exc:
+        from workbench.errors import ResourceLocked
+
+        raise ResourceLocked(f"Cannot create the registry '{path}' ({exc.strerror}); check --hub "
+                             f"names a hub in a folder you can write to.") from None
     con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                           check_same_thread=False)
     con.row_factory = sqlite3.Row
