@@ -82,3 +82,25 @@ def test_report_for_one_supply_includes_superseded_rows(empty_hub, tmp_path):
     rep = _report(empty_hub, "police_crime_offence", supply_id=2)
     assert rep.rows == 1 and rep.scope == "supply 2"
     assert rep.to_dict()["supplies"][0]["rows_superseded"] == 1
+
+
+def test_every_shared_dataset_of_the_demo_hub_has_a_report(demo_hub):
+    """The shared tier drops ident columns and publishes personal datasets as counts only;
+    the report must read what each tier holds."""
+    import pytest
+
+    from workbench.errors import BadInput
+    from workbench.hub.connect import open_shared
+    from workbench.hub.status import hub_status
+
+    con = open_shared(demo_hub)
+    try:
+        held = [d["id"] for d in hub_status(con)["datasets"]]
+        assert "police_crime_victim" in held and "police_ppo" not in held
+        for ds_id in held:
+            rep = quality_report(con, ds_id)
+            assert rep.rows >= 0 and "date_of_birth" not in rep.completeness
+        with pytest.raises(BadInput, match="_counts"):
+            quality_report(con, "police_ppo")
+    finally:
+        con.close()

@@ -58,6 +58,27 @@ class QualityReport:
         return "\n".join(out)
 
 
+def _as_held(con, ds: Dataset) -> Dataset:
+    """The dataset restricted to the columns this tier holds (the shared tier drops ident
+    columns, e.g. date_of_birth), so every measure reads only what is there."""
+    import dataclasses
+
+    if not has_table(con, ds.id):
+        from workbench.errors import BadInput
+
+        raise BadInput(f"'{ds.id}' is not held in this tier (personal datasets are published as "
+                       f"'{ds.id}_counts' only).")
+    present = {r[0] for r in con.execute(f"DESCRIBE main.{ds.id}").fetchall()}
+    if present >= set(ds.column_names):
+        return ds
+    cols = tuple(c for c in ds.columns if c.name in present)
+    return dataclasses.replace(
+        ds, columns=cols,
+        key=ds.key if set(ds.key) <= present else (),
+        partition=ds.partition if set(ds.partition) <= present else (),
+        date_column=ds.date_column if ds.date_column in present else None)
+
+
 def _source(ds: Dataset, supply_id: int | None) -> str:
     if supply_id is None:
         return f"main.{ds.id}"
@@ -215,7 +236,7 @@ def quality_report(con, dataset_id: str, *, supply_id: int | None = None) -> Qua
     dataset_id : dataset id (``DATASETS.md``).
     supply_id : restrict to the rows of one supply (archived rows included).
     """
-    ds = catalogue.get(dataset_id)
+    ds = _as_held(con, catalogue.get(dataset_id))
     src = _source(ds, supply_id)
     n = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
     supplies = []
