@@ -470,3 +470,41 @@ def test_cli_unusable_hub_paths_exit_cleanly(tmp_path, capsys, argv, expected):
     code, err = _run(argv, capsys)
     assert code == expected and "Traceback" not in err
     assert list(tmp_path.iterdir()) == [] and not tmp_path.with_name(tmp_path.name + ".key").exists()
+
+
+def test_a_deactivated_requester_cannot_open_the_released_copy(tmp_path):
+    from workbench.privacy import requests as pr
+
+    build_hub(tmp_path, [(1, "Notts Police", "Nottingham",
+                          {"crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
+                           "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})])
+    reg = registry_with_people(tmp_path)
+    clock = Clock()
+    reg.set_clock(clock)
+    try:
+        req = pr.create(reg, "ana", "service_delivery", ["Who needs support?"],
+                        {"police_crime_victim": ["crime_ref"]}, ["crime_and_disorder_act_s115"],
+                        "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham")
+        pr.decide(reg, req.id, "pol_dlo", True)
+        pr.release(reg, req.id, "ana")
+        pr.open_release(reg, req.id, "ana").close()
+        reg.set_user_active("ana", False, actor="coord")
+        with pytest.raises(AccessDenied, match="deactivated"):
+            pr.open_release(reg, req.id, "ana")
+    finally:
+        reg.close()
+
+
+def test_a_deactivated_dlo_cannot_answer_an_foi_consultation(tmp_path):
+    from workbench.privacy import foi
+
+    reg = registry_with_people(tmp_path)
+    try:
+        f = foi.record(reg, "coord", "A journalist", "Counts of ASB by ward", ["council_asb"],
+                       ["Notts Police"])
+        reg.set_user_active("pol_dlo", False, actor="coord")
+        with pytest.raises(AccessDenied):
+            foi.consult(reg, f.id, "Notts Police", True, "pol_dlo")
+        assert foi.get(reg, f.id).awaiting == ["Notts Police"]
+    finally:
+        reg.close()

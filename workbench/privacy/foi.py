@@ -95,7 +95,7 @@ def consult(reg, foi_id: int, agency: str, consent: bool, recorded_by: str) -> F
     if agency not in req.originating_agencies:
         raise BadInput(f"'{agency}' is not an originating agency of FOI {req.id} "
                        f"({', '.join(req.originating_agencies)}).")
-    if user.role != "dlo" or user.agency != agency:
+    if user.role != "dlo" or user.agency != agency or not user.active:
         reg.audit(user.name, "foi.consult", f"foi:{req.id}", {"agency": agency,
                   "reason": f"only a DLO of '{agency}' may answer for it"}, outcome="denied")
         raise AccessDenied(f"Access denied: only a DLO of '{agency}' may answer for it.")

@@ -237,6 +237,11 @@ def usable(reg, request_id: int, user) -> Request:
         reg.audit(name, "request.use", f"request:{req.id}", {"reason": reason}, outcome="denied")
         raise AccessDenied(f"Access denied: {reason}. Personal data is released only under an "
                            f"approved, unexpired request (guidance 4.3).")
+    # the requester as the registry knows them *now*: a deactivated account, a withdrawn ISP
+    # or a changed role closes the request's copies to them too (deny by default)
+    current = reg.get_user(name)
+    for ds_id in req.datasets:
+        access.require(reg, current, "read_personal", ds_id, partnership=req.partnership)
     return req
 
 
