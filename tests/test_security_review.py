@@ -321,6 +321,11 @@ def _spatial_and_misc_attacks(hub):
         "SET custom_extension_repository = 'http://127.0.0.1:9'",
         f"SET secret_directory = '{d}'",
         "SET memory_limit = '1TB'",
+        "RESET lock_configuration",
+        "SET GLOBAL enable_external_access = true",
+        "SET GLOBAL lock_configuration = false",
+        "PRAGMA enable_external_access = true",
+        f"ATTACH '{hub}' AS m (ENCRYPTION_KEY '{k.read_text().strip()}', READ_ONLY)",
         "SELECT * FROM duckdb_secrets()",
         f"COPY t TO '{d / 'leak.parquet'}' (FORMAT parquet)",
         f"COPY (SELECT 1) TO '{d / 'leak.geojson'}' WITH (FORMAT GDAL, DRIVER 'GeoJSON')",
@@ -340,6 +345,10 @@ def test_locked_tier_refuses_spatial_readers_and_settings(locked_tier):
         assert reached == []
         assert con.execute("SELECT a FROM t").fetchone()[0] == 1
         assert not (locked_tier.parent / "leak.parquet").exists()
+        cur = con.cursor()                   # a cursor (one per thread in servers) is locked too
+        with pytest.raises(duckdb.Error):
+            cur.execute(f"SELECT * FROM read_text('{key_file(locked_tier)}')").fetchall()
+        assert cur.execute("SELECT a FROM hub.t").fetchone()[0] == 1
     finally:
         con.close()
 
