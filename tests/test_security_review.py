@@ -517,3 +517,24 @@ def test_a_deactivated_dlo_cannot_answer_an_foi_consultation(tmp_path):
         assert foi.get(reg, f.id).awaiting == ["Notts Police"]
     finally:
         reg.close()
+
+
+def test_cli_ingest_needs_the_ingest_permission_once_users_exist(tmp_path, capsys):
+    reg = registry_with_people(tmp_path)
+    reg.close()
+    hub = init_hub(tmp_path / "hub.duckdb")
+    f = write_csv(tmp_path / "s.csv", [offence_row("C1")])
+    base = ["hub", "ingest", "--hub", str(hub), "--dataset", "police_crime_offence", "--quiet"]
+    code, err = _run([*base, "--as", "vic", str(f)], capsys)          # a viewer: refused, audited
+    assert code == 3 and "Access denied" in err
+    code, err = _run([*base, "--as", "mallory", str(f)], capsys)      # not a registered user
+    assert code == 3
+    assert _run([*base, "--as", "ana", str(f)], capsys)[0] == 0       # a central analyst may
+    from workbench.registry import open_registry
+
+    reg = open_registry(hub)
+    try:
+        denied = [(e.actor, e.action) for e in reg.audit_entries(outcome="denied")]
+    finally:
+        reg.close()
+    assert ("vic", "ingest") in denied

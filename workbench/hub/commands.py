@@ -37,12 +37,29 @@ def cmd_init(args):
     return {"hub": str(path), "initialised": True}
 
 
+def _may_ingest(hub: Path, user: str, dataset: str, partnership: str | None) -> None:
+    """Once the registry has users, only those the matrix lets ``ingest`` may (deny by default;
+    refusals audited). A hub without registered users is still being set up."""
+    from workbench.privacy import access
+    from workbench.registry import open_registry
+
+    reg = open_registry(hub)
+    try:
+        if reg.con.execute("SELECT 1 FROM users LIMIT 1").fetchone():
+            access.require(reg, user, "ingest", dataset, partnership=partnership)
+    finally:
+        reg.close()
+
+
 def cmd_ingest(args):
+    from workbench import catalogue
     from workbench.errors import SupplyRejected
     from workbench.hub.ingest import ingest_files
 
     hub = hub_path(args)
     user = acting_user(args)
+    catalogue.get(args.dataset)
+    _may_ingest(hub, user, args.dataset, args.partnership)
     try:
         # a column mapping (YAML) travels with the supply files: the spreadsheet adapter reads it
         files = list(args.files) + ([args.mapping] if getattr(args, "mapping", None) else [])
@@ -96,6 +113,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", required=True, help="dataset id from DATASETS.md")
     p.add_argument("--agency", help="supplying agency")
     p.add_argument("--partnership", help="partnership area of the supply")
+    p.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                   help="who is ingesting (default WORKBENCH_USER or the OS user); audited")
     p.add_argument("--metadata", type=Path, help="guidance 3.4 metadata, YAML or JSON")
     p.add_argument("--adapter", help="force an adapter (default: detected from the files)")
     p.add_argument("--mapping", type=Path,
