@@ -34,7 +34,7 @@ APPS = (
     AppInfo("library", "dashboards.library", "ProductLibrary", "Product library",
             "Rendered assessments and profiles you may read, to download."),
     AppInfo("records", "dashboards.records", "RecordBrowser", "Crime records",
-            "Depersonalised crime records (analysts only)."),
+            "Depersonalised crime records (analysts, DLOs and administrators)."),
 )
 
 
