@@ -538,3 +538,23 @@ def test_cli_ingest_needs_the_ingest_permission_once_users_exist(tmp_path, capsy
     finally:
         reg.close()
     assert ("vic", "ingest") in denied
+
+
+@pytest.mark.parametrize("name", ["hub.duckdb", "registry.sqlite", "hub.duckdb.key", "shared.duckdb.wal"])
+def test_export_cannot_overwrite_the_workbench_files(tmp_path, name):
+    from workbench.privacy.export import export
+
+    build_hub(tmp_path, [])
+    build_shared(tmp_path / "hub.duckdb", {"police_uk_street": pd.DataFrame(
+        {"crime_id": ["a"], "month": ["2024-01"], "_partnership": ["Nottingham"]})})
+    reg = registry_with_people(tmp_path)
+    def head():   # the file's first bytes (its format header): a CSV written over it would change them
+        return (tmp_path / name).read_bytes()[:64] if (tmp_path / name).exists() else None
+
+    before = head()
+    try:
+        with pytest.raises(BadInput, match="workbench's own files"):
+            export(reg, reg.hub, "police_uk_street", "ana", tmp_path / name, fmt="csv")
+    finally:
+        reg.close()
+    assert head() == before

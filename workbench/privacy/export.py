@@ -149,8 +149,15 @@ def _personal_frame(reg, request_id: int, dataset_id: str, user) -> pd.DataFrame
         con.close()
 
 
-def _check_out(out: Path) -> None:
-    """Refuse an ``--out`` that is a folder or cannot be written, before any data is read."""
+def _check_out(out: Path, hub: Path) -> None:
+    """Refuse an ``--out`` that is a folder, one of the workbench's own files (the hub, the
+    shared tier, the registry, the portal store, their keys and WALs), or cannot be written,
+    before any data is read."""
+    own = hub.resolve().parent
+    target = out.resolve()
+    if target.parent == own and (target.suffix in (".duckdb", ".key", ".sqlite", ".wal", ".tmp")
+                                 or ".duckdb." in target.name or ".sqlite-" in target.name):
+        raise BadInput(f"--out '{out}' is one of the workbench's own files; choose another file name.")
     if out.is_dir():
         raise BadInput(f"--out '{out}' is a folder; give a file name such as '{out / 'export.csv'}'.")
     folder = out.parent
@@ -241,7 +248,7 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
     """
     hub, out = Path(hub), Path(out)
     fmt = _format(out, fmt)
-    _check_out(out)
+    _check_out(out, hub)
     catalogue.get(dataset_id)
     user = access.require(reg, user, "export", dataset_id)
     if request_id is None:
