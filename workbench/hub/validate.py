@@ -69,9 +69,19 @@ def lit(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def normalise_expr(col: Column) -> str:
-    """SQL expression tidying one staged VARCHAR column (applied before validation)."""
-    v = f"NULLIF(TRIM({q(col.name)}), '')"
+def trim_expr(col: Column) -> str:
+    """First tidying step for every column: trim, and an empty cell becomes NULL."""
+    return f"NULLIF(TRIM({q(col.name)}), '')"
+
+
+def tidy_expr(col: Column, v: str | None = None) -> str:
+    """Second step, by kind, on an already trimmed value ``v`` (default: the column itself).
+
+    Postcodes: upper case, re-spaced before the inward code (``ng15aw`` → ``NG1 5AW``);
+    flags and ICD-10 codes: upper case; times ``H:MM`` → ``HH:MM``; ages and outward
+    postcodes: runs of white space folded. Regexes are avoided on the hot path.
+    """
+    v = v or q(col.name)
     if col.kind == "postcode":
         x = f"upper(replace({v}, ' ', ''))"
         return (f"CASE WHEN length({x}) BETWEEN 5 AND 7 "
@@ -81,10 +91,15 @@ def normalise_expr(col: Column) -> str:
     if col.kind in ("flag", "icd10"):
         return f"upper({v})"
     if col.kind == "time":
-        return f"CASE WHEN regexp_matches({v}, '^[0-9]:[0-5][0-9]') THEN '0' || {v} ELSE {v} END"
+        return f"CASE WHEN length({v}) = 4 AND substr({v}, 2, 1) = ':' THEN '0' || {v} ELSE {v} END"
     if col.kind == "age":
         return f"lower(regexp_replace({v}, '\\s+', ' ', 'g'))"
     return v
+
+
+def normalise_expr(col: Column) -> str:
+    """SQL expression tidying one staged VARCHAR column (applied before validation)."""
+    return tidy_expr(col, trim_expr(col))
 
 
 def normalise_sql(ds: Dataset, staged: str, present: list[str], *, already: bool = False) -> str:

@@ -45,13 +45,14 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
         # Normalise while staging (the table is materialised anyway), so validation and
         # insert read tidy values instead of recomputing them (workbench.hub.validate).
         from workbench import catalogue
-        from workbench.hub.validate import normalise_expr
+        from workbench.hub.validate import tidy_expr, trim_expr
 
         ds = catalogue.get(dataset)
         outputs = [c.strip().rsplit(" AS ", 1)[-1].strip().strip('"') for c in _split_select(select)]
         cols = {c.name: c for c in ds.columns}
-        exprs = [f"{normalise_expr(cols[o])} AS {_qi(o)}" if o in cols else _qi(o) for o in outputs]
-        body = f"SELECT {', '.join(exprs)} FROM ({body})"
+        trimmed = [f"{trim_expr(cols[o])} AS {_qi(o)}" if o in cols else _qi(o) for o in outputs]
+        tidied = [f"{tidy_expr(cols[o])} AS {_qi(o)}" if o in cols else _qi(o) for o in outputs]
+        body = f"SELECT {', '.join(tidied)} FROM (SELECT {', '.join(trimmed)} FROM ({body}))"
         _NORMALISED.add((id(con), table))
     try:
         con.execute(f"CREATE TEMP TABLE {part} AS {body}")
