@@ -136,3 +136,20 @@ def test_hub_is_encrypted_and_needs_its_key(empty_hub, tmp_path):
     assert r.returncode == 4 and "Wrong key" in r.stderr
     r = _cli("hub", "status", "--hub", str(empty_hub))
     assert r.returncode == 0
+
+
+def test_links_inside_a_supply_folder_are_not_followed(empty_hub, tmp_path):
+    folder = tmp_path / "supply"
+    folder.mkdir()
+    write_csv(folder / "real.csv", [offence_row("L1")])
+    (folder / "key.csv").symlink_to(empty_hub.with_name("hub.duckdb.key"))
+    res = ingest_files(empty_hub, "police_crime_offence", [folder], quiet=True)
+    assert res.rows == 1 and [f["name"] for f in res.files] == ["real.csv"]
+
+
+def test_long_unknown_headers_are_truncated_in_messages(empty_hub, tmp_path):
+    secret = "x" * 200
+    rows = [{**offence_row("C1"), secret: "v"}]
+    with pytest.raises(SupplyRejected) as exc:
+        ingest_files(empty_hub, "police_crime_offence", [write_csv(tmp_path / "h.csv", rows)], quiet=True)
+    assert secret not in str(exc.value) and "x" * 40 + "…" in str(exc.value)

@@ -45,8 +45,17 @@ def key_file(db: Path | str) -> Path:
     return db.with_name(db.name + ".key")
 
 
+PORTAL_KEY_ENV = "WORKBENCH_PORTAL_KEY"
+
+
 def _env_for(db: Path) -> str:
-    return SHARED_KEY_ENV if db.name.startswith("shared") else HUB_KEY_ENV
+    """Each encrypted file has its own key variable: the internet-facing portal never holds
+    the master hub's key, and partners' shared tier never holds either."""
+    if db.name.startswith("shared"):
+        return SHARED_KEY_ENV
+    if db.name.startswith("portal"):
+        return PORTAL_KEY_ENV
+    return HUB_KEY_ENV
 
 
 def create_key(db: Path | str) -> str:

@@ -47,7 +47,9 @@ def expand(paths) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.suffix.lower() in SUPPLY_SUFFIXES)
+            # links inside a supply folder are not followed (a link to a key file must not be read)
+            out += sorted(f for f in p.iterdir()
+                          if f.suffix.lower() in SUPPLY_SUFFIXES and not f.is_symlink() and f.is_file())
         elif p.exists():
             out.append(p)
         else:

@@ -5,9 +5,9 @@ special-category personal data (guidance 2.1 B; reference 001 on anonymous sourc
 live in their own encrypted DuckDB file rather than the shared registry or the hub:
 
 * the file is ``portal.duckdb`` beside the hub, attached with AES-GCM encryption; its key is
-  ``WORKBENCH_HUB_KEY`` when that is set (the hub's key, through
-  :func:`workbench.hub.connect.read_key`), otherwise the key file ``portal.duckdb.key``
-  (mode 0600) created on first use;
+  ``WORKBENCH_PORTAL_KEY`` when that is set (its own key: the internet-facing portal never
+  holds the master hub's key), otherwise the key file ``portal.duckdb.key`` (mode 0600)
+  created on first use; the store and its WAL are created 0600;
 * one process owns it (DuckDB allows one writing process): the portal server, or a
   ``workbench portal …`` command while the server is stopped;
 * inside the process there is one connection; each request reads through its own cursor and
@@ -19,6 +19,7 @@ Source details sit in their own table so no query of submissions can return them
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from contextlib import contextmanager
@@ -121,18 +122,22 @@ class PortalStore:
             key = create_key(self.path)
             self._con = new_connection()
             path_sql = str(self.path).replace("'", "''")
+            old_umask = os.umask(0o077)  # the store and its WAL are created private (0600)
             try:
                 self._con.execute(f"ATTACH '{path_sql}' AS {ALIAS} (ENCRYPTION_KEY '{key}')")
+                os.chmod(self.path, 0o600)
             except duckdb.Error as exc:
                 msg = str(exc)
                 if "Wrong encryption key" in msg:
                     raise ResourceLocked(f"Wrong key for the portal store '{self.path}': check "
-                                         f"WORKBENCH_HUB_KEY or '{key_file(self.path)}'.") from None
+                                         f"WORKBENCH_PORTAL_KEY or '{key_file(self.path)}'.") from None
                 if "lock" in msg.lower():
                     raise ResourceLocked(
                         f"The portal store '{self.path}' is in use by another process (the portal "
                         "server owns it while it runs); stop it or use the portal's web pages.") from None
                 raise
+            finally:
+                os.umask(old_umask)
             self._con.execute(SCHEMA)
         except BaseException:
             with _OPEN_LOCK:

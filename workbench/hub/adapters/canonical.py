@@ -35,8 +35,9 @@ def check_header(path: Path, ds: Dataset, header: list[str]) -> list[Problem]:
         if h not in names:
             close = difflib.get_close_matches(h, names, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(Problem(path.name, 1, raw,
-                                    f"a column of '{ds.id}'{hint}", f"unknown column '{raw}'"))
+            shown = raw if len(raw) <= 40 else raw[:40] + "…"
+            problems.append(Problem(path.name, 1, shown,
+                                    f"a column of '{ds.id}'{hint}", f"unknown column '{shown}'"))
     for name in ds.canonical_columns:
         if name not in seen:
             problems.append(Problem(path.name, 1, name, f"column '{name}' in the header",
