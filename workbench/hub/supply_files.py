@@ -104,6 +104,15 @@ def scan(path: Path, *, check_text: bool = True, chunk: int = 1 << 23) -> FileSc
     return FileScan(path, h.hexdigest(), size, newlines, "CRLF" if crlf else "LF", problems)
 
 
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks (exports and released copies record it)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def combined_hash(scans: list[FileScan]) -> str:
     h = hashlib.sha256()
     for s in sorted(scans, key=lambda s: s.sha256):

@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench import catalogue
+from workbench.hub.supply_files import file_sha256
 from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import access
 from workbench.privacy import requests as personal_requests
@@ -229,14 +229,6 @@ def _write_gpkg(frame: pd.DataFrame, out: Path, marking: str, meta: dict, datase
                 metadata={"protective_marking": marking, "workbench_export": json.dumps(meta)})
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: str | None = None,
            request_id: int | None = None) -> ExportResult:
     """Export what ``user`` may see of ``dataset_id`` to ``out``; denied → AccessDenied (exit 3).
@@ -277,7 +269,7 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
     try:
         _write(frame, out, fmt, marking, meta, dataset_id)
         os.chmod(out, 0o600)          # an export is for its exporter only (guidance 4.3.6)
-        digest = _sha256(out)
+        digest = file_sha256(out)
         sidecar = out.with_name(out.name + ".meta.json")
         fd = os.open(sidecar, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -25,7 +25,6 @@ withheld unless that agency's DLO has recorded consent (2.4.2.4).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -34,6 +33,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from workbench import catalogue
+from workbench.hub.supply_files import file_sha256
 from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import access
 from workbench.registry import validate
@@ -249,14 +249,6 @@ def release_path(reg, request_id: int) -> Path:
     return reg.releases_dir / f"request-{int(request_id)}" / "release.duckdb"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 @dataclass
 class ReleaseResult:
     request_id: int
@@ -324,7 +316,7 @@ def release(reg, request_id: int, user) -> ReleaseResult:
     for f in (out, out.with_name(out.name + ".wal")):
         if f.exists():
             os.chmod(f, 0o600)    # personal data: the releasing account only (guidance 4.3.6)
-    digest = _sha256(out)
+    digest = file_sha256(out)
     with reg.transaction():
         for ds_id, n in rows.items():
             reg.con.execute("INSERT INTO release_files (request_id, path, kind, dataset, rows, sha256, "
