@@ -45,6 +45,7 @@ REF_KEY_NAME = "privacy_ref_hmac_key"
 PC_MAP = "temp.main._wb_pc_map"
 PLACES = "temp.main._wb_places"
 SNAP = "temp.main._wb_snap"
+QUAL = "temp.main._wb_qual"
 #: spellings of a postcode the lookup answers to: the normal form ingest stores ("NG1 5AW"),
 #: upper case without the space, and lower case; a record is joined on its raw value (no
 #: per-row function). Any other spelling misses the lookup and is placed by its coordinates.
@@ -145,6 +146,14 @@ def install_geography(con, geo: Geography) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _wb_places AS SELECT CAST(e AS DOUBLE) AS e, "
                 "CAST(n AS DOUBLE) AS n FROM _wb_places_df")
     con.unregister("_wb_places_df")
+    qual = pd.DataFrame({"q": np.arange(len(geo.postcodes), dtype=np.int64),
+                         "out_postcode": geo.postcodes.astype(object),
+                         "out_easting": geo.easting, "out_northing": geo.northing})
+    con.register("_wb_qual_df", qual)
+    con.execute("CREATE OR REPLACE TEMP TABLE _wb_qual AS SELECT CAST(q AS BIGINT) AS q, "
+                "CAST(out_postcode AS VARCHAR) AS out_postcode, CAST(out_easting AS DOUBLE) AS out_easting, "
+                "CAST(out_northing AS DOUBLE) AS out_northing FROM _wb_qual_df")
+    con.unregister("_wb_qual_df")
 
 
 # ----------------------------------------------------------------------------- secrets, hashes
@@ -192,22 +201,23 @@ def age_sql(dob: str, event: str) -> str:
 
 # ----------------------------------------------------------------------------- one dataset
 def _snap_table(con, source: str, has_pc: bool, geo: Geography) -> None:
-    """Nearest qualifying postcode for every distinct coordinate pair not settled by postcode."""
+    """Nearest qualifying postcode for every distinct coordinate pair not settled by postcode.
+
+    Only the k-d tree's answer (an index into the qualifying postcodes) crosses from Python;
+    DuckDB joins it to ``temp._wb_qual`` for the postcode and centroid.
+    """
     join = (f"LEFT JOIN {PC_MAP} m ON CAST(s.postcode AS VARCHAR) = m.pc_key"
             if has_pc else "")
     miss = "AND m.postcode IS NULL" if has_pc else ""
     pts = con.execute(
         f"SELECT DISTINCT s.easting AS e, s.northing AS n FROM {source} s {join} "
         f"WHERE s.easting IS NOT NULL AND s.northing IS NOT NULL {miss}").fetchnumpy()
-    idx = geo.nearest(pts["e"], pts["n"])
-    frame = pd.DataFrame({"easting": np.asarray(pts["e"], float), "northing": np.asarray(pts["n"], float),
-                          "out_postcode": geo.postcodes[idx].astype(object),
-                          "out_easting": geo.easting[idx], "out_northing": geo.northing[idx]})
+    e, n = np.asarray(pts["e"], float), np.asarray(pts["n"], float)
+    frame = pd.DataFrame({"easting": e, "northing": n, "q": geo.nearest(e, n)})
     con.register("_wb_snap_df", frame)
-    con.execute("CREATE OR REPLACE TEMP TABLE _wb_snap AS SELECT CAST(easting AS DOUBLE) AS easting, "
-                "CAST(northing AS DOUBLE) AS northing, CAST(out_postcode AS VARCHAR) AS out_postcode, "
-                "CAST(out_easting AS DOUBLE) AS out_easting, CAST(out_northing AS DOUBLE) AS out_northing "
-                "FROM _wb_snap_df")
+    con.execute("CREATE OR REPLACE TEMP TABLE _wb_snap AS SELECT CAST(f.easting AS DOUBLE) AS easting, "
+                "CAST(f.northing AS DOUBLE) AS northing, g.out_postcode, g.out_easting, g.out_northing "
+                f"FROM _wb_snap_df f JOIN {QUAL} g ON f.q = g.q")
     con.unregister("_wb_snap_df")
 
 
@@ -234,6 +244,14 @@ def _address_dictionary(con, i: int, source: str, column: str) -> str:
                 f"(SELECT _a, {y} AS y FROM (SELECT _a, {x} AS x FROM "
                 f"(SELECT DISTINCT s.{q(column)} AS _a FROM {source} s WHERE s.{q(column)} IS NOT NULL)))")
     return f"temp.main.{name}"
+
+
+def _has_digit(con, source: str, column: str) -> bool:
+    """Whether any value of free-text ``column`` holds a digit (tested once per distinct value)."""
+    # an aggregate FILTER, not a WHERE: the optimiser would push a WHERE below the DISTINCT
+    return con.execute("SELECT count(*) FILTER (WHERE regexp_matches(CAST(_a AS VARCHAR), '[0-9]')) "
+                       f"FROM (SELECT DISTINCT s.{q(column)} AS _a FROM {source} s "
+                       f"WHERE s.{q(column)} IS NOT NULL)").fetchone()[0] > 0
 
 
 def _put_postcode(v: str, out_pc: str) -> str:
@@ -295,10 +313,14 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
             v = via_dictionary(c, lambda x: addresses.address_sql(x, MARK), address=True)
             cols.append(f"{_put_postcode(v, out_pc)} AS {q(c.name)}")
         elif c.kind == "text":
-            # free text changes only where it holds a digit: a cheap guard beats a dictionary
+            # free text changes only where it holds a digit: where no distinct value holds
+            # one, the column passes unchanged; otherwise a cheap per-row guard
             text = f"CAST({src} AS VARCHAR)"
-            cols.append(f"CASE WHEN regexp_matches({text}, '[0-9]') THEN "
-                        f"{addresses.free_text_sql(text)} ELSE {text} END AS {q(c.name)}")
+            if con is not None and not _has_digit(con, source, c.name):
+                cols.append(f"{text} AS {q(c.name)}")
+            else:
+                cols.append(f"CASE WHEN regexp_matches({text}, '[0-9]') THEN "
+                            f"{addresses.free_text_sql(text)} ELSE {text} END AS {q(c.name)}")
         elif c.name == "age" and "date_of_birth" in names and event_date_sql:
             cols.append(f"coalesce(nullif(trim(s.age), ''), {age_sql('s.date_of_birth', event_date_sql)}) AS age")
         else:
