@@ -180,10 +180,13 @@ def data_caveats(source, dataset_id: str) -> list[str]:
 
 
 def data_sources(source, datasets: list[str], hub: Path | str | None = None) -> list[DataSource]:
-    """The data sources a product used, with supply dates and caveats, in ``datasets`` order."""
+    """The data sources a product used, with supply dates and caveats, in ``datasets`` order.
+
+    One entry per dataset, however many analyses named it (hypotheses each list theirs).
+    """
     log = supply_log(source, hub)
     out = []
-    for ds_id in datasets:
+    for ds_id in dict.fromkeys(datasets):
         base = ds_id.removesuffix("_counts")
         mine = [r for r in log if r[0] == base]
         title = catalogue.BY_ID[base].title if base in catalogue.BY_ID else base
