@@ -256,3 +256,20 @@ def test_views_and_tactical_get_status_and_category(hub):
     assert set(cohort[cohort.status == "on licence"].cells_suppressed) == {1}
     assert intel.to_dict("records") == [{"category": "exploitation", "quarter": "2024-04-01",
                                          "received": 10, "cells_suppressed": 2}]
+
+
+def test_dashboards_refuse_users_who_may_not_see_every_partnership_in_the_tier(hub):
+    """Deny by default until the dashboards scope by partnership (reference 003, Box 3)."""
+    from workbench.errors import AccessDenied
+    from workbench.registry import open_registry
+    from workbench.views.access import partnerships_in_shared_tier, viewer_for
+
+    assert partnerships_in_shared_tier(hub) == {"Mansfield", "Lincoln"}
+    reg = open_registry(hub)
+    try:
+        assert viewer_for(reg, reg.get_user("force")).sees_records  # both partnerships visible
+        for name, hidden in (("mans", "Lincoln"), ("linc", "Mansfield")):
+            with pytest.raises(AccessDenied, match=hidden):
+                viewer_for(reg, reg.get_user(name))
+    finally:
+        reg.close()

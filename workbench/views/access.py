@@ -64,11 +64,50 @@ def viewer_for(reg, user) -> Viewer:
     from workbench.privacy.access import can, require
 
     require(reg, user, "view_dashboard", "*")
+    require_partnership_scope(reg, user)
     panels = frozenset(
         d for d in DASHBOARD_DATASETS
         if catalogue.get(d).klass == "D" or can(reg, user, "view_dashboard", d))
     records = can(reg, user, "read_depersonalised", RECORDS_DATASET)
     return Viewer(user.name, user.agency, user.role, records, panels)
+
+
+def partnerships_in_shared_tier(hub) -> set[str]:
+    """The partnerships whose supplies the published shared tier holds (its ``supplies`` log)."""
+    from workbench.hub.connect import ALIAS, shared_path
+    from workbench.hub.status import has_table
+    from workbench.views.source import _connection
+
+    if not shared_path(hub).exists():
+        return set()
+    cur = _connection(hub).cursor()
+    try:
+        cur.execute(f"USE {ALIAS}")  # a cursor starts in the in-memory catalog
+        if not has_table(cur, "supplies"):
+            return set()
+        return {r[0] for r in cur.execute(
+            "SELECT DISTINCT partnership FROM supplies WHERE partnership IS NOT NULL").fetchall()}
+    finally:
+        cur.close()
+
+
+def require_partnership_scope(reg, user) -> None:
+    """Refuse the dashboards when the shared tier holds another partnership's data this user
+    may not see (guidance 2.2.4, Box 3; reference 003).
+
+    Deny by default: the dashboards' figures are not yet scoped by partnership, so rather
+    than show a partnership's data across a border its Information Sharing Protocol closes,
+    they refuse and point to ``workbench hub export``, which filters by partnership. A hub
+    serving one partnership (or a county and its districts, as the demo does) is unaffected.
+    """
+    hidden = partnerships_in_shared_tier(reg.hub) - set(reg.visible_partnerships(user))
+    if hidden:
+        raise AccessDenied(
+            f"This hub's shared tier holds data of {', '.join(sorted(hidden))}, which the "
+            f"Information Sharing Protocols of {user.agency} do not let you see. The dashboards "
+            f"do not yet scope their figures by partnership, so they refuse rather than show it; "
+            f"`workbench hub export` filters by partnership, or ask the CSP coordinator."
+        )
 
 
 def require_records(viewer: Viewer, what: str) -> None:
