@@ -32,9 +32,10 @@ class FileScan:
     path: Path
     sha256: str
     size: int
-    newlines: int
     line_ending: str
     problems: list[Problem] = field(default_factory=list)
+    #: no byte above 0x7F: staging may use the cheaper ASCII trim (``validate.trim_expr``)
+    ascii: bool = False
 
     def to_dict(self) -> dict:
         return {"name": self.path.name, "sha256": self.sha256, "bytes": self.size,
@@ -64,44 +65,72 @@ def scan(path: Path, *, check_text: bool = True, chunk: int = 1 << 23) -> FileSc
 
     Problems found: an empty file; bytes that are not UTF-8 (named with their line, e.g. a
     cp1252 export); a NUL byte. Line endings (LF/CRLF) are recorded, both are accepted.
+
+    Cheap by construction, since every supply passes here (``bench/ingest_bench.py``):
+    the hash of one block runs in a helper thread (hashlib releases the GIL) while the
+    next block is read and checked; a block of pure ASCII is valid UTF-8 by definition, so
+    only blocks with a byte above 0x7F (or a character left open by the previous block) go
+    through the decoder; line numbers are counted only when there is a problem to name.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     h = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    newlines = 0
     size = 0
     crlf = False
+    ascii_only = True
     problems: list[Problem] = []
-    with open(path, "rb") as fh:
+    with open(path, "rb") as fh, ThreadPoolExecutor(max_workers=1) as hasher:
+        pending = None
         while True:
             block = fh.read(chunk)
             if not block:
                 break
-            h.update(block)
-            if check_text and not problems:
+            if pending is not None:
+                pending.result()
+            pending = hasher.submit(h.update, block)
+            is_ascii = block.isascii()
+            ascii_only = ascii_only and is_ascii
+            if check_text and not problems and (not is_ascii or decoder.getstate()[0]):
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError as exc:
-                    line = newlines + block[: exc.start].count(b"\n") + 1
                     bad = block[exc.start: exc.start + 4]
-                    problems.append(Problem(path.name, line, None, "UTF-8 text",
-                                            f"bytes {bad!r} (is the file cp1252/Latin-1? "
-                                            f"save it as UTF-8)"))
-                if b"\x00" in block and not problems:
-                    line = newlines + block[: block.index(b"\x00")].count(b"\n") + 1
-                    problems.append(Problem(path.name, line, None, "text", "a NUL byte (binary data)"))
-            if not crlf and b"\r\n" in block:
+                    problems.append(Problem(path.name, _line_at(path, size + exc.start), None,
+                                            "UTF-8 text", f"bytes {bad!r} (is the file "
+                                            f"cp1252/Latin-1? save it as UTF-8)"))
+            if check_text and not problems and b"\x00" in block:
+                problems.append(Problem(path.name, _line_at(path, size + block.index(b"\x00")), None,
+                                        "text", "a NUL byte (binary data)"))
+            # a one-byte search (memchr) first: searching for the pair costs more than the hash
+            if not crlf and b"\r" in block and b"\r\n" in block:
                 crlf = True
-            newlines += block.count(b"\n")
             size += len(block)
+        if pending is not None:
+            pending.result()
     if check_text and not problems:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            problems.append(Problem(path.name, newlines + 1, None, "UTF-8 text",
+            problems.append(Problem(path.name, _line_at(path, size), None, "UTF-8 text",
                                     "a truncated multi-byte character at the end"))
     if size == 0:
         problems.append(Problem(path.name, 1, None, "a header row and records", "an empty file"))
-    return FileScan(path, h.hexdigest(), size, newlines, "CRLF" if crlf else "LF", problems)
+    return FileScan(path, h.hexdigest(), size, "CRLF" if crlf else "LF", problems,
+                    ascii=ascii_only)
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The 1-based line holding byte ``offset`` of ``path`` (only when naming a problem)."""
+    lines = 1
+    with open(path, "rb") as fh:
+        while offset > 0:
+            block = fh.read(min(offset, 1 << 23))
+            if not block:
+                break
+            lines += block.count(b"\n")
+            offset -= len(block)
+    return lines
 
 
 def file_sha256(path: Path) -> str:
