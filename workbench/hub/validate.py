@@ -42,6 +42,9 @@ AGE_RE = r"^([0-9]{1,3}|[0-9]{1,3} ?- ?[0-9]{1,3}|[0-9]{1,3}\+|(under|over) [0-9
 #: disorders due to psychoactive substance use), T51 (toxic effect of alcohol), Y90, Y91
 ICD10_RE = r"^(X8[5-9]|X9[0-9]|Y0[0-9]|F1[0-9]|T51|Y90|Y91)(\.?[0-9A-Z]{0,2})?$"
 FORMULA_RE = r"^[=+@\t\r]|^-[^0-9. ]"
+#: DATE_RE and the HH:MM part of TIME_RE as GLOB patterns (GLOB matches the whole value)
+DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
+TIME_GLOB = "[0-2][0-9]:[0-5][0-9]"
 
 BNG_EASTING = (0, 700_000)
 BNG_NORTHING = (0, 1_300_000)
@@ -69,9 +72,20 @@ def lit(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def trim_expr(col: Column) -> str:
-    """First tidying step for every column: trim, and an empty cell becomes NULL."""
-    return f"NULLIF(TRIM({q(col.name)}), '')"
+def trim_expr(col: Column, *, ascii_only: bool = False) -> str:
+    """First tidying step for every column: trim, and an empty cell becomes NULL.
+
+    ``ascii_only``: the file holds no byte above 0x7F (``supply_files.scan`` says so). DuckDB's
+    ``TRIM`` removes the space and the Unicode space separators (U+00A0, U+2000–U+200A,
+    U+3000, …) but not tabs, so on ASCII text a value needs trimming only when it begins or
+    ends with ``' '``; testing that first is five times cheaper than trimming every value
+    and gives the same result (checked by ``tests/test_validate_equivalence.py``).
+    """
+    c = q(col.name)
+    if ascii_only:
+        return (f"CASE WHEN {c} LIKE ' %' OR {c} LIKE '% ' OR {c} = '' "
+                f"THEN NULLIF(TRIM({c}), '') ELSE {c} END")
+    return f"NULLIF(TRIM({c}), '')"
 
 
 def tidy_expr(col: Column, v: str | None = None) -> str:
@@ -83,12 +97,17 @@ def tidy_expr(col: Column, v: str | None = None) -> str:
     """
     v = v or q(col.name)
     if col.kind == "postcode":
+        # a value already in the normal form is kept as it is (the usual case, and one
+        # regex instead of four string functions); anything else is re-spaced
         x = f"upper(replace({v}, ' ', ''))"
-        return (f"CASE WHEN length({x}) BETWEEN 5 AND 7 "
+        return (f"CASE WHEN regexp_matches({v}, '{POSTCODE_RE}') THEN {v} "
+                f"WHEN length({x}) BETWEEN 5 AND 7 "
                 f"THEN left({x}, length({x}) - 3) || ' ' || right({x}, 3) ELSE {x} END")
     if col.kind == "postcode_outward":
         return f"upper(regexp_replace({v}, '\\s+', ' ', 'g'))"
-    if col.kind in ("flag", "icd10"):
+    if col.kind == "flag":
+        return f"CASE WHEN {v} IN ('Y', 'N') THEN {v} ELSE upper({v}) END"
+    if col.kind == "icd10":
         return f"upper({v})"
     if col.kind == "time":
         return f"CASE WHEN length({v}) = 4 AND substr({v}, 2, 1) = ':' THEN '0' || {v} ELSE {v} END"
@@ -123,11 +142,14 @@ def reject_rule(col: Column) -> tuple[str, str] | None:
     c = q(col.name)
     k = col.kind
     if k == "date":
-        return (f"NOT regexp_matches({c}, '{DATE_RE}') OR try_strptime({c}, '%Y-%m-%d') IS NULL"
-                f" OR year(try_strptime({c}, '%Y-%m-%d')) < 1900",
+        # GLOB matches the whole value, so this is DATE_RE; on that shape CAST AS DATE is
+        # strptime('%Y-%m-%d') at a third of the cost (a non-existent day gives NULL)
+        return (f"NOT ({c} GLOB '{DATE_GLOB}') OR coalesce(year(try_cast({c} AS DATE)) < 1900, true)",
                 "a date YYYY-MM-DD (from 1900)")
     if k == "time":
-        return f"NOT regexp_matches({c}, '{TIME_RE}')", "a time HH:MM (24h)"
+        # TIME_RE as two GLOBs: hours [0-2][0-9] below '24' is ([01][0-9]|2[0-3])
+        return (f"NOT ({c} GLOB '{TIME_GLOB}' OR {c} GLOB '{TIME_GLOB}:[0-5][0-9]') OR {c} >= '24'",
+                "a time HH:MM (24h)")
     if k == "timestamp":
         return f"try_cast({c} AS TIMESTAMP) IS NULL", "an ISO 8601 timestamp"
     if k == "month":
@@ -184,7 +206,9 @@ def warning_rules(ds: Dataset) -> list[tuple[str, str, str]]:
                           f"'{col.name}' outside the guidance's list ({', '.join(col.allowed)})"))
         if col.kind == "date":
             rules.append((f"future_date:{col.name}",
-                          f"try_cast({c} AS DATE) > current_date",
+                          # on a valid YYYY-MM-DD (anything else rejects the supply) text
+                          # order is date order, and comparing text is three times cheaper
+                          f"{c} > strftime(current_date, '%Y-%m-%d')",
                           f"'{col.name}' is in the future"))
         if col.kind == "text":
             rules.append((f"formula_like:{col.name}",
