@@ -28,7 +28,8 @@ from workbench import catalogue
 from workbench.catalogue.model import Dataset
 from workbench.errors import BadInput, Problem, SupplyRejected
 from workbench.hub import adapters as adapter_registry
-from workbench.hub.adapters.csvfiles import csv_error_problem, is_normalised, reset_staging
+from workbench.hub.adapters.csvfiles import (csv_error_problem, declare_ascii, is_normalised,
+                                             reset_staging)
 from workbench.hub import supply_files
 from workbench.hub.connect import load_spatial, open_hub
 from workbench.hub.schema import archive_table
@@ -104,8 +105,8 @@ def _already_supplied(con, ds: Dataset) -> dict[str, int]:
 def _cast(col, ref: str) -> str:
     """SQL casting a validated VARCHAR value ``ref`` to the column's storage type."""
     k = col.kind
-    if k == "date":
-        return f"CAST(strptime({ref}, '%Y-%m-%d') AS DATE)"
+    if k == "date":  # validated as YYYY-MM-DD, where CAST equals strptime('%Y-%m-%d')
+        return f"CAST({ref} AS DATE)"
     if k == "time":
         return f"CAST({ref} AS TIME)"
     if k == "timestamp":
@@ -173,6 +174,10 @@ def _supersede(con, ds: Dataset, supply_id: int) -> int:
     if not cols:
         return 0
     t = archive_table(ds)
+    # the first supply of a dataset (or after every row was superseded) has nothing to correct
+    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {t} WHERE _superseded_by IS NULL "
+                       f"AND _supply_id <> {supply_id})").fetchone()[0]:
+        return 0
     match = " AND ".join(f"t.{q(c)} = s.{q(c)}" for c in cols)
     sel = ", ".join(q(c) for c in cols)
     notnull = " AND ".join(f"{q(c)} IS NOT NULL" for c in cols)
@@ -189,8 +194,8 @@ def _period(con, ds: Dataset, meta: dict) -> tuple:
         return meta.get("period_start"), meta.get("period_end")
     if ds.date_column:
         c = q(ds.date_column)
-        return con.execute(f"SELECT min(try_strptime({c}, '%Y-%m-%d'))::DATE, "
-                           f"max(try_strptime({c}, '%Y-%m-%d'))::DATE FROM {NORM}").fetchone()
+        return con.execute(f"SELECT min(try_cast({c} AS DATE)), max(try_cast({c} AS DATE)) "
+                           f"FROM {NORM}").fetchone()
     if "month" in ds.column_names:
         return con.execute(
             f"SELECT min(strptime(month || '-01', '%Y-%m-%d'))::DATE, "
@@ -264,6 +269,7 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
         mod = adapter_registry.by_name(adapter) if adapter else \
             adapter_registry.choose([s.path for s in fresh], ds.id)
         reset_staging(con)
+        declare_ascii(con, [s.path for s in fresh if s.ascii])
         try:
             mod.stage(con, [s.path for s in fresh], ds, STAGE)
             present = [r[0] for r in con.execute(f"DESCRIBE {STAGE}").fetchall()]
