@@ -19,7 +19,7 @@ STORAGE = {
     "integer": "BIGINT",
     "number": "DOUBLE",
     "age": "VARCHAR",         # single years (0–120) or a band such as "18-24", "over 34"
-    "flag": "VARCHAR",        # Y / N / empty
+    "flag": "ENUM('Y', 'N')",  # Y / N / empty (NULL); one byte a value, same text as VARCHAR
     "postcode": "VARCHAR",    # full unit postcode, normalised "NG1 5AW"
     "postcode_outward": "VARCHAR",  # outward part only, e.g. "NG1" (regulations J.9–J.10)
     "easting": "DOUBLE",      # BNG metres
