@@ -2,9 +2,10 @@
 
 :func:`page` is what the server calls for each new browser session of an app: it reads the
 logged-in user (``pn.state.user``, set by :mod:`dashboards.auth`), asks the registry and
-:func:`workbench.views.access.viewer_for` whether they may open dashboards (refusals are
-audited there), records the page view in the audit chain, and wraps the app's ``Viewer``
-in a Bootstrap template with the protective marking at the top and bottom of the page.
+:func:`workbench.views.access.viewer_for` whether they may open dashboards and which
+partnerships they may see (refusals are audited there), records the page view in the audit
+chain, and wraps the app's ``Viewer`` — reading the shared tier scoped to those
+partnerships — in a Bootstrap template with the protective marking at the top and bottom.
 """
 
 from __future__ import annotations
@@ -39,12 +40,16 @@ class DashboardApp(pn.viewable.Viewer):
     :mod:`workbench.viz` (STYLE rule 10).
     """
 
-    source = param.ClassSelector(class_=Source, doc="The shared (depersonalised) tier to read.")
+    source = param.ClassSelector(class_=Source, doc="The shared (depersonalised) tier to read, "
+                                 "narrowed to the viewer's partnerships.")
     viewer = param.ClassSelector(class_=Viewer, doc="The logged-in user and what they may see.")
     title = param.String(default="", doc="Page title.")
 
     def __init__(self, **params):
         super().__init__(**params)
+        if self.source is not None and self.viewer is not None:
+            # every figure of the app counts only the partnerships the viewer may see
+            self.source = self.source.for_viewer(self.viewer)
 
 
 def html_pane(text: str, **params) -> pn.pane.HTML:
@@ -105,7 +110,8 @@ def page(app_cls, hub: Path, slug: str, *, session_minutes: float = 30.0):
         user = reg.get_user(name)
         viewer = viewer_for(reg, user)
         getattr(app_cls, "check_access", lambda v: None)(viewer)
-        reg.audit(name, "dashboard.view", slug, {"role": viewer.role})
+        reg.audit(name, "dashboard.view", slug, {"role": viewer.role, "partnerships": (
+            "all" if viewer.partnerships is None else sorted(viewer.partnerships))})
     except AccessDenied as exc:
         reg.audit(str(name), "dashboard.view", slug, {"reason": str(exc)}, outcome="denied")
         body.extend([denied(str(exc)), marking_banner()])
@@ -114,7 +120,7 @@ def page(app_cls, hub: Path, slug: str, *, session_minutes: float = 30.0):
         reg.close()
     template.header.append(user_badge(viewer))
     try:
-        app = app_cls(source=Source(hub), viewer=viewer)
+        app = app_cls(source=Source(hub, viewer.partnerships), viewer=viewer)
     except WorkbenchError as exc:          # e.g. no shared tier published yet
         body.extend([html_pane(f"<div class='wb-denied' role='alert'>{html.escape(str(exc))}</div>"),
                      marking_banner()])

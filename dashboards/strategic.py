@@ -31,7 +31,7 @@ class StrategicAssessment(DashboardApp):
 
     def __init__(self, **params):
         super().__init__(**params)
-        figs = strategic.figures(self.source)
+        figs = strategic.figures(self.source, self.viewer)
         self.figs = None if figs is None else strategic.for_viewer(figs, self.viewer)
         if self.figs is not None:
             labels = dict(zip(self.figs.facts["issue"], self.figs.facts["label"]))

@@ -258,18 +258,45 @@ def test_views_and_tactical_get_status_and_category(hub):
                                          "received": 10, "cells_suppressed": 2}]
 
 
-def test_dashboards_refuse_users_who_may_not_see_every_partnership_in_the_tier(hub):
-    """Deny by default until the dashboards scope by partnership (reference 003, Box 3)."""
+def test_dashboards_scope_a_published_tier_to_the_users_partnerships(hub):
+    """Figures are cut to the partnerships a user may see (reference 003, Box 3, guidance
+    2.2.4); only a user who may see none of the tier's partnerships is refused, audited."""
     from workbench.errors import AccessDenied
     from workbench.registry import open_registry
+    from workbench.views import hubinfo
     from workbench.views.access import partnerships_in_shared_tier, viewer_for
+    from workbench.views.source import Source
 
     assert partnerships_in_shared_tier(hub) == {"Mansfield", "Lincoln"}
     reg = open_registry(hub)
     try:
-        assert viewer_for(reg, reg.get_user("force")).sees_records  # both partnerships visible
-        for name, hidden in (("mans", "Lincoln"), ("linc", "Mansfield")):
-            with pytest.raises(AccessDenied, match=hidden):
-                viewer_for(reg, reg.get_user(name))
+        force = viewer_for(reg, reg.get_user("force"))       # both partnerships visible
+        mans = viewer_for(reg, reg.get_user("mans"))
+        linc = viewer_for(reg, reg.get_user("linc"))
+        if "Nowhere" not in {a.name for a in reg.list_agencies()}:
+            reg.add_agency("Nowhere", "central")
+            reg.add_user("nobody", "Nowhere", "analyst", PASSWORD)
+        with pytest.raises(AccessDenied, match="no data of a partnership you may see"):
+            viewer_for(reg, reg.get_user("nobody"))
+        assert reg.audit_entries(actor="nobody", outcome="denied")
     finally:
         reg.close()
+    assert force.partnerships is None and force.sees_records
+    assert mans.partnerships == {"Mansfield"} and linc.partnerships == {"Lincoln"}
+    con = open_shared(hub)
+    try:
+        truth = dict(con.execute("SELECT partnership, count(*) FROM police_crime_offence "
+                                 "GROUP BY 1").fetchall())
+        admissions = con.execute("SELECT count(*) FROM health_admission_icd").fetchone()[0]
+    finally:
+        con.close()
+    count = "select count(*) from police_crime_offence"
+    src = Source(hub)
+    assert src.for_viewer(mans).scalar(count) == truth["Mansfield"] == 70
+    assert src.for_viewer(linc).scalar(count) == truth["Lincoln"] == 50
+    assert src.for_viewer(force).scalar(count) == 120
+    # admissions were supplied for no partnership: only a user who sees every partnership
+    assert admissions > 0 and src.for_viewer(force).scalar("select count(*) from health_admission_icd") == admissions
+    assert src.for_viewer(mans).scalar("select count(*) from health_admission_icd") == 0
+    log = hubinfo.supplies(src.for_viewer(linc))
+    assert set(log["dataset"]) == {"police_crime_offence"} and log["rows"].tolist() == [50]

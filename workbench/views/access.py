@@ -9,6 +9,11 @@ Deny by default; the decisions come from :mod:`workbench.privacy.access`. Three 
   no identifying columns), for users the access matrix grants ``read_depersonalised``.
 - **personal data** — never on a dashboard, for anyone: the dashboards read only the
   shared tier, which holds none.
+
+Every level is cut to the partnerships the viewer may see (guidance 2.2.4, Box 3;
+reference 003): :attr:`Viewer.partnerships` comes from
+:meth:`~workbench.registry.Registry.visible_partnerships`, and every query the views run is
+restricted to it (:mod:`workbench.views.scope`) before disclosure control is applied.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ class Viewer:
     aggregate-class outputs anyone with dashboard access may see, but SP datasets (PPOs,
     partner intelligence) are shown only where the matrix grants ``view_dashboard`` on
     them (guidance 2.1 C: a PPO count by status still points at known people).
+
+    ``partnerships`` are the partnerships whose data the viewer may see (guidance 2.2.4);
+    ``None`` means every partnership of the hub. Every figure counts only their rows
+    (:meth:`workbench.views.source.Source.for_viewer`).
     """
 
     name: str
@@ -45,6 +54,7 @@ class Viewer:
     role: str
     records: bool = False
     panels: frozenset = field(default_factory=frozenset)
+    partnerships: frozenset | None = None
 
     @property
     def sees_records(self) -> bool:
@@ -55,59 +65,69 @@ class Viewer:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "agency": self.agency, "role": self.role,
-                "sees_records": self.records, "panels": sorted(self.panels)}
+                "sees_records": self.records, "panels": sorted(self.panels),
+                "partnerships": None if self.partnerships is None else sorted(self.partnerships)}
 
 
 def viewer_for(reg, user) -> Viewer:
-    """The :class:`Viewer` for a registry ``User``; AccessDenied (audited) without dashboard access."""
+    """The :class:`Viewer` for a registry ``User``; AccessDenied (audited) without dashboard
+    access, or when the shared tier holds no data of any partnership the user may see.
+
+    ``Viewer.partnerships`` is ``None`` when the user may see every partnership of the hub,
+    else the partnerships :meth:`~workbench.registry.Registry.visible_partnerships` grants;
+    the dashboards then show the rows of those partnerships only (guidance 2.2.4).
+    """
     from workbench import catalogue
     from workbench.privacy.access import can, require
 
     require(reg, user, "view_dashboard", "*")
-    require_partnership_scope(reg, user)
+    visible = frozenset(reg.visible_partnerships(user))
+    every = {p.name for p in reg.list_partnerships()}
+    partnerships = None if every <= visible else visible
+    if partnerships is not None:
+        require_some_partnership(reg, user, partnerships)
     panels = frozenset(
         d for d in DASHBOARD_DATASETS
         if catalogue.get(d).klass == "D" or can(reg, user, "view_dashboard", d))
     records = can(reg, user, "read_depersonalised", RECORDS_DATASET)
-    return Viewer(user.name, user.agency, user.role, records, panels)
+    return Viewer(user.name, user.agency, user.role, records, panels, partnerships)
 
 
 def partnerships_in_shared_tier(hub) -> set[str]:
-    """The partnerships whose supplies the published shared tier holds (its ``supplies`` log)."""
-    from workbench.hub.connect import ALIAS, shared_path
-    from workbench.hub.status import has_table
-    from workbench.views.source import _connection
+    """The partnerships whose rows the published shared tier holds (its ``supplies`` log and
+    the ``partnership`` column of its tables); empty when nothing is published."""
+    from workbench.hub.connect import shared_path
+    from workbench.views.scope import layout
+    from workbench.views.source import Source
 
     if not shared_path(hub).exists():
         return set()
-    cur = _connection(hub).cursor()
-    try:
-        cur.execute(f"USE {ALIAS}")  # a cursor starts in the in-memory catalog
-        if not has_table(cur, "supplies"):
-            return set()
-        return {r[0] for r in cur.execute(
-            "SELECT DISTINCT partnership FROM supplies WHERE partnership IS NOT NULL").fetchall()}
-    finally:
-        cur.close()
+    return set(layout(Source(hub)).partnerships)
 
 
-def require_partnership_scope(reg, user) -> None:
-    """Refuse the dashboards when the shared tier holds another partnership's data this user
-    may not see (guidance 2.2.4, Box 3; reference 003).
+def require_some_partnership(reg, user, partnerships) -> None:
+    """Refuse (audited) a user who may see none of the partnerships the shared tier holds.
 
-    Deny by default: the dashboards' figures are not yet scoped by partnership, so rather
-    than show a partnership's data across a border its Information Sharing Protocol closes,
-    they refuse and point to ``workbench hub export``, which filters by partnership. A hub
-    serving one partnership (or a county and its districts, as the demo does) is unaffected.
+    Guidance 2.2.4, Box 3; reference 003. Users who may see some of them are not refused:
+    their figures are scoped to those partnerships (:mod:`workbench.views.scope`). With no
+    shared tier published yet there is nothing to refuse; the apps say so when opened.
     """
-    hidden = partnerships_in_shared_tier(reg.hub) - set(reg.visible_partnerships(user))
-    if hidden:
-        raise AccessDenied(
-            f"This hub's shared tier holds data of {', '.join(sorted(hidden))}, which the "
-            f"Information Sharing Protocols of {user.agency} do not let you see. The dashboards "
-            f"do not yet scope their figures by partnership, so they refuse rather than show it; "
-            f"`workbench hub export` filters by partnership, or ask the CSP coordinator."
-        )
+    from workbench.hub.connect import shared_path
+
+    if not shared_path(reg.hub).exists():
+        return
+    held = partnerships_in_shared_tier(reg.hub)
+    if held & set(partnerships):
+        return
+    reason = "the shared tier holds no data of a partnership you may see"
+    reg.audit(user.name, "view_dashboard", "*",
+              {"reason": reason, "visible": sorted(partnerships)}, outcome="denied")
+    raise AccessDenied(
+        f"Access denied: {reason} (your agency {user.agency} is in "
+        f"{', '.join(sorted(user.partnerships)) or 'no partnership'}; the Information Sharing "
+        f"Protocols of the partnerships it holds do not let you see theirs). This refusal has "
+        f"been recorded; ask the CSP coordinator if you need this access."
+    )
 
 
 def require_records(viewer: Viewer, what: str) -> None:

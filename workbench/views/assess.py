@@ -54,6 +54,7 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
     emerging`` (one-sided e-test, current rate greater than baseline rate, ``p < alpha``),
     most significant first. Suppressed counts are not tested (``p_value`` empty).
     """
+    source = source.for_viewer(viewer)
     from workbench.analysis.change import compare_periods
 
     frame = crime.counts_by_type(source, comparison, offences, viewer)
@@ -99,6 +100,7 @@ def trends(source, as_of, offences, viewer: Viewer, months: int = 36, top: int =
            alpha: float = ALPHA) -> Trends:
     """Three years of monthly counts (whole months up to ``as_of``'s month) and a
     Mann–Kendall test per offence type; the ``top`` most frequent types when none are chosen."""
+    source = source.for_viewer(viewer)
     from workbench.analysis.temporal import trend_test
 
     month_ends = (as_of + timedelta(days=1)).month != as_of.month
@@ -147,6 +149,7 @@ def hotspots(source, period: Period, offences, viewer: Viewer, cell_metres: floa
     centile of non-empty cells) so the map stays light. The kernel bandwidth (``bandwidth_metres``,
     default 300 m) is fixed rather than data-driven so maps of different periods compare.
     """
+    source = source.for_viewer(viewer)
     from scipy.spatial import cKDTree
 
     from workbench.analysis.gistar import gi_star

@@ -115,6 +115,7 @@ def lsoa_rates(source: Source, period: Period, offences, viewer: Viewer) -> pd.D
     (``police_uk_street``, which carries its LSOA; ``offences`` then match ``crime_type``).
     The ``dataset`` column says which was used.
     """
+    source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
     use_crime = source.has(CRIME) and source.has("ref_postcode") and source.scalar(
         f"select count(*) > 0 from {CRIME} where committed_from_date between ? and ?",
@@ -159,6 +160,7 @@ def harm_weighted(source: Source, comparison: Comparison, offences, viewer: View
     ``cchi`` = Cambridge Crime Harm Index days of imprisonment, ``ons_css``); offences
     with no weight are listed with a null harm so the gap is visible, not hidden.
     """
+    source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
     c, b = comparison.current, comparison.baseline
     frame = source.frame(
@@ -196,6 +198,7 @@ def _published_counts(source: Source, dataset: str, wanted: str, viewer: Viewer,
     publication`). The result has columns ``group, count`` and an attribute-like column
     ``by`` naming the grouping actually used, so the view can say so.
     """
+    source = source.for_viewer(viewer)
     empty = pd.DataFrame({"group": [], "count": [], "by": []})
     if source.has(dataset) and wanted in source.columns(dataset):
         where, params = "true", []

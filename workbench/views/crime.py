@@ -4,7 +4,9 @@ Every function takes the same leading arguments — ``(source, period_or_compari
 offences, viewer)`` — and returns a small pandas frame of counts; nothing loads the
 ``police_crime_offence`` table into pandas (STYLE rule 10: views only view; DESIGN.md).
 ``offences`` is a list of ``offence_type`` values (empty or ``None`` = all offences).
-Aggregates are passed through :func:`workbench.views.access.disclose` for viewers.
+Aggregates are passed through :func:`workbench.views.access.disclose` for viewers, after
+the source is narrowed to the viewer's partnerships (:meth:`Source.for_viewer`, guidance
+2.2.4): every count is of the rows of partnerships the viewer may see.
 
 Guidance: the minimum police crime dataset (3.2.1) gives offence, date, time and a
 location; area rates use LSOA populations and IMD (3.3.1, 3.3.7).
@@ -65,6 +67,7 @@ def counts_by_type(source: Source, comparison: Comparison, offences, viewer: Vie
     ``expected`` = baseline count × current days / baseline days (the count the current
     period would hold at the baseline rate).
     """
+    source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
     c, b = comparison.current, comparison.baseline
     cube = _cube(source)
@@ -75,7 +78,7 @@ def counts_by_type(source: Source, comparison: Comparison, offences, viewer: Vie
             select offence_type,
                    coalesce(sum(n) filter (where week between ? and ?), 0)::bigint as current,
                    coalesce(sum(n) filter (where week between ? and ?), 0)::bigint as baseline
-            from memory.main.cube_type where {where} and week between ? and ?
+            from {cube.table('cube_type', source.scope)} where {where} and week between ? and ?
             group by 1 order by current desc, offence_type
             """,
             [cw[0], cw[1], bw[0], bw[1]] + params + [min(cw[0], bw[0]), max(cw[1], bw[1])])
@@ -105,12 +108,13 @@ def counts_by_lsoa(source: Source, period: Period, offences, viewer: Viewer | No
 
     ``viewer=None``: unsuppressed, for statistics only (see :func:`grid_counts`).
     """
+    source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
     cube = _cube(source)
     weeks = cube.weeks(period) if cube and cube.lsoa else None
     if weeks:
         frame = source.frame(
-            f"select lsoa_code, sum(n)::bigint as count from memory.main.cube_lsoa "
+            f"select lsoa_code, sum(n)::bigint as count from {cube.table('cube_lsoa', source.scope)} "
             f"where {where} and week between ? and ? group by 1 order by 1", params + list(weeks))
         return frame if viewer is None else disclose(frame, "count", viewer)
     pwhere, pparams = _in(period)
@@ -131,12 +135,13 @@ def counts_by_lsoa(source: Source, period: Period, offences, viewer: Viewer | No
 
 def day_hour(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
     """Crimes by day of week (``day`` 1 = Monday … 7 = Sunday) and ``hour`` (0–23)."""
+    source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
     cube = _cube(source)
     weeks = cube.weeks(period) if cube else None
     if weeks:
         frame = source.frame(
-            f"select day, hour, sum(n)::bigint as count from memory.main.cube_dayhour "
+            f"select day, hour, sum(n)::bigint as count from {cube.table('cube_dayhour', source.scope)} "
             f"where {where} and week between ? and ? group by 1, 2 order by 1, 2", params + list(weeks))
         return disclose(frame, "count", viewer)
     pwhere, pparams = _in(period)
@@ -154,6 +159,7 @@ def day_hour(source: Source, period: Period, offences, viewer: Viewer) -> pd.Dat
 
 def monthly(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
     """Crimes per calendar ``month`` (first day) and ``offence_type`` in ``period``."""
+    source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
     pwhere, pparams = _in(period)
     frame = source.frame(
@@ -176,12 +182,13 @@ def grid_counts(source: Source, period: Period, offences, viewer: Viewer | None,
     surface or a classification, never a count (:mod:`workbench.views.assess`); such
     counts must not be shown.
     """
+    source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
     cube = _cube(source)
     weeks = cube.weeks(period) if cube and cell_metres == CELL_METRES else None
     if weeks:
         frame = source.frame(
-            f"select easting, northing, sum(n)::bigint as count from memory.main.cube_cell "
+            f"select easting, northing, sum(n)::bigint as count from {cube.table('cube_cell', source.scope)} "
             f"where {where} and week between ? and ? group by 1, 2", params + list(weeks))
         return frame if viewer is None else disclose(frame, "count", viewer)
     pwhere, pparams = _in(period)
@@ -204,6 +211,7 @@ def repeat_locations(source: Source, period: Period, offences, viewer: Viewer,
     Analysts see depersonalised locations (postcode centroids, Appendix 1); other roles see
     postcode **sectors** (e.g. ``NG1 1``) with suppressed counts, never a single location.
     """
+    source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
     pwhere, pparams = _in(period)
     if viewer.sees_records:
@@ -228,6 +236,7 @@ def repeat_locations(source: Source, period: Period, offences, viewer: Viewer,
 
 def records(source: Source, period: Period, offences, viewer: Viewer, limit: int = 200) -> pd.DataFrame:
     """Depersonalised crime records (analysts and administrators only; audited by the caller)."""
+    source = source.for_viewer(viewer)
     require_records(viewer, "A list of crimes")
     where, params = _offence_filter(offences)
     pwhere, pparams = _in(period)

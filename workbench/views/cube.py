@@ -11,7 +11,10 @@ tables far smaller than the records: one scan of ``police_crime_offence`` builds
 - ``cube_cell``    (week, offence_type, easting, northing, n)   150 m cells, BNG
 
 in DuckDB's in-memory catalog (``memory``), beside the read-only shared tier; nothing is
-written to disk. When the tier is republished the connection, and with it the cubes, is
+written to disk. The cubes are built once for the whole tier; when the records carry a
+``partnership`` (a hub of several partnerships, guidance 2.2.4) every cube is also broken
+down by it, and :meth:`Cube.table` gives each query the cube filtered to its source's
+scope (:mod:`workbench.views.scope`; a cube without the column shows a scoped source nothing). When the tier is republished the connection, and with it the cubes, is
 replaced (:mod:`workbench.views.source`). Periods that do not fall on whole weeks back from
 the latest date are answered from the records instead.
 """
@@ -35,6 +38,17 @@ class Cube:
 
     as_of: date
     lsoa: bool
+    partnership: bool = False
+
+    def table(self, name: str, scope) -> str:
+        """The ``FROM`` item reading cube ``name`` (e.g. ``cube_type``) for ``scope``
+        (:attr:`workbench.views.source.Source.scope`; ``None`` = every partnership)."""
+        from workbench.views.scope import in_scope
+
+        if scope is None:
+            return f"memory.main.{name}"
+        where = in_scope("partnership", scope) if self.partnership else "false"
+        return f"(select * from memory.main.{name} where {where})"
 
     def weeks(self, period: Period) -> tuple[int, int] | None:
         """``(first, last)`` weeks back covering exactly ``period``, or None if it is not whole weeks."""
@@ -45,7 +59,8 @@ class Cube:
 
 
 def weekly(source) -> Cube | None:
-    """The cubes of ``source`` (built on first use); None when there is no recorded crime."""
+    """The cubes of ``source``'s tier (built on first use, for every partnership); None when
+    there is no recorded crime. Read them through :meth:`Cube.table` with the source's scope."""
     key = (str(source.path), source.version(), source.connection_id())
     with _LOCK:
         if key in _BUILT:
@@ -57,41 +72,48 @@ def weekly(source) -> Cube | None:
 
 
 def _build(source) -> Cube | None:
+    from workbench.views.source import Source
+
+    source = Source(source.hub)          # the whole tier: queries filter by scope
     if not source.has("police_crime_offence"):
         return None
     as_of = source.scalar("select max(committed_from_date) from police_crime_offence")
     if as_of is None:
         return None
     lsoa = source.has("ref_postcode") and "lsoa_code" in source.columns("ref_postcode")
-    cur = source._cursor()
+    partnership = "partnership" in source.columns("police_crime_offence")
+    part = "partnership, " if partnership else ""
+    cur = source._raw_cursor()
     try:
         cur.execute(f"""
             create or replace table memory.main.cube_base as
-            select (date '{as_of}' - committed_from_date) // 7 as week, offence_type,
+            select (date '{as_of}' - committed_from_date) // 7 as week, {part}offence_type,
                    committed_from_date as d, committed_from_time as t, postcode, easting, northing
             from police_crime_offence where committed_from_date is not null;
             create or replace table memory.main.cube_type as
-            select week, offence_type, count(*) as n from memory.main.cube_base group by all order by week;
+            select week, {part}offence_type, count(*) as n from memory.main.cube_base group by all order by week;
             create or replace table memory.main.cube_dayhour as
-            select week, offence_type, isodow(d) as day, hour(t) as hour, count(*) as n
+            select week, {part}offence_type, isodow(d) as day, hour(t) as hour, count(*) as n
             from memory.main.cube_base where t is not null group by all order by week;
             create or replace table memory.main.cube_cell as
-            select week, offence_type, (floor(easting / {CELL_METRES}) + 0.5) * {CELL_METRES} as easting,
+            select week, {part}offence_type, (floor(easting / {CELL_METRES}) + 0.5) * {CELL_METRES} as easting,
                    (floor(northing / {CELL_METRES}) + 0.5) * {CELL_METRES} as northing, count(*) as n
             from memory.main.cube_base where easting is not null and northing is not null
             group by all order by week;
         """)
         if lsoa:
-            cur.execute("""
+            cur.execute(f"""
                 create or replace table memory.main.cube_lsoa as
-                select b.week, b.offence_type, p.lsoa_code, count(*) as n
+                select b.week, {part.replace('partnership', 'b.partnership')}b.offence_type, p.lsoa_code,
+                       count(*) as n
                 from memory.main.cube_base b join ref_postcode p using (postcode)
                 where p.lsoa_code is not null group by all order by b.week;
             """)
         cur.execute("drop table memory.main.cube_base")
     finally:
         cur.close()
-    return Cube(as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of)[:10]), bool(lsoa))
+    return Cube(as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of)[:10]), bool(lsoa),
+                partnership)
 
 
 def as_period(cube: Cube, first: int, last: int) -> Period:

@@ -81,6 +81,7 @@ def quality(source: Source, dataset_id: str, viewer: Viewer) -> dict:
 
     Analysts, DLOs and administrators only: the report names individual supplies.
     """
+    source = source.for_viewer(viewer)
     require_records(viewer, "The fitness-for-purpose report")
     from workbench.hub.quality import quality_report
 

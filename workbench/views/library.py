@@ -13,6 +13,10 @@ Who may read what (deny by default; guidance 2.1 D, 3.4):
 - a product marked ``PERSONAL DATA`` (a subject profile) is never listed: nobody reads
   personal data on a dashboard.
 - a product with no recognisable marking is not listed.
+- a viewer who may not see every partnership of the hub (guidance 2.2.4) sees only products
+  whose metadata names the partnership(s) they cover (``partnership`` or ``partnerships``
+  in the sidecar), all of them visible to the viewer: a product rendered from the whole hub
+  may hold any partnership's figures.
 """
 
 from __future__ import annotations
@@ -44,11 +48,21 @@ class Product:
     personal: bool
     created: str
     files: tuple
+    partnerships: tuple = ()
 
     def to_dict(self) -> dict:
         return {"key": self.key, "title": self.title, "kind": self.kind, "marking": self.marking,
                 "personal": self.personal, "created": self.created,
-                "files": [f.name for f in self.files]}
+                "files": [f.name for f in self.files], "partnerships": list(self.partnerships)}
+
+
+def _partnerships(meta: dict) -> tuple:
+    value = meta.get("partnerships", meta.get("partnership"))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(sorted(str(v) for v in value if isinstance(v, str) and v))
 
 
 def _metadata(html_path: Path) -> dict:
@@ -96,12 +110,16 @@ def products(directory: Path) -> list[Product]:
         out.append(Product(str(html_path.relative_to(directory)), _title(html_path, meta),
                            str(meta.get("product") or meta.get("kind") or html_path.parent.name),
                            marking or "unmarked", personal, created.strftime("%Y-%m-%d %H:%M"),
-                           files))
+                           files, _partnerships(meta)))
     return sorted(out, key=lambda p: p.created, reverse=True)
 
 
 def may_read(viewer: Viewer, product: Product) -> bool:
-    """Deny by default: only marked, non-personal products (module docstring)."""
+    """Deny by default: only marked, non-personal products, of the viewer's partnerships
+    when the viewer may not see every partnership (module docstring)."""
+    if viewer.partnerships is not None and not (
+            product.partnerships and set(product.partnerships) <= set(viewer.partnerships)):
+        return False
     return product.marking in READABLE_MARKINGS and not product.personal
 
 

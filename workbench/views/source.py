@@ -9,6 +9,11 @@ One DuckDB connection is kept per shared-tier file and process (DuckDB refuses t
 the same file twice in one process); each query runs on its own cursor, so the many
 sessions a Panel server holds can query in parallel threads. When ``workbench hub publish``
 rewrites the file the connection is reopened (its modification time is part of the key).
+
+A :class:`Source` carries the partnerships its queries may read (guidance 2.2.4; the
+viewer's, :attr:`workbench.views.access.Viewer.partnerships`): each cursor of a scoped source
+sees the tier's tables through the filtering views of :mod:`workbench.views.scope`, and
+the result cache is keyed on the scope, so one scope's answer is never served to another.
 """
 
 from __future__ import annotations
@@ -81,17 +86,45 @@ class Source:
     Parameters
     ----------
     hub : path of the master hub; the shared tier is ``shared.duckdb`` beside it.
+    partnerships : the partnerships whose rows queries may read (guidance 2.2.4); ``None``
+        (the default) reads every partnership. See :mod:`workbench.views.scope`.
 
     Examples
     --------
     >>> src = Source("data/restricted/hub.duckdb")                    # doctest: +SKIP
     >>> src.frame("select count(*) as n from police_crime_offence")  # doctest: +SKIP
+    >>> src.within({"Mansfield"}).frame("select count(*) as n from police_crime_offence")  # doctest: +SKIP
     """
 
     hub: Path
+    partnerships: frozenset | None = None
 
-    def __init__(self, hub):
+    def __init__(self, hub, partnerships=None):
         object.__setattr__(self, "hub", Path(hub))
+        object.__setattr__(self, "partnerships", None if partnerships is None else frozenset(partnerships))
+
+    def within(self, partnerships) -> "Source":
+        """This source narrowed to ``partnerships`` (``None``: unchanged); never widened."""
+        if partnerships is None:
+            return self
+        narrowed = frozenset(partnerships)
+        if self.partnerships is not None:
+            narrowed &= self.partnerships
+        return self if narrowed == self.partnerships else Source(self.hub, narrowed)
+
+    def for_viewer(self, viewer) -> "Source":
+        """This source narrowed to what ``viewer`` may see (``viewer=None``: unchanged)."""
+        return self if viewer is None else self.within(viewer.partnerships)
+
+    @property
+    def scope(self) -> frozenset | None:
+        """The partnerships queries are restricted to now; ``None`` when :attr:`partnerships`
+        covers every partnership this version of the tier holds (nothing to filter)."""
+        if self.partnerships is None:
+            return None
+        from workbench.views.scope import layout
+
+        return layout(self).effective(self.partnerships)
 
     def version(self) -> float:
         """The published version (modification time) of the shared tier; ResourceLocked if absent."""
@@ -114,25 +147,46 @@ class Source:
         """Identifies the open connection (state kept in its in-memory catalog dies with it)."""
         return id(_connection(self.hub))
 
-    def _cursor(self):
+    def _raw_cursor(self):
+        """A cursor on the whole tier, whatever the scope (builds the cubes and the layout)."""
         cur = _connection(self.hub).cursor()
         cur.execute(f"USE {ALIAS}")      # a cursor starts in the in-memory catalog
+        return cur
+
+    def _cursor(self, sql: str | None = None, scope=False):
+        """A cursor that sees only this source's scope: the tables ``sql`` names (every table
+        when ``sql`` is None) are shadowed by filtering views (:mod:`workbench.views.scope`)."""
+        from workbench.views import scope as scoping
+
+        scope = self.scope if scope is False else scope
+        cur = self._raw_cursor()
+        if scope is None:
+            return cur
+        try:
+            for statement in scoping.shadows(scoping.layout(self), scope, sql, ALIAS):
+                cur.execute(statement)
+        except BaseException:
+            cur.close()
+            raise
         return cur
 
     def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """Run one aggregate query on its own cursor and return the (small) result.
 
-        Results are cached per shared-tier version (:data:`CACHE_SIZE` most recent queries):
-        sessions that ask the same question (the same period and filters) share one answer,
-        and a republished tier (new modification time) starts a fresh cache.
+        Results are cached per shared-tier version and scope (:data:`CACHE_SIZE` most recent
+        queries): sessions that ask the same question (the same period, filters and
+        partnerships) share one answer, and a republished tier (new modification time)
+        starts a fresh cache.
         """
-        key = (str(self.path), self.version(), sql, _freeze(params))
+        version, scope = self.version(), self.scope
+        key = (str(self.path), version, None if scope is None else tuple(sorted(scope)), sql,
+               _freeze(params))
         with _LOCK:
             hit = _RESULTS.get(key)
             if hit is not None:
                 _RESULTS.move_to_end(key)
                 return hit.copy()
-        cur = self._cursor()
+        cur = self._cursor(sql, scope)
         try:
             result = cur.execute(sql, params or []).df()
         finally:
@@ -144,7 +198,7 @@ class Source:
         return result.copy()
 
     def scalar(self, sql: str, params: list | None = None):
-        cur = self._cursor()
+        cur = self._cursor(sql)
         try:
             row = cur.execute(sql, params or []).fetchone()
             return None if row is None else row[0]
@@ -152,11 +206,19 @@ class Source:
             cur.close()
 
     def tables(self) -> list[str]:
-        """Tables and views published in the shared tier (schema ``main``)."""
-        return list(self.frame(
+        """Tables and views published in the shared tier (schema ``main``) that this scope may
+        see: a scoped source does not list data tables without a partnership column."""
+        names = list(self.frame(
             "select table_name from information_schema.tables "
             "where table_catalog = current_database() and table_schema = 'main' order by 1"
         )["table_name"])
+        scope = self.scope
+        if scope is None:
+            return names
+        from workbench.views.scope import layout
+
+        lay = layout(self)
+        return [t for t in names if lay.visible(t, scope)]
 
     def has(self, table: str) -> bool:
         return table in self.tables()

@@ -25,6 +25,8 @@ from workbench.views.source import Source
 
 _CACHE: dict = {}
 _LOCK = threading.Lock()
+#: how many partnership scopes' figures are kept for the current version of the tier
+CACHE_SCOPES = 16
 
 
 @dataclass
@@ -98,18 +100,27 @@ def _monthly(source: Source, issues, window: Period) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def figures(source: Source) -> StrategicFigures | None:
-    """The strategic figures of the shared tier (unsuppressed; cached per published version).
+def figures(source: Source, viewer: Viewer | None = None) -> StrategicFigures | None:
+    """The strategic figures of the shared tier (unsuppressed; cached per published version
+    and partnership scope).
 
-    Returns None when the shared tier holds none of the assessment's issues.
+    Counts only the rows of the partnerships ``source`` is scoped to, narrowed further to
+    ``viewer``'s when given (:meth:`Source.for_viewer`; guidance 2.2.4). Pass the result
+    through :func:`for_viewer` before showing it. Returns None when the scope holds none of
+    the assessment's issues.
     """
-    key = (str(source.path), source.version())
+    source = source.for_viewer(viewer)
+    scope = source.scope
+    key = (str(source.path), source.version(), None if scope is None else tuple(sorted(scope)))
     with _LOCK:
         if key in _CACHE:
             return _CACHE[key]
     result = _compute(source)
     with _LOCK:
-        _CACHE.clear()
+        for old in [k for k in _CACHE if k[:2] != key[:2]]:
+            del _CACHE[old]                      # an earlier version of the tier
+        while len(_CACHE) >= CACHE_SCOPES:
+            del _CACHE[next(iter(_CACHE))]
         _CACHE[key] = result
     return result
 
