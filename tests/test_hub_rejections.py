@@ -44,6 +44,14 @@ def _bad_files(tmp_path):
                   "police_crime_offence", "HH:MM", 7))
     cases.append(("missing_ref", write_csv(tmp_path / "r.csv", good + [offence_row("")]),
                   "police_crime_offence", "required", 7))
+    # month precision: the period a supply covers is read in the same pass as the checks,
+    # so a month that is no month must still come back as a named problem
+    street = tmp_path / "street.csv"
+    street.write_text("crime_id,month,reported_by,falls_within,longitude,latitude,location,lsoa_code,"
+                      "lsoa_name,crime_type,last_outcome_category,context\n"
+                      ",2024-01,Notts,Notts,-1.15,52.95,On or near X,E01,N 1,Burglary,,\n"
+                      ",2024-13,Notts,Notts,-1.15,52.95,On or near X,E01,N 1,Burglary,,\n")
+    cases.append(("bad_month", street, "police_uk_street", "YYYY-MM", 3))
 
     p = tmp_path / "empty.csv"
     p.write_bytes(b"")

@@ -224,17 +224,22 @@ class ValidationOutcome:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     warnings: list[dict] = field(default_factory=list)
+    #: the extra aggregates asked for with ``validate(profile=…)``, by name
+    profile: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.problem_count == 0
 
 
-def validate(con, ds: Dataset, table: str, *, sample: int = 3) -> ValidationOutcome:
+def validate(con, ds: Dataset, table: str, *, sample: int = 3,
+             profile: dict[str, str] | None = None) -> ValidationOutcome:
     """Check every value of a normalised staged table in one SQL pass.
 
     Returns the rejections (first ``sample`` per rule, with file, line, column, expected,
     found) and the total count, plus quality warnings with counts and example lines.
+    ``profile`` maps names to further aggregate expressions (e.g. the period a supply
+    covers) computed in the same pass; their values come back in ``outcome.profile``.
     """
     checks: list[tuple[str, str, str, str]] = []  # (kind, column, predicate, expected)
     for col in ds.columns:
@@ -250,6 +255,8 @@ def validate(con, ds: Dataset, table: str, *, sample: int = 3) -> ValidationOutc
     selects = ["count(*) AS n"]
     selects += [f"count(*) FILTER (WHERE {pred}) AS r{i}" for i, (_, _, pred, _) in enumerate(checks)]
     selects += [f"count(*) FILTER (WHERE {pred}) AS w{i}" for i, (_, pred, _) in enumerate(warns)]
+    extra = list((profile or {}).items())
+    selects += [f"{expr} AS p{i}" for i, (_, expr) in enumerate(extra)]
     row = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchone()
     names = [d[0] for d in con.description]
     res = dict(zip(names, row))
@@ -262,7 +269,7 @@ def validate(con, ds: Dataset, table: str, *, sample: int = 3) -> ValidationOutc
         ex += [f"arg_min(_line, _line, {sample}) FILTER (WHERE {warns[i][1]}) AS wl{i}" for i in wfired]
         row = con.execute(f"SELECT {', '.join(ex)} FROM {table}").fetchone()
         examples = dict(zip([d[0] for d in con.description], row))
-    out = ValidationOutcome(rows=res["n"])
+    out = ValidationOutcome(rows=res["n"], profile={name: res[f"p{i}"] for i, (name, _) in enumerate(extra)})
     ident = set(ds.ident_columns)   # identifying values are never echoed (security review)
     for i in fired:
         column, expected = checks[i][1], checks[i][3]
