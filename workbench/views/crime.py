@@ -78,7 +78,7 @@ def counts_by_type(source: Source, comparison: Comparison, offences, viewer: Vie
             select offence_type,
                    coalesce(sum(n) filter (where week between ? and ?), 0)::bigint as current,
                    coalesce(sum(n) filter (where week between ? and ?), 0)::bigint as baseline
-            from {cube.table('cube_type', source.scope)} where {where} and week between ? and ?
+            from {cube.table('cube_type', source.partnerships)} where {where} and week between ? and ?
             group by 1 order by current desc, offence_type
             """,
             [cw[0], cw[1], bw[0], bw[1]] + params + [min(cw[0], bw[0]), max(cw[1], bw[1])])
@@ -114,7 +114,7 @@ def counts_by_lsoa(source: Source, period: Period, offences, viewer: Viewer | No
     weeks = cube.weeks(period) if cube and cube.lsoa else None
     if weeks:
         frame = source.frame(
-            f"select lsoa_code, sum(n)::bigint as count from {cube.table('cube_lsoa', source.scope)} "
+            f"select lsoa_code, sum(n)::bigint as count from {cube.table('cube_lsoa', source.partnerships)} "
             f"where {where} and week between ? and ? group by 1 order by 1", params + list(weeks))
         return frame if viewer is None else disclose(frame, "count", viewer)
     pwhere, pparams = _in(period)
@@ -141,7 +141,7 @@ def day_hour(source: Source, period: Period, offences, viewer: Viewer) -> pd.Dat
     weeks = cube.weeks(period) if cube else None
     if weeks:
         frame = source.frame(
-            f"select day, hour, sum(n)::bigint as count from {cube.table('cube_dayhour', source.scope)} "
+            f"select day, hour, sum(n)::bigint as count from {cube.table('cube_dayhour', source.partnerships)} "
             f"where {where} and week between ? and ? group by 1, 2 order by 1, 2", params + list(weeks))
         return disclose(frame, "count", viewer)
     pwhere, pparams = _in(period)
@@ -188,7 +188,7 @@ def grid_counts(source: Source, period: Period, offences, viewer: Viewer | None,
     weeks = cube.weeks(period) if cube and cell_metres == CELL_METRES else None
     if weeks:
         frame = source.frame(
-            f"select easting, northing, sum(n)::bigint as count from {cube.table('cube_cell', source.scope)} "
+            f"select easting, northing, sum(n)::bigint as count from {cube.table('cube_cell', source.partnerships)} "
             f"where {where} and week between ? and ? group by 1, 2", params + list(weeks))
         return frame if viewer is None else disclose(frame, "count", viewer)
     pwhere, pparams = _in(period)

@@ -41,8 +41,12 @@ class Cube:
     partnership: bool = False
 
     def table(self, name: str, scope) -> str:
-        """The ``FROM`` item reading cube ``name`` (e.g. ``cube_type``) for ``scope``
-        (:attr:`workbench.views.source.Source.scope`; ``None`` = every partnership)."""
+        """The ``FROM`` item reading cube ``name`` (e.g. ``cube_type``) for the partnerships
+        ``scope`` (:attr:`workbench.views.source.Source.partnerships`; ``None`` = every one).
+
+        Filtering by the source's own partnerships rather than its effective scope costs a
+        filter on a small table when they cover the tier, and stays right if the tier is
+        republished between writing the query and running it."""
         from workbench.views.scope import in_scope
 
         if scope is None:

@@ -143,22 +143,28 @@ def read_layout(cur) -> Layout:
     return Layout(columns, reference, frozenset(v for v in values if v is not None), unattributed)
 
 
-def layout(source) -> Layout:
-    """The :class:`Layout` of ``source``'s shared tier, read once per published version."""
-    key = (str(source.path), source.version())
+def layout_at(path: str, version, cur) -> Layout:
+    """The :class:`Layout` of the tier ``cur`` reads (an unscoped cursor of the connection
+    opened at ``version``), read once per connection."""
+    key = (path, version)
     with _LOCK:
         if key in _LAYOUTS:
             return _LAYOUTS[key]
-    cur = source._raw_cursor()
-    try:
-        result = read_layout(cur)
-    finally:
-        cur.close()
+    result = read_layout(cur)
     with _LOCK:
-        for old in [k for k in _LAYOUTS if k[0] == key[0]]:
+        for old in [k for k in _LAYOUTS if k[0] == path and k != key]:
             del _LAYOUTS[old]
         _LAYOUTS[key] = result
     return result
+
+
+def layout(source) -> Layout:
+    """The :class:`Layout` of ``source``'s shared tier as published now."""
+    cur, version = source._open()
+    try:
+        return layout_at(str(source.path), version, cur)
+    finally:
+        cur.close()
 
 
 def shadows(lay: Layout, scope, sql: str | None, catalog: str) -> list[str]:

@@ -46,6 +46,11 @@ def clear_cache() -> None:
 
 
 def _connection(hub: Path):
+    return _connection_and_version(hub)[0]
+
+
+def _connection_and_version(hub: Path) -> tuple:
+    """The open connection to ``hub``'s shared tier and the version (mtime) it was opened at."""
     db = shared_path(hub).resolve()
     if not db.exists():
         raise ResourceLocked(
@@ -56,7 +61,7 @@ def _connection(hub: Path):
     with _LOCK:
         cached = _CONNECTIONS.get(db)
         if cached and cached[0] == mtime:
-            return cached[1]
+            return cached[1], mtime
         if cached:
             try:
                 cached[1].close()
@@ -64,7 +69,7 @@ def _connection(hub: Path):
                 pass
         con = open_shared(hub, spatial=False)
         _CONNECTIONS[db] = (mtime, con)
-        return con
+        return con, mtime
 
 
 def close_all() -> None:
@@ -120,11 +125,11 @@ class Source:
     def scope(self) -> frozenset | None:
         """The partnerships queries are restricted to now; ``None`` when :attr:`partnerships`
         covers every partnership this version of the tier holds (nothing to filter)."""
-        if self.partnerships is None:
-            return None
-        from workbench.views.scope import layout
-
-        return layout(self).effective(self.partnerships)
+        cur, version = self._open()
+        try:
+            return self._scope_at(cur, version)
+        finally:
+            cur.close()
 
     def version(self) -> float:
         """The published version (modification time) of the shared tier; ResourceLocked if absent."""
@@ -147,24 +152,45 @@ class Source:
         """Identifies the open connection (state kept in its in-memory catalog dies with it)."""
         return id(_connection(self.hub))
 
+    def _open(self) -> tuple:
+        """A cursor on the whole tier and the version of the connection it came from."""
+        con, version = _connection_and_version(self.hub)
+        cur = con.cursor()
+        try:
+            cur.execute(f"USE {ALIAS}")      # a cursor starts in the in-memory catalog
+        except BaseException:
+            cur.close()
+            raise
+        return cur, (version, id(con))
+
     def _raw_cursor(self):
         """A cursor on the whole tier, whatever the scope (builds the cubes and the layout)."""
-        cur = _connection(self.hub).cursor()
-        cur.execute(f"USE {ALIAS}")      # a cursor starts in the in-memory catalog
-        return cur
+        return self._open()[0]
 
-    def _cursor(self, sql: str | None = None, scope=False):
-        """A cursor that sees only this source's scope: the tables ``sql`` names (every table
-        when ``sql`` is None) are shadowed by filtering views (:mod:`workbench.views.scope`)."""
-        from workbench.views import scope as scoping
+    def _scope_at(self, cur, version) -> frozenset | None:
+        """The effective scope on the connection ``cur`` belongs to (its own tier version)."""
+        if self.partnerships is None:
+            return None
+        from workbench.views.scope import layout_at
 
-        scope = self.scope if scope is False else scope
-        cur = self._raw_cursor()
+        return layout_at(str(self.path), version, cur).effective(self.partnerships)
+
+    def _shadow(self, cur, version, scope, sql: str | None) -> None:
         if scope is None:
-            return cur
+            return
+        from workbench.views.scope import layout_at, shadows
+
+        for statement in shadows(layout_at(str(self.path), version, cur), scope, sql, ALIAS):
+            cur.execute(statement)
+
+    def _cursor(self, sql: str | None = None):
+        """A cursor that sees only this source's scope: the tables ``sql`` names (every table
+        when ``sql`` is None) are shadowed by filtering views (:mod:`workbench.views.scope`).
+        The scope is worked out on the connection the cursor comes from, so a tier republished
+        meanwhile is filtered by its own layout."""
+        cur, version = self._open()
         try:
-            for statement in scoping.shadows(scoping.layout(self), scope, sql, ALIAS):
-                cur.execute(statement)
+            self._shadow(cur, version, self._scope_at(cur, version), sql)
         except BaseException:
             cur.close()
             raise
@@ -178,16 +204,17 @@ class Source:
         partnerships) share one answer, and a republished tier (new modification time)
         starts a fresh cache.
         """
-        version, scope = self.version(), self.scope
-        key = (str(self.path), version, None if scope is None else tuple(sorted(scope)), sql,
-               _freeze(params))
-        with _LOCK:
-            hit = _RESULTS.get(key)
-            if hit is not None:
-                _RESULTS.move_to_end(key)
-                return hit.copy()
-        cur = self._cursor(sql, scope)
+        cur, version = self._open()
         try:
+            scope = self._scope_at(cur, version)
+            key = (str(self.path), version[0], None if scope is None else tuple(sorted(scope)), sql,
+                   _freeze(params))
+            with _LOCK:
+                hit = _RESULTS.get(key)
+                if hit is not None:
+                    _RESULTS.move_to_end(key)
+                    return hit.copy()
+            self._shadow(cur, version, scope, sql)
             result = cur.execute(sql, params or []).df()
         finally:
             cur.close()
@@ -212,12 +239,16 @@ class Source:
             "select table_name from information_schema.tables "
             "where table_catalog = current_database() and table_schema = 'main' order by 1"
         )["table_name"])
-        scope = self.scope
-        if scope is None:
+        if self.partnerships is None:
             return names
-        from workbench.views.scope import layout
+        from workbench.views.scope import layout_at
 
-        lay = layout(self)
+        cur, version = self._open()
+        try:
+            lay = layout_at(str(self.path), version, cur)
+        finally:
+            cur.close()
+        scope = lay.effective(self.partnerships)
         return [t for t in names if lay.visible(t, scope)]
 
     def has(self, table: str) -> bool:
