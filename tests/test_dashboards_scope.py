@@ -263,3 +263,30 @@ def test_library_lists_to_scoped_viewers_only_their_partnerships_products(tmp_pa
     assert titles == {"a_ana": ["a"], "both": ["a", "ab"], "county": ["a", "ab", "hub"]}
     with pytest.raises(AccessDenied):
         library.open_file(tmp_path, viewers["a_ana"], "ab.html", ".html")
+
+
+@pytest.mark.parametrize("name, shown", [("a_ana", [A]), ("county", "all"), ("derby", None)])
+def test_page_views_are_audited_with_the_partnerships_shown(hub, name, shown, monkeypatch):
+    import panel as pn
+
+    from dashboards.base import page
+    from dashboards.tactical import TacticalAssessment
+    from workbench.registry import open_registry
+
+    built = []
+
+    class Recorded(TacticalAssessment):
+        def __init__(self, **params):
+            super().__init__(**params)
+            built.append(self)
+
+    monkeypatch.setattr(type(pn.state), "user", property(lambda self: name))
+    template = page(Recorded, hub, "tactical")
+    with open_registry(hub) as reg:
+        entry = [e for e in reg.audit_entries(actor=name) if e.action == "dashboard.view"][-1]
+    if shown is None:                       # sees no partnership the tier holds: refused
+        assert entry.outcome == "denied" and "no data of a partnership" in entry.detail["reason"]
+        assert not built and "Tactical" not in template.title
+    else:
+        assert entry.outcome == "ok" and entry.detail["partnerships"] == shown
+        assert built[0].source.partnerships == (None if shown == "all" else set(shown))

@@ -125,6 +125,8 @@ class Source:
     def scope(self) -> frozenset | None:
         """The partnerships queries are restricted to now; ``None`` when :attr:`partnerships`
         covers every partnership this version of the tier holds (nothing to filter)."""
+        if self.partnerships is None:
+            return None
         cur, version = self._open()
         try:
             return self._scope_at(cur, version)
@@ -196,6 +198,15 @@ class Source:
             raise
         return cur
 
+    @staticmethod
+    def _hit(key):
+        with _LOCK:
+            hit = _RESULTS.get(key)
+            if hit is None:
+                return None
+            _RESULTS.move_to_end(key)
+            return hit.copy()
+
     def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """Run one aggregate query on its own cursor and return the (small) result.
 
@@ -204,16 +215,19 @@ class Source:
         partnerships) share one answer, and a republished tier (new modification time)
         starts a fresh cache.
         """
+        if self.partnerships is None:         # every partnership: no cursor needed for a hit
+            key = (str(self.path), self.version(), None, sql, _freeze(params))
+            hit = self._hit(key)
+            if hit is not None:
+                return hit
         cur, version = self._open()
         try:
             scope = self._scope_at(cur, version)
             key = (str(self.path), version[0], None if scope is None else tuple(sorted(scope)), sql,
                    _freeze(params))
-            with _LOCK:
-                hit = _RESULTS.get(key)
-                if hit is not None:
-                    _RESULTS.move_to_end(key)
-                    return hit.copy()
+            hit = self._hit(key)
+            if hit is not None:
+                return hit
             self._shadow(cur, version, scope, sql)
             result = cur.execute(sql, params or []).df()
         finally:
