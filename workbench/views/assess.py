@@ -7,6 +7,9 @@ from the analysis library: the e-test of a period against its baseline
 (:func:`workbench.analysis.gistar.gi_star`) and the kernel density surface
 (:func:`workbench.analysis.kde.hotspot_kde`). Views show the results; they compute nothing.
 
+Every function narrows the source to the viewer's partnerships first (guidance 2.2.4), so
+the statistics, like the counts, are of the rows the viewer may see.
+
 Guidance: tactical assessments find emerging issues and hotspots (Delivering Safer
 Communities appendix H); strategic assessments look at three-year trends and harm
 (appendix H 1.8, appendix K).
