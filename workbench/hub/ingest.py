@@ -31,7 +31,7 @@ from workbench.hub import adapters as adapter_registry
 from workbench.hub.adapters.csvfiles import (csv_error_problem, declare_ascii, is_normalised,
                                              reset_staging)
 from workbench.hub import supply_files
-from workbench.hub.connect import load_spatial, open_hub
+from workbench.hub.connect import open_hub
 from workbench.hub.schema import archive_table
 from workbench.hub.validate import normalise_sql, q, validate
 
@@ -122,41 +122,66 @@ def _needs(con, condition: str) -> bool:
     return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {NORM} WHERE {condition})").fetchone()[0])
 
 
+def _points_table(con, table: str, x: str, y: str, where: str, convert, digits: int) -> None:
+    """TEMP ``table`` (x, y, tx, ty): each distinct point of the staged supply matching ``where``,
+    converted with pyproj (``workbench.geo.crs``) and rounded to ``digits``.
+
+    Points repeat a great deal (police.uk snaps every record to a fixed set of map points), so
+    converting the distinct ones in one vectorised call costs a fraction of a per-row
+    ``ST_Transform``, and the ingest needs no spatial extension.
+    """
+    import pandas as pd
+
+    pts = con.execute(f"SELECT DISTINCT CAST({x} AS DOUBLE) AS x, CAST({y} AS DOUBLE) AS y "
+                      f"FROM {NORM} WHERE {where}").fetchnumpy()
+    tx, ty = convert(pts["x"], pts["y"])
+    con.register("_wb_points", pd.DataFrame({"x": pts["x"], "y": pts["y"], "tx": tx, "ty": ty}))
+    try:
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT x, y, "
+                    f"CASE WHEN isfinite(tx) AND isfinite(ty) THEN round(tx, {digits}) END AS tx, "
+                    f"CASE WHEN isfinite(tx) AND isfinite(ty) THEN round(ty, {digits}) END AS ty "
+                    f"FROM _wb_points")
+    finally:
+        con.unregister("_wb_points")
+
+
 def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
     """INSERT … SELECT with casts and derived coordinates.
 
-    - easting/northing missing but longitude/latitude given → WGS84 → BNG (DuckDB spatial,
-      the same Helmert transform pyproj uses offline; STACK.md);
+    - easting/northing missing but longitude/latitude given → WGS84 → BNG (pyproj's Helmert
+      transform, the one available offline; STACK.md), rounded to 0.1 m;
     - easting/northing still missing but a postcode given → that postcode's centroid
       (``ref_postcode``; DATASETS.md conventions);
-    - longitude/latitude missing but easting/northing given → BNG → WGS84.
+    - longitude/latitude missing but easting/northing given → BNG → WGS84, rounded to 1e-6°.
     """
+    from workbench.geo.crs import bng_to_wgs84, wgs84_to_bng
+
     names = ds.column_names
     has_en = "easting" in names and "northing" in names
-    has_ll = "longitude" in names and "latitude" in names
+    has_ll = "longitude" in names and "latitude" in names and has_en
     has_pc = (has_en and "postcode" in names and ds.id != "ref_postcode"
               and _needs(con, "easting IS NULL AND postcode IS NOT NULL"))
-    has_ll = has_ll and has_en and _needs(con, "(easting IS NULL AND longitude IS NOT NULL) OR "
-                                             "(longitude IS NULL AND easting IS NOT NULL)")
     exprs = {c.name: [_cast(c, f"n.{q(c.name)}")] for c in ds.columns}
-    source, joins = f"{NORM} n", ""
-    if has_en and has_ll:
-        load_spatial(con)
-        to_bng = ("CASE WHEN n.easting IS NULL AND n.longitude IS NOT NULL AND n.latitude IS NOT NULL "
-                  "THEN ST_Transform(ST_Point(CAST(n.longitude AS DOUBLE), CAST(n.latitude AS DOUBLE)), "
-                  "'EPSG:4326', 'EPSG:27700', always_xy := true) END")
-        to_wgs = ("CASE WHEN n.longitude IS NULL AND n.easting IS NOT NULL AND n.northing IS NOT NULL "
-                  "THEN ST_Transform(ST_Point(CAST(n.easting AS DOUBLE), CAST(n.northing AS DOUBLE)), "
-                  "'EPSG:27700', 'EPSG:4326', always_xy := true) END")
-        source = f"(SELECT *, {to_bng} AS _to_bng, {to_wgs} AS _to_wgs FROM {NORM} n) n"
-        exprs["easting"].append("round(ST_X(n._to_bng), 1)")
-        exprs["northing"].append("round(ST_Y(n._to_bng), 1)")
-        exprs["longitude"].append("round(ST_X(n._to_wgs), 6)")
-        exprs["latitude"].append("round(ST_Y(n._to_wgs), 6)")
+    joins = ""
+    need_bng = "easting IS NULL AND longitude IS NOT NULL AND latitude IS NOT NULL"
+    if has_ll and _needs(con, need_bng):
+        _points_table(con, "_wb_to_bng", "longitude", "latitude", need_bng, wgs84_to_bng, 1)
+        # equality only (a hash join); a row with its own easting keeps it (coalesce order)
+        joins += (" LEFT JOIN _wb_to_bng tb ON tb.x = CAST(n.longitude AS DOUBLE) "
+                  "AND tb.y = CAST(n.latitude AS DOUBLE)")
+        exprs["easting"].append("tb.tx")
+        exprs["northing"].append("tb.ty")
+    need_wgs = "longitude IS NULL AND easting IS NOT NULL AND northing IS NOT NULL"
+    if has_ll and _needs(con, need_wgs):
+        _points_table(con, "_wb_to_wgs", "easting", "northing", need_wgs, bng_to_wgs84, 6)
+        joins += (" LEFT JOIN _wb_to_wgs tw ON tw.x = CAST(n.easting AS DOUBLE) "
+                  "AND tw.y = CAST(n.northing AS DOUBLE)")
+        exprs["longitude"].append("tw.tx")
+        exprs["latitude"].append("tw.ty")
     if has_pc:
-        joins = (" LEFT JOIN (SELECT postcode, any_value(easting) AS easting, "
-                 "any_value(northing) AS northing FROM main.ref_postcode GROUP BY postcode) pc "
-                 "ON pc.postcode = n.postcode")
+        joins += (" LEFT JOIN (SELECT postcode, any_value(easting) AS easting, "
+                  "any_value(northing) AS northing FROM main.ref_postcode GROUP BY postcode) pc "
+                  "ON pc.postcode = n.postcode")
         exprs["easting"].append("pc.easting")
         exprs["northing"].append("pc.northing")
     select = ", ".join(
@@ -165,7 +190,7 @@ def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
     )
     cols = ", ".join(q(c) for c in names)
     return (f"INSERT INTO {archive_table(ds)} ({cols}, _supply_id, _line, _superseded_by) "
-            f"SELECT {select}, {supply_id}, n._line, NULL FROM {source}{joins}")
+            f"SELECT {select}, {supply_id}, n._line, NULL FROM {NORM} n{joins}")
 
 
 def _supersede(con, ds: Dataset, supply_id: int) -> int:
