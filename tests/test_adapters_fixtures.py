@@ -32,6 +32,29 @@ def test_registry_lists_every_adapter():
             "police_uk_stop_search", "spreadsheet_mapping"} <= names
 
 
+def test_adapter_dataset_map_matches_the_modules():
+    """``adapters.SERVES`` (read without importing) says what each module's DATASETS says."""
+    import importlib
+
+    assert list(adapters.SERVES) == adapters.MODULES
+    for name, serves in adapters.SERVES.items():
+        assert tuple(importlib.import_module(name).DATASETS) == serves, name
+
+
+def test_choosing_the_adapter_for_a_canonical_csv_imports_no_pandas(tmp_path):
+    """A canonical supply is read by DuckDB alone: choosing its adapter must stay cheap."""
+    import subprocess
+    import sys
+
+    f = tmp_path / "x.csv"
+    f.write_text("crime_ref\nC1\n")
+    code = ("import sys; from pathlib import Path; from workbench.hub import adapters; "
+            f"m = adapters.choose([Path({str(f)!r})], 'police_crime_offence'); "
+            "print(m.NAME, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["canonical", "False"]
+
+
 def test_codepoint_lsoa_and_imd(empty_hub):
     hub = empty_hub
     r = ingest_files(hub, "ref_lsoa", [FIX / "lsoa_two_nottingham.geojson"], quiet=True)

@@ -34,6 +34,21 @@ MODULES = [
 ]
 
 
+#: the datasets each adapter serves (its ``DATASETS``; empty = any), known without importing
+#: it, so choosing the adapter for a canonical CSV does not import pandas or the geography
+#: stack (``tests/test_adapters_fixtures.py`` keeps this in step with the modules)
+SERVES: dict[str, tuple[str, ...]] = {
+    "workbench.hub.adapters.police_uk": ("police_uk_street",),
+    "workbench.hub.adapters.stop_search": ("police_stop_search",),
+    "workbench.hub.adapters.codepoint": ("ref_postcode",),
+    "workbench.hub.adapters.imd": ("ref_imd",),
+    "workbench.hub.adapters.lsoa": ("ref_lsoa",),
+    "workbench.hub.adapters.licensing": ("ref_licensed_premises",),
+    "workbench.hub.adapters.spreadsheet": (),
+    "workbench.hub.adapters.canonical": (),
+}
+
+
 def _load(name: str):
     return importlib.import_module(name)
 
@@ -58,9 +73,10 @@ def by_name(name: str):
 
 def choose(files: list[Path], dataset_id: str):
     """The adapter for these files and dataset (the canonical CSV adapter when none claims them)."""
-    for mod in adapters():
-        if mod.DATASETS and dataset_id not in mod.DATASETS:
+    for name in MODULES:
+        if SERVES[name] and dataset_id not in SERVES[name]:
             continue
+        mod = _load(name)
         if all(mod.detect(Path(f), dataset_id) for f in files):
             return mod
     raise BadInput(

@@ -34,12 +34,8 @@ import difflib
 from datetime import date, datetime, time
 from pathlib import Path
 
-import pandas as pd
-import yaml
-
 from workbench.catalogue.model import Dataset
 from workbench.errors import Problem, SupplyRejected
-from workbench.hub.adapters.frames import stage_frame
 
 NAME = "spreadsheet_mapping"
 DATASETS: tuple[str, ...] = ()  # any dataset
@@ -66,6 +62,8 @@ def detect(path: Path, dataset_id: str) -> bool:
 
 def load_mapping(path: Path, ds: Dataset) -> dict:
     """Read and check a mapping file; raise SupplyRejected naming what is wrong."""
+    import yaml
+
     def bad(expected, found):
         return SupplyRejected(ds.id, [Problem(path.name, None, None, expected, found)])
 
@@ -246,4 +244,8 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
                     v = vmap.get(v.strip(), v)
                 col.append(v)
             frame[target] = col
+        import pandas as pd  # only here: choosing an adapter must not import pandas
+
+        from workbench.hub.adapters.frames import stage_frame
+
         stage_frame(con, pd.DataFrame(frame), table, file=f.name)
