@@ -154,8 +154,6 @@ def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
       (``ref_postcode``; DATASETS.md conventions);
     - longitude/latitude missing but easting/northing given → BNG → WGS84, rounded to 1e-6°.
     """
-    from workbench.geo.crs import bng_to_wgs84, wgs84_to_bng
-
     names = ds.column_names
     has_en = "easting" in names and "northing" in names
     has_ll = "longitude" in names and "latitude" in names and has_en
@@ -165,6 +163,8 @@ def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
     joins = ""
     need_bng = "easting IS NULL AND longitude IS NOT NULL AND latitude IS NOT NULL"
     if has_ll and _needs(con, need_bng):
+        from workbench.geo.crs import wgs84_to_bng  # pyproj, only when a point needs it
+
         _points_table(con, "_wb_to_bng", "longitude", "latitude", need_bng, wgs84_to_bng, 1)
         # equality only (a hash join); a row with its own easting keeps it (coalesce order)
         joins += (" LEFT JOIN _wb_to_bng tb ON tb.x = CAST(n.longitude AS DOUBLE) "
@@ -173,6 +173,8 @@ def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
         exprs["northing"].append("tb.ty")
     need_wgs = "longitude IS NULL AND easting IS NOT NULL AND northing IS NOT NULL"
     if has_ll and _needs(con, need_wgs):
+        from workbench.geo.crs import bng_to_wgs84
+
         _points_table(con, "_wb_to_wgs", "easting", "northing", need_wgs, bng_to_wgs84, 6)
         joins += (" LEFT JOIN _wb_to_wgs tw ON tw.x = CAST(n.easting AS DOUBLE) "
                   "AND tw.y = CAST(n.northing AS DOUBLE)")

@@ -50,8 +50,21 @@ def archive_table(ds: Dataset) -> str:
     return f"archive.{ds.id}"
 
 
+#: per-kind storage options. Reference keys are near-unique, so DuckDB's string compression
+#: (dictionary/FSST) saves little on them yet was the costliest column to write: a 5M-row
+#: police_crime_offence supply spent 1.5 CPU-s compressing crime_ref, 0.45 CPU-s storing it
+#: plain, for about 40 MB more on disk (bench/ingest_bench.py; docs/hub.md).
+STORAGE_OPTIONS = {"ref": "USING COMPRESSION uncompressed"}
+
+
+def column_sql(col) -> str:
+    """One column of an archive table: name, storage type and any storage option."""
+    option = STORAGE_OPTIONS.get(col.kind)
+    return f'"{col.name}" {col.storage}' + (f" {option}" if option else "")
+
+
 def create_dataset_sql(ds: Dataset) -> str:
-    cols = ",\n    ".join(f'"{c.name}" {c.storage}' for c in ds.columns)
+    cols = ",\n    ".join(column_sql(c) for c in ds.columns)
     return (
         f"CREATE TABLE IF NOT EXISTS {archive_table(ds)} (\n    {cols},\n"
         f"    _supply_id BIGINT NOT NULL,\n    _line BIGINT,\n    _superseded_by BIGINT\n);\n"
