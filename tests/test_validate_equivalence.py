@@ -166,3 +166,18 @@ def _dataset_with(kind: str):
 
     return Dataset(id="t", title="t", source="test", agency="t", klass="D", tiers=("core",),
                    cadence="monthly", columns=(_col(kind, "x"),))
+
+
+FORMULA_TEXT = st.one_of(
+    st.text(alphabet="=+@-\t\r0123456789. aZ", max_size=6),
+    st.text(max_size=6),
+    st.sampled_from(["=HYPERLINK(\"x\")", "-1", "-x", "- ", "+44", "@SUM(A1)", "\tcmd", "Street"]))
+
+
+@SETTINGS
+@given(st.lists(FORMULA_TEXT, min_size=1, max_size=60))
+def test_formula_warning_equals_regex(con, values):
+    pred = next(p for code, p, _ in v.warning_rules(_dataset_with("text")) if code.startswith("formula"))
+    ref = f"x IS NOT NULL AND regexp_matches(x, '{v.FORMULA_RE}')"
+    for value, ours, reference in _evaluate(con, values, "x", pred, ref):
+        assert bool(ours) == bool(reference), f"formula warning differs on {value!r}"
