@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 from bench.common import peak_rss_mb, record
 
 ROWS = 5_000_000
+RUNS = 3
 BASELINE_ROWS = 1_000_000
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
@@ -119,28 +121,32 @@ def bench_canonical() -> dict:
     try:
         csv = tmp / "police_crime_offence_5m.csv"
         make_supply(csv, ROWS)
-        hub = init_hub(tmp / "hub.duckdb")
         # a supply arrives before it is ingested: let the kernel finish writing the 547 MB
         # just generated, so its write-back does not compete with the timed ingest
         os.sync()
-        t0 = time.perf_counter()
-        res = ingest_files(hub, "police_crime_offence", [csv], quiet=True)
-        ours = time.perf_counter() - t0
-        assert res.rows == ROWS
+        runs = []
+        for i in range(RUNS):  # each into a fresh hub; the machine's own noise is about ±5%
+            hub = init_hub(tmp / f"run{i}" / "hub.duckdb")
+            t0 = time.perf_counter()
+            res = ingest_files(hub, "police_crime_offence", [csv], quiet=True)
+            runs.append(time.perf_counter() - t0)
+            assert res.rows == ROWS
         assert check_lines(hub) == 0, "stored _line differs from the file's line"
+        ours = statistics.median(runs)
         ours_rss = peak_rss_mb()
         floor = duckdb_copy_floor(csv, init_hub(tmp / "floor" / "hub.duckdb"))
         base_hub = init_hub(tmp / "base" / "hub.duckdb")
         base = pandas_baseline(csv, base_hub, BASELINE_ROWS) * (ROWS / BASELINE_ROWS)
         meets = ROWS / ours >= 500_000 and base / ours >= 5 and ours_rss < 3000
         return record("ingest_canonical_5m", ours, "pandas read_csv + validate + insert (1M rows, x5)",
-                      base, ROWS, notes=f"file {csv.stat().st_size / 1e6:.0f} MB; peak RSS after ours "
-                      f"{ours_rss} MB (before the baseline ran); for reference DuckDB's own CSV -> "
-                      f"encrypted table copy of the same file, unvalidated and without line "
+                      base, ROWS, notes=f"file {csv.stat().st_size / 1e6:.0f} MB; ours is the median of "
+                      f"{RUNS} runs into fresh hubs ({', '.join(f'{r:.2f}' for r in runs)} s); peak RSS "
+                      f"after ours {ours_rss} MB (before the baseline ran); for reference DuckDB's own "
+                      f"CSV -> encrypted table copy of the same file, unvalidated and without line "
                       f"numbers, took {floor:.1f} s; _line checked on a 10,000-row sample",
-                      ours_peak_rss_mb=ours_rss, duckdb_copy_floor_s=round(floor, 3),
-                      target_rows_per_s=500_000, target_speedup=5, target_peak_rss_mb=3000,
-                      meets_target=meets)
+                      ours_runs_s=[round(r, 3) for r in runs], ours_peak_rss_mb=ours_rss,
+                      duckdb_copy_floor_s=round(floor, 3), target_rows_per_s=500_000, target_speedup=5,
+                      target_peak_rss_mb=3000, meets_target=meets)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
