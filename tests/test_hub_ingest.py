@@ -129,6 +129,31 @@ def test_missing_coordinates_are_derived_from_the_postcode_centroid(empty_hub, t
     assert -1.2 < lon[0] < -1.1 and 52.9 < lon[1] < 53.0
 
 
+def test_derived_coordinates_equal_pyproj_and_never_replace_given_ones(empty_hub):
+    """Each missing pair is converted once per distinct point (workbench.hub.ingest) and joined
+    back: repeated points get the same values, and a row's own values always win."""
+    import pandas as pd
+
+    from workbench.geo.crs import bng_to_wgs84, wgs84_to_bng
+
+    rows = [
+        {"postcode": "NG1 1AA", "easting": 457000, "northing": 340100},                  # -> lon/lat
+        {"postcode": "NG1 1AB", "longitude": -1.15, "latitude": 52.95},                  # -> E/N
+        {"postcode": "NG1 1AD", "easting": 400000, "northing": 300000,
+         "longitude": -1.15, "latitude": 52.95},                                         # keeps its own
+        {"postcode": "NG1 1AE", "longitude": -1.15, "latitude": 52.95},                  # repeated point
+    ]
+    ingest_frame(empty_hub, "ref_postcode", pd.DataFrame(rows), source_name="pts")
+    got = {r[0]: r[1:] for r in _count(
+        empty_hub, "SELECT postcode, easting, northing, longitude, latitude FROM ref_postcode")}
+    lon, lat = bng_to_wgs84([457000.0], [340100.0])
+    e, n = wgs84_to_bng([-1.15], [52.95])
+    assert got["NG1 1AA"] == (457000.0, 340100.0, round(float(lon[0]), 6), round(float(lat[0]), 6))
+    assert got["NG1 1AB"] == (round(float(e[0]), 1), round(float(n[0]), 1), -1.15, 52.95)
+    assert got["NG1 1AE"] == got["NG1 1AB"]
+    assert got["NG1 1AD"] == (400000.0, 300000.0, -1.15, 52.95)
+
+
 def test_ingest_frame_matches_ingest_files(empty_hub):
     import pandas as pd
 

@@ -145,6 +145,14 @@ def _points_table(con, table: str, x: str, y: str, where: str, convert, digits: 
         con.unregister("_wb_points")
 
 
+#: derived coordinates: (temp table, source columns, target columns, workbench.geo.crs
+#: function, decimals kept)
+_CONVERSIONS = (
+    ("_wb_to_bng", ("longitude", "latitude"), ("easting", "northing"), "wgs84_to_bng", 1),
+    ("_wb_to_wgs", ("easting", "northing"), ("longitude", "latitude"), "bng_to_wgs84", 6),
+)
+
+
 def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
     """INSERT … SELECT with casts and derived coordinates.
 
@@ -161,25 +169,17 @@ def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
               and _needs(con, "easting IS NULL AND postcode IS NOT NULL"))
     exprs = {c.name: [_cast(c, f"n.{q(c.name)}")] for c in ds.columns}
     joins = ""
-    need_bng = "easting IS NULL AND longitude IS NOT NULL AND latitude IS NOT NULL"
-    if has_ll and _needs(con, need_bng):
-        from workbench.geo.crs import wgs84_to_bng  # pyproj, only when a point needs it
+    for table, (sx, sy), (tx, ty), convert, digits in _CONVERSIONS:
+        need = f"{tx} IS NULL AND {sx} IS NOT NULL AND {sy} IS NOT NULL"
+        if has_ll and _needs(con, need):
+            from workbench.geo import crs  # pyproj, only when a point needs converting
 
-        _points_table(con, "_wb_to_bng", "longitude", "latitude", need_bng, wgs84_to_bng, 1)
-        # equality only (a hash join); a row with its own easting keeps it (coalesce order)
-        joins += (" LEFT JOIN _wb_to_bng tb ON tb.x = CAST(n.longitude AS DOUBLE) "
-                  "AND tb.y = CAST(n.latitude AS DOUBLE)")
-        exprs["easting"].append("tb.tx")
-        exprs["northing"].append("tb.ty")
-    need_wgs = "longitude IS NULL AND easting IS NOT NULL AND northing IS NOT NULL"
-    if has_ll and _needs(con, need_wgs):
-        from workbench.geo.crs import bng_to_wgs84
-
-        _points_table(con, "_wb_to_wgs", "easting", "northing", need_wgs, bng_to_wgs84, 6)
-        joins += (" LEFT JOIN _wb_to_wgs tw ON tw.x = CAST(n.easting AS DOUBLE) "
-                  "AND tw.y = CAST(n.northing AS DOUBLE)")
-        exprs["longitude"].append("tw.tx")
-        exprs["latitude"].append("tw.ty")
+            _points_table(con, table, sx, sy, need, getattr(crs, convert), digits)
+            # equality only (a hash join); a row with its own value keeps it (coalesce order)
+            joins += (f" LEFT JOIN {table} ON {table}.x = CAST(n.{sx} AS DOUBLE) "
+                      f"AND {table}.y = CAST(n.{sy} AS DOUBLE)")
+            exprs[tx].append(f"{table}.tx")
+            exprs[ty].append(f"{table}.ty")
     if has_pc:
         joins += (" LEFT JOIN (SELECT postcode, any_value(easting) AS easting, "
                   "any_value(northing) AS northing FROM main.ref_postcode GROUP BY postcode) pc "
