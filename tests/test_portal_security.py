@@ -13,8 +13,8 @@ import pytest
 
 from workbench.portal import submissions as S
 
-from portal_support import (PASSWORD, SUBMISSION, audit_entries, build_hub, creds, csrf, login,
-                            portal_client)
+from portal_support import (PASSWORD, SCHOOL, SUBMISSION, audit_entries, build_hub, creds, csrf,
+                            login, portal_client)
 
 XSS = '<script>alert("pwn")</script><img src=x onerror=alert(1)>"\'&'
 ESCAPED_SCRIPT = "&lt;script&gt;alert(&#34;pwn&#34;)&lt;/script&gt;"
@@ -271,6 +271,40 @@ def test_only_reviewers_grade_or_see_sources(hub, who):
         assert S.get(c.app.state.portal.store, ref)["status"] == "received"
     denied = [e for e in audit_entries(hub, "portal.source_details.view") if e.outcome == "denied"]
     assert [e.actor for e in denied] == [who]
+
+
+def test_portal_roles_need_the_permission_matrix_too(hub):
+    """The portal honours a role only where workbench.privacy.access grants its operation:
+    a second-group agency's reviewer may not review intelligence, a partner whose agency has
+    not signed the ISP may not submit, and each refusal is audited with the reason."""
+    from workbench.registry import open_registry
+
+    with open_registry(hub) as reg:
+        reg.add_user("rev.school", SCHOOL, "reviewer", "school-reviewer-pass-9")
+        reg.add_agency("Unsigned Trust", "second", isp_status="pending")
+        reg.add_user("p.unsigned", "Unsigned Trust", "partner", "unsigned-partner-pass-9")
+    with portal_client(hub) as c:
+        ref = _submit(c)
+        login(c, "rev.school", "school-reviewer-pass-9")
+        for path in ("/review", f"/review/{ref}"):
+            r = c.get(path, follow_redirects=False)
+            assert r.status_code == 403 and SUBMISSION["intelligence_text"] not in r.text, path
+        token = csrf(c, "/")
+        r = c.post(f"/review/{ref}/grade", data={"csrf_token": token, "source_evaluation": "1",
+                                                 "intelligence_assessment": "A", "handling_code": "P",
+                                                 "decision": "transfer"})
+        assert r.status_code == 403
+        assert S.get(c.app.state.portal.store, ref)["status"] == "received"
+        c.cookies.clear()
+        r = c.post("/api/v1/submissions", json=SUBMISSION, auth=("p.unsigned", "unsigned-partner-pass-9"))
+        assert r.status_code == 403
+        login(c, "rev.jones")                     # a central-group reviewer still may
+        assert c.get(f"/review/{ref}", follow_redirects=False).status_code == 200
+    with open_registry(hub) as reg:
+        denied = [e for e in reg.audit_entries(outcome="denied") if e.actor in ("rev.school", "p.unsigned")]
+    assert {e.actor for e in denied} == {"rev.school", "p.unsigned"}
+    assert all("permission matrix" in (e.detail or {}).get("reason", "") for e in denied
+               if (e.detail or {}).get("reason"))
 
 
 # ---------------------------------------------------------------- audit of source details

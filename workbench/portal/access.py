@@ -32,14 +32,34 @@ def audit(auth, actor: str, action: str, target: str, detail: dict | None = None
     auth.registry().audit(actor, action, target, detail, outcome=outcome)
 
 
+#: the workbench's permission matrix (``workbench.privacy.access``) behind each portal role:
+#: (operation, dataset); a portal role is honoured only where the matrix grants one of these
+#: too, so the portal cannot grant what the hub's one permission table refuses (e.g. a
+#: reviewer of a second-group agency, or an agency that has not signed the ISP)
+MATRIX = {
+    "partner": (("submit_intelligence", "partner_intelligence"),),
+    "reviewer": (("review_intelligence", "partner_intelligence"),),
+    "admin": (("admin", "*"),),
+}
+
+
 def require_role(auth, user, roles: tuple[str, ...], action: str, target: str = "portal") -> None:
-    """Raise AccessDenied (audited) unless ``user`` holds one of ``roles``."""
-    if user is None or getattr(user, "role", None) not in roles:
+    """Raise AccessDenied (audited) unless ``user`` holds one of ``roles`` and the permission
+    matrix grants that role's operation (:data:`MATRIX`; deny by default)."""
+    role = getattr(user, "role", None)
+    reason = None
+    if user is None or role not in roles:
+        reason = f"this needs the role {' or '.join(roles)}"
+    elif not _granted(auth, user):
+        reason = (f"the permission matrix does not grant role '{role}' of a "
+                  f"{getattr(user, 'agency_group', '?')}-group agency "
+                  f"{' or '.join(op for op, _ in MATRIX.get(role, ())) or 'any portal operation'} "
+                  f"(workbench.privacy.access; an unsigned Information Sharing Protocol also refuses)")
+    if reason:
         actor = getattr(user, "name", "anonymous")
-        audit(auth, actor, action, target, {"required_roles": list(roles),
-                                            "role": getattr(user, "role", None)}, outcome="denied")
-        raise AccessDenied(f"'{actor}' may not {action.split('.')[-1].replace('_', ' ')}: "
-                           f"this needs the role {' or '.join(roles)}.")
+        audit(auth, actor, action, target, {"required_roles": list(roles), "role": role,
+                                            "reason": reason}, outcome="denied")
+        raise AccessDenied(f"'{actor}' may not {action.split('.')[-1].replace('_', ' ')}: {reason}.")
 
 
 def readable_submission(auth, store, user, ref: str) -> tuple[dict, str]:
@@ -51,14 +71,22 @@ def readable_submission(auth, store, user, ref: str) -> tuple[dict, str]:
     """
     row = S.get(store, ref)
     role = getattr(user, "role", None)
-    if row is not None and role in REVIEW:
+    granted = user is not None and _granted(auth, user)
+    if row is not None and granted and role in REVIEW:
         return row, "full"
-    if row is not None and role in SUBMIT and row["partner_agency"] == user.agency:
+    if row is not None and granted and role in SUBMIT and row["partner_agency"] == user.agency:
         return row, "status"
     actor = getattr(user, "name", "anonymous")
     audit(auth, actor, "portal.submission.read", ref,
           {"exists": row is not None, "role": role}, outcome="denied")
     raise AccessDenied(f"Submission '{ref}' is not available to '{actor}'.")
+
+
+def _granted(auth, user) -> bool:
+    """True when the permission matrix grants ``user``'s role its portal operation."""
+    from workbench.privacy import access as matrix
+
+    return any(matrix.can(auth.registry(), user, op, ds) for op, ds in MATRIX.get(user.role, ()))
 
 
 def reveal_source(auth, store, user, ref: str, reason: str) -> str:
