@@ -186,6 +186,17 @@ def test_assessments_render_from_demo_hub(render_hub, tmp_path, name, headings):
         assert h in joined, h
     assert render.external_urls(Path(r.html).read_text()) == []
     assert Path(r.html).stat().st_size < 3_000_000
+    # the sidecar the product library lists and filters on: every partnership in the tier
+    import json
+
+    from workbench.products.build import tier_partnerships
+    from workbench.views import library
+
+    meta = json.loads(Path(r.html).with_suffix(".json").read_text())
+    assert meta["product"] == name and meta["marking"]["label"] == "RESTRICTED"
+    assert meta["partnerships"] == tier_partnerships(render_hub) and meta["partnerships"]
+    listed = {p.key: p for p in library.products(tmp_path)}
+    assert listed[f"{name}/{name}.html"].partnerships == tuple(sorted(meta["partnerships"]))
 
 
 def test_product_refuses_mismatched_commission_and_missing_tier(tmp_path):

@@ -93,6 +93,44 @@ def _check_subject_access(hub: Path, user: str, request_id) -> None:
         reg.close()
 
 
+#: stands in the metadata for rows whose supply named no partnership: no partnership's users
+#: may claim them, so only a viewer who sees every partnership is shown such a product
+UNATTRIBUTED = "(no partnership named)"
+
+
+def tier_partnerships(hub: Path) -> list[str]:
+    """The partnerships whose data the shared tier holds, from its sanitised ``supplies`` log
+    (guidance 2.2.4); :data:`UNATTRIBUTED` too when a supply named none."""
+    from workbench.hub.connect import open_shared, shared_path
+
+    if not shared_path(hub).exists():
+        return []
+    con = open_shared(hub)
+    try:
+        names = [r[0] for r in con.execute("SELECT DISTINCT partnership FROM supplies").fetchall()]
+    finally:
+        con.close()
+    return sorted(n for n in names if n) + ([UNATTRIBUTED] if None in names else [])
+
+
+def _write_metadata(path: Path, name: str, sheet, hub: Path, commission_id, user: str) -> None:
+    """``<product>.json`` beside the HTML: what the product library lists and filters on.
+
+    ``partnerships`` names every partnership whose data the product may hold (the products
+    read the whole shared tier), so the library shows it only to viewers who may see all of
+    them (``workbench.views.library``; deny by default).
+    """
+    import json
+
+    personal = bool(sheet.marking.personal)
+    meta = {"product": name, "title": sheet.title, "marking": sheet.marking.to_dict(),
+            "commission": commission_id, "author": user, "as_of": str(sheet.as_of) if sheet.as_of else None,
+            "partnerships": tier_partnerships(hub) if not personal else [],
+            "datasets": sorted({s.dataset for s in sheet.sources}),
+            "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+
 def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id: int | None = None,
                   as_of: str | None = None, weeks: int = 4, request_id: int | None = None,
                   subject: str | None = None, pdf: bool = True, user: str | None = None,
@@ -154,6 +192,7 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
         else:
             warnings.append(f"{render.CHROMIUM} missing: PDF not rendered (apt-get install chromium).")
     outputs = {"notebook": str(executed), "html": str(html), "pdf": str(pdf_path) if pdf_path else None}
+    _write_metadata(out / f"{name}.json", name, sheet, hub, commission_id, user)
     run_id = cm.record_run(hub, name, commission_id, sheet.marking.label, outputs, user)
     cm.audit(hub, user, "product.render", f"{name}:{run_id}",
              {"commission": commission_id, "marking": sheet.marking.label,
