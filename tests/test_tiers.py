@@ -98,6 +98,34 @@ def test_crafted_sql_cannot_reach_the_master_or_other_files(tiers, shared):
     assert shared.execute("SELECT current_setting('enable_external_access')").fetchone()[0] is False
 
 
+def test_query_logging_cannot_write_files_from_a_locked_tier(tiers):
+    """``CALL enable_logging`` is not stopped by the configuration lock (docs/security.md), but
+    with external access off a file log cannot be opened: no query text leaves the process.
+
+    Run in a child process: DuckDB 1.5.5 aborts the process when such a connection is closed
+    (a denial of service for whoever runs SQL on it; no server runs user-written SQL).
+    """
+    import subprocess
+    import sys
+
+    logdir = tiers.parent / "querylog"
+    code = (
+        "import duckdb, sys\n"
+        "from workbench.hub.connect import open_shared\n"
+        f"con = open_shared({str(tiers)!r})\n"
+        "try:\n"
+        f"    con.execute(\"CALL enable_logging(storage='file', storage_path='{logdir}')\")\n"
+        "    con.execute('SELECT count(*) FROM police_incident').fetchall()\n"
+        "    print('LOGGED')\n"
+        "except duckdb.Error as exc:\n"
+        "    print('REFUSED', 'disabled by configuration' in str(exc))\n"
+        "sys.stdout.flush()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert out.splitlines()[0] == "REFUSED True", out
+    assert not logdir.exists()
+
+
 def test_master_key_is_not_visible(shared, tiers):
     master_key = key_file(tiers).read_text().strip()
     text = " ".join(str(r) for r in shared.execute("SELECT * FROM duckdb_settings()").fetchall())
