@@ -70,6 +70,25 @@ def comparison_bars(frame: pd.DataFrame, category: str, current: str, expected: 
                 height=max(220, 34 * len(frame) + 80)))
 
 
+def priority_labels(data: pd.DataFrame, *, x: str, y: str, label: str, rank: str = "rank",
+                    top: int = 10) -> pd.DataFrame:
+    r"""One label per cell of the matrix for its ``top``-ranked issues, one line each in rank
+    order, placed just right of the cell's spread of points: issues sharing a score no longer
+    print their names over each other.
+
+    >>> f = pd.DataFrame({"l": [1, 1, 2], "i": [3, 3, 3], "name": ["A", "B", "C"], "rank": [2, 1, 3]})
+    >>> priority_labels(f, x="l", y="i", label="name")[["_x", "_y", "_text"]].values.tolist()
+    [[1.3, 3.0, '1. B\n2. A'], [2.3, 3.0, '3. C']]
+    """
+    named = data[data[rank] <= top].sort_values(rank)
+    cells = named.groupby([x, y], sort=False)[[rank, label]].apply(
+        lambda g: "\n".join(f"{r}. {t}" for r, t in zip(g[rank], g[label])))
+    out = cells.rename("_text").reset_index()
+    out["_x"] = out[x].astype(float) + 0.3
+    out["_y"] = out[y].astype(float)
+    return out
+
+
 def priority_matrix(frame: pd.DataFrame, *, x: str, y: str, label: str, band: str = "band",
                     rank: str = "rank", top: int = 10, title: str = "Priority matrix") -> hv.Overlay:
     """Issues placed by ``x`` (e.g. likelihood) and ``y`` (e.g. impact), coloured by priority
@@ -85,10 +104,9 @@ def priority_matrix(frame: pd.DataFrame, *, x: str, y: str, label: str, band: st
     points = hv.Points(data, ["_x", "_y"], [label, band, rank, x, y]).opts(
         size=13, color=hv.dim(band).categorize(colours, default="#999999"), tools=["hover"],
         alpha=0.85, line_color="white")
-    named = data[data[rank] <= top]
-    labels = hv.Labels(named.assign(_text=[f"{r}. {t}" for r, t in zip(named[rank], named[label])]),
-                       ["_x", "_y"], "_text").opts(text_font_size="8pt", text_align="left", xoffset=0.08,
-                                                   text_color="#333333")
+    labels = hv.Labels(priority_labels(data, x=x, y=y, label=label, rank=rank, top=top),
+                       ["_x", "_y"], "_text").opts(text_font_size="8pt", text_align="left",
+                                                   text_baseline="middle", text_color="#333333")
     overlay = points * labels
     xlim = (float(data["_x"].min()) - 0.4, float(data["_x"].max()) + 1.6) if len(data) else None
     return overlay.opts(hv.opts.Overlay(**_opts(title, height=440, xlabel=x, ylabel=y, xlim=xlim)))
