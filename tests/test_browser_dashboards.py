@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -40,9 +41,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    hub = fx.build_hub(tmp_path_factory.mktemp("browser"), rows=30_000)
+@contextmanager
+def dashboard_server(hub: Path):
+    """Serve the dashboards of ``hub`` from a child process; yields the base URL."""
     port = _free_port()
     env = dict(os.environ, WORKBENCH_COOKIE_SECRET=SECRET, WORKBENCH_SESSION_MINUTES="30")
     log = open(hub.parent / "server.log", "w")
@@ -60,24 +61,42 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("dashboard server did not start: " + (hub.parent / "server.log").read_text()[-2000:])
-    yield base, hub
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextmanager
+def chromium():
+    """Debian's Chromium under Playwright (STACK.md: no `playwright install`)."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    hub = fx.build_hub(tmp_path_factory.mktemp("browser"), rows=30_000)
+    with dashboard_server(hub) as base:
+        yield base, hub
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Watched:

@@ -5,7 +5,6 @@ two-partnership tier of :mod:`dashboards_scope_fixture`.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -13,8 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_scope_fixture as scope  # noqa: E402
-from test_browser_dashboards import (CHROMIUM, LAUNCH_ARGS, ROOT, SECRET, Watched,  # noqa: E402
-                                     _free_port)
+from test_browser_dashboards import CHROMIUM, Watched, chromium, dashboard_server  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("dashboards_browser"),
               pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not installed")]
@@ -22,46 +20,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("da
 
 @pytest.fixture(scope="module")
 def scoped_server(tmp_path_factory):
-    import subprocess
-    import time
-
-    import httpx
-
     hub, frames = scope.build_hub(tmp_path_factory.mktemp("scope_browser"))
-    port = _free_port()
-    env = dict(os.environ, WORKBENCH_COOKIE_SECRET=SECRET, WORKBENCH_SESSION_MINUTES="30")
-    log = open(hub.parent / "server.log", "w")
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from dashboards.server import build_server; "
-            f"build_server({str(hub)!r}, port={port}, start=True)")
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if httpx.get(base + "/login", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("dashboard server did not start: " + (hub.parent / "server.log").read_text()[-2000:])
-    yield base, hub, frames
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with dashboard_server(hub) as base:
+        yield base, hub, frames
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 AGENCIES = ("Ashfield DC", "Bassetlaw DC", "Unknown")   # the supplies of A, B and of no partnership
