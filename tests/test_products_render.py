@@ -199,6 +199,25 @@ def test_assessments_render_from_demo_hub(render_hub, tmp_path, name, headings):
     assert listed[f"{name}/{name}.html"].partnerships == tuple(sorted(meta["partnerships"]))
 
 
+def test_a_product_for_one_partnership(render_hub, tmp_path):
+    """`workbench product … --partnership P` reads P's rows only, says so in its title and its
+    sidecar, and the library lists it under P (guidance 2.2.4)."""
+    import json
+
+    from workbench.products.build import build_product, tier_partnerships
+
+    partnership = next(p for p in tier_partnerships(render_hub) if not p.startswith("("))
+    r = build_product("tactical-assessment", render_hub, out=tmp_path / "one", user="analyst",
+                      quiet=True, pdf=False, partnership=partnership)
+    meta = json.loads(Path(r.html).with_suffix(".json").read_text())
+    assert meta["partnerships"] == [partnership]
+    assert f"— {partnership}" in meta["title"]
+    assert partnership in Path(r.html).read_text()
+    with pytest.raises(BadInput, match="holds no data of partnership"):
+        build_product("tactical-assessment", render_hub, out=tmp_path / "none", user="analyst",
+                      quiet=True, pdf=False, partnership="Nowhere")
+
+
 def test_product_refuses_mismatched_commission_and_missing_tier(tmp_path):
     from workbench.products.build import build_product
 

@@ -30,8 +30,18 @@ def _registry(hub: Path):
     return open_registry(hub)
 
 
-def authorise(hub: Path | str, actor: str, operation: str) -> Grant:
-    """Check ``operation`` ('commission', 'render', 'feedback') for ``actor``; audit refusals."""
+#: stands for rows whose supply named no partnership (``workbench.products.build.tier_partnerships``);
+#: no partnership's users may claim them, so only a user who sees every partnership gets them
+UNATTRIBUTED = "(no partnership named)"
+
+
+def authorise(hub: Path | str, actor: str, operation: str, *, partnerships=None) -> Grant:
+    """Check ``operation`` ('commission', 'render', 'feedback') for ``actor``; audit refusals.
+
+    ``partnerships`` (render): the partnerships whose data the product will hold; the actor
+    must be allowed to see every one of them (guidance 2.2.4), and every partnership of the
+    registry when :data:`UNATTRIBUTED` rows are among them.
+    """
     from workbench.privacy import access
 
     reg = _registry(Path(hub))
@@ -44,6 +54,13 @@ def authorise(hub: Path | str, actor: str, operation: str) -> Grant:
             access.require(reg, actor, "commission", "*")
         elif operation == "render":
             access.require(reg, actor, "read_depersonalised", "police_crime_offence", audit_ok=True)
+            wanted = list(partnerships or ())
+            if UNATTRIBUTED in wanted:   # rows no partnership claims: only for who sees them all
+                wanted = [p for p in wanted if p != UNATTRIBUTED] + [
+                    x.name for x in reg.list_partnerships()]
+            for partnership in dict.fromkeys(wanted):
+                access.require(reg, actor, "read_depersonalised", "police_crime_offence",
+                               partnership=partnership)
         elif operation == "feedback":
             user = reg.get_user(actor)
             if not user.active:

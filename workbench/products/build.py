@@ -25,6 +25,7 @@ from workbench.errors import AccessDenied, BadInput
 from workbench.products import commissioning as cm
 from workbench.products import render
 from workbench.products import validate as v
+from workbench.products.authorise import UNATTRIBUTED
 from workbench.products.spec import NOTEBOOKS, PRODUCTS
 
 PACKAGE_NOTEBOOKS = Path(__file__).with_name("templates")
@@ -93,10 +94,6 @@ def _check_subject_access(hub: Path, user: str, request_id) -> None:
         reg.close()
 
 
-#: stands in the metadata for rows whose supply named no partnership: no partnership's users
-#: may claim them, so only a viewer who sees every partnership is shown such a product
-UNATTRIBUTED = "(no partnership named)"
-
 
 def tier_partnerships(hub: Path) -> list[str]:
     """The partnerships whose data the shared tier holds, from its sanitised ``supplies`` log
@@ -113,19 +110,20 @@ def tier_partnerships(hub: Path) -> list[str]:
     return sorted(n for n in names if n) + ([UNATTRIBUTED] if None in names else [])
 
 
-def _write_metadata(path: Path, name: str, sheet, hub: Path, commission_id, user: str) -> None:
+def _write_metadata(path: Path, name: str, sheet, hub: Path, commission_id, user: str,
+                    partnership: str | None = None) -> None:
     """``<product>.json`` beside the HTML: what the product library lists and filters on.
 
-    ``partnerships`` names every partnership whose data the product may hold (the products
-    read the whole shared tier), so the library shows it only to viewers who may see all of
-    them (``workbench.views.library``; deny by default).
+    ``partnerships`` names every partnership whose data the product may hold (the one it was
+    built for, else every partnership of the shared tier), so the library shows it only to
+    viewers who may see all of them (``workbench.views.library``; deny by default).
     """
     import json
 
     personal = bool(sheet.marking.personal)
     meta = {"product": name, "title": sheet.title, "marking": sheet.marking.to_dict(),
             "commission": commission_id, "author": user, "as_of": str(sheet.as_of) if sheet.as_of else None,
-            "partnerships": tier_partnerships(hub) if not personal else [],
+            "partnerships": ([partnership] if partnership else tier_partnerships(hub)) if not personal else [],
             "datasets": sorted({s.dataset for s in sheet.sources}),
             "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -134,8 +132,14 @@ def _write_metadata(path: Path, name: str, sheet, hub: Path, commission_id, user
 def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id: int | None = None,
                   as_of: str | None = None, weeks: int = 4, request_id: int | None = None,
                   subject: str | None = None, pdf: bool = True, user: str | None = None,
-                  quiet: bool = False, kernel: str = "python3") -> ProductResult:
-    """Execute, render and log one product (module docstring)."""
+                  quiet: bool = False, kernel: str = "python3",
+                  partnership: str | None = None) -> ProductResult:
+    """Execute, render and log one product (module docstring).
+
+    ``partnership``: build it from that partnership's data only (guidance 2.2.4). Without
+    it the product reads the whole shared tier, and only a user allowed to see every
+    partnership the tier holds may render it.
+    """
     import nbformat
     import papermill
 
@@ -160,7 +164,11 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
     else:
         from workbench.products.authorise import authorise
 
-        include_sensitive = authorise(hub, user, "render").include_sensitive
+        if partnership and partnership not in tier_partnerships(hub):
+            raise BadInput(f"The shared tier holds no data of partnership '{partnership}'; it holds "
+                           f"{', '.join(tier_partnerships(hub)) or 'none'}.")
+        held = [partnership] if partnership else tier_partnerships(hub)
+        include_sensitive = authorise(hub, user, "render", partnerships=held).include_sensitive
     from workbench.hub.connect import shared_path
 
     if name != "subject-profile" and not shared_path(hub).exists():
@@ -171,7 +179,7 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
     executed = out / f"{name}.ipynb"
     params = {"hub": str(hub), "commission_id": commission_id, "as_of": str(as_of_date) if as_of_date else None,
               "weeks": weeks, "author": user, "request_id": request_id, "subject": subject,
-              "include_sensitive": include_sensitive}
+              "include_sensitive": include_sensitive, "partnership": partnership}
     if commission and name == "problem-profile" and commission.current:
         params.update(current=list(commission.current), baseline=list(commission.baseline))
     if not quiet:
@@ -192,7 +200,7 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
         else:
             warnings.append(f"{render.CHROMIUM} missing: PDF not rendered (apt-get install chromium).")
     outputs = {"notebook": str(executed), "html": str(html), "pdf": str(pdf_path) if pdf_path else None}
-    _write_metadata(out / f"{name}.json", name, sheet, hub, commission_id, user)
+    _write_metadata(out / f"{name}.json", name, sheet, hub, commission_id, user, partnership)
     run_id = cm.record_run(hub, name, commission_id, sheet.marking.label, outputs, user)
     cm.audit(hub, user, "product.render", f"{name}:{run_id}",
              {"commission": commission_id, "marking": sheet.marking.label,

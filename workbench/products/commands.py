@@ -206,6 +206,8 @@ def _register_product(subparsers) -> None:
     p.add_argument("--request", type=int, help="subject profile: approved personal-data request id")
     p.add_argument("--subject", help="subject profile: the subject's reference")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF (HTML and notebook only)")
+    p.add_argument("--partnership", help="build it from this partnership's data only (default: the "
+                                         "whole shared tier, for users who may see all of it)")
     p.add_argument("--as", dest="as_user")
     p.set_defaults(func=_product)
 
@@ -216,4 +218,4 @@ def _product(args: argparse.Namespace):
     return build_product(args.name, hub_path(args), out=args.out, commission_id=args.commission,
                          as_of=args.as_of, weeks=args.weeks, request_id=args.request,
                          subject=args.subject, pdf=not args.no_pdf, user=acting_user(args),
-                         quiet=args.json)
+                         quiet=args.json, partnership=args.partnership)

@@ -49,10 +49,13 @@ class ProductContext:
     author: str
     commission: cm.Commission | None = None
     extra_questions: list[str] = field(default_factory=list)
+    #: the one partnership whose data the product reads (None: the whole shared tier)
+    partnership: str | None = None
 
     @property
     def title(self) -> str:
-        return self.commission.title if self.commission else PRODUCTS[self.product].title
+        title = self.commission.title if self.commission else PRODUCTS[self.product].title
+        return f"{title} — {self.partnership}" if self.partnership else title
 
     @property
     def questions(self) -> list[str]:
@@ -77,8 +80,11 @@ class ProductContext:
             handling += (" Contains personal data released under an approved request: store only "
                          "in the restricted area and destroy when the request is completed "
                          "(guidance 4.3).")
+        title = title or self.title
+        if self.partnership and self.partnership not in title:   # say whose data it is
+            title = f"{title} — {self.partnership}"
         return FrontSheet(
-            product=self.product, title=title or self.title, commissioning_group=self.group,
+            product=self.product, title=title, commissioning_group=self.group,
             questions=self.questions, author=self.author,
             date=dt.date.today().isoformat(), as_of=str(as_of), marking=marking, handling=handling,
             sources=data_sources(self.source, datasets, self.hub),
@@ -89,11 +95,32 @@ class ProductContext:
 
 
 def product_context(product: str, hub: Path | str, *, commission_id: int | None = None,
-                    author: str | None = None, source=None) -> ProductContext:
-    """Open the shared tier of ``hub`` (read-only, locked) and load the commission, if any."""
-    from workbench.hub.connect import open_shared
+                    author: str | None = None, source=None, partnership: str | None = None) -> ProductContext:
+    """Open the shared tier of ``hub`` (read-only, locked) and load the commission, if any.
+
+    ``partnership``: read only that partnership's rows (guidance 2.2.4). Every tier table with
+    a partnership column is shadowed, on this connection only, by a view of its rows; reference
+    layers are read whole and any other table reads as empty (deny by default; the same rule
+    as the dashboards, :mod:`workbench.views.scope`).
+    """
+    from workbench.hub.connect import ALIAS, open_shared
 
     hub = Path(hub)
     commission = cm.get_commission(hub, int(commission_id)) if commission_id not in (None, "") else None
-    return ProductContext(product, hub, source if source is not None else open_shared(hub),
-                          author or "CSP analyst", commission)
+    con = source if source is not None else open_shared(hub)
+    if partnership:
+        scope_to_partnership(con, partnership, catalog=ALIAS)
+    return ProductContext(product, hub, con, author or "CSP analyst", commission, partnership=partnership or None)
+
+
+def scope_to_partnership(con, partnership: str, *, catalog: str) -> None:
+    """Shadow the tier tables of ``con`` so that its queries read ``partnership``'s rows only."""
+    from workbench.errors import BadInput
+    from workbench.views.scope import read_layout, shadows
+
+    layout = read_layout(con)
+    if partnership not in layout.partnerships:
+        raise BadInput(f"The shared tier holds no data of partnership '{partnership}'; it holds "
+                       f"{', '.join(sorted(layout.partnerships)) or 'none named'}.")
+    for statement in shadows(layout, frozenset({partnership}), None, catalog):
+        con.execute(statement)
