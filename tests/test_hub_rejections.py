@@ -40,6 +40,9 @@ def _bad_files(tmp_path):
                   "police_crime_offence", "UK unit postcode", 7))
     cases.append(("bad_flag", write_csv(tmp_path / "fl.csv", good + [offence_row("C7", flag_domestic="maybe")]),
                   "police_crime_offence", "flag_domestic", 7))
+    # guidance 3.2.1: an offence code must be a Home Office code; ZZZ9 cannot be one
+    cases.append(("bad_offence_code", write_csv(tmp_path / "oc.csv", good + [offence_row("C7", offence_code="ZZZ9")]),
+                  "police_crime_offence", "Home Office offence code", 7))
     cases.append(("bad_time", write_csv(tmp_path / "t.csv", good + [offence_row("C7", committed_from_time="25:61")]),
                   "police_crime_offence", "HH:MM", 7))
     cases.append(("missing_ref", write_csv(tmp_path / "r.csv", good + [offence_row("")]),
@@ -161,3 +164,20 @@ def test_long_unknown_headers_are_truncated_in_messages(empty_hub, tmp_path):
     with pytest.raises(SupplyRejected) as exc:
         ingest_files(empty_hub, "police_crime_offence", [write_csv(tmp_path / "h.csv", rows)], quiet=True)
     assert secret not in str(exc.value) and "x" * 40 + "…" in str(exc.value)
+
+
+def test_unknown_but_well_formed_codes_are_quality_warnings(empty_hub, tmp_path):
+    """A well-formed offence code missing from the 2017/18 list, and an incident type outside the
+    National Incident Category List, are ingested with a named warning (catalogue.codes)."""
+    rows = [offence_row("C1"), offence_row("C2", offence_code="8u"), offence_row("C3", offence_code="4.10")]
+    res = ingest_files(empty_hub, "police_crime_offence", [write_csv(tmp_path / "o.csv", rows)], quiet=True)
+    warn = {w["code"]: w for w in res.warnings}
+    assert warn["unknown_offence_code:offence_code"]["count"] == 1   # 8U only; 4.10 and 105A are listed
+    inc = tmp_path / "inc.csv"
+    inc.write_text("incident_ref,incident_type,flag_domestic,incident_date,incident_time,location,postcode,easting,northing\n"
+                   "I1,Domestic incident,Y,2024-01-02,10:00,X,NG1 2DT,457300,340000\n"
+                   "I2,ASB - Nuisance,N,2024-01-02,11:00,X,NG1 2DT,457300,340000\n"
+                   "I3,Alien landing,N,2024-01-03,12:00,X,NG1 2DT,457300,340000\n")
+    res = ingest_files(empty_hub, "police_incident", [inc], quiet=True)
+    warn = {w["code"]: w for w in res.warnings}
+    assert warn["uncoded:incident_type"]["count"] == 1   # NICL spelling is matched without case

@@ -8,6 +8,7 @@ and columns of ``DATASETS.md`` and the hub's real tables in step.
 
 from __future__ import annotations
 
+from workbench.catalogue.codes import NICL_INCIDENT_TYPES
 from workbench.catalogue.model import Column as C
 from workbench.catalogue.model import Dataset
 
@@ -72,7 +73,7 @@ DATASETS: tuple[Dataset, ...] = (
         ("core", "statutory"), "monthly",
         (
             C("crime_ref", "ref", required=True),
-            C("offence_code", "code", required=True,
+            C("offence_code", "offence_code", required=True,
               description="Home Office classification code, e.g. 105A, 8N, 28E"),
             C("offence_type", "text"),
             C("committed_from_date", "date", required=True), C("committed_from_time", "time"),
@@ -116,7 +117,8 @@ DATASETS: tuple[Dataset, ...] = (
         ("core", "statutory"), "monthly",
         (
             C("incident_ref", "ref", required=True),
-            C("incident_type", "code", description="National Incident Category List"),
+            C("incident_type", "code", allowed=NICL_INCIDENT_TYPES,
+              description="National Incident Category List (outside it: a quality warning)"),
             C("flag_domestic", FLAG, allowed=YN, strict=True),
             C("incident_date", "date", required=True), C("incident_time", "time"), *_geo(),
         ),
@@ -151,14 +153,14 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "police_drug_test", "Drug tests on arrest (trigger offences)", "3.2.21", "police", "D",
         ("peripheral",), "monthly",
-        (C("crime_ref", "ref", required=True), C("offence_code", "code"),
+        (C("crime_ref", "ref", required=True), C("offence_code", "offence_code"),
          C("test_result", "code", allowed=("positive", "negative", "refused"), ),
          C("drug_type", "code")),
         key=("crime_ref",),
     ),
     Dataset(
         "police_detection", "Detections", "3.2.22", "police", "D", ("peripheral",), "monthly",
-        (C("crime_ref", "ref", required=True), C("offence_code", "code"),
+        (C("crime_ref", "ref", required=True), C("offence_code", "offence_code"),
          C("detection_status", "code")),
         key=("crime_ref",),
     ),

@@ -10,7 +10,8 @@ from __future__ import annotations
 #: kind -> DuckDB storage type
 STORAGE = {
     "text": "VARCHAR",
-    "code": "VARCHAR",        # a coded value (offence code, incident type, category)
+    "code": "VARCHAR",        # a coded value (incident type, category)
+    "offence_code": "VARCHAR",  # a Home Office offence code (105A, 8N, 4.10): catalogue.codes
     "ref": "VARCHAR",         # a reference key (crime_ref, incident_ref, …)
     "date": "DATE",           # YYYY-MM-DD
     "time": "TIME",           # HH:MM (24h); HH:MM:SS also accepted

@@ -325,8 +325,9 @@ def offenders_victims(f: pd.DataFrame, world, people) -> dict[str, pd.DataFrame]
             "police_detection": det, "police_drug_test": tests}
 
 
-INCIDENT_TYPES = {"Public Safety": 280, "Domestic incident": 150, "Suspicious circumstances": 120,
-                  "Road related": 90, "Concern for safety": 110}
+#: calls for service by National Incident Category List category (guidance 3.2.2)
+INCIDENT_TYPES = {"Public Safety": 280, "Domestic Incident": 150, "Suspicious Circumstances": 120,
+                  "Road Related Offence": 90, "Concern for Safety": 110}
 ASB_TYPES = {"ASB - Nuisance": 0.7, "ASB - Personal": 0.2, "ASB - Environmental": 0.1}
 
 
@@ -350,11 +351,11 @@ def incidents(world, period, scale, events) -> pd.DataFrame:
                                        "pc": near[rng.integers(0, len(near), size=k)], "dom": "N"}))
     for t, rate in INCIDENT_TYPES.items():
         k = tm.count_for(rng, period, rate, scale)
-        pc = world.postcodes_by_deprivation(k, 1.0) if t == "Domestic incident" else \
+        pc = world.postcodes_by_deprivation(k, 1.0) if t == "Domestic Incident" else \
             world.postcodes_for_crime_type("Other crime", k)
         parts.append(pd.DataFrame({"type": t, "day": tm.sample_days(rng, period, k),
                                    "minute": tm.sample_minutes(rng, k), "pc": pc,
-                                   "dom": "Y" if t == "Domestic incident" else "N"}))
+                                   "dom": "Y" if t == "Domestic Incident" else "N"}))
     f = pd.concat(parts, ignore_index=True).sort_values(["day", "minute"], kind="stable").reset_index(drop=True)
     years = pd.DatetimeIndex(f["day"].to_numpy()).year.to_numpy()
     seq = f.groupby(years).cumcount().to_numpy() + 1

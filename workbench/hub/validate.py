@@ -14,12 +14,15 @@ Rejected (exit 2, nothing changed) — the value cannot be stored truthfully:
   Grid (0–700 000 E, 0–1 300 000 N); longitude/latitude outside ±180/±90; a postcode that
   is not a UK postcode; a full postcode where only the outward part may be shared
   (regulations J.9–J.10); an ICD-10 code outside the blocks of J.9; a flag other than Y/N;
-  a value outside a *strict* coded list; an empty required field (reference keys, the
+  a value outside a *strict* coded list; an offence code not shaped like a Home Office code
+  (``ZZZ9``; :mod:`workbench.catalogue.codes`); an empty required field (reference keys, the
   event date); an age that is neither single years (0–120) nor a band.
 
 Warnings (ingested, shown in the quality report):
   no location at all (no coordinates and no postcode); a value outside a non-strict coded
-  list (agencies code things differently, guidance 3.4 "coding systems"); a date in the
+  list (agencies code things differently, guidance 3.4 "coding systems"), incident types
+  outside the National Incident Category List among them; a well-formed offence code missing
+  from the Home Office list; a date in the
   future; a text cell that looks like a spreadsheet formula (``=HYPERLINK(…)``: stored
   verbatim, neutralised on export); a reference key repeated within the supply.
 """
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from workbench.catalogue.codes import HOME_OFFICE_OFFENCE_CODES, OFFENCE_CODE_RE
 from workbench.catalogue.model import Column, Dataset
 from workbench.errors import Problem
 
@@ -107,7 +111,7 @@ def tidy_expr(col: Column, v: str | None = None) -> str:
         return f"upper(regexp_replace({v}, '\\s+', ' ', 'g'))"
     if col.kind == "flag":
         return f"CASE WHEN {v} IN ('Y', 'N') THEN {v} ELSE upper({v}) END"
-    if col.kind == "icd10":
+    if col.kind in ("icd10", "offence_code"):
         return f"upper({v})"
     if col.kind == "time":
         return f"CASE WHEN length({v}) = 4 AND substr({v}, 2, 1) = ':' THEN '0' || {v} ELSE {v} END"
@@ -185,6 +189,9 @@ def reject_rule(col: Column) -> tuple[str, str] | None:
         return (f"NOT regexp_matches({c}, '{AGE_RE}') OR "
                 f"coalesce(try_cast({c} AS INTEGER) > 120, false)",
                 "an age in years (0–120) or a band such as '18-24'")
+    if k == "offence_code":
+        return (f"NOT regexp_matches({c}, '{OFFENCE_CODE_RE}')",
+                "a Home Office offence code such as 105A, 8N or 4.10 (guidance 3.2.1)")
     if col.allowed and col.strict:
         return f"{c} NOT IN {_allowed_list(col)}", "one of " + ", ".join(col.allowed)
     return None
@@ -205,6 +212,12 @@ def warning_rules(ds: Dataset) -> list[tuple[str, str, str]]:
                           f"{c} IS NOT NULL AND lower({c}) NOT IN "
                           + "(" + ", ".join(lit(a.lower()) for a in col.allowed) + ")",
                           f"'{col.name}' outside the guidance's list ({', '.join(col.allowed)})"))
+        if col.kind == "offence_code":
+            known = "(" + ", ".join(lit(x) for x in sorted(HOME_OFFICE_OFFENCE_CODES)) + ")"
+            rules.append((f"unknown_offence_code:{col.name}",
+                          f"{c} IS NOT NULL AND {c} NOT IN {known}",
+                          f"'{col.name}' is shaped like a Home Office code but not in the "
+                          "Home Office list of 2017/18 (a newer code, or a typing error)"))
         if col.kind == "date":
             rules.append((f"future_date:{col.name}",
                           # on a valid YYYY-MM-DD (anything else rejects the supply) text
