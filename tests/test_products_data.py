@@ -88,10 +88,20 @@ def test_priority_scores_and_configuration():
 
 
 def test_marking_decision():
-    assert decide_marking(["police_uk_street", "ref_imd"]).label == "OFFICIAL-SENSITIVE"
+    """One scheme (Government Security Classifications): open data OFFICIAL, partner data
+    OFFICIAL-SENSITIVE, personal data OFFICIAL-SENSITIVE PERSONAL; RESTRICTED is never issued."""
+    assert decide_marking(["police_uk_street", "ref_imd"]).label == "OFFICIAL"
     m = decide_marking(["police_uk_street", "health_ae_assault"])
-    assert m.label == "RESTRICTED" and "3.4" in m.reason
-    assert decide_marking([], personal=True).banner == "RESTRICTED — PERSONAL DATA"
+    assert m.label == "OFFICIAL-SENSITIVE" and "3.4" in m.reason
+    assert decide_marking([], personal=True).banner == "OFFICIAL-SENSITIVE PERSONAL"
+    from workbench.catalogue import classification as gsc
+    from workbench.privacy import export
+    from workbench.registry import validate
+    from workbench.views import access
+    assert access.MARKING == gsc.OFFICIAL_SENSITIVE
+    assert set(gsc.LEVELS) | {gsc.banner(gsc.OFFICIAL_SENSITIVE, personal=True)} <= set(validate.MARKINGS)
+    assert "RESTRICTED" not in open(export.__file__, encoding="utf-8").read()
+    assert gsc.normalise("RESTRICTED — PERSONAL DATA") == ("OFFICIAL-SENSITIVE", True)
 
 
 def test_confidence_rules():

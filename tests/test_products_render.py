@@ -58,8 +58,8 @@ def test_report_html_is_self_contained_escaped_and_marked(tmp_path):
     assert "<img src=x" not in text and "&lt;b&gt;caveat&lt;/b&gt;" in text
     assert "A prompt for the analyst" not in text and "debug print" not in text
     assert "<strong>why</strong>" in text
-    assert text.count("RESTRICTED") >= 3  # banner top and bottom, front sheet
-    assert '<meta name="protective-marking" content="RESTRICTED">' in text
+    assert text.count("OFFICIAL-SENSITIVE") >= 3  # banner top and bottom, front sheet
+    assert '<meta name="protective-marking" content="OFFICIAL-SENSITIVE">' in text
 
 
 @pytest.mark.parametrize("snippet, bad", [
@@ -85,10 +85,10 @@ def test_pdf_has_marking_on_every_page(tmp_path):
     nb = _notebook(_sheet(title="Long report"))
     nb.cells[-1].outputs += [_out("para", show.para("Padding paragraph. " * 40)) for _ in range(40)]
     html = render.render_html(nb, tmp_path / "r.html", product_title="Problem profile")
-    pdf = render.render_pdf(html, tmp_path / "r.pdf", marking="RESTRICTED", title="Long report")
+    pdf = render.render_pdf(html, tmp_path / "r.pdf", marking="OFFICIAL-SENSITIVE", title="Long report")
     pages = render.pdf_text(pdf)
     assert len(pages) >= 3
-    assert all(p.count("RESTRICTED") >= 2 for p in pages)  # header and footer on every page
+    assert all(p.count("OFFICIAL-SENSITIVE") >= 2 for p in pages)  # header and footer on every page
     assert all(f"page {i} of {len(pages)}" in p for i, p in enumerate(pages, 1))
 
 
@@ -131,13 +131,13 @@ def test_commission_on_demo_hub_becomes_problem_profile(render_hub, tmp_path, ca
                           "--commission", str(cid), "--out", str(tmp_path / "pp"), "--json")
     assert code == 0, err[-3000:]
     result = json.loads(out)
-    assert result["marking"] == "RESTRICTED" and Path(result["pdf"]).exists()
+    assert result["marking"] == "OFFICIAL-SENSITIVE" and Path(result["pdf"]).exists()
     html = Path(result["html"]).read_text()
     assert render.external_urls(html) == []
     for h in PP_HEADINGS:
         assert f">{h}</h" in html, h
     nb = nbformat.read(result["notebook"], as_version=4)
-    assert nb.metadata["protective_marking"] == "RESTRICTED"
+    assert nb.metadata["protective_marking"] == "OFFICIAL-SENSITIVE"
     tables = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("metadata", {}).get("workbench", {}).get("kind") == "table"
               and "Hypotheses, verdicts and evidence" in o["data"]["text/html"]]
@@ -150,7 +150,7 @@ def test_commission_on_demo_hub_becomes_problem_profile(render_hub, tmp_path, ca
         assert any(f"<td>{v}</td>" in row for v in ("supported", "not supported", "inconclusive")), row
     assert "What do door staff see?" in html
     pages = render.pdf_text(result["pdf"])
-    assert all("RESTRICTED" in p for p in pages)
+    assert all("OFFICIAL-SENSITIVE" in p for p in pages)
     assert "Night-time violence in the centre" in pages[0] and "strategy group" in pages[0]
     joined = "\n".join(pages)
     for h in ("Interpret", "Problem Analysis Triangle", "Hypotheses tested", "Influence",
@@ -161,7 +161,7 @@ def test_commission_on_demo_hub_becomes_problem_profile(render_hub, tmp_path, ca
     img = Image.open(png).convert("L")
     assert img.size[0] > 500 and img.getextrema()[0] < 60  # not blank: dark text/banner present
     c = cm.get_commission(render_hub, cid)
-    assert c.status == "delivered" and cm.runs(render_hub, cid)[0]["marking"] == "RESTRICTED"
+    assert c.status == "delivered" and cm.runs(render_hub, cid)[0]["marking"] == "OFFICIAL-SENSITIVE"
 
 
 @needs_chromium
@@ -180,7 +180,7 @@ def test_assessments_render_from_demo_hub(render_hub, tmp_path, name, headings):
 
     r = build_product(name, render_hub, out=tmp_path / name, user="analyst", quiet=True)
     pages = render.pdf_text(r.pdf)
-    assert all("RESTRICTED" in p for p in pages)
+    assert all("OFFICIAL-SENSITIVE" in p for p in pages)
     joined = "\n".join(pages)
     for h in headings:
         assert h in joined, h
@@ -193,7 +193,7 @@ def test_assessments_render_from_demo_hub(render_hub, tmp_path, name, headings):
     from workbench.views import library
 
     meta = json.loads(Path(r.html).with_suffix(".json").read_text())
-    assert meta["product"] == name and meta["marking"]["label"] == "RESTRICTED"
+    assert meta["product"] == name and meta["marking"]["label"] == "OFFICIAL-SENSITIVE"
     assert meta["partnerships"] == tier_partnerships(render_hub) and meta["partnerships"]
     listed = {p.key: p for p in library.products(tmp_path)}
     assert listed[f"{name}/{name}.html"].partnerships == tuple(sorted(meta["partnerships"]))
@@ -288,8 +288,8 @@ def test_subject_profile_under_approved_request(people, tmp_path):
     pr.release(reg, req.id, "ana")
     r = build_product("subject-profile", hub, out=tmp_path / "s", user="ana", request_id=req.id,
                       subject="C1", quiet=True)
-    assert r.marking == "RESTRICTED — PERSONAL DATA"
+    assert r.marking == "OFFICIAL-SENSITIVE PERSONAL"
     html = Path(r.html).read_text()
     assert "12 Acacia Avenue" in html and "Rose Cottage" not in html
-    assert all("PERSONAL DATA" in p for p in render.pdf_text(r.pdf))
+    assert all("OFFICIAL-SENSITIVE PERSONAL" in p for p in render.pdf_text(r.pdf))
     assert reg.audit_entries(action="product.subject-profile")[-1].outcome == "ok"

@@ -1,23 +1,25 @@
-"""Protective marking of products (guidance 2.1 D and 3.4; regulations appendix H).
+"""Protective marking of products (guidance 2.1 D and 3.4; regulations appendix H), in the
+Government Security Classifications (:mod:`workbench.catalogue.classification`).
 
 Decision, documented in ``docs/products.md``:
 
-- Intelligence products are **RESTRICTED** whenever they use depersonalised data supplied by
-  partner agencies: guidance 3.4 (last paragraph) says "any use of the information in
-  intelligence products requires these products to be marked as 'restricted'", and 2.1 D that
-  "intelligence documents should usually be marked as 'RESTRICTED'". That is every product
-  built from a partner supply in the hub.
-- Products using personal data (the subject profile) are also RESTRICTED and carry a
-  personal-data handling line: the highest marking the guidance names.
-- A product built only from open data (police.uk street-level crime) and reference layers
-  is **OFFICIAL-SENSITIVE**, the workbench's default for anything analysts write.
+- Intelligence products are **OFFICIAL-SENSITIVE** whenever they use depersonalised data
+  supplied by partner agencies: guidance 3.4 (last paragraph) says "any use of the information
+  in intelligence products requires these products to be marked as 'restricted'", and 2.1 D
+  that "intelligence documents should usually be marked as 'RESTRICTED'"; RESTRICTED was
+  retired in 2014 and its sensitive part is OFFICIAL-SENSITIVE today.
+- Products using personal data (the subject profile) are **OFFICIAL-SENSITIVE PERSONAL**.
+- A product built only from open data (police.uk street-level crime) and reference layers is
+  **OFFICIAL**: everything in it is already published.
 
 Examples
 --------
 >>> decide_marking(["police_uk_street", "ref_lsoa"]).label
-'OFFICIAL-SENSITIVE'
+'OFFICIAL'
 >>> decide_marking(["police_uk_street", "council_asb"]).label
-'RESTRICTED'
+'OFFICIAL-SENSITIVE'
+>>> decide_marking([], personal=True).banner
+'OFFICIAL-SENSITIVE PERSONAL'
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-DEFAULT = "OFFICIAL-SENSITIVE"
-RESTRICTED = "RESTRICTED"
-MARKINGS = (DEFAULT, RESTRICTED)
+from workbench.catalogue import classification as gsc
+
+#: the marking of anything built from partner data (the 2010 guidance's "RESTRICTED")
+DEFAULT = gsc.OFFICIAL_SENSITIVE
+MARKINGS = gsc.LEVELS
 
 #: open or reference data that does not come from a partner supply under the ISP
 OPEN_DATASETS = frozenset({"police_uk_street", "ref_postcode", "ref_lsoa", "ref_imd",
@@ -45,7 +49,7 @@ class Marking:
     @property
     def banner(self) -> str:
         """The text printed at the top and bottom of every page."""
-        return f"{self.label} — PERSONAL DATA" if self.personal else self.label
+        return gsc.banner(self.label, personal=self.personal)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "banner": self.banner}
@@ -61,11 +65,11 @@ def decide_marking(datasets: Iterable[str], *, personal: bool = False) -> Markin
     """
     used = sorted(set(datasets))
     if personal:
-        return Marking(RESTRICTED, "uses personal data under an approved request (guidance 2.1 D)",
-                       personal=True)
+        return Marking(gsc.OFFICIAL_SENSITIVE, "uses personal data under an approved request "
+                       "(guidance 2.1 D; GSC descriptor PERSONAL)", personal=True)
     partner = [d for d in used if d not in OPEN_DATASETS]
     if partner:
-        return Marking(RESTRICTED, "uses depersonalised partner data: "
+        return Marking(gsc.OFFICIAL_SENSITIVE, "uses depersonalised partner data: "
                        + ", ".join(partner[:6]) + ("…" if len(partner) > 6 else "")
-                       + " (guidance 3.4, last paragraph)")
-    return Marking(DEFAULT, "open and reference data only; workbench default marking")
+                       + " (guidance 3.4, last paragraph: 'restricted', OFFICIAL-SENSITIVE since 2014)")
+    return Marking(gsc.OFFICIAL, "open and reference data only: already published")

@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from workbench.catalogue import classification as gsc
 from workbench.errors import AccessDenied
 
-#: the protective marking of everything the dashboards show (guidance 2.1 D)
-MARKING = "OFFICIAL-SENSITIVE"
+#: the protective marking of everything the dashboards show (guidance 2.1 D; Government
+#: Security Classifications, :mod:`workbench.catalogue.classification`)
+MARKING = gsc.OFFICIAL_SENSITIVE
 #: the datasets whose aggregates or records the dashboards show
 DASHBOARD_DATASETS = ("police_crime_offence", "police_ppo", "partner_intelligence")
 #: the dataset whose depersonalised rows decide whether a viewer "sees records"

@@ -7,11 +7,13 @@ Each product's protective marking comes from its metadata sidecar (``<name>.json
 
 Who may read what (deny by default; guidance 2.1 D, 3.4):
 
-- ``OFFICIAL-SENSITIVE`` and ``RESTRICTED`` products are for the partnership: any user
-  with dashboard access may read them (restricted documents go to the partnership's
-  members, never further; the dashboards are only reachable after log-in).
-- a product marked ``PERSONAL DATA`` (a subject profile) is never listed: nobody reads
-  personal data on a dashboard.
+- ``OFFICIAL`` and ``OFFICIAL-SENSITIVE`` products (Government Security Classifications,
+  :mod:`workbench.catalogue.classification`; products rendered before it, marked
+  ``RESTRICTED``, read as OFFICIAL-SENSITIVE) are for the partnership: any user with
+  dashboard access may read them (they go to the partnership's members, never further; the
+  dashboards are only reachable after log-in).
+- a product with the ``PERSONAL`` descriptor (a subject profile; formerly ``PERSONAL DATA``)
+  is never listed: nobody reads personal data on a dashboard.
 - a product with no recognisable marking is not listed.
 - a viewer who may not see every partnership of the hub (guidance 2.2.4) sees only products
   whose metadata names the partnership(s) they cover (``partnership`` or ``partnerships``
@@ -29,12 +31,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.catalogue import classification as gsc
 from workbench.errors import AccessDenied
 from workbench.views.access import Viewer
 
-READABLE_MARKINGS = ("OFFICIAL-SENSITIVE", "RESTRICTED")
+READABLE_MARKINGS = gsc.LEVELS
 DOWNLOAD_SUFFIXES = (".html", ".pdf")
-_MARKING_RE = re.compile(r"\b(RESTRICTED|OFFICIAL-SENSITIVE)\b(\s*[—-]\s*PERSONAL DATA)?")
 
 
 @dataclass(frozen=True)
@@ -78,14 +80,15 @@ def _metadata(html_path: Path) -> dict:
 def _marking(html_path: Path, meta: dict) -> tuple[str | None, bool]:
     text = meta.get("marking")
     if isinstance(text, dict):
-        return text.get("label"), bool(text.get("personal"))
+        found = gsc.normalise(text.get("label"))
+        return (found[0], bool(text.get("personal")) or found[1]) if found else (None, False)
     if isinstance(text, str):
-        return text.split("—")[0].strip().upper(), "PERSONAL DATA" in text.upper()
+        return gsc.normalise(text) or (None, False)
     head = html_path.read_text(encoding="utf-8", errors="replace")[:200_000]
-    found = _MARKING_RE.findall(head)
+    found = gsc.find_in_text(head)
     if not found:
         return None, False
-    return found[0][0], any(p for _, p in found) or "PERSONAL DATA" in head
+    return found[0][0], any(p for _, p in found)
 
 
 def _title(html_path: Path, meta: dict) -> str:
