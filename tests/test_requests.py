@@ -43,7 +43,7 @@ def _request(reg, clock, **kw):
     args = dict(requester="ana", purpose="service_delivery",
                 questions=["Which repeat victims need a MARAC referral?"],
                 datasets={"police_crime_victim": ["crime_ref", "age", "address"]},
-                legal_basis=["crime_and_disorder_act_s115", "dpa_s29_crime_and_taxation"],
+                legal_basis=["crime_and_disorder_act_s115", "dpa2018_sch2_para2_crime_and_taxation"],
                 supplying_agency="Notts Police", expires=(clock.t + timedelta(days=30)).date(),
                 partnership="Nottingham")
     args.update(kw)
@@ -65,7 +65,7 @@ def test_request_records_steps_1_to_3(setup):
     req = _request(reg, clock)
     assert req.status == "pending" and req.purpose == "service_delivery"
     assert req.datasets == {"police_crime_victim": ["crime_ref", "age", "address"]}
-    assert req.legal_basis == ["crime_and_disorder_act_s115", "dpa_s29_crime_and_taxation"]
+    assert req.legal_basis == ["crime_and_disorder_act_s115", "dpa2018_sch2_para2_crime_and_taxation"]
     assert req.supplying_agency == "Notts Police" and req.requester == "ana"
     assert reg.audit_entries(action="request.create")[0].detail["purpose"] == "service_delivery"
 
@@ -75,6 +75,9 @@ def test_request_records_steps_1_to_3(setup):
     ({"questions": []}, "question"),
     ({"legal_basis": []}, "legal basis"),
     ({"legal_basis": ["crime_and_disorder_act_s17a"]}, "depersonalised information only"),
+    # today's law: the DPA 1998 exemptions were repealed in 2018; the message names the successor
+    ({"legal_basis": ["crime_and_disorder_act_s115", "dpa_s29_crime_and_taxation"]},
+     "dpa2018_sch2_para2_crime_and_taxation"),
     ({"datasets": {"police_crime_victim": ["shoe_size"]}}, "fields of police_crime_victim"),
     ({"datasets": {"police_crime_victim": []}}, "list the fields"),
     ({"datasets": {"ref_postcode": ["postcode"]}}, "not case-level"),

@@ -5,8 +5,13 @@ is extracted:
 
 1. **purpose** and the **questions** it will answer (step 1; the purposes of 2.3 and the
    business meeting of 4.3.1): :data:`PURPOSES`;
-2. the **legal basis** (step 1, 2.4): :data:`LEGAL_BASES`. Section 17A of the Crime and
-   Disorder Act covers *depersonalised* information only, so it cannot be the sole basis;
+2. the **legal basis** (step 1, 2.4): :data:`LEGAL_BASES`, today's law beside the guidance's
+   gateways: UK GDPR Articles 6 and 9 with the Data Protection Act 2018 (Part 2, and Part 3 for
+   law enforcement processing), and the Police, Crime, Sentencing and Courts Act 2022 s16-17
+   (Serious Violence Duty). The 2010 guidance's DPA 1998 exemptions (s29, s35) were repealed
+   in 2018; a new request citing them is refused with the provision that replaced each.
+   Section 17A of the Crime and Disorder Act covers *depersonalised* information only, so it
+   cannot be the sole basis;
 3. the **supplying agency** (step 2), whose Designated Liaison Officer approves or refuses
    (2.2.1; Box 1: disclosure "has to be agreed by the Designated Liaison Officer for the
    agency from which the information was sourced");
@@ -40,14 +45,28 @@ from workbench.registry import validate
 
 PURPOSES = ("performance_monitoring", "intelligence_product", "business_meeting", "service_delivery")
 LEGAL_BASES = (
+    # powers to share (the gateway); guidance 2.4.1
     "crime_and_disorder_act_s115",      # 2.4.1.1: power to share between relevant authorities
     "crime_and_disorder_act_s17a",      # 2.4.1.1: duty, depersonalised information only
     "police_and_justice_act_2006",      # 2.4.1.2: crime and disorder committee
     "criminal_justice_court_services_act_2000",  # 2.4.1.3: MAPPA police/probation duty
-    "dpa_s29_crime_and_taxation",       # 2.4.2.5 DPA exemption
-    "dpa_s35_legal_proceedings",        # 2.4.2.5 DPA exemption
-    "data_subject_consent",             # DPA Schedule 2/3 first condition
+    "pcsc_act_2022_s16_s17",            # Serious Violence Duty: disclosure (s16), requests (s17)
+    # lawful processing today (UK GDPR and the Data Protection Act 2018), where 2.4.2 cites DPA 1998
+    "uk_gdpr_art6_1e_public_task",      # Art 6(1)(e): a task in the public interest / official authority
+    "uk_gdpr_art6_1c_legal_obligation",  # Art 6(1)(c): e.g. the Serious Violence Duty
+    "uk_gdpr_art9_2g_dpa2018_sch1_para10",  # special category: substantial public interest,
+                                            # preventing or detecting unlawful acts
+    "dpa2018_part3_law_enforcement",    # Part 3 (s31, s35): a competent authority's law enforcement processing
+    "dpa2018_sch2_para2_crime_and_taxation",  # the exemption that replaced DPA 1998 s29
+    "dpa2018_sch2_para5_legal_proceedings",   # the exemption that replaced DPA 1998 s35
+    "data_subject_consent",             # UK GDPR Art 6(1)(a) / 9(2)(a) (was DPA Schedule 2/3)
+    # repealed with the Data Protection Act 1998 (25 May 2018): kept so old requests still read
+    "dpa_s29_crime_and_taxation",       # 2.4.2.5 DPA 1998 exemption
+    "dpa_s35_legal_proceedings",        # 2.4.2.5 DPA 1998 exemption
 )
+#: bases from the repealed Data Protection Act 1998 and the provision that replaced each
+REPEALED_BASES = {"dpa_s29_crime_and_taxation": "dpa2018_sch2_para2_crime_and_taxation",
+                  "dpa_s35_legal_proceedings": "dpa2018_sch2_para5_legal_proceedings"}
 #: the longest a request may run before it must be renewed
 MAX_DAYS = 366
 STATUSES = ("pending", "approved", "refused", "completed", "expired")
@@ -134,6 +153,11 @@ def create(reg, requester: str, purpose: str, questions: list[str], datasets: di
     if not legal_basis:
         raise BadInput(f"`legal_basis`: personal data needs a clear legal basis (guidance 4.3.1); "
                        f"choose from {', '.join(LEGAL_BASES)}.")
+    repealed = [b for b in legal_basis if b in REPEALED_BASES]
+    if repealed:
+        raise BadInput("`legal_basis`: " + "; ".join(
+            f"{b} is a Data Protection Act 1998 exemption, repealed on 25 May 2018: use {REPEALED_BASES[b]}"
+            for b in repealed) + " (Data Protection Act 2018 Schedule 2).")
     if set(legal_basis) == {"crime_and_disorder_act_s17a"}:
         raise BadInput("`legal_basis`: section 17A of the Crime and Disorder Act covers depersonalised "
                        "information only (guidance 2.4.1.1); add the power that allows personal data, "
