@@ -17,9 +17,16 @@ Rules (each finding names rule, table, column, count and up to three examples):
 ``person-ref``         ``patient_ref``/``client_ref``/``offender_ref`` hold 32-hex-digit keyed
                        hashes, none equal to a reference in the master tier.
 ``postcode-households`` every postcode column value, and every full postcode written in any
-                       text column, is a postcode with >= 4 households.
+                       text column, is a postcode with >= 4 households, or a postcode sector
+                       or district whose postcodes in the master's ``ref_postcode`` sit at
+                       >= 10 distinct points and whose centroid is no postcode's own point
+                       (the fallback for postcodes of unknown households).
 ``coordinates``        every (easting, northing) is both empty or equal to the centroid of a
-                       qualifying postcode or to a registered non-addressable place.
+                       qualifying postcode, of a qualifying sector or district (whole metres,
+                       half up, recomputed here from ``ref_postcode``) or to a registered
+                       non-addressable place.
+``area-centroid``      a record published under a sector or district sits at that area's
+                       centroid (or a registered place), never at a postcode's own point.
 ``wgs84-column``       no longitude/latitude beside sanitised BNG coordinates.
 ``house-number``       address columns hold no number token, no flat/unit designation, and
                        no segment ending in a dwelling word (Cottage, House, …).
@@ -64,6 +71,9 @@ PROVENANCE_COLUMNS = ("partnership", "_supply_id")
 #: columns a ``<id>_counts`` table may have besides the dataset's non-ident code columns
 COUNT_COLUMNS = ("partnership", "quarter_start", "postcode_district", "partner_agency_group",
                  "records", "suppressed")
+#: an area stands in for postcodes of unknown households when it holds this many postcodes
+#: (the transformer's rule, written out here independently)
+MIN_AREA_POSTCODES = 10
 RE_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 RE_PHONE = r"(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b"
 J9_J10 = ("health_admission_icd", "health_admission_domestic_abuse")
@@ -160,13 +170,27 @@ class _Check:
             f"CREATE OR REPLACE TEMP TABLE _chk_pc AS SELECT DISTINCT {compact} AS pc, easting AS e, "
             f"northing AS n FROM {self.m}.main.ref_postcode WHERE households >= {int(self.min_households)} "
             "AND postcode IS NOT NULL")
+        # sectors ("NG1 5") and districts ("NG1") of every postcode with coordinates
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _chk_area AS WITH pcs AS (SELECT DISTINCT "
+            f"{compact} AS c, easting AS e, northing AS n FROM {self.m}.main.ref_postcode "
+            "WHERE postcode IS NOT NULL AND easting IS NOT NULL AND northing IS NOT NULL), "
+            "keyed AS (SELECT left(c, length(c) - 3) AS district, left(c, length(c) - 3) || ' ' || "
+            "substr(c, length(c) - 2, 1) AS sector, e, n FROM pcs WHERE length(c) BETWEEN 5 AND 7), "
+            "areas AS (SELECT area, floor(avg(e) + 0.5) AS e, floor(avg(n) + 0.5) AS n FROM ("
+            "SELECT sector AS area, e, n FROM keyed UNION ALL SELECT district, e, n FROM keyed) "
+            f"GROUP BY area HAVING count(DISTINCT (e, n)) >= {MIN_AREA_POSTCODES}) "
+            "SELECT a.* FROM areas a ANTI JOIN (SELECT DISTINCT e, n FROM pcs) u ON a.e = u.e AND a.n = u.n")
         has_places = self.con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = "
             "'nonaddressable_place'", [self.m]).fetchone()[0]
         places = (f" UNION SELECT easting, northing FROM {self.m}.main.nonaddressable_place"
                   if has_places else "")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _chk_places AS SELECT DISTINCT e, n FROM "
+                         f"(SELECT NULL::DOUBLE AS e, NULL::DOUBLE AS n{places}) WHERE e IS NOT NULL")
         self.con.execute("CREATE OR REPLACE TEMP TABLE _chk_xy AS SELECT DISTINCT e, n FROM "
-                         f"(SELECT e, n FROM _chk_pc{places}) WHERE e IS NOT NULL AND n IS NOT NULL")
+                         "(SELECT e, n FROM _chk_pc UNION SELECT e, n FROM _chk_area UNION "
+                         "SELECT e, n FROM _chk_places) WHERE e IS NOT NULL AND n IS NOT NULL")
 
     def tables(self) -> dict[str, list[tuple[str, str]]]:
         rows = self.con.execute(
@@ -347,7 +371,15 @@ class _Check:
         if "postcode" in names:
             self.bad_values("postcode-households", ds.id, "postcode",
                             f"postcode IS NOT NULL AND {compact.format('postcode')} NOT IN "
-                            "(SELECT pc FROM _chk_pc)")
+                            "(SELECT pc FROM _chk_pc) AND CAST(postcode AS VARCHAR) NOT IN "
+                            "(SELECT area FROM _chk_area)")
+            if {"easting", "northing"} <= set(names):
+                self.add("area-centroid", ds.id, "postcode,easting,northing",
+                         f"SELECT count(*), list(t.postcode)[1:3] FROM {self.s}.main.{_qi(ds.id)} t "
+                         "JOIN _chk_area a ON CAST(t.postcode AS VARCHAR) = a.area "
+                         "LEFT JOIN _chk_places p ON t.easting = p.e AND t.northing = p.n "
+                         "WHERE p.e IS NULL AND t.easting IS DISTINCT FROM a.e OR "
+                         "p.e IS NULL AND t.northing IS DISTINCT FROM a.n")
         for c in text_cols:
             if c == "postcode" or not self._text_kind(ds, c):
                 continue

@@ -7,6 +7,18 @@ Appendix 1 (2), as implemented here for every record of a depersonalised dataset
   distance from the record's postcode centroid) that has at least four; a record whose
   postcode is unknown or missing but which has coordinates gets the qualifying postcode
   nearest to those coordinates; with neither, no postcode;
+* a postcode whose household count is **not known** (real Code-Point Open carries none; the
+  ONS census estimates, :mod:`workbench.hub.adapters.ons_households`, cover only the census
+  day's residential postcodes) is not guessed at: its records go to the centroid of the
+  postcode **sector** ("NG1 5") holding it, or failing that the postcode **district** ("NG1"),
+  when that area's postcodes sit at :data:`MIN_AREA_POSTCODES` or more distinct points (each
+  live postcode has at least one delivery point, and an English sector averages some 2,500
+  households, so the area is far above Appendix 1's four) and its centroid is not itself a
+  postcode's point. The published postcode is then the sector or
+  district itself and the coordinates the area centroid (mean of its postcode centroids,
+  whole metres, half up). Only when no area qualifies does the record go to the nearest
+  qualifying postcode. The method is chosen per record (:data:`METHODS`) and
+  :func:`placement_counts` reports how many records took each;
 * the published coordinates are the centroid of the published postcode, except for records
   geocoded to a registered non-addressable place (:mod:`workbench.privacy.nonaddressable`;
   coordinates equal to the place's to the metre), which keep the place's coordinates;
@@ -41,6 +53,11 @@ from workbench.privacy.nonaddressable import load_places
 from workbench.privacy.publication import PERSON_REFS
 
 MIN_HOUSEHOLDS = 4
+#: an area (postcode sector or district) stands in for postcodes of unknown households only
+#: when it holds at least this many postcodes with coordinates (see the module docstring)
+MIN_AREA_POSTCODES = 10
+#: how a record's published place was chosen, per record (reported with counts by publish)
+METHODS = ("postcode", "nearest_postcode", "sector_centroid", "district_centroid", "place", "none")
 REF_KEY_NAME = "privacy_ref_hmac_key"
 PC_MAP = "temp.main._wb_pc_map"
 PLACES = "temp.main._wb_places"
@@ -74,6 +91,15 @@ class Geography:
     places: pd.DataFrame
     min_households: int = MIN_HOUSEHOLDS
     tree: cKDTree | None = None
+    #: every place a record may be published at: the qualifying postcodes (first, in the
+    #: order of ``postcodes``) then the qualifying sector and district centroids; columns
+    #: out_postcode, out_easting, out_northing, method (postcode/sector_centroid/district_centroid)
+    targets: pd.DataFrame | None = None
+    #: known postcodes with coordinates (for placing coordinate-only records): their target
+    #: index, and whether their households are known
+    known_tree: cKDTree | None = None
+    known_target: np.ndarray | None = None
+    known_counted: np.ndarray | None = None
 
     def nearest(self, easting, northing) -> np.ndarray:
         """Index (into the qualifying arrays) of the nearest qualifying centroid to each point."""
@@ -85,41 +111,141 @@ class Geography:
         _, idx = self.tree.query(pts, k=1, workers=-1)
         return np.asarray(idx, dtype=np.int64)
 
+    def place_points(self, easting, northing) -> np.ndarray:
+        """Target index (into :attr:`targets`) for records known only by coordinates.
+
+        The nearest known postcode decides: when its households are known, the nearest
+        qualifying postcode to the point (Appendix 1); when not, that postcode's area
+        fallback, exactly as a record carrying that postcode would get.
+        """
+        e, n = np.asarray(easting, float), np.asarray(northing, float)
+        if len(e) == 0:
+            return np.zeros(0, dtype=np.int64)
+        _, k = self.known_tree.query(np.column_stack([e, n]), k=1, workers=-1)
+        k = np.asarray(k, dtype=np.int64)
+        out = self.known_target[k].copy()
+        counted = self.known_counted[k]
+        if len(self.postcodes) and counted.any():
+            out[counted] = self.nearest(e[counted], n[counted])
+        return out
+
     def to_dict(self) -> dict:
+        method = self.pc_map["out_method"].value_counts() if len(self.pc_map) else pd.Series(dtype=int)
         return {"qualifying_postcodes": int(len(self.postcodes)),
                 "known_postcodes": int(len(self.pc_map)),
+                "postcodes_without_households": int(self.pc_map["households_unknown"].sum())
+                if len(self.pc_map) else 0,
+                "postcodes_by_method": {k: int(v) for k, v in method.items()},
+                "min_area_postcodes": MIN_AREA_POSTCODES,
                 "places": int(len(self.places)), "min_households": self.min_households}
+
+
+def area_keys(postcodes: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Postcode sector ("NG1 5") and district ("NG1") of normal-form postcodes ("NG1 5AW")."""
+    pc = postcodes.astype(str)
+    district = pc.str.split(" ").str[0]
+    sector = district + " " + pc.str.split(" ").str[1].str[:1]
+    return sector, district
+
+
+def _areas(ref: pd.DataFrame, key: pd.Series, method: str) -> pd.DataFrame:
+    """Qualifying areas and their whole-metre centroids.
+
+    An area qualifies when its postcodes sit at >= :data:`MIN_AREA_POSTCODES` distinct
+    points and its centroid is no postcode's own point: a sector of large-user or PO box
+    postcodes all placed at one delivery office (e.g. NG1 9 in Code-Point Open 2025-10)
+    would otherwise publish records at that office's postcode.
+    """
+    pts = pd.DataFrame({"area": key.to_numpy(), "e": ref["easting"].to_numpy(float),
+                        "n": ref["northing"].to_numpy(float)})
+    a = pts.groupby("area", sort=True).agg(e=("e", "mean"), n=("n", "mean")).reset_index()
+    points = pts.drop_duplicates().groupby("area", sort=True).size()
+    a = a[a["area"].map(points).to_numpy() >= MIN_AREA_POSTCODES]
+    e, n = np.floor(a["e"].to_numpy() + 0.5), np.floor(a["n"].to_numpy() + 0.5)
+    unit = pd.MultiIndex.from_arrays([pts["e"], pts["n"]])
+    free = ~pd.MultiIndex.from_arrays([e, n]).isin(unit)
+    return pd.DataFrame({"out_postcode": a["area"].to_numpy(dtype=object)[free],
+                         "out_easting": e[free], "out_northing": n[free], "method": method})
 
 
 def geography_from_frame(ref: pd.DataFrame, places: pd.DataFrame | None = None, *,
                          min_households: int = MIN_HOUSEHOLDS) -> Geography:
     """Build a :class:`Geography` from a ``ref_postcode`` frame (postcode normalised, BNG).
 
-    Postcodes without coordinates cannot anchor a record and are left out; a postcode with
-    unknown households is treated as not qualifying (deny by default).
+    Postcodes without coordinates cannot anchor a record and are left out. A postcode with
+    known households below ``min_households`` goes to the nearest qualifying postcode; one
+    with unknown households to its sector or district centroid (module docstring).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ref = pd.DataFrame({"postcode": [f"NG1 5A{c}" for c in "ABDEFGHJLN"] + ["NG1 6AA"],
+    ...                     "easting": [100.0 * i for i in range(11)], "northing": [0.0] * 11,
+    ...                     "households": [None] * 10 + [8]})
+    >>> m = geography_from_frame(ref).pc_map.set_index("postcode")
+    >>> r = m.loc["NG1 5AB"]
+    >>> (r.out_postcode, float(r.out_easting), r.out_method)
+    ('NG1 5', 450.0, 'sector_centroid')
+    >>> m.loc["NG1 6AA", ["out_postcode", "out_method"]].tolist()
+    ['NG1 6AA', 'postcode']
     """
     if min_households < 1:
         raise BadInput(f"`min_households` must be at least 1; got {min_households}.")
     ref = ref.dropna(subset=["postcode", "easting", "northing"]).drop_duplicates("postcode")
-    hh = pd.to_numeric(ref["households"], errors="coerce").fillna(0).to_numpy()
-    ok = hh >= min_households
+    ref = ref.reset_index(drop=True)
+    hh = pd.to_numeric(ref["households"], errors="coerce")
+    unknown = hh.isna().to_numpy()
+    ok = (hh.fillna(0) >= min_households).to_numpy()
     qual = ref[ok]
-    if qual.empty:
+    sector, district = area_keys(ref["postcode"])
+    targets = pd.concat([
+        pd.DataFrame({"out_postcode": qual["postcode"].to_numpy(dtype=object),
+                      "out_easting": qual["easting"].to_numpy(float),
+                      "out_northing": qual["northing"].to_numpy(float), "method": "postcode"}),
+        _areas(ref, sector, "sector_centroid"), _areas(ref, district, "district_centroid")],
+        ignore_index=True)
+    if targets.empty:
         raise BadInput(
-            f"`ref_postcode` has no postcode with at least {min_households} households, so no "
-            "record can be depersonalised (Appendix 1). Load Code-Point with household counts "
-            "(`workbench hub ingest --dataset ref_postcode …`) and publish again.")
+            f"`ref_postcode` has no postcode with at least {min_households} households and no "
+            f"postcode sector or district with at least {MIN_AREA_POSTCODES} postcodes, so no "
+            "record can be depersonalised (Appendix 1). Load Code-Point Open "
+            "(`workbench hub ingest --dataset ref_postcode …`), and household counts if you "
+            "have them (ONS census postcode estimates), then publish again.")
     geo = Geography(qual["postcode"].to_numpy(dtype=object), qual["easting"].to_numpy(float),
                     qual["northing"].to_numpy(float), pd.DataFrame(),
                     places if places is not None else pd.DataFrame(
                         columns=["place_id", "name", "kind", "easting", "northing"]),
-                    min_households)
-    idx = geo.nearest(ref["easting"].to_numpy(float), ref["northing"].to_numpy(float))
-    out_pc = np.where(ok, ref["postcode"].to_numpy(dtype=object), geo.postcodes[idx])
-    out_e = np.where(ok, ref["easting"].to_numpy(float), geo.easting[idx])
-    out_n = np.where(ok, ref["northing"].to_numpy(float), geo.northing[idx])
+                    min_households, targets=targets)
+    n_qual = len(qual)
+    index = {pc: i for i, pc in enumerate(targets["out_postcode"].to_numpy())}
+    e, n = ref["easting"].to_numpy(float), ref["northing"].to_numpy(float)
+    near = geo.nearest(e, n) if n_qual else np.full(len(ref), -1, dtype=np.int64)
+    own = np.flatnonzero(ok)
+    target = near.copy()
+    target[own] = np.arange(n_qual)
+    sec = np.array([index.get(x, -1) for x in sector.to_numpy()], dtype=np.int64)
+    dis = np.array([index.get(x, -1) for x in district.to_numpy()], dtype=np.int64)
+    area = np.where(sec >= 0, sec, dis)
+    use_area = unknown & (area >= 0)
+    target[use_area] = area[use_area]
+    stranded = target < 0  # unknown households, no area and no qualifying postcode at all
+    if stranded.any():
+        areas = targets.iloc[n_qual:]
+        _, k = cKDTree(areas[["out_easting", "out_northing"]].to_numpy(float)).query(
+            np.column_stack([e[stranded], n[stranded]]), k=1)
+        target[stranded] = n_qual + np.asarray(k, dtype=np.int64)
+    method = targets["method"].to_numpy(dtype=object)[target]
+    method = np.where((method == "postcode") & ~ok, "nearest_postcode", method)
+    t = targets.iloc[target]
     geo.pc_map = pd.DataFrame({"postcode": ref["postcode"].to_numpy(dtype=object),
-                               "out_postcode": out_pc, "out_easting": out_e, "out_northing": out_n})
+                               "out_postcode": t["out_postcode"].to_numpy(dtype=object),
+                               "out_easting": t["out_easting"].to_numpy(float),
+                               "out_northing": t["out_northing"].to_numpy(float),
+                               "out_target": target, "out_method": method,
+                               "households_unknown": unknown})
+    geo.known_tree = cKDTree(np.column_stack([e, n]))
+    geo.known_target = target
+    geo.known_counted = ~unknown
     return geo
 
 
@@ -134,11 +260,13 @@ def load_geography(con, catalog: str = "hub", *, min_households: int = MIN_HOUSE
 def install_geography(con, geo: Geography) -> None:
     """Create the temporary lookup tables the SQL of :func:`depersonalise_dataset` joins."""
     con.register("_wb_pc_map_df", geo.pc_map)
-    keys = " UNION ".join(f"SELECT {k.format('postcode')} AS pc_key, * FROM _wb_pc_map_df" for k in PC_KEYS)
+    keys = " UNION ".join(f"SELECT {k.format('postcode')} AS pc_key, postcode, out_postcode, out_easting, "
+                          "out_northing, out_method FROM _wb_pc_map_df" for k in PC_KEYS)
     con.execute("CREATE OR REPLACE TEMP TABLE _wb_pc_map AS SELECT DISTINCT ON (pc_key) "
                 "CAST(pc_key AS VARCHAR) AS pc_key, CAST(postcode AS VARCHAR) AS postcode, "
                 "CAST(out_postcode AS VARCHAR) AS out_postcode, CAST(out_easting AS DOUBLE) AS out_easting, "
-                f"CAST(out_northing AS DOUBLE) AS out_northing FROM ({keys})")
+                "CAST(out_northing AS DOUBLE) AS out_northing, CAST(out_method AS VARCHAR) AS out_method "
+                f"FROM ({keys})")
     con.unregister("_wb_pc_map_df")
     places = geo.places[["easting", "northing"]].astype(float).round()
     places = places.drop_duplicates().rename(columns={"easting": "e", "northing": "n"})
@@ -146,13 +274,12 @@ def install_geography(con, geo: Geography) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _wb_places AS SELECT CAST(e AS DOUBLE) AS e, "
                 "CAST(n AS DOUBLE) AS n FROM _wb_places_df")
     con.unregister("_wb_places_df")
-    qual = pd.DataFrame({"q": np.arange(len(geo.postcodes), dtype=np.int64),
-                         "out_postcode": geo.postcodes.astype(object),
-                         "out_easting": geo.easting, "out_northing": geo.northing})
+    qual = geo.targets.assign(q=np.arange(len(geo.targets), dtype=np.int64))
     con.register("_wb_qual_df", qual)
     con.execute("CREATE OR REPLACE TEMP TABLE _wb_qual AS SELECT CAST(q AS BIGINT) AS q, "
                 "CAST(out_postcode AS VARCHAR) AS out_postcode, CAST(out_easting AS DOUBLE) AS out_easting, "
-                "CAST(out_northing AS DOUBLE) AS out_northing FROM _wb_qual_df")
+                "CAST(out_northing AS DOUBLE) AS out_northing, CAST(method AS VARCHAR) AS method "
+                "FROM _wb_qual_df")
     con.unregister("_wb_qual_df")
 
 
@@ -213,10 +340,11 @@ def _snap_table(con, source: str, has_pc: bool, geo: Geography) -> None:
         f"SELECT DISTINCT s.easting AS e, s.northing AS n FROM {source} s {join} "
         f"WHERE s.easting IS NOT NULL AND s.northing IS NOT NULL {miss}").fetchnumpy()
     e, n = np.asarray(pts["e"], float), np.asarray(pts["n"], float)
-    frame = pd.DataFrame({"easting": e, "northing": n, "q": geo.nearest(e, n)})
+    frame = pd.DataFrame({"easting": e, "northing": n, "q": geo.place_points(e, n)})
     con.register("_wb_snap_df", frame)
     con.execute("CREATE OR REPLACE TEMP TABLE _wb_snap AS SELECT CAST(f.easting AS DOUBLE) AS easting, "
-                "CAST(f.northing AS DOUBLE) AS northing, g.out_postcode, g.out_easting, g.out_northing "
+                "CAST(f.northing AS DOUBLE) AS northing, g.out_postcode, g.out_easting, g.out_northing, "
+                "CASE WHEN g.method = 'postcode' THEN 'nearest_postcode' ELSE g.method END AS out_method "
                 f"FROM _wb_snap_df f JOIN {QUAL} g ON f.q = g.q")
     con.unregister("_wb_snap_df")
 
@@ -367,3 +495,30 @@ def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: 
         _snap_table(con, source, "postcode" in dataset.column_names, geo)
     con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}")
     return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+
+
+def placement_counts(con, dataset: Dataset, source: str, geo: Geography) -> dict[str, int]:
+    """How many records of ``source`` took each placement method (:data:`METHODS`).
+
+    Run after :func:`depersonalise_dataset` (its lookup tables are installed). Reported by
+    publish with counts, never values: a record goes to a registered place, its own postcode
+    (>= ``min_households``), the nearest qualifying postcode, its sector or district centroid
+    (households unknown), or nowhere (no postcode and no coordinates).
+    """
+    names = set(dataset.column_names)
+    has_pc, has_xy = "postcode" in names, {"easting", "northing"} <= names
+    if not has_pc and not has_xy:
+        return {}
+    parts, joins = [], []
+    if has_xy and len(geo.places):
+        parts.append("CASE WHEN p.e IS NOT NULL THEN 'place' END")
+        joins.append(f"LEFT JOIN {PLACES} p ON round(s.easting) = p.e AND round(s.northing) = p.n")
+    if has_pc:
+        parts.append("m.out_method")
+        joins.append(f"LEFT JOIN {PC_MAP} m ON CAST(s.postcode AS VARCHAR) = m.pc_key")
+    if has_xy:
+        parts.append("n.out_method")
+        joins.append(f"LEFT JOIN {SNAP} n ON s.easting = n.easting AND s.northing = n.northing")
+    rows = con.execute(f"SELECT coalesce({', '.join(parts)}, 'none') AS method, count(*) "
+                       f"FROM {source} s {' '.join(joins)} GROUP BY 1 ORDER BY 1").fetchall()
+    return {m: int(c) for m, c in rows}

@@ -32,7 +32,7 @@ from workbench.privacy import checker
 from workbench.privacy.addresses import address_sql
 from workbench.privacy.counts import install_agency_groups, publish_counts
 from workbench.privacy.depersonalise import (MIN_HOUSEHOLDS, depersonalise_dataset, install_geography,
-                                             load_geography, q, ref_key)
+                                             load_geography, placement_counts, q, ref_key)
 from workbench.privacy.disclosure import DEFAULT_THRESHOLD
 from workbench.privacy.nonaddressable import TABLE as PLACES_TABLE
 from workbench.privacy.nonaddressable import load_places
@@ -81,6 +81,18 @@ class PublishResult:
         lines = [f"Published {len(self.tables)} table(s), {self.rows} row(s) to {self.shared} "
                  f"in {self.seconds:.1f} s; independent check: clean."]
         lines += [f"  {t['table']:<36} {t['mode']:<12} {t['rows']:>9}" for t in self.tables]
+        geo = self.geography
+        if geo.get("postcodes_without_households"):
+            lines.append(f"Households unknown for {geo['postcodes_without_households']} of "
+                         f"{geo['known_postcodes']} postcode(s): their records go to the postcode "
+                         f"sector or district centroid (areas of >= {geo['min_area_postcodes']} "
+                         "postcodes; Appendix 1 fallback, docs/privacy.md).")
+        placed = {}
+        for t in self.tables:
+            for m, n in t.get("placement", {}).items():
+                placed[m] = placed.get(m, 0) + n
+        if placed:
+            lines.append("Records placed by: " + ", ".join(f"{m} {n}" for m, n in sorted(placed.items())))
         return "\n".join(lines)
 
 
@@ -245,12 +257,14 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
             if pub.dataset.id not in present:
                 continue
             target_table = f"shared.main.{pub.table}"
+            placement: dict[str, int] = {}
             if pub.mode in ("record", "outward"):
                 ev, joins = _event_date(con, pub, present)
                 extra, prov_join = _provenance(pub, present)
                 depersonalise_dataset(con, pub.dataset, f"hub.main.{pub.dataset.id}", target_table,
                                       geo, key, event_date_sql=ev, extra_from=joins + prov_join,
                                       extra_columns=extra)
+                placement = placement_counts(con, pub.dataset, f"hub.main.{pub.dataset.id}", geo)
             elif pub.mode == "counts":
                 publish_counts(con, pub, f"hub.main.{pub.dataset.id}", target_table,
                                threshold=count_threshold,
@@ -259,7 +273,7 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
                 _copy(con, pub, target_table, present)
             published.append(pub.dataset.id)
             rows = con.execute(f"SELECT count(*) FROM {target_table}").fetchone()[0]
-            result.tables.append({**pub.to_dict(), "rows": rows})
+            result.tables.append({**pub.to_dict(), "rows": rows, **({"placement": placement} if placement else {})})
             if not quiet:
                 print(f"publish: {pub.table}: {rows} rows ({pub.mode})", file=sys.stderr)
         if "supplies" in present:

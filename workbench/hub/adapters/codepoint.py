@@ -8,9 +8,11 @@ Northings, …``) is used. Name the files rather than the release folder: the fo
 ``licence.txt`` is Latin-1 text and would be refused as a supply file, e.g.
 ``workbench hub ingest --dataset ref_postcode Doc/Code-Point_Open_Column_Headers.csv Data/CSV/*.csv``.
 
-- ``households``: Code-Point Open has none → NULL (``households_synthetic`` NULL too). The
-  ≥4-household rule (guidance Appendix 1) needs them from another supply; the demo area
-  synthesises them and flags ``households_synthetic = 'Y'``.
+- ``households``: Code-Point Open has none. A postcode the hub already holds keeps its
+  households and flag (from ONS census estimates, :mod:`workbench.hub.adapters.ons_households`,
+  or the demo's synthetic supply), so a new Code-Point release does not erase them; a new
+  postcode gets NULL, and publish places its records at its postcode sector centroid
+  (guidance Appendix 1; :mod:`workbench.privacy.depersonalise`).
 - ``lsoa_code``: given by the LSOA polygon (``ref_lsoa`` already in the hub) holding the
   centroid; NULL when the hub has no polygons there.
 - Positional quality 90 (no coordinates) → easting/northing NULL.
@@ -84,6 +86,17 @@ def _lsoa_polygons(con) -> tuple[list, list]:
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
+def _known_households(con) -> pd.DataFrame:
+    """Households (and their flag) the hub already holds, indexed by postcode."""
+    try:
+        frame = con.execute("SELECT postcode, CAST(households AS VARCHAR) AS households, "
+                            "CAST(households_synthetic AS VARCHAR) AS households_synthetic "
+                            "FROM main.ref_postcode WHERE households IS NOT NULL").df()
+    except duckdb.Error:  # no hub schema on this connection (adapter used on its own)
+        return pd.DataFrame(columns=["households", "households_synthetic"])
+    return frame.drop_duplicates("postcode").set_index("postcode")
+
+
 def read_codepoint(con, path: Path, columns: list[str]) -> pd.DataFrame:
     """One headerless Code-Point file as strings (DuckDB's strict CSV reader: a record with
     the wrong number of fields rejects the supply naming its line)."""
@@ -113,6 +126,7 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
         raise SupplyRejected(ds.id, [Problem(header_files[0].name, None, None,
                                              "Code-Point data files beside the column-header file",
                                              "only the column-header file")])
+    known = _known_households(con)
     for f in data_files:
         raw = read_codepoint(con, f, columns)
         e = raw[lower["eastings"]].astype(object)
@@ -124,7 +138,9 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
         frame = pd.DataFrame({
             "postcode": raw[lower["postcode"]],
             "easting": e, "northing": n,
-            "households": None, "households_synthetic": None,
+            "households": raw[lower["postcode"]].map(known["households"]) if len(known) else None,
+            "households_synthetic": raw[lower["postcode"]].map(known["households_synthetic"])
+            if len(known) else None,
             "lsoa_code": assign_polygons(e, n, codes, wkts) if codes else None,
             "_line": raw["_line"],
         })
