@@ -63,6 +63,9 @@ def _build_people(tmp_path: Path):
     reg.add_user("council_dlo", "City Council", "dlo", PASSWORD)
     reg.add_user("vic", "Residents Group", "viewer", PASSWORD)
     reg.add_user("sec_ana", "Residents Group", "analyst", PASSWORD)
+    from workbench.privacy import dpia
+    for agency in ("Notts Police", "City Council", "Residents Group"):   # UK GDPR Art 35
+        dpia.record(reg, "coord", agency, f"DPIA-{agency[:6].upper()}", "2025-06-01", "2028-05-31")
     return reg
 
 

@@ -194,9 +194,24 @@ def _registry(hub: Path, build: DemoBuild) -> None:
             if name not in users:
                 reg.add_user(name, agency, role, password, actor="demo")
             build.users.append({"name": name, "password": password, "role": role, "agency": agency})
+        _record_dpias(reg, have)
         build.registry = f"{len(DEMO_USERS)} demo users, partnership '{fx.CITY_PARTNERSHIP}' in '{fx.PARTNERSHIP}'"
     finally:
         reg.close()
+
+
+def _record_dpias(reg, agencies) -> None:
+    """Each demo agency's sharing under a DPIA in force (UK GDPR Art 35; workbench.privacy.dpia),
+    completed a month ago and due for review in a year, as a real partnership would have."""
+    from datetime import timedelta
+
+    from workbench.privacy import dpia
+
+    today = reg.now().date()
+    for agency in sorted(agencies):
+        if dpia.current(reg, agency) is None:
+            dpia.record(reg, "admin", agency, f"DPIA-DEMO-{agency[:24].upper().replace(' ', '-')}",
+                        today - timedelta(days=30), today + timedelta(days=335))
 
 
 def _publish(hub: Path, build: DemoBuild, quiet: bool) -> None:

@@ -293,10 +293,16 @@ def release(reg, request_id: int, user) -> ReleaseResult:
     """
     from workbench.hub.connect import new_connection, open_hub
 
+    from workbench.privacy import caldicott, dpia
+
     req = usable(reg, request_id, user)
     user = reg.get_user(req.requester)
     for ds_id in req.datasets:
         access.require(reg, user, "read_personal", ds_id, partnership=req.partnership)
+    # today's law on top of guidance 4.3: a DPIA in force (UK GDPR Art 35) and, for health
+    # data, the Caldicott guardian's approval
+    dpia.require(reg, req.supplying_agency, req.partnership, user.name, "request.release", f"request:{req.id}")
+    caldicott.require(reg, req, user.name)
     out = release_path(reg, req.id)
     out.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(out.parent.parent, 0o700)

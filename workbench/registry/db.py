@@ -146,6 +146,34 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (foi_id, agency)
     );
     """,
+    # version 1 -> 2: data protection impact assessments per ISP (UK GDPR Art 35) and the
+    # Caldicott guardian step for health data (workbench.privacy.dpia, .caldicott)
+    """
+    CREATE TABLE dpias (
+        id INTEGER PRIMARY KEY,
+        agency TEXT NOT NULL REFERENCES agencies(name),
+        partnership TEXT REFERENCES partnerships(name),   -- NULL: every partnership of the agency
+        reference TEXT NOT NULL,
+        completed_on TEXT NOT NULL,
+        review_by TEXT NOT NULL,
+        residual_high_risk INTEGER NOT NULL DEFAULT 0,
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE TABLE caldicott_guardians (
+        agency TEXT PRIMARY KEY REFERENCES agencies(name),
+        guardian TEXT NOT NULL REFERENCES users(name),
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE TABLE request_caldicott (
+        request_id INTEGER PRIMARY KEY REFERENCES requests(id),
+        guardian TEXT NOT NULL REFERENCES users(name),
+        approved INTEGER NOT NULL,
+        note TEXT,
+        decided_at TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

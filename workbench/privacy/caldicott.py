@@ -1,0 +1,105 @@
+"""The Caldicott guardian's approval of personal health data leaving the hub.
+
+Health and care bodies appoint a **Caldicott guardian** (Health and Social Care (National Data
+Guardian) Act 2018; the eight Caldicott principles, 2020) who approves each use of
+patient-identifiable information beyond direct care. The 2010 guidance already applies
+"Caldicott minimum necessary" to requests (4.3, step 3); this module adds the guardian's own
+step: a personal-data request naming a dataset supplied by a health body (A&E, hospital
+trusts, ambulance; :data:`HEALTH_AGENCY_TYPES`) is released only after the supplying agency's
+guardian has approved it, in addition to the DLO's decision (guidance Box 1).
+
+- The coordinator names each health agency's guardian: :func:`appoint` (admin, audited).
+- The guardian approves or refuses a request: :func:`decide` (only the appointed guardian of
+  the request's supplying agency; never their own request; audited).
+- :func:`require` is called by :func:`workbench.privacy.requests.release`: no approval, no
+  release (exit 3, audited).
+
+Examples
+--------
+>>> needs_guardian({"health_ae_assault": ["patient_ref"]})
+True
+>>> needs_guardian({"police_crime_victim": ["crime_ref"]})
+False
+"""
+
+from __future__ import annotations
+
+from workbench import catalogue
+from workbench.errors import AccessDenied, BadInput
+from workbench.privacy import access
+
+#: supplying-agency types of the catalogue whose data is patient information
+HEALTH_AGENCY_TYPES = frozenset({"health_trust", "health_ae", "ambulance"})
+
+
+def needs_guardian(datasets) -> bool:
+    """True when any dataset (ids, or a ``{dataset: fields}`` map) is supplied by a health body."""
+    return any(catalogue.get(d).agency in HEALTH_AGENCY_TYPES for d in datasets)
+
+
+def appoint(reg, actor: str, agency: str, guardian: str) -> dict:
+    """Name ``guardian`` (a user of ``agency``) as the agency's Caldicott guardian (admin)."""
+    user = reg.get_user(actor)
+    access.require(reg, user, "admin")
+    reg.get_agency(agency)
+    g = reg.get_user(guardian)
+    if g.agency != agency:
+        raise BadInput(f"`guardian`: '{guardian}' works for '{g.agency}', not '{agency}'; a Caldicott "
+                       f"guardian is a senior person of the health body itself.")
+    with reg.transaction():
+        reg.con.execute("INSERT INTO caldicott_guardians VALUES (?, ?, ?, ?) ON CONFLICT(agency) DO UPDATE "
+                        "SET guardian = excluded.guardian, recorded_by = excluded.recorded_by, "
+                        "recorded_at = excluded.recorded_at", (agency, guardian, user.name, reg._now_text()))
+        reg.audit(user.name, "caldicott.appoint", agency, {"guardian": guardian})
+    return {"agency": agency, "guardian": guardian}
+
+
+def guardian_of(reg, agency: str) -> str | None:
+    row = reg.con.execute("SELECT guardian FROM caldicott_guardians WHERE agency = ?", (agency,)).fetchone()
+    return row[0] if row else None
+
+
+def decide(reg, request_id: int, guardian: str, approve: bool, note: str | None = None) -> dict:
+    """The supplying agency's Caldicott guardian approves or refuses a request (audited)."""
+    from workbench.privacy import requests as pr
+
+    req = pr.get(reg, request_id)
+    action = "request.caldicott_approve" if approve else "request.caldicott_refuse"
+    target = f"request:{req.id}"
+    appointed = guardian_of(reg, req.supplying_agency)
+    reason = None
+    if not needs_guardian(req.datasets):
+        raise BadInput(f"Request {req.id} names no health data; it needs no Caldicott decision.")
+    if appointed is None:
+        reason = f"'{req.supplying_agency}' has no Caldicott guardian appointed (`workbench isp caldicott-appoint`)"
+    elif guardian != appointed:
+        reason = f"only '{req.supplying_agency}''s Caldicott guardian ({appointed}) may decide"
+    elif guardian == req.requester:
+        reason = "a Caldicott guardian may not decide their own request"
+    if reason:
+        reg.audit(guardian, action, target, {"reason": reason}, outcome="denied")
+        raise AccessDenied(f"Access denied: {reason}.")
+    if req.status not in ("pending", "approved"):
+        raise BadInput(f"Request {req.id} is {req.status}; a Caldicott decision needs a pending or approved request.")
+    with reg.transaction():
+        reg.con.execute("INSERT INTO request_caldicott VALUES (?, ?, ?, ?, ?) ON CONFLICT(request_id) DO UPDATE "
+                        "SET guardian = excluded.guardian, approved = excluded.approved, note = excluded.note, "
+                        "decided_at = excluded.decided_at",
+                        (req.id, guardian, int(approve), note, reg._now_text()))
+        reg.audit(guardian, action, target, {"note": note, "supplying_agency": req.supplying_agency})
+    return {"request": req.id, "guardian": guardian, "approved": bool(approve), "note": note}
+
+
+def require(reg, req, actor: str) -> None:
+    """Pass when ``req`` needs no guardian or has the guardian's approval; else AccessDenied."""
+    if not needs_guardian(req.datasets):
+        return
+    row = reg.con.execute("SELECT approved, guardian FROM request_caldicott WHERE request_id = ?",
+                          (req.id,)).fetchone()
+    if row is not None and row[0]:
+        return
+    why = ("the Caldicott guardian refused it" if row is not None
+           else "it names health data and the supplying agency's Caldicott guardian has not approved it")
+    reg.audit(actor, "request.release", f"request:{req.id}", {"reason": why}, outcome="denied")
+    raise AccessDenied(f"Access denied: request {req.id} cannot be released: {why} (Caldicott principles; "
+                       f"`workbench request caldicott {req.id} --as GUARDIAN`).")
