@@ -19,6 +19,12 @@ calculator; pointpats draws its permutations differently, so ``p_sim`` differs f
   ``permutations`` random reassignments of times to places (times shuffled, locations fixed);
   ``knox_ratio`` = observed / expected, ``p_value`` = ``(1 + #{sim ≥ obs}) / (1 + permutations)``.
 
+**Date precision** (guidance 4.2.3): both functions are days-scale methods and refuse
+month-precision dates (:func:`workbench.analysis.fitness.require_day_precision`): police.uk
+publishes months only, recorded as the 1st, and a "0–7 days" band on such dates really means
+"same month" (a Knox ratio of 1.68 on a real force year meant nothing more). Numbers are taken
+as day-precise; ``date_precision='day'`` asserts real days, ``'month'`` declares month-only.
+
 Written by hand because pointpats' ``Knox`` builds Python sets of neighbours per event and
 handles one (δ, τ) pair at a time: the banded table needs every band at once. Only pairs
 within the largest spatial edge are materialised (KD-tree); the ``beyond`` row follows from
@@ -35,7 +41,11 @@ from scipy import stats
 from scipy.spatial import cKDTree
 
 from workbench.analysis import _validate as check
+from workbench.analysis.fitness import Needs, require_day_precision
 from workbench.analysis.results import Result
+
+#: what Knox and the near-repeat table need of their data (the fitness gate, guidance 4.2.3)
+NEEDS = Needs(date="day", coordinates=True)
 
 
 def _times(t) -> np.ndarray:
@@ -83,7 +93,8 @@ class KnoxResult(Result):
     permutations: int
 
 
-def knox(xy, times, delta: float, tau: float, permutations: int = 999, seed=None) -> KnoxResult:
+def knox(xy, times, delta: float, tau: float, permutations: int = 999, seed=None,
+         date_precision: str = "auto") -> KnoxResult:
     """Global Knox test: pairs within ``delta`` metres and ``tau`` days (both ≤).
 
     Examples
@@ -93,9 +104,10 @@ def knox(xy, times, delta: float, tau: float, permutations: int = 999, seed=None
     (1, 1, 3)
     """
     pts = check.coordinates(xy, "xy", bng=False)
+    d, ta = check.positive(delta, "delta"), check.positive(tau, "tau")
+    require_day_precision(times, "knox", days=ta, date_precision_given=date_precision)
     t = _times(times)
     check.same_length(pts, t, "xy", "times")
-    d, ta = check.positive(delta, "delta"), check.positive(tau, "tau")
     n = pts.shape[0]
     i, j, _ = _pairs_within(pts, d)
     ns = i.size
@@ -136,7 +148,8 @@ def _band_labels(edges: np.ndarray, unit: str) -> list[str]:
 
 
 def near_repeat(xy, times, distance_edges=(0, 100, 200, 300, 400), time_edges=(0, 7, 14, 21, 28),
-                permutations: int = 999, seed=None, batch: int = 50) -> NearRepeatTable:
+                permutations: int = 999, seed=None, batch: int = 50,
+                date_precision: str = "auto") -> NearRepeatTable:
     """Banded Knox table with Monte Carlo p-values (near-repeat calculator).
 
     Parameters
@@ -146,6 +159,8 @@ def near_repeat(xy, times, distance_edges=(0, 100, 200, 300, 400), time_edges=(0
     distance_edges, time_edges : increasing edges from 0 (metres, days); bands right-closed
     permutations : int
     seed : int, optional
+    date_precision : ``'auto'`` (dates all on the 1st of a month are refused), ``'day'``
+        (assert the dates are real days) or ``'month'`` (declared month-only: refused)
 
     Examples
     --------
@@ -157,10 +172,11 @@ def near_repeat(xy, times, distance_edges=(0, 100, 200, 300, 400), time_edges=(0
     True
     """
     pts = check.coordinates(xy, bng=False)
-    t = _times(times)
-    check.same_length(pts, t, "xy", "times")
     de = check.edges(distance_edges, "distance_edges")
     te = check.edges(time_edges, "time_edges")
+    require_day_precision(times, "near_repeat", days=float(te[1]), date_precision_given=date_precision)
+    t = _times(times)
+    check.same_length(pts, t, "xy", "times")
     nd, nt = de.size - 1, te.size - 1
     i, j, dist = _pairs_within(pts, de[-1])
     dband = np.searchsorted(de[1:], dist, side="left")

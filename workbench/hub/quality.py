@@ -4,7 +4,14 @@ Guidance 4.2.3 defines the content qualities of shared information as *precision
 in a field: single-year ages rather than bands, point coordinates rather than rounded
 ones), *accuracy*, *currency* (how up to date) and *completeness*. The report measures
 each for one dataset, over its current rows or one supply, and lists coverage gaps
-(missing months, e.g. a force's months absent from police.uk).
+(missing months, e.g. a force's months absent from police.uk) and anomalous supply months
+(:func:`anomalous_months`: a month of 100 anti-social behaviour records between months of
+about 2,000 is flagged by a robust median/MAD score per dataset and category).
+
+The field measures that methods depend on — is the date known to the day or only to the
+month, is the time of day known, are coordinates present — are computed once, by
+:func:`field_fitness`, for both this report and the analysis fitness gate
+(:mod:`workbench.analysis.fitness`), so the gate checks exactly the figures the report shows.
 
 Examples
 --------
@@ -51,11 +58,173 @@ class QualityReport:
                             ("Currency", self.currency), ("Coverage", self.coverage)):
             out.append(f"{title}:")
             for k, v in part.items():
-                out.append(f"  {k}: {v}")
+                if k != "anomalous_months":
+                    out.append(f"  {k}: {v}")
+        anomalies = self.coverage.get("anomalous_months") or []
+        out.append(f"Anomalous months (robust median/MAD score, |z| ≥ {ANOMALY_Z:g}): "
+                   + ("none" if not anomalies else str(len(anomalies))))
+        for a in anomalies:
+            what = f"{a['category_column']} = {a['category']}" if a["category_column"] else "all rows"
+            out.append(f"  {a['month']}  {what}: {a['rows']:,} rows (median {a['median']:,.0f}, "
+                       f"z {a['robust_z']:+.1f}{', edge month' if a['edge'] else ''})")
         if self.caveats:
             out.append("Caveats:")
             out += [f"  - {c}" for c in self.caveats]
         return "\n".join(out)
+
+
+#: columns that name a record's category, in order of preference, for per-category anomalies
+CATEGORY_COLUMNS = ("crime_type", "category", "incident_type", "offence_type", "offence_code")
+#: a month is anomalous when its robust z-score is at least this far from 0 (Iglewicz and Hoaglin 1993)
+ANOMALY_Z = 3.5
+#: fewer months than this in a series and no anomaly is scored (the median needs a run to stand on)
+ANOMALY_MIN_MONTHS = 6
+#: series whose median month holds fewer rows than this are not scored (small counts are noisy)
+ANOMALY_MIN_MEDIAN = 20
+#: dates on the 1st of the month: with day-precise dates about 1 in 30.4 fall on the 1st; a
+#: share at least this high means the day was not recorded (police.uk publishes months only)
+MONTH_ONLY_SHARE = 0.5
+#: a day or time is "known" for a method when at least this share of records carries it
+KNOWN_SHARE = 0.8
+
+
+def date_precision(dates_known: int, on_first_of_month: int) -> tuple[str, float]:
+    """Classify a date field as ``'day'``, ``'mixed'`` or ``'month'`` precision (guidance 4.2.3).
+
+    Returns the class and the estimated share of dated records whose *day* is real: the excess
+    of dates on the 1st over the 1-in-30.4 expected of day-precise dates is taken to be
+    month-only records recorded as the 1st.
+
+    Examples
+    --------
+    >>> date_precision(36671, 36671)
+    ('month', 0.0)
+    >>> date_precision(3044, 100)
+    ('day', 1.0)
+    """
+    if not dates_known:
+        return "unknown", 0.0
+    share = on_first_of_month / dates_known
+    expected = 1 / 30.44
+    day_known = 1.0 - min(1.0, max(0.0, (share - expected) / (1 - expected)))
+    day_known = round(day_known, 4)
+    if share >= MONTH_ONLY_SHARE:
+        return "month", day_known
+    return ("day" if day_known >= KNOWN_SHARE else "mixed"), day_known
+
+
+def field_fitness(con, src: str, *, date_column: str | None = None, time_column: str | None = None,
+                  coordinates: bool = False, params=()) -> dict:
+    """Measured fitness of the fields a method reads (guidance 4.2.3: completeness, precision).
+
+    ``src`` is a table or ``(SELECT …)`` expression readable on ``con`` (``params`` bind its
+    ``?``). Returns ``rows``; for a date column ``date_known``, ``date_on_first_of_month``,
+    ``date_precision`` (:func:`date_precision`), ``day_known_share`` and ``rows_by_month``; for
+    a time column ``time_present``, ``time_at_midnight`` and ``time_known_share`` (a spike of
+    midnights — the usual stand-in for "no time" — counts as unknown); with ``coordinates``
+    ``coordinates_known`` and ``coordinates_rounded_100m``.
+
+    Examples
+    --------
+    >>> import duckdb, pandas as pd
+    >>> con = duckdb.connect()
+    >>> _ = con.register("f", pd.DataFrame({"d": ["2024-01-01", "2024-02-01"], "t": [None, None]}))
+    >>> m = field_fitness(con, "f", date_column="d", time_column="t")
+    >>> m["date_precision"], m["time_known_share"]
+    ('month', 0.0)
+    """
+    parts = ["count(*)"]
+    if date_column:
+        d = f"TRY_CAST({q(date_column)} AS DATE)"
+        parts += [f"count({d})", f"count(*) FILTER (WHERE dayofmonth({d}) = 1)"]
+    if time_column:
+        t = f"TRY_CAST(CAST({q(time_column)} AS VARCHAR) AS TIME)"
+        parts += [f"count({t})", f"count(*) FILTER (WHERE {t} = TIME '00:00')"]
+    if coordinates:
+        e, n = "TRY_CAST(easting AS DOUBLE)", "TRY_CAST(northing AS DOUBLE)"
+        parts += [f"count(*) FILTER (WHERE {e} IS NOT NULL AND {n} IS NOT NULL)",
+                  f"count(*) FILTER (WHERE {e} % 100 = 0 AND {n} % 100 = 0)"]
+    row = list(con.execute(f"SELECT {', '.join(parts)} FROM {src}", list(params)).fetchone())
+    rows = int(row.pop(0))
+    out: dict = {"rows": rows}
+    if date_column:
+        known, first = int(row.pop(0)), int(row.pop(0))
+        precision, day_share = date_precision(known, first)
+        out.update(date_column=date_column, date_known=known, date_on_first_of_month=first,
+                   date_precision=precision, day_known_share=day_share)
+        months = con.execute(f"SELECT strftime({d}, '%Y-%m') m, count(*) FROM {src} WHERE {d} IS NOT NULL "
+                             f"GROUP BY ALL ORDER BY ALL", list(params)).fetchall()
+        out["rows_by_month"] = {m: int(c) for m, c in months}
+    if time_column:
+        present, midnight = int(row.pop(0)), int(row.pop(0))
+        spike = midnight - present / 24  # hours are often rounded: 1 in 24 at midnight is plausible
+        known = present - max(0.0, spike) if present else 0
+        out.update(time_column=time_column, time_present=present, time_at_midnight=midnight,
+                   time_known_share=round(known / rows, 4) if rows else 0.0)
+    if coordinates:
+        known, rounded = int(row.pop(0)), int(row.pop(0))
+        out.update(coordinates_known=known, coordinates_rounded_100m=rounded,
+                   coordinates_known_share=round(known / rows, 4) if rows else 0.0)
+    return out
+
+
+def anomalous_months(rows_by_month: dict, *, z: float = ANOMALY_Z) -> list[dict]:
+    """Months whose row count is far from the series' median (robust z-score, guidance 4.2.3).
+
+    The score is ``(rows − median) / s`` with ``s = max(1.4826 · MAD, √median)``: the MAD is
+    the robust spread of the series, and the Poisson floor √median keeps a nearly constant
+    series from flagging ordinary noise. Months absent from ``rows_by_month`` are not scored
+    (they are reported as ``missing_months``). The first and last months are flagged too but
+    marked ``edge`` (a supply may start or stop part-way through a month).
+
+    Examples
+    --------
+    >>> series = {f"2024-{m:02d}": 2000 + 10 * (m % 3) for m in range(1, 13)}
+    >>> series["2024-06"] = 100
+    >>> [(a["month"], a["direction"]) for a in anomalous_months(series)]
+    [('2024-06', 'low')]
+    """
+    import numpy as np
+
+    months = sorted(rows_by_month)
+    if len(months) < ANOMALY_MIN_MONTHS:
+        return []
+    x = np.array([float(rows_by_month[m]) for m in months])
+    med = float(np.median(x))
+    if med < ANOMALY_MIN_MEDIAN:
+        return []
+    scale = max(1.4826 * float(np.median(np.abs(x - med))), med ** 0.5)
+    scores = (x - med) / scale
+    out = []
+    for k in np.flatnonzero(np.abs(scores) >= z):
+        out.append({"month": months[k], "rows": int(x[k]), "median": med, "robust_z": round(float(scores[k]), 2),
+                    "direction": "high" if scores[k] > 0 else "low",
+                    "edge": bool(k in (0, len(months) - 1))})
+    return out
+
+
+def _anomalies(con, ds: Dataset, src: str) -> list[dict]:
+    """Anomalous months for the whole dataset and for each category (:data:`CATEGORY_COLUMNS`)."""
+    if "month" in ds.column_names:
+        month = "month"
+    elif ds.date_column:
+        month = f"strftime({q(ds.date_column)}, '%Y-%m')"
+    else:
+        return []
+    cat = next((c for c in CATEGORY_COLUMNS if c in ds.column_names), None)
+    cat_sql = f"coalesce(CAST({q(cat)} AS VARCHAR), '(blank)')" if cat else "'(all)'"
+    rows = con.execute(f"SELECT {cat_sql} AS c, {month} AS m, count(*) FROM {src} WHERE {month} IS NOT NULL "
+                       f"GROUP BY ALL ORDER BY ALL").fetchall()
+    series: dict = {"(all)": {}}
+    for c, m, n in rows:
+        series["(all)"][m] = series["(all)"].get(m, 0) + n
+        if cat:
+            series.setdefault(c, {})[m] = n
+    out = []
+    for c, s in series.items():
+        for a in anomalous_months(s):
+            out.append({"category_column": cat if c != "(all)" else None, "category": c, **a})
+    return out
 
 
 def _as_held(con, ds: Dataset) -> Dataset:
@@ -116,6 +285,14 @@ def _precision(con, ds, src, n) -> dict:
         out["coordinates_rounded_10m"] = r[3]
     if "month" in names:
         out["date_precision"] = "month only (police.uk)"
+    elif ds.date_column:
+        times = [c.name for c in ds.columns if c.kind == "time"]
+        m = field_fitness(con, src, date_column=ds.date_column, time_column=times[0] if times else None)
+        out["date_precision"] = m["date_precision"]
+        out[f"{ds.date_column}_on_first_of_month"] = m["date_on_first_of_month"]
+        out[f"{ds.date_column}_day_known_share"] = m["day_known_share"]
+        if times:
+            out[f"{times[0]}_known_share"] = m["time_known_share"]
     for col in ds.columns:
         if col.kind == "time":
             r = con.execute(f"SELECT count({q(col.name)}), count(*) FILTER (WHERE {q(col.name)} = "
@@ -264,5 +441,12 @@ def quality_report(con, dataset_id: str, *, supply_id: int | None = None) -> Qua
         report.precision = _precision(con, ds, src, n)
         report.accuracy = _accuracy(con, ds, src)
         report.coverage = _coverage(con, ds, src)
+        report.coverage["anomalous_months"] = _anomalies(con, ds, src)
+        for a in report.coverage["anomalous_months"]:
+            what = f"{a['category_column']} = {a['category']}" if a["category_column"] else "all rows"
+            report.caveats.append(
+                f"anomalous month {a['month']} ({what}): {a['rows']:,} rows against a median of "
+                f"{a['median']:,.0f} (robust z {a['robust_z']:+.1f}){'; edge month, may be partial' if a['edge'] else ''}"
+                " — check the supply before comparing periods")
     report.currency = _currency(con, ds, src)
     return report

@@ -25,17 +25,9 @@ def run(name: str, data, current, baseline, offences=None, **options) -> Verdict
 
     ``current``/``baseline`` are ``'YYYY-MM-DD:YYYY-MM-DD'`` strings or :class:`Period`;
     ``offences`` is codes (``'105A,8N'``), a group name, a tuple of codes, or None (violence).
+    The hypothesis' fitness gate runs first (:meth:`Hypothesis.evaluate`, guidance 4.2.3).
     """
     source = DataSource.wrap(data)
     cur, base = Period.parse(current, "current"), Period.parse(baseline, "baseline")
     codes = tuple(offences) if isinstance(offences, (list, tuple)) else parse_offences(offences)
-    hyp = get(name)
-    missing = [d for d in hyp.datasets if not source.has(d) and d in _required(hyp)]
-    if missing:
-        return hyp.inconclusive(f"needed dataset(s) not available in {source.label}: {', '.join(missing)}")
-    return hyp.test(source, cur, base, codes, **options)
-
-
-def _required(hyp) -> tuple[str, ...]:
-    """Datasets without which the test cannot start (others are optional and only caveated)."""
-    return tuple(d for d in hyp.datasets if d == "police_crime_offence")
+    return get(name).evaluate(source, cur, base, codes, **options)

@@ -6,6 +6,11 @@ Appendix 2 asks them to explain *why* a problem persists. A :class:`Hypothesis` 
 * ``name`` and ``question`` — what is being claimed, in words;
 * ``datasets`` — the dataset ids (``DATASETS.md``) the test reads; missing ones make the
   verdict ``inconclusive`` with the reason, never an error;
+* ``needs`` — a :class:`~workbench.analysis.fitness.Needs` declaration (date to the day, time
+  of day, coordinates, coverage of both periods, minimum events, datasets). :meth:`Hypothesis.evaluate`
+  checks it against the data's *measured* fitness (guidance 4.2.3) before :meth:`test` runs:
+  unfit data give ``inconclusive`` naming the dataset, the field and the figure, and a test that
+  can use part of the data (days known, times not) receives ``fitness`` and says so;
 * :meth:`Hypothesis.test` — reads a :class:`~workbench.analysis.hypotheses.data.DataSource`
   for the baseline and current periods and returns a :class:`Verdict`.
 
@@ -38,6 +43,7 @@ import dataclasses
 from typing import ClassVar
 
 from workbench.analysis import _validate as check
+from workbench.analysis.fitness import Fitness, Needs
 from workbench.analysis.results import jsonable
 
 VERDICTS = ("supported", "not_supported", "inconclusive")
@@ -58,6 +64,7 @@ class Verdict:
     evidence: list = dataclasses.field(default_factory=list)
     datasets: list = dataclasses.field(default_factory=list)
     caveats: list = dataclasses.field(default_factory=list)
+    fitness: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         check.one_of(self.verdict, VERDICTS, "verdict")
@@ -73,7 +80,7 @@ class Verdict:
                 "question": self.question, "p_value": jsonable(self.p_value),
                 "statistic": jsonable(self.statistic), "effect": jsonable(self.effect),
                 "evidence": jsonable(self.evidence), "datasets": jsonable(self.datasets),
-                "caveats": jsonable(self.caveats)}
+                "caveats": jsonable(self.caveats), "fitness": jsonable(self.fitness)}
 
     def to_text(self) -> str:
         lines = [f"{self.hypothesis}: {self.verdict.upper()} — {self.reason}"]
@@ -97,6 +104,27 @@ class Hypothesis:
     name: ClassVar[str] = ""
     question: ClassVar[str] = ""
     datasets: ClassVar[tuple[str, ...]] = ()
+    #: what the test needs of its data (guidance 4.2.3); the default asks only for ``datasets``
+    needs: ClassVar[Needs | None] = None
+
+    def declared_needs(self) -> Needs:
+        """``needs``, or the bare requirement that the first of ``datasets`` holds records."""
+        return self.needs if self.needs is not None else Needs(datasets=tuple(self.datasets[:1]))
+
+    def check_fitness(self, source, current, baseline) -> Fitness:
+        """The fitness gate: :meth:`declared_needs` against the measured data of both periods."""
+        return self.declared_needs().check(source, [baseline, current])
+
+    def evaluate(self, source, current, baseline, offences, **options) -> Verdict:
+        """Gate, then test: unfit data give ``inconclusive`` with the measured reason; the
+        fitness notes (e.g. "time of day is not used") become caveats of the verdict."""
+        fit = self.check_fitness(source, current, baseline)
+        if not fit.ok:
+            return self.inconclusive(fit.reason(), caveats=list(fit.notes), fitness=fit.to_dict())
+        verdict = self.test(source, current, baseline, offences, fitness=fit, **options)
+        verdict.caveats = list(verdict.caveats) + [n for n in fit.notes if n not in verdict.caveats]
+        verdict.fitness = fit.to_dict()
+        return verdict
 
     def test(self, source, current, baseline, offences, **options) -> Verdict:
         """Test the hypothesis on ``source`` for the two periods and offence codes."""

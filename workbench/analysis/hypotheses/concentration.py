@@ -16,7 +16,14 @@ Test (documented with its thresholds in ``docs/analysis.md``):
 4. Units with a significant excess: one-sided binomial test per unit, Benjamini–Yekutieli FDR
    at 5%. Their share of the net increase ``Σ (c_u − b_u·r) / (C − B·r)`` (r = ratio of period
    lengths) is the effect size.
-5. **supported** when G² p < 0.05 **and** the flagged units carry at least half of the net
+5. Fitness gate (guidance 4.2.3, :mod:`workbench.analysis.fitness`): committed dates must be
+   known to the day (month-only dates — police.uk, many partner supplies — are refused:
+   inconclusive, naming the date field, the time field and their measured figures), both
+   periods fully covered, coordinates present. When the day is known but
+   ``committed_from_time`` is not (known for under 80% of records, midnights counted as
+   unknown), the units are place × day of week only and the verdict says so: a missing time
+   never becomes midnight.
+6. **supported** when G² p < 0.05 **and** the flagged units carry at least half of the net
    increase; otherwise **not_supported**. The Offence Dispersion Index of grid cells and the
    top-5%-of-units share are reported as effects.
 """
@@ -28,9 +35,10 @@ import pandas as pd
 from scipy import stats
 
 from workbench.analysis.concentration import offence_dispersion
+from workbench.analysis.fitness import Needs
 from workbench.analysis.gistar import fdr_significant
 from workbench.analysis.hypotheses.base import Hypothesis, Verdict, evidence, register
-from workbench.analysis.hypotheses.common import POLICE, police_offences, precheck
+from workbench.analysis.hypotheses.common import MIN_EVENTS, POLICE, police_offences, precheck
 
 BLOCKS = ("night", "morning", "afternoon")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -44,6 +52,12 @@ def time_block(when: pd.Series) -> pd.Series:
     block = np.where((hour >= 20) | (hour < 4), "night", np.where(hour < 12, "morning", "afternoon"))
     day = np.array(DAYS)[shifted.dt.dayofweek.to_numpy()]
     return pd.Series(day, index=t.index).str.cat(pd.Series(block, index=t.index), sep=" ")
+
+
+def day_of_week(when: pd.Series) -> pd.Series:
+    """'Fri', 'Sat', …: the unit when the time of day is unknown (no night shift, no midnight default)."""
+    t = pd.to_datetime(when)
+    return pd.Series(np.array(DAYS)[t.dt.dayofweek.to_numpy()], index=t.index)
 
 
 def g_statistic(b: np.ndarray, c: np.ndarray, pi: float) -> np.ndarray:
@@ -77,14 +91,18 @@ class ConcentrationHypothesis(Hypothesis):
     question = ("Is the increase in violence concentrated in certain places, days and times "
                 "rather than widespread?")
     datasets = (POLICE,)
+    needs = Needs(datasets=(POLICE,), date="day", time_of_day="preferred", coordinates=True, coverage=True,
+                  min_events=MIN_EVENTS)
 
     def test(self, source, current, baseline, offences, *, cell_size: float = 250.0, place: str = "auto",
              permutations: int = 499, alpha: float = 0.05, share_needed: float = 0.5, seed: int = 0,
-             **_) -> Verdict:
+             fitness=None, **_) -> Verdict:
         from workbench.analysis._validate import one_of
 
         one_of(place, ("auto", "postcode", "grid"), "place")
-        caveats = [f"places are grid cells of {cell_size:g} m (BNG) × 21 day/time blocks; data from {source.label}"]
+        use_time = fitness is None or fitness.uses.get("time_of_day", True)
+        blocks_label = "21 day/time blocks" if use_time else "7 days of the week (time of day unknown)"
+        caveats = [f"places are grid cells of {cell_size:g} m (BNG) × {blocks_label}; data from {source.label}"]
         base = police_offences(source, baseline, offences)
         cur = police_offences(source, current, offences)
         early, change = precheck(self, base, cur, baseline, current, needs_coordinates=True, caveats=caveats)
@@ -96,13 +114,13 @@ class ConcentrationHypothesis(Hypothesis):
         if use_postcode:
             both = both.assign(cell=pcs).dropna(subset=["cell", "when"])
             caveats[0] = (f"places are postcodes (the finest geography of the depersonalised tier, Appendix 1) "
-                          f"× 21 day/time blocks; data from {source.label}")
+                          f"× {blocks_label}; data from {source.label}")
         else:
             both = both.dropna(subset=["easting", "northing", "when"])
             cx = np.floor(both["easting"] / cell_size).astype(int)
             cy = np.floor(both["northing"] / cell_size).astype(int)
             both["cell"] = (cx * cell_size).astype(str) + "_" + (cy * cell_size).astype(str)
-        both["block"] = time_block(both["when"])
+        both["block"] = time_block(both["when"]) if use_time else day_of_week(both["when"])
         tab = both.groupby(["cell", "block", "period"]).size().unstack("period", fill_value=0)
         for col in ("baseline", "current"):
             if col not in tab:
@@ -144,6 +162,10 @@ class ConcentrationHypothesis(Hypothesis):
                   "net_increase": float(net)}
         ev = [evidence("Place-time units with the largest excess (current − baseline × period ratio)", top_units),
               evidence("Change by day and time block", blocks.sort_values("change", ascending=False))]
+        if not use_time:
+            reason_tail = " (units are place × day of week: time of day unknown, not used)"
+        else:
+            reason_tail = ""
         if p_g < alpha and share >= share_needed:
             verdict, reason = "supported", (
                 f"{int(flagged.sum())} place-time unit(s) with a significant excess carry {share:.0%} of the "
@@ -155,5 +177,6 @@ class ConcentrationHypothesis(Hypothesis):
             verdict, reason = "not_supported", (
                 f"the pattern shifted (G² p = {p_g:.3g}) but units with a significant excess carry only "
                 f"{share:.0%} of the increase (at least {share_needed:.0%} needed)")
+        reason += reason_tail
         return Verdict.make(self, verdict, reason, p_value=p_g, statistic=g_obs, effect=effect,
                             evidence=ev, caveats=caveats)

@@ -13,6 +13,9 @@ valid here because the premises' tests share one π and are positively dependent
 **supported** when between 1 and ``max_premises`` premises are flagged (default
 max(3, 10% of premises)) and they carry at least half of the net increase; **not_supported**
 otherwise (none flagged, too many to be "a small number", or too small a share).
+Fitness gate (guidance 4.2.3): recorded crime and the register must both hold records (an
+empty register is named as empty), dates at least to the month (whole-month periods for
+month-only dates), coordinates present, both periods covered.
 Inconclusive when there is no premises register, no significant increase, too few events, or
 coordinates are missing (depersonalised coordinates snapped to postcode centroids can move an
 offence away from its premises: see caveats).
@@ -25,9 +28,10 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial import cKDTree
 
+from workbench.analysis.fitness import Needs
 from workbench.analysis.gistar import fdr_significant
 from workbench.analysis.hypotheses.base import Hypothesis, Verdict, evidence, register
-from workbench.analysis.hypotheses.common import POLICE, police_offences, precheck
+from workbench.analysis.hypotheses.common import MIN_EVENTS, POLICE, police_offences, precheck
 from workbench.analysis.triangulation import ratio_of_rate_ratios
 
 PREMISES = "ref_licensed_premises"
@@ -45,6 +49,8 @@ class PremisesHypothesis(Hypothesis):
     name = "premises"
     question = "Is the increase in violence tied to a small number of licensed premises?"
     datasets = (POLICE, PREMISES)
+    needs = Needs(datasets=(POLICE, PREMISES), date="month", coordinates=True, coverage=True,
+                  min_events=MIN_EVENTS)
 
     def test(self, source, current, baseline, offences, *, radius: float = 50.0,
              max_premises: int | None = None, share_needed: float = 0.5, fdr: str = "bh", **_) -> Verdict:
@@ -55,11 +61,15 @@ class PremisesHypothesis(Hypothesis):
             return self.inconclusive("no licensed premises register (ref_licensed_premises) is loaded",
                                      caveats=caveats)
         prem = source.frame(PREMISES)
+        if prem.empty:
+            return self.inconclusive("the licensed premises register (ref_licensed_premises) is empty: load the "
+                                     "licensing authority's register", caveats=caveats)
         prem["easting"] = pd.to_numeric(prem["easting"], errors="coerce")
         prem["northing"] = pd.to_numeric(prem["northing"], errors="coerce")
         prem = prem.dropna(subset=["easting", "northing"]).reset_index(drop=True)
         if prem.empty:
-            return self.inconclusive("the licensed premises register has no coordinates", caveats=caveats)
+            return self.inconclusive("none of the licensed premises register's records has coordinates "
+                                     "(ref_licensed_premises easting/northing)", caveats=caveats)
         base = police_offences(source, baseline, offences)
         cur = police_offences(source, current, offences)
         early, change = precheck(self, base, cur, baseline, current, needs_coordinates=True, caveats=caveats)

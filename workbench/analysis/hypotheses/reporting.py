@@ -22,6 +22,7 @@ from __future__ import annotations
 import pandas as pd
 
 from workbench.analysis.change import compare_periods
+from workbench.analysis.fitness import Needs
 from workbench.analysis.hypotheses.base import Hypothesis, Verdict, evidence, register
 from workbench.analysis.hypotheses.common import MIN_EVENTS, POLICE, increase, police_offences, precheck
 from workbench.analysis.offence_groups import HOMICIDE, VIOLENCE_WITH_INJURY
@@ -46,6 +47,8 @@ class ReportingHypothesis(Hypothesis):
     question = ("Is the increase in police-recorded violence a reporting effect: police counts rose "
                 "while A&E and ambulance counts for the same kind of violence did not?")
     datasets = (POLICE, "health_ae_assault", "ambulance_callout")
+    needs = Needs(datasets=(POLICE,), optional=("health_ae_assault", "ambulance_callout"), date="month",
+                  coverage=True, min_events=MIN_EVENTS)
 
     def test(self, source, current, baseline, offences, **_) -> Verdict:
         caveats = []

@@ -21,8 +21,9 @@ import pandas as pd
 
 from workbench.analysis.change import compare_periods
 from workbench.analysis.harm import harm_weight
+from workbench.analysis.fitness import Needs
 from workbench.analysis.hypotheses.base import Hypothesis, Verdict, evidence, register
-from workbench.analysis.hypotheses.common import POLICE, police_offences, precheck
+from workbench.analysis.hypotheses.common import MIN_EVENTS, POLICE, police_offences, precheck
 from workbench.analysis.triangulation import ratio_of_rate_ratios
 
 ALPHA = 0.001
@@ -36,6 +37,7 @@ class SeriousnessHypothesis(Hypothesis):
     name = "seriousness"
     question = "Is the increase in violence in less serious rather than serious offences?"
     datasets = (POLICE, "ref_harm_weights")
+    needs = Needs(datasets=(POLICE,), date="month", coverage=True, min_events=MIN_EVENTS)
 
     def test(self, source, current, baseline, offences, *, weight_name: str = "cchi",
              threshold: float = 365.0, **_) -> Verdict:

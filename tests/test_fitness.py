@@ -1,0 +1,170 @@
+"""The fitness gate (guidance 4.2.3): declarations checked against measured fitness, with
+planted truth — the same scenario with its days and times removed, or its dates cut to months."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.analysis.fitness import Needs, require_day_precision
+from workbench.analysis.hypotheses import DataSource, Period, get, names, run
+from workbench.analysis.knox import knox, near_repeat
+from workbench.demo import scenarios as sc
+from workbench.errors import BadInput
+
+CUR, BASE = ":".join(sc.CURRENT), ":".join(sc.BASELINE)
+POLICE = "police_crime_offence"
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return {name: sc.generate(name, 58) for name in ("concentrated_premises", "diffuse_proportional")}
+
+
+def _with_police(data, **changes):
+    out = dict(data)
+    p = data[POLICE].copy()
+    for col, fn in changes.items():
+        p[col] = fn(p)
+    out[POLICE] = p
+    return out
+
+
+def _month_only(p):
+    return pd.to_datetime(p["committed_from_date"]).dt.strftime("%Y-%m-01")
+
+
+def test_every_hypothesis_declares_its_needs():
+    for name in names():
+        needs = get(name).needs
+        assert isinstance(needs, Needs), name
+        assert POLICE in needs.datasets, name
+
+
+def test_month_only_dates_make_concentration_inconclusive_naming_date_and_time(planted):
+    data = _with_police(planted["concentrated_premises"], committed_from_date=_month_only,
+                        committed_from_time=lambda p: None)
+    v = run("concentration", data, CUR, BASE)
+    n = sum(1 for d in pd.to_datetime(data[POLICE]["committed_from_date"])
+            if Period.parse(BASE).start <= d.date() <= Period.parse(BASE).end
+            or Period.parse(CUR).start <= d.date() <= Period.parse(CUR).end)
+    assert v.verdict == "inconclusive"
+    assert "committed_from_date is month-only: 100%" in v.reason
+    assert f"committed_from_time known for 0% of {n:,} records" in v.reason
+    assert v.fitness["ok"] is False and v.fitness["measured"][POLICE]["date_precision"] == "month"
+
+
+def test_planted_concentration_still_found_on_days_when_times_are_missing(planted):
+    """Day known, time not: the honest part (place × day of week) is used, and said."""
+    full = run("concentration", planted["concentrated_premises"], CUR, BASE)
+    assert full.verdict == "supported" and "time of day unknown" not in full.reason
+    no_time = _with_police(planted["concentrated_premises"], committed_from_time=lambda p: None)
+    v = run("concentration", no_time, CUR, BASE)
+    assert v.verdict == "supported"
+    assert "time of day unknown" in v.reason
+    assert any("committed_from_time known for 0%" in c and "days of the week only" in c for c in v.caveats)
+    assert v.fitness["uses"]["time_of_day"] is False
+    blocks = {r["block"] for r in v.evidence[1]["rows"]}
+    assert blocks <= {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+
+def test_midnight_stand_ins_count_as_unknown_times(planted):
+    """Times defaulted to 00:00 are not evidence of night-time violence."""
+    data = _with_police(planted["diffuse_proportional"], committed_from_time=lambda p: "00:00")
+    v = run("concentration", data, CUR, BASE)
+    assert v.verdict == "not_supported"
+    assert v.fitness["uses"]["time_of_day"] is False
+    assert any("at 00:00" in c for c in v.caveats)
+
+
+def test_partial_midnights_within_the_normal_share_keep_times(planted):
+    data = planted["diffuse_proportional"]
+    v = run("concentration", data, CUR, BASE)
+    assert v.fitness["uses"]["time_of_day"] is True
+    assert v.fitness["measured"][POLICE]["time_known_share"] >= 0.8
+
+
+def test_month_only_dates_serve_counts_over_whole_months(planted):
+    """seriousness compares counts per period: month-only dates serve whole-month periods."""
+    data = _with_police(planted["diffuse_proportional"], committed_from_date=_month_only)
+    v = run("seriousness", data, CUR, BASE)
+    assert v.verdict != "inconclusive" or "month-only" not in v.reason
+    assert any("month-only" in c for c in v.caveats)
+    ragged = run("seriousness", data, "2025-01-15:2025-03-31", "2024-01-15:2024-03-31")
+    assert ragged.verdict == "inconclusive" and "are not whole months" in ragged.reason
+
+
+def test_coverage_gap_in_one_period_is_named(planted):
+    data = planted["diffuse_proportional"]
+    keep = pd.to_datetime(data[POLICE]["committed_from_date"]).dt.strftime("%Y-%m") != "2025-02"
+    v = run("seriousness", {**data, POLICE: data[POLICE][keep.to_numpy()]}, CUR, BASE)
+    assert v.verdict == "inconclusive"
+    assert "police_crime_offence has no records for 2025-02" in v.reason
+
+
+def test_police_uk_only_names_the_dataset_needed():
+    """A source holding only police.uk street crime: name police_crime_offence, not '0 events'."""
+    street = pd.DataFrame({"month": ["2025-01"] * 50, "crime_type": ["Violence and sexual offences"] * 50})
+    for name in names():
+        v = run(name, {"police_uk_street": street}, CUR, BASE)
+        assert v.verdict == "inconclusive"
+        assert "needs police_crime_offence (Recorded crime: offences)" in v.reason
+        assert "police_uk_street" in v.reason and "0 events" not in v.reason and "0 vs 0" not in v.reason
+
+
+def test_empty_premises_register_is_called_empty(planted):
+    data = dict(planted["concentrated_premises"])
+    data["ref_licensed_premises"] = data["ref_licensed_premises"].iloc[0:0]
+    v = run("premises", data, CUR, BASE)
+    assert v.verdict == "inconclusive"
+    assert "ref_licensed_premises (Licensed premises register), which holds no records" in v.reason
+    assert "coordinates" not in v.reason
+
+
+def test_gate_on_a_duckdb_connection_matches_frames(planted):
+    import duckdb
+
+    data = _with_police(planted["diffuse_proportional"], committed_from_time=lambda p: None)
+    con = duckdb.connect()
+    for k, f in data.items():
+        con.register(f"_{k}", f)
+        con.execute(f'CREATE TABLE "{k}" AS SELECT * FROM "_{k}"')
+    needs = get("concentration").needs
+    periods = [Period.parse(BASE), Period.parse(CUR)]
+    a = needs.check(DataSource(con), periods).to_dict()
+    b = needs.check(DataSource(data), periods).to_dict()
+    assert a["uses"] == b["uses"] and a["ok"] == b["ok"]
+    for key in ("rows", "date_on_first_of_month", "time_known_share", "coordinates_known", "rows_by_period"):
+        assert a["measured"][POLICE][key] == b["measured"][POLICE][key], key
+
+
+@pytest.mark.parametrize("dates,precision", [
+    (["2024-01-01"] * 30, "month"),
+    ([f"2024-01-{d:02d}" for d in range(1, 31)], "day"),
+])
+def test_date_precision_classification(dates, precision):
+    from workbench.hub.quality import date_precision
+
+    d = pd.to_datetime(pd.Series(dates))
+    assert date_precision(len(d), int((d.dt.day == 1).sum()))[0] == precision
+
+
+def test_knox_and_near_repeat_refuse_month_only_dates():
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(450000, 451000, (300, 2))
+    months = pd.to_datetime(pd.Series(rng.integers(0, 12, 300)).map(lambda m: f"2024-{m + 1:02d}-01"))
+    with pytest.raises(BadInput, match="month-only: 100% of 300 dates"):
+        near_repeat(xy, months, permutations=9, seed=1)
+    with pytest.raises(BadInput, match="7-day scale would really mean 'same month'"):
+        knox(xy, months, delta=100, tau=7, permutations=0)
+    # the caller asserts the 1sts are real days: allowed
+    near_repeat(xy, months, permutations=9, seed=1, date_precision="day")
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, 300), unit="D")
+    assert near_repeat(xy, days, permutations=9, seed=1).table.shape[0] == 25  # (4 + beyond) × (4 + beyond)
+    with pytest.raises(BadInput, match="month-only"):
+        near_repeat(xy, rng.uniform(0, 365, 300), permutations=9, date_precision="month")
+
+
+def test_require_day_precision_allows_year_scales():
+    require_day_precision(["2024-01-01", "2024-02-01"], "knox", days=365)

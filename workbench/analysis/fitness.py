@@ -1,0 +1,321 @@
+"""The fitness gate: what a method needs of its data, checked against the data's measured fitness.
+
+Guidance 4.2.3 asks whether information is *fit for the purpose* it is put to: its precision
+(a date to the day, or only to the month?), completeness (is the time of day recorded?),
+accuracy and currency. The workbench measures those qualities once, in the quality report
+(:func:`workbench.hub.quality.field_fitness`); this module makes every method, hypothesis and
+product section *declare* what it needs and checks the declaration against those measured
+figures **before it runs**:
+
+* :class:`Needs` — the declaration: the datasets read (required and optional), the date
+  precision (``'day'`` or ``'month'``), the time of day (``'required'`` or ``'preferred'``),
+  coordinates, coverage of both compared periods, and a minimum number of records.
+* :meth:`Needs.check` — measures the data the method will read (the compared periods only)
+  and returns a :class:`Fitness`: ``ok``, the ``failures`` (each naming the dataset, the field
+  and the measured figure, e.g. "committed_from_time known for 0% of 36,671 records"), the
+  parts usable only in part (``uses``, e.g. ``{"time_of_day": False}`` when the day is known
+  but the time is not) with a ``notes`` line saying so, and the ``measured`` figures.
+
+Data that fail give ``inconclusive`` with the reason (:meth:`Fitness.reason`); where part of
+the answer is honest the method uses only that part and says so. Month-precision dates never
+feed a days-scale method (:func:`require_day_precision`, used by Knox and the near-repeat
+table).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from workbench.analysis.hypotheses.data import DataSource, Period
+>>> rows = pd.DataFrame({"committed_from_date": ["2025-01-01"] * 40 + ["2025-02-01"] * 40,
+...                      "committed_from_time": [None] * 80})
+>>> needs = Needs(datasets=("police_crime_offence",), date="day", time_of_day="preferred")
+>>> fit = needs.check(DataSource({"police_crime_offence": rows}),
+...                   [Period.parse("2025-01-01:2025-02-28")])
+>>> fit.ok
+False
+>>> print(fit.reason())
+data not fit for this test: police_crime_offence.committed_from_date is month-only: 100% of 80 dated records fall on the 1st of a month (day known for about 0%), so days cannot be used; committed_from_time known for 0% of 80 records
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import BadInput
+from workbench.hub.quality import KNOWN_SHARE, date_precision, field_fitness
+
+DATE_PRECISIONS = ("day", "month")
+TIME_NEEDS = ("required", "preferred")
+#: a place-based method is unfit when more than this share of records lack coordinates
+MAX_MISSING_COORDINATES = 0.2
+
+#: what to say when a required dataset is absent but a weaker stand-in is loaded
+_STAND_INS = {
+    "police_crime_offence": ("police_uk_street",
+                             "police_uk_street (police.uk street-level crime) is loaded, but it carries crime types rather than Home "
+                             "Office offence codes, months rather than dates and no times; supply the force's "
+                             "recorded crime (police_crime_offence)"),
+}
+
+
+def _ident(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _fields(dataset: str) -> tuple[str | None, str | None, bool, str]:
+    """(date column, time column, has coordinates, title) of a catalogue dataset."""
+    from workbench import catalogue
+
+    try:
+        ds = catalogue.get(dataset)
+    except Exception:  # a dataset of the user's own (notebook) outside the catalogue
+        return None, None, False, dataset
+    times = [c.name for c in ds.columns if c.kind == "time"]
+    return (ds.date_column, times[0] if times else None,
+            {"easting", "northing"} <= set(ds.column_names), ds.title)
+
+
+def _months(period) -> list[str]:
+    y, m = period.start.year, period.start.month
+    out = []
+    while (y, m) <= (period.end.year, period.end.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _month_aligned(period) -> bool:
+    nxt = period.end + dt.timedelta(days=1)
+    return period.start.day == 1 and nxt.day == 1
+
+
+@dataclasses.dataclass
+class Fitness:
+    """The outcome of a fitness check (see :meth:`Needs.check`)."""
+
+    ok: bool
+    failures: list = dataclasses.field(default_factory=list)
+    notes: list = dataclasses.field(default_factory=list)
+    uses: dict = dataclasses.field(default_factory=dict)
+    measured: dict = dataclasses.field(default_factory=dict)
+
+    def reason(self) -> str:
+        """One sentence for an ``inconclusive`` verdict: every failure, each with its figure."""
+        return "data not fit for this test: " + "; ".join(self.failures) if self.failures else "data fit for this test"
+
+    def to_dict(self) -> dict:
+        from workbench.analysis.results import jsonable
+
+        return {"ok": self.ok, "failures": list(self.failures), "notes": list(self.notes),
+                "uses": dict(self.uses), "measured": jsonable(self.measured)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Needs:
+    """What a method, hypothesis or product section needs of its data (guidance 4.2.3).
+
+    Parameters
+    ----------
+    datasets : dataset ids that must hold records in the compared periods.
+    optional : dataset ids read when present (measured and noted, never required).
+    date : ``'day'`` (a days-scale method: day of week, near repeats) or ``'month'`` (only
+        counts per period: month-only dates serve when the periods are whole months); None
+        when dates do not matter.
+    time_of_day : ``'required'`` (no answer without it) or ``'preferred'`` (used when known,
+        else the method answers without it and says so); None when not read.
+    coordinates : the method places records (at most 20% may lack coordinates).
+    coverage : every calendar month of each compared period must hold records.
+    min_events : records needed in each compared period (before any offence filter).
+    """
+
+    datasets: tuple = ()
+    optional: tuple = ()
+    date: str | None = None
+    time_of_day: str | None = None
+    coordinates: bool = False
+    coverage: bool = False
+    min_events: int = 0
+
+    def __post_init__(self):
+        from workbench.analysis import _validate as check
+
+        if self.date is not None:
+            check.one_of(self.date, DATE_PRECISIONS, "date")
+        if self.time_of_day is not None:
+            check.one_of(self.time_of_day, TIME_NEEDS, "time_of_day")
+
+    def check(self, source, periods=(), label: str | None = None) -> Fitness:
+        """Measure the data ``source`` holds for ``periods`` and compare with these needs.
+
+        ``source`` is a :class:`~workbench.analysis.hypotheses.data.DataSource` (or what
+        :meth:`DataSource.wrap` accepts); ``periods`` the :class:`Period` objects compared.
+        """
+        from workbench.analysis.hypotheses.data import DataSource
+
+        source = DataSource.wrap(source)
+        where = label or source.label
+        fit = Fitness(ok=True, uses={"time_of_day": self.time_of_day is not None, "day": self.date == "day"})
+        for d in self.datasets:
+            self._check_one(source, d, periods, where, fit, required=True)
+        for d in self.optional:
+            if source.has(d):
+                self._check_one(source, d, periods, where, fit, required=False)
+        fit.ok = not fit.failures
+        return fit
+
+    def _check_one(self, source, d, periods, where, fit, *, required):
+        date_col, time_col, has_xy, title = _fields(d)
+        fail = fit.failures.append if required else (lambda m: fit.notes.append(f"{m} (optional {d}: read as is)"))
+        if not source.has(d):
+            stand_in = _STAND_INS.get(d)
+            msg = f"needs {d} ({title}), which is not in {where}"
+            if stand_in and source.has(stand_in[0]):
+                msg += f"; {stand_in[1]}"
+            fail(msg)
+            return
+        m = measure(source, d, periods, date_column=date_col if self.date or self.coverage else None,
+                    time_column=time_col if self.time_of_day else None,
+                    coordinates=self.coordinates and has_xy and date_col is not None)
+        fit.measured[d] = m
+        n = m["rows"]
+        day_failed = False
+        if n == 0:
+            msg = f"needs {d} ({title}), which holds no records " + (
+                "in the periods compared (" + ", ".join(map(str, periods)) + ")" if periods and m["rows_total"]
+                else f"in {where}")
+            stand_in = _STAND_INS.get(d)
+            if stand_in and source.has(stand_in[0]) and not m["rows_total"]:
+                msg += f"; {stand_in[1]}"
+            fail(msg)
+            return
+        if self.date and date_col:
+            prec, first, known = m["date_precision"], m["date_on_first_of_month"], m["date_known"]
+            if self.date == "day" and prec != "day":
+                msg = (f"{d}.{date_col} is {'month-only' if prec == 'month' else 'of mixed precision'}: "
+                       f"{first / known:.0%} of {known:,} dated records fall on the 1st of a month (day known "
+                       f"for about {m['day_known_share']:.0%}), so days cannot be used" if known else
+                       f"{d}.{date_col} is empty for all {n:,} records")
+                if self.time_of_day and time_col:
+                    msg += f"; {time_col} known for {m['time_known_share']:.0%} of {n:,} records"
+                fail(msg)
+                fit.uses["day"] = False
+                day_failed = True
+            elif self.date == "month" and prec == "month":
+                ragged = [str(p) for p in periods if not _month_aligned(p)]
+                if ragged:
+                    fail(f"{d}.{date_col} is month-only ({first / known:.0%} of {known:,} dated records on the "
+                         f"1st of a month) but the period(s) {', '.join(ragged)} are not whole months")
+                else:
+                    fit.notes.append(f"{d}.{date_col} is month-only ({first / known:.0%} of {known:,} records on "
+                                     "the 1st): used for counts per whole month only")
+        if self.time_of_day and time_col and not day_failed:
+            share = m["time_known_share"]
+            if share < KNOWN_SHARE:
+                fit.uses["time_of_day"] = False
+                msg = f"{time_col} known for {share:.0%} of {n:,} records"
+                if m["time_at_midnight"]:
+                    msg += f" ({m['time_at_midnight']:,} at 00:00, the usual stand-in for 'no time')"
+                if self.time_of_day == "required":
+                    fail(f"{d}.{msg}")
+                else:
+                    fit.notes.append(f"{msg}: time of day is not used; the answer rests on days of the week only")
+        if self.coordinates and has_xy and date_col:  # event data; registers are placed by the method
+            missing = 1 - m["coordinates_known_share"]
+            if missing > MAX_MISSING_COORDINATES:
+                fail(f"{missing:.0%} of {n:,} {d} records lack coordinates (easting/northing; at most "
+                     f"{MAX_MISSING_COORDINATES:.0%}), so a place-based answer would be biased")
+        if self.coverage and periods and date_col:
+            by_month = m.get("rows_by_month", {})
+            for p in periods:
+                gaps = [mo for mo in _months(p) if not by_month.get(mo)]
+                if gaps:
+                    fail(f"{d} has no records for {', '.join(gaps)} (period {p}): the periods are not both "
+                         "fully covered")
+        if self.min_events and periods and date_col:
+            low = {str(p): c for p, c in zip(periods, m["rows_by_period"]) if c < self.min_events}
+            if low:
+                fail(f"too few events in {d}: " + ", ".join(f"{c:,} in {p}" for p, c in low.items())
+                     + f" (at least {self.min_events} needed in each period)")
+
+
+def measure(source, dataset: str, periods=(), *, date_column=None, time_column=None,
+            coordinates: bool = False) -> dict:
+    """:func:`workbench.hub.quality.field_fitness` over the rows of ``dataset`` in ``periods``.
+
+    Adds ``rows_total`` (all rows held) and ``rows_by_period``. Runs in DuckDB whatever holds
+    the data: a dict of DataFrames is registered on a private in-memory connection.
+    """
+    import duckdb
+
+    from workbench.analysis.hypotheses.data import DataSource
+
+    source = DataSource.wrap(source)
+    if source._is_frames:
+        con = duckdb.connect()
+        con.register("_fitness_rows", source.data[dataset])
+        table = "_fitness_rows"
+    else:
+        con, table = source.data, _ident(dataset)
+    date_sql = f"TRY_CAST({_ident(date_column)} AS DATE)" if date_column else None
+    params: list = []
+    if date_sql and periods:
+        cond = " OR ".join(f"{date_sql} BETWEEN ? AND ?" for _ in periods)
+        params = [v for p in periods for v in (p.start, p.end)]
+        src = f"(SELECT * FROM {table} WHERE {cond})"
+    else:
+        src = table
+    m = field_fitness(con, src, date_column=date_column, time_column=time_column, coordinates=coordinates,
+                      params=params)
+    m["rows_total"] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    if date_sql and periods:
+        counts = ", ".join(f"count(*) FILTER (WHERE {date_sql} BETWEEN ? AND ?)" for _ in periods)
+        m["rows_by_period"] = [int(v) for v in con.execute(f"SELECT {counts} FROM {table}", params).fetchone()]
+    else:
+        m["rows_by_period"] = [m["rows"] for _ in periods]
+    if source._is_frames:
+        con.close()
+    return m
+
+
+def require_day_precision(times, what: str, *, days: float, date_precision_given: str = "auto") -> None:
+    """Refuse month-precision dates for a days-scale method (guidance 4.2.3).
+
+    ``times`` are the dates given to ``what`` (e.g. ``"near_repeat"``); ``days`` is the finest
+    time scale the method reports (a band edge or τ). Numbers (days since an origin) carry no
+    calendar and are taken as day-precise; ``date_precision_given='day'`` asserts the days
+    are real, ``'month'`` declares them month-only. A scale finer than a year on month-only
+    dates raises :class:`~workbench.errors.BadInput` with the measured figure.
+
+    Examples
+    --------
+    >>> require_day_precision(["2024-01-01", "2024-02-01", "2024-03-01"], "near_repeat", days=7)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `times` for near_repeat are month-only: 100% of 3 dates fall on the 1st of a month (police.uk publishes months, not days), so a 7-day scale would really mean 'same month'. Supply dates recorded to the day, or pass date_precision='day' if the 1sts are real days.
+    """
+    from workbench.analysis import _validate as check
+
+    check.one_of(date_precision_given, ("auto", "day", "month"), "date_precision")
+    if date_precision_given == "day":
+        return
+    arr = np.asarray(times)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if date_precision_given == "auto" and np.issubdtype(arr.dtype, np.number):
+        return
+    if date_precision_given == "month":
+        precision, share, known = "month", 1.0, arr.size
+    else:
+        ts = pd.to_datetime(pd.Series(arr), errors="coerce").dropna()
+        known = len(ts)
+        first = int((ts.dt.day == 1).sum())
+        precision, _ = date_precision(known, first)
+        share = first / known if known else 0.0
+    if precision == "month" and days < 365:
+        raise BadInput(
+            f"`times` for {what} are month-only: {share:.0%} of {known:,} dates fall on the 1st of a month "
+            f"(police.uk publishes months, not days), so a {days:g}-day scale would really mean 'same month'. "
+            "Supply dates recorded to the day, or pass date_precision='day' if the 1sts are real days.")
