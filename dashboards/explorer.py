@@ -51,6 +51,7 @@ class HubExplorer(DashboardApp):
                                 f"{html.escape(self.dataset)} on the shared tier: "
                                 f"{html.escape(str(exc))}</p>")
         completeness = [{"column": k, "share with a value": v} for k, v in report["completeness"].items()]
+        anomalies = hubinfo.anomalous_months(report)
         return pn.Column(
             html_pane(f"<h4>{html.escape(report['dataset'])}: {report['rows']:,} rows "
                          f"({html.escape(report['scope'])})</h4>"),
@@ -59,6 +60,11 @@ class HubExplorer(DashboardApp):
                    pn.pane.JSON({k: report[k] for k in ("precision", "accuracy", "currency",
                                                          "caveats")},
                                 depth=2, sizing_mode="stretch_width")),
+            html_pane(f"<h4>Anomalous supply months</h4><p class='wb-note'>{len(anomalies)} month(s) far "
+                      "from their series' median (robust median/MAD score, per dataset and category): "
+                      "check the supply before comparing periods. Edge months may be part-months.</p>"),
+            tabulator(anomalies, height=220, sizing_mode="stretch_width") if len(anomalies) else
+            html_pane("<p class='wb-note'>No anomalous months.</p>"),
             sizing_mode="stretch_width")
 
     @param.depends("months")

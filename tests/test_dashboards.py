@@ -236,6 +236,32 @@ def test_coverage_and_gaps(source):
     assert hubinfo.gaps(frame).to_dict("records") == [{"dataset": "x", "month": "2026-03"}]
 
 
+def test_explorer_shows_anomalous_supply_months(hub, monkeypatch):
+    """The explorer renders the quality report's anomalous months (computed in the library)."""
+    import panel as pn
+
+    from dashboards.explorer import HubExplorer
+
+    real = hubinfo.quality
+
+    def with_anomaly(source, dataset_id, viewer):
+        report = real(source, dataset_id, viewer)
+        report["coverage"]["anomalous_months"] = [
+            {"category_column": "offence_code", "category": "<b>105A</b>", "month": "2026-03", "rows": 100,
+             "median": 2000.0, "robust_z": -25.0, "direction": "low", "edge": False}]
+        return report
+
+    view = HubExplorer(source=Source(hub), viewer=ANALYST)
+    plain = pn.panel(view._quality()).get_root()
+    assert plain is not None
+    monkeypatch.setattr(hubinfo, "quality", with_anomaly)
+    col = view._quality()
+    text = " ".join(str(getattr(o, "object", "")) for o in col.select(pn.pane.HTML))
+    assert "Anomalous supply months" in text and "1 month(s) far from their series' median" in text
+    tables = [o for o in col.select(pn.widgets.Tabulator) if "robust_z" in o.value.columns]
+    assert tables and tables[0].value.iloc[0]["category"] == "offence_code = <b>105A</b>"
+
+
 def test_datasets_listing(source):
     frame = hubinfo.datasets(source)
     assert frame.set_index("dataset").loc["police_crime_offence", "rows"] == 40_000

@@ -104,3 +104,84 @@ def test_every_shared_dataset_of_the_demo_hub_has_a_report(demo_hub):
             quality_report(con, "police_ppo")
     finally:
         con.close()
+
+
+# -- anomalous supply months (robust median/MAD score per dataset and category) --------
+def _street_files(tmp_path, counts_by_type):
+    """One police.uk street file per month with ``counts_by_type[type][k]`` rows in month k."""
+    months = [f"2024-{m:02d}" for m in range(1, 13)]
+    files = []
+    for k, month in enumerate(months):
+        lines = [HEADER]
+        for crime_type, counts in counts_by_type.items():
+            asb = crime_type == "Anti-social behaviour"
+            lines += [f"{'' if asb else f'{month}-{crime_type[:3]}{i}'},{month},Force A,Force A,-1.15,52.95,"
+                      f"Park St,E01,N 1,{crime_type},," for i in range(counts[k])]
+        p = tmp_path / f"{month}-street.csv"
+        p.write_text("\n".join(lines) + "\n")
+        files.append(p)
+    return files
+
+
+def test_a_month_of_100_asb_between_months_of_2000_is_flagged(empty_hub, tmp_path):
+    """Planted truth: ASB ~2,000 a month except 100 in June; burglary steady: only ASB June flagged."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    asb = rng.poisson(2000, 12)
+    asb[5] = 100
+    burglary = rng.poisson(150, 12)
+    files = _street_files(tmp_path, {"Anti-social behaviour": asb, "Burglary": burglary})
+    ingest_files(empty_hub, "police_uk_street", files, quiet=True)
+    rep = _report(empty_hub, "police_uk_street")
+    flagged = {(a["category"], a["month"]) for a in rep.coverage["anomalous_months"]}
+    assert ("Anti-social behaviour", "2024-06") in flagged
+    assert ("(all)", "2024-06") in flagged           # the dataset's own series dips too
+    assert not any(c == "Burglary" for c, _ in flagged)
+    assert {m for _, m in flagged} == {"2024-06"}
+    june = next(a for a in rep.coverage["anomalous_months"] if a["category"] == "Anti-social behaviour")
+    assert june["rows"] == 100 and june["direction"] == "low" and june["robust_z"] < -3.5
+    assert june["category_column"] == "crime_type"
+    text = rep.to_text()
+    assert "2024-06  crime_type = Anti-social behaviour: 100 rows" in text
+    assert any("anomalous month 2024-06 (crime_type = Anti-social behaviour)" in c for c in rep.caveats)
+    import json
+    assert json.loads(json.dumps(rep.to_dict()))["coverage"]["anomalous_months"]
+
+    from workbench.views.hubinfo import anomalous_months
+    table = anomalous_months(rep.to_dict())
+    assert {"crime_type = Anti-social behaviour", "all rows"} == set(table["category"])
+    assert set(table["month"]) == {"2024-06"} and list(table.columns)[:3] == ["month", "category", "rows"]
+
+
+def test_steady_poisson_series_flag_nothing():
+    """No false alarms on pattern-free monthly counts (200 seeded series of 24 months)."""
+    import numpy as np
+
+    from workbench.hub.quality import anomalous_months
+
+    rng = np.random.default_rng(11)
+    alarms = 0
+    for mean in (25, 200, 2000):
+        for _ in range(200):
+            series = {f"{2023 + k // 12}-{k % 12 + 1:02d}": int(v) for k, v in enumerate(rng.poisson(mean, 24))}
+            alarms += len(anomalous_months(series))
+    # |z| ≥ 3.5 is about 1 month in 2,000 under normal noise: ~7 of these 14,400 months (9 seen)
+    assert alarms <= 14
+
+
+def test_short_or_small_series_are_not_scored():
+    from workbench.hub.quality import anomalous_months
+
+    assert anomalous_months({"2024-01": 2000, "2024-02": 100, "2024-03": 2000}) == []
+    assert anomalous_months({f"2024-{m:02d}": (0 if m == 6 else 5) for m in range(1, 13)}) == []
+
+
+def test_police_records_on_the_first_of_each_month_are_measured_month_only(empty_hub, tmp_path):
+    rows = [offence_row(f"M{i}", committed_from_date=f"2024-{i % 12 + 1:02d}-01", committed_from_time="", committed_to_date="", committed_to_time="")
+            for i in range(40)]
+    ingest_files(empty_hub, "police_crime_offence", [write_csv(tmp_path / "m.csv", rows)], quiet=True)
+    rep = _report(empty_hub, "police_crime_offence")
+    assert rep.precision["date_precision"] == "month"
+    assert rep.precision["committed_from_date_on_first_of_month"] == 40
+    assert rep.precision["committed_from_time_known_share"] == 0.0

@@ -78,6 +78,34 @@ def status(source: Source) -> str:
             f"{int(frame['rows'].sum()) if len(frame) else 0:,} rows.")
 
 
+ANOMALY_COLUMNS = ["month", "category", "rows", "median", "robust_z", "direction", "edge"]
+
+
+def anomalous_months(report: dict) -> pd.DataFrame:
+    """The quality report's anomalous supply months as a table (guidance 4.2.3).
+
+    The scores are computed once, by :func:`workbench.hub.quality.anomalous_months`; this only
+    reshapes them for display: one row per month and category ("all rows" for the whole
+    dataset), largest departure first.
+
+    Examples
+    --------
+    >>> rep = {"coverage": {"anomalous_months": [{"category_column": "crime_type",
+    ...        "category": "Anti-social behaviour", "month": "2024-06", "rows": 100, "median": 2000.0,
+    ...        "robust_z": -25.1, "direction": "low", "edge": False}]}}
+    >>> anomalous_months(rep)[["month", "category", "rows"]].to_dict("records")
+    [{'month': '2024-06', 'category': 'crime_type = Anti-social behaviour', 'rows': 100}]
+    """
+    rows = []
+    for a in (report.get("coverage") or {}).get("anomalous_months") or []:
+        what = f"{a['category_column']} = {a['category']}" if a.get("category_column") else "all rows"
+        rows.append({**{k: a[k] for k in ANOMALY_COLUMNS if k in a}, "category": what})
+    frame = pd.DataFrame(rows, columns=ANOMALY_COLUMNS)
+    if len(frame):
+        frame = frame.reindex(frame["robust_z"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    return frame
+
+
 def quality(source: Source, dataset_id: str, viewer: Viewer) -> dict:
     """The fitness-for-purpose report of ``dataset_id`` on the shared tier (guidance 4.2.3).
 
