@@ -55,16 +55,20 @@ def test_csv_export_is_marked_neutralised_with_sidecar_and_audited(setup):
     out = tmp / "out" / "street.csv"
     result = export(reg, reg.hub, "police_uk_street", "ana", out)
     assert result.tier == "shared" and result.rows == 3 and result.format == "csv"
-    first = out.read_text().splitlines()[0]
-    assert first.startswith("# PROTECTIVE MARKING: OFFICIAL-SENSITIVE")
-    frame = pd.read_csv(out, skiprows=1, keep_default_na=False)
+    out = tmp / "out" / "street_OFFICIAL-SENSITIVE.csv"          # the marking is in the file name
+    assert result.path == str(out) and not (tmp / "out" / "street.csv").exists()
+    # the first line is the header, so pandas (and Excel's import, QGIS) read the columns as they are
+    assert out.read_text().splitlines()[0] == ",".join(STREET.columns)
+    frame = pd.read_csv(out, keep_default_na=False)
+    assert list(frame.columns) == list(STREET.columns)
     assert frame["location"].tolist()[0] == "'=HYPERLINK(\"http://evil\",\"x\")"
     assert frame["location"].tolist()[2] == "'@SUM(A1)"
     assert frame["crime_type"].tolist() == ["'+cmd|' /C calc'!A0", "'-2+3", "'\tTabbed"]
     assert frame["count"].tolist() == [-5, 3, 1]
-    meta = json.loads((tmp / "out" / "street.csv.meta.json").read_text())
+    meta = json.loads((tmp / "out" / "street_OFFICIAL-SENSITIVE.csv.meta.json").read_text())
     assert meta["protective_marking"] == "OFFICIAL-SENSITIVE" and meta["rows"] == 3
-    assert meta["user"] == "ana" and meta["tier"] == "shared" and meta["header_lines"] == 1
+    assert meta["user"] == "ana" and meta["tier"] == "shared" and meta["header_lines"] == 0
+    assert result.sidecar == str(out) + ".meta.json"
     import hashlib
     assert meta["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     entry = reg.audit_entries(action="export")[-1]
@@ -75,25 +79,30 @@ def test_per_dataset_marking(setup):
     reg, tmp = setup
     reg.set_marking("police_uk_street", "OFFICIAL", actor="coord")
     result = export(reg, reg.hub, "police_uk_street", "ana", tmp / "s.csv")
-    assert result.marking == "OFFICIAL"
-    assert (tmp / "s.csv").read_text().startswith("# PROTECTIVE MARKING: OFFICIAL |")
+    assert result.marking == "OFFICIAL" and result.path == str(tmp / "s_OFFICIAL.csv")
+    assert pd.read_csv(result.path).columns[0] == "crime_id"
+    # a name that already carries the marking is kept as given
+    again = export(reg, reg.hub, "police_uk_street", "ana", tmp / "street-official.csv")
+    assert again.path == str(tmp / "street-official.csv")
 
 
 def test_xlsx_export(setup):
     from openpyxl import load_workbook
 
     reg, tmp = setup
-    out = tmp / "street.xlsx"
-    export(reg, reg.hub, "police_uk_street", "ana", out)
+    out = export(reg, reg.hub, "police_uk_street", "ana", tmp / "street.xlsx").path
+    assert out.endswith("street_OFFICIAL-SENSITIVE.xlsx")
+    frame = pd.read_excel(out)                        # header intact: row 1 holds the column names
+    assert list(frame.columns) == list(STREET.columns) and len(frame) == 3
     wb = load_workbook(out)
     ws = wb.active
-    assert "OFFICIAL-SENSITIVE" in ws["A1"].value
-    assert [c.value for c in ws[2]] == list(STREET.columns)
-    values = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
+    assert [c.value for c in ws[1]] == list(STREET.columns)
+    values = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert values[0][2] == "'=HYPERLINK(\"http://evil\",\"x\")"
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     assert values[0][6] == -5
     assert ws.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+    assert ws.oddFooter.center.text == "OFFICIAL-SENSITIVE"
     assert wb.properties.category == "OFFICIAL-SENSITIVE"
 
 
@@ -101,8 +110,8 @@ def test_parquet_export_carries_marking(setup):
     import pyarrow.parquet as pq
 
     reg, tmp = setup
-    out = tmp / "street.parquet"
-    export(reg, reg.hub, "police_uk_street", "ana", out)
+    out = export(reg, reg.hub, "police_uk_street", "ana", tmp / "street.parquet").path
+    assert pd.read_parquet(out).columns.tolist() == list(STREET.columns)
     table = pq.read_table(out)
     assert table.schema.metadata[b"protective_marking"] == b"OFFICIAL-SENSITIVE"
     assert table.column("location").to_pylist()[0] == STREET["location"][0]   # data kept exact
@@ -113,9 +122,10 @@ def test_gpkg_export(setup):
     import pyogrio
 
     reg, tmp = setup
-    out = tmp / "street.gpkg"
-    export(reg, reg.hub, "police_uk_street", "ana", out, fmt="gpkg")
+    out = export(reg, reg.hub, "police_uk_street", "ana", tmp / "street.gpkg", fmt="gpkg").path
+    assert out.endswith("street_OFFICIAL-SENSITIVE.gpkg")
     gdf = gpd.read_file(out)
+    assert [c for c in gdf.columns if c != "geometry"] == list(STREET.columns)
     assert gdf.crs.to_epsg() == 27700 and len(gdf) == 3
     assert gdf.geometry.iloc[0].x == 457000.0 and gdf.geometry.iloc[2] is None
     info = pyogrio.read_info(out)
@@ -129,7 +139,7 @@ def test_viewer_gets_aggregates_only_and_denial_is_audited(setup):
     assert export(reg, reg.hub, "health_activity_counts", "vic", tmp / "h.csv").rows == 2
     with pytest.raises(AccessDenied) as info:
         export(reg, reg.hub, "police_uk_street", "vic", tmp / "no.csv")
-    assert info.value.exit_code == 3 and not (tmp / "no.csv").exists()
+    assert info.value.exit_code == 3 and not list(tmp.glob("no*.csv"))
     assert reg.audit_entries(actor="vic", outcome="denied")[-1].action == "export"
 
 
@@ -171,10 +181,11 @@ def test_personal_export_only_under_request_and_purged(setup):
         export(reg, reg.hub, "police_crime_victim", "sec_ana", tmp / "p.csv", request_id=req.id)
     with pytest.raises(BadInput, match="restricted folder"):
         export(reg, reg.hub, "police_crime_victim", "ana", tmp.parent / "elsewhere.csv", request_id=req.id)
-    out = tmp / "p.csv"
-    result = export(reg, reg.hub, "police_crime_victim", "ana", out, request_id=req.id)
+    result = export(reg, reg.hub, "police_crime_victim", "ana", tmp / "p.csv", request_id=req.id)
     assert result.tier == "personal" and result.marking == "OFFICIAL-SENSITIVE PERSONAL"
-    frame = pd.read_csv(out, skiprows=1)
+    out = tmp / "p_OFFICIAL-SENSITIVE-PERSONAL.csv"
+    assert result.path == str(out)
+    frame = pd.read_csv(out)
     assert list(frame.columns) == ["crime_ref", "address"] and frame["address"][0] == "12 Acacia Avenue"
     clock.t += timedelta(days=8)
     from workbench.privacy.retention import purge

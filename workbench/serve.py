@@ -11,6 +11,7 @@ log-in, and make no request off the machine.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -35,6 +36,8 @@ def register(subparsers) -> None:
         s.add_argument("--address", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
         if name == "all":
             s.add_argument("--portal-port", type=int, default=5007, help="portal port (default 5007)")
+        if name == "portal":      # `serve all` prints the portal's address itself, once
+            s.add_argument("--no-banner", action="store_true", help=argparse.SUPPRESS)
         s.set_defaults(func={"dashboards": _dashboards, "portal": _portal, "all": _all}[name])
     p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2))
 
@@ -68,12 +71,13 @@ def _portal(args):
     hub = _check_hub(hub_path(args))
     from workbench.portal.server import serve
 
-    print(f"Portal: http://{args.address}:{args.port}/", file=sys.stderr)
+    if not getattr(args, "no_banner", False):
+        print(f"Portal: http://{args.address}:{args.port}/", file=sys.stderr)
     serve(hub, args.address, args.port)
 
 
-def demo_logins(hub: Path) -> list[tuple[str, str, str]]:
-    """``(name, password, role)`` of the demo users present in the hub's registry."""
+def demo_logins(hub: Path) -> list[tuple[str, str, str, str]]:
+    """``(name, password, role, agency)`` of the demo users present in the hub's registry."""
     try:
         from workbench.demo.build import DEMO_USERS
         from workbench.registry import open_registry
@@ -82,9 +86,9 @@ def demo_logins(hub: Path) -> list[tuple[str, str, str]]:
     out = []
     with open_registry(hub) as reg:
         known = {u.name for u in reg.list_users()}
-    for name, _agency, role, password in DEMO_USERS:
+    for name, agency, role, password in DEMO_USERS:
         if name in known:
-            out.append((name, password, role))
+            out.append((name, password, role, agency))
     return out
 
 
@@ -93,13 +97,15 @@ def _all(args):
     server = import_dashboards()
     env = dict(os.environ)
     portal = subprocess.Popen([sys.executable, "-m", "workbench", "serve", "portal", "--hub", str(hub),
-                               "--port", str(args.portal_port), "--address", args.address], env=env)
+                               "--port", str(args.portal_port), "--address", args.address, "--no-banner"],
+                              env=env)
     lines = [f"Dashboards: http://{args.address}:{args.port}/",
              f"Portal:     http://{args.address}:{args.portal_port}/"]
     logins = demo_logins(hub)
     if logins:
         lines.append("Demo log-ins (DEMO ONLY):")
-        lines += [f"  {n:<10} {p:<22} {r}" for n, p, r in logins]
+        lines.append(f"  {'user':<10} {'password':<22} {'role':<9} agency")
+        lines += [f"  {n:<10} {p:<22} {r:<9} {a}" for n, p, r, a in logins]
     lines.append("Press Ctrl-C to stop both.")
     print("\n".join(lines), flush=True)
 

@@ -11,10 +11,14 @@
   request (``--request ID``; guidance 4.3) and holds only the fields the request names. Such
   an export must be written inside the restricted folder that holds the hub, and is registered
   with the request, so its purge deletes the file too (DPA principle 5; 4.3.6).
-* Every file is stamped with its **protective marking** (guidance 2.1 D; default
-  OFFICIAL-SENSITIVE, per-dataset override with ``workbench marking set``): the first line of
-  a CSV, the first row and print header/footer of an XLSX sheet, the schema metadata of a
-  Parquet file, the layer metadata of a GeoPackage, and a ``FILE.meta.json`` sidecar.
+* Every file carries its **protective marking** (guidance 2.1 D; default
+  OFFICIAL-SENSITIVE, per-dataset override with ``workbench marking set``) where the tools that
+  open it keep it without mistaking it for data: in the **file name** (``street.csv`` is written
+  as ``street_OFFICIAL-SENSITIVE.csv`` unless the name already carries the marking), the print
+  header/footer and document properties of an XLSX sheet, the schema metadata of a Parquet
+  file, the layer metadata of a GeoPackage, and a ``FILE.meta.json`` sidecar. The first line of
+  a CSV and the first row of an XLSX sheet are the column names, so pandas, Excel's data import
+  and QGIS read the header as it is.
 * CSV and XLSX text cells that begin with ``= + - @``, a tab or a carriage return get a
   leading apostrophe so a spreadsheet shows them as text instead of running them as a
   formula (OWASP "CSV injection").
@@ -167,12 +171,27 @@ def _check_out(out: Path, hub: Path) -> None:
         raise BadInput(f"Cannot write --out '{out}': '{folder}' is not a folder you can write to.")
 
 
+def marked_path(out: Path, marking: str) -> Path:
+    """``out`` with the protective marking in its file name (unless the name already holds it).
+
+    >>> marked_path(Path("out/street.csv"), "OFFICIAL-SENSITIVE").name
+    'street_OFFICIAL-SENSITIVE.csv'
+    >>> marked_path(Path("marac.xlsx"), "OFFICIAL-SENSITIVE PERSONAL").name
+    'marac_OFFICIAL-SENSITIVE-PERSONAL.xlsx'
+    >>> marked_path(Path("official-sensitive-street.csv"), "OFFICIAL-SENSITIVE").name
+    'official-sensitive-street.csv'
+    """
+    token = marking.strip().replace(" ", "-")
+    if token.lower() in out.stem.lower():
+        return out
+    return out.with_name(f"{out.stem}_{token}{out.suffix}")
+
+
 def _write(frame: pd.DataFrame, out: Path, fmt: str, marking: str, meta: dict, dataset_id: str) -> None:
     out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    stamp = f"# PROTECTIVE MARKING: {marking} | {meta['dataset']} | exported by {meta['user']} at {meta['exported_at']}"
+    stamp = f"PROTECTIVE MARKING: {marking} | {meta['dataset']} | exported by {meta['user']} at {meta['exported_at']}"
     if fmt == "csv":
         with open(out, "w", newline="", encoding="utf-8") as fh:
-            fh.write(stamp + "\n")
             neutralise_frame(frame).to_csv(fh, index=False)
     elif fmt == "xlsx":
         _write_xlsx(neutralise_frame(frame), out, marking, stamp, dataset_id)
@@ -195,19 +214,23 @@ def _write_xlsx(frame: pd.DataFrame, out: Path, marking: str, stamp: str, datase
     wb = Workbook()
     ws = wb.active
     ws.title = dataset_id[:31]
-    ws.append([stamp.lstrip("# ")])
-    ws["A1"].font = Font(bold=True, color="C00000")
     ws.append([str(c) for c in frame.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
     for row in frame.itertuples(index=False):
         ws.append([None if (not isinstance(v, str) and pd.isna(v)) else
                    (v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
-    for cell_row in ws.iter_rows(min_row=3):
+    for cell_row in ws.iter_rows(min_row=2):
         for cell in cell_row:
             if isinstance(cell.value, str):
                 cell.data_type = "s"          # never a formula, whatever the text
-    ws.oddHeader.center.text = marking
+    ws.oddHeader.center.text = marking          # printed on every page, above and below
     ws.oddFooter.center.text = marking
+    ws.oddHeader.center.color = "C00000"
+    ws.print_title_rows = "1:1"                 # the column names repeat on every printed page
     wb.properties.category = marking
+    wb.properties.title = f"{marking}: {dataset_id}"
+    wb.properties.subject = stamp
     wb.properties.keywords = f"protective marking: {marking}"
     wb.save(out)
 
@@ -262,10 +285,12 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
             "protective_marking": marking, "tier": tier, "user": user.name, "agency": user.agency,
             "request_id": request_id, "exported_at": reg._now_text(), "format": fmt,
             "rows": int(len(frame)), "columns": [str(c) for c in frame.columns],
-            "header_lines": 1 if fmt == "csv" else (2 if fmt == "xlsx" else 0),
+            "header_lines": 0,        # lines before the column names: none (the marking is in the name)
             "formula_cells_neutralised": fmt in ("csv", "xlsx"),
             "handling": "Handle under the partnership's Information Sharing Protocol; do not pass on "
                         "without the agreement of the supplying agency's DLO (guidance Box 1)."}
+    out = marked_path(out, marking)
+    _check_out(out, hub)
     try:
         _write(frame, out, fmt, marking, meta, dataset_id)
         os.chmod(out, 0o600)          # an export is for its exporter only (guidance 4.3.6)
