@@ -1,4 +1,4 @@
-"""The ``workbench`` command (``CONTRACTS.md``): thin; each package registers its own group.
+"""The ``workbench`` command (``CONTRACTS.md``): thin; each group lives in :mod:`workbench.commands`.
 
 A command group is a module with ``register(subparsers)`` that adds an argparse parser
 whose handler is set with ``parser.set_defaults(func=handler)``. A handler takes the parsed
@@ -15,66 +15,41 @@ import json
 import os
 import sys
 import traceback
-from pathlib import Path
 
+from workbench.commands.common import acting_user, add_common, hub_path  # noqa: F401 (re-exported)
 from workbench.errors import WorkbenchError
 
 #: modules that register command groups, in help order; a missing module is skipped so
 #: the command works while a package is being built
 GROUPS = (
-    "workbench.hub.commands",
-    "workbench.registry.commands",
-    "workbench.privacy.commands",
-    "workbench.analysis.commands",
-    "workbench.products.commands",
-    "workbench.portal.commands",
-    "workbench.demo.commands",
-    "workbench.serve",
+    "workbench.commands.hub",
+    "workbench.commands.registry",
+    "workbench.commands.hypothesis",
+    "workbench.commands.products",
+    "workbench.commands.portal",
+    "workbench.commands.demo",
+    "workbench.commands.serve",
 )
 
 
 #: command → the module that registers it, so running one command imports only its module
 #: (a test keeps this map in step with what the modules register)
 COMMANDS = {
-    "hub": "workbench.hub.commands",
-    "agencies": "workbench.registry.commands",
-    "users": "workbench.registry.commands",
-    "partnerships": "workbench.registry.commands",
-    "marking": "workbench.registry.commands",
-    "audit": "workbench.registry.commands",
-    "request": "workbench.registry.commands",
-    "hypothesis": "workbench.analysis.commands",
-    "commission": "workbench.products.commands",
-    "action": "workbench.products.commands",
-    "product": "workbench.products.commands",
-    "portal": "workbench.portal.commands",
-    "demo": "workbench.demo.commands",
-    "serve": "workbench.serve",
+    "hub": "workbench.commands.hub",
+    "agencies": "workbench.commands.registry",
+    "users": "workbench.commands.registry",
+    "partnerships": "workbench.commands.registry",
+    "marking": "workbench.commands.registry",
+    "audit": "workbench.commands.registry",
+    "request": "workbench.commands.registry",
+    "hypothesis": "workbench.commands.hypothesis",
+    "commission": "workbench.commands.products",
+    "action": "workbench.commands.products",
+    "product": "workbench.commands.products",
+    "portal": "workbench.commands.portal",
+    "demo": "workbench.commands.demo",
+    "serve": "workbench.commands.serve",
 }
-
-
-def add_common(parser: argparse.ArgumentParser, *, hub: bool = True) -> None:
-    """The options every command shares: ``--hub PATH`` and ``--json``."""
-    if hub:
-        from workbench.hub.connect import default_hub
-
-        parser.add_argument("--hub", type=Path, default=None,
-                            help=f"hub file (default {default_hub()})")
-    parser.add_argument("--json", action="store_true",
-                        help="print one JSON document on stdout; messages go to stderr")
-
-
-def hub_path(args) -> Path:
-    from workbench.hub.connect import default_hub
-
-    return Path(args.hub) if getattr(args, "hub", None) else default_hub()
-
-
-def acting_user(args) -> str:
-    """Who is running the command, for the audit log: ``--as``, ``WORKBENCH_USER`` or the OS user."""
-    import getpass
-
-    return getattr(args, "as_user", None) or os.environ.get("WORKBENCH_USER") or getpass.getuser()
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

@@ -310,32 +310,3 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
                                                 "request_id": request_id})
     return ExportResult(dataset_id, user.name, str(out), fmt, int(len(frame)), meta["columns"], marking,
                         tier, digest, request_id, str(sidecar))
-
-
-def add_export_command(hub_subparsers) -> None:
-    """Add ``export`` to the ``workbench hub`` group (called from ``workbench/hub/commands.py``)."""
-    from workbench.cli import add_common
-
-    p = hub_subparsers.add_parser(
-        "export", help="export what a user may see of a dataset (marked, audited)",
-        description="Export a dataset as the named user may see it: the depersonalised shared tier, "
-                    "or personal data under an approved request (--request). Denied -> exit 3.")
-    add_common(p)
-    p.add_argument("--dataset", required=True, help="dataset id (DATASETS.md)")
-    p.add_argument("--as", dest="as_user", required=True, metavar="USER", help="the user exporting")
-    p.add_argument("--out", required=True, type=Path, help="output file")
-    p.add_argument("--format", choices=FORMATS, default=None, help="default: from the file suffix, else csv")
-    p.add_argument("--request", type=int, default=None, help="approved personal-data request id")
-    p.set_defaults(func=_cmd_export)
-
-
-def _cmd_export(args):
-    from workbench.cli import hub_path
-    from workbench.registry import open_registry
-
-    hub = hub_path(args)
-    reg = open_registry(hub)
-    try:
-        return export(reg, hub, args.dataset, args.as_user, args.out, args.format, args.request)
-    finally:
-        reg.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli import acting_user, add_common, hub_path
+from workbench.commands.common import acting_user, add_common, hub_path
 from workbench.products import actions as act
 from workbench.products import commissioning as cm
 from workbench.products import feedback as fb

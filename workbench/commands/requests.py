@@ -32,7 +32,7 @@ def _datasets(specs: list[str]) -> dict[str, list[str]]:
 
 
 def register_request(sub, common, run, admin) -> None:
-    from workbench.cli import acting_user
+    from workbench.commands.common import acting_user
     from workbench.privacy import foi
     from workbench.privacy import requests as pr
     from workbench.privacy.retention import purge

@@ -9,7 +9,7 @@ server owns ``portal.duckdb`` while it runs; use its web pages then). The acting
 
 from __future__ import annotations
 
-from workbench.cli import acting_user, add_common, hub_path
+from workbench.commands.common import acting_user, add_common, hub_path
 from workbench.errors import AccessDenied
 
 

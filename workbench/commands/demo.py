@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.cli import add_common, hub_path
+from workbench.commands.common import add_common, hub_path
 
 
 def cmd_build(args):

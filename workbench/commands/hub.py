@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli import acting_user, add_common, hub_path
+from workbench.commands.common import acting_user, add_common, hub_path
 
 
 def _audit(hub: Path, user: str, action: str, target: str, detail: dict | None = None,
@@ -133,11 +133,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--supply", type=int, help="one supply only")
     p.set_defaults(func=cmd_quality)
 
-    for module, fn in (("workbench.privacy.publish", "add_publish_command"),
-                       ("workbench.privacy.export", "add_export_command")):
-        try:
-            mod = __import__(module, fromlist=[fn])
-        except ImportError:
-            continue
-        if hasattr(mod, fn):
-            getattr(mod, fn)(hs)
+    from workbench.commands.privacy import register_hub_actions
+
+    register_hub_actions(hs)

@@ -18,10 +18,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workbench.cli import add_common, hub_path
+from workbench.commands.common import add_common, hub_path
 from workbench.errors import ResourceLocked
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def register(subparsers) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from workbench.cli import add_common, hub_path
+from workbench.commands.common import add_common, hub_path
 
 
 def register(subparsers) -> None:

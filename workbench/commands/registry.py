@@ -1,7 +1,7 @@
 """Command groups ``agencies``, ``users``, ``partnerships``, ``marking``, ``audit``, ``request``.
 
 Who is acting comes from ``--as``, ``WORKBENCH_USER`` or the operating-system account
-(:func:`workbench.cli.acting_user`). Changing the registry needs the ``admin`` operation
+(:func:`workbench.commands.common.acting_user`). Changing the registry needs the ``admin`` operation
 (the CSP coordinator, guidance Box 2) once an active admin exists; on a brand-new registry
 the first commands run as a bootstrap, audited as such, so the coordinator can register
 their own agency and account. ``audit verify`` is open to anyone: exit 0 when the chain is
@@ -18,7 +18,7 @@ from workbench.errors import BadInput
 
 
 def _reg(args):
-    from workbench.cli import hub_path
+    from workbench.commands.common import hub_path
     from workbench.registry import open_registry
 
     return open_registry(hub_path(args))
@@ -26,7 +26,7 @@ def _reg(args):
 
 def _admin(reg, args) -> str:
     """The acting user, who must hold ``admin`` unless the registry has no admin yet."""
-    from workbench.cli import acting_user
+    from workbench.commands.common import acting_user
     from workbench.privacy import access
 
     actor = acting_user(args)
@@ -62,7 +62,7 @@ def _yes_no(value: str) -> bool:
 
 
 def _common(p, *, as_user=True):
-    from workbench.cli import add_common
+    from workbench.commands.common import add_common
 
     add_common(p)
     if as_user:
@@ -288,6 +288,6 @@ def register(sub) -> None:
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=_run(_audit_list))
 
-    from workbench.registry.request_commands import register_request
+    from workbench.commands.requests import register_request
 
     register_request(sub, _common, _run, _admin)
