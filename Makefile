@@ -44,11 +44,12 @@ run: $(VENV)/.installed browser-deps demo
 test: $(VENV)/.installed browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# lab/ holds the offline lab config: no news feed, no update check (lab/README.md)
 # JupyterLab refuses to start as root unless told; containers and CI machines often are root
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lab: $(VENV)/.installed demo
-	WORKBENCH_HUB=$(abspath $(HUB)) $(BIN)/jupyter lab --no-browser --ip 127.0.0.1 $(LAB_ROOT) notebooks/
+	WORKBENCH_HUB=$(abspath $(HUB)) JUPYTER_CONFIG_PATH=$(abspath lab) $(BIN)/jupyter lab --no-browser --ip 127.0.0.1 $(LAB_ROOT) notebooks/
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run

@@ -102,3 +102,42 @@ def _stop(proc: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def _start_lab(command: str, tmp_path: Path, port: int, token: str) -> subprocess.Popen:
+    env = dict(os.environ, JUPYTER_PORT=str(port), JUPYTER_TOKEN=token,
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+               JUPYTER_DATA_DIR=str(tmp_path / "data"), HOME=str(tmp_path))
+    return subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+@pytest.mark.slow
+def test_make_lab_never_asks_to_fetch_news_offline(tmp_path):
+    """Issue 18: an offline deployment's JupyterLab must not ask "fetch Jupyter news?" nor check for
+    updates: the Makefile's command disables the announcements plugin and the news feed."""
+    command = _lab_command(tmp_path / "hub.duckdb")
+    assert "JUPYTER_CONFIG_PATH=" in command
+    port, token = _free_port(), "lab-news-token"
+    proc = _start_lab(command, tmp_path, port, token)
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=5) as r:
+                    page = r.read().decode()
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    out = proc.stdout.read().decode(errors="replace") if proc.poll() is not None else ""
+                    pytest.fail(f"JupyterLab did not answer on port {port}: {out[-2000:]}")
+                time.sleep(0.5)
+        start = page.index('id="jupyter-config-data"')
+        config = json.loads(page[page.index(">", start) + 1:page.index("</script>", start)])
+        assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"]
+        status, news = _get(f"http://127.0.0.1:{port}/lab/api/news?token={token}")
+        assert status == 200 and news == {"news": []}
+        status, update = _get(f"http://127.0.0.1:{port}/lab/api/update?token={token}")
+        assert status == 200 and update.get("notification") is None
+    finally:
+        _stop(proc)
