@@ -1,31 +1,52 @@
-"""Getis–Ord Gi* local statistic with false-discovery-rate control.
+"""Getis–Ord Gi* local statistic: analytic z, conditional-permutation inference, FDR control.
 
-:func:`gi_star` reproduces ``esda.G_Local(y, DistanceBand(coords, d, binary=True),
+The statistic. :func:`gi_star` reproduces ``esda.G_Local(y, DistanceBand(coords, d, binary=True),
 transform='B', star=True)`` exactly (z to 1e-6; tests check it on random data): binary
 weights, each location is its own neighbour (self-weight 1), neighbours within distance
 ``≤ d``, and esda's analytical moments:
 
 ``G*_i = Σ_j w_ij y_j / Σ_j y_j``, ``E = W_i / n``,
 ``V = W_i (n − W_i) / ((n − 1) n²) · s² / ȳ²`` with ``W_i = Σ_j w_ij``, ``ȳ`` and ``s²`` the
-mean and (population) variance of ``y``.
+mean and (population) variance of ``y``. The z-score is kept as the statistic (map colour,
+ranking).
 
-Written by hand rather than calling esda because esda builds a libpysal ``W`` object (a
-Python dict per location) and draws permutations by default, which at 100,000 locations costs
-minutes; here neighbours come from a KD-tree as a sparse matrix (``bench/analysis_bench.py``,
-``gistar_100k``). P-values are two-sided normal (esda's ``p_norm`` is one-sided); the
-multiple-testing correction is Benjamini–Hochberg (``'bh'``) or Benjamini–Yekutieli
-(``'by'``, valid under any dependence, the default because neighbouring Gi* values share
-data), from ``scipy.stats.false_discovery_control``.
+The p-values (issue 12). The normal approximation of z is wrong for crime counts: they are
+skewed (most cells empty, a few with dozens), so the upper tail of ``G*`` is far heavier than
+normal and the lower tail is bounded (an empty cell among empty cells has z ≈ −0.6 at best).
+On real police.uk cell counts shuffled across the grid (no spatial pattern at all) normal
+p-values flag hundreds of "hot spots" even after FDR control and can never flag a cold spot.
+The default is therefore **conditional-permutation inference** (Anselin 1995; esda's
+``crand``), vectorised in :mod:`workbench.analysis.conditional_permutation`: each cell keeps
+its own value and its neighbours are drawn at random from the other cells; the two-sided
+p-value is twice the smaller tail (ties counted in both tails), seeded and reproducible.
 
-:func:`hotspot_gistar` runs Gi* on grid-cell counts (all cells, including empty ones), the
-usual hotspot map from coordinates alone; the default distance band is the cell diagonal
-(cell_size × √2: the cell and its eight neighbours), announced.
+* ``permutations=None`` (default): 999 draws for every cell, then 99,999 fresh draws for the
+  cells whose p-value is ≤ 0.01 (Besag & Clifford 1991 two-stage Monte Carlo). Why: with
+  ``m`` cells, FDR control can only flag p-values near ``α·k/m``; 999 draws cannot go below
+  0.002, so on a 15,000-cell map nothing could ever be flagged.
+* ``permutations=R``: exactly ``R`` draws for every cell (as esda).
+* ``inference='normal'``: the analytic two-sided normal p-value (fast, wrong on skewed counts;
+  kept for comparison and for continuous, roughly normal values).
+
+The multiple-testing correction is **Benjamini–Hochberg** (``'bh'``, default) on those
+p-values; ``'by'`` (Benjamini–Yekutieli) and ``'none'`` remain. Why BH: neighbouring Gi*
+values share cells and are positively dependent, the case BH is proven for (Benjamini &
+Yekutieli 2001, Theorem 1.2); BY's extra factor (≈ ln m + 0.58, about 10 for a 15,000-cell
+grid) would demand ten times finer permutation p-values than any practical number of draws
+gives, so BY flags nothing. The test on pattern-free grids
+(``tests/test_gistar_permutation.py``) shows BH on permutation p-values holds the nominal rate.
+
+:func:`hotspot_gistar` runs Gi* on grid-cell counts inside the study area
+(:mod:`workbench.analysis.study_area`), the usual hotspot map from coordinates alone; the
+default distance band is the cell diagonal (cell_size × √2: the cell and its eight
+neighbours), announced.
 
 References
 ----------
 Getis, A. and Ord, J. K. (1992) The analysis of spatial association by use of distance
 statistics, *Geographical Analysis* 24(3); Ord and Getis (1995) *Geographical Analysis*
-27(4). Benjamini and Hochberg (1995); Benjamini and Yekutieli (2001).
+27(4). Anselin (1995) *Geographical Analysis* 27(2). Benjamini and Hochberg (1995);
+Benjamini and Yekutieli (2001). Besag and Clifford (1991) *Biometrika* 78(2).
 """
 
 from __future__ import annotations
@@ -38,11 +59,23 @@ from scipy import sparse, stats
 from scipy.spatial import cKDTree
 
 from workbench.analysis import _validate as check
+from workbench.analysis.conditional_permutation import tail_counts
 from workbench.analysis.defaults import announce
 from workbench.analysis.grid import Grid, grid_counts
 from workbench.analysis.results import Result
+from workbench.analysis.study_area import StudyArea, resolve_area
 
-FDR_METHODS = ("by", "bh", "none")
+FDR_METHODS = ("bh", "by", "none")
+INFERENCE = ("permutation", "normal")
+#: default seed of the permutation draws (any fixed number: results are reproducible)
+SEED = 12345
+#: two-stage default: draws for every cell, the screen, and the draws for the screened cells
+FIRST_PERMUTATIONS = 999
+SCREEN = 0.01
+REFINED_PERMUTATIONS = 99_999
+OUTSIDE = "outside study area"
+FDR_NAMES = {"bh": "Benjamini–Hochberg false discovery rate", "by": "Benjamini–Yekutieli false "
+             "discovery rate", "none": "no correction for multiple testing"}
 
 
 def binary_weights(coords: np.ndarray, distance_band: float) -> sparse.csr_matrix:
@@ -68,18 +101,27 @@ def fdr_significant(p: np.ndarray, alpha: float = 0.05, method: str = "by") -> t
 
 @dataclasses.dataclass
 class GiStar(Result):
-    """Gi* per location.
+    """Gi* per location, with the evidence of how significance was computed.
 
     Attributes
     ----------
     G, expected, variance, z : ndarray
-        Statistic, its expectation and variance under randomisation, and the z-score.
+        Statistic, its expectation and variance under randomisation, and the z-score (the
+        statistic; NaN for cells outside the study area).
     p_value : ndarray
-        Two-sided normal p-values.
+        Two-sided p-values from ``inference`` (permutation by default).
+    p_norm : ndarray
+        Two-sided normal p-values of ``z`` (for comparison; not used for the classes unless
+        ``inference == 'normal'``).
     p_adjusted : ndarray
-        After the FDR correction named in ``fdr``.
+        After the correction named in ``fdr``.
     hotspot : ndarray of str
-        'hot', 'cold' or 'not significant' at level ``alpha`` after correction.
+        'hot', 'cold' or 'not significant' at level ``alpha`` after correction
+        ('outside study area' for cells left out).
+    inference, permutations, refined_permutations, n_refined, seed, fdr, alpha
+        How significance was computed (``evidence()`` says it in words).
+    p_sim : ndarray or None
+        esda's ``p_sim`` convention (directed pseudo p-value), for comparison with esda.
     """
 
     G: np.ndarray
@@ -92,19 +134,41 @@ class GiStar(Result):
     fdr: str
     alpha: float
     distance_band: float
+    p_norm: np.ndarray | None = None
+    inference: str = "normal"
+    permutations: int | None = None
+    refined_permutations: int | None = None
+    n_refined: int = 0
+    seed: int | None = None
+    p_sim: np.ndarray | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"G": self.G, "z": self.z, "p_value": self.p_value,
                              "p_adjusted": self.p_adjusted, "hotspot": self.hotspot})
 
+    def evidence(self) -> dict:
+        """How significance was computed, as fields and one sentence (for any conclusion
+        built on these hotspots)."""
+        if self.inference == "permutation":
+            how = (f"conditional permutation ({self.permutations:,} random neighbour sets per "
+                   f"location")
+            if self.refined_permutations:
+                how += (f", {self.refined_permutations:,} for the {self.n_refined:,} with p ≤ "
+                        f"{SCREEN:g}")
+            how += f"; seed {self.seed})"
+        else:
+            how = "normal approximation of the z-score"
+        text = (f"Gi* z-scores (Getis & Ord), distance band {self.distance_band:,.0f} m; "
+                f"two-sided p-values by {how}; {FDR_NAMES[self.fdr]} at {self.alpha:g}.")
+        return {"statistic": "Gi* z (analytic moments, Ord & Getis 1995)", "inference": self.inference,
+                "permutations": self.permutations, "refined_permutations": self.refined_permutations,
+                "n_refined": self.n_refined, "seed": self.seed, "correction": self.fdr,
+                "alpha": self.alpha, "text": text}
+
     def to_dict(self) -> dict:
-        return {"n": int(self.z.size), "n_hot": int((self.hotspot == "hot").sum()),
+        return {"n": int(np.isfinite(self.z).sum()), "n_hot": int((self.hotspot == "hot").sum()),
                 "n_cold": int((self.hotspot == "cold").sum()), "fdr": self.fdr, "alpha": self.alpha,
-                "distance_band": self.distance_band}
-
-
-def _classify(z, sig):
-    return np.where(sig & (z > 0), "hot", np.where(sig & (z < 0), "cold", "not significant"))
+                "distance_band": self.distance_band, "evidence": self.evidence()}
 
 
 def _moments(y: np.ndarray, wy: np.ndarray, card: np.ndarray):
@@ -123,8 +187,76 @@ def _moments(y: np.ndarray, wy: np.ndarray, card: np.ndarray):
     return G, expected, variance, z
 
 
-def gi_star(coords, values, distance_band: float, fdr: str = "by", alpha: float = 0.05) -> GiStar:
+def _check_inference(inference, permutations, seed):
+    check.one_of(inference, INFERENCE, "inference")
+    if permutations is not None and (int(permutations) != permutations or permutations < 1):
+        raise check.BadInput(f"`permutations` must be a whole number ≥ 1 (or None for the two-stage "
+                             f"default of {FIRST_PERMUTATIONS} then {REFINED_PERMUTATIONS:,}); "
+                             f"received {permutations!r}. For the normal approximation pass "
+                             "inference='normal'.")
+    return int(seed) if seed is not None else SEED
+
+
+def _infer(y, wy, card, inference, permutations, seed, fdr, alpha, band) -> GiStar:
+    """z from the moments; p-values from ``inference``; classes after ``fdr`` at ``alpha``."""
+    check.one_of(fdr, FDR_METHODS, "fdr")
+    alpha = check.probability(alpha, "alpha")
+    seed = _check_inference(inference, permutations, seed)
+    G, e, v, z = _moments(y, wy, card)
+    p_norm = 2 * stats.norm.sf(np.abs(z))
+    fields = dict(inference=inference, p_norm=p_norm)
+    if inference == "normal":
+        p, upper = p_norm, z > 0
+        fields["seed"] = None
+    else:
+        rng = np.random.default_rng(seed)
+        draws = (card - 1).astype(np.int64)
+        others = wy - y
+        first = FIRST_PERMUTATIONS if permutations is None else int(permutations)
+        tails = tail_counts(y, draws, others, first, rng)
+        p = tails.p_two_sided()
+        p_sim = tails.p_directed()
+        upper = tails.p_upper() < tails.p_lower()
+        refined, n_refined = None, 0
+        if permutations is None:
+            screened = p <= SCREEN
+            n_refined = int(screened.sum())
+            if n_refined:
+                refined = REFINED_PERMUTATIONS
+                more = tail_counts(y, draws, others, refined, rng, only=screened)
+                p = np.where(screened, more.p_two_sided(), p)
+                upper = np.where(screened, more.p_upper() < more.p_lower(), upper)
+        fields.update(permutations=first, refined_permutations=refined, n_refined=n_refined,
+                      seed=seed, p_sim=p_sim)
+    adj, sig = fdr_significant(p, alpha, fdr)
+    hotspot = np.where(sig & upper, "hot", np.where(sig & ~upper, "cold", "not significant"))
+    return GiStar(G=G, expected=e, variance=v, z=z, p_value=p, p_adjusted=adj, hotspot=hotspot,
+                  fdr=fdr, alpha=alpha, distance_band=float(band), **fields)
+
+
+def gi_star(coords, values, distance_band: float, fdr: str = "bh", alpha: float = 0.05,
+            permutations: int | None = None, seed: int | None = SEED,
+            inference: str = "permutation") -> GiStar:
     """Gi* for values at arbitrary locations with a binary distance band (esda-identical z).
+
+    Parameters
+    ----------
+    coords : array-like (n, 2)
+        Locations (any planar units; BNG metres in the workbench).
+    values : array-like (n,)
+        Value at each location (counts, rates).
+    distance_band : float
+        Neighbours are the locations within this distance (≤), the location itself included.
+    fdr : {'bh', 'by', 'none'}
+        Multiple-testing correction (Benjamini–Hochberg by default; see the module notes).
+    alpha : float
+        Significance level after correction.
+    permutations : int, optional
+        Conditional-permutation draws per location (None: 999, then 99,999 for p ≤ 0.01).
+    seed : int
+        Seed of the draws (results are reproducible).
+    inference : {'permutation', 'normal'}
+        How p-values are computed (the z-score is the same either way).
 
     Examples
     --------
@@ -132,6 +264,8 @@ def gi_star(coords, values, distance_band: float, fdr: str = "by", alpha: float 
     >>> r = gi_star(pts, [2, 3, 3.2, 5, 8, 7], 15, fdr="none")
     >>> [round(float(v), 5) for v in r.z]
     [-1.39728, -0.28918, 0.65065, -0.28918, 1.23452, 2.02424]
+    >>> r.evidence()["inference"], r.permutations, r.seed
+    ('permutation', 999, 12345)
     """
     xy = np.asarray(coords, dtype=float)
     if xy.ndim != 2 or xy.shape[1] != 2:
@@ -140,39 +274,65 @@ def gi_star(coords, values, distance_band: float, fdr: str = "by", alpha: float 
     check.same_length(xy, y, "coords", "values")
     band = check.positive(distance_band, "distance_band")
     W = binary_weights(xy, band)
-    G, e, v, z = _moments(y, W @ y, np.asarray(W.sum(axis=1)).ravel())
-    p = 2 * stats.norm.sf(np.abs(z))
-    adj, sig = fdr_significant(p, alpha, fdr)
-    return GiStar(G=G, expected=e, variance=v, z=z, p_value=p, p_adjusted=adj,
-                  hotspot=_classify(z, sig), fdr=fdr, alpha=alpha, distance_band=band)
+    return _infer(y, W @ y, np.asarray(W.sum(axis=1)).ravel(), inference, permutations, seed,
+                  fdr, alpha, band)
+
+
+def _expand(gi: GiStar, mask: np.ndarray) -> GiStar:
+    """Spread a result over the inside cells back onto the whole grid (NaN / OUTSIDE)."""
+    flat = mask.ravel()
+
+    def full(a, fill=np.nan):
+        if a is None:
+            return None
+        out = np.full(flat.size, fill, dtype=object if a.dtype.kind in "OU" else float)
+        out[flat] = a
+        return out
+
+    return dataclasses.replace(gi, G=full(gi.G), expected=full(gi.expected), variance=full(gi.variance),
+                               z=full(gi.z), p_value=full(gi.p_value), p_adjusted=full(gi.p_adjusted),
+                               p_norm=full(gi.p_norm), p_sim=full(gi.p_sim),
+                               hotspot=full(gi.hotspot, OUTSIDE).astype(str))
 
 
 def gi_star_lattice(counts: np.ndarray, cell_size: float, distance_band: float,
-                    fdr: str = "by", alpha: float = 0.05) -> GiStar:
-    """Gi* on a full grid of counts: neighbour sums by a disc-shaped correlation (same z as
-    :func:`gi_star` on the cell centres, far faster on large grids)."""
+                    fdr: str = "bh", alpha: float = 0.05, mask: np.ndarray | None = None,
+                    permutations: int | None = None, seed: int | None = SEED,
+                    inference: str = "permutation") -> GiStar:
+    """Gi* on a grid of counts: neighbour sums by a disc-shaped correlation (same z as
+    :func:`gi_star` on the centres of the cells in ``mask``, far faster on large grids).
+
+    Cells outside ``mask`` (the study area) are neither tested nor anyone's neighbour; their
+    entries are NaN and their class ``'outside study area'``.
+    """
     from scipy.ndimage import correlate
 
     y2 = np.asarray(counts, dtype=float)
+    inside = np.ones(y2.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    if inside.shape != y2.shape:
+        raise check.BadInput(f"`mask` must have the grid's shape {y2.shape}; received {inside.shape}.")
+    if not inside.any():
+        raise check.BadInput("The study area contains no grid cell centre: is `area` in BNG metres "
+                             "and does it overlap the points?")
     r = int(np.floor(distance_band / cell_size + 1e-9))
     off = np.arange(-r, r + 1) * cell_size
     disc = ((off[:, None] ** 2 + off[None, :] ** 2) <= distance_band**2 * (1 + 1e-12)).astype(float)
-    wy = correlate(y2, disc, mode="constant", cval=0.0).ravel()
-    card = correlate(np.ones_like(y2), disc, mode="constant", cval=0.0).ravel()
-    G, e, v, z = _moments(y2.ravel(), wy, card)
-    p = 2 * stats.norm.sf(np.abs(z))
-    adj, sig = fdr_significant(p, alpha, fdr)
-    return GiStar(G=G, expected=e, variance=v, z=z, p_value=p, p_adjusted=adj,
-                  hotspot=_classify(z, sig), fdr=fdr, alpha=alpha, distance_band=float(distance_band))
+    yin = np.where(inside, y2, 0.0)
+    wy = correlate(yin, disc, mode="constant", cval=0.0)[inside]
+    card = np.rint(correlate(inside.astype(float), disc, mode="constant", cval=0.0)[inside])
+    gi = _infer(y2[inside], wy, card, inference, permutations, seed, fdr, alpha, distance_band)
+    return gi if inside.all() else _expand(gi, inside)
 
 
 @dataclasses.dataclass
 class GridGiStar(Result):
-    """Gi* on grid-cell counts: the grid, the counts and the per-cell statistic."""
+    """Gi* on grid-cell counts: the grid, the counts, the study area and the per-cell statistic."""
 
     grid: Grid
     counts: np.ndarray
     gi: GiStar
+    area: StudyArea | None = None
+    n_outside_area: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         c = self.grid.centres()
@@ -184,15 +344,22 @@ class GridGiStar(Result):
         return f
 
     def to_dict(self) -> dict:
-        return {"grid": dataclasses.asdict(self.grid), **self.gi.to_dict()}
+        area = self.area.to_dict() if self.area is not None else None
+        return {"grid": dataclasses.asdict(self.grid), "study_area": area,
+                "n_points_outside_area": self.n_outside_area, **self.gi.to_dict()}
 
 
 def hotspot_gistar(xy, cell_size: float | None = None, bandwidth: float | None = None,
                    grid: Grid | None = None, weights=None, quiet: bool = False,
-                   fdr: str = "by", alpha: float = 0.05) -> GridGiStar:
-    """Hot and cold spots of point counts on a grid (Gi* with FDR control).
+                   fdr: str = "bh", alpha: float = 0.05, area="hull",
+                   permutations: int | None = None, seed: int | None = SEED,
+                   inference: str = "permutation") -> GridGiStar:
+    """Hot and cold spots of point counts on a grid (Gi*, permutation p-values, FDR control).
 
     ``bandwidth`` is the distance band in metres (default cell_size × √2, announced).
+    ``area`` is the study area (:mod:`workbench.analysis.study_area`): the partnership
+    boundary when you have it; by default the points' convex hull. Points outside it are not
+    counted (their number is reported) and cells outside it are not tested.
 
     Examples
     --------
@@ -203,11 +370,18 @@ def hotspot_gistar(xy, cell_size: float | None = None, bandwidth: float | None =
     >>> r.to_frame().sort_values("count").iloc[-1]["hotspot"]
     'hot'
     """
-    gc = grid_counts(xy, cell_size=cell_size, grid=grid, weights=weights, quiet=quiet)
+    pts = check.coordinates(xy)
+    study = resolve_area(area, pts, quiet)
+    keep = study.contains(pts)
+    w = None if weights is None else check.counts(weights, "weights")[keep]
+    gc = grid_counts(pts[keep], cell_size=cell_size, grid=grid, weights=w, quiet=quiet)
     size = gc.grid.cell_size
     if bandwidth is None:
         bandwidth = size * np.sqrt(2)
         announce(f"Gi* distance band set to {bandwidth:.0f} m (cell diagonal: each cell and its 8 "
                  "neighbours); pass bandwidth= to choose it.", quiet)
-    gi = gi_star_lattice(gc.counts, size, check.positive(bandwidth, "bandwidth"), fdr, alpha)
-    return GridGiStar(grid=gc.grid, counts=gc.counts, gi=gi)
+    gi = gi_star_lattice(gc.counts, size, check.positive(bandwidth, "bandwidth"), fdr, alpha,
+                         mask=study.cell_mask(gc.grid), permutations=permutations, seed=seed,
+                         inference=inference)
+    return GridGiStar(grid=gc.grid, counts=gc.counts, gi=gi, area=study,
+                      n_outside_area=int((~keep).sum()))

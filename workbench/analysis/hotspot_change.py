@@ -1,8 +1,9 @@
 """Hotspot change between two periods: emerging, persistent and diminishing hotspots.
 
-Both periods are counted on **one** grid (covering the points of both) and Gi* is run on
-each (:func:`workbench.analysis.gistar.hotspot_gistar`, same band and FDR correction). Each
-cell is classed:
+Both periods are counted on **one** grid (covering the points of both) within **one** study
+area (default: the convex hull of both periods' points; pass the partnership boundary as
+``area``) and Gi* is run on each (:func:`workbench.analysis.gistar.hotspot_gistar`, same band,
+conditional-permutation p-values and FDR correction). Each cell is classed:
 
 * ``persistent`` — hot in both periods;
 * ``emerging`` — hot now, not hot in the baseline;
@@ -24,11 +25,12 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis import _validate as check
-from workbench.analysis.gistar import hotspot_gistar
+from workbench.analysis.gistar import OUTSIDE, SEED, hotspot_gistar
 from workbench.analysis.grid import Grid, make_grid
 from workbench.analysis.results import Result
+from workbench.analysis.study_area import resolve_area
 
-CLASSES = ("persistent", "emerging", "diminishing", "cold", "none")
+CLASSES = ("persistent", "emerging", "diminishing", "cold", "none", OUTSIDE)
 
 
 @dataclasses.dataclass
@@ -45,8 +47,9 @@ class HotspotChange(Result):
 
 
 def hotspot_change(xy_baseline, xy_current, cell_size: float | None = None, bandwidth: float | None = None,
-                   grid: Grid | None = None, quiet: bool = False, fdr: str = "by", alpha: float = 0.05,
-                   baseline_days: float = 1.0, current_days: float = 1.0) -> HotspotChange:
+                   grid: Grid | None = None, quiet: bool = False, fdr: str = "bh", alpha: float = 0.05,
+                   baseline_days: float = 1.0, current_days: float = 1.0, area="hull",
+                   seed: int | None = SEED) -> HotspotChange:
     """Classify grid cells by how their Gi* hotspot status changed between two periods.
 
     Examples
@@ -62,13 +65,16 @@ def hotspot_change(xy_baseline, xy_current, cell_size: float | None = None, band
     """
     b = check.coordinates(xy_baseline, "xy_baseline")
     c = check.coordinates(xy_current, "xy_current")
-    g = grid if grid is not None else make_grid(np.vstack([b, c]), cell_size, quiet=quiet)
+    both = np.vstack([b, c])
+    study = resolve_area(area, both, quiet)
+    g = grid if grid is not None else make_grid(both, cell_size, quiet=quiet)
     if bandwidth is None:
         bandwidth = g.cell_size * np.sqrt(2)
-    gb = hotspot_gistar(b, grid=g, bandwidth=bandwidth, quiet=True, fdr=fdr, alpha=alpha)
-    gc = hotspot_gistar(c, grid=g, bandwidth=bandwidth, quiet=True, fdr=fdr, alpha=alpha)
+    gb = hotspot_gistar(b, grid=g, bandwidth=bandwidth, quiet=True, fdr=fdr, alpha=alpha, area=study, seed=seed)
+    gc = hotspot_gistar(c, grid=g, bandwidth=bandwidth, quiet=True, fdr=fdr, alpha=alpha, area=study, seed=seed)
     hb, hc = gb.gi.hotspot, gc.gi.hotspot
     cls = np.full(hb.shape, "none", dtype=object)
+    cls[hc == OUTSIDE] = OUTSIDE
     cls[(hc == "cold")] = "cold"
     cls[(hb == "hot") & (hc != "hot")] = "diminishing"
     cls[(hb != "hot") & (hc == "hot")] = "emerging"
@@ -80,4 +86,6 @@ def hotspot_change(xy_baseline, xy_current, cell_size: float | None = None, band
                           "baseline": cb, "current": cc, "z_baseline": gb.gi.z, "z_current": gc.gi.z,
                           "change_z": 2 * (np.sqrt(cc) - np.sqrt(scaled)), "class": cls})
     summary = {k: int((cls == k).sum()) for k in CLASSES}
+    summary["significance"] = gc.gi.evidence()["text"]
+    summary["study_area"] = study.source
     return HotspotChange(grid=g, cells=cells, summary=summary)
