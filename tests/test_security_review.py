@@ -558,3 +558,66 @@ def test_export_cannot_overwrite_the_workbench_files(tmp_path, name):
     finally:
         reg.close()
     assert head() == before
+
+
+# --------------------------------------------------------------------------- issue 11 (hub/data side)
+
+
+def _approved_release(tmp_path):
+    """A hub with one victim record, a registry, and request 1 approved and released to ``ana``."""
+    from workbench.privacy import requests as pr
+
+    build_hub(tmp_path, [(1, "Notts Police", "Nottingham",
+                          {"crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
+                           "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})])
+    reg = registry_with_people(tmp_path)
+    clock = Clock()
+    reg.set_clock(clock)
+    req = pr.create(reg, "ana", "service_delivery", ["Who needs support?"],
+                    {"police_crime_victim": ["crime_ref", "address", "date_of_birth"]},
+                    ["crime_and_disorder_act_s115"], "Notts Police",
+                    (clock.t + timedelta(days=7)).date(), partnership="Nottingham")
+    pr.decide(reg, req.id, "pol_dlo", True)
+    pr.release(reg, req.id, "ana")
+    return reg, req
+
+
+def test_a_personal_data_release_cannot_write_or_read_the_working_dirs_tmp(tmp_path, monkeypatch):
+    """Issue 11 High 1: ``COPY … TO '.tmp/leak.csv'`` on ``open_release`` wrote victims' DOB and
+    address to a world-readable file that outlived the purge."""
+    from workbench.privacy import requests as pr
+
+    reg, req = _approved_release(tmp_path)
+    cwd = tmp_path / "cwd"
+    (cwd / ".tmp").mkdir(parents=True)
+    (cwd / ".tmp" / "planted.csv").write_text("a\n1\n")
+    monkeypatch.chdir(cwd)
+    con = pr.open_release(reg, req.id, "ana")
+    reached = []
+    try:
+        assert con.execute("SELECT address FROM police_crime_victim").fetchone()[0] == "12 Acacia Avenue"
+        for t in (".tmp", str(cwd / ".tmp")):
+            for sql in (f"COPY (SELECT * FROM police_crime_victim) TO '{t}/leak.csv'",
+                        f"SELECT * FROM read_csv('{t}/planted.csv')",
+                        f"SELECT * FROM glob('{t}/*')",
+                        f"ATTACH '{t}/new.duckdb' AS n",
+                        "CREATE TABLE n.main.v AS SELECT * FROM police_crime_victim",
+                        f"COPY (SELECT 1 AS x) TO '{pr.release_path(reg, req.id)}' (USE_TMP_FILE false)"):
+                try:
+                    con.execute(sql).fetchall()
+                except duckdb.Error:
+                    continue
+                reached.append(sql)
+        settings = con.execute("SELECT current_setting('allowed_directories'), "
+                               "current_setting('temp_directory')").fetchone()
+    finally:
+        con.close()
+    assert reached == [], reached
+    assert sorted(p.name for p in (cwd / ".tmp").iterdir()) == ["planted.csv"]
+    assert settings == ([], "")
+    again = pr.open_release(reg, req.id, "ana")   # the release on disk is intact
+    try:
+        assert again.execute("SELECT count(*) FROM police_crime_victim").fetchone()[0] == 1
+    finally:
+        again.close()
+        reg.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pytest
 
@@ -30,10 +32,42 @@ def tiers(tmp_path_factory):
 
 
 @pytest.fixture()
-def shared(tiers):
+def shared(tiers, monkeypatch):
+    # DuckDB's default temp directory is ``<working dir>/.tmp``: work from a folder of our own
+    # that holds one, with a planted file, so the attacks below can aim at it (issue 11 High 1)
+    monkeypatch.chdir(_cwd(tiers))
     con = open_shared(tiers)
     yield con
     con.close()
+
+
+def _cwd(hub):
+    cwd = hub.parent / "cwd"
+    (cwd / ".tmp").mkdir(parents=True, exist_ok=True)
+    (cwd / ".tmp" / "planted.csv").write_text("a,b\n1,2\n")
+    return cwd
+
+
+def _tmp_attacks(cwd):
+    """SQL aimed at DuckDB's default temp directory, relative and absolute (issue 11 High 1)."""
+    out = []
+    for t in (".tmp", f"{cwd / '.tmp'}"):
+        out += [
+            f"COPY (SELECT * FROM police_incident) TO '{t}/leak.csv'",
+            f"COPY (SELECT 1 AS x) TO '{t}/leak.parquet' (FORMAT parquet)",
+            f"SELECT * FROM read_csv('{t}/planted.csv')",
+            f"SELECT * FROM '{t}/planted.csv'",
+            f"SELECT * FROM read_text('{t}/planted.csv')",
+            f"SELECT * FROM glob('{t}/*')",
+            f"ATTACH '{t}/new.duckdb' AS n",
+            f"CREATE TABLE n.main.copied AS SELECT * FROM police_incident",
+            f"ATTACH '{t}/planted.csv' AS p",
+        ]
+    return out
+
+
+def _tmp_leaks(cwd):
+    return sorted(p.name for p in (cwd / ".tmp").iterdir() if p.name != "planted.csv")
 
 
 def test_the_shared_tier_is_readable(shared):
@@ -78,7 +112,16 @@ def _attacks(hub):
         "SELECT getenv('WORKBENCH_HUB_KEY')",
         "SELECT * FROM read_text('/proc/self/environ')",
         f"SELECT * FROM read_csv('file://{k}')",
-    ]
+    ] + _tmp_attacks(_cwd(hub)) + _own_file_attacks(shared_path(hub))
+
+
+def _own_file_attacks(db):
+    """DuckDB allows SQL to write the attached file's own paths even with external access off:
+    ``USE_TMP_FILE false`` overwrote the tier being read (issue 11 High 1)."""
+    return [f"COPY (SELECT 42 AS x) TO '{db}' (USE_TMP_FILE false)",
+            f"COPY (SELECT 42 AS x) TO '{db}.wal' (USE_TMP_FILE false)",
+            f"COPY (SELECT 42 AS x) TO '{db}.wal.recovery'",
+            f"SELECT * FROM read_blob('{db}')"]
 
 
 def test_crafted_sql_cannot_reach_the_master_or_other_files(tiers, shared):
@@ -91,8 +134,17 @@ def test_crafted_sql_cannot_reach_the_master_or_other_files(tiers, shared):
         reached.append(sql)
     assert reached == [], f"these statements succeeded on the locked shared tier: {reached}"
     assert not (tiers.parent / "leak.csv").exists() and not (tiers.parent / "dump").exists()
+    assert _tmp_leaks(_cwd(tiers)) == []
+    assert not shared_path(tiers).with_name("shared.duckdb.wal").exists()
+    assert not list(tiers.parent.glob(".wb-locked-*"))     # the private link folder is gone
+    dirs, paths, temp = shared.execute("SELECT current_setting('allowed_directories'), "
+                                       "current_setting('allowed_paths'), current_setting('temp_directory')").fetchone()
+    assert dirs == [] and temp == "" and not any(os.path.exists(os.path.dirname(p)) for p in paths)
     # the connection still works and still sees only the shared tier
     assert shared.execute("SELECT count(*) FROM police_incident").fetchone()[0] == 1
+    again = open_shared(tiers)   # and the file on disk is still the intact tier
+    assert again.execute("SELECT count(*) FROM police_incident").fetchone()[0] == 1
+    again.close()
     dbs = {r[0] for r in shared.execute("SELECT database_name FROM duckdb_databases() WHERE NOT internal").fetchall()}
     assert dbs <= {"hub", "memory"}
     assert shared.execute("SELECT current_setting('enable_external_access')").fetchone()[0] is False
@@ -161,3 +213,25 @@ def test_the_attacks_do_work_on_an_unlocked_connection(tiers):
         assert con.execute("SELECT person FROM m.main.secret").fetchone()[0].startswith("Jane")
     finally:
         con.close()
+
+
+def test_st_read_cannot_reach_the_temp_directory(tiers, monkeypatch):
+    """With spatial loaded, ST_Read (GDAL) and ST_Write-like COPY … (FORMAT gdal) are refused too."""
+    cwd = _cwd(tiers)
+    monkeypatch.chdir(cwd)
+    con = open_shared(tiers, spatial=True)
+    reached = []
+    try:
+        for sql in (f"SELECT * FROM ST_Read('.tmp/planted.csv')",
+                    f"SELECT * FROM ST_Read('{cwd / '.tmp' / 'planted.csv'}')",
+                    "COPY (SELECT 1 AS x, ST_Point(0, 0) AS geom) TO '.tmp/leak.gpkg' "
+                    "(FORMAT gdal, DRIVER 'GPKG')",
+                    "SELECT * FROM ST_Read_Meta('.tmp/planted.csv')"):
+            try:
+                con.execute(sql).fetchall()
+            except duckdb.Error:
+                continue
+            reached.append(sql)
+    finally:
+        con.close()
+    assert reached == [] and _tmp_leaks(cwd) == []

@@ -135,13 +135,15 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("LOAD spatial")
 
 
-def _attach(con, db: Path, key: str, read_only: bool) -> None:
+def _attach(con, db: Path, key: str, read_only: bool, *, alias: str = ALIAS,
+            shown: Path | None = None) -> None:
     opts = f"ENCRYPTION_KEY '{_sql_path(key)}'" + (", READ_ONLY" if read_only else "")
+    path, db = db, (shown or db)
     try:
-        con.execute(f"ATTACH '{_sql_path(db)}' AS {ALIAS} ({opts})")
+        con.execute(f"ATTACH '{_sql_path(path)}' AS {alias} ({opts})")
     except duckdb.Error as exc:
         # DuckDB's messages may quote the statement: the key must never be echoed
-        msg = str(exc).replace(_sql_path(key), "***").replace(key, "***")
+        msg = str(exc).replace(_sql_path(key), "***").replace(key, "***").replace(str(path), str(db))
         if "Wrong encryption key" in msg:
             raise ResourceLocked(
                 f"Wrong key for encrypted database '{db}': check {_env_for(db)} or the key file "
@@ -161,7 +163,7 @@ def _attach(con, db: Path, key: str, read_only: bool) -> None:
             raise ResourceLocked(f"Database '{db}' is encrypted and no key was given.") from None
         raise ResourceLocked(f"Cannot open '{db}' as an encrypted workbench database "
                              f"({msg.strip().splitlines()[0][:200]}).") from None
-    con.execute(f"USE {ALIAS}")
+    con.execute(f"USE {alias}")
 
 
 def _sql_path(p: Path) -> str:
@@ -206,9 +208,74 @@ def open_locked(path: Path | str, *, spatial: bool = False) -> duckdb.DuckDBPyCo
         raise ResourceLocked(f"No database at '{db}'. Has `workbench hub publish` been run?")
     key = read_key(db)
     con = new_connection(spatial=spatial)
-    _attach(con, db, key, read_only=True)
+    return attach_locked(con, db, key, ALIAS)
+
+
+def attach_locked(con: duckdb.DuckDBPyConnection, db: Path, key: str, alias: str) -> duckdb.DuckDBPyConnection:
+    """Attach ``db`` read-only as ``alias`` through a private link, then :func:`lock_down`.
+
+    With external access off DuckDB still lets SQL write to the paths of every attached
+    database (and its ``.wal``): ``COPY … TO 'shared.duckdb' (USE_TMP_FILE false)``
+    overwrote the tier it was reading (issue 11 High 1). So the file is attached through a
+    hard link (a copy where links are not possible) in a fresh 0700 folder beside it; that
+    folder is removed as soon as the connection is locked, so the only paths DuckDB allows
+    no longer exist, while the open file handle keeps reading the same data.
+    """
+    import shutil
+    import tempfile
+
+    db = Path(db).resolve()
+    private = Path(tempfile.mkdtemp(prefix=".wb-locked-", dir=db.parent)).resolve()
+    try:
+        os.chmod(private, 0o700)
+        for src in (db, db.with_name(db.name + ".wal")):
+            if src.exists():
+                dst = private / ("db" + src.name[len(db.name):])
+                try:
+                    os.link(src, dst)
+                except OSError:
+                    shutil.copy2(src, dst)
+        try:
+            _attach(con, private / "db", key, read_only=True, alias=alias, shown=db)
+            lock_down(con, private)
+        except BaseException:
+            con.close()
+            raise
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+    return con
+
+
+def lock_down(con: duckdb.DuckDBPyConnection, private: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Cut a connection off from every file and the network, then lock its configuration.
+
+    ``enable_external_access = false`` alone is not enough in DuckDB 1.5.5: at that moment
+    DuckDB adds the connection's temp directory (``<working dir>/.tmp/`` by default) to
+    ``allowed_directories``, and SQL could then ``COPY … TO '.tmp/leak.csv'``, ``read_csv``,
+    ``glob``, ``ATTACH`` a new database or ``ST_Read`` there (docs/security.md, issue 11
+    High 1). So the temp directory is switched off (nothing spills to disk: a locked
+    connection's queries stay within ``memory_limit``) and the allowed directories and paths
+    are emptied *before* external access is turned off; the lock then stops SQL from
+    changing any of them back.
+
+    >>> from workbench.hub.connect import lock_down, new_connection
+    >>> con = lock_down(new_connection())
+    >>> con.execute("SELECT current_setting('allowed_directories')").fetchone()[0]
+    []
+    """
+    con.execute("SET temp_directory = ''")
+    con.execute("SET allowed_directories = []")
+    con.execute("SET allowed_paths = []")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
+    dirs, paths, temp = con.execute("SELECT current_setting('allowed_directories'), "
+                                    "current_setting('allowed_paths'), current_setting('temp_directory')").fetchone()
+    # DuckDB re-adds the attached files' own paths: they must all be in ``private`` (removed next)
+    stray = [p for p in paths if private is None or Path(p).parent != Path(private).resolve()]
+    if dirs or stray or temp:   # a DuckDB upgrade that allows more: refuse to serve
+        con.close()
+        raise ResourceLocked(f"Cannot lock the connection: DuckDB still allows {dirs + stray + [temp]}; "
+                             f"check the duckdb pin (STACK.md).")
     return con
 
 

@@ -359,20 +359,16 @@ def release(reg, request_id: int, user) -> ReleaseResult:
 
 
 def open_release(reg, request_id: int, user):
-    """A read-only, locked DuckDB connection on a request's released copy (catalog ``rel``)."""
-    from workbench.hub.connect import new_connection
+    """A read-only, locked DuckDB connection on a request's released copy (catalog ``rel``):
+    no file, folder or network is reachable from it (:func:`~workbench.hub.connect.lock_down`)."""
+    from workbench.hub.connect import attach_locked, new_connection
 
     req = usable(reg, request_id, user)
     path = release_path(reg, req.id)
     if not path.exists():
         raise BadInput(f"Request {req.id} has not been released yet; run `workbench request release`.")
     key = path.with_name(path.name + ".key").read_text().strip()
-    con = new_connection()
-    con.execute(f"ATTACH '{_q(path)}' AS rel (ENCRYPTION_KEY '{key}', READ_ONLY)")
-    con.execute("USE rel")
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
-    return con
+    return attach_locked(new_connection(), path, key, "rel")
 
 
 def complete(reg, request_id: int, user: str) -> Request:
