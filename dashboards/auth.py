@@ -4,15 +4,21 @@ A Bokeh :class:`~bokeh.server.auth_provider.AuthProvider` (the hook Panel's own 
 uses) whose users are the registry's (:func:`workbench.registry.open_registry`,
 ``authenticate`` with argon2 hashes and lock-out after repeated failures). A successful
 log-in sets a signed, HTTP-only, same-site cookie ``user`` (the name Panel reads for
-``pn.state.user``); the cookie is re-signed on every page request and refused when older
-than the idle timeout, so a session expires after ``session_minutes`` without a page view
-(guidance Box 2: access to the hub is controlled and logged). Log-ins and refusals are
-audited by the registry.
+``pn.state.user``) and a signed cookie ``wb_session`` naming a session held **on the server**
+(:class:`Sessions`); a page loads only while both are valid and the session is live. The
+session expires after ``session_minutes`` without a page view, and ``/logout`` ends it on the
+server, so a copied or old cookie no longer loads pages (guidance Box 2: access to the hub is
+controlled and logged). The log-in form carries a CSRF token (tornado's ``_xsrf``
+double-submit cookie), and ``next`` may only name a path of this site (:func:`safe_next`).
+Log-ins, refusals and log-outs are audited by the registry.
 """
 
 from __future__ import annotations
 
 import html
+import secrets
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,6 +30,8 @@ from workbench.errors import AccessDenied, BadInput
 from workbench.views.access import MARKING
 
 COOKIE = "user"
+#: the signed cookie naming the server-side session
+SESSION_COOKIE = "wb_session"
 
 LOGIN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Log in – CSP analyst workbench</title>
@@ -53,6 +61,7 @@ CSP coordinator gave you.</p>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <input type="hidden" name="next" value="{next}">
+{xsrf}
 <button type="submit">Log in</button>
 </form>
 <p class="note">Sessions end after {minutes} minutes without a page view. Every page you
@@ -68,13 +77,81 @@ LOGGED_OUT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 
 def safe_next(url: str | None) -> str:
-    """Only local paths may follow a log-in (no open redirect to another site)."""
-    if not url:
+    """Only a path of this site may follow a log-in (no open redirect to another site).
+
+    Refused (``"/"`` instead): anything not starting with one ``/``; ``//host``; a backslash
+    anywhere (browsers read ``/\\host`` as ``//host``); control characters (CR/LF would split
+    the ``Location`` header; browsers drop tab and newline, turning ``/\\t/host`` into
+    ``//host``); a scheme or host.
+
+    >>> [safe_next(u) for u in ("/tactical?weeks=8", "/\\evil.example", "//evil.example", "/a\\r\\nX: y")]
+    ['/tactical?weeks=8', '/', '/', '/']
+    """
+    if not url or not isinstance(url, str):
+        return "/"
+    if not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return "/"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
         return "/"
     parsed = urlparse(url)
-    if parsed.scheme or parsed.netloc or not url.startswith("/") or url.startswith("//"):
+    if parsed.scheme or parsed.netloc:
         return "/"
     return url
+
+
+class Sessions:
+    """Dashboard sessions held by the server: ``session id -> (user name, last seen)``.
+
+    A session ends after ``minutes`` without a page view or when :meth:`end` is called
+    (log-out); a cookie naming an ended session loads nothing.
+
+    >>> s = Sessions(30)
+    >>> sid = s.start("ann")
+    >>> s.touch(sid, "ann"), s.touch(sid, "bob")
+    (True, False)
+    >>> s.end(sid); s.touch(sid, "ann")
+    False
+    """
+
+    def __init__(self, minutes: float):
+        self.seconds = float(minutes) * 60
+        self._live: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, user: str) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self._lock:
+            self._purge()
+            self._live[sid] = (user, time.monotonic())
+        return sid
+
+    def touch(self, sid: str | None, user: str) -> bool:
+        """True (and the idle clock restarts) when ``sid`` is a live session of ``user``."""
+        if not sid:
+            return False
+        with self._lock:
+            entry = self._live.get(sid)
+            now = time.monotonic()
+            if entry is None or entry[0] != user or now - entry[1] > self.seconds:
+                if entry is not None and now - entry[1] > self.seconds:
+                    del self._live[sid]
+                return False
+            self._live[sid] = (user, now)
+            return True
+
+    def user_of(self, sid: str | None) -> str | None:
+        with self._lock:
+            entry = self._live.get(sid) if sid else None
+            return entry[0] if entry else None
+
+    def end(self, sid: str | None) -> None:
+        with self._lock:
+            self._live.pop(sid, None)
+
+    def _purge(self) -> None:
+        now = time.monotonic()
+        for sid in [k for k, (_, seen) in self._live.items() if now - seen > self.seconds]:
+            del self._live[sid]
 
 
 class RegistryAuth(AuthProvider):
@@ -89,6 +166,7 @@ class RegistryAuth(AuthProvider):
     def __init__(self, hub: Path | str, session_minutes: float = 30.0):
         self.hub = Path(hub)
         self.session_minutes = float(session_minutes)
+        self.sessions = Sessions(self.session_minutes)
         super().__init__()
 
     @property
@@ -101,11 +179,15 @@ class RegistryAuth(AuthProvider):
 
     def _get_user(self, handler: RequestHandler):
         value = handler.get_secure_cookie(COOKIE, max_age_days=self.max_age_days)
-        if not value:
+        sid = handler.get_secure_cookie(SESSION_COOKIE, max_age_days=self.max_age_days)
+        if not value or not sid:
+            return None
+        name, sid = value.decode("utf-8"), sid.decode("utf-8")
+        if not self.sessions.touch(sid, name):       # ended (log-out), expired or not ours
             return None
         if not isinstance(handler, WebSocketHandler):
-            set_login_cookie(handler, value.decode("utf-8"))   # sliding expiry
-        return value.decode("utf-8")
+            set_login_cookie(handler, name, sid)     # sliding expiry
+        return name
 
     @property
     def login_url(self) -> str:
@@ -125,12 +207,17 @@ class RegistryAuth(AuthProvider):
 
     @property
     def logout_handler(self):
-        return LogoutHandler
+        provider = self
+
+        class Logout(LogoutHandler):
+            auth = provider
+        return Logout
 
 
-def set_login_cookie(handler: RequestHandler, name: str) -> None:
-    handler.set_secure_cookie(COOKIE, name, expires_days=None, httponly=True, samesite="Strict",
-                              path="/")
+def set_login_cookie(handler: RequestHandler, name: str, sid: str) -> None:
+    for cookie, value in ((COOKIE, name), (SESSION_COOKIE, sid)):
+        handler.set_secure_cookie(cookie, value, expires_days=None, httponly=True, samesite="Strict",
+                                  path="/")
 
 
 class LoginHandler(RequestHandler):
@@ -145,14 +232,26 @@ class LoginHandler(RequestHandler):
         block = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
         self.write(LOGIN_PAGE.format(
             marking=MARKING, error=block, action="/login", minutes=f"{self.auth.session_minutes:g}",
-            next=html.escape(safe_next(self.get_argument("next", "/")), quote=True)))
+            next=html.escape(safe_next(self.get_argument("next", "/")), quote=True),
+            xsrf=self.xsrf_form_html()))
 
     def get(self):
         self._page()
 
     def post(self):
+        from tornado.web import HTTPError
+
         from workbench.registry import open_registry
 
+        try:
+            self.check_xsrf_cookie()       # log-in CSRF: the form must come from our own page
+        except HTTPError:
+            with open_registry(self.auth.hub) as reg:
+                reg.audit("-", "dashboards.login.csrf", "/login", {"reason": "missing or stale form token"},
+                          outcome="denied")
+            self._page("This form could not be verified (missing or stale security token). "
+                       "Reload the page and log in again.", status=403)
+            return
         name = self.get_argument("username", "").strip()
         password = self.get_argument("password", "")
         reg = open_registry(self.auth.hub)
@@ -169,12 +268,28 @@ class LoginHandler(RequestHandler):
             return
         finally:
             reg.close()
-        set_login_cookie(self, user.name)
+        old = self.get_secure_cookie(SESSION_COOKIE, max_age_days=self.auth.max_age_days)
+        self.auth.sessions.end(old.decode("utf-8") if old else None)    # a new session on every log-in
+        set_login_cookie(self, user.name, self.auth.sessions.start(user.name))
         self.redirect(safe_next(self.get_argument("next", "/")))
 
 
 class LogoutHandler(RequestHandler):
+    """Ends the session on the server (an old cookie then loads nothing) and clears the cookies."""
+
+    auth: RegistryAuth
+
     def get(self):
+        from workbench.registry import open_registry
+
+        sid = self.get_secure_cookie(SESSION_COOKIE, max_age_days=self.auth.max_age_days)
+        sid = sid.decode("utf-8") if sid else None
+        name = self.auth.sessions.user_of(sid)
+        self.auth.sessions.end(sid)
+        if name:
+            with open_registry(self.auth.hub) as reg:
+                reg.audit(name, "logout", "dashboards", {})
         self.clear_cookie(COOKIE, path="/")
+        self.clear_cookie(SESSION_COOKIE, path="/")
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.write(LOGGED_OUT_PAGE.format(marking=MARKING))

@@ -138,8 +138,12 @@ def test_login_required_and_wrong_password_refused(server, browser):
     base, hub = server
     r = httpx.get(base + "/tactical", follow_redirects=False, timeout=60)
     assert r.status_code == 302 and "login?next=%2Ftactical" in r.headers["location"]
-    r = httpx.post(base + "/login", data={"username": "ann.analyst", "password": "wrong password!"},
-                   timeout=60)
+    import re
+
+    with httpx.Client() as c:
+        token = re.search(r'name="_xsrf" value="([^"]+)"', c.get(base + "/login", timeout=60).text).group(1)
+        r = c.post(base + "/login", data={"username": "ann.analyst", "password": "wrong password!",
+                                          "_xsrf": token}, timeout=60)
     assert r.status_code == 401 and "Wrong user name or password" in r.text
     assert "user=" not in r.headers.get("set-cookie", "")
     w = Watched(browser, base)
@@ -157,16 +161,34 @@ def test_login_required_and_wrong_password_refused(server, browser):
 
 
 def test_session_expires(server):
+    import re
+
     from tornado.web import create_signed_value
 
     base, _ = server
+    with httpx.Client(follow_redirects=False) as c:
+        form = c.get(base + "/login", timeout=60).text
+        token = re.search(r'name="_xsrf" value="([^"]+)"', form).group(1)
+        assert c.post(base + "/login", data={"username": "ann.analyst", "password": fx.PASSWORD,
+                                             "_xsrf": token}, timeout=60).status_code == 302
+        sid = c.cookies["wb_session"]
+    live = tornado_value(sid)
     fresh = create_signed_value(SECRET, "user", "ann.analyst").decode()
     stale = create_signed_value(SECRET, "user", "ann.analyst", clock=lambda: time.time() - 31 * 60).decode()
-    assert httpx.get(base + "/", cookies={"user": fresh}, follow_redirects=False, timeout=60).status_code == 200
-    r = httpx.get(base + "/", cookies={"user": stale}, follow_redirects=False, timeout=60)
+    stale_sid = create_signed_value(SECRET, "wb_session", live, clock=lambda: time.time() - 31 * 60).decode()
+    assert httpx.get(base + "/", cookies={"user": fresh, "wb_session": sid}, follow_redirects=False,
+                     timeout=60).status_code == 200
+    r = httpx.get(base + "/", cookies={"user": stale, "wb_session": stale_sid}, follow_redirects=False, timeout=60)
     assert r.status_code == 302 and "/login" in r.headers["location"]
     forged = create_signed_value("another secret" * 4, "user", "ann.analyst").decode()
-    assert httpx.get(base + "/", cookies={"user": forged}, follow_redirects=False, timeout=60).status_code == 302
+    assert httpx.get(base + "/", cookies={"user": forged, "wb_session": sid}, follow_redirects=False,
+                     timeout=60).status_code == 302
+
+
+def tornado_value(signed: str) -> str:
+    from tornado.web import decode_signed_value
+
+    return decode_signed_value(SECRET, "wb_session", signed.strip('"')).decode()
 
 
 APPS = [("/", "Welcome, ann.analyst"), ("/strategic", "Priority matrix"),

@@ -326,6 +326,7 @@ def test_viewer_apps(hub):
 @pytest.mark.parametrize("url, expected", [
     ("/tactical", "/tactical"), ("/tactical?weeks=8", "/tactical?weeks=8"),
     ("http://evil.example/", "/"), ("//evil.example/x", "/"), ("", "/"), ("javascript:alert(1)", "/"),
+    ("/\\evil.example", "/"), ("/\t/evil.example", "/"), ("/a\r\nSet-Cookie: x=1", "/"),
 ])
 def test_safe_next(url, expected):
     from dashboards.auth import safe_next
