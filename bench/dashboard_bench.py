@@ -94,7 +94,7 @@ def ours_change(source, comparison, offences, viewer):
     from workbench.views import assess
 
     assess.emerging_issues(source, comparison, offences, viewer)
-    assess.hotspots(source, comparison.current, offences, viewer, cell_metres=150.0)
+    assess.hotspots(source, comparison, offences, viewer)
 
 
 def pandas_change(df, postcodes, centroids, comparison, offences):
@@ -107,37 +107,25 @@ def pandas_change(df, postcodes, centroids, comparison, offences):
     types = pd.DataFrame({"current": sel[in_cur].groupby("offence_type").size(),
                           "baseline": sel[in_base].groupby("offence_type").size()}).fillna(0).reset_index()
     types["expected"] = types["baseline"] * comparison.scale
-    cur = sel[in_cur]
-    lsoa = cur[["postcode"]].merge(postcodes[["postcode", "lsoa_code"]], on="postcode") \
-        .groupby("lsoa_code").size().reset_index(name="count")
-    cells = cur.assign(easting=(np.floor(cur["easting"] / 150) + 0.5) * 150,
-                       northing=(np.floor(cur["northing"] / 150) + 0.5) * 150) \
-        .groupby(["easting", "northing"]).size().reset_index(name="count")
-    _statistics(types, lsoa, cells, centroids, comparison)
+    def cells(rows):
+        return rows.assign(easting=(np.floor(rows["easting"] / 150) + 0.5) * 150,
+                           northing=(np.floor(rows["northing"] / 150) + 0.5) * 150) \
+            .groupby(["easting", "northing"]).size().reset_index(name="count")
+
+    _statistics(types, cells(sel[in_cur]), cells(sel[in_base]), comparison)
 
 
-def _statistics(types, lsoa, cells, centroids, comparison):
+def _statistics(types, current_cells, baseline_cells, comparison):
     """The statistics of :mod:`workbench.views.assess`, on frames computed elsewhere."""
-    from scipy.spatial import cKDTree
-
-    from workbench.analysis.change import compare_periods
-    from workbench.analysis.gistar import gi_star
-    from workbench.analysis.kde import hotspot_kde
+    from workbench.analysis.change import exact_rate_test
+    from workbench.products.hotspots import tactical_hotspots
     from workbench.views import assess
 
     for r in types.itertuples(index=False):
-        if r.current + r.baseline <= assess.EXACT_LIMIT:
-            compare_periods(float(r.current), float(r.baseline), comparison.current.days,
-                            comparison.baseline.days, alternative="greater")
-        else:
-            assess._conditional_test(r.current, r.baseline, comparison)
-    data = centroids.merge(lsoa, on="lsoa_code", how="left").fillna({"count": 0})
-    xy = data[["easting", "northing"]].to_numpy(float)
-    band = 1.5 * float(np.median(cKDTree(xy).query(xy, k=2)[0][:, 1]))
-    gi_star(xy, data["count"].to_numpy(float), band, fdr="none")
-    kde = hotspot_kde(cells[["easting", "northing"]].to_numpy(float), cell_size=150.0,
-                      weights=cells["count"].to_numpy(float), quiet=True)
-    assess._surface_cells(kde, 300)
+        exact_rate_test(r.current, r.baseline, comparison.current.days, comparison.baseline.days)
+    spots = tactical_hotspots(current_cells, baseline_cells,
+                              comparison.current.days / comparison.baseline.days)
+    assess._surface_cells(spots)
 
 
 def _changes(seed: int):

@@ -42,7 +42,7 @@ class StrategicAssessment(DashboardApp):
         chart = charts.priority_matrix(pri, x="likelihood", y="impact", label="label",
                                        title="Priority matrix: likelihood (volume + trend scores) × "
                                              "impact (harm + vulnerability scores); red = high priority")
-        table = pri[["rank", "label", "band", "score", "confidence"]]
+        table = pri[["rank", "label", "band", "score", "confidence", "coverage", "sources"]]
         return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
                          tabulator(table, height=300,
                                               sizing_mode="stretch_width"),
@@ -51,7 +51,8 @@ class StrategicAssessment(DashboardApp):
     @param.depends("issues")
     def _trends(self):
         f = self.figs
-        chosen = self.issues or list(f.priorities["label"].head(6))
+        # the six highest priorities, drawn from the source each problem is measured by
+        chosen = self.issues or [s.split("; ")[0] for s in f.priorities["sources"].head(6)]
         monthly = f.monthly[f.monthly["label"].isin(chosen)].rename(columns={"label": "offence_type"})
         facts = f.facts[f.facts["label"].isin(chosen)]
         sig = facts[facts["trend"].isin(["rising", "falling"])]

@@ -61,12 +61,12 @@ class TacticalAssessment(DashboardApp):
     @param.depends("weeks", "offences")
     def _map(self):
         c = self.comparison()
-        spots = assess.hotspots(self.source, c.current, self.offences, self.viewer)
+        spots = assess.hotspots(self.source, c, self.offences, self.viewer)
         boundaries = context.lsoa_boundaries(self.source)
-        fmap = maps.hotspot_map(boundaries, spots.classes, title="Gi*", surface=spots.surface)
+        fmap = maps.hotspot_map(boundaries, {}, title="Gi*", surface=spots.surface)
         notes = " ".join(html.escape(n) for n in spots.notes)
         return pn.Column(
-            html_pane(maps.gistar_legend_html(), sizing_mode="stretch_width"),
+            html_pane(maps.gistar_legend_html(maps.GISTAR_CELLS), sizing_mode="stretch_width"),
             html_pane(maps.to_iframe(fmap, 520), height=530, sizing_mode="stretch_width"),
             html_pane(f"<p class='wb-note'>{notes}</p>", sizing_mode="stretch_width"),
             sizing_mode="stretch_width")

@@ -137,12 +137,22 @@ def test_lsoa_rates(source, last4):
     assert top["rate_per_1000"] == pytest.approx(top["count"] / top["population"] * 1000)
 
 
+def in_lsoa(cells, code):
+    """Cells whose centre lies in the fixture's one-kilometre square ``code``."""
+    k = int(code[-4:])
+    x0, y0 = fx.ORIGIN[0] + (k // fx.GRID) * 1000, fx.ORIGIN[1] + (k % fx.GRID) * 1000
+    return cells[cells["cell_easting"].between(x0, x0 + 1000)
+                 & cells["cell_northing"].between(y0, y0 + 1000)]
+
+
 def test_hotspot_is_the_surge_lsoa(source, last4):
-    spots = assess.hotspots(source, last4.current, [], ANALYST)
-    assert spots.classes[fx.SURGE_LSOA].startswith("hot")
-    assert all(v.startswith("hot") or v == "not significant" or v.startswith("cold")
-               for v in spots.classes.values())
-    assert 0 < len(spots.surface) <= 300 and spots.to_dict()["distance_band"] > 0
+    spots = assess.hotspots(source, last4, [], ANALYST)
+    hot = spots.hot()
+    assert len(in_lsoa(hot, fx.SURGE_LSOA)) >= 1
+    assert len(in_lsoa(hot, fx.SURGE_LSOA)) >= len(hot) / 2   # the surge dominates the map
+    assert set(spots.spots.cells["gi_class"]) <= {"hot", "cold", "not significant"}
+    assert 0 < len(spots.surface) and spots.to_dict()["distance_band"] > 0
+    assert {s[5] for s in spots.surface} <= {"hot", "cold"}
 
 
 def test_partner_counts(source, last4):
@@ -158,8 +168,10 @@ def test_strategic_figures(source):
     figs = strategic.figures(source)
     assert figs.as_of == date(2026, 10, 31)
     assert figs.current.start == date(2025, 11, 1) and figs.window.start == date(2023, 11, 1)
-    assert "recorded_crime" in set(figs.priorities["issue"])
+    # police records are ranked as problems (violence, burglary ...), never as a total
+    assert "violence" in set(figs.priorities["issue"]) and "recorded_crime" not in set(figs.priorities["issue"])
     assert set(figs.priorities["band"]) <= {"high", "medium", "low"}
+    assert figs.priorities["sources"].str.contains("police records").all()
     assert len(figs.monthly[figs.monthly["issue"] == "recorded_crime"]) == 36
     fact = figs.facts.set_index("issue").loc["recorded_crime"]
     assert fact["current"] == figs.monthly.query("issue == 'recorded_crime' and month >= '2025-11-01'")["count"].sum()
@@ -175,7 +187,8 @@ def test_strategic_for_viewer_hides_small_months():
     figs = strategic.StrategicFigures(date(2025, 12, 31), periods.Period(date(2025, 1, 1), date(2025, 12, 31)),
                                       periods.Period(date(2024, 1, 1), date(2024, 12, 31)),
                                       periods.Period(date(2024, 1, 1), date(2025, 12, 31)),
-                                      monthly, facts, pd.DataFrame({"issue": ["a", "b"]}), pd.DataFrame())
+                                      monthly, facts, pd.DataFrame({"issue": ["a", "b"]}), pd.DataFrame(),
+                                      pd.DataFrame())
     out = strategic.for_viewer(figs, VIEWER)
     shown = out.monthly["count"].dropna()
     assert not shown.between(1, 4).any()

@@ -136,9 +136,15 @@ def test_planted_surge_is_ashfields_alone(hub, viewers, last4):
                 for who in ("a_ana", "b_ana", "both")}
     assert emerging["a_ana"].loc[surge, "emerging"] and emerging["both"].loc[surge, "emerging"]
     assert not emerging["b_ana"].loc[surge, "emerging"]
-    spots = {who: assess.hotspots(src, last4.current, [surge], viewers[who]) for who in ("a_ana", "b_ana")}
-    assert spots["a_ana"].classes[sfx.fx.SURGE_LSOA].startswith("hot")
-    assert not spots["b_ana"].classes[sfx.fx.SURGE_LSOA].startswith("hot")
+    spots = {who: assess.hotspots(src, last4, [surge], viewers[who]).hot() for who in ("a_ana", "b_ana")}
+    k = int(sfx.fx.SURGE_LSOA[-4:])
+    x0, y0 = sfx.fx.ORIGIN[0] + (k // sfx.fx.GRID) * 1000, sfx.fx.ORIGIN[1] + (k % sfx.fx.GRID) * 1000
+
+    def in_surge(cells):
+        return (cells["cell_easting"].between(x0, x0 + 1000) & cells["cell_northing"].between(y0, y0 + 1000)).sum()
+
+    assert in_surge(spots["a_ana"]) >= 1
+    assert in_surge(spots["b_ana"]) == 0
 
 
 def test_repeat_locations_and_records_are_the_users(hub, truth, viewers, last4):
@@ -167,7 +173,7 @@ def test_strategic_summary_counts_the_users_rows(hub, truth, viewers, who):
     fact = figs.facts.set_index("issue").loc["recorded_crime"]
     assert fact["current"] == len(in_period(mine, figs.current))
     assert fact["previous"] == len(in_period(mine, figs.previous))
-    assert set(figs.facts["issue"]) == {"recorded_crime"}        # police.uk data is unattributed
+    assert set(figs.facts["dataset"]) == {"police_crime_offence"}   # police.uk data is unattributed
     monthly = figs.monthly[figs.monthly["issue"] == "recorded_crime"]
     assert monthly["count"].sum() == len(in_period(mine, figs.window))
 

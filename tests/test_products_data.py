@@ -20,7 +20,8 @@ from workbench.products.priority import PriorityInput, PriorityMatrix, score_pri
 from workbench.products.problem import problem_summary
 from workbench.products.strategic import strategic_summary
 from workbench.products.tactical import tactical_summary
-from workbench.products.trend import rate_ratio_test, trend_test
+from workbench.analysis.change import exact_rate_test
+from workbench.analysis.temporal import trend_test
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +60,11 @@ def test_trend_recovers_known_growth():
 def test_rate_ratio_test_matches_binomial_by_hand():
     # 10 events in 1 day vs 10 in 9 days: P(X >= 10 | n=20, p=0.1)
     from scipy import stats
-    rr, p = rate_ratio_test(10, 1, 10, 9)
-    assert rr == pytest.approx(9.0)
-    assert p == pytest.approx(stats.binom.sf(9, 20, 0.1))
+    r = exact_rate_test(10, 10, 1, 9)
+    assert r.rate_ratio == pytest.approx(9.0)
+    assert r.p_value == pytest.approx(stats.binom.sf(9, 20, 0.1))
+    assert exact_rate_test(10, 10, 1, 9, "two-sided").p_value == pytest.approx(
+        stats.binomtest(10, 20, 0.1).pvalue)
 
 
 def test_priority_scores_and_configuration():

@@ -3,8 +3,9 @@
 The day × hour matrix is built from aoristic weights (:mod:`workbench.analysis.aoristic`),
 so offences with an uncertain time window are spread rather than piled on midnight.
 Seasonality is the month-of-year index (mean count in a calendar month over the overall
-monthly mean). The trend test is Mann–Kendall (Kendall's tau of count against time, from
-scipy) with the Theil–Sen slope: robust, distribution-free, and honest about short series.
+monthly mean). The trend test is a quasi-Poisson log-linear regression on monthly counts,
+the one trend test of the workbench (products and dashboards call this function, so a trend
+has one method and one vocabulary: rising, falling, no significant change, too few data).
 """
 
 from __future__ import annotations
@@ -71,49 +72,94 @@ def seasonality(dates) -> Seasonality:
     return Seasonality(monthly=monthly, index=idx)
 
 
+#: the words a trend is described in, everywhere (dashboards, products, analysis)
+TREND_DIRECTIONS = ("rising", "falling", "no significant change", "too few data")
+#: fewest months and events for a trend test; fewer gives 'too few data'
+TREND_MIN_MONTHS = 6
+TREND_MIN_EVENTS = 10
+
+
 @dataclasses.dataclass
 class TrendResult(Result):
-    """Mann–Kendall trend test with the Theil–Sen slope (counts per period)."""
+    """A log-linear trend in monthly counts: direction, annual change and its significance.
 
-    tau: float
-    p_value: float
-    slope: float
-    slope_low: float
-    slope_high: float
-    n_periods: int
+    ``direction`` is one of :data:`TREND_DIRECTIONS`; ``annual_change`` is the proportional
+    change per year (0.1 = +10 %); ``months`` counts the months tested (months outside a
+    dataset's coverage are dropped, never read as zero).
+    """
+
+    months: int
+    total: int
+    annual_change: float | None
+    p_value: float | None
+    dispersion: float | None
     direction: str
+
+    def describe(self) -> str:
+        """The trend in words, e.g. ``'rising (+27% a year, p = 0.000)'``."""
+        if self.annual_change is None:
+            return "too few data for a trend"
+        return f"{self.direction} ({self.annual_change:+.0%} a year, p = {self.p_value:.3f})"
 
 
 def trend_test(counts, alpha: float = 0.05) -> TrendResult:
-    """Is there a monotonic trend in a series of period counts?
+    """Is there a trend in monthly ``counts`` (oldest first)? Quasi-Poisson log-linear test.
+
+    The one trend test of the workbench: the strategic and tactical products, their dashboards
+    and the analysis library all call it, so a trend reads the same everywhere. Counts are
+    modelled as ``log E[y_t] = a + b t`` (t in months), fitted by iteratively re-weighted least
+    squares; the standard error of ``b`` is inflated by the Pearson dispersion when counts are
+    over-dispersed (quasi-Poisson) and the Wald test gives the two-sided p-value.
+    ``annual_change`` is ``exp(12 b) - 1``. NaN months (outside a dataset's coverage) are
+    dropped. Fewer than :data:`TREND_MIN_MONTHS` months or :data:`TREND_MIN_EVENTS` events give
+    ``'too few data'``.
 
     Parameters
     ----------
     counts : array-like
-        Counts per consecutive period (e.g. months), oldest first.
+        Counts per consecutive month, oldest first (NaN = not covered).
     alpha : float
-        Level for calling the direction 'increasing'/'decreasing' (else 'no trend').
+        Level for calling the direction 'rising'/'falling' (else 'no significant change').
 
     Examples
     --------
-    >>> r = trend_test([3, 4, 6, 7, 9, 12, 13, 15])
-    >>> r.direction, round(r.slope, 2)
-    ('increasing', 1.8)
+    >>> import numpy as np
+    >>> r = trend_test(np.round(20 * np.exp(0.02 * np.arange(36))))
+    >>> r.direction, round(r.annual_change, 2)
+    ('rising', 0.27)
+    >>> trend_test([3, 2]).direction
+    'too few data'
 
     References
     ----------
-    Mann (1945); Kendall (1975); Sen (1968). Guidance Appendix 2 (is the problem persisting?).
+    McCullagh, P. and Nelder, J. A. (1989) *Generalized Linear Models*, 2nd ed., ch. 6
+    (Poisson log-linear models, quasi-likelihood dispersion). Guidance Appendix 2 (is the
+    problem persisting?); regulations appendix H 1.8 (three-year trends).
     """
-    y = check.counts(counts, "counts")
-    if y.size < 4:
-        raise check.BadInput(f"`counts` needs at least 4 periods for a trend test; received {y.size}.")
-    t = np.arange(y.size)
-    tau, p = stats.kendalltau(t, y)
-    tau = 0.0 if np.isnan(tau) else float(tau)
-    p = 1.0 if np.isnan(p) else float(p)
-    slope, _, lo, hi = stats.theilslopes(y, t)
-    direction = "no trend"
-    if p < alpha:
-        direction = "increasing" if tau > 0 else "decreasing"
-    return TrendResult(tau=tau, p_value=p, slope=float(slope), slope_low=float(lo),
-                       slope_high=float(hi), n_periods=int(y.size), direction=direction)
+    y = np.asarray(counts, dtype=float).ravel()
+    y = y[~np.isnan(y)]
+    if (y < 0).any():
+        raise check.BadInput(f"`counts` must be counts (>= 0); found {float(y.min())}.")
+    n, total = len(y), int(np.sum(y))
+    if n < TREND_MIN_MONTHS or total < TREND_MIN_EVENTS:
+        return TrendResult(n, total, None, None, None, "too few data")
+    t = np.arange(n, dtype=float) - (n - 1) / 2
+    X = np.column_stack([np.ones(n), t])
+    beta = np.array([np.log(max(y.mean(), 1e-9)), 0.0])
+    for _ in range(50):
+        mu = np.exp(X @ beta)
+        z = X @ beta + (y - mu) / mu
+        XtW = X.T * mu
+        new = np.linalg.solve(XtW @ X, XtW @ z)
+        done = np.max(np.abs(new - beta)) < 1e-10
+        beta = new
+        if done:
+            break
+    mu = np.exp(X @ beta)
+    dispersion = float(max(1.0, np.sum((y - mu) ** 2 / mu) / (n - 2)))
+    cov = np.linalg.inv((X.T * mu) @ X) * dispersion
+    se = float(np.sqrt(cov[1, 1]))
+    zstat = beta[1] / se if se > 0 else 0.0
+    p = float(2 * stats.norm.sf(abs(zstat)))
+    direction = ("rising" if beta[1] > 0 else "falling") if p < alpha else "no significant change"
+    return TrendResult(n, total, float(np.expm1(12 * beta[1])), p, dispersion, direction)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from workbench.analysis.offence_groups import GROUPS
+
 THEMES = ("crime", "disorder", "anti-social behaviour", "substance misuse")
 
 
@@ -38,10 +40,17 @@ class Issue:
     vulnerability: int = 3      # 1 (low) … 5 (victims typically highly vulnerable)
     keywords: tuple[str, ...] = ()   # words linking survey questions to the issue
     monthly_only: bool = False  # police.uk: month precision only
+    problem: str | None = None  # the problem (key of PROBLEMS) this issue is one source of
+    ranked: bool = True         # False: context only (a total of other issues), never ranked
+
+    @property
+    def problem_key(self) -> str:
+        """The problem this issue measures: sources of one problem are ranked once."""
+        return self.problem or self.key
 
     def to_dict(self) -> dict:
         return {"key": self.key, "label": self.label, "theme": self.theme, "dataset": self.dataset,
-                "harm": self.harm, "vulnerability": self.vulnerability}
+                "harm": self.harm, "vulnerability": self.vulnerability, "problem": self.problem_key}
 
 
 _MONTH = "CAST(strptime(month || '-01', '%Y-%m-%d') AS DATE)"
@@ -49,7 +58,30 @@ _MONTH = "CAST(strptime(month || '-01', '%Y-%m-%d') AS DATE)"
 
 def _street(key, crime_type, theme, harm, vulnerability, keywords):
     return Issue(key, crime_type, theme, "police_uk_street", _MONTH,
-                 f"crime_type = '{crime_type}'", harm, vulnerability, keywords, monthly_only=True)
+                 f"crime_type = '{crime_type}'", harm, vulnerability, keywords, monthly_only=True,
+                 problem=key)
+
+
+def _codes_sql(codes) -> str:
+    exact = [c for c in codes if not c.endswith("*")]
+    prefixes = [c[:-1] for c in codes if c.endswith("*")]
+    parts = []
+    if exact:
+        parts.append("offence_code IN (" + ", ".join(f"'{c}'" for c in exact) + ")")
+    parts += [f"starts_with(offence_code, '{p}')" for p in prefixes]
+    return "(" + " OR ".join(parts) + ")"
+
+
+def _records(problem, label, theme, harm, vulnerability, codes):
+    """Police crime records of one police.uk category (Home Office codes; ``9*`` = prefix):
+    the same problem as the police.uk category, from the force's own records."""
+    return Issue(f"{problem}_records", f"{label} (police records)", theme, "police_crime_offence",
+                 "committed_from_date", _codes_sql(codes), harm, vulnerability, (), problem=problem)
+
+
+#: Home Office offence codes of each police.uk category (ONS offence hierarchy 2017/18)
+_VIOLENCE_CODES = GROUPS["violence"] + GROUPS["harassment"] + (
+    "17*", "18", "19*", "20*", "21", "22*", "23", "70", "71", "72", "73", "88*")
 
 
 ISSUES: tuple[Issue, ...] = (
@@ -69,35 +101,61 @@ ISSUES: tuple[Issue, ...] = (
     _street("other_theft", "Other theft", "crime", 3.0, 2, ("theft",)),
     _street("bicycle", "Bicycle theft", "crime", 2.0, 1, ("bicycle", "bike")),
     _street("weapons", "Possession of weapons", "crime", 25.0, 4, ("knife", "weapon", "gun")),
+    _records("violence", "Violence and sexual offences", "crime", 30.0, 5, _VIOLENCE_CODES),
+    _records("burglary", "Burglary", "crime", 20.0, 4, ("28*", "29", "30*", "31")),
+    _records("robbery", "Robbery", "crime", 40.0, 4, ("34*",)),
+    _records("vehicle", "Vehicle crime", "crime", 5.0, 2, ("37.2", "45", "48", "126", "130")),
+    _records("criminal_damage", "Criminal damage and arson", "disorder", 6.0, 2, ("56*", "58*", "59", "149")),
+    _records("drugs", "Drugs", "substance misuse", 8.0, 3, ("92*",)),
+    _records("public_order", "Public order", "disorder", 4.0, 2, ("9A", "9B", "62*", "64", "65", "66")),
+    _records("shoplifting", "Shoplifting", "crime", 2.0, 1, ("46",)),
+    _records("theft_person", "Theft from the person", "crime", 8.0, 3, ("39",)),
+    _records("bicycle", "Bicycle theft", "crime", 2.0, 1, ("44",)),
+    _records("weapons", "Possession of weapons", "crime", 25.0, 4, ("10A", "10B", "10C", "10D", "10E", "81", "8B")),
     Issue("recorded_crime", "Recorded crime (police crime records)", "crime", "police_crime_offence",
-          "committed_from_date", "TRUE", 10.0, 3, ()),
+          "committed_from_date", "TRUE", 10.0, 3, (), ranked=False),
     Issue("police_incidents", "Incidents recorded by the police (NICL)", "anti-social behaviour",
-          "police_incident", "incident_date", "TRUE", 1.0, 3, ("anti-social", "asb", "nuisance")),
+          "police_incident", "incident_date", "TRUE", 1.0, 3, ("anti-social", "asb", "nuisance"),
+          problem="asb_police"),
     Issue("council_asb", "ASB reported to the council", "anti-social behaviour", "council_asb",
-          "incident_date", "TRUE", 1.0, 3, ("anti-social", "asb", "nuisance", "fly-tipping", "litter")),
+          "incident_date", "TRUE", 1.0, 3, ("anti-social", "asb", "nuisance", "fly-tipping", "litter"),
+          problem="asb_police"),
     Issue("deliberate_fires", "Deliberate fires", "disorder", "fire_incident", "incident_date",
           "incident_type IN ('deliberate primary', 'deliberate secondary', 'deliberate vehicle')",
-          10.0, 3, ("fire", "arson")),
+          10.0, 3, ("fire", "arson"), problem="criminal_damage"),
     Issue("racial_incidents", "Racial incidents (council)", "disorder", "council_racial_incident",
           "incident_date", "TRUE", 15.0, 5, ("racial", "race", "hate")),
     Issue("ae_assaults", "Assault attendances at A&E", "crime", "health_ae_assault", "incident_date",
-          "TRUE", 25.0, 4, ("violence", "assault")),
+          "TRUE", 25.0, 4, ("violence", "assault"), problem="violence"),
     Issue("ambulance", "Ambulance call-outs to crime and disorder", "crime", "ambulance_callout",
-          "incident_date", "TRUE", 15.0, 4, ("violence", "assault")),
+          "incident_date", "TRUE", 15.0, 4, ("violence", "assault"), problem="violence"),
     Issue("substance_admissions", "Alcohol- and drug-related hospital admissions",
           "substance misuse", "health_admission_icd", "admission_date",
           "(icd10_code LIKE 'F1%' OR icd10_code LIKE 'T51%' OR icd10_code LIKE 'Y90%'"
           " OR icd10_code LIKE 'Y91%')", 8.0, 4, ("alcohol", "drunk", "drinking", "drug")),
     Issue("assault_admissions", "Assault hospital admissions (X85–Y09)", "crime",
           "health_admission_icd", "admission_date",
-          "(icd10_code >= 'X85' AND icd10_code < 'Y1')", 40.0, 5, ("violence", "assault")),
+          "(icd10_code >= 'X85' AND icd10_code < 'Y1')", 40.0, 5, ("violence", "assault"),
+          problem="violence"),
     Issue("domestic_admissions", "Domestic abuse hospital admissions", "crime",
           "health_admission_domestic_abuse", "admission_date", "TRUE", 40.0, 5,
           ("domestic",)),
     Issue("drug_treatment", "Adults starting drug treatment", "substance misuse",
-          "drug_treatment_adult", "treatment_start_date", "TRUE", 2.0, 4, ("drug", "drugs")),
+          "drug_treatment_adult", "treatment_start_date", "TRUE", 2.0, 4, ("drug", "drugs"),
+          problem="drugs"),
 )
 BY_KEY = {i.key: i for i in ISSUES}
+
+#: the problems a strategic assessment ranks: each is counted once, its sources (issues)
+#: triangulated as evidence (police.uk and police records of one category; A&E attendances,
+#: ambulance call-outs and hospital admissions for assault with police violence)
+PROBLEMS: dict[str, str] = {
+    "violence": "Violence and sexual offences", "asb_police": "Anti-social behaviour",
+    "criminal_damage": "Criminal damage and arson", "drugs": "Drugs",
+    **{i.key: i.label for i in ISSUES if i.problem is None and i.ranked},
+    **{i.key: i.label for i in ISSUES if i.dataset == "police_uk_street" and i.key not in
+       ("violence", "asb_police", "criminal_damage", "drugs")},
+}
 
 
 def tables(source) -> set[str]:

@@ -48,13 +48,21 @@ def priorities(s: StrategicSummary) -> None:
     show.para("Each issue is scored 1–5 on volume, trend, harm, vulnerability and public concern "
               f"(weights {', '.join(f'{k} {v:g}' for k, v in w.items())}), scaled to 0–100 and "
               "adjusted for the partnership's capacity to respond (MoRiLE-style matrix; "
-              "configurable). Confidence (1–5) shows how far each score rests on enough data.")
+              "configurable). Confidence (1–5) shows how far each score rests on enough data. "
+              "Each problem is counted once, from its best-covered source; its other sources "
+              "(police.uk and police records; A&E, ambulance and hospital data) are evidence. A "
+              "problem whose data do not cover both comparison years is provisional: it ranks "
+              "after every fully covered problem, at confidence 1 or 2, with its coverage shown.")
     frame = s.priorities.to_frame()
     show.figure(figures.priority_bars(frame), caption="Priority scores by issue; red = high band.")
     cols = ["rank", "label", "band", "score", "score_volume", "score_trend", "score_harm",
             "score_vulnerability", "score_public_concern", "capacity_modifier", "confidence"]
     show.table(frame[cols].rename(columns=lambda c: c.replace("score_", "")),
                caption="Priority matrix")
+    show.table(frame[["rank", "label", "coverage", "sources"]],
+               caption="Coverage and sources of each problem (first source = the one measured)")
+    if s.excluded:
+        show.note("Not ranked: " + "; ".join(f"{e['label']} ({e['reason']})" for e in s.excluded))
 
 
 def pestelo(s: StrategicSummary) -> None:

@@ -28,8 +28,9 @@ def emerging(s: TacticalSummary) -> None:
 
 def hotspots(s: TacticalSummary) -> None:
     show.heading("Hotspots and change", 2)
-    show.para("250 m cells with the most events this period, against the count expected from the "
-              "baseline rate: new, growing, persisting or shrinking.")
+    show.para("Hotspots are the 150 m cells that Getis–Ord Gi* calls hot this period (the same "
+              "cells as the tactical dashboard's map), with their change against the count "
+              "expected from the baseline rate: new, growing, persisting or shrinking.")
     show.table(s.hotspots, caption="Hotspot cells (cell centre in BNG metres)")
     if not s.points.empty:
         show.figure(figures.points_map(s.points, title="Events this period", highlight=s.hotspots,

@@ -56,7 +56,9 @@ class PriorityMatrix:
     harm_thresholds: tuple = (2, 5, 10, 25)
     concern_thresholds: tuple = (0.05, 0.15, 0.25, 0.4)
     capacity_modifier: dict = field(default_factory=lambda: {1: 0.8, 2: 0.9, 3: 1.0, 4: 1.1, 5: 1.2})
-    bands: tuple = (("high", 60.0), ("medium", 40.0), ("low", 0.0))
+    # high from 70: with harm and vulnerability weighted double, a floor of 60 put most
+    # serious crime types in 'high' (10 of 25 issues on the demo hub); 65/45 spreads the bands
+    bands: tuple = (("high", 65.0), ("medium", 45.0), ("low", 0.0))
 
     def __post_init__(self):
         unknown = set(self.weights) - set(FACTORS)
@@ -107,6 +109,9 @@ class PriorityInput:
     confidence: int = 3              # 1–5
     annual_change: float | None = None
     theme: str | None = None
+    complete: bool = True            # both comparison years fully covered by the data
+    coverage: str = ""               # the coverage in words (why a row is provisional)
+    sources: tuple = ()              # the issues (datasets) triangulated as evidence
 
 
 @dataclass
@@ -122,10 +127,25 @@ class PriorityRow:
     confidence: int
     harm_weighted_volume: float
     rank: int = 0
+    complete: bool = True
+    coverage: str = ""
+    sources: tuple = ()
+
+    @property
+    def likelihood(self) -> int:
+        """Volume + trend scores (2–10): the x axis of the priority matrix."""
+        return self.scores["volume"] + self.scores["trend"]
+
+    @property
+    def impact(self) -> int:
+        """Harm + vulnerability scores (2–10): the y axis of the priority matrix."""
+        return self.scores["harm"] + self.scores["vulnerability"]
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d.update({f"score_{k}": v for k, v in self.scores.items()})
+        d.update({"likelihood": self.likelihood, "impact": self.impact,
+                  "sources": "; ".join(self.sources)})
         return d
 
 
@@ -161,7 +181,9 @@ def score_priorities(inputs: Iterable[PriorityInput | dict],
     """Score issues in the matrix and rank them (ties broken by harm-weighted volume).
 
     An issue with no survey evidence (``public_concern=None``) scores 3 on public concern
-    (neutral) so that missing consultation neither raises nor lowers it.
+    (neutral) so that missing consultation neither raises nor lowers it. An issue whose data
+    do not cover both comparison years (``complete=False``) is provisional: it ranks after
+    every fully covered issue, whatever its score, and its ``coverage`` says why.
     """
     rows = []
     for item in inputs:
@@ -187,8 +209,10 @@ def score_priorities(inputs: Iterable[PriorityInput | dict],
         score = min(100.0, raw * mod)
         band = next(name for name, floor in matrix.bands if score >= floor)
         rows.append(PriorityRow(x.issue, x.label, x.theme, scores, round(raw, 1), mod,
-                                round(score, 1), band, confidence, float(x.volume) * float(x.harm)))
-    rows.sort(key=lambda r: (-r.score, -r.harm_weighted_volume, r.issue))
+                                round(score, 1), band, confidence, float(x.volume) * float(x.harm),
+                                complete=bool(x.complete), coverage=x.coverage,
+                                sources=tuple(x.sources)))
+    rows.sort(key=lambda r: (not r.complete, -r.score, -r.harm_weighted_volume, r.issue))
     for i, r in enumerate(rows, 1):
         r.rank = i
     return PriorityTable(rows, matrix)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from workbench.analysis.change import exact_rate_test
 from workbench.analysis.offence_groups import GROUPS, parse_offences
 from workbench.analysis.offenders import prolificness, victim_profile
 from workbench.errors import BadInput
@@ -122,7 +122,7 @@ def problem_summary(source, *, offences: str | None = None, current=None, baseli
             .reindex(columns=["current", "baseline"], fill_value=0).reset_index())
     n_c, n_b = len(cur), len(base)
     d_c, d_b = ProblemSummary._days(current), ProblemSummary._days(baseline)
-    p = None if n_c + n_b == 0 else float(stats.binomtest(n_c, n_c + n_b, d_c / (d_c + d_b)).pvalue)
+    p = None if n_c + n_b == 0 else exact_rate_test(n_c, n_b, d_c, d_b, "two-sided").p_value
     start36 = (pd.Timestamp(current[1]).to_period("M") - 35).to_timestamp().date()
     monthly = source.execute(
         f"SELECT date_trunc('month', committed_from_date) AS month, count(*) AS count FROM {OFFENCES} "

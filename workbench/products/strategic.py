@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from scipy import stats
 
 from workbench.errors import BadInput
 from workbench.products import issues as iss
 from workbench.products.community import CommunityViews, community_views
 from workbench.products.pestelo import PesteloFactor, pestelo_scan
 from workbench.products.priority import DEFAULT_MATRIX, PriorityInput, PriorityMatrix, PriorityTable, score_priorities
-from workbench.products.trend import TrendResult, trend_test
+from workbench.analysis.change import exact_rate_test
+from workbench.analysis.temporal import TrendResult, trend_test
 
 TARGETS_FILE = Path(__file__).with_name("config") / "plan_targets.yaml"
 
@@ -42,10 +42,24 @@ class IssueFacts:
     harm: float
     public_concern: float | None
     months_covered: int = 12   # months of the last 12 with data (a late-starting supply has fewer)
+    months_previous: int = 12  # months of the 12 before with data
+    problem: str = ""          # the problem this issue is a source of (issues.PROBLEMS)
+
+    @property
+    def complete(self) -> bool:
+        """Both comparison years fully covered by the dataset's supplies."""
+        return self.months_covered == 12 and self.months_previous == 12
+
+    def coverage(self) -> str:
+        """The coverage in words, e.g. ``'police_uk_street: 3 of 12 months in the last year,
+        0 of 12 in the year before'``."""
+        return (f"{self.dataset}: {self.months_covered} of 12 months in the last year, "
+                f"{self.months_previous} of 12 in the year before")
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["trend"] = self.trend.to_dict()
+        d["complete"] = self.complete
         return d
 
 
@@ -78,17 +92,51 @@ class StrategicSummary:
     performance: list[Performance]
     datasets: list[str]
     missing_themes: list[str] = field(default_factory=list)
+    excluded: list[dict] = field(default_factory=list)   # problems not ranked, with the reason
 
     def fact(self, key: str) -> IssueFacts:
         return next(f for f in self.facts if f.key == key)
 
+    def facts_frame(self) -> pd.DataFrame:
+        """One row per issue (source): counts, change, coverage, harm and trend — the table
+        the dashboard shows and the document prints."""
+        rows = [{"issue": f.key, "label": f.label, "theme": f.theme, "dataset": f.dataset,
+                 "problem": f.problem, "current": f.current, "previous": f.previous,
+                 "change": f.change, "change_p": f.change_p, "months_covered": f.months_covered,
+                 "months_previous": f.months_previous, "complete": f.complete, "harm": f.harm,
+                 "harm_current": f.current * f.harm, "harm_previous": f.previous * f.harm,
+                 "trend": f.trend.direction, "annual_change": f.trend.annual_change,
+                 "trend_p": f.trend.p_value} for f in self.facts]
+        return pd.DataFrame(rows)
+
+    def performance_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([p.to_dict() for p in self.performance],
+                            columns=["issue", "label", "target", "actual", "status"])
+
+    def primary(self, problem: str) -> IssueFacts:
+        """The source a problem's figures are taken from (see :func:`primary_source`)."""
+        return primary_source([f for f in self.facts if f.problem == problem])
+
+    def evidence(self, problem: str) -> list[IssueFacts]:
+        """Every source of a problem: the primary first, the others triangulating it."""
+        first = self.primary(problem)
+        return [first] + [f for f in self.facts if f.problem == problem and f is not first]
+
     def recommended_priorities(self, n: int = 5) -> list[dict]:
-        """The top issues in the high band (or the top ``n`` when none is high), with reasons."""
+        """The top fully covered problems in the high band (or the top ``n`` when none is
+        high), with reasons; a provisional problem (incomplete coverage) is never recommended
+        with full confidence."""
         rows = self.priorities.priorities("high") or self.priorities.rows[:n]
         out = []
         for r in rows[:n]:
-            f = self.fact(r.issue)
-            reasons = [f"{f.current:,} in the last 12 months", f"trend {f.trend.describe()}"]
+            f = self.primary(r.issue)
+            reasons = [f"{f.current:,} in the last 12 months ({f.label})", f"trend {f.trend.describe()}"]
+            others = [e for e in self.evidence(r.issue)[1:] if e.trend.direction != "too few data"]
+            if others:
+                reasons.append("triangulated with " + "; ".join(
+                    f"{e.label}: {e.trend.direction}" for e in others))
+            if not r.complete:
+                reasons.append(f"PROVISIONAL: {r.coverage}")
             if r.scores["harm"] >= 4:
                 reasons.append("high harm per event")
             if r.scores["vulnerability"] >= 4:
@@ -110,7 +158,7 @@ class StrategicSummary:
             "priorities": self.priorities.to_dict(), "community": self.community.to_dict(),
             "pestelo": [p.to_dict() for p in self.pestelo],
             "performance": [p.to_dict() for p in self.performance], "datasets": self.datasets,
-            "missing_themes": self.missing_themes,
+            "missing_themes": self.missing_themes, "excluded": self.excluded,
             "recommended_priorities": self.recommended_priorities(),
         }
 
@@ -125,19 +173,41 @@ def load_targets(path: Path | str | None = None) -> dict[str, float]:
 
 
 def _change_p(current: int, previous: int) -> float | None:
-    n = current + previous
-    return None if n == 0 else float(stats.binomtest(current, n, 0.5).pvalue)
+    if current + previous == 0:
+        return None
+    return exact_rate_test(current, previous, 1.0, 1.0, "two-sided").p_value
 
 
-def _confidence(issue: iss.Issue, trend: TrendResult, concern: float | None, months: int = 12) -> int:
-    """1–5: how far the judgement rests on enough data from more than one angle."""
-    score = 3 if months >= 12 else 2
-    if trend.direction == "too few data":
+def primary_source(facts: list[IssueFacts]) -> IssueFacts:
+    """The source a problem is measured by: the best covered over both comparison years, then
+    the more precise (dates to the day before police.uk's months), then the larger volume."""
+    prec = {k.key: 0 if k.monthly_only else 1 for k in iss.ISSUES}
+    return max(facts, key=lambda f: (f.months_covered + f.months_previous, prec.get(f.key, 0),
+                                     f.current, f.key))
+
+
+def _confidence(primary: IssueFacts, evidence: list[IssueFacts], concern: float | None) -> int:
+    """1–5: how far the judgement rests on enough data from more than one angle.
+
+    Coverage first: a problem whose best source does not cover the last year is confidence 1,
+    one that cannot compare with the year before at most 2. Then a long trend and survey
+    evidence count, and a second source whose trend agrees (triangulation) adds one.
+    """
+    if primary.months_covered < 12:
+        return 1
+    score = 3
+    if primary.trend.direction == "too few data":
         score -= 1
-    if trend.months >= 30:
+    if primary.trend.months >= 30:
         score += 1
     if concern is None:
         score -= 1
+    agree = [e for e in evidence if e is not primary and e.trend.direction == primary.trend.direction
+             and e.trend.direction != "too few data"]
+    if agree:
+        score += 1
+    if primary.months_previous < 12:
+        score = min(score, 2)
     return max(1, min(5, score))
 
 
@@ -173,28 +243,49 @@ def strategic_summary(source, as_of: dt.date | str | None = None, *,
     community = community_views(source, available)
     targets = load_targets() if targets is None else targets
     capacity = capacity or {}
-    facts, inputs = [], []
+    facts = []
     for issue in available:
         m = monthly[monthly["issue"] == issue.key].set_index("month")["count"]
         in_cur = m[(m.index >= pd.Timestamp(cur[0])) & (m.index <= pd.Timestamp(cur[1]))]
         in_prev = m[(m.index >= pd.Timestamp(prev[0])) & (m.index <= pd.Timestamp(prev[1]))]
         c, p = int(in_cur.sum()), int(in_prev.sum())
         months = int(in_cur.notna().sum())
+        months_prev = int(in_prev.notna().sum())
         comparable = in_cur.notna().all() and in_prev.notna().all()
         tr = trend_test(m.to_numpy())
         harm = weights.get(issue.label, issue.harm) if issue.dataset == "police_uk_street" else issue.harm
         concern = community.concern_by_issue.get(issue.key)
         facts.append(IssueFacts(issue.key, issue.label, issue.theme, issue.dataset, c, p,
                                 (c - p) / p if p and comparable else None,
-                                _change_p(c, p) if comparable else None, tr, harm, concern, months))
-        volume = c * 12 / months if months else 0  # annualised when the supply covers part of the year
-        inputs.append(PriorityInput(issue.key, issue.label, volume=volume, trend=tr.direction, harm=harm,
-                                    vulnerability=issue.vulnerability, public_concern=concern,
-                                    capacity=int(capacity.get(issue.key, 3)),
-                                    confidence=_confidence(issue, tr, concern, months),
-                                    annual_change=tr.annual_change, theme=issue.theme))
+                                _change_p(c, p) if comparable else None, tr, harm, concern, months,
+                                months_prev, issue.problem_key if issue.ranked else ""))
+    inputs, excluded, primaries = [], [], []
+    for problem, label in iss.PROBLEMS.items():
+        evidence = [f for f in facts if f.problem == problem]
+        if not evidence:
+            continue
+        first = primary_source(evidence)
+        if first.months_covered == 0:
+            excluded.append({"problem": problem, "label": label,
+                             "reason": "no data in the last 12 months: " + "; ".join(
+                                 e.coverage() for e in evidence)})
+            continue
+        primaries.append(first)
+        issue = iss.BY_KEY[first.key]
+        concerns = [e.public_concern for e in evidence if e.public_concern is not None]
+        concern = max(concerns) if concerns else None
+        volume = first.current * 12 / first.months_covered  # annualised for a part-year supply
+        inputs.append(PriorityInput(
+            problem, label, volume=volume, trend=first.trend.direction, harm=first.harm,
+            vulnerability=max(iss.BY_KEY[e.key].vulnerability for e in evidence),
+            public_concern=concern, capacity=int(capacity.get(problem, 3)),
+            confidence=_confidence(first, evidence, concern),
+            annual_change=first.trend.annual_change, theme=issue.theme, complete=first.complete,
+            coverage=first.coverage(),
+            sources=(first.label, *(e.label for e in evidence if e is not first))))
+    # each problem once, from its primary source: no event is added to a theme twice
     themes = (pd.DataFrame([{"theme": f.theme, "current": f.current, "previous": f.previous}
-                            for f in facts if f.change is not None or f.previous == 0 and f.months_covered == 12])
+                            for f in primaries if f.change is not None or f.previous == 0 and f.complete])
               .reindex(columns=["theme", "current", "previous"]).groupby("theme", as_index=False).sum())
     performance = []
     for key, target in targets.items():
@@ -210,4 +301,4 @@ def strategic_summary(source, as_of: dt.date | str | None = None, *,
     missing = [t for t in iss.THEMES if t not in set(themes["theme"])]
     return StrategicSummary(as_of, cur, prev, window, facts, monthly, themes,
                             score_priorities(inputs, matrix), community, pestelo_scan(source, as_of),
-                            performance, datasets, missing)
+                            performance, datasets, missing, excluded)

@@ -4,7 +4,8 @@ The tactical assessment "drives the business of the partnership tasking and co-o
 group", informing it "of the current problems that link to the priority areas". For the last
 ``weeks`` weeks against the 52 weeks before them, :func:`tactical_summary` gathers: emerging
 issues (exceedance: the current rate against the baseline rate, exact conditional test),
-hotspots and their change (250 m cells), repeat locations and repeat victims
+hotspots and their change (Gi* on 150 m cells, :mod:`workbench.products.hotspots`, the
+same object the tactical dashboard draws), repeat locations and repeat victims
 (pseudonymised references only), PPO/IOM cohort status counts (counts only — names stay in
 the personal tier), partner intelligence received by category, and the actions carried from
 the last meeting with their owners and status (passed in from the actions log).
@@ -15,15 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from workbench.errors import BadInput
 from workbench.products import issues as iss
 from workbench.products import validate as v
-from workbench.products.trend import rate_ratio_test
-
-CELL_METRES = 250.0
+from workbench.analysis.change import exact_rate_test
+from workbench.products.hotspots import CELL_METRES, COLUMNS, tactical_hotspots
 
 
 @dataclass
@@ -98,56 +97,35 @@ def _exceedance(source, issue, cur, base, alpha) -> Exceedance:
         c = iss.count_events(source, issue, c_start, c_end)
         b = iss.count_events(source, issue, b_start, b_end)
         c_days, b_days = (c_end - c_start).days + 1, (b_end - b_start).days + 1
-    rr, p = rate_ratio_test(c, c_days, b, b_days)
-    expected = b * c_days / b_days
+    test = exact_rate_test(c, b, c_days, b_days, "greater")
+    rr, p, expected = test.rate_ratio, test.p_value, test.expected
     emerging = bool(p < alpha and c >= 5 and (rr is None or rr >= 1.2))
     return Exceedance(issue.key, issue.label, c, round(expected, 1),
-                      None if rr is None or not np.isfinite(rr) else round(rr, 2), p, emerging, precision)
+                      None if rr is None else round(rr, 2), p, emerging, precision)
 
 
 def cell_counts(source, issue, period) -> pd.DataFrame:
-    """Events of ``issue`` in ``period`` per 250 m BNG cell (``cx``, ``cy`` cell indices, ``n``),
-    aggregated in SQL so a year of baseline never leaves the database as rows."""
+    """Events of ``issue`` in ``period`` per :data:`CELL_METRES` BNG cell (``easting``,
+    ``northing`` of the cell centre, ``count``), aggregated in SQL so a year of baseline never
+    leaves the database as rows."""
     cols = {r[0] for r in source.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
         "AND table_catalog = current_database()", [issue.dataset]).fetchall()}
     if not {"easting", "northing"} <= cols:
-        return pd.DataFrame(columns=["cx", "cy", "n"])
+        return pd.DataFrame(columns=["easting", "northing", "count"])
     return source.execute(
         f"WITH source AS (SELECT {issue.date_sql} AS date, easting, northing FROM {issue.dataset} "
-        f"WHERE {issue.where_sql}) SELECT CAST(floor(easting / {CELL_METRES}) AS BIGINT) AS cx, "
-        f"CAST(floor(northing / {CELL_METRES}) AS BIGINT) AS cy, count(*) AS n FROM source "
-        "WHERE date BETWEEN ? AND ? AND easting IS NOT NULL AND northing IS NOT NULL GROUP BY 1, 2",
-        list(period)).df()
+        f"WHERE {issue.where_sql}) SELECT (floor(easting / {CELL_METRES}) + 0.5) * {CELL_METRES} AS easting, "
+        f"(floor(northing / {CELL_METRES}) + 0.5) * {CELL_METRES} AS northing, count(*) AS count "
+        "FROM source WHERE date BETWEEN ? AND ? AND easting IS NOT NULL AND northing IS NOT NULL "
+        "GROUP BY 1, 2", list(period)).df()
 
 
-def _hotspots(cells: pd.DataFrame, ratio: float, top: int, alpha: float):
-    """Rank cells by current count; classify change against the baseline rate.
-
-    ``cells`` has columns issue, cx, cy, current, baseline.
-    """
-    cols = ["issue", "cell_easting", "cell_northing", "current", "expected", "rate_ratio", "p_value", "change"]
-    if cells.empty or not (cells["current"] > 0).any():
-        return pd.DataFrame(columns=cols)
-    both = cells[cells["current"] > 0].sort_values(["current", "cx", "cy"], ascending=[False, True, True])
-    both = both.groupby("issue", sort=False).head(max(1, top // max(1, both["issue"].nunique())))
-    rows = []
-    for r in both.itertuples(index=False):
-        rr, p = rate_ratio_test(int(r.current), ratio, int(r.baseline), 1.0)
-        expected = r.baseline * ratio
-        if r.baseline == 0:
-            change = "new"
-        elif p < alpha and rr >= 1.2:
-            change = "growing"
-        elif r.current < expected * 0.8:
-            change = "shrinking"
-        else:
-            change = "persisting"
-        ex, ny = int(r.cx), int(r.cy)
-        rows.append([r.issue, ex * CELL_METRES + CELL_METRES / 2, ny * CELL_METRES + CELL_METRES / 2,
-                     int(r.current), round(expected, 1), None if not np.isfinite(rr) else round(rr, 2),
-                     p, change])
-    return pd.DataFrame(rows, columns=cols)
+def issue_hotspots(source, issue, cur, base, alpha: float = 0.05):
+    """:func:`workbench.products.hotspots.tactical_hotspots` of one issue's located events."""
+    ratio = ((cur[1] - cur[0]).days + 1) / ((base[1] - base[0]).days + 1)
+    return tactical_hotspots(cell_counts(source, issue, cur), cell_counts(source, issue, base),
+                             ratio, alpha=alpha)
 
 
 def _repeat_locations(source, present, cur, minimum: int) -> pd.DataFrame:
@@ -280,21 +258,18 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
     base = (cur[0] - dt.timedelta(days=364), cur[0] - dt.timedelta(days=1))
     exceed = [_exceedance(source, i, cur, base, alpha) for i in available]
     exceed.sort(key=lambda e: (not e.emerging, e.p_value))
-    cur_pts, cells = [], []
+    cur_pts, spots = [], []
     for i in daily:
         e = iss.events(source, i, *cur).dropna(subset=["easting", "northing"])
         if not e.empty:
             cur_pts.append(e.assign(issue=i.label))
-        c = cell_counts(source, i, cur).rename(columns={"n": "current"})
-        b = cell_counts(source, i, base).rename(columns={"n": "baseline"})
-        if not c.empty:
-            cells.append(c.merge(b, on=["cx", "cy"], how="left").fillna({"baseline": 0}).assign(issue=i.label))
+        hot = issue_hotspots(source, i, cur, base, alpha).hot()
+        if not hot.empty:
+            spots.append(hot.head(top_hotspots).assign(issue=i.label))
     cur_df = pd.concat(cur_pts, ignore_index=True) if cur_pts else pd.DataFrame(columns=["easting", "northing", "issue"])
-    cell_df = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(
-        columns=["issue", "cx", "cy", "current", "baseline"])
-    ratio = (7 * weeks) / 364
+    hotspots = (pd.concat(spots, ignore_index=True) if spots else pd.DataFrame(columns=COLUMNS + ["issue"]))
+    hotspots = hotspots[["issue"] + COLUMNS]
     present = iss.tables(source)
-    hotspots = _hotspots(cell_df, ratio, top_hotspots, alpha)
     cohort = _cohort(source, present) if include_sensitive else None
     intel = _intelligence(source, present, cur, base) if include_sensitive else None
     gaps = [] if include_sensitive else [

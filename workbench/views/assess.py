@@ -2,10 +2,11 @@
 
 Aggregates come from :mod:`workbench.views.crime` (DuckDB); the tests and surfaces come
 from the analysis library: the e-test of a period against its baseline
-(:func:`workbench.analysis.change.compare_periods`), the Mann–Kendall trend test
-(:func:`workbench.analysis.temporal.trend_test`), Getis–Ord Gi* with FDR control
-(:func:`workbench.analysis.gistar.gi_star`) and the kernel density surface
-(:func:`workbench.analysis.kde.hotspot_kde`). Views show the results; they compute nothing.
+(:func:`workbench.analysis.change.exact_rate_test`), the trend test
+(:func:`workbench.analysis.temporal.trend_test`) and the tactical hotspots
+(:func:`workbench.products.hotspots.tactical_hotspots`, Gi* on 150 m cells): the same
+functions the written tactical and strategic assessments call, so screen and paper agree.
+Views show the results; they compute nothing.
 
 Every function narrows the source to the viewer's partnerships first (guidance 2.2.4), so
 the statistics, like the counts, are of the rows the viewer may see.
@@ -21,32 +22,14 @@ import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 
-from workbench.views import context, crime
+from workbench.products.hotspots import CELL_METRES, TacticalHotspots, tactical_hotspots
+from workbench.views import crime
 from workbench.views.access import Viewer
 from workbench.views.periods import Comparison, Period, month_start
 
 ALPHA = 0.05
-#: above this many events in both periods the e-test's double sum is slow (its support grows
-#: with the counts) and the exact conditional binomial test gives the same answer
-EXACT_LIMIT = 2000
-
-
-def _conditional_test(current, baseline, comparison: Comparison):
-    """One-sided exact conditional test of equal Poisson rates (Przyborowski & Wilenski
-    1940): given ``n = current + baseline`` events, ``current ~ Binomial(n, t1 / (t1 + t2))``
-    under H0. Used for large counts, where it agrees with the e-test."""
-    from scipy import stats
-
-    c, b = int(current), int(baseline)
-    t1, t2 = comparison.current.days, comparison.baseline.days
-    p = float(stats.binomtest(c, c + b, t1 / (t1 + t2), alternative="greater").pvalue)
-    expected = b * t1 / t2
-    pct = 100 * (c - expected) / expected if b else None
-    ratio = (c / t1) / (b / t2) if b else None
-    return pct, ratio, p
 
 
 def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
@@ -54,11 +37,12 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
     """Offence types whose count in the current period exceeds the baseline rate.
 
     Columns: ``offence_type, current, expected, percent_change, rate_ratio, p_value,
-    emerging`` (one-sided e-test, current rate greater than baseline rate, ``p < alpha``),
+    emerging`` (the one-sided exact rate test of the tactical product,
+    :func:`workbench.analysis.change.exact_rate_test`, current rate greater, ``p < alpha``),
     most significant first. Suppressed counts are not tested (``p_value`` empty).
     """
     source = source.for_viewer(viewer)
-    from workbench.analysis.change import compare_periods
+    from workbench.analysis.change import exact_rate_test
 
     frame = crime.counts_by_type(source, comparison, offences, viewer)
     rows = []
@@ -66,13 +50,11 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
         if _missing(r.current) or _missing(r.baseline):
             rows.append((r.offence_type, r.current, r.expected, None, None, None, False))
             continue
-        if r.current + r.baseline <= EXACT_LIMIT:
-            res = compare_periods(float(r.current), float(r.baseline), comparison.current.days,
-                                  comparison.baseline.days, alternative="greater", alpha=alpha)
-            pct, ratio, p = res.percent_change, res.rate_ratio, res.p_value
-        else:
-            pct, ratio, p = _conditional_test(r.current, r.baseline, comparison)
-        rows.append((r.offence_type, r.current, r.expected, pct, ratio, p, bool(p < alpha)))
+        res = exact_rate_test(r.current, r.baseline, comparison.current.days,
+                              comparison.baseline.days, "greater")
+        p = res.p_value
+        rows.append((r.offence_type, r.current, r.expected, res.percent_change, res.rate_ratio, p,
+                     bool(p < alpha)))
     out = pd.DataFrame(rows, columns=["offence_type", "current", "expected", "percent_change",
                                       "rate_ratio", "p_value", "emerging"])
     return out.sort_values(["emerging", "p_value"], ascending=[False, True],
@@ -89,7 +71,7 @@ class Trends:
 
     def markers(self) -> pd.DataFrame:
         """The last month of each significant series, labelled for the chart."""
-        sig = self.tests[self.tests["direction"] != "no trend"]
+        sig = self.tests[self.tests["direction"].isin(["rising", "falling"])]
         last = self.monthly.sort_values("month").groupby("offence_type").tail(1)
         out = last.merge(sig[["offence_type", "direction", "p_value"]], on="offence_type")
         out["label"] = [f"{d} (p={p:.3f})" for d, p in zip(out["direction"], out["p_value"])]
@@ -101,8 +83,9 @@ class Trends:
 
 def trends(source, as_of, offences, viewer: Viewer, months: int = 36, top: int = 6,
            alpha: float = ALPHA) -> Trends:
-    """Three years of monthly counts (whole months up to ``as_of``'s month) and a
-    Mann–Kendall test per offence type; the ``top`` most frequent types when none are chosen."""
+    """Three years of monthly counts (whole months up to ``as_of``'s month) and the
+    workbench's one trend test (:func:`workbench.analysis.temporal.trend_test`) per offence
+    type; the ``top`` most frequent types when none are chosen."""
     source = source.for_viewer(viewer)
     from workbench.analysis.temporal import trend_test
 
@@ -116,103 +99,59 @@ def trends(source, as_of, offences, viewer: Viewer, months: int = 36, top: int =
     tests = []
     for name, part in monthly.groupby("offence_type"):
         series = part.set_index("month")["count"]
-        if series.isna().any() or len(series) < 4:
+        if series.isna().any():          # a suppressed month: the series cannot be tested
             tests.append((name, None, None, "too few data"))
             continue
         res = trend_test(series.to_numpy(dtype=float), alpha=alpha)
-        tests.append((name, res.slope, res.p_value, res.direction))
+        tests.append((name, res.annual_change, res.p_value, res.direction))
     return Trends(monthly.reset_index(drop=True),
-                  pd.DataFrame(tests, columns=["offence_type", "slope_per_month", "p_value", "direction"]),
+                  pd.DataFrame(tests, columns=["offence_type", "annual_change", "p_value", "direction"]),
                   period)
 
 
 @dataclass
 class Hotspots:
-    """Gi* class per LSOA and a thresholded kernel density surface (WGS84 cells)."""
+    """The tactical hotspots (:class:`workbench.products.hotspots.TacticalHotspots`, the very
+    object the tactical product prints) and their cells as map rectangles (WGS84)."""
 
-    classes: dict
+    spots: TacticalHotspots
     surface: list = field(default_factory=list)
-    distance_band: float | None = None
-    bandwidth: float | None = None
     notes: list = field(default_factory=list)
 
+    def hot(self) -> pd.DataFrame:
+        return self.spots.hot()
+
     def to_dict(self) -> dict:
-        counts = pd.Series(list(self.classes.values())).value_counts().to_dict()
-        return {"classes": counts, "cells": len(self.surface), "distance_band": self.distance_band,
-                "bandwidth": self.bandwidth, "notes": self.notes}
+        return {**self.spots.to_dict(), "cells": len(self.surface)}
 
 
-def hotspots(source, period: Period, offences, viewer: Viewer, cell_metres: float = 150.0,
-             max_cells: int = 300, bandwidth_metres: float = 300.0) -> Hotspots:
-    """Gi* over LSOA centroids (counts per LSOA) and a KDE surface of the period's crimes.
+def hotspots(source, comparison: Comparison, offences, viewer: Viewer) -> Hotspots:
+    """Gi* hotspots of the current period and their change against the baseline, on the
+    tactical product's grid (:func:`workbench.products.hotspots.tactical_hotspots`).
 
-    The Gi* distance band is 1.5 × the median distance from an LSOA centroid to its nearest
-    neighbour (so each LSOA has its adjacent LSOAs as neighbours), announced in ``notes``.
-    Only the densest cells of the surface are kept (at most ``max_cells``, above the 90th
-    centile of non-empty cells) so the map stays light. The kernel bandwidth (``bandwidth_metres``,
-    default 300 m) is fixed rather than data-driven so maps of different periods compare.
+    Counts per cell are unsuppressed (``viewer=None``): the output is a classification of
+    cells, never a count, and the map shows only the class.
     """
     source = source.for_viewer(viewer)
-    from scipy.spatial import cKDTree
-
-    from workbench.analysis.gistar import gi_star
-    from workbench.analysis.kde import hotspot_kde
-
-    notes = []
-    cents = context.lsoa_centroids(source)
-    counts = crime.counts_by_lsoa(source, period, offences, None)
-    classes, band = {}, None
-    if len(cents) >= 3 and len(counts) and counts["count"].sum() > 0:
-        data = cents.merge(counts, on="lsoa_code", how="left").fillna({"count": 0})
-        xy = data[["easting", "northing"]].to_numpy(dtype=float)
-        nearest = cKDTree(xy).query(xy, k=2)[0][:, 1]
-        band = float(1.5 * np.median(nearest))
-        gi = gi_star(xy, data["count"].to_numpy(dtype=float), band, fdr="none")
-        classes = dict(zip(data["lsoa_code"], (_gi_label(z, p) for z, p in zip(gi.z, gi.p_value))))
-        notes.append(f"Gi* distance band {band:,.0f} m (1.5 × median nearest-LSOA distance); "
-                     f"90/95/99% confidence bins of the two-sided p-value, as in the usual "
-                     f"hot spot map (not corrected for multiple testing: read a lone 90% area "
-                     f"with care).")
-    cells = crime.grid_counts(source, period, offences, None, cell_metres)
-    surface, bandwidth = [], None
-    if len(cells) >= 3:
-        kde = hotspot_kde(cells[["easting", "northing"]].to_numpy(dtype=float), cell_size=cell_metres,
-                          bandwidth=bandwidth_metres, weights=cells["count"].to_numpy(dtype=float),
-                          quiet=True)
-        bandwidth = kde.bandwidth
-        surface = _surface_cells(kde, max_cells)
-        notes.append(f"Kernel density: {cell_metres:.0f} m cells, Gaussian bandwidth {bandwidth:,.0f} m "
-                     f"(street-to-neighbourhood scale); the densest cells are shown.")
-    return Hotspots(classes, surface, band, bandwidth, notes)
+    current = crime.grid_counts(source, comparison.current, offences, None, CELL_METRES)
+    baseline = crime.grid_counts(source, comparison.baseline, offences, None, CELL_METRES)
+    spots = tactical_hotspots(current, baseline, comparison.current.days / comparison.baseline.days)
+    return Hotspots(spots, _surface_cells(spots), list(spots.notes))
 
 
-def _gi_label(z: float, p: float) -> str:
-    if not p < 0.10:
-        return "not significant"
-    level = "99%" if p < 0.01 else "95%" if p < 0.05 else "90%"
-    return f"{'hot' if z > 0 else 'cold'} ({level})"
-
-
-def _surface_cells(kde, max_cells: int) -> list:
+def _surface_cells(spots: TacticalHotspots) -> list:
+    """Hot and cold cells as ``(west, south, east, north, label, class)`` rectangles (WGS84)."""
     from workbench.geo.crs import bng_to_wgs84
-    from workbench.viz.maps import SEQUENTIAL
 
-    frame = kde.to_frame()
-    dens = frame["density_per_km2"].to_numpy()
-    positive = dens[dens > 0]
-    if positive.size == 0:
+    keep = spots.cells[spots.cells["gi_class"] != "not significant"]
+    if keep.empty:
         return []
-    threshold = np.quantile(positive, 0.9)
-    keep = frame[dens >= threshold].nlargest(max_cells, "density_per_km2")
-    half = kde.grid.cell_size / 2
-    west, south = bng_to_wgs84(keep["x"] - half, keep["y"] - half)
-    east, north = bng_to_wgs84(keep["x"] + half, keep["y"] + half)
-    top = float(keep["density_per_km2"].max())
-    out = []
-    for w, s, e, n, d in zip(west, south, east, north, keep["density_per_km2"]):
-        shade = SEQUENTIAL[min(len(SEQUENTIAL) - 1, 3 + int(3 * (d - threshold) / max(top - threshold, 1e-9)))]
-        out.append((float(w), float(s), float(e), float(n), float(d), shade))
-    return out
+    half = spots.cell_metres / 2
+    west, south = bng_to_wgs84(keep["cell_easting"] - half, keep["cell_northing"] - half)
+    east, north = bng_to_wgs84(keep["cell_easting"] + half, keep["cell_northing"] + half)
+    return [(float(w), float(s_), float(e), float(n), f"{c} spot ({change}, z = {z:.1f})", c)
+            for w, s_, e, n, c, change, z in zip(west, south, east, north, keep["gi_class"],
+                                                 keep["change"], keep["z"])]
 
 
 def _missing(value) -> bool:

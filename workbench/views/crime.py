@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 
 from workbench.views.access import Viewer, disclose, require_records
-from workbench.views.cube import CELL_METRES
+from workbench.products.hotspots import CELL_METRES
 from workbench.views.periods import Comparison, Period
 from workbench.views.source import Source
 

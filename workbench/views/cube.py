@@ -25,9 +25,9 @@ import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from workbench.products.hotspots import CELL_METRES  # one grid with the tactical product
 from workbench.views.periods import Period
 
-CELL_METRES = 150.0
 _LOCK = threading.Lock()
 _BUILT: dict = {}
 

@@ -32,6 +32,8 @@ SEQUENTIAL = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", 
 GISTAR = {"hot (99%)": "#b2182b", "hot (95%)": "#ef8a62", "hot (90%)": "#fddbc7",
           "not significant": "#f7f7f7", "cold (90%)": "#d1e5f0", "cold (95%)": "#67a9cf",
           "cold (99%)": "#2166ac"}
+#: colours of the tactical hotspot cells (Gi* class after false-discovery control)
+GISTAR_CELLS = {"hot": "#b2182b", "cold": "#2166ac"}
 NO_DATA = "#d9d9d9"
 
 
@@ -130,8 +132,9 @@ def hotspot_map(boundaries: dict, classes: dict, *, title: str, surface=None,
     """LSOAs coloured by Gi* class (``{lsoa_code: class label}`` from :data:`GISTAR`), with an
     optional kernel density surface drawn on top as cells.
 
-    ``surface`` is an iterable of ``(lon_west, lat_south, lon_east, lat_north, density, colour)``
-    rectangles (already thresholded by the caller).
+    ``surface`` is an iterable of ``(lon_west, lat_south, lon_east, lat_north, tooltip, colour)``
+    rectangles (already chosen by the caller); a colour that is a key of :data:`GISTAR_CELLS`
+    ('hot', 'cold') is drawn in that class's colour.
     """
     fit = None
     if surface:                                   # zoom to the crime, with a margin around it
@@ -155,14 +158,15 @@ def hotspot_map(boundaries: dict, classes: dict, *, title: str, surface=None,
     ).add_to(fmap)
     if surface:
         cells = [{"type": "Feature",
-                  "properties": {"_fill": colour, "_tip": f"kernel density {density:.3g} per km²"},
+                  "properties": {"_fill": GISTAR_CELLS.get(colour, colour),
+                                 "_tip": html.escape(str(tip))},
                   "geometry": {"type": "Polygon", "coordinates": [[
                       [west, south], [east, south], [east, north], [west, north], [west, south]]]}}
-                 for west, south, east, north, density, colour in surface]
+                 for west, south, east, north, tip, colour in surface]
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": cells}, name="kernel density",
+            {"type": "FeatureCollection", "features": cells}, name="hotspot cells",
             style_function=lambda f: {"fillColor": f["properties"]["_fill"], "stroke": False,
-                                      "fillOpacity": 0.45},
+                                      "fillOpacity": 0.75},
             tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
         ).add_to(fmap)
     return fmap
@@ -181,10 +185,12 @@ def legend_html(breaks: list[float], title: str, colours=SEQUENTIAL) -> str:
     return (f"<div class='wb-legend'><b>{html.escape(title)}</b> " + " ".join(items) + "</div>")
 
 
-def gistar_legend_html() -> str:
+def gistar_legend_html(classes: dict | None = None) -> str:
+    """Legend of Gi* classes (default the LSOA classes of :data:`GISTAR`)."""
+    classes = GISTAR if classes is None else classes
     return ("<div class='wb-legend'><b>Gi* hot and cold spots</b> " + " ".join(
         f"<span style='background:{c}' class='wb-swatch'></span>{html.escape(k)}"
-        for k, c in GISTAR.items()) + "</div>")
+        for k, c in classes.items()) + "</div>")
 
 
 def _tooltip(props: dict, title: str, value, fields: dict) -> str:

@@ -1,0 +1,145 @@
+"""Tactical hotspots: one method on one grid for the tactical product and its dashboard.
+
+A hotspot is a grid cell that Getis–Ord Gi* calls *hot* on the current period's counts
+(:func:`workbench.analysis.gistar.hotspot_gistar`: every cell of the grid over the events,
+empty ones included, its default inference and false-discovery control), on square
+:data:`CELL_METRES` cells of the British National Grid. Each hot cell's change against the
+baseline is the exact conditional rate test (:func:`workbench.analysis.change.exact_rate_test`):
+``new`` (nothing in the baseline), ``growing`` (rate significantly higher and at least 1.2 ×),
+``shrinking`` (below 0.8 × the expected count) or ``persisting``.
+
+The written tactical assessment (:mod:`workbench.products.tactical`) and the tactical
+dashboard (:mod:`workbench.views.assess`) both call :func:`tactical_hotspots`, so a tasking
+group sees the same cells on screen and on paper (regulations appendix H 1.8–1.10: "hotspots";
+guidance Appendix 2 *where*).
+
+Examples
+--------
+>>> import pandas as pd
+>>> cur = pd.DataFrame({"easting": [450075.0, 450225.0, 451575.0] + [450075.0 + 150 * i for i in range(12)],
+...                     "northing": [340075.0] * 3 + [341575.0] * 12,
+...                     "count": [40, 35, 1] + [1] * 12})
+>>> spots = tactical_hotspots(cur, cur.iloc[:0], exposure_ratio=28 / 364)
+>>> sorted(spots.hot()["cell_easting"].tolist())[:2]
+[450075.0, 450225.0]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from workbench.analysis.change import exact_rate_test
+from workbench.analysis.gistar import hotspot_gistar
+from workbench.analysis.grid import Grid
+from workbench.analysis.results import Result
+
+#: the side of a hotspot cell in metres (BNG): street-to-block scale, shared by the tactical
+#: product, the dashboard's weekly cubes and its map
+CELL_METRES = 150.0
+#: a hotspot whose rate grew by at least this factor (and significantly) is 'growing'
+GROWTH_RATIO = 1.2
+COLUMNS = ["cell_easting", "cell_northing", "current", "expected", "rate_ratio", "p_value",
+           "z", "gi_class", "change"]
+
+
+@dataclasses.dataclass
+class TacticalHotspots(Result):
+    """Gi* class and change of every non-empty cell of the current period, hottest first.
+
+    Attributes
+    ----------
+    cells : DataFrame
+        :data:`COLUMNS`: cell centre (BNG metres), current count, the count expected at the
+        baseline rate, rate ratio and its one-sided exact p-value, the Gi* z-score and class
+        ('hot', 'cold', 'not significant') and the change word.
+    cell_metres : float
+        Side of a cell in metres.
+    distance_band : float | None
+        Gi* distance band in metres (None when there was nothing to test).
+    notes : list of str
+        What was chosen and why, in words for the reader.
+    """
+
+    cells: pd.DataFrame
+    cell_metres: float
+    distance_band: float | None
+    notes: list
+
+    def hot(self) -> pd.DataFrame:
+        """The hotspots: cells Gi* calls hot, highest z first."""
+        return self.cells[self.cells["gi_class"] == "hot"].reset_index(drop=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.cells
+
+    def to_dict(self) -> dict:
+        return {"cell_metres": self.cell_metres, "distance_band": self.distance_band,
+                "hot": self.hot().to_dict("records"), "notes": list(self.notes)}
+
+
+def _change(current: int, baseline: int, ratio: float, alpha: float):
+    test = exact_rate_test(current, baseline, ratio, 1.0, "greater")
+    rr = test.rate_ratio
+    if baseline == 0:
+        word = "new"
+    elif test.p_value < alpha and rr >= GROWTH_RATIO:
+        word = "growing"
+    elif current < test.expected * 0.8:
+        word = "shrinking"
+    else:
+        word = "persisting"
+    return test.expected, rr, test.p_value, word
+
+
+def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ratio: float, *,
+                      cell_metres: float = CELL_METRES, alpha: float = 0.05) -> TacticalHotspots:
+    """Gi* hotspots of the current period and their change against the baseline.
+
+    Parameters
+    ----------
+    current, baseline : DataFrame
+        Counts per cell: ``easting``, ``northing`` (the cell centre, or any point inside the
+        cell) and ``count``, on cells of ``cell_metres``.
+    exposure_ratio : float
+        Length of the current period over the baseline's (e.g. 28 / 364).
+    cell_metres : float
+        Cell side in metres (default :data:`CELL_METRES`).
+    alpha : float
+        Level of the Gi* false-discovery control and of the change test.
+    """
+    current = current[current["count"] > 0]
+    if current.empty:
+        return TacticalHotspots(pd.DataFrame(columns=COLUMNS), cell_metres, None,
+                                ["No located events in the current period: no hotspots."])
+    xy = current[["easting", "northing"]].to_numpy(dtype=float)
+    lo = np.floor(xy.min(axis=0) / cell_metres) * cell_metres
+    n = (np.floor((xy.max(axis=0) - lo) / cell_metres) + 1).astype(int)
+    grid = Grid(float(lo[0]), float(lo[1]), float(cell_metres), int(n[0]), int(n[1]))
+    gi = hotspot_gistar(xy, grid=grid, weights=current["count"].to_numpy(dtype=float), quiet=True,
+                        alpha=alpha)
+    frame = gi.to_frame()
+    frame = frame[frame["count"] > 0]
+    base = {}
+    if len(baseline):
+        bcol = np.floor(baseline["easting"].to_numpy(float) / cell_metres).astype(np.int64)
+        brow = np.floor(baseline["northing"].to_numpy(float) / cell_metres).astype(np.int64)
+        for c, r, k in zip(bcol, brow, baseline["count"].to_numpy()):
+            base[(c, r)] = base.get((c, r), 0) + int(k)
+    rows = []
+    for r in frame.itertuples(index=False):
+        key = (int(np.floor(r.x / cell_metres)), int(np.floor(r.y / cell_metres)))
+        b = base.get(key, 0)
+        expected, rr, p, word = _change(int(round(r.count)), b, exposure_ratio, alpha)
+        rows.append([float(r.x), float(r.y), int(round(r.count)), round(expected, 1),
+                     None if rr is None else round(rr, 2), p, float(r.z), str(r.hotspot), word])
+    cells = (pd.DataFrame(rows, columns=COLUMNS)
+             .sort_values(["z", "cell_easting", "cell_northing"], ascending=[False, True, True])
+             .reset_index(drop=True))
+    band = float(gi.gi.distance_band)
+    notes = [f"Hotspots: Getis–Ord Gi* on {cell_metres:.0f} m cells, distance band {band:,.0f} m "
+             f"(each cell and its eight neighbours), {gi.gi.fdr.upper()} false-discovery control "
+             f"at {alpha:.0%}; change against the baseline by the exact rate test."]
+    return TacticalHotspots(cells, float(cell_metres), band, notes)
