@@ -75,6 +75,11 @@ def test_rrr_p_value_and_ci(p1, p2, e1, e2):
 def test_kde_preserves_mass_inside_grid(seed):
     rng = np.random.default_rng(seed)
     pts = rng.normal([450000, 340000], 200, (300, 2))
-    r = hotspot_kde(pts, cell_size=25, bandwidth=60, quiet=True)
+    r = hotspot_kde(pts, cell_size=25, bandwidth=60, quiet=True, area="bbox", edge_correction=False)
     assert abs(r.density.sum() * r.grid.cell_area_km2 - 300) < 3
     assert np.all(r.density >= 0)
+    # clipped to the points' hull with the edge correction: no mass is lost at the edge
+    c = hotspot_kde(pts, cell_size=25, bandwidth=60, quiet=True)
+    inside = np.isfinite(c.density)
+    assert np.nansum(c.density) * c.grid.cell_area_km2 >= r.density[inside].sum() * r.grid.cell_area_km2
+    assert np.all(c.density[inside] >= 0)

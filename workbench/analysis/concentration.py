@@ -13,6 +13,11 @@
 * **PAI / PEI** (``pai_pei``): Predictive Accuracy Index ``(n/N)/(a/A)`` of a set of flagged
   cells (Chainey, Tompson & Uhlig 2008) and the Predictive Efficiency Index ``PAI/PAI*``
   where ``PAI*`` flags the same number of cells with the most events (Hunt 2016).
+* **Places are the study area's places.** On a grid, the places are the cells inside the
+  partnership (or force) boundary, empty ones included: ``grid_counts(xy, cell_size,
+  area=boundary).counts_in_area()`` (:mod:`workbench.analysis.study_area`). A bounding-box
+  grid adds sea and the neighbouring force's land as "places without crime" and inflates the
+  Gini (issue 12).
 * **Offence Dispersion Index** (``offence_dispersion``): Ratcliffe (2010, "The spatial
   dependency of crime increase dispersion", *Security Journal* 23, 18–36): remove areas in
   order of their increase, largest first, until the overall change is no longer an

@@ -98,20 +98,33 @@ class GridCounts(Result):
     grid: Grid
     counts: np.ndarray
     n_outside: int
+    inside: np.ndarray | None = None
+    area_source: str = "bounding box"
+
+    def counts_in_area(self) -> np.ndarray:
+        """Counts of the cells inside the study area (empty ones included): the places for
+        concentration measures (Gini, top share), never the sea or the next force's land."""
+        return self.counts.ravel() if self.inside is None else self.counts[self.inside]
 
     def to_frame(self) -> pd.DataFrame:
         c = self.grid.centres()
-        return pd.DataFrame({"cell_id": np.arange(c.shape[0]), "x": c[:, 0], "y": c[:, 1],
-                             "count": self.counts.ravel()})
+        f = pd.DataFrame({"cell_id": np.arange(c.shape[0]), "x": c[:, 0], "y": c[:, 1],
+                          "count": self.counts.ravel()})
+        return f if self.inside is None else f[self.inside.ravel()].reset_index(drop=True)
 
     def to_dict(self) -> dict:
         return {"grid": dataclasses.asdict(self.grid), "total": float(self.counts.sum()),
-                "n_cells": int(self.counts.size), "n_outside": self.n_outside}
+                "n_cells": int(self.counts_in_area().size), "n_outside": self.n_outside,
+                "study_area": self.area_source}
 
 
 def grid_counts(xy, cell_size: float | None = None, grid: Grid | None = None, weights=None,
-                quiet: bool = False) -> GridCounts:
+                quiet: bool = False, area=None) -> GridCounts:
     """Count points per grid cell (``weights`` sums a value instead, e.g. harm).
+
+    ``area`` (optional; :mod:`workbench.analysis.study_area`) marks the cells inside the study
+    area (``inside``) and leaves out the points beyond it (counted in ``n_outside``); use
+    :meth:`GridCounts.counts_in_area` as the places of a concentration measure.
 
     Examples
     --------
@@ -119,6 +132,16 @@ def grid_counts(xy, cell_size: float | None = None, grid: Grid | None = None, we
     >>> int(r.counts.sum()), int(r.counts.max())
     (3, 2)
     """
+    if area is not None:
+        from workbench.analysis.study_area import resolve_area
+
+        pts = check.coordinates(xy)
+        study = resolve_area(area, pts, quiet)
+        keep = study.contains(pts)
+        w = None if weights is None else check.counts(weights, "weights")[keep]
+        inner = grid_counts(pts[keep], cell_size, grid, w, quiet)
+        return dataclasses.replace(inner, n_outside=inner.n_outside + int((~keep).sum()),
+                                   inside=study.cell_mask(inner.grid), area_source=study.source)
     pts = check.coordinates(xy)
     g = grid if grid is not None else make_grid(pts, cell_size, quiet=quiet)
     w = np.ones(pts.shape[0]) if weights is None else check.counts(weights, "weights")
