@@ -621,3 +621,82 @@ def test_a_personal_data_release_cannot_write_or_read_the_working_dirs_tmp(tmp_p
     finally:
         again.close()
         reg.close()
+
+
+def _export_setup(tmp_path):
+    """An approved, released request 1 plus a shared tier with an aggregate table."""
+    reg, req = _approved_release(tmp_path)
+    build_shared(tmp_path / "hub.duckdb",
+                 {"health_activity_counts": pd.DataFrame({"area_code": ["E01000001"], "count": [12]})})
+    return reg, req
+
+
+def _tree(folder):
+    return {str(p.relative_to(folder)): (p.is_symlink(), p.read_bytes() if p.is_file() else None)
+            for p in sorted(folder.rglob("*"))}
+
+
+def test_export_out_is_refused_anywhere_in_the_workbench_s_own_tree(tmp_path):
+    """Issue 11 High 3: a viewer's ``hub export --out releases/request-1/…`` overwrote the release
+    and its key (exit 0). Every depth, and through a symlinked folder."""
+    from workbench.errors import BadInput as Bad
+    from workbench.privacy import requests as pr
+    from workbench.privacy.export import export
+
+    reg, req = _export_setup(tmp_path)
+    rel_dir = pr.release_path(reg, req.id).parent
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(rel_dir, tmp_path / "elsewhere" / "innocent")
+    before = _tree(rel_dir), _tree(tmp_path / "elsewhere")
+    refused = []
+    try:
+        for out in (rel_dir / "release.duckdb", rel_dir / "release.duckdb.key", rel_dir / "x.csv",
+                    rel_dir / "deeper" / "still" / "x.csv", rel_dir.parent / "x.csv",
+                    tmp_path / "elsewhere" / "innocent" / "x.csv",
+                    tmp_path / "shared.duckdb.key", tmp_path / ".tmp" / "x.csv", tmp_path / "registry.sqlite"):
+            with pytest.raises(Bad, match="workbench's own"):
+                export(reg, reg.hub, "health_activity_counts", "vic", out, "csv")
+            refused.append(out)
+        with pytest.raises(Bad, match="workbench's own"):      # personal exports too
+            export(reg, reg.hub, "police_crime_victim", "ana", rel_dir / "v.csv", request_id=req.id)
+    finally:
+        reg.close()
+    assert len(refused) == 9
+    assert (_tree(rel_dir), _tree(tmp_path / "elsewhere")) == before
+
+
+def test_export_never_writes_through_a_planted_symlink(tmp_path, tmp_path_factory):
+    """Issue 11 High 4: the ``.meta.json`` sidecar was opened without O_NOFOLLOW, so a planted link
+    made an export overwrite ``hub.duckdb.key``. Outputs are written to a private temporary file
+    in the target folder and renamed over whatever is there (a link is replaced, never followed)."""
+    from workbench.errors import BadInput as Bad
+    from workbench.privacy.export import export
+
+    reg, _ = _export_setup(tmp_path)
+    key = key_file(reg.hub)
+    master = key.read_bytes()
+    victim = tmp_path_factory.mktemp("outside") / "victim.txt"
+    victim.write_text("precious\n")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    try:
+        name = "counts_OFFICIAL-SENSITIVE.csv"
+        # the sidecar planted as a link to the master key: refused or replaced, never followed
+        os.symlink(key, out_dir / (name + ".meta.json"))
+        try:
+            export(reg, reg.hub, "health_activity_counts", "vic", out_dir / "counts.csv")
+        except Bad:
+            pass
+        assert key.read_bytes() == master and mode(key) == 0o600
+        os.unlink(out_dir / (name + ".meta.json"))
+        # data file and sidecar planted as links to a file outside the restricted tree
+        os.symlink(victim, out_dir / name)
+        os.symlink(victim, out_dir / (name + ".meta.json"))
+        res = export(reg, reg.hub, "health_activity_counts", "vic", out_dir / "counts.csv")
+        assert victim.read_text() == "precious\n"
+        for p in (res.path, res.sidecar):
+            assert not os.path.islink(p) and mode(p) == 0o600
+        assert "E01000001" in open(res.path).read()
+        assert sorted(p.name for p in out_dir.iterdir()) == [name, name + ".meta.json"]  # no temp left
+    finally:
+        reg.close()

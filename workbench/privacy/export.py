@@ -153,15 +153,50 @@ def _personal_frame(reg, request_id: int, dataset_id: str, user) -> pd.DataFrame
         con.close()
 
 
-def _check_out(out: Path, hub: Path) -> None:
-    """Refuse an ``--out`` that is a folder, one of the workbench's own files (the hub, the
-    shared tier, the registry, the portal store, their keys and WALs), or cannot be written,
-    before any data is read."""
-    own = hub.resolve().parent
-    target = out.resolve()
-    if target.parent == own and (target.suffix in (".duckdb", ".key", ".sqlite", ".wal", ".tmp")
-                                 or ".duckdb." in target.name or ".sqlite-" in target.name):
-        raise BadInput(f"--out '{out}' is one of the workbench's own files; choose another file name.")
+#: file names the workbench keeps for itself (databases, keys, stores, WALs, temporary files)
+OWN_SUFFIXES = (".duckdb", ".key", ".sqlite", ".wal", ".tmp")
+
+
+def _owned_name(name: str) -> bool:
+    return (Path(name).suffix in OWN_SUFFIXES or ".duckdb." in name or ".sqlite-" in name
+            or ".key." in name)
+
+
+def _owned_reason(target: Path, restricted: Path, releases: Path) -> str | None:
+    """Why the resolved ``target`` lies among the workbench's own files, or None.
+
+    Inside the restricted tree (the hub's folder, at any depth) an output may not be a
+    workbench file name (database, key, store, WAL), nor lie in the releases folder, a hidden
+    folder (``.tmp``, the private link folders) or any sub-folder that holds a key.
+    """
+    if not target.is_relative_to(restricted):
+        return None
+    if _owned_name(target.name):
+        return "a workbench file name (database, key, store or WAL)"
+    if target.is_relative_to(releases):
+        return f"inside the personal-data releases folder '{releases}'"
+    folder = target.parent
+    while folder != restricted and folder.is_relative_to(restricted):
+        if folder.name.startswith("."):
+            return f"inside the workbench's hidden folder '{folder}'"
+        if folder.is_dir() and any(p.suffix == ".key" for p in folder.iterdir()):
+            return f"inside '{folder}', which holds a key"
+        folder = folder.parent
+    return None
+
+
+def _check_out(out: Path, hub: Path, releases: Path | None = None) -> None:
+    """Refuse an ``--out`` that is a folder, one of the workbench's own files or folders anywhere
+    in the restricted tree (symlinks resolved; issue 11 High 3), or cannot be written, before
+    any data is read. Its sidecar (``<out>.meta.json``) is checked the same way."""
+    restricted = hub.resolve().parent
+    releases = (releases or restricted / "releases").resolve()
+    for path in (out, out.with_name(out.name + ".meta.json")):
+        reason = _owned_reason(path.resolve(), restricted, releases)
+        if reason:
+            raise BadInput(f"--out '{path}' is among the workbench's own files ({reason}); exports "
+                           f"may never replace or sit beside the hub, its keys or released copies. "
+                           f"Choose another file.")
     if out.is_dir():
         raise BadInput(f"--out '{out}' is a folder; give a file name such as '{out / 'export.csv'}'.")
     folder = out.parent
@@ -169,6 +204,26 @@ def _check_out(out: Path, hub: Path) -> None:
         folder = folder.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise BadInput(f"Cannot write --out '{out}': '{folder}' is not a folder you can write to.")
+
+
+def _publish_file(out: Path, write) -> None:
+    """Create ``out`` safely: ``write(path)`` fills a file in a fresh private (0700, O_EXCL)
+    folder inside the target folder; the file is made 0600 and renamed onto ``out``. A rename
+    replaces whatever name was there (a planted symlink included) and never follows it, so an
+    export cannot be redirected onto the hub's key (issue 11 High 4)."""
+    import shutil
+    import tempfile
+
+    private = Path(tempfile.mkdtemp(prefix=".wb-export-", dir=out.parent))
+    try:
+        tmp = private / out.name
+        write(tmp)
+        if tmp.is_symlink() or not tmp.is_file():
+            raise OSError(f"the writer did not produce a regular file for '{out.name}'")
+        os.chmod(tmp, 0o600)          # an export is for its exporter only (guidance 4.3.6)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
 
 
 def marked_path(out: Path, marking: str) -> Path:
@@ -189,6 +244,10 @@ def marked_path(out: Path, marking: str) -> Path:
 
 def _write(frame: pd.DataFrame, out: Path, fmt: str, marking: str, meta: dict, dataset_id: str) -> None:
     out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _publish_file(out, lambda tmp: _write_format(frame, tmp, fmt, marking, meta, dataset_id))
+
+
+def _write_format(frame: pd.DataFrame, out: Path, fmt: str, marking: str, meta: dict, dataset_id: str) -> None:
     stamp = f"PROTECTIVE MARKING: {marking} | {meta['dataset']} | exported by {meta['user']} at {meta['exported_at']}"
     if fmt == "csv":
         with open(out, "w", newline="", encoding="utf-8") as fh:
@@ -246,8 +305,6 @@ def _write_gpkg(frame: pd.DataFrame, out: Path, marking: str, meta: dict, datase
     geometry = gpd.points_from_xy(e, n)
     gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:27700")
     gdf.loc[e.isna() | n.isna(), "geometry"] = None
-    if out.exists():
-        out.unlink()
     gdf.to_file(out, driver="GPKG", layer=dataset_id,
                 metadata={"protective_marking": marking, "workbench_export": json.dumps(meta)})
 
@@ -263,7 +320,7 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
     """
     hub, out = Path(hub), Path(out)
     fmt = _format(out, fmt)
-    _check_out(out, hub)
+    _check_out(out, hub, reg.releases_dir)
     catalogue.get(dataset_id)
     user = access.require(reg, user, "export", dataset_id)
     if request_id is None:
@@ -290,15 +347,13 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
             "handling": "Handle under the partnership's Information Sharing Protocol; do not pass on "
                         "without the agreement of the supplying agency's DLO (guidance Box 1)."}
     out = marked_path(out, marking)
-    _check_out(out, hub)
+    _check_out(out, hub, reg.releases_dir)
     try:
         _write(frame, out, fmt, marking, meta, dataset_id)
-        os.chmod(out, 0o600)          # an export is for its exporter only (guidance 4.3.6)
         digest = file_sha256(out)
         sidecar = out.with_name(out.name + ".meta.json")
-        fd = os.open(sidecar, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps({**meta, "file": out.name, "sha256": digest}, indent=2) + "\n")
+        text = json.dumps({**meta, "file": out.name, "sha256": digest}, indent=2) + "\n"
+        _publish_file(sidecar, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError as exc:
         raise BadInput(f"Cannot write the export to '{out}' ({exc.strerror or type(exc).__name__}); "
                        f"choose an --out file in a folder you can write to.") from None
