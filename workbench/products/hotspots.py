@@ -15,13 +15,14 @@ guidance Appendix 2 *where*).
 
 Examples
 --------
->>> import pandas as pd
->>> cur = pd.DataFrame({"easting": [450075.0, 450225.0, 451575.0] + [450075.0 + 150 * i for i in range(12)],
-...                     "northing": [340075.0] * 3 + [341575.0] * 12,
-...                     "count": [40, 35, 1] + [1] * 12})
->>> spots = tactical_hotspots(cur, cur.iloc[:0], exposure_ratio=28 / 364)
->>> sorted(spots.hot()["cell_easting"].tolist())[:2]
-[450075.0, 450225.0]
+>>> import numpy as np, pandas as pd
+>>> xs, ys = np.meshgrid(450075.0 + 150 * np.arange(20), 340075.0 + 150 * np.arange(20))
+>>> cur = pd.DataFrame({"easting": xs.ravel(), "northing": ys.ravel(), "count": 1})
+>>> cur.loc[(cur.easting < 450400) & (cur.northing < 340400), "count"] = 30   # 3 x 3 cells
+>>> spots = tactical_hotspots(cur, cur.assign(count=10), exposure_ratio=28 / 364)
+>>> hot = spots.hot()
+>>> int((hot["current"] == 30).sum()), set(hot.loc[hot["current"] == 30, "change"])
+(9, {'growing'})
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ra
              .reset_index(drop=True))
     band = float(gi.gi.distance_band)
     notes = [f"Hotspots: Getis–Ord Gi* on {cell_metres:.0f} m cells, distance band {band:,.0f} m "
-             f"(each cell and its eight neighbours), {gi.gi.fdr.upper()} false-discovery control "
-             f"at {alpha:.0%}; change against the baseline by the exact rate test."]
+             f"(each cell and its eight neighbours), {gi.gi.inference} p-values with "
+             f"{gi.gi.fdr.upper()} false-discovery control at {alpha:.0%}; change against the "
+             "baseline by the exact rate test."]
     return TacticalHotspots(cells, float(cell_metres), band, notes)
