@@ -15,6 +15,12 @@
   :func:`workbench.analysis.knox.near_repeat`. Baseline: ``pointpats.Knox`` for a single
   (δ = 100 m, τ = 7 days) pair with 99 permutations, extrapolated to 999 (linear in
   permutations) — one cell of our 36-cell table (6 distance × 6 time bands, including the beyond bands). Target ≤ 30 s.
+* ``fitness_gate`` — what the fitness gate (guidance 4.2.3, :mod:`workbench.analysis.fitness`)
+  adds to a hypothesis run, in the same process: ``hypotheses.run`` (gate, then test) against
+  the same hypothesis' ``test`` without the gate, on the ``concentrated_premises`` scenario
+  (≈ 5,000 offences, 499 permutations) held in a DuckDB connection and as DataFrames, and the
+  cheapest built-in hypothesis (``seriousness``) too. Interleaved runs, medians of 9 each; the
+  gate alone is timed as well. Target: the gate adds ≤ 5%.
 """
 
 from __future__ import annotations
@@ -105,8 +111,55 @@ def knox_5k() -> dict:
                          f"delta=100 m, tau=7 d cell with 99 permutations ({base99:.1f} s) extrapolated to 999"))
 
 
+def fitness_gate() -> dict:
+    import duckdb
+
+    from workbench.analysis.hypotheses import DataSource, Period, get, run
+    from workbench.analysis.offence_groups import parse_offences
+    from workbench.demo import scenarios as sc
+
+    data = sc.generate("concentrated_premises", 3)
+    con = duckdb.connect()
+    for name, frame in data.items():
+        con.register(f"_{name}", frame)
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "_{name}"')
+    cur, base = Period.parse(":".join(sc.CURRENT)), Period.parse(":".join(sc.BASELINE))
+    codes = parse_offences(None)
+    rows = []
+    for label, src in (("duckdb", DataSource(con, "bench hub")), ("frames", DataSource(data, "bench frames"))):
+        for name in ("concentration", "seriousness"):
+            hyp = get(name)
+            gated, bare, gate_only, bare_cpu, gate_cpu = [], [], [], [], []
+            for _ in range(9):
+                t = time.perf_counter()
+                run(name, src, cur, base)
+                gated.append(time.perf_counter() - t)
+                t, c = time.perf_counter(), time.process_time()
+                hyp.test(src, cur, base, codes)
+                bare.append(time.perf_counter() - t)
+                bare_cpu.append(time.process_time() - c)
+                t, c = time.perf_counter(), time.process_time()
+                hyp.check_fitness(src, cur, base)
+                gate_only.append(time.perf_counter() - t)
+                gate_cpu.append(time.process_time() - c)
+            g, b, o, bc, oc = (float(np.median(v)) for v in (gated, bare, gate_only, bare_cpu, gate_cpu))
+            rows.append({"source": label, "hypothesis": name, "gated_s": round(g, 4), "ungated_s": round(b, 4),
+                         "gate_s": round(o, 4), "gate_share": round(o / b, 4),
+                         "gate_cpu_share": round(oc / bc, 4) if bc else None})
+    main = next(r for r in rows if r["source"] == "duckdb" and r["hypothesis"] == "concentration")
+    worst = max(r["gate_share"] for r in rows)
+    return record("fitness_gate", main["gated_s"], "the same hypothesis test without the gate (same process)",
+                  main["ungated_s"], None,
+                  notes=(f"gate alone adds {main['gate_share']:.1%} to concentration on a DuckDB source "
+                         f"(worst case over {len(rows)} runs: {worst:.1%}; target <= 5%): "
+                         + "; ".join(f"{r['hypothesis']}/{r['source']} gate {r['gate_s'] * 1000:.1f} ms of "
+                                     f"{r['ungated_s'] * 1000:.0f} ms" for r in rows)),
+                  gate_share=main["gate_share"], gate_share_worst=worst, target_share=0.05,
+                  gate_cpu_share=main["gate_cpu_share"], runs=rows)
+
+
 def run() -> list[dict]:
-    return [kde_1m(), gistar_100k(), knox_5k()]
+    return [kde_1m(), gistar_100k(), knox_5k(), fitness_gate()]
 
 
 if __name__ == "__main__":

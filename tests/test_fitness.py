@@ -168,3 +168,12 @@ def test_knox_and_near_repeat_refuse_month_only_dates():
 
 def test_require_day_precision_allows_year_scales():
     require_day_precision(["2024-01-01", "2024-02-01"], "knox", days=365)
+
+
+def test_an_absent_time_column_is_measured_as_never_known(planted):
+    data = dict(planted["concentrated_premises"])
+    data[POLICE] = data[POLICE].drop(columns=["committed_from_time"])
+    v = run("concentration", data, CUR, BASE)
+    assert v.fitness["uses"]["time_of_day"] is False
+    assert v.fitness["measured"][POLICE]["time_present"] == 0
+    assert "time of day unknown" in v.reason

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 
 import numpy as np
 import pandas as pd
@@ -241,42 +242,51 @@ class Needs:
                      + f" (at least {self.min_events} needed in each period)")
 
 
+_LOCAL = threading.local()
+
+
+def _scratch():
+    """This thread's in-memory DuckDB connection for measuring DataFrames (opening one per check
+    would cost more than the measurement)."""
+    import duckdb
+
+    con = getattr(_LOCAL, "con", None)
+    if con is None:
+        con = _LOCAL.con = duckdb.connect()
+    return con
+
+
 def measure(source, dataset: str, periods=(), *, date_column=None, time_column=None,
             coordinates: bool = False) -> dict:
     """:func:`workbench.hub.quality.field_fitness` over the rows of ``dataset`` in ``periods``.
 
     Adds ``rows_total`` (all rows held) and ``rows_by_period``. Runs in DuckDB whatever holds
-    the data: a dict of DataFrames is registered on a private in-memory connection.
+    the data: the columns read of a dict of DataFrames are registered on a scratch in-memory
+    connection.
     """
-    import duckdb
-
     from workbench.analysis.hypotheses.data import DataSource
 
     source = DataSource.wrap(source)
+    cols = [c for c in (date_column, time_column) if c] + (["easting", "northing"] if coordinates else [])
     if source._is_frames:
-        con = duckdb.connect()
-        con.register("_fitness_rows", source.data[dataset])
-        table = "_fitness_rows"
+        frame = source.data[dataset]
+        present = [c for c in cols if c in frame.columns]
+        con, table = _scratch(), "_fitness_rows"
+        con.register(table, frame[present] if present else frame.iloc[:, :0].assign(_row=0))
     else:
         con, table = source.data, _ident(dataset)
-    date_sql = f"TRY_CAST({_ident(date_column)} AS DATE)" if date_column else None
-    params: list = []
-    if date_sql and periods:
-        cond = " OR ".join(f"{date_sql} BETWEEN ? AND ?" for _ in periods)
-        params = [v for p in periods for v in (p.start, p.end)]
-        src = f"(SELECT * FROM {table} WHERE {cond})"
-    else:
-        src = table
-    m = field_fitness(con, src, date_column=date_column, time_column=time_column, coordinates=coordinates,
-                      params=params)
-    m["rows_total"] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-    if date_sql and periods:
-        counts = ", ".join(f"count(*) FILTER (WHERE {date_sql} BETWEEN ? AND ?)" for _ in periods)
-        m["rows_by_period"] = [int(v) for v in con.execute(f"SELECT {counts} FROM {table}", params).fetchone()]
-    else:
+        present = [c for c in cols if c in set(source.columns(dataset))]
+    absent = [c for c in cols if c not in present]  # an absent field is measured as never known
+    src = (f"(SELECT *, {', '.join(f'NULL AS {_ident(c)}' for c in absent)} FROM {table})" if absent else table)
+    try:
+        spans = [(p.start, p.end) for p in periods]
+        m = field_fitness(con, src, date_column=date_column, time_column=time_column,
+                          coordinates=coordinates, periods=spans)
+    finally:
+        if source._is_frames:
+            con.unregister(table)
+    if "rows_by_period" not in m:
         m["rows_by_period"] = [m["rows"] for _ in periods]
-    if source._is_frames:
-        con.close()
     return m
 
 

@@ -114,15 +114,17 @@ def date_precision(dates_known: int, on_first_of_month: int) -> tuple[str, float
 
 
 def field_fitness(con, src: str, *, date_column: str | None = None, time_column: str | None = None,
-                  coordinates: bool = False, params=()) -> dict:
+                  coordinates: bool = False, periods=None) -> dict:
     """Measured fitness of the fields a method reads (guidance 4.2.3: completeness, precision).
 
-    ``src`` is a table or ``(SELECT …)`` expression readable on ``con`` (``params`` bind its
-    ``?``). Returns ``rows``; for a date column ``date_known``, ``date_on_first_of_month``,
-    ``date_precision`` (:func:`date_precision`), ``day_known_share`` and ``rows_by_month``; for
-    a time column ``time_present``, ``time_at_midnight`` and ``time_known_share`` (a spike of
-    midnights — the usual stand-in for "no time" — counts as unknown); with ``coordinates``
-    ``coordinates_known`` and ``coordinates_rounded_100m``.
+    ``src`` is a table or ``(SELECT …)`` expression readable on ``con``; ``periods`` (pairs of
+    dates, inclusive) keep only the rows whose date falls in one of them. One query, one pass
+    over the rows. Returns ``rows`` (measured rows) and ``rows_total`` (all rows of ``src``); for a date column ``date_known``, ``date_on_first_of_month``,
+    ``date_precision`` (:func:`date_precision`), ``day_known_share``, ``rows_by_month`` and
+    (with ``periods``) ``rows_by_period``; for a time column ``time_present``,
+    ``time_at_midnight`` and ``time_known_share`` (a spike of midnights — the usual stand-in
+    for "no time" — counts as unknown); with ``coordinates`` ``coordinates_known``,
+    ``coordinates_known_share`` and ``coordinates_rounded_100m``.
 
     Examples
     --------
@@ -130,13 +132,18 @@ def field_fitness(con, src: str, *, date_column: str | None = None, time_column:
     >>> con = duckdb.connect()
     >>> _ = con.register("f", pd.DataFrame({"d": ["2024-01-01", "2024-02-01"], "t": [None, None]}))
     >>> m = field_fitness(con, "f", date_column="d", time_column="t")
-    >>> m["date_precision"], m["time_known_share"]
-    ('month', 0.0)
+    >>> m["date_precision"], m["time_known_share"], m["rows_by_month"]
+    ('month', 0.0, {'2024-01': 1, '2024-02': 1})
     """
-    parts = ["count(*)"]
+    periods = list(periods or []) if date_column else []
+    keys, parts, params = [], ["count(*)"], []
+    d = f"TRY_CAST({q(date_column)} AS DATE)" if date_column else None
     if date_column:
-        d = f"TRY_CAST({q(date_column)} AS DATE)"
+        keys.append(f"strftime({d}, '%Y-%m')")
         parts += [f"count({d})", f"count(*) FILTER (WHERE dayofmonth({d}) = 1)"]
+    if periods:
+        keys.append("CASE " + " ".join(f"WHEN {d} BETWEEN ? AND ? THEN {k}" for k in range(len(periods))) + " END")
+        params += [v for p in periods for v in p]
     if time_column:
         t = f"TRY_CAST(CAST({q(time_column)} AS VARCHAR) AS TIME)"
         parts += [f"count({t})", f"count(*) FILTER (WHERE {t} = TIME '00:00')"]
@@ -144,25 +151,33 @@ def field_fitness(con, src: str, *, date_column: str | None = None, time_column:
         e, n = "TRY_CAST(easting AS DOUBLE)", "TRY_CAST(northing AS DOUBLE)"
         parts += [f"count(*) FILTER (WHERE {e} IS NOT NULL AND {n} IS NOT NULL)",
                   f"count(*) FILTER (WHERE {e} % 100 = 0 AND {n} % 100 = 0)"]
-    row = list(con.execute(f"SELECT {', '.join(parts)} FROM {src}", list(params)).fetchone())
-    rows = int(row.pop(0))
-    out: dict = {"rows": rows}
+    select = ", ".join([f"{k} AS k{i}" for i, k in enumerate(keys)] + parts)
+    group = " GROUP BY ALL" if keys else ""
+    every = con.execute(f"SELECT {select} FROM {src}{group}", params).fetchall()
+    # rows outside every period form their own groups (period key NULL): counted in rows_total only
+    groups = [g for g in every if g[1] is not None] if periods else every
+    totals = [sum(int(g[len(keys) + i] or 0) for g in groups) for i in range(len(parts))]
+    rows = totals.pop(0)
+    out: dict = {"rows": rows, "rows_total": sum(int(g[len(keys)]) for g in every)}
     if date_column:
-        known, first = int(row.pop(0)), int(row.pop(0))
+        known, first = totals.pop(0), totals.pop(0)
         precision, day_share = date_precision(known, first)
+        by_month: dict = {}
+        for g in groups:
+            if g[0] is not None:
+                by_month[g[0]] = by_month.get(g[0], 0) + int(g[len(keys)])
         out.update(date_column=date_column, date_known=known, date_on_first_of_month=first,
-                   date_precision=precision, day_known_share=day_share)
-        months = con.execute(f"SELECT strftime({d}, '%Y-%m') m, count(*) FROM {src} WHERE {d} IS NOT NULL "
-                             f"GROUP BY ALL ORDER BY ALL", list(params)).fetchall()
-        out["rows_by_month"] = {m: int(c) for m, c in months}
+                   date_precision=precision, day_known_share=day_share, rows_by_month=dict(sorted(by_month.items())))
+    if periods:
+        out["rows_by_period"] = [sum(int(g[len(keys)]) for g in groups if g[1] == k) for k in range(len(periods))]
     if time_column:
-        present, midnight = int(row.pop(0)), int(row.pop(0))
+        present, midnight = totals.pop(0), totals.pop(0)
         spike = midnight - present / 24  # hours are often rounded: 1 in 24 at midnight is plausible
         known = present - max(0.0, spike) if present else 0
         out.update(time_column=time_column, time_present=present, time_at_midnight=midnight,
                    time_known_share=round(known / rows, 4) if rows else 0.0)
     if coordinates:
-        known, rounded = int(row.pop(0)), int(row.pop(0))
+        known, rounded = totals.pop(0), totals.pop(0)
         out.update(coordinates_known=known, coordinates_rounded_100m=rounded,
                    coordinates_known_share=round(known / rows, 4) if rows else 0.0)
     return out
