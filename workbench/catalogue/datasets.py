@@ -425,6 +425,20 @@ DATASETS: tuple[Dataset, ...] = (
         key=("lsoa_code",),
     ),
     Dataset(
+        "ref_gazetteer", "Local land and property gazetteer (address points)", "3.3, Appendix 1",
+        "reference", "reference", ("reference",), "as_needed",
+        (C("uprn", "ref", required=True, description="Unique Property Reference Number"),
+         C("address", "text", required=True, description="full address as the gazetteer writes it"),
+         C("street", "text", description="street descriptor, when the extract has it"),
+         C("town", "text", description="locality or town, when the extract has it"),
+         C("postcode", "postcode"), C("easting", "easting", required=True),
+         C("northing", "northing", required=True)),
+        key=("uprn",),
+        description="the council's LLPG or an AddressBase-style extract; address-only records are "
+                    "geocoded against it at ingest (workbench.hub.geocoding). Master tier only: "
+                    "never published (licensed data, and a list of every address).",
+    ),
+    Dataset(
         "ref_licensed_premises", "Licensed premises register", "3.3, 3.1.2", "reference",
         "reference", ("reference",), "as_needed",
         (C("premises_ref", "ref", required=True), C("premises_name", "text"), C("address", "text"),

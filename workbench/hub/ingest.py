@@ -28,6 +28,7 @@ from workbench import catalogue
 from workbench.catalogue.model import Dataset
 from workbench.errors import BadInput, Problem, SupplyRejected
 from workbench.hub import adapters as adapter_registry
+from workbench.hub import geocoding
 from workbench.hub.adapters.csvfiles import (csv_error_problem, declare_ascii, is_normalised,
                                              reset_staging)
 from workbench.hub import supply_files
@@ -55,6 +56,7 @@ class SupplyResult:
     warnings: list[dict] = field(default_factory=list)
     metadata_missing: list[str] = field(default_factory=list)
     message: str = ""
+    geocoding: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -153,14 +155,16 @@ _CONVERSIONS = (
 )
 
 
-def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
+def _insert_sql(con, ds: Dataset, supply_id: int, geocoded=None) -> str:
     """INSERT … SELECT with casts and derived coordinates.
 
     - easting/northing missing but longitude/latitude given → WGS84 → BNG (pyproj's Helmert
       transform, the one available offline; STACK.md), rounded to 0.1 m;
     - easting/northing still missing but a postcode given → that postcode's centroid
       (``ref_postcode``; DATASETS.md conventions);
-    - longitude/latitude missing but easting/northing given → BNG → WGS84, rounded to 1e-6°.
+    - longitude/latitude missing but easting/northing given → BNG → WGS84, rounded to 1e-6°;
+    - ``geocoded`` (:func:`workbench.hub.geocoding.stage`): address-only records take the
+      gazetteer's postcode and point, before the postcode-centroid step.
     """
     names = ds.column_names
     has_en = "easting" in names and "northing" in names
@@ -180,10 +184,15 @@ def _insert_sql(con, ds: Dataset, supply_id: int) -> str:
                       f"AND {table}.y = CAST(n.{sy} AS DOUBLE)")
             exprs[tx].append(f"{table}.tx")
             exprs[ty].append(f"{table}.ty")
-    if has_pc:
+    if geocoded is not None:
+        joins += geocoded.join
+        exprs["postcode"].append("gc.g_postcode")
+        exprs["easting"].append("gc.g_easting")
+        exprs["northing"].append("gc.g_northing")
+    if has_pc or geocoded is not None:
         joins += (" LEFT JOIN (SELECT postcode, any_value(easting) AS easting, "
                   "any_value(northing) AS northing FROM main.ref_postcode GROUP BY postcode) pc "
-                  "ON pc.postcode = n.postcode")
+                  f"ON pc.postcode = {'coalesce(n.postcode, gc.g_postcode)' if geocoded else 'n.postcode'}")
         exprs["easting"].append("pc.easting")
         exprs["northing"].append("pc.northing")
     select = ", ".join(
@@ -336,10 +345,13 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
             d["rows"] = con.execute(f"SELECT count(*) FROM {NORM} WHERE _file = ?",
                                     [s.path.name]).fetchone()[0]
             file_info.append(d)
+        geocoded = geocoding.stage(con, ds, NORM)
+        if geocoded is not None:
+            outcome.warnings.extend(geocoded.warnings)
         con.execute("BEGIN TRANSACTION")
         try:
             supply_id = con.execute("SELECT nextval('supply_seq')").fetchone()[0]
-            con.execute(_insert_sql(con, ds, supply_id))
+            con.execute(_insert_sql(con, ds, supply_id, geocoded))
             superseded = _supersede(con, ds, supply_id)
             meta_json = json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v)
                                     for k, v in meta.items()})
@@ -358,7 +370,8 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
         progress.step("committed")
         return SupplyResult(ds.id, int(supply_id), outcome.rows, superseded, files=file_info,
                             skipped_files=skipped_files, sha256=supply_files.combined_hash(fresh),
-                            adapter=mod.NAME, warnings=outcome.warnings, metadata_missing=missing)
+                            adapter=mod.NAME, warnings=outcome.warnings, metadata_missing=missing,
+                            geocoding=geocoded.report if geocoded is not None else None)
     finally:
         progress.close()
         try:

@@ -12,6 +12,8 @@ One table-driven policy, so the rules are read in one place and documented from 
   month precision) and is kept exactly as police.uk published it.
 * **aggregate** – aggregate datasets (J.11 counts, survey responses) are copied.
 * **reference** – context layers are copied, their address strings depersonalised.
+* **master** – kept in the master tier only, never published: the address gazetteer
+  (``ref_gazetteer``), licensed data and a list of every address, used for geocoding at ingest.
 * **counts** – personal (P) and sensitive personal (SP) datasets are never published record
   by record; the shared tier holds ``<id>_counts``: one cross-classification of records by
   partnership, quarter and the breakdown :data:`COUNT_BREAKDOWNS` names (postcode district
@@ -38,8 +40,10 @@ PERSON_REFS = ("patient_ref", "client_ref", "offender_ref")
 #: datasets under regulations J.9–J.10: outward postcode only
 OUTWARD_ONLY = ("health_admission_icd", "health_admission_domestic_abuse")
 AS_PUBLISHED = ("police_uk_street",)
+#: reference layers kept in the master tier only
+MASTER_ONLY = ("ref_gazetteer",)
 COUNTS_SUFFIX = "_counts"
-MODES = ("record", "outward", "as_published", "aggregate", "reference", "counts")
+MODES = ("record", "outward", "as_published", "aggregate", "reference", "counts", "master")
 #: modes whose tables are one row per supplied record and so carry ``partnership``/``_supply_id``
 RECORD_LEVEL = ("record", "outward", "as_published", "aggregate")
 #: what each personal dataset's ``<id>_counts`` is broken down by (besides partnership and
@@ -96,6 +100,8 @@ def mode_for(dataset: Dataset) -> str:
     """The publication mode of ``dataset`` (module docstring)."""
     if dataset.id in AS_PUBLISHED:
         return "as_published"
+    if dataset.id in MASTER_ONLY:
+        return "master"
     if dataset.id in OUTWARD_ONLY:
         return "outward"
     if dataset.personal:

@@ -254,7 +254,7 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
         published: list[str] = []
         con.execute(f"ATTACH {_lit(str(tmp))} AS shared (ENCRYPTION_KEY {_lit(shared_key)})")
         for pub in publications():
-            if pub.dataset.id not in present:
+            if pub.dataset.id not in present or pub.mode == "master":
                 continue
             target_table = f"shared.main.{pub.table}"
             placement: dict[str, int] = {}

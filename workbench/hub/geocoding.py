@@ -1,0 +1,105 @@
+"""Geocoding at ingest: address-only records placed against the hub's gazetteer (``ref_gazetteer``).
+
+When a supply of a dataset with ``location``, ``postcode`` and ``easting``/``northing`` has
+records with an address but no coordinates, and the hub holds a gazetteer (the council's LLPG
+or an AddressBase-style extract, ingested as the reference dataset ``ref_gazetteer``), each such
+record is matched with :class:`workbench.geo.geocode.Gazetteer`: its postcode and coordinates
+are filled from the matched address (``exact``/``fuzzy``), the street (``street``) or left to
+the postcode centroid (``postcode``). A record's own values always win (``coalesce`` order), and
+the geocoded records then go through Appendix 1 at publish like any other.
+
+The match report (records by method, the address match rate, unmatched examples with numbers
+and postcodes removed) is stored with the supply as quality warnings (``geocoded:<method>``,
+``geocode_unmatched``) and returned as ``SupplyResult.geocoding`` (guidance 4.2.3, fitness for
+purpose: the partnership sees how many records could be placed and how).
+
+Examples
+--------
+>>> GAZETTEER
+'ref_gazetteer'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from workbench.catalogue.model import Dataset
+
+GAZETTEER = "ref_gazetteer"
+TEMP = "_wb_geocoded"
+
+
+@dataclass
+class Staged:
+    """A geocoded temp table ready to join to the staged supply, and its report."""
+
+    join: str
+    report: dict
+    warnings: list[dict] = field(default_factory=list)
+
+
+def applies(ds: Dataset) -> bool:
+    """Datasets whose records may be geocoded: an address, a postcode and coordinates."""
+    names = set(ds.column_names)
+    return ds.id != GAZETTEER and ds.klass != "reference" and {"location", "postcode", "easting", "northing"} <= names
+
+
+def _has_gazetteer(con) -> bool:
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                        "AND schema_name = 'main' AND table_name = ?", [GAZETTEER]).fetchone()[0]
+    found += con.execute("SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
+                         "AND schema_name = 'main' AND view_name = ?", [GAZETTEER]).fetchone()[0]
+    return bool(found) and bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM main.{GAZETTEER})").fetchone()[0])
+
+
+def stage(con, ds: Dataset, staged: str) -> Staged | None:
+    """Geocode the staged records that have an address but no coordinates; None when none do.
+
+    Parameters
+    ----------
+    con : the hub connection holding ``staged`` (the normalised supply, with ``_file``/``_line``).
+    ds : the dataset being ingested.
+    staged : the normalised staged table or view.
+    """
+    if not applies(ds) or not _has_gazetteer(con):
+        return None
+    need = "easting IS NULL AND location IS NOT NULL"
+    if "longitude" in ds.column_names:
+        need += " AND longitude IS NULL"
+    todo = con.execute(f"SELECT _file, _line, location, postcode FROM {staged} WHERE {need}").df()
+    if todo.empty:
+        return None
+    from workbench.geo.geocode import Gazetteer, match_report
+
+    gaz = Gazetteer(con.execute(f"SELECT uprn, address, street, town, postcode, easting, northing "
+                                f"FROM main.{GAZETTEER} WHERE easting IS NOT NULL").df())
+    res = gaz.match(todo["location"], todo["postcode"])
+    report = match_report(res, todo["location"])
+    frame = todo[["_file", "_line"]].assign(
+        g_postcode=res["postcode"].to_numpy(), g_easting=res["easting"].to_numpy(),
+        g_northing=res["northing"].to_numpy())
+    con.execute(f"DROP TABLE IF EXISTS {TEMP}")
+    con.register("_wb_geo_frame", frame)
+    try:
+        con.execute(f"CREATE TEMP TABLE {TEMP} AS SELECT _file, CAST(_line AS BIGINT) AS _line, "
+                    f"CAST(g_postcode AS VARCHAR) AS g_postcode, CAST(g_easting AS DOUBLE) AS g_easting, "
+                    f"CAST(g_northing AS DOUBLE) AS g_northing FROM _wb_geo_frame")
+    finally:
+        con.unregister("_wb_geo_frame")
+    warnings = [{"code": f"geocoded:{m}", "count": n,
+                 "description": _DESCRIPTIONS[m]} for m, n in report["by_method"].items() if n and m != "unmatched"]
+    if report["by_method"]["unmatched"]:
+        examples = "; ".join(report["unmatched_examples"])
+        warnings.append({"code": "geocode_unmatched", "count": report["by_method"]["unmatched"],
+                         "description": "address not found in the gazetteer and no postcode: no location"
+                                        + (f" (e.g. {examples})" if examples else "")})
+    join = f" LEFT JOIN {TEMP} gc ON gc._file = n._file AND gc._line = n._line"
+    return Staged(join, report, warnings)
+
+
+_DESCRIPTIONS = {
+    "exact": "address found in the gazetteer (postcode and point from the matched address)",
+    "fuzzy": "address found in the gazetteer after a one-letter correction of the street",
+    "street": "street found in the gazetteer, house not: placed at the street's mean point",
+    "postcode": "address not found; placed by its postcode's centroid",
+}
