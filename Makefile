@@ -34,7 +34,7 @@ browser-deps:
 	fi
 
 $(HUB): $(VENV)/.installed
-	$(BIN)/workbench demo build --hub $(HUB)
+	$(BIN)/workbench demo build --hub $(HUB) --with-products
 
 demo: $(HUB)
 

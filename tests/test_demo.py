@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -197,3 +198,45 @@ def test_built_in_hypotheses_find_the_planted_increase(con, name):
     hypotheses = pytest.importorskip("workbench.analysis.hypotheses")
     verdict = hypotheses.run(name, con, f"{CURRENT[0]}:{CURRENT[1]}", f"{BASELINE[0]}:{BASELINE[1]}", "violence")
     assert verdict.verdict == "supported", verdict.reason
+
+
+def test_demo_registers_one_commission_per_dashboard_product(demo_hub):
+    """Issue 18: the guides' `--commission 1` exists in the demo (it printed "No commissions.")."""
+    from workbench.products import commissioning as cm
+
+    found = sorted(cm.list_commissions(demo_hub), key=lambda c: c.id)
+    assert [(c.id, c.product) for c in found] == [
+        (1, "problem-profile"), (2, "strategic-assessment"), (3, "tactical-assessment")]
+    profile = found[0]
+    assert profile.offences == "violence" and profile.analyst == "analyst"
+    assert (str(profile.current[0]), str(profile.current[1])) == ("2024-01-01", "2024-06-30")
+
+
+@pytest.mark.slow
+def test_demo_with_products_fills_the_product_library(demo_hub, tmp_path):
+    """Issue 18: after `make run` (`demo build --with-products`) the product library is not empty:
+    a viewer reads one problem profile, strategic and tactical assessment, each marked."""
+    from workbench.demo import build_demo
+    from workbench.registry import open_registry
+    from workbench.views import access, library
+
+    copy = tmp_path / "copy"
+    shutil.copytree(demo_hub.parent, copy, ignore=shutil.ignore_patterns("*.wal", "built"))
+    assert library.products(copy / "products") == []
+    with open_hub(copy / "hub.duckdb") as c:
+        params = json.loads(c.execute("SELECT value FROM hub_meta WHERE key = 'demo_build'").fetchone()[0])
+    params.pop("complete")
+    built = build_demo(copy / "hub.duckdb", quiet=True, products=True, **params)
+    assert len(built.products) == 3 and all(Path(p).exists() for p in built.products)
+    reg = open_registry(copy / "hub.duckdb")
+    try:
+        viewer = access.viewer_for(reg, reg.get_user("viewer"))
+    finally:
+        reg.close()
+    items = library.readable(copy / "products", viewer)
+    assert sorted(p.kind for p in items) == ["problem-profile", "strategic-assessment", "tactical-assessment"]
+    assert all(p.marking == "OFFICIAL-SENSITIVE" and len(p.files) == 2 for p in items)
+    # a second build keeps what is there (make run twice does not re-render)
+    stamp = Path(built.products[0]).stat().st_mtime
+    build_demo(copy / "hub.duckdb", quiet=True, products=True, **params)
+    assert Path(built.products[0]).stat().st_mtime == stamp

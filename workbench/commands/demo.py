@@ -11,7 +11,8 @@ def cmd_build(args):
     from workbench.demo.build import build_demo
 
     result = build_demo(hub_path(args), seed=args.seed, start=args.start, end=args.end, scale=args.scale,
-                        quiet=args.json or args.quiet, publish=not args.no_publish)
+                        quiet=args.json or args.quiet, publish=not args.no_publish,
+                        products=args.with_products)
     failed = result.published.startswith("FAILED")
     return (result, 1) if failed else result
 
@@ -30,4 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"volume relative to Nottingham City's real crime (default {fx.DEFAULT_SCALE})")
     p.add_argument("--no-publish", action="store_true", help="do not publish the shared tier")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--with-products", action="store_true",
+                   help="also render a problem profile, strategic and tactical assessment for the "
+                        "product library (about 30 s each; make run does)")
     p.set_defaults(func=cmd_build)

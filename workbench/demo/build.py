@@ -84,6 +84,8 @@ class DemoBuild:
     published: str = "not run"
     registry: str = "not run"
     users: list = field(default_factory=list)
+    commissions: list = field(default_factory=list)
+    products: list = field(default_factory=list)
     notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -99,6 +101,11 @@ class DemoBuild:
         if self.users:
             lines.append("  Demo log-ins (DEMO ONLY):")
             lines += [f"    {u['name']:<9} {u['password']:<20} {u['role']} ({u['agency']})" for u in self.users]
+        if self.commissions:
+            lines.append("  Commissions (workbench commission list): " + "; ".join(
+                f"{c['id']} {c['product']} \u201c{c['title']}\u201d" for c in self.commissions))
+        if self.products:
+            lines.append("  Product library: " + ", ".join(self.products))
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -200,6 +207,67 @@ def _registry(hub: Path, build: DemoBuild) -> None:
         reg.close()
 
 
+#: the demo's commissioning register (guidance Appendix 2 Box 4): one commission per product the
+#: partnership reads on its dashboards, in this order (ids 1, 2, 3 in a new demo)
+def demo_commissions(windows: dict) -> list[dict]:
+    """The demo commissions, with the planted current window and its baseline (``docs/demo.md``).
+
+    >>> [c["product"] for c in demo_commissions({"current": ("2024-01-01", "2024-06-30"),
+    ...                                          "baseline": ("2023-01-01", "2023-06-30")})]
+    ['problem-profile', 'strategic-assessment', 'tactical-assessment']
+    """
+    current, baseline = ":".join(windows["current"]), ":".join(windows["baseline"])
+    return [
+        dict(product="problem-profile", title="Night-time economy violence in the city centre",
+             questions=["Where and when does the violence concentrate?",
+                        "Is the rise real, or more reporting by venue staff?",
+                        "What do door staff and A&E see that the police do not?"],
+             requested_by="strategy group", offences="violence", area="Nottingham City centre",
+             aim="Understand the rise in night-time violence so that partners can act on it",
+             current=current, baseline=baseline, panel=["licensing officer", "A&E consultant"],
+             analyst="analyst"),
+        dict(product="strategic-assessment", title="Strategic assessment of the year",
+             questions=["Which issues should be the partnership's priorities next year?"],
+             requested_by="strategy group", analyst="analyst"),
+        dict(product="tactical-assessment", title="Tactical assessment for the tasking group",
+             questions=["What has emerged in the last four weeks, and where?"],
+             requested_by="partnership tasking group", analyst="analyst"),
+    ]
+
+
+def _commissions(hub: Path, build: DemoBuild) -> None:
+    """The demo's commissions (idempotent: added only to an empty register)."""
+    try:
+        from workbench.products import commissioning as cm
+    except ImportError:
+        return
+    have = cm.list_commissions(hub)
+    if not have:
+        for spec in demo_commissions(build.windows):
+            cm.add_commission(hub, **spec, created_by="admin", quiet=True)
+        have = cm.list_commissions(hub)
+    build.commissions = [{"id": c.id, "product": c.product, "title": c.title}
+                         for c in sorted(have, key=lambda c: c.id)]
+
+
+def _products(hub: Path, build: DemoBuild, quiet: bool) -> None:
+    """Render one of each product the library lists (problem profile, strategic and tactical
+    assessments) into ``products/`` beside the hub, as the demo analyst, from the demo's
+    commissions; a product already rendered is kept. The subject profile is not built: it
+    needs an approved personal-data request and is never listed in the library (PERSONAL)."""
+    from workbench.products.build import build_product
+
+    folder = hub.parent / "products"
+    for c in build.commissions:
+        if c["product"] == "subject-profile":
+            continue
+        out = folder / f"{c['product']}-{c['id']}"
+        if not (out / f"{c['product']}.html").exists():
+            _say(quiet, f"rendering the demo {c['product']} (commission {c['id']})…")
+            build_product(c["product"], hub, out=out, commission_id=c["id"], user="analyst", quiet=True)
+        build.products.append(str(out / f"{c['product']}.html"))
+
+
 def _record_dpias(reg, agencies) -> None:
     """Each demo agency's sharing under a DPIA in force (UK GDPR Art 35; workbench.privacy.dpia),
     completed a month ago and due for review in a year, as a real partnership would have."""
@@ -232,7 +300,7 @@ def _publish(hub: Path, build: DemoBuild, quiet: bool) -> None:
 
 def build_demo(hub_path, *, seed: int = fx.SEED, start: str = fx.DEFAULT_START, end: str = fx.DEFAULT_END,
                scale: float = fx.DEFAULT_SCALE, quiet: bool = False, publish: bool = True,
-               registry: bool = True) -> DemoBuild:
+               registry: bool = True, products: bool = False) -> DemoBuild:
     """Build (or reuse) the Nottingham and Nottinghamshire demo hub at ``hub_path``.
 
     Parameters
@@ -243,7 +311,9 @@ def build_demo(hub_path, *, seed: int = fx.SEED, start: str = fx.DEFAULT_START, 
         current window has a baseline one year earlier.
     scale : volume relative to Nottingham City's real crime (1.0 ≈ 3,800 crimes a month).
     quiet : no progress on stderr.
-    publish, registry : also publish the shared tier / create the demo log-ins.
+    publish, registry : also publish the shared tier / create the demo log-ins and commissions.
+    products : also render one problem profile, strategic and tactical assessment into
+        ``products/`` beside the hub for the product library (about 30 s each; ``make run``).
 
     Returns
     -------
@@ -326,6 +396,9 @@ def build_demo(hub_path, *, seed: int = fx.SEED, start: str = fx.DEFAULT_START, 
         build.published = f"existing {shared_path(hub)}"
     if registry:
         _registry(hub, build)
+        _commissions(hub, build)
+        if products and publish:
+            _products(hub, build, quiet)
     build.seconds = round(time.perf_counter() - t0, 1)
     return build
 
