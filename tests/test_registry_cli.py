@@ -142,3 +142,27 @@ def test_admin_commands(tmp_path, capsys, monkeypatch):
     reg = open_registry(tmp_path / "hub.duckdb")
     assert reg.authenticate("ana", "another long passphrase").name == "ana"
     assert reg.verify_audit().intact
+
+
+def test_dpia_and_caldicott_commands(tmp_path, capsys, monkeypatch):
+    """agencies dpia-add / dpia-list / caldicott and request caldicott (issue 16, today's law)."""
+    from governance_helpers import PASSWORD, registry_with_people
+
+    reg = registry_with_people(tmp_path)
+    reg.add_user("trust_guardian", "Notts Police", "dlo", PASSWORD)
+    reg.close()
+    h = ["--hub", str(tmp_path / "hub.duckdb")]
+    code, out, err = run(["agencies", "dpia-add", "City Council", "--reference", "DPIA-CC-2", "--completed",
+                          "2026-01-01", "--review-by", "2027-01-01", "--json", *h], capsys, monkeypatch, user="coord")
+    assert code == 0 and json.loads(out)["reference"] == "DPIA-CC-2", err
+    assert run(["agencies", "dpia-add", "City Council", "--reference", "X", "--completed", "2026-01-01",
+                "--review-by", "2027-01-01", *h], capsys, monkeypatch, user="ana")[0] == 3
+    assert run(["agencies", "dpia-add", "City Council", "--reference", "X", "--completed", "2026-01-01",
+                "--review-by", "2031-01-01", *h], capsys, monkeypatch, user="coord")[0] == 2
+    code, out, _ = run(["agencies", "dpia-list", "--agency", "City Council", "--json", *h], capsys, monkeypatch)
+    refs = {d["reference"]: d for d in json.loads(out)["dpias"]}
+    assert refs["DPIA-CC-2"]["in_force"] is True and "DPIA-CITY C" in refs
+    code, out, err = run(["agencies", "caldicott", "Notts Police", "--guardian", "trust_guardian", "--json", *h],
+                         capsys, monkeypatch, user="coord")
+    assert code == 0 and json.loads(out)["guardian"] == "trust_guardian", err
+    assert run(["request", "caldicott", "99", *h], capsys, monkeypatch, user="trust_guardian")[0] == 2

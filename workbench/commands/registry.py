@@ -17,6 +17,24 @@ import sys
 from workbench.errors import BadInput
 
 
+def _acting(args) -> str:
+    from workbench.commands.common import acting_user
+
+    return acting_user(args)
+
+
+def _dpia():
+    from workbench.privacy import dpia
+
+    return dpia
+
+
+def _caldicott():
+    from workbench.privacy import caldicott
+
+    return caldicott
+
+
 def _reg(args):
     from workbench.commands.common import hub_path
     from workbench.registry import open_registry
@@ -204,6 +222,28 @@ def register(sub) -> None:
     p = gs.add_parser("list", help="list agencies")
     _common(p, as_user=False)
     p.set_defaults(func=_run(_agencies_list))
+    p = gs.add_parser("dpia-add", help="record the agency's data protection impact assessment (UK GDPR Art 35)")
+    _common(p)
+    p.add_argument("name", help="the agency")
+    p.add_argument("--reference", required=True, help="the DPIA document's reference")
+    p.add_argument("--completed", required=True, help="YYYY-MM-DD")
+    p.add_argument("--review-by", required=True, help="YYYY-MM-DD, at most three years later")
+    p.add_argument("--partnership", help="only for this partnership (default: all of the agency's)")
+    p.add_argument("--residual-high-risk", action="store_true",
+                   help="a high risk remains: no personal data is released until the ICO is consulted (Art 36)")
+    p.set_defaults(func=_run(lambda reg, a: _dpia().record(
+        reg, _acting(a), a.name, a.reference, a.completed, a.review_by, partnership=a.partnership,
+        residual_high_risk=a.residual_high_risk)))
+    p = gs.add_parser("dpia-list", help="list recorded DPIAs and whether each is in force")
+    _common(p, as_user=False)
+    p.add_argument("--agency")
+    p.set_defaults(func=_run(lambda reg, a: {"dpias": [
+        {**d.to_dict(), "in_force": d.current(reg.now().date())} for d in _dpia().list_dpias(reg, a.agency)]}))
+    p = gs.add_parser("caldicott", help="name a health agency's Caldicott guardian (a user of that agency)")
+    _common(p)
+    p.add_argument("name", help="the health agency")
+    p.add_argument("--guardian", required=True)
+    p.set_defaults(func=_run(lambda reg, a: _caldicott().appoint(reg, _acting(a), a.name, a.guardian)))
 
     # users
     g = sub.add_parser("users", help="user accounts and roles")

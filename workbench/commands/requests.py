@@ -62,6 +62,18 @@ def register_request(sub, common, run, admin) -> None:
         p.set_defaults(func=run(lambda reg, a, approve=approve: pr.decide(
             reg, a.id, acting_user(a), approve, a.note)))
 
+    p = gs.add_parser("caldicott", help="the supplying health body's Caldicott guardian approves (or --refuse)")
+    common(p)
+    p.add_argument("id", type=int)
+    p.add_argument("--refuse", action="store_true")
+    p.add_argument("--note")
+
+    def _caldicott(reg, a):
+        from workbench.privacy import caldicott
+
+        return caldicott.decide(reg, a.id, acting_user(a), not a.refuse, a.note)
+    p.set_defaults(func=run(_caldicott))
+
     p = gs.add_parser("consent", help="another originating agency's DLO consents to release of its rows")
     common(p)
     p.add_argument("id", type=int)

@@ -71,7 +71,7 @@ def decide(reg, request_id: int, guardian: str, approve: bool, note: str | None 
     if not needs_guardian(req.datasets):
         raise BadInput(f"Request {req.id} names no health data; it needs no Caldicott decision.")
     if appointed is None:
-        reason = f"'{req.supplying_agency}' has no Caldicott guardian appointed (`workbench isp caldicott-appoint`)"
+        reason = f"'{req.supplying_agency}' has no Caldicott guardian appointed (`workbench agencies caldicott AGENCY --guardian USER`)"
     elif guardian != appointed:
         reason = f"only '{req.supplying_agency}''s Caldicott guardian ({appointed}) may decide"
     elif guardian == req.requester:

@@ -161,4 +161,4 @@ def require(reg, agency: str, partnership: str | None, actor: str, action: str, 
         why = f"DPIA {latest.reference} of '{agency}' takes effect on {latest.completed_on}"
     reg.audit(actor, action, target, {"reason": why}, outcome="denied")
     raise AccessDenied(f"Access denied: {why} (UK GDPR Art 35). The coordinator records one with "
-                       f"`workbench isp dpia-add --agency \"{agency}\" --reference … --completed … --review-by …`.")
+                       f"`workbench agencies dpia-add \"{agency}\" --reference … --completed … --review-by …`.")
