@@ -21,7 +21,7 @@ CONTRACT_KEYS = {"hypothesis", "verdict", "p_value", "statistic", "effect", "evi
 @pytest.fixture(scope="module")
 def scenario_data():
     # seed 57: outside the tuning seeds (1-10) and the held-out sweep (100-119) of
-    # workbench.analysis.hypotheses.validation, which test_hypotheses_validation.py runs
+    # workbench.demo.validation, which test_hypotheses_validation.py runs
     return {name: sc.generate(name, 57) for name in sc.SCENARIOS}
 
 

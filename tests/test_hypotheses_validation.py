@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.analysis.hypotheses.validation import HELD_OUT_SEEDS, accuracy_table, false_supported, validate
+from workbench.demo.validation import HELD_OUT_SEEDS, accuracy_table, false_supported, validate
 
 
 @pytest.mark.slow

@@ -45,6 +45,7 @@ import threading
 import numpy as np
 import pandas as pd
 
+from workbench.sql import quote_identifier as _ident
 from workbench.errors import BadInput
 from workbench.hub.quality import KNOWN_SHARE, date_precision, field_fitness
 
@@ -60,10 +61,6 @@ _STAND_INS = {
                              "Office offence codes, months rather than dates and no times; supply the force's "
                              "recorded crime (police_crime_offence)"),
 }
-
-
-def _ident(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
 
 
 def _fields(dataset: str) -> tuple[str | None, str | None, bool, str]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from workbench.sql import quote_literal
 from workbench.errors import ResourceLocked
 
 DEFAULT_HUB = Path("data/restricted/hub.duckdb")
@@ -121,7 +122,7 @@ def new_connection(*, spatial: bool = False, temp_dir: Path | None = None) -> du
     con.execute("SET temp_file_encryption = true")
     if temp_dir is not None:
         temp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        con.execute(f"SET temp_directory = '{_sql_path(temp_dir)}'")
+        con.execute(f"SET temp_directory = {quote_literal(temp_dir)}")
     if spatial:
         load_spatial(con)
     return con
@@ -137,13 +138,13 @@ def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
 
 def _attach(con, db: Path, key: str, read_only: bool, *, alias: str = ALIAS,
             shown: Path | None = None) -> None:
-    opts = f"ENCRYPTION_KEY '{_sql_path(key)}'" + (", READ_ONLY" if read_only else "")
+    opts = f"ENCRYPTION_KEY {quote_literal(key)}" + (", READ_ONLY" if read_only else "")
     path, db = db, (shown or db)
     try:
-        con.execute(f"ATTACH '{_sql_path(path)}' AS {alias} ({opts})")
+        con.execute(f"ATTACH {quote_literal(path)} AS {alias} ({opts})")
     except duckdb.Error as exc:
         # DuckDB's messages may quote the statement: the key must never be echoed
-        msg = str(exc).replace(_sql_path(key), "***").replace(key, "***").replace(str(path), str(db))
+        msg = str(exc).replace(quote_literal(key)[1:-1], "***").replace(key, "***").replace(str(path), str(db))
         if "Wrong encryption key" in msg:
             raise ResourceLocked(
                 f"Wrong key for encrypted database '{db}': check {_env_for(db)} or the key file "
@@ -164,10 +165,6 @@ def _attach(con, db: Path, key: str, read_only: bool, *, alias: str = ALIAS,
         raise ResourceLocked(f"Cannot open '{db}' as an encrypted workbench database "
                              f"({msg.strip().splitlines()[0][:200]}).") from None
     con.execute(f"USE {alias}")
-
-
-def _sql_path(p: Path) -> str:
-    return str(p).replace("'", "''")
 
 
 def open_hub(path: Path | str | None = None, *, read_only: bool = False,

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from workbench.sql import quote_identifier as q  # noqa: F401 (callers use validate.q)
+from workbench.sql import quote_literal as lit  # noqa: F401
 from workbench.catalogue.codes import HOME_OFFICE_OFFENCE_CODES, OFFENCE_CODE_RE
 from workbench.catalogue.model import Column, Dataset
 from workbench.errors import Problem
@@ -65,15 +67,6 @@ def masked(value) -> str:
     shape = "".join("9" if ch.isdigit() else ("A" if ch.isupper() else "a") if ch.isalpha() else ch
                     for ch in str(value)[:40])
     return f"{shape} (value withheld: identifying field)"
-
-
-def q(name: str) -> str:
-    """Quote an identifier for SQL."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def trim_expr(col: Column, *, ascii_only: bool = False) -> str:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from workbench.sql import quote_literal
 from workbench.errors import ResourceLocked
 from workbench.hub.connect import create_key, key_file, new_connection
 
@@ -121,10 +122,9 @@ class PortalStore:
         try:
             key = create_key(self.path)
             self._con = new_connection()
-            path_sql = str(self.path).replace("'", "''")
             old_umask = os.umask(0o077)  # the store and its WAL are created private (0600)
             try:
-                self._con.execute(f"ATTACH '{path_sql}' AS {ALIAS} (ENCRYPTION_KEY '{key}')")
+                self._con.execute(f"ATTACH {quote_literal(self.path)} AS {ALIAS} (ENCRYPTION_KEY '{key}')")
                 os.chmod(self.path, 0o600)
             except duckdb.Error as exc:
                 msg = str(exc)

@@ -45,6 +45,7 @@ Examples
 from __future__ import annotations
 
 import duckdb
+from workbench.sql import quote_literal as _lit
 
 #: a house number: 12, 12A, 12-14, 12 - 14, 12/14
 NUMBER = r"\d+[a-z]?(?:\s*[-/]\s*\d+[a-z]?)?"
@@ -77,10 +78,6 @@ STREET_END = r"(?i)\b" + _words(STREET_WORDS) + r"\.?$"
 DWELLING_END = r"(?i)\b" + _words(DWELLING_WORDS) + r"$"
 NUMBER_BEFORE_STREET = (r"(?i)\b" + NUMBER + r"(\s+(?:[a-z']+\s+){0,3}" + _words(STREET_WORDS)
                         + r"\b)")
-
-
-def _lit(pattern: str) -> str:
-    return "'" + pattern.replace("'", "''") + "'"
 
 
 def address_stages(column: str, postcode_sql: str = "NULL") -> tuple[str, str, str]:

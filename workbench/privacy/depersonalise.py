@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from workbench.sql import quote_identifier as q
 from workbench.catalogue.model import Dataset
 from workbench.errors import BadInput
 from workbench.geo.postcode import OUTWARD_SQL_PATTERN, normalise_postcode_sql
@@ -69,10 +70,6 @@ QUAL = "temp.main._wb_qual"
 PC_KEYS = ("{}", "replace({}, ' ', '')", "lower({})")
 #: ident only "when it holds a house number" (DATASETS.md): published once sanitised
 SANITISED_IDENT = "location"
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass

@@ -31,7 +31,7 @@ from datetime import date
 
 from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import access
-from workbench.registry import validate
+from workbench import checks
 
 #: the longest a DPIA may go without review (ICO: review regularly; the workbench asks yearly
 #: at most three years apart, so a DPIA is never older than the ISP review cycle)
@@ -97,7 +97,7 @@ def record(reg, actor: str, agency: str, reference: str, completed_on, review_by
     reg.get_agency(agency)
     if partnership is not None:
         reg.get_partnership(partnership)
-    reference = validate.name("reference", reference)
+    reference = checks.name("reference", reference)
     done, review = _date("completed_on", completed_on), _date("review_by", review_by)
     if review <= done:
         raise BadInput(f"`review_by` ({review}) must be after `completed_on` ({done}).")

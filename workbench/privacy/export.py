@@ -96,7 +96,7 @@ class ExportResult:
 def _format(out: Path, fmt: str | None) -> str:
     if fmt is None:
         fmt = out.suffix.lstrip(".").lower() or "csv"
-    from workbench.registry.validate import choice
+    from workbench.checks import choice
 
     return choice("format", fmt, FORMATS)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from workbench import catalogue
 from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import access
-from workbench.registry import validate
+from workbench import checks
 
 STATUSES = ("received", "released", "refused")
 
@@ -67,7 +67,7 @@ def record(reg, recorded_by: str, requester: str, information: str, datasets: li
            originating_agencies: list[str] | None = None) -> FoiRequest:
     """Record an FOI request; originating agencies default to those that supplied the datasets."""
     user = access.require(reg, recorded_by, "admin", "*")
-    requester = validate.name("requester", requester)
+    requester = checks.name("requester", requester)
     if not information or not information.strip():
         raise BadInput("`information`: say what information was asked for.")
     for ds in datasets:

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from workbench.sql import quote_literal as _lit
 from workbench.errors import BadInput
 from workbench.hub.connect import create_key, default_hub, open_hub, shared_path
 from workbench.privacy import checker
+from workbench.privacy.access import require
 from workbench.privacy.addresses import address_sql
 from workbench.privacy.counts import install_agency_groups, publish_counts
 from workbench.privacy.depersonalise import (MIN_HOUSEHOLDS, depersonalise_dataset, install_geography,
@@ -38,6 +40,7 @@ from workbench.privacy.nonaddressable import TABLE as PLACES_TABLE
 from workbench.privacy.nonaddressable import load_places
 from workbench.privacy.provenance import publish_supplies
 from workbench.privacy.publication import Publication, publications
+from workbench.registry import Registry, open_registry
 
 TMP_MARK = ".tmp-"
 
@@ -94,11 +97,6 @@ class PublishResult:
         if placed:
             lines.append("Records placed by: " + ", ".join(f"{m} {n}" for m, n in sorted(placed.items())))
         return "\n".join(lines)
-
-
-def _lit(text: str) -> str:
-    """A SQL string literal (quotes doubled), for paths and keys that cannot be parameters."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _present(con) -> set[str]:
@@ -163,40 +161,9 @@ def _clean_stale(target: Path) -> None:
             continue
 
 
-def _audit(hub: Path, actor: str, outcome: str, detail: dict) -> None:
-    try:
-        from workbench.registry import open_registry
-    except ImportError:  # registry not installed in this checkout: nothing to append to
-        return
-    reg = open_registry(hub)
-    try:
-        reg.audit(actor, "publish", "shared", detail, outcome=outcome)
-    finally:
-        reg.close()
-
-
-def _agency_groups(hub: Path) -> dict[str, str]:
+def _agency_groups(reg: Registry) -> dict[str, str]:
     """Registered agencies and their group (for ``partner_intelligence_counts``)."""
-    try:
-        from workbench.registry import open_registry
-    except ImportError:  # registry not installed in this checkout: groups stay empty
-        return {}
-    reg = open_registry(hub)
-    try:
-        return {a.name: a.group for a in reg.list_agencies()}
-    finally:
-        reg.close()
-
-
-def _authorise(hub: Path, user) -> None:
-    from workbench.privacy.access import require
-    from workbench.registry import open_registry
-
-    reg = open_registry(hub)
-    try:
-        require(reg, user, "publish", None)
-    finally:
-        reg.close()
+    return {a.name: a.group for a in reg.list_agencies()}
 
 
 def publish(hub_path: Path | str | None = None, user=None, *, min_households: int = MIN_HOUSEHOLDS,
@@ -223,8 +190,6 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
     >>> from workbench.privacy.publish import publish   # doctest: +SKIP
     >>> publish("data/restricted/hub.duckdb").rows      # doctest: +SKIP
     """
-    import sys
-
     if min_households < MIN_HOUSEHOLDS:
         raise BadInput(f"`min_households` may be raised but not lowered below Appendix 1's "
                        f"{MIN_HOUSEHOLDS}; got {min_households}.")
@@ -234,8 +199,17 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
     hub = Path(hub_path) if hub_path else default_hub()
     actor = ((user if isinstance(user, str) else getattr(user, "name", None))
              or os.environ.get("WORKBENCH_USER") or getpass.getuser())
-    if user is not None:
-        _authorise(hub, user)
+    with open_registry(hub) as reg:  # opened once: the grant, the agencies' groups, the audit
+        if user is not None:
+            require(reg, user, "publish", None)
+        return _build(hub, reg, actor, min_households, count_threshold, quiet)
+
+
+def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_threshold: int,
+           quiet: bool) -> PublishResult:
+    """Build the tier into a temporary file, check it, replace the old tier, audit (reg open)."""
+    import sys
+
     t0 = time.perf_counter()
     target = shared_path(hub)
     _clean_stale(target)
@@ -250,7 +224,7 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
         result.geography = geo.to_dict()
         install_geography(con, geo)
         present = _present(con)
-        install_agency_groups(con, _agency_groups(hub))
+        install_agency_groups(con, _agency_groups(reg))
         published: list[str] = []
         con.execute(f"ATTACH {_lit(str(tmp))} AS shared (ENCRYPTION_KEY {_lit(shared_key)})")
         for pub in publications():
@@ -295,8 +269,9 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
                                      count_threshold=count_threshold)
         result.check = report.to_dict()
         if not report.ok:
-            _audit(hub, actor, "failed", {"findings": len(report.findings),
-                                             "rules": sorted({f.rule for f in report.findings})})
+            reg.audit(actor, "publish", "shared", {"findings": len(report.findings),
+                                                        "rules": sorted({f.rule for f in report.findings})},
+                      outcome="failed")
             raise DisclosureCheckFailed(report)
         os.chmod(tmp, 0o600)
         Path(str(target) + ".wal").unlink(missing_ok=True)
@@ -307,6 +282,6 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
     result.seconds = time.perf_counter() - t0
-    _audit(hub, actor, "ok", {"tables": len(result.tables), "rows": result.rows,
-                              "shared": str(target)})
+    reg.audit(actor, "publish", "shared", {"tables": len(result.tables), "rows": result.rows,
+                                           "shared": str(target)}, outcome="ok")
     return result

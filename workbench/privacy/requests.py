@@ -37,11 +37,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from workbench.sql import quote_literal
 from workbench import catalogue
 from workbench.hub.supply_files import file_sha256
 from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import access
-from workbench.registry import validate
+from workbench import checks
 
 PURPOSES = ("performance_monitoring", "intelligence_product", "business_meeting", "service_delivery")
 LEGAL_BASES = (
@@ -119,7 +120,7 @@ def get(reg, request_id: int) -> Request:
 def list_requests(reg, status: str | None = None) -> list[Request]:
     sql, args = "SELECT * FROM requests", ()
     if status:
-        sql, args = sql + " WHERE status = ?", (validate.choice("status", status, STATUSES),)
+        sql, args = sql + " WHERE status = ?", (checks.choice("status", status, STATUSES),)
     return [_row_to_request(reg, r) for r in reg.con.execute(sql + " ORDER BY id", args)]
 
 
@@ -145,11 +146,11 @@ def _expiry(reg, expires) -> datetime:
 def create(reg, requester: str, purpose: str, questions: list[str], datasets: dict[str, list[str]],
            legal_basis: list[str], supplying_agency: str, expires, partnership: str | None = None) -> Request:
     """Record a request (step 1–3); it is ``pending`` until the supplying agency's DLO decides."""
-    purpose = validate.choice("purpose", purpose, PURPOSES)
+    purpose = checks.choice("purpose", purpose, PURPOSES)
     questions = [q.strip() for q in (questions or []) if q and q.strip()]
     if not questions:
         raise BadInput("`questions`: name at least one question the data will answer (guidance 4.3.1).")
-    legal_basis = [validate.choice("legal_basis", b, LEGAL_BASES) for b in (legal_basis or [])]
+    legal_basis = [checks.choice("legal_basis", b, LEGAL_BASES) for b in (legal_basis or [])]
     if not legal_basis:
         raise BadInput(f"`legal_basis`: personal data needs a clear legal basis (guidance 4.3.1); "
                        f"choose from {', '.join(LEGAL_BASES)}.")
@@ -174,7 +175,7 @@ def create(reg, requester: str, purpose: str, questions: list[str], datasets: di
             raise BadInput(f"`datasets`: list the fields needed from '{ds_id}' (DPA principle 3).")
         for f in fields:
             if f not in ds.column_names:
-                validate.choice(f"fields of {ds_id}", f, tuple(ds.column_names))
+                checks.choice(f"fields of {ds_id}", f, tuple(ds.column_names))
         clean[ds_id] = list(dict.fromkeys(fields))
     agency = reg.get_agency(supplying_agency)
     if partnership is not None:
@@ -319,7 +320,7 @@ def release(reg, request_id: int, user) -> ReleaseResult:
     rows, withheld = {}, {}
     try:
         dst = new_connection()
-        dst.execute(f"ATTACH '{_q(out)}' AS rel (ENCRYPTION_KEY '{key}')")
+        dst.execute(f"ATTACH {quote_literal(out)} AS rel (ENCRYPTION_KEY '{key}')")
         for ds_id, fields in req.datasets.items():
             cols = ", ".join(f'd."{f}"' for f in fields)
             scope = "s.agency IN (SELECT unnest(?::VARCHAR[]))"
@@ -399,5 +400,3 @@ def record_export(reg, request_id: int, path: Path, dataset: str, rows: int, sha
                     (int(request_id), str(path), dataset, rows, sha256, user, reg._now_text()))
 
 
-def _q(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -101,7 +101,7 @@ def product_context(product: str, hub: Path | str, *, commission_id: int | None 
     ``partnership``: read only that partnership's rows (guidance 2.2.4). Every tier table with
     a partnership column is shadowed, on this connection only, by a view of its rows; reference
     layers are read whole and any other table reads as empty (deny by default; the same rule
-    as the dashboards, :mod:`workbench.views.scope`).
+    as the dashboards, :mod:`workbench.privacy.scope`).
     """
     from workbench.hub.connect import ALIAS, open_shared
 
@@ -116,7 +116,7 @@ def product_context(product: str, hub: Path | str, *, commission_id: int | None 
 def scope_to_partnership(con, partnership: str, *, catalog: str) -> None:
     """Shadow the tier tables of ``con`` so that its queries read ``partnership``'s rows only."""
     from workbench.errors import BadInput
-    from workbench.views.scope import read_layout, shadows
+    from workbench.privacy.scope import read_layout, shadows
 
     layout = read_layout(con)
     if partnership not in layout.partnerships:

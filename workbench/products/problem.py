@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.change import exact_rate_test
+from workbench.sql import quote_literal
 from workbench.analysis.offence_groups import GROUPS, parse_offences
 from workbench.analysis.offenders import prolificness, victim_profile
 from workbench.errors import BadInput
@@ -79,7 +80,7 @@ def default_periods(source, weeks: int = 13) -> tuple[tuple[dt.date, dt.date], t
 
 
 def _codes_sql(codes) -> str:
-    return ", ".join("'" + c.replace("'", "''") + "'" for c in codes)
+    return ", ".join(quote_literal(c) for c in codes)
 
 
 def _in_scope(source, codes, period, extra_cols: str = "") -> pd.DataFrame:

@@ -2,13 +2,13 @@
 
 Every fixed choice (roles, agency groups, ISP statuses, purposes, legal bases, protective
 markings) is listed here; a wrong value raises :class:`~workbench.errors.BadInput` (exit 2)
-naming the argument, what was found, the allowed values and the closest one.
+naming the argument, what was found, the allowed values and the closest one. The checks
+themselves (:func:`choice`, :func:`name`) live in :mod:`workbench.checks` for every layer.
 """
 
 from __future__ import annotations
 
-import difflib
-
+from workbench.checks import choice, name  # noqa: F401 (the registry checks through these)
 from workbench.errors import BadInput
 
 #: roles (issue 3): admin is the CSP coordinator who authorises log-ins (guidance Box 2)
@@ -21,27 +21,6 @@ ISP_STATUSES = ("signed", "pending", "withdrawn")
 #: Government Security Classifications (the successor to GPMS, guidance 2.1 D)
 MARKINGS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE PERSONAL", "SECRET")
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
-
-
-def choice(argument: str, value, allowed: tuple[str, ...]) -> str:
-    """Return ``value`` if it is one of ``allowed``; otherwise raise BadInput with a hint."""
-    if value in allowed:
-        return value
-    close = difflib.get_close_matches(str(value), allowed, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise BadInput(f"`{argument}` must be one of {', '.join(allowed)}; found {value!r}.{hint}")
-
-
-def name(argument: str, value) -> str:
-    """A non-empty name without leading/trailing spaces or control characters."""
-    if not isinstance(value, str) or not value.strip():
-        raise BadInput(f"`{argument}` must be a non-empty name; found {value!r}.")
-    value = value.strip()
-    if any(ord(ch) < 32 for ch in value):
-        raise BadInput(f"`{argument}` must not contain control characters; found {value!r}.")
-    if len(value) > 200:
-        raise BadInput(f"`{argument}` is longer than 200 characters.")
-    return value
 
 
 def password(value) -> str:

@@ -13,7 +13,7 @@ Deny by default; the decisions come from :mod:`workbench.privacy.access`. Three 
 Every level is cut to the partnerships the viewer may see (guidance 2.2.4, Box 3;
 reference 003): :attr:`Viewer.partnerships` comes from
 :meth:`~workbench.registry.Registry.visible_partnerships`, and every query the views run is
-restricted to it (:mod:`workbench.views.scope`) before disclosure control is applied.
+restricted to it (:mod:`workbench.privacy.scope`) before disclosure control is applied.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def partnerships_in_shared_tier(hub) -> set[str]:
     """The partnerships whose rows the published shared tier holds (its ``supplies`` log and
     the ``partnership`` column of its tables); empty when nothing is published."""
     from workbench.hub.connect import shared_path
-    from workbench.views.scope import layout
+    from workbench.privacy.scope import layout
     from workbench.views.source import Source
 
     if not shared_path(hub).exists():
@@ -111,7 +111,7 @@ def require_some_partnership(reg, user, partnerships) -> None:
     """Refuse (audited) a user who may see none of the partnerships the shared tier holds.
 
     Guidance 2.2.4, Box 3; reference 003. Users who may see some of them are not refused:
-    their figures are scoped to those partnerships (:mod:`workbench.views.scope`). With no
+    their figures are scoped to those partnerships (:mod:`workbench.privacy.scope`). With no
     shared tier published yet there is nothing to refuse; the apps say so when opened.
     """
     from workbench.hub.connect import shared_path

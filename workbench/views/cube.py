@@ -14,7 +14,7 @@ in DuckDB's in-memory catalog (``memory``), beside the read-only shared tier; no
 written to disk. The cubes are built once for the whole tier; when the records carry a
 ``partnership`` (a hub of several partnerships, guidance 2.2.4) every cube is also broken
 down by it, and :meth:`Cube.table` gives each query the cube filtered to its source's
-scope (:mod:`workbench.views.scope`; a cube without the column shows a scoped source nothing). When the tier is republished the connection, and with it the cubes, is
+scope (:mod:`workbench.privacy.scope`; a cube without the column shows a scoped source nothing). When the tier is republished the connection, and with it the cubes, is
 replaced (:mod:`workbench.views.source`). Periods that do not fall on whole weeks back from
 the latest date are answered from the records instead.
 """
@@ -47,7 +47,7 @@ class Cube:
         Filtering by the source's own partnerships rather than its effective scope costs a
         filter on a small table when they cover the tier, and stays right if the tier is
         republished between writing the query and running it."""
-        from workbench.views.scope import in_scope
+        from workbench.privacy.scope import in_scope
 
         if scope is None:
             return f"memory.main.{name}"

@@ -4,7 +4,7 @@ Guidance 4.2.3 (fitness for purpose) and 3.4 (metadata of every supply). The fit
 purpose report is :func:`workbench.hub.quality.quality_report` run on the shared tier; the
 coverage grid counts records per dataset and month in SQL so gaps (months with no records)
 stand out. Everything is read through the source's partnership scope (guidance 2.2.4;
-:mod:`workbench.views.scope`): a scoped source lists only its partnerships' supplies and
+:mod:`workbench.privacy.scope`): a scoped source lists only its partnerships' supplies and
 rows, and not the tables whose rows cannot be attributed to a partnership.
 """
 

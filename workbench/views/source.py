@@ -12,7 +12,7 @@ rewrites the file the connection is reopened (its modification time is part of t
 
 A :class:`Source` carries the partnerships its queries may read (guidance 2.2.4; the
 viewer's, :attr:`workbench.views.access.Viewer.partnerships`): each cursor of a scoped source
-sees the tier's tables through the filtering views of :mod:`workbench.views.scope`, and
+sees the tier's tables through the filtering views of :mod:`workbench.privacy.scope`, and
 the result cache is keyed on the scope, so one scope's answer is never served to another.
 """
 
@@ -92,7 +92,7 @@ class Source:
     ----------
     hub : path of the master hub; the shared tier is ``shared.duckdb`` beside it.
     partnerships : the partnerships whose rows queries may read (guidance 2.2.4); ``None``
-        (the default) reads every partnership. See :mod:`workbench.views.scope`.
+        (the default) reads every partnership. See :mod:`workbench.privacy.scope`.
 
     Examples
     --------
@@ -173,21 +173,21 @@ class Source:
         """The effective scope on the connection ``cur`` belongs to (its own tier version)."""
         if self.partnerships is None:
             return None
-        from workbench.views.scope import layout_at
+        from workbench.privacy.scope import layout_at
 
         return layout_at(str(self.path), version, cur).effective(self.partnerships)
 
     def _shadow(self, cur, version, scope, sql: str | None) -> None:
         if scope is None:
             return
-        from workbench.views.scope import layout_at, shadows
+        from workbench.privacy.scope import layout_at, shadows
 
         for statement in shadows(layout_at(str(self.path), version, cur), scope, sql, ALIAS):
             cur.execute(statement)
 
     def _cursor(self, sql: str | None = None):
         """A cursor that sees only this source's scope: the tables ``sql`` names (every table
-        when ``sql`` is None) are shadowed by filtering views (:mod:`workbench.views.scope`).
+        when ``sql`` is None) are shadowed by filtering views (:mod:`workbench.privacy.scope`).
         The scope is worked out on the connection the cursor comes from, so a tier republished
         meanwhile is filtered by its own layout."""
         cur, version = self._open()
@@ -255,7 +255,7 @@ class Source:
         )["table_name"])
         if self.partnerships is None:
             return names
-        from workbench.views.scope import layout_at
+        from workbench.privacy.scope import layout_at
 
         cur, version = self._open()
         try:

@@ -14,6 +14,7 @@ import datetime as dt
 
 import pandas as pd
 
+from workbench.sql import quote_identifier as _ident
 from workbench.errors import BadInput
 
 
@@ -53,11 +54,6 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.start}:{self.end}"
-
-
-def _ident(name: str) -> str:
-    """A quoted SQL identifier (a dataset or column name never becomes SQL text)."""
-    return '"' + str(name).replace('"', '""') + '"'
 
 
 class DataSource:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from workbench.sql import quote_identifier as _qi
+from workbench.sql import quote_literal as sql_str
 from workbench.errors import Problem, SupplyRejected
 
 
@@ -15,10 +17,6 @@ def read_header(path: Path) -> list[str]:
     """The header row of a CSV file (UTF-8, BOM tolerated), as written."""
     with open(path, newline="", encoding="utf-8-sig") as fh:
         return next(csv.reader(fh), [])
-
-
-def sql_str(s: str) -> str:
-    return "'" + str(s).replace("'", "''") + "'"
 
 
 #: CSV read buffer (bytes). DuckDB's reader hands each buffer's records on as one ordered
@@ -103,10 +101,6 @@ def mark_raw(con, table: str) -> None:
 def is_normalised(con, table: str) -> bool:
     """True when every part of a staged view was normalised while staging."""
     return (id(con), table) in _NORMALISED
-
-
-def _qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _split_select(select: str) -> list[str]:

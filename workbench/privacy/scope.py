@@ -41,6 +41,8 @@ import re
 import threading
 from dataclasses import dataclass
 
+from workbench.sql import quote_identifier as _quote
+from workbench.sql import quote_literal as _literal
 from workbench import catalogue
 
 #: the column that names a row's partnership (publish writes ``partnership``; export also reads ``_partnership``)
@@ -50,14 +52,6 @@ TIER_METADATA = ("publish_meta",)
 
 _LOCK = threading.Lock()
 _LAYOUTS: dict = {}
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def in_scope(column: str, scope) -> str:
