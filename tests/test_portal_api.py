@@ -162,7 +162,10 @@ def test_end_to_end_register_approve_submit_grade_transfer(hub):
         r = c.post(f"/review/{form_ref}/grade", data={
             "csrf_token": token, "source_evaluation": "1", "intelligence_assessment": "A",
             "handling_code": "P", "decision": "transfer", "triage_notes": "Matches known county line"})
-        assert r.status_code == 200 and "Transferred to the hub" in r.text
+        assert r.status_code == 200 and "transfer is queued" in r.text
+        from workbench.portal import transfer as T
+        T.drain(hub)                                  # the worker's part (outside the portal)
+        T.sync(c.app.state.portal.store, hub)         # the portal takes the outcome back
         assert c.get(f"/api/v1/submissions/{form_ref}", auth=creds("rev.jones")).json()["status"] == "transferred"
         queue_table = c.get("/review").text.split("Recent decisions")[0]
         assert form_ref not in queue_table and api_ref in queue_table

@@ -43,7 +43,98 @@ HOLD = ("import sys, time\nfrom workbench.hub.connect import open_hub\ncon = ope
         "print('ready', flush=True)\nsys.stdin.readline()\ncon.close()\n")
 
 
-def test_transfer_waits_while_hub_locked_and_is_never_lost(hub):
+#: files the portal process must never open while the guard is on (see ``portal_never_opens_the_hub``)
+_GUARD: dict = {"paths": set(), "opened": []}
+
+
+def _guard_hook(event, args):
+    if event != "open" or not _GUARD["paths"] or not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    path = os.path.realpath(os.fsdecode(args[0]))
+    if path in _GUARD["paths"]:
+        _GUARD["opened"].append(path)
+        raise PermissionError(f"the portal process opened {path}")
+
+
+sys.addaudithook(_guard_hook)
+
+
+@pytest.fixture
+def portal_never_opens_the_hub(hub, monkeypatch):
+    """While on, this process (the portal) fails and records any open of the hub, its key or
+    its WAL, any read of the hub key and any ingest into the hub."""
+    from workbench.hub import connect, ingest
+    from workbench.hub.connect import key_file
+
+    monkeypatch.delenv("WORKBENCH_HUB_KEY", raising=False)
+    real_read_key = connect.read_key
+
+    def read_key(db):
+        if os.path.realpath(db) == os.path.realpath(hub):
+            _GUARD["opened"].append(f"read_key({db})")
+            raise PermissionError("the portal process asked for the hub key")
+        return real_read_key(db)
+
+    def no_ingest(*a, **k):
+        _GUARD["opened"].append("ingest_frame")
+        raise PermissionError("the portal process tried to write the hub")
+
+    monkeypatch.setattr(connect, "read_key", read_key)
+    monkeypatch.setattr(ingest, "ingest_frame", no_ingest)
+    _GUARD["opened"].clear()
+    _GUARD["paths"] = {os.path.realpath(p) for p in (hub, key_file(hub), str(hub) + ".wal")}
+
+    class Guard:
+        opened = _GUARD["opened"]
+
+        @staticmethod
+        def off():
+            _GUARD["paths"] = set()
+            monkeypatch.undo()
+    try:
+        yield Guard
+    finally:
+        Guard.off()
+
+
+def _worker(hub) -> subprocess.CompletedProcess:
+    """``workbench portal transfer`` in its own process (the worker that holds the hub key)."""
+    return subprocess.run([sys.executable, "-m", "workbench", "portal", "transfer", "--hub", str(hub)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ})
+
+
+def _wait_for(predicate, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return predicate()
+
+
+def test_portal_never_opens_the_hub_key_and_the_worker_transfers_through_the_queue(hub, portal_never_opens_the_hub):
+    """Security review (issue 11): the internet-facing portal only queues; the worker transfers."""
+    opened = portal_never_opens_the_hub
+    with portal_client(hub, retry_seconds=0.3) as c:
+        ref = c.post("/api/v1/submissions", json=SUBMISSION, auth=creds("p.school")).json()["submission_ref"]
+        login(c, "rev.jones")
+        r = c.post(f"/review/{ref}/grade", data={**GRADE, "csrf_token": csrf(c, f"/review/{ref}")})
+        assert opened.opened == []                        # grading a transfer touched no hub file
+        assert r.status_code == 200 and "transfer is queued" in r.text
+        store = c.app.state.portal.store
+        assert S.get(store, ref)["status"] == "transfer_pending"
+        assert ref in T.queued(hub)                       # in the outbox, waiting for the worker
+        done = _worker(hub)                               # a separate process drains the queue
+        assert done.returncode == 0, done.stderr
+        assert _wait_for(lambda: S.get(store, ref)["status"] == "transferred")
+        assert S.get(store, ref)["transfer_state"] == "done"
+        assert c.get(f"/review/{ref}").status_code == 200
+    assert opened.opened == []                            # not the key, not the hub, no ingest
+    opened.off()
+    assert _hub_rows(hub) == [(ref, "transferred")]
+    assert json.loads((T.exports_dir(hub) / f"{ref}.json").read_text())["source_details"] == SUBMISSION["source_details"]
+    assert T.queued(hub) == []
+
+
+def test_transfer_waits_while_hub_locked_and_is_never_lost(hub, portal_never_opens_the_hub):
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(hub)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True, env={**os.environ})
     try:
@@ -54,22 +145,25 @@ def test_transfer_waits_while_hub_locked_and_is_never_lost(hub):
             r = c.post(f"/review/{ref}/grade", data={**GRADE, "csrf_token": csrf(c, f"/review/{ref}")})
             assert "transfer is queued" in r.text
             store = c.app.state.portal.store
+            busy = _worker(hub)
+            assert busy.returncode == 4, busy.stderr                      # still pending: exit 4
+            assert _wait_for(lambda: "in use by another process" in (S.get(store, ref)["transfer_error"] or ""))
             row = S.get(store, ref)
             assert row["status"] == "transfer_pending" and row["transfer_state"] == "pending"
-            assert "in use by another process" in row["transfer_error"]
             assert (T.exports_dir(hub) / f"{ref}.json").exists()     # the police record is already out
             holder.stdin.write("\n")
             holder.stdin.flush()
             holder.wait(timeout=30)
-            deadline = time.monotonic() + 30
-            while S.get(store, ref)["status"] != "transferred" and time.monotonic() < deadline:
-                time.sleep(0.2)
+            assert _worker(hub).returncode == 0
+            assert _wait_for(lambda: S.get(store, ref)["status"] == "transferred")
             row = S.get(store, ref)
             assert row["status"] == "transferred" and row["transfer_state"] == "done"
             assert row["transfer_attempts"] >= 2
     finally:
         if holder.poll() is None:
             holder.kill()
+    assert portal_never_opens_the_hub.opened == []
+    portal_never_opens_the_hub.off()
     assert _hub_rows(hub) == [(ref, "transferred")]
 
 

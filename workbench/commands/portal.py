@@ -5,6 +5,11 @@ server owns ``portal.duckdb`` while it runs; use its web pages then). The acting
 (``--as``, ``WORKBENCH_USER`` or the OS user) must hold the role in the registry:
 ``admin`` to list/approve/reject registrations; ``reviewer`` to export police records;
 ``reviewer`` or ``admin`` for statistics and transfer retries. Refusals exit 3 and are audited.
+
+``workbench portal transfer [--watch SECONDS]`` drains the transfer outbox into the hub (the
+portal server only queues; it never opens the hub or its key). It needs no registry role: it
+makes no decision, it carries out those reviewers already made (each audited), and opening the
+hub needs its key (exit 4 without it); its own actions are audited with ``by`` the acting user.
 """
 
 from __future__ import annotations
@@ -91,6 +96,46 @@ def _retry(args):
         return {"attempted": results, "still_pending": left}, (0 if left == 0 else 4)
 
 
+def _transfer(args):
+    """Drain the transfer outbox into the hub (this process holds the hub key; the portal never does)."""
+    import time
+
+    from workbench.errors import ResourceLocked
+    from workbench.hub.connect import read_key
+    from workbench.portal import transfer as T
+    from workbench.portal.store import PortalStore
+    from workbench.registry import open_registry
+
+    hub = hub_path(args)
+    if not hub.exists():
+        raise ResourceLocked(f"No hub at '{hub}'. Create one with `workbench hub init --hub {hub}`.")
+    read_key(hub)                       # no hub key: exit 4 at once, before anything is attempted
+    by = acting_user(args)
+
+    def audit(actor, action, target, detail=None, outcome="ok"):
+        with open_registry(hub) as reg:
+            reg.audit(actor, action, target, {**(detail or {}), "by": by}, outcome=outcome)
+
+    while True:
+        try:                            # the server stopped: this process may use the store too
+            store = PortalStore(hub)
+        except ResourceLocked:          # the portal server owns it and syncs the outbox itself
+            store = None
+        try:
+            if store is not None:
+                T.sync(store, hub)
+            results = T.drain(hub, audit=audit)
+            if store is not None:
+                T.sync(store, hub)
+            left = len(T.queued(hub)) + (len(T.pending(store)) if store is not None else 0)
+        finally:
+            if store is not None:
+                store.close()
+        if not args.watch:
+            return {"attempted": results, "still_pending": left}, (0 if left == 0 else 4)
+        time.sleep(args.watch)
+
+
 def _stats(args):
     from workbench.portal.stats import statistics
 
@@ -122,4 +167,8 @@ def register(subparsers) -> None:
     c = cmd("export", _export, "write every transferred record as police_import.csv/.json (pip-police-import/1)")
     c.add_argument("--out", required=True, help="output folder (files are mode 0600)")
     cmd("retry-transfers", _retry, "retry transfers into the hub that are still pending (exit 4 if any remain)")
+    c = cmd("transfer", _transfer, "carry out queued transfers: write them to the hub and the police export "
+                                   "(the portal itself never holds the hub key; exit 4 if any remain)")
+    c.add_argument("--watch", type=float, metavar="SECONDS", default=None,
+                   help="keep draining every SECONDS (the worker `workbench serve all` starts)")
     cmd("stats", _stats, "submissions by agency, category, month; organisations and people registered")

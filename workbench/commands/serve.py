@@ -6,6 +6,8 @@ log-in, and make no request off the machine.
 - ``workbench serve dashboards --hub PATH [--port 5006] [--address 127.0.0.1]``
 - ``workbench serve portal --hub PATH [--port 5007] [--address 127.0.0.1]``
 - ``workbench serve all --hub PATH`` (``make run``): the portal in a child process, the
+  transfer worker (``workbench portal transfer --watch 5``, the only process that writes portal
+  transfers into the hub: the internet-facing portal never holds the hub key) in another, the
   dashboards in this one; prints both URLs and the demo log-ins.
 """
 
@@ -99,6 +101,8 @@ def _all(args):
     portal = subprocess.Popen([sys.executable, "-m", "workbench", "serve", "portal", "--hub", str(hub),
                                "--port", str(args.portal_port), "--address", args.address, "--no-banner"],
                               env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "workbench", "portal", "transfer", "--hub", str(hub),
+                               "--watch", "5"], env=env, stdout=subprocess.DEVNULL)
     lines = [f"Dashboards: http://{args.address}:{args.port}/",
              f"Portal:     http://{args.address}:{args.portal_port}/"]
     logins = demo_logins(hub)
@@ -116,8 +120,9 @@ def _all(args):
     try:
         server.build_server(hub, address=args.address, port=args.port, start=True)
     finally:
-        portal.terminate()
-        try:
-            portal.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            portal.kill()
+        for child in (portal, worker):
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()

@@ -83,7 +83,8 @@ async def _on_csrf(request: Request, exc: CsrfFailed):
 
 
 class _Retrier:
-    """Retries pending transfers in the background while the hub is locked by another writer."""
+    """Keeps the transfer outbox in step with the portal store in the background (:func:`.transfer.sync`):
+    queues pending transfers and takes back those a worker has carried out. Never opens the hub."""
 
     def __init__(self, portal: Portal, every_seconds: float):
         self.portal = portal
@@ -94,15 +95,15 @@ class _Retrier:
     def _run(self) -> None:
         while not self.stop.is_set():
             try:
-                T.retry_pending(self.portal.store, self.portal.hub, audit=self.portal.audit)
-            except Exception:  # keep retrying; the transfer row keeps its last error
-                log.exception("retrying portal transfers failed")
+                T.sync(self.portal.store, self.portal.hub)
+            except Exception:  # keep trying; the transfer stays pending in the store
+                log.exception("syncing the portal transfer outbox failed")
             self.stop.wait(self.every)
 
 
 def create_app(hub_path: Path | str, *, secure_cookies: bool = True, max_body_bytes: int = 64 * 1024,
                rate_limit: tuple[int, float] = (60, 60.0), anonymous_rate_limit: tuple[int, float] = (20, 60.0),
-               partnership: str | None = None, retry_seconds: float = 30.0,
+               partnership: str | None = None, retry_seconds: float = 5.0,
                auth_cache_seconds: float = 60.0, hsts: bool | None = None) -> Starlette:
     """Build the portal for the hub at ``hub_path`` (its store is ``portal.duckdb`` beside it).
 
@@ -116,7 +117,9 @@ def create_app(hub_path: Path | str, *, secure_cookies: bool = True, max_body_by
     anonymous_rate_limit : (requests, seconds) per client address for log-in, registration,
         activation and failed API authentication.
     partnership : the partnership new partner agencies join on approval (registry name).
-    retry_seconds : how often pending hub transfers are retried.
+    retry_seconds : how often the transfer outbox is synchronised (pending transfers queued,
+        completed ones taken back). The portal never opens the hub or its key: a worker outside
+        it (``workbench portal transfer``, started by ``workbench serve all``) carries transfers out.
     auth_cache_seconds : how long a verified API password is remembered (see :mod:`.auth`).
     hsts : send Strict-Transport-Security (default: same as ``secure_cookies``).
 

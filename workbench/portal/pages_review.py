@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from workbench.errors import BadInput
+from workbench.errors import BadInput, ResourceLocked
 from workbench.portal import access
 from workbench.portal import submissions as S
 from workbench.portal import transfer as T
@@ -68,9 +68,12 @@ async def grade(request: Request):
                              "decision": g.decision})
     message = f"{ref} graded {g.source_evaluation}/{g.intelligence_assessment}/{g.handling_code}: {g.decision}."
     if g.decision == "transfer":
-        res = await run_in_threadpool(T.transfer_one, p.store, p.hub, ref, audit=p.audit)
-        message += (" Transferred to the hub and exported for police records." if res["state"] == "done"
-                    else " The hub is busy: the transfer is queued and will be retried.")
+        try:      # the portal only queues: a worker outside it writes the hub and the police record
+            await run_in_threadpool(T.sync, p.store, p.hub, [ref])
+        except ResourceLocked:  # the outbox stayed busy: the background sync queues it shortly
+            pass
+        message += (" The transfer is queued: the transfer worker writes it to the hub and exports it "
+                    "for police records (status 'transferred' once done).")
     session(request).flash = message
     return redirect(f"/review/{ref}")
 

@@ -13,9 +13,18 @@ have happened and never lost:
    into the hub (the column stays empty): they stay in the portal store and the police record,
    seen only by vetted reviewers (reference 001).
 
-If the hub is locked by another writer (an ingest or publish running), the transfer stays
-``transfer_pending`` and is retried by the portal server every ``retry_seconds`` and by
-``workbench portal retry-transfers``. Re-ingesting the same record is a no-op in the hub.
+**The internet-facing portal never opens the master hub or its key** (security review, issue
+11). The decision is recorded in the portal store (``portal.transfers``, state ``pending``) and
+the portal copies the transfer into the *outbox*, ``portal_outbox.duckdb`` beside the hub
+(encrypted with the portal's key, ``WORKBENCH_PORTAL_KEY`` or ``portal_outbox.duckdb.key``;
+the portal store itself stays owned by the portal process). A process that does not face the
+internet drains the outbox (:func:`drain`): ``workbench portal transfer`` (once, or
+``--watch SECONDS``), started as a worker by ``workbench serve all``. The portal's background
+thread (:func:`sync`) then marks the submission transferred and clears the outbox entry.
+
+Each side opens the outbox only for a moment and waits for the other while it is busy. If the
+hub is locked by another writer (an ingest or publish running), the entry stays queued with
+its error and is tried again on the next drain. Re-ingesting the same record is a no-op in the hub.
 """
 
 from __future__ import annotations
@@ -24,17 +33,24 @@ import csv
 import io
 import json
 import os
+import random
 import tempfile
 import threading
+import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+
+import duckdb
 
 from workbench.portal import submissions as S
 from workbench.portal import vocabulary as V
 
 #: one transfer into the hub at a time in this process: DuckDB's file lock guards against
-#: other processes only, so two threads of the portal must not write the hub at once
+#: other processes only, so two threads must not write the hub at once
 _HUB_WRITE = threading.Lock()
+#: one open of the outbox at a time in this process (DuckDB refuses a second in-process open)
+_OUTBOX = threading.RLock()
 
 FORMAT = "pip-police-import/1"
 DATASET = "partner_intelligence"
@@ -104,12 +120,12 @@ def _write_private(path: Path, content: str) -> None:
         raise
 
 
-def hub_frame(row: dict):
-    """The canonical ``partner_intelligence`` row for the hub (source details left out)."""
-    import pandas as pd
-
-    return pd.DataFrame([{
-        "submission_ref": row["submission_ref"], "submitted_at": row["submitted_at"],
+def hub_row(row: dict) -> dict:
+    """The canonical ``partner_intelligence`` row for the hub (source details left out), as JSON-able values."""
+    submitted = row["submitted_at"]
+    return {
+        "submission_ref": row["submission_ref"],
+        "submitted_at": submitted.isoformat(sep=" ") if hasattr(submitted, "isoformat") else submitted,
         "partner_agency": row["partner_agency"], "submitter": row["submitter"],
         "source_type": row["source_type"], "source_details": "",
         "anonymity_requested": row["anonymity_requested"], "category": row["category"],
@@ -118,43 +134,210 @@ def hub_frame(row: dict):
         "source_evaluation": row["source_evaluation"], "intelligence_assessment": row["intelligence_assessment"],
         "handling_code": row["handling_code"], "status": V.STATUS_TRANSFERRED,
         "triage_notes": row["triage_notes"] or "",
-    }])
+    }
 
 
-def transfer_one(store, hub: Path | str, ref: str, *, audit=None) -> dict:
-    """Carry out one pending transfer; returns ``{"submission_ref", "state", "supply_id", "error"}``.
+def hub_frame(row: dict):
+    """The row of :func:`hub_row` as a one-row DataFrame for :func:`~workbench.hub.ingest.ingest_frame`."""
+    import pandas as pd
 
-    ``audit(actor, action, target, detail)`` records that the source details left the portal
-    store in the police record.
-    """
+    values = dict(row)
+    if isinstance(values["submitted_at"], str):
+        values["submitted_at"] = datetime.fromisoformat(values["submitted_at"])
+    return pd.DataFrame([values])
+
+
+# ---------------------------------------------------------------------------------- the outbox
+OUTBOX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox.queue (
+    submission_ref VARCHAR PRIMARY KEY, record_json VARCHAR NOT NULL, hub_row_json VARCHAR NOT NULL,
+    agency VARCHAR NOT NULL, reviewer VARCHAR NOT NULL, state VARCHAR NOT NULL, attempts INTEGER NOT NULL,
+    last_error VARCHAR, supply_id BIGINT, queued_at TIMESTAMP NOT NULL, done_at TIMESTAMP);
+"""
+
+
+def outbox_path(hub: Path | str) -> Path:
+    """The transfer outbox that belongs to a hub: ``portal_outbox.duckdb`` beside it."""
+    return Path(hub).with_name("portal_outbox.duckdb")
+
+
+def _open_outbox(path: Path):
+    from workbench.errors import ResourceLocked
+    from workbench.hub.connect import create_key, new_connection
+
+    key = create_key(path)
+    con = new_connection()
+    old = os.umask(0o077)            # the outbox and its WAL are private (0600)
+    try:
+        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS outbox "
+                    f"(ENCRYPTION_KEY '{key.replace(chr(39), chr(39) * 2)}')")
+    except duckdb.Error as exc:
+        con.close()
+        msg = str(exc).replace(key, "***")
+        if "Wrong encryption key" in msg:
+            raise ResourceLocked(f"Wrong key for the transfer outbox '{path}': check WORKBENCH_PORTAL_KEY "
+                                 f"or '{path}.key'.") from None
+        if "lock" in msg.lower():
+            raise ResourceLocked(f"The transfer outbox '{path}' is in use by another process.") from None
+        raise ResourceLocked(f"Cannot open the transfer outbox '{path}' ({msg.splitlines()[0][:200]}).") from None
+    finally:
+        os.umask(old)
+    con.execute(OUTBOX_SCHEMA)
+    return con
+
+
+@contextmanager
+def outbox(hub: Path | str, *, wait_seconds: float = 30.0):
+    """The outbox open inside one transaction; waits while another process holds it."""
+    from workbench.errors import ResourceLocked
+
+    path = outbox_path(hub).resolve()
+    with _OUTBOX:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                con = _open_outbox(path)
+                break
+            except ResourceLocked as exc:
+                if "another process" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02 + random.random() * 0.08)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+
+def _enqueue(con, store, ref: str, now: datetime) -> bool:
     row = S.get(store, ref)
-    if row is None or row.get("transfer_state") not in ("pending", "done"):
-        return {"submission_ref": ref, "state": "not_queued", "supply_id": None, "error": None}
-    now = datetime.now().replace(microsecond=0)
+    if row is None or row.get("transfer_state") != "pending":
+        return False
     record = police_record(row, S.source_details(store, ref) or "", now)
+    con.execute("INSERT INTO outbox.queue VALUES (?, ?, ?, ?, ?, 'queued', 0, NULL, NULL, ?, NULL) "
+                "ON CONFLICT (submission_ref) DO NOTHING",
+                [ref, json.dumps(record), json.dumps(hub_row(row)), row["partner_agency"], row["graded_by"], now])
+    return True
+
+
+def sync(store, hub: Path | str, refs: list[str] | None = None) -> dict:
+    """The portal's side of the outbox (never touches the hub or its key).
+
+    Copies every pending transfer of the portal store (or only ``refs``) into the outbox, and
+    takes back what a drain has done: done entries mark the submission transferred (and leave
+    the outbox); failed attempts copy their error into the store. Returns counts.
+    """
+    todo = pending(store) if refs is None else [r for r in refs if r in set(pending(store))]
+    if not todo:
+        return {"queued": 0, "done": 0}
+    now = datetime.now().replace(microsecond=0)
+    done = 0
+    with outbox(hub) as con:
+        for ref in todo:
+            _enqueue(con, store, ref, now)
+        marks = ", ".join("?" * len(todo))
+        rows = con.execute(f"SELECT submission_ref, state, attempts, last_error, supply_id, record_json, done_at "
+                           f"FROM outbox.queue WHERE submission_ref IN ({marks})", todo).fetchall()
+        with store.transaction() as cur:
+            for ref, state, attempts, error, supply_id, record_json, done_at in rows:
+                if state == "done":
+                    cur.execute("UPDATE portal.transfers SET state = 'done', attempts = ?, last_error = NULL, "
+                                "supply_id = ?, record_json = ?, done_at = ? WHERE submission_ref = ?",
+                                [attempts, supply_id, record_json, done_at, ref])
+                    cur.execute("UPDATE portal.submissions SET status = ?, updated_at = ? WHERE submission_ref = ?",
+                                [V.STATUS_TRANSFERRED, done_at, ref])
+                    done += 1
+                else:
+                    cur.execute("UPDATE portal.transfers SET attempts = ?, last_error = ? WHERE submission_ref = ?",
+                                [attempts, error, ref])
+        if done:
+            con.execute(f"DELETE FROM outbox.queue WHERE state = 'done' AND submission_ref IN ({marks})", todo)
+    return {"queued": len(todo) - done, "done": done}
+
+
+def drain(hub: Path | str, *, audit=None, refs: list[str] | None = None) -> list[dict]:
+    """The worker's side: carry out every queued transfer of the outbox (or only ``refs``).
+
+    Runs in a process that does **not** face the internet (``workbench portal transfer``, the
+    worker of ``workbench serve all``): it writes the police record and ingests into the hub,
+    which needs the hub's key. Stops at the first failure (the hub is usually locked by
+    another writer then); the entry keeps its error and is tried again next time.
+    ``audit(actor, action, target, detail)`` records that the source details left in the police record.
+    """
+    with outbox(hub) as con:
+        rows = con.execute("SELECT submission_ref, record_json, hub_row_json, agency, reviewer FROM outbox.queue "
+                           "WHERE state = 'queued' ORDER BY queued_at, submission_ref").fetchall()
+    results = []
+    for ref, record_json, hub_row_json, agency, reviewer in rows:
+        if refs is not None and ref not in refs:
+            continue
+        res = _carry_out(hub, ref, json.loads(record_json), json.loads(hub_row_json), agency, reviewer, audit)
+        results.append(res)
+        if res["state"] != "done":
+            break
+    return results
+
+
+def _carry_out(hub, ref, record, row, agency, reviewer, audit) -> dict:
+    now = datetime.now().replace(microsecond=0)
+    record["exported_at"] = now.isoformat(sep=" ")
     out = exports_dir(hub)
     _write_private(out / f"{ref}.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     _write_private(out / f"{ref}.csv", record_csv([record]))
     if audit is not None:
-        audit("portal", "portal.source_details.export", ref, {"to": f"portal_exports/{ref}.json"})
+        audit("portal-transfer", "portal.source_details.export", ref, {"to": f"portal_exports/{ref}.json"})
     try:
         from workbench.hub.ingest import ingest_frame
 
         with _HUB_WRITE:
             result = ingest_frame(hub, DATASET, hub_frame(row), source_name=f"portal-{ref}",
-                                  agency=row["partner_agency"], user=row["graded_by"], quiet=True)
-    except Exception as exc:  # hub locked (ResourceLocked) or any other failure: keep it pending
-        with store.transaction() as cur:
-            cur.execute("UPDATE portal.transfers SET attempts = attempts + 1, last_error = ?, record_json = ? "
-                        "WHERE submission_ref = ?", [str(exc)[:500], json.dumps(record), ref])
+                                  agency=agency, user=reviewer, quiet=True)
+    except Exception as exc:  # hub locked (ResourceLocked) or any other failure: keep it queued
+        with outbox(hub) as con:
+            con.execute("UPDATE outbox.queue SET attempts = attempts + 1, last_error = ? WHERE submission_ref = ?",
+                        [str(exc)[:500], ref])
         return {"submission_ref": ref, "state": "pending", "supply_id": None, "error": str(exc)}
-    with store.transaction() as cur:
-        cur.execute("UPDATE portal.transfers SET state = 'done', attempts = attempts + 1, last_error = NULL, "
-                    "supply_id = coalesce(?, supply_id), record_json = ?, done_at = ? WHERE submission_ref = ?",
+    with outbox(hub) as con:
+        con.execute("UPDATE outbox.queue SET state = 'done', attempts = attempts + 1, last_error = NULL, "
+                    "supply_id = ?, record_json = ?, done_at = ? WHERE submission_ref = ?",
                     [result.supply_id, json.dumps(record), now, ref])
-        cur.execute("UPDATE portal.submissions SET status = ?, updated_at = ? WHERE submission_ref = ?",
-                    [V.STATUS_TRANSFERRED, now, ref])
     return {"submission_ref": ref, "state": "done", "supply_id": result.supply_id, "error": None}
+
+
+def queued(hub: Path | str) -> list[str]:
+    """References waiting in the outbox for a drain."""
+    if not outbox_path(hub).exists():
+        return []
+    with outbox(hub) as con:
+        return [r[0] for r in con.execute(
+            "SELECT submission_ref FROM outbox.queue WHERE state = 'queued' ORDER BY queued_at, submission_ref"
+        ).fetchall()]
+
+
+def transfer_one(store, hub: Path | str, ref: str, *, audit=None) -> dict:
+    """Queue, carry out and record one transfer (for a process that holds both the store and the hub key).
+
+    Returns ``{"submission_ref", "state", "supply_id", "error"}``. The portal server does not
+    call this (it never holds the hub key): it queues with :func:`sync`.
+    """
+    row = S.get(store, ref)
+    if row is None or row.get("transfer_state") not in ("pending", "done"):
+        return {"submission_ref": ref, "state": "not_queued", "supply_id": None, "error": None}
+    if row["transfer_state"] == "done":
+        return {"submission_ref": ref, "state": "done", "supply_id": row["transfer_supply_id"], "error": None}
+    sync(store, hub, [ref])
+    results = drain(hub, audit=audit, refs=[ref])
+    sync(store, hub, [ref])
+    row = S.get(store, ref)
+    if row["transfer_state"] == "done":
+        return {"submission_ref": ref, "state": "done", "supply_id": row["transfer_supply_id"], "error": None}
+    error = results[0]["error"] if results else row.get("transfer_error")
+    return {"submission_ref": ref, "state": "pending", "supply_id": None, "error": error}
 
 
 def pending(store) -> list[str]:
@@ -164,13 +347,11 @@ def pending(store) -> list[str]:
 
 
 def retry_pending(store, hub: Path | str, *, audit=None) -> list[dict]:
-    """Try every pending transfer once (stops early while the hub stays locked)."""
-    results = []
-    for ref in pending(store):
-        res = transfer_one(store, hub, ref, audit=audit)
-        results.append(res)
-        if res["state"] == "pending":
-            break
+    """Queue every pending transfer, drain the outbox once and record the outcome (stops early
+    while the hub stays locked)."""
+    sync(store, hub)
+    results = drain(hub, audit=audit)
+    sync(store, hub)
     return results
 
 
