@@ -78,10 +78,29 @@ def link_by_crime_ref(offences: pd.DataFrame, offenders: pd.DataFrame | None = N
                   victim_rows_unmatched=out["un_v"])
 
 
-def _age_band(age) -> pd.Series:
-    a = pd.to_numeric(pd.Series(age), errors="coerce")
+def age_band(age) -> pd.Series:
+    """Analysis age band of each age; an age the shared tier published as a band ("30-34",
+    "85+": :mod:`workbench.privacy.quasi`) goes to the band holding it, or stays as published
+    when it straddles two ("18-34").
+
+    Examples
+    --------
+    >>> age_band(["19", "30-34", "85+", "18-34", None]).tolist()
+    ['18-24', '25-34', '65+', '18-34', 'unknown']
+    """
+    ser = pd.Series(age)
+    a = pd.to_numeric(ser, errors="coerce")
     labels = [f"{lo}-{hi - 1}" for lo, hi in zip(AGE_BANDS[:-2], AGE_BANDS[1:-1])] + [f"{AGE_BANDS[-2]}+"]
-    return pd.cut(a, bins=list(AGE_BANDS), right=False, labels=labels).astype("string").fillna("unknown")
+    out = pd.cut(a, bins=list(AGE_BANDS), right=False, labels=labels).astype("string")
+    text = ser.astype("string").str.strip()
+    lo = pd.to_numeric(text.str.extract(r"^(\d+)(?:-\d+|\+)$")[0], errors="coerce")
+    hi = pd.to_numeric(text.str.extract(r"^\d+-(\d+)$")[0], errors="coerce").where(~text.str.endswith("+", na=False), 199)
+    for (b_lo, b_hi), label in zip(zip(AGE_BANDS[:-1], AGE_BANDS[1:]), labels):
+        inside = a.isna() & lo.notna() & (lo >= b_lo) & (hi < b_hi)
+        out = out.mask(inside, label)
+    banded = a.isna() & lo.notna() & out.isna()
+    out = out.mask(banded, text)
+    return out.fillna("unknown")
 
 
 def victim_profile(victims: pd.DataFrame) -> pd.DataFrame:
@@ -95,7 +114,7 @@ def victim_profile(victims: pd.DataFrame) -> pd.DataFrame:
     """
     check.columns(victims, ["age", "gender"], "victims")
     sex = victims["gender"].astype("string").str.upper().str[:1].fillna("U")
-    tab = pd.crosstab(_age_band(victims["age"]).to_numpy(), sex.to_numpy(), margins=True, margins_name="total")
+    tab = pd.crosstab(age_band(victims["age"]).to_numpy(), sex.to_numpy(), margins=True, margins_name="total")
     tab.index.name, tab.columns.name = "age_band", "gender"
     return tab
 

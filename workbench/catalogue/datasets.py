@@ -8,6 +8,8 @@ and columns of ``DATASETS.md`` and the hub's real tables in step.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from workbench.catalogue.codes import NICL_INCIDENT_TYPES
 from workbench.catalogue.model import Column as C
 from workbench.catalogue.model import Dataset
@@ -472,3 +474,30 @@ DATASETS: tuple[Dataset, ...] = (
         key=("survey", "period", "area_code", "question", "response"),
     ),
 )
+
+
+#: Quasi-identifiers and sensitive attributes of each person table of the shared tier (issue 13;
+#: guidance 4.2 "depersonalised" must mean nobody can be picked out). The place of a person
+#: (``postcode``, with its coordinates) is declared by ``postcode`` (or ``easting`` where the
+#: table has no postcode); ``workbench.privacy.quasi`` generalises them, the checker measures
+#: k and l on the built tier. Tables about places or events (offences, incidents, collisions,
+#: fires) declare none: their people are not in them.
+QUASI_IDENTIFIERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "police_crime_offender": (("age", "gender", "ethnicity", "postcode"), ()),
+    "police_crime_victim": (("age", "gender", "ethnicity", "postcode"), ()),
+    "police_stop_search": (("age", "gender", "ethnicity", "postcode", "search_date"), ("outcome",)),
+    "council_school_exclusion": (("age", "gender", "ethnicity", "exclusion_date"), ("exclusion_type",)),
+    "probation_oasys": (("age", "gender", "postcode", "assessment_date"), ("reconviction_risk",)),
+    "yos_assessment": (("age", "gender", "postcode", "assessment_date"), ()),
+    "drug_treatment_adult": (("age", "gender", "postcode", "treatment_start_date"), ("primary_drug",)),
+    "drug_treatment_young": (("age", "gender", "postcode", "treatment_start_date"), ("primary_drug",)),
+    "health_ae_assault": (("age", "gender", "ethnicity", "postcode", "incident_date"), ("incident_type",)),
+    "health_admission_drug_alcohol": (("age", "gender", "ethnicity", "postcode", "admission_date"), ()),
+    "ambulance_callout": (("age", "gender", "ethnicity", "postcode", "incident_date"), ("incident_type",)),
+    **{t: (("victim_age", "victim_gender", "victim_ethnicity", "offender_age", "offender_gender",
+            "offender_ethnicity", "easting", "incident_date"), ("offence_type",))
+       for t in ("transport_btp_crime", "transport_tram_incident", "transport_bus_incident")},
+}
+
+DATASETS = tuple(replace(d, quasi_identifiers=QUASI_IDENTIFIERS[d.id][0], sensitive=QUASI_IDENTIFIERS[d.id][1])
+                 if d.id in QUASI_IDENTIFIERS else d for d in DATASETS)

@@ -72,6 +72,12 @@ class Dataset:
     partition: tuple[str, ...] = ()
     date_column: str | None = None   # the event date that drives currency and coverage
     description: str = ""
+    #: columns of the shared tier an attacker may know about a person (age, sex, ethnicity,
+    #: place, event date): publish generalises them until every combination holds >= k
+    #: records (:mod:`workbench.privacy.quasi`); empty for tables about places or events
+    quasi_identifiers: tuple[str, ...] = ()
+    #: the sensitive attribute(s) each combination must hold >= l distinct values of
+    sensitive: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.klass not in CLASSES:
@@ -84,9 +90,11 @@ class Dataset:
         names = [c.name for c in self.columns]
         if len(names) != len(set(names)):
             raise ValueError(f"Dataset '{self.id}': duplicate column names.")
-        for k in (*self.key, *self.partition, *([self.date_column] if self.date_column else [])):
+        for k in (*self.key, *self.partition, *([self.date_column] if self.date_column else []),
+                  *self.quasi_identifiers, *self.sensitive):
             if k not in names:
-                raise ValueError(f"Dataset '{self.id}': key/partition/date column '{k}' is not a column.")
+                raise ValueError(f"Dataset '{self.id}': key/partition/date/quasi-identifier/sensitive "
+                                 f"column '{k}' is not a column.")
 
     @property
     def column_names(self) -> list[str]:

@@ -14,12 +14,14 @@ from workbench.privacy.depersonalise import MIN_HOUSEHOLDS
 from workbench.privacy.disclosure import DEFAULT_THRESHOLD
 from workbench.privacy.export import FORMATS, export
 from workbench.privacy.publish import publish
+from workbench.privacy.quasi import DEFAULT_K, DEFAULT_L
 
 
 def cmd_publish(args):
     user = getattr(args, "as_user", None)
     return publish(hub_path(args), user=user, min_households=args.min_households,
-                   count_threshold=args.count_threshold, quiet=args.json)
+                   count_threshold=args.count_threshold, k_anonymity=args.k_anonymity,
+                   l_diversity=args.l_diversity, quiet=args.json)
 
 
 def cmd_places(args):
@@ -62,6 +64,11 @@ def add_publish_command(hub_subparsers) -> None:
                    help="Appendix 1 household threshold (default 4)")
     p.add_argument("--count-threshold", type=int, default=DEFAULT_THRESHOLD,
                    help="counts below this are suppressed in personal-data count tables (default 5)")
+    p.add_argument("--k-anonymity", type=int, default=DEFAULT_K,
+                   help="every quasi-identifier combination of a person table holds at least k "
+                        "records (default 5; the ISP may set its own, at least 2)")
+    p.add_argument("--l-diversity", type=int, default=DEFAULT_L,
+                   help="... and at least l distinct sensitive values (default 2)")
     p.set_defaults(func=cmd_publish)
 
     from workbench.privacy.nonaddressable import KINDS

@@ -35,6 +35,10 @@ Rules (each finding names rule, table, column, count and up to three examples):
 ``small-count``        count tables hold no count below the threshold, and only the columns
                        a count table may have (partnership, quarter, postcode district, agency
                        group, the dataset's non-ident code columns, records, suppressed).
+``k-anonymity``        every combination of a person table's quasi-identifiers (declared in
+                       the catalogue) holds >= k records (rows with every quasi-identifier
+                       NULL, i.e. suppressed, cannot be looked up and are left out).
+``l-diversity``        ... and >= l distinct values of its sensitive attributes.
 ``provenance``         a record-level table's ``partnership`` and ``_supply_id`` name a supply
                        of that dataset in the master's supply log, with its partnership.
 ``supplies``           the ``supplies`` table has only the sanitised columns (no supplier name,
@@ -147,9 +151,11 @@ def _qi(name: str) -> str:
 
 
 class _Check:
-    def __init__(self, con, shared: str, master: str, min_households: int, count_threshold: int):
+    def __init__(self, con, shared: str, master: str, min_households: int, count_threshold: int,
+                 k_anonymity: int = 5, l_diversity: int = 2):
         self.con, self.s, self.m = con, shared, master
         self.min_households, self.count_threshold = min_households, count_threshold
+        self.k, self.l = int(k_anonymity), int(l_diversity)
         self.report = CheckReport()
 
     def add(self, rule, table, column, sql_count_examples: str) -> None:
@@ -256,6 +262,7 @@ class _Check:
             self.outward(ds, names, text_cols)
             return
         if ds.klass == "D":
+            self.quasi_identifiers(ds, names)
             self.person_refs(ds, names)
             self.postcodes(ds, names, text_cols)
             self.coordinates(ds, names)
@@ -354,6 +361,38 @@ class _Check:
         except KeyError:
             return True  # an unknown column is checked as text (deny by default)
 
+    def quasi_identifiers(self, ds, names) -> None:
+        qcols = [c for c in ds.quasi_identifiers if c in names]
+        if "easting" in qcols and "northing" in names:
+            qcols.append("northing")
+        if not qcols:
+            return
+        keys = ", ".join(_qi(c) for c in qcols)
+        shown = " || '/' || ".join(f"coalesce(CAST({_qi(c)} AS VARCHAR), '*')" for c in qcols)
+        rows = f"{self.s}.main.{_qi(ds.id)}"
+        where = "NOT (" + " AND ".join(f"{_qi(c)} IS NULL" for c in qcols) + ")"
+        self.add("k-anonymity", ds.id, ",".join(qcols),
+                 f"SELECT coalesce(sum(n), 0), list(ex)[1:3] FROM (SELECT count(*) AS n, any_value({shown}) AS ex "
+                 f"FROM {rows} WHERE {where} GROUP BY {keys} HAVING count(*) < {self.k})")
+        # the suppressed records form a group of their own: it must meet k (and l) too
+        self.add("k-anonymity", ds.id, ",".join(qcols),
+                 f"SELECT CASE WHEN n BETWEEN 1 AND {self.k - 1} THEN n ELSE 0 END, ['suppressed group'] "
+                 f"FROM (SELECT count(*) AS n FROM {rows} WHERE NOT ({where}))")
+        sens = [c for c in ds.sensitive if c in names]
+        l_eff = self.l
+        if sens and self.l > 1:
+            value = " || chr(31) || ".join(f"coalesce(CAST({_qi(c)} AS VARCHAR), chr(0))" for c in sens)
+            # l is at most the number of sensitive values the table holds at all
+            l_eff = min(self.l, self.con.execute(f"SELECT count(DISTINCT {value}) FROM {rows}").fetchone()[0])
+            self.add("l-diversity", ds.id, ",".join(sens),
+                     f"SELECT CASE WHEN n > 0 AND d < {l_eff} THEN n ELSE 0 END, ['suppressed group'] "
+                     f"FROM (SELECT count(*) AS n, count(DISTINCT {value}) AS d FROM {rows} WHERE NOT ({where}))")
+        if sens and l_eff > 1:
+            value = " || chr(31) || ".join(f"coalesce(CAST({_qi(c)} AS VARCHAR), chr(0))" for c in sens)
+            self.add("l-diversity", ds.id, ",".join(sens),
+                     f"SELECT coalesce(sum(n), 0), list(ex)[1:3] FROM (SELECT count(*) AS n, any_value({shown}) AS ex "
+                     f"FROM {rows} WHERE {where} GROUP BY {keys} HAVING count(DISTINCT {value}) < {l_eff})")
+
     def person_refs(self, ds, names) -> None:
         for c in HASHED_REFS:
             if c not in names:
@@ -436,7 +475,7 @@ class _Check:
 
 
 def check_tier(con, shared: str = "shared", master: str = "hub", *, min_households: int = 4,
-               count_threshold: int = 5) -> CheckReport:
+               count_threshold: int = 5, k_anonymity: int = 5, l_diversity: int = 2) -> CheckReport:
     """Check the shared tier attached to ``con`` as ``shared`` against the master ``master``.
 
     Examples
@@ -445,11 +484,12 @@ def check_tier(con, shared: str = "shared", master: str = "hub", *, min_househol
     >>> check_files("data/restricted/shared.duckdb", "data/restricted/hub.duckdb").ok  # doctest: +SKIP
     True
     """
-    return _Check(con, shared, master, min_households, count_threshold).run()
+    return _Check(con, shared, master, min_households, count_threshold, k_anonymity, l_diversity).run()
 
 
 def check_files(shared_file: Path | str, hub: Path | str, *, shared_key: str | None = None,
-                min_households: int = 4, count_threshold: int = 5) -> CheckReport:
+                min_households: int = 4, count_threshold: int = 5, k_anonymity: int = 5,
+                l_diversity: int = 2) -> CheckReport:
     """Open a shared-tier file and the master hub read-only in a fresh connection and check."""
     from workbench.hub.connect import new_connection, read_key, shared_path
 
@@ -460,6 +500,7 @@ def check_files(shared_file: Path | str, hub: Path | str, *, shared_key: str | N
         con.execute(f"ATTACH {_lit(str(hub))} AS hub (ENCRYPTION_KEY {_lit(read_key(hub))}, READ_ONLY)")
         con.execute(f"ATTACH {_lit(str(shared_file))} AS shared (ENCRYPTION_KEY {_lit(key)}, READ_ONLY)")
         return check_tier(con, "shared", "hub", min_households=min_households,
-                          count_threshold=count_threshold)
+                          count_threshold=count_threshold, k_anonymity=k_anonymity,
+                          l_diversity=l_diversity)
     finally:
         con.close()

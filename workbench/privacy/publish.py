@@ -40,6 +40,7 @@ from workbench.privacy.nonaddressable import TABLE as PLACES_TABLE
 from workbench.privacy.nonaddressable import load_places
 from workbench.privacy.provenance import publish_supplies
 from workbench.privacy.publication import Publication, publications
+from workbench.privacy.quasi import DEFAULT_K, DEFAULT_L, protect_table, validate_kl
 from workbench.registry import Registry, open_registry
 
 TMP_MARK = ".tmp-"
@@ -96,6 +97,11 @@ class PublishResult:
                 placed[m] = placed.get(m, 0) + n
         if placed:
             lines.append("Records placed by: " + ", ".join(f"{m} {n}" for m, n in sorted(placed.items())))
+        for t in self.tables:
+            qd = t.get("quasi")
+            if qd and qd["rows"]:
+                lines.append(f"  {t['table']}: quasi-identifiers at level {qd['level']} (k={qd['k']}, "
+                             f"l={qd['l']}); {qd['suppressed']} record(s) with them suppressed")
         return "\n".join(lines)
 
 
@@ -167,7 +173,8 @@ def _agency_groups(reg: Registry) -> dict[str, str]:
 
 
 def publish(hub_path: Path | str | None = None, user=None, *, min_households: int = MIN_HOUSEHOLDS,
-            count_threshold: int = DEFAULT_THRESHOLD, quiet: bool = True) -> PublishResult:
+            count_threshold: int = DEFAULT_THRESHOLD, k_anonymity: int = DEFAULT_K,
+            l_diversity: int = DEFAULT_L, quiet: bool = True) -> PublishResult:
     """Rebuild the shared (depersonalised) tier of ``hub_path`` and check it (Appendix 1).
 
     Parameters
@@ -178,6 +185,9 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
     min_households : the Appendix 1 threshold (4; may be raised, never lowered).
     count_threshold : counts below this are suppressed in ``<id>_counts`` tables (5; may
         be raised, never lowered).
+    k_anonymity, l_diversity : every combination of a person table's quasi-identifiers holds
+        at least k records and l distinct sensitive values (5 and 2; an ISP may set its own,
+        k at least 2; :mod:`workbench.privacy.quasi`).
     quiet : no progress on stderr.
 
     Raises
@@ -196,17 +206,19 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
     if count_threshold < DEFAULT_THRESHOLD:
         raise BadInput(f"`count_threshold` may be raised but not lowered below {DEFAULT_THRESHOLD} "
                        f"(counts 1–{DEFAULT_THRESHOLD - 1} hidden); got {count_threshold}.")
+    validate_kl(k_anonymity, l_diversity)
     hub = Path(hub_path) if hub_path else default_hub()
     actor = ((user if isinstance(user, str) else getattr(user, "name", None))
              or os.environ.get("WORKBENCH_USER") or getpass.getuser())
     with open_registry(hub) as reg:  # opened once: the grant, the agencies' groups, the audit
         if user is not None:
             require(reg, user, "publish", None)
-        return _build(hub, reg, actor, min_households, count_threshold, quiet)
+        return _build(hub, reg, actor, min_households, count_threshold, quiet,
+                      k_anonymity=k_anonymity, l_diversity=l_diversity)
 
 
 def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_threshold: int,
-           quiet: bool) -> PublishResult:
+           quiet: bool, *, k_anonymity: int = DEFAULT_K, l_diversity: int = DEFAULT_L) -> PublishResult:
     """Build the tier into a temporary file, check it, replace the old tier, audit (reg open)."""
     import sys
 
@@ -232,6 +244,7 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
                 continue
             target_table = f"shared.main.{pub.table}"
             placement: dict[str, int] = {}
+            quasi = None
             if pub.mode in ("record", "outward"):
                 ev, joins = _event_date(con, pub, present)
                 extra, prov_join = _provenance(pub, present)
@@ -239,6 +252,8 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
                                       geo, key, event_date_sql=ev, extra_from=joins + prov_join,
                                       extra_columns=extra)
                 placement = placement_counts(con, pub.dataset, f"hub.main.{pub.dataset.id}", geo)
+                if pub.dataset.quasi_identifiers:
+                    quasi = protect_table(con, target_table, pub.dataset, k=k_anonymity, l=l_diversity)
             elif pub.mode == "counts":
                 publish_counts(con, pub, f"hub.main.{pub.dataset.id}", target_table,
                                threshold=count_threshold,
@@ -247,7 +262,8 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
                 _copy(con, pub, target_table, present)
             published.append(pub.dataset.id)
             rows = con.execute(f"SELECT count(*) FROM {target_table}").fetchone()[0]
-            result.tables.append({**pub.to_dict(), "rows": rows, **({"placement": placement} if placement else {})})
+            result.tables.append({**pub.to_dict(), "rows": rows, **({"placement": placement} if placement else {}),
+                                  **({"quasi": quasi.to_dict()} if quasi else {})})
             if not quiet:
                 print(f"publish: {pub.table}: {rows} rows ({pub.mode})", file=sys.stderr)
         if "supplies" in present:
@@ -260,13 +276,15 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
         con.execute("CREATE TABLE shared.main.publish_meta (key VARCHAR, value VARCHAR)")
         con.executemany("INSERT INTO shared.main.publish_meta VALUES (?, ?)",
                         [("published_at", result.published_at), ("min_households", str(min_households)),
-                         ("count_threshold", str(count_threshold)), ("published_by", actor)])
+                         ("count_threshold", str(count_threshold)), ("published_by", actor),
+                         ("k_anonymity", str(k_anonymity)), ("l_diversity", str(l_diversity))])
         con.execute("CHECKPOINT shared")
         con.execute("DETACH shared")
         con.close()
         con = None
         report = checker.check_files(tmp, hub, shared_key=shared_key, min_households=min_households,
-                                     count_threshold=count_threshold)
+                                     count_threshold=count_threshold, k_anonymity=k_anonymity,
+                                     l_diversity=l_diversity)
         result.check = report.to_dict()
         if not report.ok:
             reg.audit(actor, "publish", "shared", {"findings": len(report.findings),

@@ -20,7 +20,7 @@ import pandas as pd
 from workbench.analysis.change import exact_rate_test
 from workbench.sql import quote_literal
 from workbench.analysis.offence_groups import GROUPS, parse_offences
-from workbench.analysis.offenders import prolificness, victim_profile
+from workbench.analysis.offenders import age_band, prolificness, victim_profile
 from workbench.errors import BadInput
 from workbench.products.issues import tables
 
@@ -147,7 +147,7 @@ def _victims(source, present, cur, period, s: ProblemSummary) -> None:
         if not v.empty:
             s.victims["profile"] = victim_profile(v).reset_index()
             s.victims["linked"] = len(v)
-            s.victims["unknown_age_share"] = float(pd.to_numeric(v["age"], errors="coerce").isna().mean())
+            s.victims["unknown_age_share"] = float((age_band(v["age"]) == "unknown").mean())
             s.datasets.append("police_crime_victim")
     if "health_ae_assault" in present:
         ae = source.execute("SELECT patient_ref, location_type FROM health_ae_assault "
