@@ -64,7 +64,7 @@ def test_address_only_supply_is_geocoded_at_ingest(empty_hub, tmp_path):
         {"incident_ref": "A3", "incident_type": "Litter", "incident_date": "2024-03-03", "location": "99 Mill Rd"},
         {"incident_ref": "A4", "incident_type": "Litter", "incident_date": "2024-03-04", "location": "Somewhere Else Lane"}])
     res = ingest_files(empty_hub, "council_asb", [asb], quiet=True)
-    assert res.geocoding["by_method"] == {"exact": 1, "fuzzy": 1, "street": 1, "postcode": 0, "unmatched": 1}
+    assert res.geocoding["by_method"] == {"exact": 1, "fuzzy": 1, "street": 1, "place": 0, "postcode": 0, "unmatched": 1}
     codes = {w["code"]: w for w in res.warnings}
     assert codes["geocoded:exact"]["count"] == 1 and codes["geocode_unmatched"]["count"] == 1
     assert "SOMEWHERE ELSE LANE" in codes["geocode_unmatched"]["description"]
@@ -87,3 +87,47 @@ def test_a_records_own_coordinates_win_and_the_gazetteer_is_never_published(empt
     res = ingest_files(empty_hub, "council_asb", [asb], quiet=True)
     assert res.geocoding is None
     assert publication("ref_gazetteer").mode == "master"
+
+
+def _premises_csv(path):
+    from hub_helpers import write_csv
+    from workbench import catalogue
+
+    cols = catalogue.get("ref_licensed_premises").canonical_columns
+    rows = [{"premises_ref": "P1", "premises_name": "Rose and Crown", "address": "1 Market Street",
+             "postcode": "NG1 6AB", "easting": "457000", "northing": "340000", "licence_type": "Premises Licence"},
+            {"premises_ref": "P2", "premises_name": "The Bell Inn", "address": "18 Angel Row",
+             "postcode": "NG1 6AD", "easting": "457300", "northing": "340100", "licence_type": "Premises Licence"}]
+    return write_csv(path, [{c: r.get(c, "") for c in cols} for r in rows], cols)
+
+
+def test_ecds_istv_extract_ingests_assaults_and_geocodes_free_text(empty_hub, tmp_path):
+    """An ECDS-style A&E extract: only assaults are staged, identifying columns are never read,
+    and free-text assault locations are placed by the gazetteer or a named licensed premises."""
+    from workbench.hub.connect import open_hub
+
+    ingest_files(empty_hub, "ref_gazetteer", [_gazetteer_csv(tmp_path / "llpg.csv")], quiet=True)
+    ingest_files(empty_hub, "ref_licensed_premises", [_premises_csv(tmp_path / "prem.csv")], quiet=True)
+    ecds = tmp_path / "ecds_2024_03.csv"
+    ecds.write_text(
+        "EMERGENCY CARE ATTENDANCE IDENTIFIER,NHS NUMBER,EMERGENCY CARE ARRIVAL DATE,EMERGENCY CARE ARRIVAL TIME,"
+        "INJURY DATE,INJURY TIME,INJURY INTENT,INJURY MECHANISM,INJURY PLACE TYPE,ASSAULT LOCATION DESCRIPTION,"
+        "AGE AT CDS ACTIVITY DATE,PERSON STATED GENDER CODE,ETHNIC CATEGORY,POSTCODE OF USUAL ADDRESS\n"
+        "ED001,9434765919,20240302,0135,20240302,0050,Alleged assault,Knife or blade,Licensed premises - outside,"
+        "outside the rose & crown,24,1,A,NG5 1AA\n"
+        "ED002,9434765870,20240302,0210,,,Unintentional,Fall,Home,,81,2,A,NG5 1AB\n"
+        "ED003,9434765888,20240303,2330,20240303,2300,Alleged assault,Blunt,Street,\"16 Acacia Ave, Sneinton\","
+        "31,1,B,NG7 2AA\n")
+    res = ingest_files(empty_hub, "health_ae_assault", [ecds], quiet=True)
+    assert res.adapter == "ecds_istv" and res.rows == 2
+    assert res.geocoding["by_method"]["place"] == 1 and res.geocoding["by_method"]["exact"] == 1
+    con = open_hub(empty_hub, read_only=True)
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT patient_ref, incident_type, incident_date, incident_time, location_type, postcode, easting, "
+        "northing, patient_address FROM main.health_ae_assault").fetchall()}
+    con.close()
+    from datetime import date, time
+    assert rows["ED001"][:4] == ("assault - knife or blade", date(2024, 3, 2), time(0, 50), "outside licensed premise")
+    assert rows["ED001"][4:7] == ("NG1 6AB", 457000.0, 340000.0)      # the premises, not the patient's home
+    assert rows["ED003"][4:7] == ("NG2 4AB", 458110.0, 339905.0)
+    assert all(r[7] is None for r in rows.values())                   # no home address is ever read

@@ -57,7 +57,7 @@ from workbench.geo.postcode import normalise_postcodes
 #: match is accepted.
 ACCEPT_SCORE = 85.0
 MAX_EDITS = 1
-METHODS = ("exact", "fuzzy", "street", "postcode", "unmatched")
+METHODS = ("exact", "fuzzy", "street", "place", "postcode", "unmatched")
 
 #: common abbreviations in British addresses (Royal Mail PAF thoroughfare descriptors)
 ABBREVIATIONS = {
@@ -272,6 +272,62 @@ class Gazetteer:
         # 4. a postcode alone
         out.loc[(out["method"] == "unmatched") & out["postcode"].notna(), "method"] = "postcode"
         out.index = idx
+        return out
+
+
+#: a named place is found in a text only when it is this long (normalised) or longer
+MIN_PLACE_NAME = 8
+#: partial-match score needed for a named place (100: the name appears verbatim)
+PLACE_SCORE = 95.0
+
+
+@dataclass
+class PlaceNames:
+    """Named places (licensed premises, event sites) recognised inside free-text locations.
+
+    ISTV locations read "outside the Rose and Crown, Market St": no house number, but a name.
+    A name counts when it appears in the text (rapidfuzz ``partial_ratio`` >= PLACE_SCORE) and
+    is at least MIN_PLACE_NAME characters; a name held by places more than 200 m apart, or two
+    different names scoring the same, is ambiguous and not used.
+
+    >>> places = PlaceNames(pd.DataFrame({"name": ["Rose and Crown", "The Bell Inn"],
+    ...     "postcode": ["NG1 6AB", "NG1 6AD"], "easting": [457000.0, 457300.0],
+    ...     "northing": [340000.0, 340100.0]}))
+    >>> places.match(pd.Series(["outside the rose & crown", "bus stop"]))["method"].tolist()
+    ['place', 'unmatched']
+    """
+
+    frame: pd.DataFrame
+
+    def __post_init__(self):
+        f = self.frame.dropna(subset=["name", "easting", "northing"]).copy()
+        f["norm"] = normalise_addresses(f["name"].str.replace("&", " AND ", regex=False)).to_numpy()
+        f = f[f["norm"].str.len() >= MIN_PLACE_NAME]
+        spread = f.groupby("norm").agg(e0=("easting", "min"), e1=("easting", "max"),
+                                       n0=("northing", "min"), n1=("northing", "max"))
+        ok = spread[((spread["e1"] - spread["e0"]) <= 200) & ((spread["n1"] - spread["n0"]) <= 200)].index
+        self.places = f[f["norm"].isin(ok)].drop_duplicates("norm").reset_index(drop=True)
+
+    def match(self, texts: pd.Series) -> pd.DataFrame:
+        """One row per text: ``method`` ('place' or 'unmatched'), name, postcode, easting, northing."""
+        from rapidfuzz import fuzz, process
+
+        n = len(texts)
+        out = pd.DataFrame({"method": np.full(n, "unmatched", dtype=object), "name": np.full(n, None, dtype=object),
+                            "postcode": np.full(n, None, dtype=object), "easting": np.full(n, np.nan),
+                            "northing": np.full(n, np.nan)}, index=texts.index)
+        if self.places.empty or n == 0:
+            return out
+        names = self.places["norm"].tolist()
+        norm = normalise_addresses(texts.astype(object).str.replace("&", " AND ", regex=False))
+        for i, t in enumerate(norm):
+            if not t:
+                continue
+            found = process.extract(t, names, scorer=fuzz.partial_ratio, limit=2, score_cutoff=PLACE_SCORE)
+            if not found or (len(found) > 1 and found[1][1] == found[0][1]):
+                continue
+            row = self.places.iloc[found[0][2]]
+            out.iloc[i, 0:5] = ["place", row["name"], row.get("postcode"), row["easting"], row["northing"]]
         return out
 
 

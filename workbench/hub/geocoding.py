@@ -8,6 +8,10 @@ are filled from the matched address (``exact``/``fuzzy``), the street (``street`
 the postcode centroid (``postcode``). A record's own values always win (``coalesce`` order), and
 the geocoded records then go through Appendix 1 at publish like any other.
 
+Free-text locations without an address ("outside the Rose and Crown") are then looked up
+among named places: the licensed premises register (``ref_licensed_premises``), method
+``place``.
+
 The match report (records by method, the address match rate, unmatched examples with numbers
 and postcodes removed) is stored with the supply as quality warnings (``geocoded:<method>``,
 ``geocode_unmatched``) and returned as ``SupplyResult.geocoding`` (guidance 4.2.3, fitness for
@@ -23,9 +27,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from workbench.catalogue.model import Dataset
 
 GAZETTEER = "ref_gazetteer"
+#: named places looked for in free-text locations (ISTV: "outside the Rose and Crown")
+PLACES = "ref_licensed_premises"
+#: place names are looked for record by record: only in supplies with at most this many
+#: records left unplaced by the gazetteer (ISTV extracts are thousands a month)
+MAX_PLACE_RECORDS = 200_000
 TEMP = "_wb_geocoded"
 
 
@@ -44,12 +55,12 @@ def applies(ds: Dataset) -> bool:
     return ds.id != GAZETTEER and ds.klass != "reference" and {"location", "postcode", "easting", "northing"} <= names
 
 
-def _has_gazetteer(con) -> bool:
+def _has_rows(con, table: str) -> bool:
     found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                        "AND schema_name = 'main' AND table_name = ?", [GAZETTEER]).fetchone()[0]
+                        "AND schema_name = 'main' AND table_name = ?", [table]).fetchone()[0]
     found += con.execute("SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() "
-                         "AND schema_name = 'main' AND view_name = ?", [GAZETTEER]).fetchone()[0]
-    return bool(found) and bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM main.{GAZETTEER})").fetchone()[0])
+                         "AND schema_name = 'main' AND view_name = ?", [table]).fetchone()[0]
+    return bool(found) and bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM main.{table})").fetchone()[0])
 
 
 def stage(con, ds: Dataset, staged: str) -> Staged | None:
@@ -61,7 +72,10 @@ def stage(con, ds: Dataset, staged: str) -> Staged | None:
     ds : the dataset being ingested.
     staged : the normalised staged table or view.
     """
-    if not applies(ds) or not _has_gazetteer(con):
+    if not applies(ds):
+        return None
+    has_gaz, has_places = _has_rows(con, GAZETTEER), _has_rows(con, PLACES)
+    if not (has_gaz or has_places):
         return None
     need = "easting IS NULL AND location IS NOT NULL"
     if "longitude" in ds.column_names:
@@ -69,11 +83,22 @@ def stage(con, ds: Dataset, staged: str) -> Staged | None:
     todo = con.execute(f"SELECT _file, _line, location, postcode FROM {staged} WHERE {need}").df()
     if todo.empty:
         return None
-    from workbench.geo.geocode import Gazetteer, match_report
+    from workbench.geo.geocode import Gazetteer, PlaceNames, match_report
 
     gaz = Gazetteer(con.execute(f"SELECT uprn, address, street, town, postcode, easting, northing "
-                                f"FROM main.{GAZETTEER} WHERE easting IS NOT NULL").df())
+                                f"FROM main.{GAZETTEER} WHERE easting IS NOT NULL").df()
+                    if has_gaz else _EMPTY_GAZETTEER.copy())
     res = gaz.match(todo["location"], todo["postcode"])
+    open_ = res["method"].isin(["postcode", "unmatched"]).to_numpy()
+    if has_places and open_.any() and open_.sum() <= MAX_PLACE_RECORDS:
+        places = PlaceNames(con.execute(f"SELECT premises_name AS name, postcode, easting, northing "
+                                        f"FROM main.{PLACES} WHERE easting IS NOT NULL").df())
+        hit = places.match(todo.loc[open_, "location"])
+        hit = hit[hit["method"] == "place"]
+        if len(hit):
+            res.loc[hit.index, ["method", "easting", "northing"]] = hit[["method", "easting", "northing"]].to_numpy()
+            own = todo.loc[hit.index, "postcode"]
+            res.loc[hit.index, "postcode"] = own.where(own.notna(), hit["postcode"]).to_numpy()
     report = match_report(res, todo["location"])
     frame = todo[["_file", "_line"]].assign(
         g_postcode=res["postcode"].to_numpy(), g_easting=res["easting"].to_numpy(),
@@ -97,7 +122,12 @@ def stage(con, ds: Dataset, staged: str) -> Staged | None:
     return Staged(join, report, warnings)
 
 
+_EMPTY_GAZETTEER = pd.DataFrame({"uprn": pd.Series(dtype=object), "address": pd.Series(dtype=object),
+                                 "postcode": pd.Series(dtype=object), "easting": pd.Series(dtype=float),
+                                 "northing": pd.Series(dtype=float)})
+
 _DESCRIPTIONS = {
+    "place": "a named place (licensed premises) found in the location text: placed at its point",
     "exact": "address found in the gazetteer (postcode and point from the matched address)",
     "fuzzy": "address found in the gazetteer after a one-letter correction of the street",
     "street": "street found in the gazetteer, house not: placed at the street's mean point",

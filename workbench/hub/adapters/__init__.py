@@ -30,6 +30,7 @@ MODULES = [
     "workbench.hub.adapters.imd",
     "workbench.hub.adapters.lsoa",
     "workbench.hub.adapters.licensing",
+    "workbench.hub.adapters.ecds",
     "workbench.hub.adapters.spreadsheet",
     "workbench.hub.adapters.canonical",
 ]
@@ -46,6 +47,7 @@ SERVES: dict[str, tuple[str, ...]] = {
     "workbench.hub.adapters.imd": ("ref_imd",),
     "workbench.hub.adapters.lsoa": ("ref_lsoa",),
     "workbench.hub.adapters.licensing": ("ref_licensed_premises",),
+    "workbench.hub.adapters.ecds": ("health_ae_assault",),
     "workbench.hub.adapters.spreadsheet": (),
     "workbench.hub.adapters.canonical": (),
 }
