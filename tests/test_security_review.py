@@ -700,3 +700,77 @@ def test_export_never_writes_through_a_planted_symlink(tmp_path, tmp_path_factor
         assert sorted(p.name for p in out_dir.iterdir()) == [name, name + ".meta.json"]  # no temp left
     finally:
         reg.close()
+
+
+def _two_partnership_hub(tmp_path):
+    """An initialised hub with a Nottingham record C1 and a registry where ``rush`` (an analyst of
+    Rushcliffe BC) may see only Rushcliffe."""
+    hub = init_hub(tmp_path / "hub.duckdb")
+    reg = registry_with_people(tmp_path)
+    reg.add_partnership("Rushcliffe")
+    reg.add_agency("Rushcliffe BC", "central", partnerships=["Rushcliffe"])
+    reg.add_user("rush", "Rushcliffe BC", "analyst", "correct horse battery staple 42")
+    reg.close()
+    f = write_csv(tmp_path / "notts.csv", [offence_row("C1")])
+    ingest_files(hub, "police_crime_offence", [f], agency="Notts Police", partnership="Nottingham",
+                 user="pol_dlo", quiet=True)
+    return hub
+
+
+def _current(hub):
+    con = open_hub(hub, read_only=True)
+    try:
+        return con.execute("SELECT o.crime_ref, s.agency, s.partnership FROM archive.police_crime_offence o "
+                           "JOIN supplies s ON s.supply_id = o._supply_id WHERE o._superseded_by IS NULL "
+                           "ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def test_an_ingest_may_name_only_the_acting_users_own_agency(tmp_path, capsys):
+    """Issue 11 High 2: an analyst who may see only Rushcliffe ingested a Nottingham crime_ref under
+    ``--agency "Notts Police"``; the Nottingham record was superseded and moved to Rushcliffe."""
+    from workbench.cli import main
+    from workbench.registry import open_registry
+
+    hub = _two_partnership_hub(tmp_path)
+    before = fingerprint(hub)
+    f = write_csv(tmp_path / "rush.csv", [offence_row("C1", location="Corrected Square")])
+    code = main(["hub", "ingest", "--hub", str(hub), "--dataset", "police_crime_offence", "--quiet",
+                 "--agency", "Notts Police", "--partnership", "Rushcliffe", "--as", "rush", str(f)])
+    err = capsys.readouterr().err
+    assert code == 3 and "Notts Police" in err and "Rushcliffe BC" in err
+    assert fingerprint(hub) == before
+    reg = open_registry(hub)
+    try:
+        denied = reg.audit_entries(actor="rush", outcome="denied")
+    finally:
+        reg.close()
+    assert denied and denied[-1].action == "ingest" and "agency" in denied[-1].detail["reason"]
+
+
+def test_supersession_stays_inside_the_suppliers_agency_and_partnership(tmp_path, capsys):
+    """The same crime_ref supplied by another agency/partnership is a different record: nothing of
+    Nottingham is superseded and the reply does not reveal that Nottingham holds C1."""
+    from workbench.cli import main
+
+    hub = _two_partnership_hub(tmp_path)
+    f = write_csv(tmp_path / "rush.csv", [offence_row("C1", location="Corrected Square")])
+    code = main(["hub", "ingest", "--hub", str(hub), "--dataset", "police_crime_offence", "--quiet",
+                 "--agency", "Rushcliffe BC", "--partnership", "Rushcliffe", "--as", "rush", str(f)])
+    out = capsys.readouterr().out
+    assert code == 0 and "0 earlier row(s) superseded" in out
+    assert _current(hub) == [("C1", "Notts Police", "Nottingham"), ("C1", "Rushcliffe BC", "Rushcliffe")]
+    # an identical file from another partnership is not "already ingested" either (no oracle)
+    g = write_csv(tmp_path / "copy.csv", [offence_row("C1")])
+    assert (tmp_path / "copy.csv").read_bytes() == (tmp_path / "notts.csv").read_bytes()
+    code = main(["hub", "ingest", "--hub", str(hub), "--dataset", "police_crime_offence", "--quiet",
+                 "--agency", "Rushcliffe BC", "--partnership", "Rushcliffe", "--as", "rush", str(g)])
+    out = capsys.readouterr().out
+    assert code == 0 and "Already ingested" not in out and "Supply 3: 1 row(s)" in out
+    assert ("C1", "Notts Police", "Nottingham") in _current(hub)
+    # within the same agency and partnership a correction still supersedes
+    h = write_csv(tmp_path / "notts2.csv", [offence_row("C1", location="Fixed Square")])
+    res = ingest_files(hub, "police_crime_offence", [h], agency="Notts Police", partnership="Nottingham",
+                       user="pol_dlo", quiet=True)
+    assert res.rows_superseded == 1

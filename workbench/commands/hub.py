@@ -37,16 +37,33 @@ def cmd_init(args):
     return {"hub": str(path), "initialised": True}
 
 
-def _may_ingest(hub: Path, user: str, dataset: str, partnership: str | None) -> None:
+def _may_ingest(hub: Path, user: str, dataset: str, partnership: str | None,
+                agency: str | None = None, metadata=None) -> tuple[str | None, str | None]:
     """Once the registry has users, only those the matrix lets ``ingest`` may (deny by default;
-    refusals audited). A hub without registered users is still being set up."""
+    refusals audited), only for a partnership of their own and only under their own agency
+    (issue 11 High 2). Returns the (agency, partnership) the supply is recorded under: by
+    default the user's agency and the hub's (or the user's only) partnership. A hub without
+    registered users is still being set up."""
+    from workbench.hub import supply_files
+    from workbench.hub.connect import open_hub
     from workbench.privacy import access
     from workbench.registry import open_registry
 
     reg = open_registry(hub)
     try:
-        if reg.con.execute("SELECT 1 FROM users LIMIT 1").fetchone():
-            access.require(reg, user, "ingest", dataset, partnership=partnership)
+        if not reg.con.execute("SELECT 1 FROM users LIMIT 1").fetchone():
+            return agency, partnership
+        named = agency or (supply_files.load_metadata(metadata, dataset).get("agency") if metadata else None)
+        u = access.require_own_agency(reg, user, named, dataset)
+        if partnership is None:
+            con = open_hub(hub, read_only=True)
+            try:
+                row = con.execute("SELECT value FROM hub_meta WHERE key = 'partnership'").fetchone()
+            finally:
+                con.close()
+            partnership = row[0] if row else (u.partnerships[0] if len(u.partnerships) == 1 else None)
+        access.require(reg, u, "ingest", dataset, partnership=partnership)
+        return named or u.agency, partnership
     finally:
         reg.close()
 
@@ -59,12 +76,13 @@ def cmd_ingest(args):
     hub = hub_path(args)
     user = acting_user(args)
     catalogue.get(args.dataset)
-    _may_ingest(hub, user, args.dataset, args.partnership)
+    agency, partnership = _may_ingest(hub, user, args.dataset, args.partnership, args.agency,
+                                      args.metadata)
     try:
         # a column mapping (YAML) travels with the supply files: the spreadsheet adapter reads it
         files = list(args.files) + ([args.mapping] if getattr(args, "mapping", None) else [])
-        result = ingest_files(hub, args.dataset, files, agency=args.agency,
-                              metadata=args.metadata, user=user, partnership=args.partnership,
+        result = ingest_files(hub, args.dataset, files, agency=agency,
+                              metadata=args.metadata, user=user, partnership=partnership,
                               quiet=args.json or args.quiet,
                               adapter=args.adapter or ("spreadsheet_mapping" if getattr(args, "mapping", None) else None))
     except SupplyRejected as exc:

@@ -93,11 +93,14 @@ class _Progress:
             self.bar.close()
 
 
-def _already_supplied(con, ds: Dataset) -> dict[str, int]:
-    """sha256 of every file already ingested for this dataset → its supply id."""
+def _already_supplied(con, ds: Dataset, agency: str | None, partnership: str | None) -> dict[str, int]:
+    """sha256 of every file this agency already ingested for this dataset and partnership → its
+    supply id. Another agency's or partnership's supplies are not consulted: "already ingested"
+    must not tell a supplier what others hold (issue 11 High 2)."""
     seen: dict[str, int] = {}
     for sid, files in con.execute(
-        "SELECT supply_id, files FROM supplies WHERE dataset = ?", [ds.id]
+        "SELECT supply_id, files FROM supplies WHERE dataset = ? AND agency IS NOT DISTINCT FROM ? "
+        "AND partnership IS NOT DISTINCT FROM ?", [ds.id, agency, partnership]
     ).fetchall():
         for f in json.loads(files or "[]"):
             seen[f["sha256"]] = sid
@@ -204,15 +207,24 @@ def _insert_sql(con, ds: Dataset, supply_id: int, geocoded=None) -> str:
             f"SELECT {select}, {supply_id}, n._line, NULL FROM {NORM} n{joins}")
 
 
-def _supersede(con, ds: Dataset, supply_id: int) -> int:
-    """Mark current rows of earlier supplies that this supply corrects; returns rows superseded."""
+def _supersede(con, ds: Dataset, supply_id: int, agency: str | None, partnership: str | None) -> int:
+    """Mark current rows of earlier supplies that this supply corrects; returns rows superseded.
+
+    Only the supplier's own earlier supplies (same agency AND same partnership) can be
+    corrected: the same reference from another agency or partnership is another record, and
+    touching it would let one partnership overwrite another's data and learn that it exists
+    (issue 11 High 2).
+    """
     cols = ds.key or ds.partition
     if not cols:
         return 0
     t = archive_table(ds)
+    own = ("SELECT supply_id FROM supplies WHERE dataset = ? AND agency IS NOT DISTINCT FROM ? "
+           "AND partnership IS NOT DISTINCT FROM ?")
+    args = [ds.id, agency, partnership]
     # the first supply of a dataset (or after every row was superseded) has nothing to correct
     if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {t} WHERE _superseded_by IS NULL "
-                       f"AND _supply_id <> {supply_id})").fetchone()[0]:
+                       f"AND _supply_id <> {supply_id} AND _supply_id IN ({own}))", args).fetchone()[0]:
         return 0
     match = " AND ".join(f"t.{q(c)} = s.{q(c)}" for c in cols)
     sel = ", ".join(q(c) for c in cols)
@@ -220,7 +232,8 @@ def _supersede(con, ds: Dataset, supply_id: int) -> int:
     res = con.execute(
         f"UPDATE {t} AS t SET _superseded_by = {supply_id} "
         f"FROM (SELECT DISTINCT {sel} FROM {t} WHERE _supply_id = {supply_id} AND {notnull}) s "
-        f"WHERE {match} AND t._superseded_by IS NULL AND t._supply_id <> {supply_id}"
+        f"WHERE {match} AND t._superseded_by IS NULL AND t._supply_id <> {supply_id} "
+        f"AND t._supply_id IN ({own})", args
     ).fetchone()
     return int(res[0]) if res else 0
 
@@ -291,7 +304,8 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
     own = con is None
     con = con or open_hub(hub)
     try:
-        seen = _already_supplied(con, ds)
+        partnership = partnership or _default_partnership(con)
+        seen = _already_supplied(con, ds, agency, partnership)
         # a column mapping (.yaml) is configuration, not data: it goes with every supply it maps
         config = [s for s in scans if s.path.suffix.lower() in (".yaml", ".yml")]
         fresh = [s for s in scans if s.sha256 not in seen and s not in config]
@@ -352,12 +366,12 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
         try:
             supply_id = con.execute("SELECT nextval('supply_seq')").fetchone()[0]
             con.execute(_insert_sql(con, ds, supply_id, geocoded))
-            superseded = _supersede(con, ds, supply_id)
+            superseded = _supersede(con, ds, supply_id, agency, partnership)
             meta_json = json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v)
                                     for k, v in meta.items()})
             con.execute(
                 "INSERT INTO supplies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [supply_id, ds.id, agency, partnership or _default_partnership(con),
+                [supply_id, ds.id, agency, partnership,
                  json.dumps(file_info), supply_files.combined_hash(fresh), outcome.rows, superseded,
                  user or _os_user(), datetime.now(timezone.utc).replace(tzinfo=None),
                  period[0], period[1], json.dumps(partition_values) if partition_values else None,

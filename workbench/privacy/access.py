@@ -167,6 +167,27 @@ def require(reg, user, operation: str, dataset_id: str | None = None, *,
     return user
 
 
+def require_own_agency(reg, user, agency: str | None, dataset_id: str | None = None):
+    """Return the user when ``agency`` is None or the user's own agency; otherwise audit the
+    refusal and raise AccessDenied (exit 3).
+
+    A supply is recorded under the agency it names, and corrections supersede only that
+    agency's records, so naming another agency would let a user overwrite (and discover)
+    another partner's data (issue 11 High 2; guidance 2.2.4: each agency answers for its
+    own data).
+    """
+    user = _as_user(reg, user)
+    if agency is None or agency == user.agency:
+        return user
+    reason = (f"'{user.name}' belongs to agency '{user.agency}' and may not supply data under "
+              f"agency '{agency}'")
+    reg.audit(user.name, "ingest", dataset_id, {"role": user.role, "agency": user.agency,
+                                                "named_agency": agency, "reason": reason},
+              outcome="denied")
+    raise AccessDenied(f"Access denied: {reason}. This refusal has been recorded; the supplying "
+                       f"agency's own staff must ingest its data.")
+
+
 def _as_user(reg, user):
     return reg.get_user(user) if isinstance(user, str) else user
 
