@@ -177,3 +177,34 @@ def test_an_absent_time_column_is_measured_as_never_known(planted):
     assert v.fitness["uses"]["time_of_day"] is False
     assert v.fitness["measured"][POLICE]["time_present"] == 0
     assert "time of day unknown" in v.reason
+
+
+# -- a product section behind the gate: the problem profile's Time section ----------------
+def _time_section(dates, times):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from workbench.products.problem import _time
+
+    cur = pd.DataFrame({"date": pd.to_datetime(pd.Series(dates)).dt.date,
+                        "time": [dt.time.fromisoformat(t) if t else None for t in times]})
+    s = SimpleNamespace(time={})
+    _time(cur, cur.iloc[0:0], s)
+    return s.time
+
+
+def test_problem_profile_time_section_refuses_month_only_dates():
+    tm = _time_section(["2025-01-01"] * 50 + ["2025-02-01"] * 50, [None] * 100)
+    assert "day_hour" not in tm and "by_day" not in tm
+    assert "committed_from_date is month-only: 100% of 100" in tm["unfit"]
+    assert "committed_from_time known for 0% of 100 records" in tm["unfit"]
+
+
+def test_problem_profile_time_section_uses_days_only_when_times_are_unknown():
+    days = pd.date_range("2025-01-01", periods=100, freq="D")
+    tm = _time_section(days, ["00:00"] * 100)  # every time a midnight stand-in
+    assert "day_hour" not in tm and "unfit" not in tm
+    assert tm["by_day"]["offences"].sum() == 100 and list(tm["by_day"]["day"])[:2] == ["Mon", "Tue"]
+    assert "time of day is not used" in tm["note"] and tm["known_time_share"] < 0.1
+    full = _time_section(days, [f"{h % 24:02d}:15" for h in range(100)])
+    assert full["day_hour"].to_numpy().sum() == 100 and full["known_time_share"] == 1.0

@@ -85,6 +85,13 @@ def triangle(s: ProblemSummary) -> None:
                                        premises=loc.get("premises")),
                     caption="Offences in the current period (BNG metres; depersonalised locations) "
                             "and licensed premises.")
+    if tm.get("unfit"):
+        show.heading("Time", 4)
+        show.para(f"Not shown: {tm['unfit']}.")
+    elif tm.get("by_day") is not None:
+        show.heading("Time", 4)
+        show.para(f"Offences by day of the week only ({tm['note']}).")
+        show.table(tm["by_day"], caption="Offences by day of the week (current period)")
     if tm.get("day_hour") is not None:
         show.heading("Time", 4)
         show.para(f"{tm['weekend_night_share']:.0%} of offences start on Friday or Saturday night "

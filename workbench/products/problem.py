@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.change import exact_rate_test
+from workbench.analysis.fitness import Needs
+from workbench.analysis.hypotheses.data import DataSource
 from workbench.sql import quote_literal
 from workbench.analysis.offence_groups import GROUPS, parse_offences
 from workbench.analysis.offenders import age_band, prolificness, victim_profile
@@ -207,16 +209,35 @@ def _location(source, present, cur, base, s: ProblemSummary) -> None:
             s.datasets.append("ref_licensed_premises")
 
 
+#: what the Time section needs (the fitness gate, guidance 4.2.3): dates to the day; times of
+#: day when known (else days of the week only, said so)
+TIME_NEEDS = Needs(datasets=(OFFENCES,), date="day", time_of_day="preferred")
+
+
 def _time(cur, base, s: ProblemSummary) -> None:
+    """The Time section, behind its fitness gate: month-only dates give no section but the
+    measured reason; unknown times (or midnights standing in for them) give days of the week only."""
     if cur.empty:
         return
+    fit = TIME_NEEDS.check(DataSource({OFFENCES: cur.rename(columns={"date": "committed_from_date",
+                                                                     "time": "committed_from_time"})},
+                                      "the offences in scope"))
+    measured = fit.measured.get(OFFENCES, {})
+    s.time["known_time_share"] = float(measured.get("time_known_share", 0.0))
+    if not fit.ok:
+        s.time["unfit"] = fit.reason()
+        return
     when = pd.to_datetime(cur["date"])
+    if not fit.uses.get("time_of_day"):
+        s.time["by_day"] = (when.dt.dayofweek.value_counts().reindex(range(7), fill_value=0)
+                            .set_axis(list(WEEKDAYS)).rename_axis("day").reset_index(name="offences"))
+        s.time["note"] = "; ".join(fit.notes)
+        return
     hour = pd.to_datetime(cur["time"].astype(str), format="%H:%M:%S", errors="coerce").dt.hour
     s.time["day_hour"] = pd.crosstab(when.dt.dayofweek, hour).reindex(index=range(7), columns=range(24), fill_value=0)
     night = hour.isin([20, 21, 22, 23]) & when.dt.dayofweek.isin([4, 5]) | \
         hour.isin([0, 1, 2, 3]) & when.dt.dayofweek.isin([5, 6])
     s.time["weekend_night_share"] = float(night.mean())
-    s.time["known_time_share"] = float(hour.notna().mean())
 
 
 def _limits(source, present, cur, s: ProblemSummary, offences) -> None:
