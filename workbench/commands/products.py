@@ -31,6 +31,13 @@ def _register_commission(subparsers) -> None:
     add.add_argument("--product", default="problem-profile", choices=cm.PRODUCTS)
     add.add_argument("--offences", help="Home Office codes (105A,8N) or a group name")
     add.add_argument("--area", help="the area in scope (ward, LSOA, town centre …)")
+    add.add_argument("--area-lsoas", metavar="CODES",
+                     help="commissioned area: LSOA codes (E01033405,E01033406); every figure keeps to it")
+    add.add_argument("--area-wards", metavar="CODES", help="commissioned area: ward codes (E05012275,…)")
+    add.add_argument("--area-districts", metavar="DISTRICTS",
+                     help="commissioned area: postcode districts (NG1,NG7)")
+    add.add_argument("--area-polygon", metavar="FILE",
+                     help="commissioned area: a GeoJSON or WKT polygon (BNG metres or longitude/latitude)")
     add.add_argument("--current", help="FROM:TO (YYYY-MM-DD)")
     add.add_argument("--baseline", help="FROM:TO (YYYY-MM-DD); default a year before --current")
     add.add_argument("--requested-by", help="commissioning group: " + ", ".join(cm.COMMISSIONING_GROUPS))
@@ -93,7 +100,8 @@ def _add(args):
         requested_by=args.requested_by, aim=args.aim, purpose=args.purpose, scope=args.scope,
         offences=args.offences, area=args.area, current=args.current, baseline=args.baseline,
         panel=args.panel, analyst=args.analyst, due=args.due, handling=args.handling,
-        created_by=acting_user(args), quiet=args.json)
+        created_by=acting_user(args), quiet=args.json, area_lsoas=args.area_lsoas,
+        area_wards=args.area_wards, area_districts=args.area_districts, area_polygon=args.area_polygon)
     if args.json:
         return {"id": c.id, "status": c.status}
     return f"Commission {c.id} registered: {c.title}"

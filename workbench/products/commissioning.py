@@ -103,6 +103,9 @@ def _now() -> str:
 def migrate(con: sqlite3.Connection) -> None:
     """Create (idempotently) the products tables in the registry database."""
     con.executescript(SCHEMA)
+    have = {r[1] for r in con.execute("PRAGMA table_info(commissions)").fetchall()}
+    if "area_spec" not in have:   # added with --area-lsoas/wards/districts/polygon (issue 12)
+        con.execute("ALTER TABLE commissions ADD COLUMN area_spec TEXT")
     con.execute("INSERT OR REPLACE INTO products_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
     con.commit()
 
@@ -178,6 +181,14 @@ class Commission:
     updated_at: str | None = None
     closed_at: str | None = None
     close_note: str | None = None
+    area_spec: str | None = None   # JSON of a workbench.products.area.CommissionArea
+
+    @property
+    def commissioned_area(self):
+        """The :class:`~workbench.products.area.CommissionArea` every figure must keep to, or None."""
+        from workbench.products.area import CommissionArea
+
+        return CommissionArea.from_json(self.area_spec)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Commission":
@@ -192,7 +203,7 @@ class Commission:
             panel=json.loads(r["panel"] or "[]"), analyst=r["analyst"], due=r["due"],
             status=r["status"], handling=r["handling"], created_by=r["created_by"],
             created_at=r["created_at"], updated_at=r["updated_at"], closed_at=r["closed_at"],
-            close_note=r["close_note"],
+            close_note=r["close_note"], area_spec=r.get("area_spec"),
         )
 
     def to_dict(self) -> dict:
@@ -208,6 +219,8 @@ class Commission:
         for label in ("aim", "purpose", "scope", "offences", "area"):
             if getattr(self, label):
                 lines.append(f"  {label}: {getattr(self, label)}")
+        if self.commissioned_area is not None:
+            lines.append(f"  commissioned area: {self.commissioned_area.describe()}")
         if self.current:
             lines.append(f"  current period: {self.current[0]} to {self.current[1]}")
         if self.baseline:
@@ -227,7 +240,9 @@ def add_commission(hub: Path | str, *, title: str, questions: list[str] | str,
                    current: str | tuple | None = None, baseline: str | tuple | None = None,
                    panel: list[str] | None = None, analyst: str | None = None,
                    due: str | dt.date | None = None, handling: str | None = None,
-                   created_by: str | None = None, quiet: bool = False) -> Commission:
+                   created_by: str | None = None, quiet: bool = False,
+                   area_lsoas: str | None = None, area_wards: str | None = None,
+                   area_districts: str | None = None, area_polygon: str | Path | None = None) -> Commission:
     """Register a commission and return it (status ``requested``, or ``assigned`` with an analyst).
 
     Parameters
@@ -240,7 +255,15 @@ def add_commission(hub: Path | str, *, title: str, questions: list[str] | str,
         without a baseline, the baseline defaults to the same period one year earlier and
         this is announced unless ``quiet``.
     handling : handling conditions; default :data:`DEFAULT_HANDLING`.
+    area_lsoas, area_wards, area_districts, area_polygon : the commissioned area (at most one:
+        comma-separated LSOA codes, ward codes or postcode districts, or a GeoJSON/WKT polygon
+        file); every figure of the product then uses only that area
+        (:mod:`workbench.products.area`).
     """
+    from workbench.products.area import parse_area
+
+    commissioned = parse_area(lsoas=area_lsoas, wards=area_wards, districts=area_districts,
+                              polygon=area_polygon)
     title = v.text("title", title, required=True, max_len=300)
     qs = v.texts("question", questions, required=True)
     product = v.choice("product", product, PRODUCTS)
@@ -262,15 +285,15 @@ def add_commission(hub: Path | str, *, title: str, questions: list[str] | str,
         cursor = con.execute(
             "INSERT INTO commissions (title, product, requested_by, aim, purpose, scope, questions,"
             " offences, area, current_from, current_to, baseline_from, baseline_to, panel, analyst,"
-            " due, status, handling, created_by, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " due, status, handling, created_by, created_at, updated_at, area_spec)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [title, product, group, v.text("aim", aim), v.text("purpose", purpose),
              v.text("scope", scope), json.dumps(qs), v.text("offences", offences),
              v.text("area", area),
              *(str(d) for d in (cur or (None, None))), *(str(d) for d in (base or (None, None))),
              json.dumps(experts), v.text("analyst", analyst), str(due_date) if due_date else None,
              "assigned" if analyst else "requested", v.text("handling", handling) or DEFAULT_HANDLING,
-             created_by, now, now],
+             created_by, now, now, commissioned.to_json() if commissioned else None],
         )
         con.commit()
         cid = cursor.lastrowid

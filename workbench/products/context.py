@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.products import commissioning as cm
+from workbench.products.area import scope_to_area
 from workbench.products.frontsheet import FrontSheet, data_sources
 from workbench.products.marking import decide_marking
 from workbench.products.spec import PRODUCTS
@@ -51,6 +52,8 @@ class ProductContext:
     extra_questions: list[str] = field(default_factory=list)
     #: the one partnership whose data the product reads (None: the whole shared tier)
     partnership: str | None = None
+    #: the commissioned area every figure keeps to (:class:`workbench.products.area.AreaScope`)
+    area: object = None
 
     @property
     def title(self) -> str:
@@ -110,7 +113,22 @@ def product_context(product: str, hub: Path | str, *, commission_id: int | None 
     con = source if source is not None else open_shared(hub)
     if partnership:
         scope_to_partnership(con, partnership, catalog=ALIAS)
-    return ProductContext(product, hub, con, author or "CSP analyst", commission, partnership=partnership or None)
+    area = None
+    if commission is not None and commission.commissioned_area is not None:
+        area = scope_to_area(con, commission.commissioned_area, catalog=ALIAS,
+                             base_predicate=_partnership_predicate(con, partnership))
+    return ProductContext(product, hub, con, author or "CSP analyst", commission,
+                          partnership=partnership or None, area=area)
+
+
+def _partnership_predicate(con, partnership: str | None):
+    """The partnership condition of each table (kept inside the area's views), or None."""
+    if not partnership:
+        return None
+    from workbench.views.scope import read_layout
+
+    layout = read_layout(con)
+    return lambda table: layout.predicate(table, frozenset({partnership}))
 
 
 def scope_to_partnership(con, partnership: str, *, catalog: str) -> None:

@@ -17,7 +17,17 @@ from workbench.products.judgements import InfluenceImpact
 from workbench.products.problem import ProblemSummary
 
 
-def definitions(s: ProblemSummary, commission=None) -> None:
+def _area_text(commission, area) -> str:
+    if area is not None:            # the commissioned area: every figure keeps to it
+        return area.note()
+    if commission and commission.area:
+        return (f"{commission.area} — named in words only, so the counts and tests below cover the "
+                "whole partnership area; commission the area with --area-lsoas, --area-wards, "
+                "--area-districts or --area-polygon to restrict every figure to it")
+    return "the whole partnership area"
+
+
+def definitions(s: ProblemSummary, commission=None, area=None) -> None:
     show.heading("Interpret", 2)
     show.para("Interpret: understand the criminal environment and explain why the problem persists "
               "(guidance Appendix 2, the 3i model).")
@@ -25,9 +35,7 @@ def definitions(s: ProblemSummary, commission=None) -> None:
     show.labelled([
         ("Offences in scope", f"{s.offences_spec or 'violence (default group)'}: Home Office codes "
                               + ", ".join(s.codes[:20]) + ("…" if len(s.codes) > 20 else "")),
-        ("Area", (f"{commission.area} — the counts and tests below cover the whole partnership area; "
-                  "read them for this area with the maps and top locations"
-                  if commission and commission.area else "the whole partnership area")),
+        ("Area", _area_text(commission, area)),
         ("Current period", f"{s.current[0]} to {s.current[1]}"),
         ("Baseline period", f"{s.baseline[0]} to {s.baseline[1]}"),
     ])
