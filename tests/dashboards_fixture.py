@@ -6,7 +6,7 @@ centroids, LSOA geometry as BNG WKT) so the dashboards' data layer can be tested
 Planted effects the tests look for:
 
 - "Criminal damage to a vehicle" (58C) surges in LSOA ``E01000015`` in the last 4 weeks
-  (an emerging issue and a hotspot);
+  (an emerging issue and a hotspot: nine postcodes on a 3 × 3 block of 150 m cells);
 - violence (105A) peaks on Friday and Saturday nights between 22:00 and 02:00;
 - postcode ``NG1 1AB`` is a repeat location.
 """
@@ -87,6 +87,14 @@ def crimes(n: int, seed: int = 7) -> pd.DataFrame:
     northing = y0 + 250 + 500 * (pc_index // 2)
     easting = np.where(repeat, grid["x0"][0] + 250, easting)
     northing = np.where(repeat, grid["y0"][0] + 250, northing)
+    # the surge covers a block of streets: nine postcodes 150 m apart in the middle of its
+    # square (one hotspot cell and its eight neighbours), not one point: a single cell with
+    # many events is not spatial clustering, and Gi*'s permutation test rightly says so
+    spot = surge & ~repeat
+    d = rng.integers(0, 9, size=n)
+    easting = np.where(spot, x0 + 500 + 150 * (d % 3 - 1), easting)
+    northing = np.where(spot, y0 + 500 + 150 * (d // 3 - 1), northing)
+    postcode = np.where(spot, np.array([f"NG7 {dd}SX" for dd in d]), postcode)
     return pd.DataFrame({
         "crime_ref": [f"CR{i:08d}" for i in range(n)],
         "offence_code": code,

@@ -1,8 +1,9 @@
 """Tactical hotspots: one method on one grid for the tactical product and its dashboard.
 
 A hotspot is a grid cell that Getis–Ord Gi* calls *hot* on the current period's counts
-(:func:`workbench.analysis.gistar.hotspot_gistar`: every cell of the grid over the events,
-empty ones included, its default inference and false-discovery control), on square
+(:func:`workbench.analysis.gistar.hotspot_gistar`: every cell of the study area, empty ones
+included, with its default conditional-permutation p-values and Benjamini–Hochberg
+false-discovery control; the notes say so), on square
 :data:`CELL_METRES` cells of the British National Grid. Each hot cell's change against the
 baseline is the exact conditional rate test (:func:`workbench.analysis.change.exact_rate_test`):
 ``new`` (nothing in the baseline), ``growing`` (rate significantly higher and at least 1.2 ×),
@@ -96,7 +97,8 @@ def _change(current: int, baseline: int, ratio: float, alpha: float):
 
 
 def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ratio: float, *,
-                      cell_metres: float = CELL_METRES, alpha: float = 0.05) -> TacticalHotspots:
+                      cell_metres: float = CELL_METRES, alpha: float = 0.05,
+                      area=None) -> TacticalHotspots:
     """Gi* hotspots of the current period and their change against the baseline.
 
     Parameters
@@ -110,6 +112,9 @@ def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ra
         Cell side in metres (default :data:`CELL_METRES`).
     alpha : float
         Level of the Gi* false-discovery control and of the change test.
+    area : PartnershipArea, optional
+        The study area (the partnership's LSOA union, :func:`workbench.geo.boundaries.lsoa_union`);
+        None: the convex hull of the current period's cells, said in the notes.
     """
     current = current[current["count"] > 0]
     if current.empty:
@@ -120,7 +125,7 @@ def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ra
     n = (np.floor((xy.max(axis=0) - lo) / cell_metres) + 1).astype(int)
     grid = Grid(float(lo[0]), float(lo[1]), float(cell_metres), int(n[0]), int(n[1]))
     gi = hotspot_gistar(xy, grid=grid, weights=current["count"].to_numpy(dtype=float), quiet=True,
-                        alpha=alpha)
+                        alpha=alpha, area="hull" if area is None else area)
     frame = gi.to_frame()
     frame = frame[frame["count"] > 0]
     base = {}
@@ -140,8 +145,10 @@ def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ra
              .sort_values(["z", "cell_easting", "cell_northing"], ascending=[False, True, True])
              .reset_index(drop=True))
     band = float(gi.gi.distance_band)
-    notes = [f"Hotspots: Getis–Ord Gi* on {cell_metres:.0f} m cells, distance band {band:,.0f} m "
-             f"(each cell and its eight neighbours), {gi.gi.inference} p-values with "
-             f"{gi.gi.fdr.upper()} false-discovery control at {alpha:.0%}; change against the "
-             "baseline by the exact rate test."]
+    notes = [f"Hotspots: Getis–Ord Gi* on {cell_metres:.0f} m cells inside the study area "
+             f"({gi.area.source}), distance band {band:,.0f} m (each cell and its eight neighbours). "
+             f"Significance: {gi.gi.evidence()['text']} Change against the baseline by the exact "
+             "rate test."]
+    if gi.n_outside_area:
+        notes.append(f"{gi.n_outside_area:,} located cells lie outside the study area and are not mapped.")
     return TacticalHotspots(cells, float(cell_metres), band, notes)

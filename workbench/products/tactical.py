@@ -125,7 +125,21 @@ def issue_hotspots(source, issue, cur, base, alpha: float = 0.05):
     """:func:`workbench.products.hotspots.tactical_hotspots` of one issue's located events."""
     ratio = ((cur[1] - cur[0]).days + 1) / ((base[1] - base[0]).days + 1)
     return tactical_hotspots(cell_counts(source, issue, cur), cell_counts(source, issue, base),
-                             ratio, alpha=alpha)
+                             ratio, alpha=alpha, area=study_area(source))
+
+
+def study_area(source):
+    """The union of the hub's LSOA polygons (None when it holds none): the hotspot grid's
+    study area, the same one the tactical dashboard uses."""
+    from workbench.geo.boundaries import lsoa_union
+
+    has = source.execute("SELECT count(*) FROM information_schema.tables "
+                         "WHERE table_name = 'ref_lsoa'").fetchone()[0]
+    if not has:
+        return None
+    rows = source.execute("SELECT geometry FROM ref_lsoa WHERE geometry IS NOT NULL "
+                          "ORDER BY lsoa_code").fetchall()
+    return lsoa_union([r[0] for r in rows])
 
 
 def _repeat_locations(source, present, cur, minimum: int) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from datetime import timedelta
 import pandas as pd
 
 from workbench.products.hotspots import CELL_METRES, TacticalHotspots, tactical_hotspots
-from workbench.views import crime
+from workbench.views import context, crime
 from workbench.views.access import Viewer
 from workbench.views.periods import Comparison, Period, month_start
 
@@ -135,7 +135,8 @@ def hotspots(source, comparison: Comparison, offences, viewer: Viewer) -> Hotspo
     source = source.for_viewer(viewer)
     current = crime.grid_counts(source, comparison.current, offences, None, CELL_METRES)
     baseline = crime.grid_counts(source, comparison.baseline, offences, None, CELL_METRES)
-    spots = tactical_hotspots(current, baseline, comparison.current.days / comparison.baseline.days)
+    spots = tactical_hotspots(current, baseline, comparison.current.days / comparison.baseline.days,
+                              area=context.study_area(source))
     return Hotspots(spots, _surface_cells(spots), list(spots.notes))
 
 

@@ -99,6 +99,17 @@ def lsoa_boundaries(source: Source) -> dict:
     return _lsoa_layer(source)[0]
 
 
+def study_area(source: Source):
+    """The partnership's area for grid methods: the union of the tier's LSOA polygons
+    (:func:`workbench.geo.boundaries.lsoa_union`, BNG), or None when it holds none."""
+    from workbench.geo.boundaries import lsoa_union
+
+    if not source.has("ref_lsoa"):
+        return None
+    frame = source.frame("select geometry from ref_lsoa where geometry is not null order by lsoa_code")
+    return lsoa_union(frame["geometry"].tolist())
+
+
 def lsoa_centroids(source: Source) -> pd.DataFrame:
     """``lsoa_code, easting, northing``: LSOA centroids in BNG metres (for Gi* over LSOAs)."""
     return _lsoa_layer(source)[1]
