@@ -5,7 +5,10 @@ A separate code path from the transformer: this module imports nothing from
 published file itself, the master's ``ref_postcode`` and register of non-addressable places,
 and the dataset contract (``catalogue``: which columns are ident, which class a dataset is).
 Its own patterns and word lists are written out here on purpose; ``tests/test_checker.py``
-checks they never flag less than the transformer removes.
+checks they never flag less than the transformer removes. For the same reason it keeps its
+own SQL quoting (``_lit``, ``_qi``) rather than :mod:`workbench.sql`, which product code
+shares: a fault in the shared helper cannot then hide the fault it would cause in the tier
+(a deliberate duplicate, listed in ``docs/duplicates.md``).
 
 Rules (each finding names rule, table, column, count and up to three examples):
 
