@@ -16,7 +16,7 @@ def test_explore_hub_notebook_runs_on_the_demo_hub(demo_hub, tmp_path):
 
     out = tmp_path / "01.ipynb"
     pm.execute_notebook(str(ROOT / "notebooks" / "01_explore_hub.ipynb"), str(out),
-                        parameters={"hub": str(demo_hub)}, kernel_name="python3", progress_bar=False,
+                        parameters={"hub": str(demo_hub), "user": "analyst"}, kernel_name="python3", progress_bar=False,
                         cwd=str(ROOT))
     nb = nbformat.read(out, as_version=4)
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.hub.connect import open_shared
+from workbench.hub.connect import open_shared_tier
 from workbench.products import issues as iss
 from workbench.products.strategic import strategic_summary
 from workbench.products.tactical import issue_hotspots
@@ -35,7 +35,7 @@ def both(demo_hub):
     clear_cache()
     strategic._CACHE.clear()
     figs = strategic.figures(Source(demo_hub))
-    con = open_shared(demo_hub)
+    con = open_shared_tier(demo_hub)
     try:
         product = strategic_summary(con)
     finally:
@@ -73,7 +73,7 @@ def test_tactical_hotspots_are_the_same_cells(demo_hub):
     as_of = source.scalar("select max(committed_from_date) from police_crime_offence")
     comparison = periods.tactical(pd.Timestamp(as_of).date(), 4)
     screen = assess.hotspots(source, comparison, [], ANALYST)
-    con = open_shared(demo_hub)
+    con = open_shared_tier(demo_hub)
     try:
         cur = (comparison.current.start, comparison.current.end)
         base = (comparison.baseline.start, comparison.baseline.end)

@@ -31,9 +31,9 @@ def products_hub(tmp_path_factory):
 
 @pytest.fixture()
 def source(products_hub):
-    from workbench.hub.connect import open_shared
+    from workbench.hub.connect import open_shared_tier
 
-    con = open_shared(products_hub)
+    con = open_shared_tier(products_hub)
     yield con
     con.close()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from privacy_hub import PLACE, build_hub
-from workbench.hub.connect import open_hub, open_shared, shared_path
+from workbench.hub.connect import open_hub, open_shared_tier, shared_path
 from workbench.privacy import publish as publish_mod
 from workbench.privacy.publish import DisclosureCheckFailed, publish
 
@@ -36,7 +36,7 @@ def hub(built, tmp_path) -> Path:
 
 
 def _shared(hub, sql):
-    con = open_shared(hub)
+    con = open_shared_tier(hub)
     try:
         return con.execute(sql).fetchall()
     finally:

@@ -11,7 +11,7 @@ import pytest
 
 from governance_helpers import PASSWORD
 from privacy_hub import admissions_icd, offences, ppo, ref_postcode_frame, synthetic_postcodes
-from workbench.hub.connect import new_connection, open_shared, read_key, shared_path
+from workbench.hub.connect import new_connection, open_shared_tier, read_key, shared_path
 from workbench.privacy import checker
 from workbench.privacy.provenance import COLUMNS
 from workbench.privacy.publish import publish
@@ -83,7 +83,7 @@ def hub(tmp_path_factory) -> Path:
 
 
 def _q(hub, sql, params=None):
-    con = open_shared(hub)
+    con = open_shared_tier(hub)
     try:
         return con.execute(sql, params or []).df()
     finally:
@@ -119,7 +119,7 @@ def test_status_and_quality_work_on_the_shared_tier(hub):
     from workbench.hub.quality import quality_report
     from workbench.hub.status import hub_status
 
-    con = open_shared(hub)
+    con = open_shared_tier(hub)
     try:
         status = {d["id"]: d for d in hub_status(con)["datasets"]}
         report = quality_report(con, "police_crime_offence").to_dict()
@@ -245,7 +245,7 @@ def test_views_and_tactical_get_status_and_category(hub):
                                                         pd.Timestamp("2024-03-31").date()), analyst)
     counts = cat.set_index("group")["count"]
     assert set(cat.by) == {"category"} and counts["drugs"] == 24 and pd.isna(counts["exploitation"])
-    con = open_shared(hub)
+    con = open_shared_tier(hub)
     try:
         cohort = _cohort(con, {"police_ppo_counts"})
         intel = _category_counts(con, "partner_intelligence_counts")
@@ -282,7 +282,7 @@ def test_dashboards_scope_a_published_tier_to_the_users_partnerships(hub):
         reg.close()
     assert force.partnerships is None and force.sees_records
     assert mans.partnerships == {"Mansfield"} and linc.partnerships == {"Lincoln"}
-    con = open_shared(hub)
+    con = open_shared_tier(hub)
     try:
         truth = dict(con.execute("SELECT partnership, count(*) FROM police_crime_offence "
                                  "GROUP BY 1").fetchall())

@@ -90,10 +90,10 @@ def test_every_shared_dataset_of_the_demo_hub_has_a_report(demo_hub):
     import pytest
 
     from workbench.errors import BadInput
-    from workbench.hub.connect import open_shared
+    from workbench.hub.connect import open_shared_tier
     from workbench.hub.status import hub_status
 
-    con = open_shared(demo_hub)
+    con = open_shared_tier(demo_hub)
     try:
         held = [d["id"] for d in hub_status(con)["datasets"]]
         assert "police_crime_victim" in held and "police_ppo" not in held

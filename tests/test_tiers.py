@@ -7,7 +7,7 @@ import os
 import duckdb
 import pytest
 
-from workbench.hub.connect import key_file, open_locked, open_shared, shared_path
+from workbench.hub.connect import key_file, open_locked, open_shared_tier, shared_path
 from workbench.hub.schema import init_hub
 
 
@@ -36,7 +36,7 @@ def shared(tiers, monkeypatch):
     # DuckDB's default temp directory is ``<working dir>/.tmp``: work from a folder of our own
     # that holds one, with a planted file, so the attacks below can aim at it (issue 11 High 1)
     monkeypatch.chdir(_cwd(tiers))
-    con = open_shared(tiers)
+    con = open_shared_tier(tiers)
     yield con
     con.close()
 
@@ -142,7 +142,7 @@ def test_crafted_sql_cannot_reach_the_master_or_other_files(tiers, shared):
     assert dirs == [] and temp == "" and not any(os.path.exists(os.path.dirname(p)) for p in paths)
     # the connection still works and still sees only the shared tier
     assert shared.execute("SELECT count(*) FROM police_incident").fetchone()[0] == 1
-    again = open_shared(tiers)   # and the file on disk is still the intact tier
+    again = open_shared_tier(tiers)   # and the file on disk is still the intact tier
     assert again.execute("SELECT count(*) FROM police_incident").fetchone()[0] == 1
     again.close()
     dbs = {r[0] for r in shared.execute("SELECT database_name FROM duckdb_databases() WHERE NOT internal").fetchall()}
@@ -163,8 +163,8 @@ def test_query_logging_cannot_write_files_from_a_locked_tier(tiers):
     logdir = tiers.parent / "querylog"
     code = (
         "import duckdb, sys\n"
-        "from workbench.hub.connect import open_shared\n"
-        f"con = open_shared({str(tiers)!r})\n"
+        "from workbench.hub.connect import open_shared_tier\n"
+        f"con = open_shared_tier({str(tiers)!r})\n"
         "try:\n"
         f"    con.execute(\"CALL enable_logging(storage='file', storage_path='{logdir}')\")\n"
         "    con.execute('SELECT count(*) FROM police_incident').fetchall()\n"
@@ -198,7 +198,7 @@ def test_shared_tier_needs_its_own_key(tiers, monkeypatch):
 
     monkeypatch.setenv("WORKBENCH_SHARED_KEY", key_file(tiers).read_text().strip())
     with pytest.raises(ResourceLocked, match="Wrong key"):
-        open_shared(tiers)
+        open_shared_tier(tiers)
 
 
 def test_the_attacks_do_work_on_an_unlocked_connection(tiers):
@@ -219,7 +219,7 @@ def test_st_read_cannot_reach_the_temp_directory(tiers, monkeypatch):
     """With spatial loaded, ST_Read (GDAL) and ST_Write-like COPY … (FORMAT gdal) are refused too."""
     cwd = _cwd(tiers)
     monkeypatch.chdir(cwd)
-    con = open_shared(tiers, spatial=True)
+    con = open_shared_tier(tiers, spatial=True)
     reached = []
     try:
         for sql in (f"SELECT * FROM ST_Read('.tmp/planted.csv')",

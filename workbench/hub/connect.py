@@ -276,6 +276,12 @@ def lock_down(con: duckdb.DuckDBPyConnection, private: Path | None = None) -> du
     return con
 
 
-def open_shared(hub: Path | str | None = None, *, spatial: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the depersonalised shared tier that belongs to ``hub``, read-only and locked."""
+def open_shared_tier(hub: Path | str | None = None, *, spatial: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the depersonalised shared tier that belongs to ``hub``, read-only and locked, **unscoped**.
+
+    Every partnership's rows: for workbench code that scopes its own queries (the dashboards'
+    :class:`~workbench.views.source.Source`, exports, products). A person's notebook uses
+    :func:`workbench.privacy.shared.open_shared`, which holds only the partnerships the acting
+    user may see and refuses unknown users (security review, issue 11).
+    """
     return open_locked(shared_path(Path(hub) if hub else default_hub()), spatial=spatial)

@@ -1,6 +1,6 @@
 """``workbench hub export``: what a user may see of a dataset, marked, described and audited.
 
-* Depersonalised access reads the **shared tier** (``open_shared``: read-only, external access
+* Depersonalised access reads the **shared tier** (``open_shared_tier``: read-only, external access
   off, configuration locked), restricted to the partnerships the user may see
   (:meth:`~workbench.registry.Registry.visible_partnerships`) by the table's ``partnership``
   column, which publish gives every record-level and ``<id>_counts`` table; rows whose supply
@@ -102,9 +102,9 @@ def _format(out: Path, fmt: str | None) -> str:
 
 
 def _shared_frame(reg, hub: Path, dataset_id: str, user) -> pd.DataFrame:
-    from workbench.hub.connect import open_shared
+    from workbench.hub.connect import open_shared_tier
 
-    con = open_shared(hub)
+    con = open_shared_tier(hub)
     try:
         present = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}

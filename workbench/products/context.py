@@ -106,11 +106,11 @@ def product_context(product: str, hub: Path | str, *, commission_id: int | None 
     layers are read whole and any other table reads as empty (deny by default; the same rule
     as the dashboards, :mod:`workbench.privacy.scope`).
     """
-    from workbench.hub.connect import ALIAS, open_shared
+    from workbench.hub.connect import ALIAS, open_shared_tier
 
     hub = Path(hub)
     commission = cm.get_commission(hub, int(commission_id)) if commission_id not in (None, "") else None
-    con = source if source is not None else open_shared(hub)
+    con = source if source is not None else open_shared_tier(hub)
     if partnership:
         scope_to_partnership(con, partnership, catalog=ALIAS)
     area = None

@@ -2,7 +2,7 @@
 
 Dashboards never open the master hub (DESIGN.md "Tiers are files"): every query here runs
 in DuckDB on the depersonalised shared tier opened with
-:func:`workbench.hub.connect.open_shared` (read-only, external access disabled,
+:func:`workbench.hub.connect.open_shared_tier` (read-only, external access disabled,
 configuration locked). Aggregation happens in SQL; only the aggregated rows reach pandas.
 
 One DuckDB connection is kept per shared-tier file and process (DuckDB refuses to attach
@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.errors import ResourceLocked
-from workbench.hub.connect import ALIAS, open_shared, shared_path
+from workbench.hub.connect import ALIAS, open_shared_tier, shared_path
 
 _LOCK = threading.Lock()
 _CONNECTIONS: dict[Path, tuple[float, object]] = {}
@@ -67,7 +67,7 @@ def _connection_and_version(hub: Path) -> tuple:
                 cached[1].close()
             except Exception:  # a connection already closed by the interpreter
                 pass
-        con = open_shared(hub, spatial=False)
+        con = open_shared_tier(hub, spatial=False)
         _CONNECTIONS[db] = (mtime, con)
         return con, mtime
 

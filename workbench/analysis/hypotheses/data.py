@@ -2,7 +2,7 @@
 
 :class:`DataSource` gives every hypothesis the same two questions — *is dataset X here?* and
 *give me its rows between two dates* — whatever holds the data, so the built-in hypotheses run
-unchanged on the depersonalised shared tier (``workbench.hub.connect.open_shared``), on the
+unchanged on the depersonalised shared tier (``workbench.hub.connect.open_shared_tier``), on the
 master hub, or on in-memory scenarios in tests and notebooks (``workbench.demo.scenarios``).
 Dataset ids and column names are those of ``DATASETS.md``.
 """
