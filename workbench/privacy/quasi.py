@@ -49,6 +49,7 @@ import pandas as pd
 
 from workbench.catalogue.model import Dataset
 from workbench.errors import BadInput
+from workbench.sql import quote_identifier as q
 
 DEFAULT_K = 5
 DEFAULT_L = 2
@@ -60,10 +61,6 @@ LEVELS = (0, 1, 2)
 #: the areas a place may be generalised to: the qualifying sector and district centroids
 #: installed by :func:`workbench.privacy.depersonalise.install_geography`
 AREAS = "temp.main._wb_qual"
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass

@@ -30,13 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench import catalogue
+from workbench.sql import quote_identifier as _qi
 
 #: what the attacker knows, in the names the catalogue uses
 ATTRIBUTES = ("postcode", "age", "gender", "ethnicity")
-
-
-def _qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass

@@ -1,0 +1,50 @@
+"""One way to do each thing (issue 14): SQL quoting lives in ``workbench/sql.py`` only.
+
+The independent disclosure checker (``privacy/checker.py``) keeps its own quoting on
+purpose (its docstring says why; ``docs/duplicates.md`` lists it).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: quoting written out by hand: doubling a double quote (identifier) or a single one (literal)
+HAND_QUOTING = re.compile(r"""\.replace\(\s*(?:'"'\s*,\s*'""'|"'"\s*,\s*"''")\s*\)""")
+#: the only files allowed to quote SQL by hand, and why
+ALLOWED = {
+    "workbench/sql.py": "the one quoting module",
+    "workbench/privacy/checker.py": "the independent checker shares no code with what it checks",
+}
+
+
+def hand_quoting(root: Path) -> list[str]:
+    found = []
+    for path in sorted((root / "workbench").rglob("*.py")) + sorted((root / "dashboards").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel in ALLOWED:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if HAND_QUOTING.search(line):
+                found.append(f"{rel}:{number}: {line.strip()}")
+    return found
+
+
+def test_sql_is_quoted_through_workbench_sql_only():
+    found = hand_quoting(REPO)
+    assert not found, "use workbench.sql.quote_identifier / quote_literal:\n" + "\n".join(found)
+
+
+def test_the_check_finds_hand_written_quoting(tmp_path):
+    (tmp_path / "workbench").mkdir()
+    (tmp_path / "dashboards").mkdir()
+    (tmp_path / "workbench" / "x.py").write_text(
+        "def q(n):\n    return '\"' + n.replace('\"', '\"\"') + '\"'\n"
+        "def lit(v):\n    return \"'\" + v.replace(\"'\", \"''\") + \"'\"\n")
+    assert [f.split(":")[1] for f in hand_quoting(tmp_path)] == ["2", "4"]
+
+
+def test_allowed_files_exist():
+    assert all((REPO / rel).exists() for rel in ALLOWED)
