@@ -208,3 +208,28 @@ def test_problem_profile_time_section_uses_days_only_when_times_are_unknown():
     assert "time of day is not used" in tm["note"] and tm["known_time_share"] < 0.1
     full = _time_section(days, [f"{h % 24:02d}:15" for h in range(100)])
     assert full["day_hour"].to_numpy().sum() == 100 and full["known_time_share"] == 1.0
+
+
+def test_tactical_assessment_treats_month_only_police_records_as_monthly():
+    """A police_crime_offence supply dated on the 1st is not compared by weeks or mapped."""
+    import duckdb
+
+    from workbench.products.tactical import tactical_summary
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    months = pd.period_range("2024-01", "2025-06", freq="M")
+    picked = months[rng.integers(0, len(months), n)]
+    frame = pd.DataFrame({
+        "crime_ref": [f"C{i}" for i in range(n)], "offence_code": rng.choice(["105A", "8N", "28E"], n),
+        "offence_type": "x", "committed_from_date": [p.to_timestamp().date() for p in picked],
+        "committed_from_time": None, "easting": rng.uniform(450000, 452000, n),
+        "northing": rng.uniform(330000, 332000, n), "location": "x", "postcode": "NG1 1AA"})
+    con = duckdb.connect()
+    con.register("f", frame)
+    con.execute("CREATE TABLE police_crime_offence AS SELECT * FROM f")
+    s = tactical_summary(con)
+    assert any("police_crime_offence: compared month by month" in g
+               and "committed_from_date is month-only: 100% of 3,000" in g for g in s.gaps)
+    assert s.exceedance and all(e.precision.startswith("month 2025-06") for e in s.exceedance)
+    assert s.hotspots.empty and s.points.empty

@@ -18,6 +18,10 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+import dataclasses
+
+from workbench.analysis.fitness import Needs
+from workbench.analysis.hypotheses.data import DataSource
 from workbench.errors import BadInput
 from workbench.products import issues as iss
 from workbench.products import validate as v
@@ -72,6 +76,31 @@ class TacticalSummary:
                 "intelligence": frame(self.intelligence),
                 "actions": [a.to_dict() for a in self.actions], "datasets": self.datasets,
                 "gaps": self.gaps}
+
+
+#: what weekly exceedance, hotspot change and the events map need of an issue's dataset (the
+#: fitness gate, guidance 4.2.3): dates recorded to the day
+WEEKLY_NEEDS = Needs(date="day")
+
+
+def _measured_precision(source, issues) -> tuple[list, list[str]]:
+    """Issues whose dataset measures month-only (e.g. police.uk supplied as police records,
+    every date the 1st) are treated as month-precision, with the measured reason as a gap."""
+    out, gaps, fits = [], [], {}
+    for i in issues:
+        if i.monthly_only:
+            out.append(i)
+            continue
+        if i.dataset not in fits:
+            fit = dataclasses.replace(WEEKLY_NEEDS, datasets=(i.dataset,)).check(DataSource(source, "the shared tier"))
+            fits[i.dataset] = fit
+            if not fit.ok and fit.measured.get(i.dataset, {}).get("rows"):
+                gaps.append(f"{i.dataset}: compared month by month, not by weeks, and left off the hotspot "
+                            "map — " + fit.reason().removeprefix("data not fit for this test: ") + ".")
+        fit = fits[i.dataset]
+        unfit = not fit.ok and fit.measured.get(i.dataset, {}).get("rows")
+        out.append(dataclasses.replace(i, monthly_only=True) if unfit else i)
+    return out, gaps
 
 
 def _exceedance(source, issue, cur, base, alpha) -> Exceedance:
@@ -266,6 +295,7 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
     if not available:
         raise BadInput("The source holds no data for any tactical-assessment issue. "
                        "Has the shared tier been published?")
+    available, precision_gaps = _measured_precision(source, available)
     daily = [i for i in available if not i.monthly_only]
     as_of = pd.Timestamp(as_of or iss.latest_date(source, daily or available)).date()
     cur = (as_of - dt.timedelta(days=7 * weeks - 1), as_of)
@@ -289,8 +319,10 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
     gaps = [] if include_sensitive else [
         "PPO/IOM cohort and partner intelligence are not shown: they derive from sensitive "
         "personal data your role may not see (guidance 2.1 C)."]
+    gaps += precision_gaps
     if not daily:
-        gaps.append("Only month-precision data (police.uk) are available: weekly exceedance and "
+        gaps.append("Only month-precision data (police.uk, or supplies measured month-only) are available: "
+                    "weekly exceedance and "
                     "hotspot change need partner supplies with dates and coordinates.")
     if cohort is None and include_sensitive:
         gaps.append("PPO/IOM cohort status is not in the shared tier: ask the IOM coordinator for "
