@@ -37,6 +37,7 @@ GROUPS = (
 COMMANDS = {
     "hub": "workbench.commands.hub",
     "agencies": "workbench.commands.registry",
+    "datasets": "workbench.commands.registry",
     "users": "workbench.commands.registry",
     "partnerships": "workbench.commands.registry",
     "marking": "workbench.commands.registry",

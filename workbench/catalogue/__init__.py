@@ -14,6 +14,9 @@ from workbench.catalogue.model import CLASSES, TIERS, Column, Dataset
 from workbench.errors import BadInput
 
 BY_ID: dict[str, Dataset] = {d.id: d for d in DATASETS}
+#: the datasets defined in code; user-defined ones (:mod:`workbench.catalogue.user`) are added
+#: to ``DATASETS``/``BY_ID`` when a hub that declares them is opened
+BUILT_IN_IDS = frozenset(BY_ID)
 
 
 def ids() -> list[str]:
@@ -31,4 +34,4 @@ def get(dataset_id: str) -> Dataset:
         raise BadInput(f"Unknown dataset '{dataset_id}'.{hint}") from None
 
 
-__all__ = ["DATASETS", "BY_ID", "CLASSES", "TIERS", "Column", "Dataset", "get", "ids"]
+__all__ = ["DATASETS", "BY_ID", "BUILT_IN_IDS", "CLASSES", "TIERS", "Column", "Dataset", "get", "ids"]

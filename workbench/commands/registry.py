@@ -97,6 +97,25 @@ def _run(fn):
     return handler
 
 
+# -- user-defined datasets -----------------------------------------------------------------
+def _user_datasets():
+    from workbench.hub import user_datasets
+
+    return user_datasets
+
+
+def _datasets_add(reg, a):
+    actor = _admin(reg, a)
+    try:
+        done = _user_datasets().declare(reg.hub, a.spec)
+    except Exception as exc:
+        reg.audit(actor, "dataset.declare", a.spec, {"error": str(exc).splitlines()[0][:300]}, outcome="failed")
+        raise
+    reg.audit(actor, "dataset.declare", done["dataset"],
+              {"version": done["version"], "class": done["class"], "added_columns": done["added_columns"]})
+    return done
+
+
 # -- agencies ------------------------------------------------------------------------------
 def _agencies_add(reg, a):
     actor = _admin(reg, a)
@@ -244,6 +263,17 @@ def register(sub) -> None:
     p.add_argument("name", help="the health agency")
     p.add_argument("--guardian", required=True)
     p.set_defaults(func=_run(lambda reg, a: _caldicott().appoint(reg, _acting(a), a.name, a.guardian)))
+
+    # user-defined datasets (issue 16)
+    g = sub.add_parser("datasets", help="user-defined datasets declared in YAML (no code change)")
+    gs = g.add_subparsers(dest="datasets_command", metavar="ACTION", required=True)
+    p = gs.add_parser("add", help="declare or upgrade a dataset from a YAML file (admin; audited)")
+    _common(p)
+    p.add_argument("spec", help="the YAML declaration (docs/hub.md, 'User-defined datasets')")
+    p.set_defaults(func=_run(_datasets_add))
+    p = gs.add_parser("list", help="the hub's user-defined datasets and their versions")
+    _common(p, as_user=False)
+    p.set_defaults(func=_run(lambda reg, a: {"datasets": _user_datasets().declarations(reg.hub)}))
 
     # users
     g = sub.add_parser("users", help="user accounts and roles")

@@ -188,6 +188,9 @@ def open_hub(path: Path | str | None = None, *, read_only: bool = False,
     if must_exist and not db.exists():
         raise ResourceLocked(f"No hub at '{db}'. Create one with `workbench hub init --hub {db}`.")
     key = read_key(db)
+    from workbench.hub.user_datasets import load_beside
+
+    load_beside(db)   # the hub's user-defined datasets join the catalogue (workbench.catalogue.user)
     con = new_connection(spatial=spatial, temp_dir=None if read_only else db.parent / ".tmp")
     _attach(con, db, key, read_only)
     return con
