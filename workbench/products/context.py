@@ -125,7 +125,7 @@ def _partnership_predicate(con, partnership: str | None):
     """The partnership condition of each table (kept inside the area's views), or None."""
     if not partnership:
         return None
-    from workbench.views.scope import read_layout
+    from workbench.privacy.scope import read_layout
 
     layout = read_layout(con)
     return lambda table: layout.predicate(table, frozenset({partnership}))
