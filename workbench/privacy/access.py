@@ -116,7 +116,9 @@ def _reason(reg, user, operation: str, dataset_id: str | None, partnership: str 
     if not user.active:
         return "the account is deactivated"
     if getattr(user, "isp_status", None) != "signed":   # unknown ISP status: refuse (deny by default)
-        return f"agency '{user.agency}' has not signed the Information Sharing Protocol"
+        status = getattr(user, "isp_status", None) or "unknown"
+        return (f"agency '{user.agency}' has no signed Information Sharing Protocol (its ISP is {status}; "
+                f"guidance 2.2)")
     klass = dataset_class(dataset_id)
     if not allowed(user.agency_group, user.role, klass, operation):
         return (f"role '{user.role}' of a {user.agency_group}-group agency may not {operation} "
