@@ -233,3 +233,15 @@ def test_tactical_assessment_treats_month_only_police_records_as_monthly():
                and "committed_from_date is month-only: 100% of 3,000" in g for g in s.gaps)
     assert s.exceedance and all(e.precision.startswith("month 2025-06") for e in s.exceedance)
     assert s.hotspots.empty and s.points.empty
+
+
+def test_day_hour_matrix_refuses_midnight_stand_ins_and_month_only_dates():
+    from workbench.analysis.temporal import day_hour_matrix
+
+    days = pd.date_range("2024-01-02", periods=60, freq="D")
+    with pytest.raises(BadInput, match="time of day is known for 0% of 60 records"):
+        day_hour_matrix(days.strftime("%Y-%m-%d 00:00"))
+    with pytest.raises(BadInput, match="month-only"):
+        day_hour_matrix(pd.date_range("2024-01-01", periods=12, freq="MS").strftime("%Y-%m-%d 21:00"))
+    real = days + pd.to_timedelta(np.arange(60) % 24, unit="h")  # 3 of 60 at midnight: real times
+    assert float(day_hour_matrix(real).to_numpy().sum()) == pytest.approx(60)

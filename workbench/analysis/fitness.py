@@ -47,7 +47,7 @@ import pandas as pd
 
 from workbench.sql import quote_identifier as _ident
 from workbench.errors import BadInput
-from workbench.hub.quality import KNOWN_SHARE, date_precision, field_fitness
+from workbench.hub.quality import KNOWN_SHARE, date_precision, field_fitness, time_known_share
 
 DATE_PRECISIONS = ("day", "month")
 TIME_NEEDS = ("required", "preferred")
@@ -326,3 +326,28 @@ def require_day_precision(times, what: str, *, days: float, date_precision_given
             f"`times` for {what} are month-only: {share:.0%} of {known:,} dates fall on the 1st of a month "
             f"(police.uk publishes months, not days), so a {days:g}-day scale would really mean 'same month'. "
             "Supply dates recorded to the day, or pass date_precision='day' if the 1sts are real days.")
+
+
+def require_time_of_day(times, what: str) -> None:
+    """Refuse timestamps whose time of day is not known (guidance 4.2.3): a method that bins by
+    hour must not read midnights that stand in for "no time" as offences at midnight.
+
+    The share known is :func:`workbench.hub.quality.time_known_share` (midnights beyond 1 in
+    24 count as unknown); under 80% raises :class:`~workbench.errors.BadInput` with the figure.
+
+    Examples
+    --------
+    >>> require_time_of_day(["2024-01-05 00:00", "2024-01-06 00:00"], "day_hour_matrix")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `start` for day_hour_matrix: the time of day is known for 0% of 2 records (2 at 00:00, the usual stand-in for 'no time'); an hour-by-hour table would put them all at midnight. Supply recorded times, or use days of the week only.
+    """
+    ts = pd.to_datetime(pd.Series(np.asarray(times).ravel()), errors="coerce")
+    present = int(ts.notna().sum())
+    t = ts.dropna()
+    midnight = int(((t.dt.hour == 0) & (t.dt.minute == 0) & (t.dt.second == 0)).sum())
+    share = time_known_share(len(ts), present, midnight)
+    if share < KNOWN_SHARE:
+        raise BadInput(f"`start` for {what}: the time of day is known for {share:.0%} of {len(ts):,} records "
+                       f"({midnight:,} at 00:00, the usual stand-in for 'no time'); an hour-by-hour table would "
+                       "put them all at midnight. Supply recorded times, or use days of the week only.")

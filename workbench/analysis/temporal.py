@@ -18,11 +18,20 @@ from scipy import stats
 
 from workbench.analysis import _validate as check
 from workbench.analysis.aoristic import aoristic_weights
+from workbench.analysis.fitness import Needs, require_day_precision, require_time_of_day
 from workbench.analysis.results import Result
+
+
+#: what the day × hour table needs (the fitness gate, guidance 4.2.3)
+DAY_HOUR_NEEDS = Needs(date="day", time_of_day="required")
 
 
 def day_hour_matrix(start, end=None) -> pd.DataFrame:
     """Aoristic 7 × 24 table of offences by day of week (rows Mon…Sun) and hour (0…23).
+
+    Behind the fitness gate (guidance 4.2.3; :data:`DAY_HOUR_NEEDS`): starts whose time of day
+    is unknown — midnights beyond the 1 in 24 real times put there — are refused
+    (:func:`workbench.analysis.fitness.require_time_of_day`), as are month-only dates.
 
     Examples
     --------
@@ -30,6 +39,8 @@ def day_hour_matrix(start, end=None) -> pd.DataFrame:
     >>> float(m.loc["Sat", 23]), float(m.loc["Sun", 0])
     (0.5, 0.5)
     """
+    require_day_precision(start, "day_hour_matrix", days=1)
+    require_time_of_day(start, "day_hour_matrix")
     return aoristic_weights(start, end, keep_weights=False).day_hour()
 
 

@@ -113,6 +113,22 @@ def date_precision(dates_known: int, on_first_of_month: int) -> tuple[str, float
     return ("day" if day_known >= KNOWN_SHARE else "mixed"), day_known
 
 
+def time_known_share(rows: int, present: int, at_midnight: int) -> float:
+    """Share of ``rows`` whose time of day is known: the times other than 00:00, plus as many
+    midnights as one hour of those times would hold (real times put about 1 in 24 at midnight;
+    the rest of a spike at 00:00 is the usual stand-in for "no time").
+
+    Examples
+    --------
+    >>> time_known_share(100, 100, 100), time_known_share(240, 240, 10), time_known_share(10, 0, 0)
+    (0.0, 1.0, 0.0)
+    """
+    if not rows or not present:
+        return 0.0
+    other = present - at_midnight
+    return round((other + min(at_midnight, other / 23)) / rows, 4)
+
+
 def field_fitness(con, src: str, *, date_column: str | None = None, time_column: str | None = None,
                   coordinates: bool = False, periods=None) -> dict:
     """Measured fitness of the fields a method reads (guidance 4.2.3: completeness, precision).
@@ -172,10 +188,8 @@ def field_fitness(con, src: str, *, date_column: str | None = None, time_column:
         out["rows_by_period"] = [sum(int(g[len(keys)]) for g in groups if g[1] == k) for k in range(len(periods))]
     if time_column:
         present, midnight = totals.pop(0), totals.pop(0)
-        spike = midnight - present / 24  # hours are often rounded: 1 in 24 at midnight is plausible
-        known = present - max(0.0, spike) if present else 0
         out.update(time_column=time_column, time_present=present, time_at_midnight=midnight,
-                   time_known_share=round(known / rows, 4) if rows else 0.0)
+                   time_known_share=time_known_share(rows, present, midnight))
     if coordinates:
         known, rounded = totals.pop(0), totals.pop(0)
         out.update(coordinates_known=known, coordinates_rounded_100m=rounded,

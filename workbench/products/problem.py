@@ -252,7 +252,9 @@ def _limits(source, present, cur, s: ProblemSummary, offences) -> None:
     if s.offenders.get("identified_share") is not None and s.offenders["identified_share"] < 0.6:
         s.cannot_tell.append(f"Only {s.offenders['identified_share']:.0%} of offences have an identified "
                              "offender: offender findings describe detected offenders, not all offenders.")
-    if s.time.get("known_time_share", 1.0) < 0.9:
+    if s.time.get("unfit"):
+        s.cannot_tell.append(f"When offences happen: {s.time['unfit'].removeprefix('data not fit for this test: ')}.")
+    elif s.time.get("known_time_share", 1.0) < 0.9:
         s.cannot_tell.append(f"{1 - s.time['known_time_share']:.0%} of offences have no recorded time.")
     if cur.empty:
         s.cannot_tell.append("No offences in scope in the current period.")
