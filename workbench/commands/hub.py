@@ -117,6 +117,44 @@ def cmd_quality(args):
     return report
 
 
+def cmd_calendar(args):
+    """The supply calendar: statutory supplies late, due or never supplied, and what they feed."""
+    import datetime as dt
+
+    from workbench.hub.calendar import supply_calendar
+    from workbench.hub.connect import open_hub
+    from workbench.products.needs import products_needing
+
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    con = open_hub(hub_path(args), read_only=True)
+    try:
+        rows = supply_calendar(con, as_of)
+    finally:
+        con.close()
+    doc = {"as_of": (as_of or dt.date.today()).isoformat(),
+           "rows": [{**r.to_dict(), "effect": products_needing(r.dataset) if r.status in ("late", "never supplied")
+                     else None} for r in rows]}
+    if args.json:
+        return doc
+    lines = [f"Supply calendar on {doc['as_of']} (regulations appendix J; guidance 3.1 Table 1)"]
+    for r in doc["rows"]:
+        who = f"{r['agency'] or 'no agency yet'}" + (f", {r['partnership']}" if r["partnership"] else "")
+        if r["status"] == "late":
+            what = (f"LATE since {r['late_since']} ({r['periods_behind']} {r['cadence']} period(s) behind; "
+                    f"last period to {r['last_period_end']})")
+        elif r["status"] == "never supplied":
+            what = "NEVER SUPPLIED"
+        elif r["status"] == "due":
+            what = f"due by {r['due_by']} (period to {r['next_period_end']})"
+        else:
+            what = f"up to date (last period to {r['last_period_end']}; next due {r['due_by']})"
+        lines.append(f"  {r['dataset']:<34} {who:<40} {what}")
+        if r["effect"] and r["effect"]["issues"]:
+            lines.append(f"      feeds {', '.join(r['effect']['products'])}: "
+                         + ", ".join(r["effect"]["issues"][:4]) + ("…" if len(r["effect"]["issues"]) > 4 else ""))
+    return "\n".join(lines)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     hub = sub.add_parser("hub", help="the information hub: init, ingest, status, quality, publish, export")
     hs = hub.add_subparsers(dest="hub_command", metavar="ACTION")
@@ -144,6 +182,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = hs.add_parser("status", help="datasets, rows, supplies, last supplied")
     add_common(p)
     p.set_defaults(func=cmd_status)
+
+    p = hs.add_parser("calendar", help="supply calendar: late, due and never-supplied statutory datasets")
+    add_common(p)
+    p.add_argument("--as-of", help="YYYY-MM-DD (default today)")
+    p.set_defaults(func=cmd_calendar)
 
     p = hs.add_parser("quality", help="fitness-for-purpose report (guidance 4.2.3)")
     add_common(p)
