@@ -249,7 +249,7 @@ def test_more_staff_for_an_existing_agency_and_rejection_on_the_web(hub):
         r = c.post(f"/admin/requests/{spam}/reject", data={"csrf_token": token, "note": "not a partner"})
         assert r.status_code == 200 and f"Request {spam} rejected" in r.text
         assert f'id="{spam}"' not in r.text and f'id="{more}"' in r.text     # no longer waiting
-        r = c.post(f"/admin/requests/{more}/approve", data={"csrf_token": token})
+        r = c.post(f"/admin/requests/{more}/approve", data={"csrf_token": token, "confirm_agency": "yes"})
         code = re.search(r'<td class="code">([^<]+)</td>', r.text).group(1)
         c.post("/logout", data={"csrf_token": csrf(c, "/")})
         token = csrf(c, "/activate")

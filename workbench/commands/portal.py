@@ -49,11 +49,11 @@ def _open(args):
 def _requests(args):
     from workbench.portal import registration as R
 
-    hub, store, _ = _open(args)
+    hub, store, auth = _open(args)
     with store:
         _user(hub, args, ("admin",), "portal.registration.list")
         state = None if args.state == "all" else args.state
-        return {"requests": R.list_requests(store, state)}
+        return {"requests": R.list_requests(store, state, auth)}
 
 
 def _approve(args):
@@ -62,7 +62,8 @@ def _approve(args):
     hub, store, auth = _open(args)
     with store:
         user = _user(hub, args, ("admin",), "portal.registration.approve")
-        return R.approve(store, auth, args.request_id, admin=user.name, partnership=args.partnership)
+        return R.approve(store, auth, args.request_id, admin=user.name, partnership=args.partnership,
+                         confirm_existing_agency=args.confirm_existing_agency)
 
 
 def _reject(args):
@@ -161,6 +162,9 @@ def register(subparsers) -> None:
     c = cmd("approve", _approve, "approve a registration request; prints one-time activation codes")
     c.add_argument("request_id")
     c.add_argument("--partnership", help="partnership the new agency joins (registry name)")
+    c.add_argument("--confirm-existing-agency", action="store_true",
+                   help="the request names an agency the registry already holds: link the new accounts to it "
+                        "(they will see its submissions; check with the agency by a trusted channel first)")
     c = cmd("reject", _reject, "reject a registration request")
     c.add_argument("request_id")
     c.add_argument("--note", help="reason, kept with the request")

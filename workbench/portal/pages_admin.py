@@ -21,7 +21,8 @@ async def requests_page(request: Request):
     user = await page_user(request, ADMINISTER, "portal.registration.list")
     if user is None:
         return login_redirect(request)
-    rows = await run_in_threadpool(R.list_requests, portal(request).store, "pending")
+    p = portal(request)
+    rows = await run_in_threadpool(R.list_requests, p.store, "pending", p.auth)
     return render(request, "admin_requests.html", rows=rows)
 
 
@@ -36,7 +37,8 @@ async def decide(request: Request):
     try:
         if request.path_params["decision"] == "approve":
             result = await run_in_threadpool(R.approve, p.store, p.auth, request_id, admin=user.name,
-                                             partnership=p.partnership)
+                                             partnership=p.partnership,
+                                             confirm_existing_agency=data.get("confirm_agency") == "yes")
             return render(request, "admin_approved.html", result=result)
         await run_in_threadpool(R.reject, p.store, p.auth, request_id, admin=user.name,
                                 note=data.get("note", ""))

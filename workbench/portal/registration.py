@@ -21,6 +21,32 @@ from workbench.portal.validate import FieldError, Registration
 ACTIVATION_DAYS = 14
 
 
+def _norm(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def existing_agency(auth, name: str) -> dict | None:
+    """The registry agency a request's name matches (same name ignoring case and spacing), or None.
+
+    Returns ``{"name", "users", "partners"}``: approving links the new accounts to that agency,
+    so they would see its submissions and submitter names (security review, issue 11) — an
+    admin must confirm the link explicitly, having checked with the agency by a trusted channel.
+    """
+    reg = auth.registry()
+    for agency in reg.list_agencies():
+        if _norm(agency.name) == _norm(name):
+            users = [u for u in reg.list_users() if u.agency == agency.name]
+            return {"name": agency.name, "users": len(users),
+                    "partners": sum(1 for u in users if u.role == "partner")}
+    return None
+
+
+AGENCY_RISK = ("Approving links these accounts to the existing agency '{name}' ({users} account(s), "
+               "{partners} partner(s)): they will see that agency's submissions and who submitted them. "
+               "Anyone can type an agency's name on the registration form, so confirm the link only after "
+               "checking with '{name}' by a channel you trust (not the contact details in this request).")
+
+
 def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
@@ -53,8 +79,12 @@ def request(store, auth, reg: Registration) -> str:
     return request_id
 
 
-def list_requests(store, state: str | None = "pending") -> list[dict]:
-    """Registration requests (default: those awaiting a decision), each with its staff list."""
+def list_requests(store, state: str | None = "pending", auth=None) -> list[dict]:
+    """Registration requests (default: those awaiting a decision), each with its staff list.
+
+    With ``auth``, each request also carries ``existing_agency`` (see :func:`existing_agency`)
+    and ``agency_risk``, the warning an admin must confirm before approving it.
+    """
     where, params = ("WHERE state = ?", [state]) if state else ("", [])
     reqs = store.rows(f"SELECT * FROM portal.registration_requests {where} ORDER BY submitted_at, request_id",
                       params)
@@ -62,6 +92,9 @@ def list_requests(store, state: str | None = "pending") -> list[dict]:
         r["staff"] = store.rows("SELECT username, full_name, email, job_title, activated_at FROM "
                                 "portal.registration_staff WHERE request_id = ? ORDER BY username",
                                 [r["request_id"]])
+        if auth is not None:
+            r["existing_agency"] = existing_agency(auth, r["agency_name"])
+            r["agency_risk"] = AGENCY_RISK.format(**r["existing_agency"]) if r["existing_agency"] else None
     return reqs
 
 
@@ -83,13 +116,28 @@ def _ensure_agency(reg_api, name: str, partnership: str | None) -> None:
     reg_api.add_agency(name, group="second", partnerships=(partnership,) if partnership else ())
 
 
-def approve(store, auth, request_id: str, *, admin: str, partnership: str | None = None) -> dict:
+def approve(store, auth, request_id: str, *, admin: str, partnership: str | None = None,
+            confirm_existing_agency: bool = False) -> dict:
     """Approve a request: create the agency in the registry and one activation code per staff member.
+
+    A request naming an agency the registry already holds is refused (:class:`BadInput`,
+    audited, nothing changes) unless ``confirm_existing_agency`` is True: the admin has been
+    shown :data:`AGENCY_RISK` and confirms the link explicitly. Until then no account exists,
+    so nobody from the request sees anything of that agency.
 
     Returns ``{"request_id", "agency", "activation": [{"username", "code", "expires"}]}``; the
     codes are shown this once (hand them to each person by a separate channel).
     """
     req = _pending(store, request_id)
+    existing = existing_agency(auth, req["agency_name"])
+    if existing is not None and not confirm_existing_agency:
+        auth.registry().audit(admin, "portal.registration.approve", request_id,
+                              {"agency": req["agency_name"], "existing_agency": existing["name"],
+                               "reason": "link to an existing agency not confirmed"}, outcome="denied")
+        raise BadInput(AGENCY_RISK.format(**existing) + " To approve, confirm the agency link "
+                       "(web: tick the confirmation; command line: --confirm-existing-agency).")
+    if existing is not None:
+        req["agency_name"] = existing["name"]
     _ensure_agency(auth.registry(), req["agency_name"], partnership)
     now = datetime.now().replace(microsecond=0)
     expires = now + timedelta(days=ACTIVATION_DAYS)
@@ -102,10 +150,11 @@ def approve(store, auth, request_id: str, *, admin: str, partnership: str | None
             cur.execute("UPDATE portal.registration_staff SET activation_hash = ?, activation_expires = ? "
                         "WHERE request_id = ? AND username = ?", [_hash(code), expires, request_id, name])
             codes.append({"username": name, "code": code, "expires": expires.isoformat()})
-        cur.execute("UPDATE portal.registration_requests SET state = 'approved', decided_by = ?, decided_at = ? "
-                    "WHERE request_id = ?", [admin, now, request_id])
+        cur.execute("UPDATE portal.registration_requests SET state = 'approved', decided_by = ?, decided_at = ?, "
+                    "agency_name = ? WHERE request_id = ?", [admin, now, req["agency_name"], request_id])
     auth.registry().audit(admin, "portal.registration.approve", request_id,
-                          {"agency": req["agency_name"], "staff": [c["username"] for c in codes]})
+                          {"agency": req["agency_name"], "staff": [c["username"] for c in codes],
+                           "existing_agency_confirmed": existing is not None})
     return {"request_id": request_id, "agency": req["agency_name"], "activation": codes}
 
 

@@ -164,13 +164,13 @@ def outbox_path(hub: Path | str) -> Path:
 def _open_outbox(path: Path):
     from workbench.errors import ResourceLocked
     from workbench.hub.connect import create_key, new_connection
+    from workbench.sql import quote_literal
 
     key = create_key(path)
     con = new_connection()
     old = os.umask(0o077)            # the outbox and its WAL are private (0600)
     try:
-        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS outbox "
-                    f"(ENCRYPTION_KEY '{key.replace(chr(39), chr(39) * 2)}')")
+        con.execute(f"ATTACH {quote_literal(str(path))} AS outbox (ENCRYPTION_KEY {quote_literal(key)})")
     except duckdb.Error as exc:
         con.close()
         msg = str(exc).replace(key, "***")
