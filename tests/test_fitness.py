@@ -118,7 +118,7 @@ def test_empty_premises_register_is_called_empty(planted):
     data["ref_licensed_premises"] = data["ref_licensed_premises"].iloc[0:0]
     v = run("premises", data, CUR, BASE)
     assert v.verdict == "inconclusive"
-    assert "ref_licensed_premises (Licensed premises register), which holds no records" in v.reason
+    assert "needs ref_licensed_premises (Licensed premises register), which is empty" in v.reason
     assert "coordinates" not in v.reason
 
 

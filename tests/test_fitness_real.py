@@ -85,7 +85,8 @@ def test_hub_of_police_uk_only_names_the_dataset_needed(real_data_dir, empty_hub
             assert "police_uk_street (police.uk street-level crime) is loaded" in v.reason
             assert "0 vs 0" not in v.reason and "too few events" not in v.reason
         premises = run("premises", con, "2025-01-01:2025-06-30", "2024-01-01:2024-06-30")
-        assert "ref_licensed_premises (Licensed premises register), which" in premises.reason
+        assert "needs ref_licensed_premises (Licensed premises register), which is empty" in premises.reason
+        assert "needs police_crime_offence (Recorded crime: offences), which is empty" in premises.reason
         assert "has no coordinates" not in premises.reason
     finally:
         con.close()

@@ -181,9 +181,11 @@ class Needs:
         n = m["rows"]
         day_failed = False
         if n == 0:
-            msg = f"needs {d} ({title}), which holds no records " + (
-                "in the periods compared (" + ", ".join(map(str, periods)) + ")" if periods and m["rows_total"]
-                else f"in {where}")
+            if m["rows_total"]:
+                msg = (f"needs {d} ({title}), which holds no records in the periods compared ("
+                       + ", ".join(map(str, periods)) + ")")
+            else:
+                msg = f"needs {d} ({title}), which is empty in {where}"
             stand_in = _STAND_INS.get(d)
             if stand_in and source.has(stand_in[0]) and not m["rows_total"]:
                 msg += f"; {stand_in[1]}"
