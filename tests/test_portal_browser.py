@@ -98,7 +98,7 @@ def test_register_approve_submit_triage_grade_transfer_in_chromium(tmp_path):
             page.fill("#subjects", "'Tiny', about 17")
             page.fill("#location", SUBMISSION["location"])
             page.fill("#postcode", "NG2 2HP")
-            page.fill("#occurred_at", "2026-10-01T16:30")
+            page.fill("#occurred_date", "2026-10-01")       # a date alone is a complete answer
             page.select_option("#source_type", "service_user")
             page.fill("#source_details", SUBMISSION["source_details"])
             page.check("#anonymity_requested")

@@ -66,6 +66,15 @@ def _approve(args):
                          confirm_existing_agency=args.confirm_existing_agency)
 
 
+def _reset_code(args):
+    from workbench.portal import registration as R
+
+    hub, store, auth = _open(args)
+    with store:
+        user = _user(hub, args, ("admin",), "portal.password.reset_code")
+        return R.issue_reset(store, auth, args.username, admin=user.name)
+
+
 def _reject(args):
     from workbench.portal import registration as R
 
@@ -168,6 +177,9 @@ def register(subparsers) -> None:
     c = cmd("reject", _reject, "reject a registration request")
     c.add_argument("request_id")
     c.add_argument("--note", help="reason, kept with the request")
+    c = cmd("reset-code", _reset_code, "issue a one-time code (24 hours) with which USERNAME sets a new "
+                                       "password at /reset-password; read it to them by phone")
+    c.add_argument("username")
     c = cmd("export", _export, "write every transferred record as police_import.csv/.json (pip-police-import/1)")
     c.add_argument("--out", required=True, help="output folder (files are mode 0600)")
     cmd("retry-transfers", _retry, "retry transfers into the hub that are still pending (exit 4 if any remain)")

@@ -56,3 +56,20 @@ async def stats_page(request: Request):
     p = portal(request)
     s = await run_in_threadpool(lambda: statistics(p.store, p.auth.registry()))
     return render(request, "stats.html", s=s)
+
+
+async def reset_code(request: Request):
+    """Issue a one-time password-reset code for a portal user (shown once, audited)."""
+    user = await page_user(request, ADMINISTER, "portal.password.reset_code")
+    if user is None:
+        return login_redirect(request)
+    data = await form_data(request)
+    count_user(request, user)
+    p = portal(request)
+    try:
+        result = await run_in_threadpool(R.issue_reset, p.store, p.auth, data.get("username", "").strip(),
+                                         admin=user.name)
+    except BadInput as exc:
+        session(request).flash = str(exc)
+        return redirect("/admin/requests")
+    return render(request, "admin_reset_code.html", result=result)

@@ -32,6 +32,8 @@ async def submit(request: Request):
     body["anonymity_requested"] = data.get("anonymity_requested", "")
     p = portal(request)
     try:
+        if "occurred_date" in data or "occurred_time" in data:   # the form's separate date and time
+            body["occurred_at"] = validate.form_occurred_at(data.get("occurred_date"), data.get("occurred_time"))
         sub = validate.submission(body)
     except FieldError as exc:
         return render(request, "submit.html", 422, form=data, error=exc)

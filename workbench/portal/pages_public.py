@@ -113,5 +113,25 @@ async def activate(request: Request):
         account = await run_in_threadpool(R.activate, p.store, p.auth, name, data.get("code", "").strip(), pw)
     except (FieldError, AccessDenied) as exc:
         return render(request, "activate.html", 422 if isinstance(exc, FieldError) else 403,
-                      error=str(exc), name=name)
+                      error=exc.plain if isinstance(exc, FieldError) else str(exc), name=name)
     return render(request, "activate_done.html", account=account)
+
+
+async def reset_password(request: Request):
+    """``/reset-password``: a new password with the one-time code the portal administrator issued."""
+    request.state.user = await current_user(request)
+    if request.method == "GET":
+        return render(request, "reset_password.html", error=None, name=request.query_params.get("name", ""))
+    data = await form_data(request)
+    count_address(request)
+    p = portal(request)
+    name = data.get("username", "").strip()
+    try:
+        validate.username("username", name)
+        pw = validate.password("password", data.get("password"), data.get("password_confirm"))
+        await run_in_threadpool(R.reset_password, p.store, p.auth, name, data.get("code", ""), pw)
+    except (FieldError, AccessDenied) as exc:
+        message = exc.plain if isinstance(exc, FieldError) else str(exc)
+        return render(request, "reset_password.html", 422 if isinstance(exc, FieldError) else 403,
+                      error=message, name=name)
+    return render(request, "reset_password_done.html", name=name)

@@ -6,6 +6,13 @@ them as a member". Here an agency asks for access and names the staff who will s
 one-time activation code for each member of staff (valid 14 days, stored only as a SHA-256
 hash). Each person then chooses their own password when activating, which creates their
 ``partner`` account in the registry. Nobody, admins included, ever sees a partner's password.
+
+A forgotten password is reset the same way: an ``admin`` issues a one-time **reset code** for
+the account (``workbench portal reset-code NAME``; valid 24 hours, stored only as a hash,
+replacing any earlier one), hands it over by a separate channel, and the person chooses a new
+password at ``/reset-password``. Codes are meant to be read out over the phone: upper case,
+in groups of four, from an alphabet without look-alike characters (no 0/O, 1/I/L, 5/S, 8/B),
+and typed in any case, with or without the hyphens and spaces.
 """
 
 from __future__ import annotations
@@ -19,6 +26,31 @@ from workbench.errors import AccessDenied, BadInput
 from workbench.portal.validate import FieldError, Registration
 
 ACTIVATION_DAYS = 14
+RESET_HOURS = 24
+#: 27 characters that cannot be mistaken for one another when read aloud or copied by hand
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXYZ234679"
+CODE_GROUPS = 4          # 4 groups of 4 characters: 16 x log2(27) = 76 bits
+
+
+def new_code() -> str:
+    """A one-time code easy to read out by phone, such as ``'HT7K-M2QX-9CDA-WRPE'``.
+
+    >>> code = new_code()
+    >>> len(code), code.count("-"), code == code.upper(), code[0] != "-"
+    (19, 3, True, True)
+    >>> set(code.replace("-", "")) <= set(CODE_ALPHABET)
+    True
+    """
+    return "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(CODE_GROUPS))
+
+
+def normalise_code(code: str | None) -> str:
+    """A code as typed (any case, spaces or hyphens anywhere) in its canonical form.
+
+    >>> normalise_code(" ht7k m2qx-9cda wrpe ")
+    'HT7KM2QX9CDAWRPE'
+    """
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
 
 
 def _norm(name: str) -> str:
@@ -48,7 +80,7 @@ AGENCY_RISK = ("Approving links these accounts to the existing agency '{name}' (
 
 
 def _hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 
 
 def username_taken(store, auth, name: str) -> bool:
@@ -146,7 +178,7 @@ def approve(store, auth, request_id: str, *, admin: str, partnership: str | None
         staff = cur.execute("SELECT username FROM portal.registration_staff WHERE request_id = ? "
                             "ORDER BY username", [request_id]).fetchall()
         for (name,) in staff:
-            code = secrets.token_urlsafe(12)
+            code = new_code()
             cur.execute("UPDATE portal.registration_staff SET activation_hash = ?, activation_expires = ? "
                         "WHERE request_id = ? AND username = ?", [_hash(code), expires, request_id, name])
             codes.append({"username": name, "code": code, "expires": expires.isoformat()})
@@ -191,3 +223,44 @@ def activate(store, auth, username: str, code: str, password: str) -> dict:
                     [datetime.now().replace(microsecond=0), row["request_id"], username])
     auth.registry().audit(username, "portal.account.activate", username, {"agency": row["agency_name"]})
     return {"username": username, "agency": row["agency_name"], "role": "partner"}
+
+
+def issue_reset(store, auth, username: str, *, admin: str) -> dict:
+    """Issue a one-time password-reset code for ``username`` (any active portal user).
+
+    Returns ``{"username", "code", "expires"}``: the code is shown this once, to the admin, who
+    hands it to the person by a separate channel (a phone call to a known number). A new code
+    replaces an unused earlier one.
+    """
+    user = auth.get_user(username)
+    if user is None:
+        raise BadInput(f"No portal user '{username}'. Check the log-in name.")
+    if not getattr(user, "active", True):
+        raise BadInput(f"The account '{username}' is deactivated; reactivate it before resetting its password.")
+    code = new_code()
+    now = datetime.now().replace(microsecond=0)
+    expires = now + timedelta(hours=RESET_HOURS)
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM portal.password_resets WHERE username = ?", [username])
+        cur.execute("INSERT INTO portal.password_resets VALUES (?, ?, ?, ?, ?)",
+                    [username, _hash(code), expires, admin, now])
+    auth.registry().audit(admin, "portal.password.reset_code", username, {"expires": expires.isoformat()})
+    return {"username": username, "code": code, "expires": expires.isoformat(timespec="minutes")}
+
+
+def reset_password(store, auth, username: str, code: str, password: str) -> dict:
+    """Set a new password for ``username`` when ``code`` is its unexpired reset code (single use)."""
+    rows = store.rows("SELECT code_hash, expires FROM portal.password_resets WHERE username = ?", [username])
+    ok = (rows and rows[0]["expires"] >= datetime.now()
+          and hmac.compare_digest(rows[0]["code_hash"], _hash(code or "")))
+    if not ok:
+        auth.registry().audit(username or "anonymous", "portal.password.reset", username or "", None,
+                              outcome="denied")
+        raise AccessDenied("That log-in name and reset code do not match. Check the code (letters and "
+                           "numbers only; case does not matter), or ask the portal administrator for a new one.")
+    auth.registry().set_password(username, password, actor=username)
+    auth.forget(username)             # the old password must not live on in the credential cache
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM portal.password_resets WHERE username = ?", [username])
+    auth.registry().audit(username, "portal.password.reset", username, None)
+    return {"username": username}

@@ -60,6 +60,9 @@ CREATE TABLE IF NOT EXISTS portal.registration_staff (
     request_id VARCHAR NOT NULL, username VARCHAR NOT NULL, full_name VARCHAR NOT NULL,
     email VARCHAR NOT NULL, job_title VARCHAR, activation_hash VARCHAR, activation_expires TIMESTAMP,
     activated_at TIMESTAMP, PRIMARY KEY (request_id, username));
+CREATE TABLE IF NOT EXISTS portal.password_resets (
+    username VARCHAR PRIMARY KEY, code_hash VARCHAR NOT NULL, expires TIMESTAMP NOT NULL,
+    issued_by VARCHAR NOT NULL, issued_at TIMESTAMP NOT NULL);
 """
 
 #: paths of stores open in this process (DuckDB's file lock is per process, so a second

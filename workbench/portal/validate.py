@@ -33,12 +33,65 @@ _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,39}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+#: the words a person filling in a form knows each field by (the forms' own labels)
+LABELS = {
+    "category": "Category", "intelligence_text": "What happened or what you know",
+    "location": "Where", "postcode": "Postcode", "occurred_at": "When it happened",
+    "occurred_date": "The date it happened", "occurred_time": "The time it happened",
+    "source_type": "How you came by this information", "source_details": "Source details",
+    "anonymity_requested": "Anonymity", "subjects": "Who is involved",
+    "username": "Log-in name", "password": "Password", "password_confirm": "Repeated password",
+    "code": "Code", "agency_name": "Organisation name", "agency_type": "Type of organisation",
+    "contact_name": "Contact name", "contact_email": "Contact e-mail", "contact_phone": "Contact phone",
+    "reason": "Why you need access", "full_name": "Full name", "email": "E-mail", "job_title": "Job title",
+    "source_evaluation": "Source evaluation", "intelligence_assessment": "Intelligence assessment",
+    "handling_code": "Handling code", "handling_conditions": "Handling conditions",
+    "decision": "Decision", "referred_to": "Referred to", "triage_notes": "Triage notes",
+}
+
+
+def label(field: str) -> str:
+    """The plain-language name of a form field (``staff_2_email`` → ``E-mail of staff member 2``).
+
+    >>> label("occurred_at"), label("staff_2_email")
+    ('When it happened', 'E-mail of staff member 2')
+    """
+    m = re.fullmatch(r"staff_(\d+)_(\w+)", field)
+    if m:
+        return f"{LABELS.get(m.group(2), m.group(2).replace('_', ' '))} of staff member {m.group(1)}"
+    return LABELS.get(field, field.replace("_", " ").capitalize())
+
+
 class FieldError(BadInput):
-    """One field failed its check; ``field`` names it (the API's 422 body carries it)."""
+    """One field failed its check; ``field`` names it (the API's 422 body carries it).
+
+    ``str(error)`` keeps the field's API name for programs (``occurred_at: is in the future …``);
+    :attr:`plain` says the same in the form's words, naming the field once
+    (``When it happened is in the future …``).
+    """
 
     def __init__(self, field: str, message: str):
         self.field = field
+        self.message = message
         super().__init__(f"{field}: {message}")
+
+    @property
+    def label(self) -> str:
+        return label(self.field)
+
+    @property
+    def plain(self) -> str:
+        """The message for a person: the field's label once, then what to do.
+
+        >>> FieldError("occurred_at", "is in the future (2030-01-01); give the date it happened.").plain
+        'When it happened is in the future (2030-01-01); give the date it happened.'
+        >>> FieldError("postcode", "expected a full UK postcode such as 'NG1 5AW'; found 'X'.").plain
+        "Postcode: expected a full UK postcode such as 'NG1 5AW'; found 'X'."
+        """
+        msg = self.message.replace(f"{self.field}: ", "")
+        if msg.startswith(("is ", "was ", "must ")):
+            return f"{self.label} {msg}"
+        return f"{self.label}: {msg}"
 
     def to_dict(self) -> dict:
         d = super().to_dict()
@@ -138,6 +191,24 @@ def subjects(field: str, value) -> str:
             raise FieldError(field, "expected text or a list of text entries; found a list with non-text entries.")
         value = "; ".join(v.strip() for v in value if v.strip())
     return text(field, value)
+
+
+def form_occurred_at(date_value, time_value) -> str:
+    """The web form's "When?" as ``occurred_at``: a date alone, or a date and a time.
+
+    The form asks for the date (``<input type=date>``) and, only if known, the time
+    (``<input type=time>``), so a date alone is a complete answer.
+
+    >>> form_occurred_at("2026-12-02", ""), form_occurred_at("2026-12-02", "15:30"), form_occurred_at("", "")
+    ('2026-12-02', '2026-12-02T15:30', '')
+    """
+    d = (date_value or "").strip()
+    t = (time_value or "").strip()
+    if t and not d:
+        raise FieldError("occurred_date", "is needed when a time is given; give the date, or clear the time.")
+    if t and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?", t):
+        raise FieldError("occurred_time", f"expected a time such as 21:30; found {t[:10]!r}.")
+    return f"{d}T{t[:5]}" if t else d
 
 
 @dataclass(frozen=True)

@@ -46,12 +46,46 @@ class Portal:
     user_limit: RateLimiter
     address_limit: RateLimiter
     partnership: str | None = None
-    env: jinja2.Environment = field(default_factory=lambda: jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-        undefined=jinja2.StrictUndefined))
+    env: jinja2.Environment = field(default_factory=lambda: _environment())
 
     def audit(self, actor, action, target, detail=None, outcome="ok") -> None:
         self.auth.registry().audit(actor, action, target, detail, outcome=outcome)
+
+
+def british(value) -> str:
+    """A date or date-time as people in the UK read it: ``2 Dec 2026, 15:30`` or ``2 Dec 2026``.
+
+    Accepts ``datetime``/``date`` objects and ISO text (``2026-12-02T15:30``, ``2026-12-02``);
+    anything else is shown as it is, and nothing as a dash.
+
+    >>> british("2026-12-02T15:30"), british("2026-12-02"), british(None)
+    ('2 Dec 2026, 15:30', '2 Dec 2026', '—')
+    >>> from datetime import datetime
+    >>> british(datetime(2026, 1, 9, 7, 5, 59))
+    '9 Jan 2026, 07:05'
+    """
+    from datetime import date, datetime
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            return text
+    if isinstance(value, datetime):
+        return f"{value.day} {value:%b %Y, %H:%M}"
+    if isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    return str(value)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["british"] = british
+    return env
 
 
 def portal(request: Request) -> Portal:
