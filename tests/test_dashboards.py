@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import dashboards_fixture as fx  # noqa: E402
 from workbench.errors import AccessDenied, BadInput  # noqa: E402

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import dashboards_scope_fixture as sfx  # noqa: E402
 from workbench.errors import AccessDenied  # noqa: E402

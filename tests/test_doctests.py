@@ -1,4 +1,4 @@
-"""Every runnable example in every workbench module's docstrings works (STYLE.md 6; issue 14).
+"""Every runnable example in every workbench and dashboards module's docstrings works (STYLE.md 6; issue 14).
 
 Each module under ``workbench/`` is imported and its examples run, in a scratch folder with
 ``WORKBENCH_HUB`` pointing there, so an example can never touch the repository or a real
@@ -19,6 +19,7 @@ import types
 
 import pytest
 
+import dashboards
 import workbench
 
 #: modules whose examples are not run, and why (nothing else is left out)
@@ -26,7 +27,8 @@ NOT_RUN = {
     "workbench.__main__": "importing it runs the command line and exits (it has no docstring)",
 }
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(workbench.__path__, "workbench."))
+MODULES = sorted([m.name for m in pkgutil.walk_packages(workbench.__path__, "workbench.")]
+                 + ["dashboards"] + [m.name for m in pkgutil.walk_packages(dashboards.__path__, "dashboards.")])
 
 #: every public function and class here has a runnable example (kept so by a test)
 COMPLETE = (

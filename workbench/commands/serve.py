@@ -23,7 +23,6 @@ from pathlib import Path
 from workbench.commands.common import add_common, hub_path
 from workbench.errors import ResourceLocked
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def register(subparsers) -> None:
@@ -54,9 +53,7 @@ def _check_hub(hub: Path) -> Path:
 
 
 def import_dashboards():
-    """Import the ``dashboards`` package that sits beside ``workbench/`` in the repository."""
-    if str(REPO) not in sys.path and (REPO / "dashboards" / "__init__.py").exists():
-        sys.path.insert(0, str(REPO))
+    """The dashboards' server module (the ``dashboards`` package, installed beside ``workbench``)."""
     import dashboards.server
 
     return dashboards.server

@@ -334,9 +334,7 @@ ASB_TYPES = {"ASB - Nuisance": 0.7, "ASB - Personal": 0.2, "ASB - Environmental"
 def incidents(world, period, scale, events) -> pd.DataFrame:
     """``police_incident``: seasonal ASB (with Goose Fair extra) and other calls for service."""
     rng = world.rng
-    season = tm.asb_season(period.days)
-    n = tm.count_for(rng, period, fx.POLICE_ASB_RATE, scale, season.mean())
-    days = tm.sample_days(rng, period, n, season)
+    n, days = tm.seasonal_asb(rng, period, fx.POLICE_ASB_RATE, scale)
     idx = world.postcodes_for_crime_type("Anti-social behaviour", n)
     types = rng.choice(list(ASB_TYPES), size=n, p=list(ASB_TYPES.values()))
     parts = [pd.DataFrame({"type": types, "day": days, "minute": tm.sample_minutes(rng, n, tm.HOURS_EVENING),

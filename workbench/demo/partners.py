@@ -35,9 +35,7 @@ def _located(world, idx, sd=25.0):
 
 def council_asb(world, period, scale) -> pd.DataFrame:
     rng = world.rng
-    season = tm.asb_season(period.days)
-    n = tm.count_for(rng, period, fx.COUNCIL_ASB_RATE, scale, season.mean())
-    days = tm.sample_days(rng, period, n, season)
+    n, days = tm.seasonal_asb(rng, period, fx.COUNCIL_ASB_RATE, scale)
     idx = world.postcodes_for_crime_type("Anti-social behaviour", n)
     t = rng.choice(list(COUNCIL_ASB), size=n, p=list(COUNCIL_ASB.values()))
     makes = rng.choice(list(MAKES), size=n)

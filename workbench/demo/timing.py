@@ -86,6 +86,24 @@ def asb_season(days: np.ndarray) -> np.ndarray:
     return w * np.where(bonfire, fx.BONFIRE_MULTIPLIER, 1.0)
 
 
+def seasonal_asb(rng, period: Period, monthly_rate: float, scale: float) -> tuple[int, np.ndarray]:
+    """How many ASB reports at ``monthly_rate`` (× scale) and their days, with the ASB season.
+
+    Police incidents and council ASB reports share the season (:func:`asb_season`); the
+    random draws are the count, then the days, in that order.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> n, days = seasonal_asb(rng, Period.of("2024-01-01", "2024-12-31"), 50.0, 1.0)
+    >>> len(days) == n and 400 < n < 800
+    True
+    """
+    season = asb_season(period.days)
+    n = count_for(rng, period, monthly_rate, scale, season.mean())
+    return n, sample_days(rng, period, n, season)
+
+
 def sample_days(rng, period: Period, n: int, weight=None) -> np.ndarray:
     """``n`` days of the period, with optional daily weights (array over ``period.days``)."""
     days = period.days
