@@ -38,6 +38,7 @@ COMMANDS = {
     "hub": "workbench.commands.hub",
     "agencies": "workbench.commands.registry",
     "datasets": "workbench.commands.registry",
+    "mail": "workbench.commands.registry",
     "users": "workbench.commands.registry",
     "partnerships": "workbench.commands.registry",
     "marking": "workbench.commands.registry",

@@ -98,6 +98,12 @@ def _run(fn):
 
 
 # -- user-defined datasets -----------------------------------------------------------------
+def _notify():
+    from workbench import notify
+
+    return notify
+
+
 def _user_datasets():
     from workbench.hub import user_datasets
 
@@ -275,6 +281,23 @@ def register(sub) -> None:
     _common(p, as_user=False)
     p.set_defaults(func=_run(lambda reg, a: {"datasets": _user_datasets().declarations(reg.hub)}))
 
+    # e-mail notifications (issue 15)
+    g = sub.add_parser("mail", help="e-mail notifications: queue from the audit log, send, outbox")
+    gs = g.add_subparsers(dest="mail_command", metavar="ACTION", required=True)
+    p = gs.add_parser("queue", help="turn new audit events (and late supplies) into outbox messages")
+    _common(p, as_user=False)
+    p.add_argument("--late-supplies", action="store_true", help="also queue today's late-supply digest")
+    p.set_defaults(func=_run(lambda reg, a: {"queued": _notify().queue(
+        reg, late_digest_on=__import__("datetime").date.today() if a.late_supplies else None)}))
+    p = gs.add_parser("send", help="send the outbox through WORKBENCH_SMTP_HOST (failures stay queued)")
+    _common(p, as_user=False)
+    p.set_defaults(func=_run(lambda reg, a: _notify().deliver(reg)))
+    p = gs.add_parser("outbox", help="list messages (admin)")
+    _common(p)
+    p.add_argument("--unsent", action="store_true")
+    p.set_defaults(func=_run(lambda reg, a: (_admin(reg, a), {"messages": [
+        {k: v for k, v in m.items() if k != "body"} for m in _notify().outbox(reg, unsent_only=a.unsent)]})[1]))
+
     # users
     g = sub.add_parser("users", help="user accounts and roles")
     gs = g.add_subparsers(dest="users_command", metavar="ACTION", required=True)
@@ -296,6 +319,11 @@ def register(sub) -> None:
         if action == "password":
             p.add_argument("--password-stdin", action="store_true")
         p.set_defaults(func=_run(_users_state(action)))
+    p = gs.add_parser("email", help="record a user's e-mail address for notifications (admin, or yourself)")
+    _common(p)
+    p.add_argument("name")
+    p.add_argument("--email", required=True)
+    p.set_defaults(func=_run(lambda reg, a: _notify().set_email(reg, _acting(a), a.name, a.email)))
 
     # partnerships
     g = sub.add_parser("partnerships", help="partnerships in this hub and sharing between them")

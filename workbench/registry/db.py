@@ -174,6 +174,31 @@ MIGRATIONS: list[str] = [
         decided_at TEXT NOT NULL
     );
     """,
+    # version 2 -> 3: e-mail notifications (workbench.notify): contacts, an outbox, a cursor
+    """
+    CREATE TABLE user_contacts (
+        user TEXT PRIMARY KEY REFERENCES users(name),
+        email TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        event_key TEXT NOT NULL UNIQUE,
+        to_user TEXT NOT NULL,
+        to_addr TEXT,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        sent_at TEXT,
+        last_error TEXT
+    );
+    CREATE TABLE notify_cursor (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        audit_seq INTEGER NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
