@@ -192,9 +192,10 @@ def lsoa_union(texts, source: str = "") -> "PartnershipArea | None":
 
     Examples
     --------
-    >>> a = lsoa_union(["POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))", "POLYGON ((10 0, 20 0, 20 10, 10 10, 10 0))"])
+    >>> a = lsoa_union(["POLYGON ((455000 340000, 455010 340000, 455010 340010, 455000 340010, 455000 340000))",
+    ...                 "POLYGON ((455010 340000, 455020 340000, 455020 340010, 455010 340010, 455010 340000))"])
     >>> a.source, a.to_dict()["bbox"]
-    ('union of 2 LSOA polygons', [0.0, 0.0, 20.0, 10.0])
+    ('union of 2 LSOA polygons', [455000.0, 340000.0, 455020.0, 340010.0])
     """
     texts = [t.strip() for t in texts if t and str(t).strip()]
     if not texts:
