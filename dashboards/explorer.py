@@ -74,7 +74,7 @@ class HubExplorer(DashboardApp):
         cov = hubinfo.coverage(self.source, period)
         gaps = hubinfo.gaps(cov)
         return pn.Column(
-            pn.pane.HoloViews(charts.coverage_heatmap(cov), sizing_mode="stretch_width"),
+            pn.pane.HoloViews(charts.coverage_heatmap(cov), sizing_mode="stretch_width", linked_axes=False),
             html_pane(f"<p class='wb-note'>{len(gaps)} month(s) with no records inside a "
                          f"dataset's span (coverage gaps).</p>"),
             tabulator(gaps, height=200,

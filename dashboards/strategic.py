@@ -43,7 +43,7 @@ class StrategicAssessment(DashboardApp):
                                        title="Priority matrix: likelihood (volume + trend scores) × "
                                              "impact (harm + vulnerability scores); red = high priority")
         table = pri[["rank", "label", "band", "score", "confidence", "coverage", "sources"]]
-        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
+        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False),
                          tabulator(table, height=300,
                                               sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
@@ -62,13 +62,15 @@ class StrategicAssessment(DashboardApp):
         markers["label"] = [f"{t} {a:+.0%}/yr (p={p:.3f})" for t, a, p in
                             zip(markers["trend"], markers["annual_change"], markers["trend_p"])]
         chart = charts.trend_chart(monthly, markers, title="Three-year monthly trend (▲ = significant)")
+        gaps = charts.missing_months_note(monthly)
         table = facts[["label", "trend", "annual_change", "trend_p", "months_covered"]].assign(
             annual_change=lambda d: (100 * d["annual_change"]).round(1),
             trend_p=lambda d: d["trend_p"].round(4)).rename(columns={"annual_change": "% a year"})
         return pn.Column(
             pn.widgets.MultiChoice.from_param(self.param.issues,
                                               placeholder="Six highest priorities", width=640),
-            pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
+            pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False),
+            html_pane(f"<p class='wb-note' id='wb-gaps'>{html.escape(gaps)}</p>" if gaps else ""),
             tabulator(table, height=240,
                                  sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
@@ -79,7 +81,7 @@ class StrategicAssessment(DashboardApp):
         chart = charts.comparison_bars(frame, "label", "last 12 months", "12 months before",
                                        title="Harm-weighted volume (events × harm weight): last 12 months (orange), "
                                              "the 12 before (blue)")
-        return pn.pane.HoloViews(chart, sizing_mode="stretch_width")
+        return pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False)
 
     @param.depends("map_measure")
     def _map(self):
@@ -94,8 +96,12 @@ class StrategicAssessment(DashboardApp):
         boundaries = context.lsoa_boundaries(self.source)
         fields = {"crimes": dict(zip(rates["lsoa_code"], rates["count"])),
                   "IMD decile (1 = most deprived)": dict(zip(rates["lsoa_code"], rates["imd_decile"]))}
-        fmap = maps.choropleth(boundaries, values, title=self.map_measure, fields=fields)
+        outside = set(rates.loc[~rates["inside"].astype(bool), "lsoa_code"])
+        values = {k: (None if k in outside else v) for k, v in values.items()}
+        fmap = maps.choropleth(boundaries, values, title=self.map_measure, fields=fields, outside=outside)
         legend = maps.legend_html(maps.classify(list(values.values())), self.map_measure + note)
+        if outside:
+            legend += maps.outside_legend_html()
         source = rates["dataset"].iloc[0] if len(rates) else "none"
         return pn.Column(
             pn.widgets.RadioButtonGroup.from_param(self.param.map_measure),
@@ -111,7 +117,7 @@ class StrategicAssessment(DashboardApp):
                             actual=(100 * perf["actual"].astype(float)).round(1))
         chart = charts.target_bars(frame, "label", "target", "actual",
                                    title="Change over 12 months against the plan's target (%)")
-        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"),
+        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False),
                          tabulator(frame[["label", "target", "actual", "status"]],
                                               height=260,
                                               sizing_mode="stretch_width"),

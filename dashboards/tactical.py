@@ -55,7 +55,7 @@ class TacticalAssessment(DashboardApp):
                          percent_change=frame["percent_change"].round(1),
                          rate_ratio=frame["rate_ratio"].round(2)),
             sizing_mode="stretch_width", height=260)
-        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"), table,
+        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False), table,
                          sizing_mode="stretch_width")
 
     @param.depends("weeks", "offences")
@@ -74,7 +74,7 @@ class TacticalAssessment(DashboardApp):
     @param.depends("weeks", "offences")
     def _day_hour(self):
         frame = crime.day_hour(self.source, self.comparison().current, self.offences, self.viewer)
-        return pn.pane.HoloViews(charts.day_hour_heatmap(frame), sizing_mode="stretch_width")
+        return pn.pane.HoloViews(charts.day_hour_heatmap(frame), sizing_mode="stretch_width", linked_axes=False)
 
     @param.depends("weeks", "offences")
     def _repeats(self):
@@ -98,7 +98,7 @@ class TacticalAssessment(DashboardApp):
                 f"counts per {html.escape(by)} (small counts suppressed).</p>")
         chart = charts.bars(frame.rename(columns={"group": by}), by, "count",
                             title=f"{what} by {by}", color=color)
-        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width"), html_pane(note),
+        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False), html_pane(note),
                          sizing_mode="stretch_width")
 
     @param.depends("weeks")

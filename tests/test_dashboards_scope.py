@@ -135,7 +135,8 @@ def test_planted_surge_is_ashfields_alone(hub, viewers, last4):
                 for who in ("a_ana", "b_ana", "both")}
     assert emerging["a_ana"].loc[surge, "emerging"] and emerging["both"].loc[surge, "emerging"]
     assert not emerging["b_ana"].loc[surge, "emerging"]
-    spots = {who: assess.hotspots(src, last4, [surge], viewers[who]).hot() for who in ("a_ana", "b_ana")}
+    spots = {who: assess.hotspots(src, last4, [surge], viewers[who]).spots.cells.head(1)
+             for who in ("a_ana", "b_ana")}
     k = int(sfx.fx.SURGE_LSOA[-4:])
     x0, y0 = sfx.fx.ORIGIN[0] + (k // sfx.fx.GRID) * 1000, sfx.fx.ORIGIN[1] + (k % sfx.fx.GRID) * 1000
 

@@ -17,15 +17,19 @@ BLUE, RED, GREY = "#1d4f91", "#a4001d", "#888888"
 
 def monthly_trend(monthly: pd.DataFrame, *, title: str, label_col: str | None = None, top: int = 6):
     """Monthly counts: one line per ``label_col`` value (the ``top`` largest), else one line."""
+    from workbench.viz.charts import complete_months
+
     fig, ax = plt.subplots(figsize=(7.5, 3.0))
     if label_col:
         totals = monthly.groupby(label_col)["count"].sum().sort_values(ascending=False)
+        full = complete_months(monthly, label_col)      # absent months: gaps, never zeros
         for name in totals.index[:top]:
-            d = monthly[monthly[label_col] == name]
+            d = full[full[label_col] == name]
             ax.plot(pd.to_datetime(d["month"]), d["count"], label=str(name), linewidth=1.4)
         ax.legend(fontsize=7, ncol=2, frameon=False)
     else:
-        ax.plot(pd.to_datetime(monthly["month"]), monthly["count"], color=BLUE, linewidth=1.6)
+        d = complete_months(monthly.assign(_series="all"), "_series")
+        ax.plot(pd.to_datetime(d["month"]), d["count"], color=BLUE, linewidth=1.6)
     ax.set_title(title, fontsize=10)
     ax.set_ylabel("per month")
     ax.grid(alpha=0.3)

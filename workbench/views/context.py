@@ -124,7 +124,10 @@ def lsoa_rates(source: Source, period: Period, offences, viewer: Viewer) -> pd.D
     Counts recorded crime (``police_crime_offence``, located through ``ref_postcode``) when
     the shared tier holds it for the period, else police.uk street-level crime
     (``police_uk_street``, which carries its LSOA; ``offences`` then match ``crime_type``).
-    The ``dataset`` column says which was used.
+    The ``dataset`` column says which was used. ``inside`` is False for an LSOA in which the
+    dataset (in the viewer's scope) places no record at all, in any period: a boundary of the
+    county or force layer outside the partnership. Its ``count`` is empty, not 0, so the map
+    draws it as outside rather than as an area without crime.
     """
     source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
@@ -139,6 +142,7 @@ def lsoa_rates(source: Source, period: Period, offences, viewer: Viewer) -> pd.D
                   and committed_from_date between ? and ?) s
             join ref_postcode p using (postcode) group by 1"""
         args = params + [period.start, period.end]
+        placed = f"select distinct p.lsoa_code from {CRIME} join ref_postcode p using (postcode)"
     elif source.has("police_uk_street"):
         dataset = "police_uk_street"
         street_where = where.replace("offence_type", "crime_type")
@@ -146,18 +150,20 @@ def lsoa_rates(source: Source, period: Period, offences, viewer: Viewer) -> pd.D
             select lsoa_code, count(*) as count from police_uk_street
             where {street_where} and month between ? and ? group by 1"""
         args = params + [f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"]
+        placed = "select distinct lsoa_code from police_uk_street"
     else:
         return pd.DataFrame(columns=["lsoa_code", "lsoa_name", "population", "count",
-                                     "imd_decile", "imd_rank", "rate_per_1000", "dataset"])
+                                     "imd_decile", "imd_rank", "rate_per_1000", "dataset", "inside"])
     frame = source.frame(
         f"""
-        with counted as ({counted})
+        with counted as ({counted}), placed as ({placed})
         select l.lsoa_code, l.lsoa_name, l.population, coalesce(c.count, 0) as count,
-               i.imd_decile, i.imd_rank
+               i.imd_decile, i.imd_rank, l.lsoa_code in (select lsoa_code from placed) as inside
         from ref_lsoa l left join counted c using (lsoa_code) left join ref_imd i using (lsoa_code)
         order by 1
         """, args)
     frame = disclose(frame, "count", viewer)
+    frame["count"] = frame["count"].where(frame["inside"])   # outside: unknown, not zero
     frame["rate_per_1000"] = frame["count"] / frame["population"] * 1000.0
     frame["dataset"] = dataset
     return frame

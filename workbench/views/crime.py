@@ -235,14 +235,19 @@ def repeat_locations(source: Source, period: Period, offences, viewer: Viewer,
 
 
 def records(source: Source, period: Period, offences, viewer: Viewer, limit: int = 200) -> pd.DataFrame:
-    """Depersonalised crime records (analysts and administrators only; audited by the caller)."""
+    """Depersonalised crime records (analysts and administrators only; audited by the caller).
+
+    Times are text ``hh:mm`` (a TIME column would reach the browser as milliseconds since
+    midnight, e.g. 84480000 for 23:28); an unknown time stays empty, never 00:00.
+    """
     source = source.for_viewer(viewer)
     require_records(viewer, "A list of crimes")
     where, params = _offence_filter(offences)
     pwhere, pparams = _in(period)
     return source.frame(
         f"""
-        select crime_ref, offence_code, offence_type, committed_from_date, committed_from_time,
+        select crime_ref, offence_code, offence_type, committed_from_date,
+               strftime(committed_from_date + committed_from_time, '%H:%M') as committed_from_time,
                postcode, easting, northing
         from {CRIME} where {where} and {pwhere}
         order by committed_from_date desc, committed_from_time desc nulls last limit ?

@@ -19,18 +19,59 @@ PALETTE = ["#1b6ca8", "#e8702a", "#2a9d8f", "#c44e52", "#8172b2", "#937860", "#d
 
 
 def _opts(title: str, **extra):
+    # shared_axes=False: every chart keeps its own axes; HoloViews would otherwise link the
+    # axes of charts sharing a dimension name ("count"), squashing small series onto the range
+    # of large ones in other tabs
     base = dict(title=title, responsive=True, height=320, toolbar="above",
-                default_tools=["save", "reset", "hover"])
+                default_tools=["save", "reset", "hover"], shared_axes=False)
     base.update(extra)
     return base
+
+
+def complete_months(monthly: pd.DataFrame, by: str = "offence_type") -> pd.DataFrame:
+    """Every calendar month from the first to the last of ``monthly`` for each ``by`` series;
+    a month without a row gets ``count`` NaN (drawn as a gap), never 0.
+
+    >>> f = pd.DataFrame({"offence_type": ["a", "a"], "month": ["2024-01-01", "2024-03-01"], "count": [5, 7]})
+    >>> complete_months(f)["count"].tolist()
+    [5.0, nan, 7.0]
+    """
+    if monthly.empty:
+        return monthly
+    months = pd.to_datetime(monthly["month"])
+    span = pd.date_range(months.min(), months.max(), freq="MS")
+    frames = []
+    for name, part in monthly.assign(month=months).groupby(by, sort=False):
+        counts = part.set_index("month")["count"].astype(float).reindex(span)
+        frames.append(pd.DataFrame({by: name, "month": span, "count": counts.to_numpy()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def missing_months_note(monthly: pd.DataFrame, by: str = "offence_type") -> str:
+    """Words for the months drawn as gaps (no data supplied, or hidden by disclosure control),
+    e.g. ``'Gaps: Robbery 2023-02 to 2023-04 (3 months).'``; empty when there are none."""
+    parts = []
+    full = complete_months(monthly, by)
+    for name, part in full.groupby(by, sort=False):
+        gone = part.loc[part["count"].isna(), "month"]
+        if gone.empty:
+            continue
+        first, last = gone.min().strftime("%Y-%m"), gone.max().strftime("%Y-%m")
+        span = first if first == last else f"{first} to {last}"
+        parts.append(f"{name} {span} ({len(gone)} month{'s' if len(gone) > 1 else ''})")
+    if not parts:
+        return ""
+    return ("Gaps in a line are months with no data supplied or hidden by disclosure control, "
+            "not zero: " + "; ".join(parts) + ".")
 
 
 def trend_chart(monthly: pd.DataFrame, markers: pd.DataFrame | None = None, *,
                 title: str = "Monthly recorded crime") -> hv.Overlay:
     """One line per ``offence_type`` over ``month`` (``count``); ``markers`` (``offence_type``,
-    ``month``, ``count``, ``label``) mark statistically significant trends with a triangle."""
+    ``month``, ``count``, ``label``) mark statistically significant trends with a triangle.
+    Months without a value are gaps in the line (:func:`complete_months`), never zeros."""
     curves = []
-    for k, (name, part) in enumerate(monthly.groupby("offence_type", sort=False)):
+    for k, (name, part) in enumerate(complete_months(monthly).groupby("offence_type", sort=False)):
         curves.append(hv.Curve(part, "month", "count", label=str(name)).opts(
             color=PALETTE[k % len(PALETTE)], line_width=2, tools=["hover"]))
     overlay = hv.Overlay(curves) if curves else hv.Overlay([hv.Curve([], "month", "count")])

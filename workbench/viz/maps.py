@@ -17,6 +17,7 @@ import functools
 import html
 import math
 import os
+import re
 
 import branca.element
 import folium
@@ -35,6 +36,9 @@ GISTAR = {"hot (99%)": "#b2182b", "hot (95%)": "#ef8a62", "hot (90%)": "#fddbc7"
 #: colours of the tactical hotspot cells (Gi* class after false-discovery control)
 GISTAR_CELLS = {"hot": "#b2182b", "cold": "#2166ac"}
 NO_DATA = "#d9d9d9"
+#: LSOAs outside the partnership (no records in scope): white, dashed outline, labelled
+OUTSIDE = "#ffffff"
+_LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 
 
 @functools.lru_cache(maxsize=256)
@@ -94,8 +98,44 @@ def colour_for(value, breaks: list[float], colours=SEQUENTIAL) -> str:
     return colours[min(k, len(colours) - 1)]
 
 
+def place_labels(boundaries: dict) -> list[tuple[str, float, float]]:
+    """Town or area names for the map, offline, from the LSOA names already in the hub.
+
+    An LSOA is named ``'<local authority> 001A'`` (ONS); the name without its code is the
+    place. Each place is labelled once, at the mean of its LSOAs' bounding-box centres
+    (``(name, latitude, longitude)``); a single-LSOA area is labelled by its full name.
+
+    >>> sq = lambda x: {"type": "Polygon", "coordinates": [[[x, 0], [x + 1, 0], [x + 1, 1], [x, 0]]]}
+    >>> b = {"features": [{"properties": {"lsoa_name": "Ashfield 001A"}, "geometry": sq(0)},
+    ...                   {"properties": {"lsoa_name": "Ashfield 002B"}, "geometry": sq(2)}]}
+    >>> place_labels(b)
+    [('Ashfield', 0.5, 1.5)]
+    """
+    places: dict[str, list] = {}
+    for feat in boundaries.get("features", []):
+        name = feat["properties"].get("lsoa_name")
+        if not name:
+            continue
+        xs, ys = zip(*_coords(feat["geometry"])) if feat.get("geometry") else ((), ())
+        if not xs:
+            continue
+        place = _LSOA_SUFFIX.sub("", str(name)).strip() or str(name)
+        places.setdefault(place, []).append(((min(ys) + max(ys)) / 2, (min(xs) + max(xs)) / 2))
+    return [(name, round(sum(p[0] for p in pts) / len(pts), 6), round(sum(p[1] for p in pts) / len(pts), 6))
+            for name, pts in sorted(places.items())]
+
+
+def _add_labels(fmap, boundaries: dict) -> None:
+    for name, lat, lon in place_labels(boundaries):
+        folium.Marker([lat, lon], icon=folium.DivIcon(
+            html=f"<div class='wb-place' style='font:600 11px sans-serif;color:#222;"
+                 f"text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap'>{html.escape(name)}</div>",
+            icon_size=(0, 0))).add_to(fmap)
+
+
 def choropleth(boundaries: dict, values: dict, *, title: str, fields: dict | None = None,
-               tile_url: str | None = None, height: int = 520) -> OfflineMap:
+               tile_url: str | None = None, height: int = 520, outside=frozenset(),
+               labels: bool = True) -> OfflineMap:
     """LSOAs shaded by ``values`` (``{lsoa_code: number}``), with a tooltip per LSOA.
 
     Parameters
@@ -104,6 +144,9 @@ def choropleth(boundaries: dict, values: dict, *, title: str, fields: dict | Non
     values : the number to shade by, per LSOA code (missing → grey).
     title : what the number is (shown in the tooltip).
     fields : extra tooltip values ``{label: {lsoa_code: value}}`` (e.g. count, IMD decile).
+    outside : LSOA codes outside the partnership: drawn white with a dashed outline and
+        labelled "outside the partnership", never shaded as zero.
+    labels : write place names (from the LSOA names, :func:`place_labels`) on the map.
     """
     with_data = {"type": "FeatureCollection", "features": [
         f for f in boundaries["features"] if (values.get(f["properties"].get("lsoa_code")) or 0) > 0]}
@@ -114,16 +157,23 @@ def choropleth(boundaries: dict, values: dict, *, title: str, fields: dict | Non
         props = dict(feat["properties"])
         code = props.get("lsoa_code")
         value = values.get(code)
-        props["_fill"] = colour_for(value, breaks)
-        props["_tip"] = _tooltip(props, title, value, fields or {})
+        props["_out"] = code in outside
+        props["_fill"] = OUTSIDE if props["_out"] else colour_for(value, breaks)
+        props["_tip"] = (_tooltip(props, "outside the partnership (no records in scope)", None, {})
+                         if props["_out"] else _tooltip(props, title, value, fields or {}))
         features.append({"type": "Feature", "properties": props, "geometry": feat["geometry"]})
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=title,
-        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#555555",
-                                  "weight": 0.6, "fillOpacity": 0.75},
+        style_function=lambda f: ({"fillColor": OUTSIDE, "color": "#888888", "weight": 0.8,
+                                   "dashArray": "4 3", "fillOpacity": 0.35}
+                                  if f["properties"]["_out"] else
+                                  {"fillColor": f["properties"]["_fill"], "color": "#555555",
+                                   "weight": 0.6, "fillOpacity": 0.75}),
         highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
     ).add_to(fmap)
+    if labels:
+        _add_labels(fmap, boundaries)
     return fmap
 
 
@@ -169,7 +219,14 @@ def hotspot_map(boundaries: dict, classes: dict, *, title: str, surface=None,
                                       "fillOpacity": 0.75},
             tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
         ).add_to(fmap)
+    _add_labels(fmap, boundaries)
     return fmap
+
+
+def outside_legend_html() -> str:
+    """Legend entry for LSOAs outside the partnership (see :func:`choropleth`)."""
+    return ("<div class='wb-legend'><span class='wb-swatch' style='background:#fff;"
+            "border:1px dashed #888'></span>outside the partnership (no records in scope; not zero)</div>")
 
 
 def legend_html(breaks: list[float], title: str, colours=SEQUENTIAL) -> str:
