@@ -174,3 +174,21 @@ def test_bad_arguments_teach(kwargs, match):
     pts = np.random.default_rng(0).uniform(450000, 451000, (50, 2))
     with pytest.raises(BadInput, match=match):
         hotspot_gistar(pts, cell_size=100, quiet=True, **kwargs)
+
+
+def test_hotspot_conclusions_say_how_significance_was_computed():
+    """The tactical product and dashboard (one computation) carry the method in their notes."""
+    from workbench.geo.boundaries import lsoa_union
+    from workbench.products.hotspots import tactical_hotspots
+
+    rng = np.random.default_rng(0)
+    cells = pd.DataFrame({"easting": 450075.0 + 150 * rng.integers(0, 30, 600),
+                          "northing": 340075.0 + 150 * rng.integers(0, 30, 600), "count": 1})
+    cells = cells.groupby(["easting", "northing"], as_index=False)["count"].sum()
+    area = lsoa_union(["POLYGON ((450000 340000, 454500 340000, 454500 344500, 450000 344500, 450000 340000))"])
+    spots = tactical_hotspots(cells, cells.iloc[:0], 28 / 364, area=area)
+    text = " ".join(spots.notes)
+    assert "conditional permutation" in text and "Benjamini–Hochberg" in text and "seed 12345" in text
+    assert "union of 1 LSOA polygons" in text
+    hull = tactical_hotspots(cells, cells.iloc[:0], 28 / 364)
+    assert "convex hull" in " ".join(hull.notes)
