@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -774,3 +775,119 @@ def test_supersession_stays_inside_the_suppliers_agency_and_partnership(tmp_path
     res = ingest_files(hub, "police_crime_offence", [h], agency="Notts Police", partnership="Nottingham",
                        user="pol_dlo", quiet=True)
     assert res.rows_superseded == 1
+
+
+# --------------------------------------------------------------------------- huge fields, CR, lines
+
+
+def _rejected(hub, f, dataset="police_crime_offence"):
+    before = fingerprint(hub)
+    with pytest.raises(SupplyRejected) as exc:
+        ingest_files(hub, dataset, [f], agency="Police", quiet=True)
+    assert fingerprint(hub) == before
+    return exc.value
+
+
+def _supply_text(rows_text: list[str]) -> str:
+    from hub_helpers import OFFENCE_COLS
+
+    return ",".join(OFFENCE_COLS) + "\n" + "".join(rows_text)
+
+
+def _line_of(row: dict) -> str:
+    from hub_helpers import OFFENCE_COLS
+
+    import csv as _csv
+    import io
+
+    buf = io.StringIO()
+    _csv.writer(buf, lineterminator="\n").writerow([row.get(c, "") for c in OFFENCE_COLS])
+    return buf.getvalue()
+
+
+def test_a_line_over_the_bound_is_rejected_naming_file_and_line_and_nothing_is_recorded(
+        empty_hub, tmp_path, monkeypatch):
+    """Issue 11 Medium: a supply whose record had a 200 MB field was accepted with 0 rows and then
+    skipped as "Already ingested". Here the bound is made small so the test is fast."""
+    monkeypatch.setenv("WORKBENCH_MAX_LINE_BYTES", "2000")
+    f = tmp_path / "s.csv"
+    f.write_text(_supply_text([_line_of(offence_row("C1")),
+                               _line_of(offence_row("C2", location="x" * 5000))]))
+    err = _rejected(empty_hub, f)
+    p = err.problems[0]
+    assert (p.file, p.line) == ("s.csv", 3) and "2,000 bytes" in p.expected
+    assert re.search(r"a line of 5,\d{3} bytes", p.found)
+    # the supply was not recorded: fixed and supplied again it is ingested, not "already ingested"
+    monkeypatch.delenv("WORKBENCH_MAX_LINE_BYTES")
+    res = ingest_files(empty_hub, "police_crime_offence", [f], agency="Police", quiet=True)
+    assert not res.skipped and res.rows == 2
+
+
+def test_a_quoted_multi_line_record_over_the_bound_is_rejected_with_its_line(empty_hub, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_MAX_LINE_BYTES", "2000")
+    f = tmp_path / "s.csv"
+    f.write_text(_supply_text([_line_of(offence_row("C1")),
+                               _line_of(offence_row("C2", location=("y" * 99 + "\n") * 60))]))
+    err = _rejected(empty_hub, f)
+    assert err.problems[0].file == "s.csv" and err.problems[0].line == 3
+    assert "2,000 bytes" in err.problems[0].expected
+
+
+def test_a_field_over_the_field_bound_is_rejected_naming_its_column(empty_hub, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_MAX_FIELD_BYTES", "300")
+    f = tmp_path / "s.csv"
+    f.write_text(_supply_text([_line_of(offence_row("C1")), _line_of(offence_row("C2")),
+                               _line_of(offence_row("C3", location="z" * 400))]))
+    err = _rejected(empty_hub, f)
+    p = err.problems[0]
+    assert (p.file, p.line, p.column) == ("s.csv", 4, "location") and "300 bytes" in p.expected
+
+
+def test_a_header_only_supply_is_rejected(empty_hub, tmp_path):
+    f = tmp_path / "header.csv"
+    f.write_text(_supply_text([]))
+    err = _rejected(empty_hub, f)
+    assert err.problems[0].file == "header.csv" and "no records" in err.problems[0].found
+
+
+def test_a_stray_bare_cr_is_named_with_its_line(empty_hub, tmp_path):
+    f = tmp_path / "cr.csv"
+    f.write_text(_supply_text([_line_of(offence_row("C1")), _line_of(offence_row("C2")).replace(
+        "Market Square", "Market\rSquare")]), newline="")
+    err = _rejected(empty_hub, f)
+    p = err.problems[0]
+    assert (p.file, p.line) == ("cr.csv", 3) and "carriage return" in p.found
+
+
+def test_line_numbers_are_right_after_quoted_newlines(empty_hub, tmp_path):
+    f = tmp_path / "nl.csv"
+    f.write_text(_supply_text([_line_of(offence_row("C1", location="Flat 1\nMarket\nSquare")),
+                               _line_of(offence_row("C2", committed_from_date="2024-02-30"))]))
+    err = _rejected(empty_hub, f)
+    assert [(p.file, p.line) for p in err.problems] == [("nl.csv", 5)], [str(p) for p in err.problems]
+
+
+@pytest.mark.slow
+def test_a_real_200_mb_field_is_refused_by_the_cli_with_exit_2(empty_hub, tmp_path, capsys):
+    """The reviewer's case with the default bounds: one record with a 200 MB field."""
+    from workbench.cli import main
+
+    f = tmp_path / "huge.csv"
+    head = _supply_text([_line_of(offence_row("C1"))])
+    with open(f, "w") as fh:
+        fh.write(head)
+        row = _line_of(offence_row("C2", location="@@FIELD@@"))
+        pre, post = row.split("@@FIELD@@")
+        fh.write(pre)
+        block = "w" * (1 << 20)
+        for _ in range(200):
+            fh.write(block)
+        fh.write(post)
+    before = fingerprint(empty_hub)
+    try:
+        code = main(["hub", "ingest", "--hub", str(empty_hub), "--dataset", "police_crime_offence",
+                     "--agency", "Police", "--quiet", str(f)])
+    finally:
+        f.unlink()
+    err = capsys.readouterr().err
+    assert code == 2 and "huge.csv, line 3" in err and fingerprint(empty_hub) == before

@@ -29,7 +29,7 @@ from workbench.catalogue.model import Dataset
 from workbench.errors import BadInput, Problem, SupplyRejected
 from workbench.hub import adapters as adapter_registry
 from workbench.hub import geocoding
-from workbench.hub.adapters.csvfiles import (csv_error_problem, declare_ascii, is_normalised,
+from workbench.hub.adapters.csvfiles import (csv_error_problem, declare_ascii, declare_layout, is_normalised,
                                              reset_staging)
 from workbench.hub import supply_files
 from workbench.hub.connect import open_hub
@@ -323,6 +323,7 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
             adapter_registry.choose([s.path for s in fresh], ds.id)
         reset_staging(con)
         declare_ascii(con, [s.path for s in fresh if s.ascii])
+        declare_layout(con, fresh)
         try:
             mod.stage(con, [s.path for s in fresh], ds, STAGE)
             present = [r[0] for r in con.execute(f"DESCRIBE {STAGE}").fetchall()]
@@ -342,9 +343,10 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
             outcome.problem_count += 1
         if not outcome.ok:
             raise SupplyRejected(ds.id, outcome.problems, outcome.problem_count)
-        if outcome.rows == 0:
-            outcome.warnings.append({"code": "no_records", "count": 0,
-                                     "description": "the supply has a header but no records"})
+        if outcome.rows == 0:   # nothing to record: a supply that holds no record is refused
+            raise SupplyRejected(ds.id, [Problem(", ".join(s.path.name for s in fresh if s not in config),
+                                                 2, None, "a header row and at least one record",
+                                                 "no records (a header row only)")])
         period = (meta.get("period_start"), meta.get("period_end")) if not outcome.profile else \
             (outcome.profile["period_start"], outcome.profile["period_end"])
         partition_values = None

@@ -26,6 +26,43 @@ METADATA_FIELDS = (
 
 SUPPLY_SUFFIXES = (".csv", ".xlsx", ".txt")
 
+#: bounds on one line (record) and one field of a supply, in bytes (issue 11: a single 200 MB
+#: field was silently dropped by the CSV reader). Generous for crime and partner data, where
+#: the longest free text is a few kilobytes; overridable with these environment variables.
+MAX_LINE_ENV, DEFAULT_MAX_LINE = "WORKBENCH_MAX_LINE_BYTES", 4 * 1024 * 1024
+MAX_FIELD_ENV, DEFAULT_MAX_FIELD = "WORKBENCH_MAX_FIELD_BYTES", 1024 * 1024
+#: the CSV reader's buffer (``adapters.csvfiles.READ_BUFFER``) caps any line bound
+_LINE_CAP = 64 * 1024 * 1024
+
+
+def _bound(env: str, default: int) -> int:
+    import os
+
+    raw = os.environ.get(env)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= _LINE_CAP:
+        raise BadInput(f"{env} must be a whole number of bytes from 1 to {_LINE_CAP:,}; found {raw!r}.")
+    return value
+
+
+def max_line_bytes() -> int:
+    """The longest line (or quoted multi-line record) a supply may hold, in bytes.
+
+    >>> max_line_bytes() == DEFAULT_MAX_LINE or max_line_bytes() > 0
+    True
+    """
+    return _bound(MAX_LINE_ENV, DEFAULT_MAX_LINE)
+
+
+def max_field_bytes() -> int:
+    """The largest single field a supply may hold, in bytes (checked during validation)."""
+    return _bound(MAX_FIELD_ENV, DEFAULT_MAX_FIELD)
+
 
 @dataclass
 class FileScan:
@@ -36,6 +73,10 @@ class FileScan:
     problems: list[Problem] = field(default_factory=list)
     #: no byte above 0x7F: staging may use the cheaper ASCII trim (``validate.trim_expr``)
     ascii: bool = False
+    #: physical lines (newlines, plus a last line without one) and whether any '"' occurs:
+    #: staging uses them to number records exactly when quoted fields span lines
+    lines: int = 0
+    quotes: bool = False
 
     def to_dict(self) -> dict:
         return {"name": self.path.name, "sha256": self.sha256, "bytes": self.size,
@@ -80,6 +121,7 @@ def scan(path: Path, *, check_text: bool = True, chunk: int = 1 << 23) -> FileSc
     crlf = False
     ascii_only = True
     problems: list[Problem] = []
+    lines = _Lines(path, max_line_bytes()) if check_text else None
     with open(path, "rb") as fh, ThreadPoolExecutor(max_workers=1) as hasher:
         pending = None
         while True:
@@ -105,9 +147,13 @@ def scan(path: Path, *, check_text: bool = True, chunk: int = 1 << 23) -> FileSc
             # a one-byte search (memchr) first: searching for the pair costs more than the hash
             if not crlf and b"\r" in block and b"\r\n" in block:
                 crlf = True
+            if lines is not None:
+                lines.feed(block, problems)
             size += len(block)
         if pending is not None:
             pending.result()
+    if lines is not None:
+        lines.end(problems)
     if check_text and not problems:
         try:
             decoder.decode(b"", final=True)
@@ -117,7 +163,91 @@ def scan(path: Path, *, check_text: bool = True, chunk: int = 1 << 23) -> FileSc
     if size == 0:
         problems.append(Problem(path.name, 1, None, "a header row and records", "an empty file"))
     return FileScan(path, h.hexdigest(), size, "CRLF" if crlf else "LF", problems,
-                    ascii=ascii_only)
+                    ascii=ascii_only, lines=lines.count if lines else 0,
+                    quotes=lines.quotes if lines else False)
+
+
+class _Lines:
+    """Streaming checks on the physical lines of a supply, block by block, at C speed.
+
+    * every line is at most ``bound`` bytes: probing one window of ``bound`` bytes per step
+      for a newline costs about one ``find`` per ``bound`` bytes, so a 1 GiB single-field
+      record is named (file, line, size) without the CSV reader ever holding it;
+    * a carriage return is only accepted as part of CRLF: a bare CR (an old Mac line end, or
+      a stray character) is named with its line instead of a misleading reader error;
+    * newlines and '"' are counted for exact record line numbers (staging).
+    """
+
+    def __init__(self, path: Path, bound: int):
+        self.path, self.bound = path, bound
+        self.count = 0          # newlines so far
+        self.carry = 0          # bytes of the current line before this block
+        self.quotes = False
+        self.cr_pending = False  # the previous block ended with '\r'
+        self.long_from = None    # line number of an over-long line still being measured
+
+    def _too_long(self, problems, line: int, length: int) -> None:
+        problems.append(Problem(self.path.name, line, None,
+                                f"lines of at most {self.bound:,} bytes (WORKBENCH_MAX_LINE_BYTES)",
+                                f"a line of {length:,} bytes (is a field unterminated, or far "
+                                f"larger than any real value?)"))
+
+    def feed(self, b: bytes, problems: list) -> None:
+        if not self.quotes and b'"' in b:
+            self.quotes = True
+        if not problems and (self.cr_pending or b"\r" in b):
+            self._bare_cr(b, problems)
+        self.cr_pending = b.endswith(b"\r")
+        n = b.count(b"\n")
+        first = b.find(b"\n") if n else -1
+        if first == -1:
+            self.carry += len(b)
+            if self.long_from is None and self.carry > self.bound and not problems:
+                self.long_from = self.count + 1
+            return
+        if not problems:
+            length = self.carry + first
+            if self.long_from is not None or length > self.bound:
+                self._too_long(problems, self.long_from or self.count + 1, length)
+            self.long_from = None
+            last = b.rfind(b"\n")
+            start, bound = first + 1, self.bound
+            while not problems and start <= last:
+                stop = min(start + bound + 1, last + 1)
+                k = b.rfind(b"\n", start, stop)
+                if k == -1:    # no newline within bound bytes of this line's start: too long
+                    end = b.find(b"\n", stop - 1)
+                    self._too_long(problems, self.count + 1 + b.count(b"\n", 0, start), end - start)
+                    break
+                start = k + 1
+        self.count += n
+        self.carry = len(b) - b.rfind(b"\n") - 1
+
+    def _bare_cr(self, b: bytes, problems: list) -> None:
+        if self.cr_pending and not b.startswith(b"\n"):
+            self._cr(problems, self.count + 1)
+            return
+        if b"\r" not in b or b.count(b"\r") == b.count(b"\r\n") + (1 if b.endswith(b"\r") else 0):
+            return
+        i = b.find(b"\r")
+        while i != -1 and (b[i + 1:i + 2] == b"\n" or i == len(b) - 1):
+            i = b.find(b"\r", i + 1)
+        if i != -1:
+            self._cr(problems, self.count + 1 + b.count(b"\n", 0, i))
+
+    def _cr(self, problems: list, line: int) -> None:
+        problems.append(Problem(self.path.name, line, None, "lines ending in LF or CRLF",
+                                "a bare carriage return (CR without LF): an old Mac line ending "
+                                "or a stray character; save the file with LF or CRLF line endings "
+                                "and remove stray CRs"))
+
+    def end(self, problems: list) -> None:
+        if self.cr_pending and not problems:
+            self._cr(problems, self.count + 1)
+        if self.carry:
+            if not problems and (self.long_from is not None or self.carry > self.bound):
+                self._too_long(problems, self.long_from or self.count + 1, self.carry)
+            self.count += 1
 
 
 def _line_at(path: Path, offset: int) -> int:

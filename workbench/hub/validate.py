@@ -250,9 +250,18 @@ def validate(con, ds: Dataset, table: str, *, sample: int = 3,
     ``profile`` maps names to further aggregate expressions (e.g. the period a supply
     covers) computed in the same pass; their values come back in ``outcome.profile``.
     """
+    from workbench.hub.supply_files import max_field_bytes
+
     checks: list[tuple[str, str, str, str]] = []  # (kind, column, predicate, expected)
+    bound = max_field_bytes()
+    present = {d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
     for col in ds.columns:
         c = q(col.name)
+        if col.name in present:
+            # a field larger than any real value (issue 11: a 65 MB field) is refused, naming its size
+            checks.append(("size", col.name, f"strlen(CAST({c} AS VARCHAR)) > {bound}",
+                           f"a value of at most {bound:,} bytes "
+                           f"(WORKBENCH_MAX_FIELD_BYTES; split or shorten the field)"))
         rule = reject_rule(col)
         if rule:
             pred, expected = rule
@@ -273,7 +282,9 @@ def validate(con, ds: Dataset, table: str, *, sample: int = 3,
     wfired = [i for i in range(len(warns)) if res[f"w{i}"]]
     examples = {}
     if fired or wfired:
-        ex = [f"arg_min({{'file': _file, 'line': _line, 'value': {q(checks[i][1])}}}, _line, {sample}) "
+        value = {i: (f"strlen(CAST({q(checks[i][1])} AS VARCHAR))" if checks[i][0] == "size"
+                     else q(checks[i][1])) for i in fired}
+        ex = [f"arg_min({{'file': _file, 'line': _line, 'value': {value[i]}}}, _line, {sample}) "
               f"FILTER (WHERE {checks[i][2]}) AS e{i}" for i in fired]
         ex += [f"arg_min(_line, _line, {sample}) FILTER (WHERE {warns[i][1]}) AS wl{i}" for i in wfired]
         row = con.execute(f"SELECT {', '.join(ex)} FROM {table}").fetchone()
@@ -285,6 +296,7 @@ def validate(con, ds: Dataset, table: str, *, sample: int = 3,
         out.problem_count += res[f"r{i}"]
         for e in examples.get(f"e{i}") or []:
             found = "(empty)" if e["value"] is None else \
+                f"a value of {e['value']:,} bytes" if checks[i][0] == "size" else \
                 masked(e["value"]) if column in ident else e["value"]
             out.problems.append(Problem(e["file"], e["line"], column, expected, found))
     out.problems.sort(key=lambda p: (p.file, p.line or 0))

@@ -36,9 +36,14 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
     the file (header = line 1), exact when no field spans several lines.
     """
     cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in source_columns) + "}"
+    from workbench.hub.supply_files import max_line_bytes
+
+    # the bound on a record (quoted newlines included) is the scan's bound on a line: a record
+    # too large for the reader's buffer used to vanish silently (issue 11)
     reader = (f"read_csv({sql_str(str(path))}, columns={cols}, header={'true' if header else 'false'}, "
               f"auto_detect=false, delim=',', quote='\"', escape='\"', strict_mode=true, "
-              f"null_padding=false, encoding='utf-8', buffer_size={READ_BUFFER})")
+              f"null_padding=false, encoding='utf-8', buffer_size={READ_BUFFER}, "
+              f"max_line_size={max_line_bytes()})")
     offset = 1 if header else 0
     parts = _VIEW_PARTS.setdefault((id(con), table), [])
     part = f"{table}__f{len(parts)}"
@@ -65,7 +70,12 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
         con.execute(f"CREATE TEMP TABLE {part} AS {body}")
     except duckdb.Error as exc:
         raise SupplyRejected(dataset, [csv_error_problem(path, exc)]) from None
-    parts.append(f"SELECT *, {sql_str(path.name)} AS _file, rowid + {offset + 1} AS _line FROM {part}")
+    lines = _record_lines(con, path, part, header)
+    if lines is None:
+        parts.append(f"SELECT *, {sql_str(path.name)} AS _file, rowid + {offset + 1} AS _line FROM {part}")
+    else:
+        parts.append(f"SELECT * EXCLUDE (_wb_line), {sql_str(path.name)} AS _file, _wb_line AS _line "
+                     f"FROM {lines}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS " + " UNION ALL ".join(parts))
 
 
@@ -78,6 +88,52 @@ _RAW: set[tuple[int, str]] = set()
 
 #: files this connection's scan found to be pure ASCII (cheaper trimming while staging)
 _ASCII: set[tuple[int, str]] = set()
+#: (physical lines, holds '"') of each scanned file, per connection
+_LAYOUT: dict[tuple[int, str], tuple[int, bool]] = {}
+
+
+def _record_lines(con, path: Path, part: str, header: bool) -> str | None:
+    """When quoted fields span lines, a record's line is not its row number plus the header:
+    number the records of ``part`` by the physical line each starts on (issue 11: line numbers
+    were wrong after quoted newlines) and return the numbered table; None when row numbers are
+    already exact (no '"' in the file, or as many records as lines: the usual case, free).
+    """
+    import pandas as pd
+
+    from workbench.hub.supply_files import max_line_bytes
+
+    layout = _LAYOUT.get((id(con), _path_key(path)))
+    if layout is None or not layout[1]:
+        return None
+    rows = con.execute(f"SELECT count(*) FROM {part}").fetchone()[0]
+    if layout[0] == rows + (1 if header else 0):
+        return None
+    csv.field_size_limit(max(csv.field_size_limit(), max_line_bytes()))
+    starts, prev = [], 0
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        for i, record in enumerate(reader):
+            start, prev = prev + 1, reader.line_num
+            if (header and i == 0) or not record:
+                continue
+            starts.append(start)
+    if len(starts) != rows:      # the two readers disagree: keep row numbers rather than guess
+        return None
+    con.register("_wb_lines", pd.DataFrame({"_wb_line": starts}))
+    try:
+        con.execute(f"CREATE TEMP TABLE {part}_lines AS SELECT p.*, l._wb_line FROM {part} p "
+                    f"POSITIONAL JOIN _wb_lines l")
+    finally:
+        con.unregister("_wb_lines")
+    con.execute(f"DROP TABLE {part}")
+    return f"{part}_lines"
+
+
+def declare_layout(con, scans) -> None:
+    """Record each scanned file's physical line count and whether it holds '"'
+    (``supply_files.FileScan``), so staging can number records exactly."""
+    for s in scans:
+        _LAYOUT[(id(con), _path_key(s.path))] = (s.lines, s.quotes)
 
 
 def _path_key(path: Path) -> str:
@@ -129,6 +185,8 @@ def reset_staging(con) -> None:
     for registry in (_NORMALISED, _RAW, _ASCII):
         for key in [k for k in registry if k[0] == id(con)]:
             registry.discard(key)
+    for key in [k for k in _LAYOUT if k[0] == id(con)]:
+        _LAYOUT.pop(key, None)
     for name, kind in con.execute(
         "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
         "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal"
@@ -144,6 +202,11 @@ def csv_error_problem(path: Path | None, exc: Exception) -> Problem:
         path = Path(m.group(1)) if m else Path("supply")
     m = re.search(r"[Ll]ine:? (\d+)", msg)
     line = int(m.group(1)) if m else None
+    size = re.search(r"[Mm]aximum line size of (\d+) bytes", msg)
+    if size:
+        return Problem(path.name, line, None,
+                       f"records of at most {int(size.group(1)):,} bytes (WORKBENCH_MAX_LINE_BYTES)",
+                       "a larger record (a quoted field running over many lines: is a quote unclosed?)")
     found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", msg)
     if found:
         return Problem(path.name, line, None, f"{found.group(1)} fields in every record",
