@@ -42,6 +42,11 @@ Rules (each finding names rule, table, column, count and up to three examples):
                        the catalogue) holds >= k records (rows with every quasi-identifier
                        NULL, i.e. suppressed, cannot be looked up and are left out).
 ``l-diversity``        ... and >= l distinct values of its sensitive attributes.
+``personal-detail``    no text column (other than police.uk's own) holds an e-mail address,
+                       telephone number, National Insurance number, written date (of birth),
+                       vehicle registration, or a name (title + surname, common forename +
+                       capitalised word, "named X"); names are not looked for in address
+                       columns, whose streets are often named after people.
 ``provenance``         a record-level table's ``partnership`` and ``_supply_id`` name a supply
                        of that dataset in the master's supply log, with its partnership.
 ``supplies``           the ``supplies`` table has only the sanitised columns (no supplier name,
@@ -103,6 +108,25 @@ RE_DWELLING_SEGMENT = r"(?i)\b(" + _DWELLING + r")$"
 RE_NUMBERED_STREET = (r"(?i)\b\d+[a-z]?(\s*[-/]\s*\d+[a-z]?)?\s+([a-z']+\s+){0,3}(" + _STREET
                       + r")\b")
 RE_OUTWARD = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
+#: the checker's own detector of personal details in free text (written out here on purpose,
+#: not imported from the scrubber; its forename list is shorter, so it never flags a name the
+#: scrubber would have kept)
+_CHK_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_CHK_FORENAMES = ("john|david|michael|paul|andrew|mark|james|peter|richard|robert|stephen|"
+                  "christopher|daniel|matthew|thomas|william|george|jack|harry|mohammed|muhammad|"
+                  "sarah|emma|laura|claire|lisa|karen|susan|julie|nicola|rachel|helen|michelle|"
+                  "amy|jessica|hannah|sophie|emily|olivia|charlotte|jane|mary|elizabeth")
+PERSONAL_DETAILS = {
+    "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+    "phone": r"(\+44|\b0)[\s()0-]*\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}\b",
+    "ni-number": r"(?i)\b[a-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[a-d]\b",
+    "date": (r"(?i)\b(\d{1,2}[/.-]\d{1,2}[/.-](19|20)?\d{2}|(19|20)\d{2}-\d{1,2}-\d{1,2}|"
+             r"\d{1,2}(st|nd|rd|th)?\s+" + _CHK_MONTH + r"\.?,?\s+(19|20)\d{2}|"
+             + _CHK_MONTH + r"\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+(19|20)\d{2})\b"),
+    "vehicle": r"\b((?i:[a-z]{2}\d{2}\s?[a-z]{3})|[A-Z]\d{1,3}\s?[A-Z]{3}|[A-Z]{3}\s?\d{1,3}[A-Z])\b",
+    "name": (r"(?i:\b(mr|mrs|ms|miss|dr)\.?\s+([a-z]\.?\s+)?)[A-Z][A-Za-z'-]+|\b(?i:" + _CHK_FORENAMES
+             + r")\s+[A-Z][A-Za-z'-]+|\b(?i:named|called)\s+[A-Z][A-Za-z]+"),
+}
 RE_HASH = r"^[0-9a-f]{32}$"
 STREET_WORDS = tuple(_STREET.split("|"))
 DWELLING_WORDS = tuple(_DWELLING.split("|"))
@@ -258,6 +282,8 @@ class _Check:
             if c in idents:
                 self.report.findings.append(Finding("ident-column", ds.id, c, 1, ["column present"]))
         self.provenance(ds, names)
+        if ds.id not in KEPT_AS_PUBLISHED:
+            self.personal_details(ds, text_cols)
         if ds.id in KEPT_AS_PUBLISHED:
             self.free_text(ds, text_cols)
             return
@@ -363,6 +389,21 @@ class _Check:
             return ds.column(col).kind == "text"
         except KeyError:
             return True  # an unknown column is checked as text (deny by default)
+
+    def personal_details(self, ds, text_cols) -> None:
+        for c in text_cols:
+            if not self._text_kind(ds, c):
+                continue
+            address = c == "location" or c.endswith("address")
+            col = _qi(c)
+            kinds = [k for k in PERSONAL_DETAILS if not (address and k == "name")]
+            found = " OR ".join(f"regexp_matches({col}, {_lit(PERSONAL_DETAILS[k])})" for k in kinds)
+            which = " || ".join(f"CASE WHEN regexp_matches({col}, {_lit(PERSONAL_DETAILS[k])}) THEN "
+                                f"'{k} ' ELSE '' END" for k in kinds)
+            # the kinds found are the examples: a finding never repeats the detail itself
+            self.add("personal-detail", ds.id, c,
+                     f"SELECT count(*), list(DISTINCT trim({which}))[1:3] FROM {self.s}.main.{_qi(ds.id)} "
+                     f"WHERE {found}")
 
     def quasi_identifiers(self, ds, names) -> None:
         qcols = [c for c in ds.quasi_identifiers if c in names]

@@ -49,7 +49,7 @@ from workbench.sql import quote_identifier as q
 from workbench.catalogue.model import Dataset
 from workbench.errors import BadInput
 from workbench.geo.postcode import OUTWARD_SQL_PATTERN, normalise_postcode_sql
-from workbench.privacy import addresses
+from workbench.privacy import addresses, scrub
 from workbench.privacy.nonaddressable import load_places
 from workbench.privacy.publication import PERSON_REFS
 
@@ -365,18 +365,10 @@ def _address_dictionary(con, i: int, source: str, column: str) -> str:
     """Like :func:`_dictionary` for an address column, each regex stage computed once."""
     x, y, z = addresses.address_stages("_a", MARK)
     name = f"_wb_dict_{i}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT _a, {z} AS _v FROM "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT _a, {scrub.scrub_sql(z, address=True)} AS _v FROM "
                 f"(SELECT _a, {y} AS y FROM (SELECT _a, {x} AS x FROM "
                 f"(SELECT DISTINCT s.{q(column)} AS _a FROM {source} s WHERE s.{q(column)} IS NOT NULL)))")
     return f"temp.main.{name}"
-
-
-def _has_digit(con, source: str, column: str) -> bool:
-    """Whether any value of free-text ``column`` holds a digit (tested once per distinct value)."""
-    # an aggregate FILTER, not a WHERE: the optimiser would push a WHERE below the DISTINCT
-    return con.execute("SELECT count(*) FILTER (WHERE regexp_matches(CAST(_a AS VARCHAR), '[0-9]')) "
-                       f"FROM (SELECT DISTINCT s.{q(column)} AS _a FROM {source} s "
-                       f"WHERE s.{q(column)} IS NOT NULL)").fetchone()[0] > 0
 
 
 def _put_postcode(v: str, out_pc: str) -> str:
@@ -388,7 +380,7 @@ def _put_postcode(v: str, out_pc: str) -> str:
 
 def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str | None = None,
                extra_from: str = "", con=None, places: bool = True,
-               extra_columns: tuple[str, ...] = ()) -> tuple[str, bool]:
+               extra_columns: tuple[str, ...] = (), scrubbed: list | None = None) -> tuple[str, bool]:
     """The SELECT that depersonalises ``dataset`` read from ``source`` (aliased ``s``).
 
     Returns the SQL and whether it needs the snap table. The caller has run
@@ -438,14 +430,17 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
             v = via_dictionary(c, lambda x: addresses.address_sql(x, MARK), address=True)
             cols.append(f"{_put_postcode(v, out_pc)} AS {q(c.name)}")
         elif c.kind == "text":
-            # free text changes only where it holds a digit: where no distinct value holds
-            # one, the column passes unchanged; otherwise a cheap per-row guard
-            text = f"CAST({src} AS VARCHAR)"
-            if con is not None and not _has_digit(con, source, c.name):
-                cols.append(f"{text} AS {q(c.name)}")
+            # free text is scrubbed of personal details (workbench.privacy.scrub), once per
+            # distinct value; the dictionary also counts what was removed, by kind
+            if con is None:
+                cols.append(f"{scrub.scrub_sql(src)} AS {q(c.name)}")
             else:
-                cols.append(f"CASE WHEN regexp_matches({text}, '[0-9]') THEN "
-                            f"{addresses.free_text_sql(text)} ELSE {text} END AS {q(c.name)}")
+                alias = f"d{len(joins)}"
+                table = scrub.scrub_dictionary(con, f"_wb_dict_{len(joins)}", source, c.name)
+                joins.append(f"LEFT JOIN {table} {alias} ON s.{q(c.name)} = {alias}._a")
+                if scrubbed is not None:
+                    scrubbed.append(table)
+                cols.append(f"{alias}._v AS {q(c.name)}")
         elif c.name == "age" and "date_of_birth" in names and event_date_sql:
             cols.append(f"coalesce(nullif(trim(s.age), ''), {age_sql('s.date_of_birth', event_date_sql)}) AS age")
         else:
@@ -463,7 +458,8 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
 
 def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: Geography,
                           key: bytes, *, event_date_sql: str | None = None,
-                          extra_from: str = "", extra_columns: tuple[str, ...] = ()) -> int:
+                          extra_from: str = "", extra_columns: tuple[str, ...] = (),
+                          removed: dict | None = None) -> int:
     """Write the depersonalised ``dataset`` from relation ``source`` into table ``target``.
 
     Parameters
@@ -477,6 +473,8 @@ def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: 
     event_date_sql : SQL for the event date used to turn a date of birth into an age.
     extra_from : extra joins (e.g. to the offence table for the event date).
     extra_columns : SQL select items appended unchanged (e.g. the supply's partnership).
+    removed : when given, receives the rows per kind of personal detail scrubbed from free
+        text (:mod:`workbench.privacy.scrub`), added to what it holds.
 
     Returns the number of rows written.
 
@@ -485,12 +483,16 @@ def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: 
     See ``tests/test_depersonalise.py``; :func:`workbench.privacy.publish.publish` is the
     usual entry point.
     """
+    scrubbed: list[str] = []
     sql, needs_snap = select_sql(dataset, source, key, event_date_sql=event_date_sql,
                                  extra_from=extra_from, con=con, places=len(geo.places) > 0,
-                                 extra_columns=tuple(extra_columns))
+                                 extra_columns=tuple(extra_columns), scrubbed=scrubbed)
     if needs_snap:
         _snap_table(con, source, "postcode" in dataset.column_names, geo)
     con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}")
+    if removed is not None:
+        for kind, n in scrub.removed_counts(con, scrubbed).items():
+            removed[kind] = removed.get(kind, 0) + n
     return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from workbench.sql import quote_literal as _lit
 from workbench.errors import BadInput
 from workbench.hub.connect import create_key, default_hub, open_hub, shared_path
-from workbench.privacy import checker
+from workbench.privacy import checker, scrub
 from workbench.privacy.access import require
 from workbench.privacy.addresses import address_sql
 from workbench.privacy.counts import install_agency_groups, publish_counts
@@ -97,6 +97,13 @@ class PublishResult:
                 placed[m] = placed.get(m, 0) + n
         if placed:
             lines.append("Records placed by: " + ", ".join(f"{m} {n}" for m, n in sorted(placed.items())))
+        gone: dict[str, int] = {}
+        for t in self.tables:
+            for kind, n in t.get("removed", {}).items():
+                gone[kind] = gone.get(kind, 0) + n
+        if gone:
+            lines.append("Personal details removed from free text (values, by kind): "
+                         + ", ".join(f"{k} {n}" for k, n in sorted(gone.items())))
         for t in self.tables:
             qd = t.get("quasi")
             if qd and qd["rows"]:
@@ -142,17 +149,31 @@ def _provenance(pub: Publication, present: set[str]) -> tuple[tuple[str, ...], s
             "hub.main.supplies) _prov ON s._supply_id = _prov.supply_id")
 
 
-def _copy(con, pub: Publication, target: str, present: set[str]) -> None:
+def _copy(con, pub: Publication, target: str, present: set[str]) -> dict[str, int]:
+    """Copy an aggregate, reference or as-published dataset; free text of the first two is
+    scrubbed (:mod:`workbench.privacy.scrub`). Returns the rows per kind of detail removed."""
     d = pub.dataset
-    cols = []
+    cols, flags = [], []
     for c in d.columns:
-        if pub.mode == "reference" and c.kind == "text" and (c.name == "location" or c.name.endswith("address")):
+        col = "s." + q(c.name)
+        address = c.name == "location" or c.name.endswith("address")
+        if pub.mode == "reference" and c.kind == "text" and address:
             pc = "s.postcode" if "postcode" in d.column_names else "NULL"
-            cols.append(f"{address_sql('s.' + q(c.name), pc)} AS {q(c.name)}")
+            cols.append(f"{scrub.scrub_sql(address_sql(col, pc), address=True)} AS {q(c.name)}")
+            flags.append(scrub.kind_flags_sql(col, address=True))
+        elif pub.mode in ("reference", "aggregate") and c.kind == "text":
+            cols.append(f"{scrub.scrub_sql(col)} AS {q(c.name)}")
+            flags.append(scrub.kind_flags_sql(col))
         else:
-            cols.append(f"s.{q(c.name)}")
+            cols.append(col)
     extra, join = _provenance(pub, present)
     con.execute(f"CREATE TABLE {target} AS SELECT {', '.join(cols + list(extra))} FROM hub.main.{d.id} s{join}")
+    if not flags:
+        return {}
+    sums = ", ".join(f"count(*) FILTER (WHERE {' OR '.join(f[i] for f in flags)})"
+                     for i in range(len(scrub.KINDS)))
+    row = con.execute(f"SELECT {sums} FROM hub.main.{d.id} s").fetchone()
+    return {k: int(n) for k, n in zip(scrub.KINDS, row) if n}
 
 
 def _clean_stale(target: Path) -> None:
@@ -244,13 +265,14 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
                 continue
             target_table = f"shared.main.{pub.table}"
             placement: dict[str, int] = {}
+            removed: dict[str, int] = {}
             quasi = None
             if pub.mode in ("record", "outward"):
                 ev, joins = _event_date(con, pub, present)
                 extra, prov_join = _provenance(pub, present)
                 depersonalise_dataset(con, pub.dataset, f"hub.main.{pub.dataset.id}", target_table,
                                       geo, key, event_date_sql=ev, extra_from=joins + prov_join,
-                                      extra_columns=extra)
+                                      extra_columns=extra, removed=removed)
                 placement = placement_counts(con, pub.dataset, f"hub.main.{pub.dataset.id}", geo)
                 if pub.dataset.quasi_identifiers:
                     quasi = protect_table(con, target_table, pub.dataset, k=k_anonymity, l=l_diversity)
@@ -259,11 +281,12 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
                                threshold=count_threshold,
                                supplies="hub.main.supplies" if "supplies" in present else None)
             else:
-                _copy(con, pub, target_table, present)
+                removed = _copy(con, pub, target_table, present)
             published.append(pub.dataset.id)
             rows = con.execute(f"SELECT count(*) FROM {target_table}").fetchone()[0]
             result.tables.append({**pub.to_dict(), "rows": rows, **({"placement": placement} if placement else {}),
-                                  **({"quasi": quasi.to_dict()} if quasi else {})})
+                                  **({"quasi": quasi.to_dict()} if quasi else {}),
+                                  **({"removed": removed} if removed else {})})
             if not quiet:
                 print(f"publish: {pub.table}: {rows} rows ({pub.mode})", file=sys.stderr)
         if "supplies" in present:
