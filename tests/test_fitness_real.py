@@ -90,3 +90,20 @@ def test_hub_of_police_uk_only_names_the_dataset_needed(real_data_dir, empty_hub
         assert "has no coordinates" not in premises.reason
     finally:
         con.close()
+
+
+def test_near_repeat_refuses_real_police_uk_months(real_data_dir):
+    """The issue's case: a '0-7 days' Knox ratio on police.uk months really meant 'same month'."""
+    from workbench.analysis.knox import knox, near_repeat
+    from workbench.errors import BadInput
+
+    folder = real_data_dir / "police_uk" / "nottinghamshire_2018-10_to_2019-02"
+    f = pd.concat([pd.read_csv(p) for p in sorted(folder.glob("*-street.csv"))], ignore_index=True)
+    f = f[(f["Crime type"] == "Burglary") & f["Longitude"].notna()]
+    e, n = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(
+        f["Longitude"].to_numpy(), f["Latitude"].to_numpy())
+    xy, months = np.column_stack([e, n]), (f["Month"] + "-01").to_numpy()
+    with pytest.raises(BadInput, match=f"month-only: 100% of {len(f):,} dates"):
+        near_repeat(xy, months, permutations=9, seed=1)
+    with pytest.raises(BadInput, match="7-day scale"):
+        knox(xy, months, delta=200, tau=7, permutations=0)
