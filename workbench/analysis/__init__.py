@@ -11,6 +11,8 @@ reproduce):
 * harm — :mod:`.harm`, :mod:`.offence_groups`; triangulation — :mod:`.triangulation`
 * evaluation — :mod:`.evaluation`; offenders and victims — :mod:`.offenders`
 * hypotheses — :mod:`.hypotheses` (and ``workbench hypothesis NAME``, :mod:`.commands`)
+* fitness for purpose — :mod:`.fitness`: what a method needs of its data (``Needs``), checked
+  against the quality report's measured figures before it runs (guidance 4.2.3)
 
 Coordinates are British National Grid metres. Results are objects with ``to_dict()`` and
 ``to_frame()``; defaults the library chooses are announced on stderr (``quiet=True``).
