@@ -891,3 +891,37 @@ def test_a_real_200_mb_field_is_refused_by_the_cli_with_exit_2(empty_hub, tmp_pa
         f.unlink()
     err = capsys.readouterr().err
     assert code == 2 and "huge.csv, line 3" in err and fingerprint(empty_hub) == before
+
+
+# --------------------------------------------------------------------------- places add
+
+
+def test_places_add_needs_the_coordinator_and_is_audited(tmp_path, capsys):
+    """Issue 11 Medium: ``hub places add`` had no permission check or audit. A registered place
+    keeps its exact coordinates through publish, so registering one is the coordinator's call."""
+    from workbench.cli import main
+    from workbench.hub.connect import open_hub as _open
+    from workbench.privacy.nonaddressable import load_places
+    from workbench.registry import open_registry
+
+    hub = init_hub(tmp_path / "hub.duckdb")
+    registry_with_people(tmp_path).close()
+    args = ["hub", "places", "add", "--hub", str(hub), "--name", "Forest Recreation Ground",
+            "--kind", "park", "--easting", "456600", "--northing", "341700"]
+    for who in ("ana", "vic", "pol_dlo", "nobody"):
+        assert main(args + ["--as", who]) == 3, who
+    assert main(args + ["--as", "coord"]) == 0
+    capsys.readouterr()
+    con = _open(hub, read_only=True)
+    try:
+        assert load_places(con)["name"].tolist() == ["Forest Recreation Ground"]
+    finally:
+        con.close()
+    reg = open_registry(hub)
+    try:
+        entries = [e for e in reg.audit_entries() if e.action in ("places.add", "admin")]
+    finally:
+        reg.close()
+    assert [(e.actor, e.outcome) for e in entries] == [
+        ("ana", "denied"), ("vic", "denied"), ("pol_dlo", "denied"), ("nobody", "denied"), ("coord", "ok")]
+    assert entries[-1].action == "places.add" and entries[-1].detail["easting"] == 456600.0

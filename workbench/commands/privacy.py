@@ -30,8 +30,10 @@ def cmd_places(args):
 
     hub = hub_path(args)
     if args.places_command == "add":
+        from workbench.commands.common import acting_user
+
         return register_place(hub, args.name, args.kind, args.easting, args.northing,
-                              place_id=args.id, source=args.source)
+                              place_id=args.id, source=args.source, user=acting_user(args))
     con = open_hub(hub, read_only=True)
     try:
         return {"places": load_places(con).to_dict("records")}
@@ -84,6 +86,8 @@ def add_publish_command(hub_subparsers) -> None:
     a.add_argument("--northing", required=True, type=float)
     a.add_argument("--id", help="place id (default kind:name)")
     a.add_argument("--source", help="where the coordinates come from (e.g. the LLPG)")
+    a.add_argument("--as", dest="as_user", default=None, metavar="USER",
+                   help="who is registering it (the CSP coordinator once users exist); audited")
     a.set_defaults(func=cmd_places)
     ls = ps.add_parser("list", help="list the register")
     add_common(ls)

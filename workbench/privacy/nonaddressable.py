@@ -101,18 +101,38 @@ def add_places(con, places, catalog: str = "hub") -> int:
 
 
 def register_place(hub: Path | str, name: str, kind: str, easting: float, northing: float,
-                   *, place_id: str | None = None, source: str | None = None) -> Place:
-    """Register one non-addressable place in the master hub (guidance Appendix 1 (1))."""
+                   *, place_id: str | None = None, source: str | None = None,
+                   user: str | None = None) -> Place:
+    """Register one non-addressable place in the master hub (guidance Appendix 1 (1)).
+
+    A registered place keeps its exact coordinates through publish, so registering one is
+    the CSP coordinator's decision: once the registry has users, ``user`` must hold the
+    ``admin`` operation of :mod:`workbench.privacy.access` (refused with exit 3 and audited
+    otherwise); every registration is audited (issue 11). ``user`` None means the operator
+    holding the master key (``WORKBENCH_USER`` or the OS user), as for ``hub publish``.
+    """
+    import getpass
+    import os
+
     from workbench.hub.connect import open_hub
+    from workbench.privacy import access
+    from workbench.registry import open_registry
 
     e, n = _validate(name, kind, easting, northing)
     place = Place(place_id or f"{kind}:{name.strip().lower().replace(' ', '_')}", name.strip(),
                   kind, e, n, source)
-    con = open_hub(hub)
-    try:
-        add_places(con, [place])
-    finally:
-        con.close()
+    actor = user or os.environ.get("WORKBENCH_USER") or getpass.getuser()
+    with open_registry(hub) as reg:
+        if reg.con.execute("SELECT 1 FROM users LIMIT 1").fetchone():
+            access.require(reg, actor, "admin", None)
+        con = open_hub(hub)
+        try:
+            add_places(con, [place])
+        finally:
+            con.close()
+        reg.audit(actor, "places.add", place.place_id,
+                  {"name": place.name, "kind": place.kind, "easting": e, "northing": n,
+                   "source": source})
     return place
 
 
