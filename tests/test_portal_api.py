@@ -237,18 +237,16 @@ def test_more_staff_for_an_existing_agency_and_rejection_on_the_web(hub):
     with portal_client(hub) as c:
         more = request(c, SCHOOL, "t.new")
         spam = request(c, "Totally Real Agency", "spam.user")
-        # a taken log-in name is refused at request time, naming the field
-        token = csrf(c, "/register")
-        r = c.post("/register", data={"csrf_token": token, "agency_name": SCHOOL, "agency_type": "school",
-                                      "contact_name": "Head", "contact_email": "head@example.org",
-                                      "staff_1_username": "p.school", "staff_1_full_name": "Dup",
-                                      "staff_1_email": "d@example.org"})
-        assert r.status_code == 422 and "staff_1_username" in r.text
+        # a taken log-in name gets the same answer as a free one (no user-name enumeration) ...
+        dup = request(c, SCHOOL, "p.school")
         login(c, "admin.patel")
         token = csrf(c, "/admin/requests")
         r = c.post(f"/admin/requests/{spam}/reject", data={"csrf_token": token, "note": "not a partner"})
         assert r.status_code == 200 and f"Request {spam} rejected" in r.text
         assert f'id="{spam}"' not in r.text and f'id="{more}"' in r.text     # no longer waiting
+        # ... and the admin is told when approving it
+        r = c.post(f"/admin/requests/{dup}/approve", data={"csrf_token": token, "confirm_agency": "yes"})
+        assert "Log-in name(s) p.school of request" in r.text and 'class="code"' not in r.text
         r = c.post(f"/admin/requests/{more}/approve", data={"csrf_token": token, "confirm_agency": "yes"})
         code = re.search(r'<td class="code">([^<]+)</td>', r.text).group(1)
         c.post("/logout", data={"csrf_token": csrf(c, "/")})

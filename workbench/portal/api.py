@@ -34,6 +34,70 @@ from workbench.portal.web import count_address, count_user, json_error, portal
 REALM = 'Basic realm="Partnership Intelligence Portal", charset="UTF-8"'
 
 
+#: deepest nesting of arrays/objects a request body may have (a submission needs 2)
+MAX_JSON_DEPTH = 8
+
+
+def parse_json(raw: bytes):
+    r"""A request body as JSON, refusing what the API cannot store with ``ValueError`` (422, never 500).
+
+    Refused: invalid UTF-8, invalid JSON, nesting deeper than :data:`MAX_JSON_DEPTH` (checked
+    before parsing, so a body of 100,000 ``[`` cannot exhaust the parser's recursion), and
+    strings holding a lone surrogate (``"\\ud800"``: not text, cannot be stored as UTF-8).
+
+    >>> parse_json(b'{"a": [1, "x"]}')
+    {'a': [1, 'x']}
+    >>> for bad in (b'[' * 50 + b']' * 50, b'"\\ud800"', b'\xff'):
+    ...     try:
+    ...         parse_json(bad)
+    ...     except ValueError as exc:
+    ...         print(str(exc).split(";")[0][:40])
+    nesting deeper than 8 levels
+    a string holds a lone surrogate (\ud800)
+    not UTF-8 text
+    """
+    try:
+        text = (raw or b"null").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text; invalid byte at offset {exc.start}") from None
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:                              # nesting outside strings, without recursion
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                raise ValueError(f"nesting deeper than {MAX_JSON_DEPTH} levels")
+        elif ch in "]}":
+            depth -= 1
+    body = json.loads(text)
+    stack = [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                code = ord(item[exc.start])
+                raise ValueError(f"a string holds a lone surrogate (\\u{code:04x}); text must be "
+                                 "valid Unicode") from None
+    return body
+
+
 def _unauthorised(message: str) -> JSONResponse:
     resp = json_error(401, "unauthenticated", message)
     resp.headers["WWW-Authenticate"] = REALM
@@ -79,8 +143,8 @@ async def create_submission(request: Request):
         return json_error(403, "forbidden", str(exc))
     raw = await request.body()
     try:
-        body = json.loads(raw or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        body = parse_json(raw)
+    except ValueError as exc:       # also JSONDecodeError and UnicodeDecodeError
         return json_error(422, "invalid", f"body: expected a JSON object; {exc}", field="body")
     try:
         sub = validate.submission(body)

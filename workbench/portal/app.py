@@ -26,7 +26,7 @@ from workbench.portal.middleware import BodyLimit, SecurityHeaders, SessionCooki
 from workbench.portal.ratelimit import RateLimiter
 from workbench.portal.sessions import SessionStore
 from workbench.portal.store import PortalStore
-from workbench.portal.web import CsrfFailed, Portal, RateLimited, denied_page, render
+from workbench.portal.web import CsrfFailed, Portal, RateLimited, client_address, denied_page, render
 
 log = logging.getLogger("workbench.portal")
 STATIC = Path(__file__).with_name("static")
@@ -69,7 +69,39 @@ async def _on_denied(request: Request, exc: AccessDenied):
     return denied_page(request, exc)
 
 
+class _RefusalAudit:
+    """Audits CSRF, 413 and 429 refusals; a flood is recorded once per address, kind and minute
+    (so an attacker cannot grow the audit log without bound)."""
+
+    def __init__(self, portal: Portal, every_seconds: float = 60.0):
+        self.portal = portal
+        self.every = every_seconds
+        self._last: dict[tuple, float] = {}
+        self._lock = threading.Lock()
+
+    async def __call__(self, kind: str, address: str, path: str, actor: str | None = None) -> None:
+        import time
+
+        from starlette.concurrency import run_in_threadpool
+
+        now = time.monotonic()
+        with self._lock:
+            if len(self._last) > 10_000:
+                self._last.clear()
+            if now - self._last.get((kind, address), -1e9) < self.every:
+                return
+            self._last[(kind, address)] = now
+        await run_in_threadpool(self.portal.audit, actor or "anonymous", f"portal.refused.{kind}", path,
+                                {"address": address}, "denied")
+
+
+def _actor(request: Request) -> str | None:
+    user = getattr(request.state, "user", None)
+    return getattr(user, "name", None) or getattr(request.state, "limited_user", None)
+
+
 async def _on_rate(request: Request, exc: RateLimited):
+    await request.app.state.refusals("rate_limit", client_address(request), request.url.path, _actor(request))
     headers = {"Retry-After": str(max(1, int(exc.retry_after + 0.999)))}
     if _is_api(request):
         return JSONResponse({"error": "rate_limited", "message": str(exc)}, status_code=429, headers=headers)
@@ -79,6 +111,7 @@ async def _on_rate(request: Request, exc: RateLimited):
 
 
 async def _on_csrf(request: Request, exc: CsrfFailed):
+    await request.app.state.refusals("csrf", client_address(request), request.url.path, _actor(request))
     return render(request, "error.html", 403, title="Form expired",
                   message="This form could not be verified (missing or stale security token). "
                           "Go back, reload the page and try again.")
@@ -151,7 +184,13 @@ def create_app(hub_path: Path | str, *, secure_cookies: bool = True, max_body_by
                     exception_handlers={AccessDenied: _on_denied, RateLimited: _on_rate,
                                         CsrfFailed: _on_csrf})
     app.state.portal = portal
+    app.state.refusals = refusals = _RefusalAudit(portal)
+
+    async def too_large(scope):
+        client = scope.get("client")
+        await refusals("body_too_large", client[0] if client else "unknown", scope.get("path", ""))
+
     app.add_middleware(SessionCookie, sessions=portal.sessions, secure=secure_cookies)
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, on_refuse=too_large)
     app.add_middleware(SecurityHeaders, hsts=secure_cookies if hsts is None else hsts)
     return app

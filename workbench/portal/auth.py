@@ -6,7 +6,9 @@ with every API request, and an argon2 check costs tens of milliseconds by design
 successful check is remembered for ``cache_seconds`` under an HMAC of name and password
 (keyed by a per-process secret, never the password itself). Concurrent first requests for
 the same name wait for one check instead of each running argon2 (single flight). Every
-cached hit still re-reads the user so a deactivated account stops at once.
+cached hit still re-reads the user so a deactivated account stops at once, and the user's
+current password hash: once the password is changed (by any process) the old one stops
+working immediately (security review, issue 11).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class Authenticator:
         self.cache_seconds = cache_seconds
         self._local = threading.local()
         self._secret = secrets.token_bytes(32)
-        self._cache: dict[bytes, tuple[float, str]] = {}
+        self._cache: dict[bytes, tuple[float, str, str | None]] = {}
         # single flight per name through a fixed set of locks (a dict of per-name locks would
         # grow with every name an attacker tries)
         self._locks = [threading.Lock() for _ in range(64)]
@@ -69,11 +71,12 @@ class Authenticator:
             user = self._cached(key, name)
             if user is not None:
                 return user
+            stamp = self.registry().password_stamp(name)
             with self._checks:
                 user = self.registry().authenticate(name, password)
             if self.cache_seconds > 0:
                 with self._guard:
-                    self._cache[key] = (time.monotonic() + self.cache_seconds, name)
+                    self._cache[key] = (time.monotonic() + self.cache_seconds, name, stamp)
             return user
 
     def _cached(self, key: bytes, name: str):
@@ -85,6 +88,8 @@ class Authenticator:
                 del self._cache[key]
                 return None
         user = self.get_user(name)
+        if user is not None and self.registry().password_stamp(name) != hit[2]:
+            user = None                 # the password changed since it was checked
         if user is None:
             with self._guard:
                 self._cache.pop(key, None)
@@ -93,7 +98,7 @@ class Authenticator:
     def forget(self, name: str) -> None:
         """Drop every cached check for ``name`` (log-out, deactivation)."""
         with self._guard:
-            for k in [k for k, (_, n) in self._cache.items() if n == name]:
+            for k in [k for k, (_, n, _) in self._cache.items() if n == name]:
                 del self._cache[k]
 
     def get_user(self, name: str):

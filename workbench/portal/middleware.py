@@ -37,9 +37,20 @@ async def _plain(send, status: int, text: str, extra=()) -> None:
 
 
 class BodyLimit:
-    def __init__(self, app, max_bytes: int):
+    """413 for a body over ``max_bytes``; ``on_refuse(scope)`` is called (e.g. to audit) first."""
+
+    def __init__(self, app, max_bytes: int, on_refuse=None):
         self.app = app
         self.max_bytes = max_bytes
+        self.on_refuse = on_refuse
+
+    async def _refuse(self, scope, send, message):
+        if self.on_refuse is not None:
+            try:
+                await self.on_refuse(scope)
+            except Exception:           # auditing must not turn a 413 into a 500
+                pass
+        return await _plain(send, 413, message)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -52,7 +63,7 @@ class BodyLimit:
                 except ValueError:
                     return await _plain(send, 400, "Bad Content-Length.")
                 if declared > self.max_bytes:
-                    return await _plain(send, 413, message)
+                    return await self._refuse(scope, send, message)
         seen = 0
         started = False
 
@@ -75,7 +86,7 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _plain(send, 413, message)
+                await self._refuse(scope, send, message)
 
 
 class SecurityHeaders:

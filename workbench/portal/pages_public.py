@@ -109,7 +109,7 @@ async def activate(request: Request):
     name = data.get("username", "").strip()
     try:
         validate.username("username", name)
-        pw = validate.password("password", data.get("password"), data.get("password_confirm"))
+        pw = validate.password("password", data.get("password"), data.get("password_confirm"), user_inputs=(name,))
         account = await run_in_threadpool(R.activate, p.store, p.auth, name, data.get("code", "").strip(), pw)
     except (FieldError, AccessDenied) as exc:
         return render(request, "activate.html", 422 if isinstance(exc, FieldError) else 403,

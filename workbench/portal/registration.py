@@ -23,7 +23,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from workbench.errors import AccessDenied, BadInput
-from workbench.portal.validate import FieldError, Registration
+from workbench.portal.validate import Registration
 
 ACTIVATION_DAYS = 14
 RESET_HOURS = 24
@@ -83,21 +83,27 @@ def _hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 
 
-def username_taken(store, auth, name: str) -> bool:
-    """True when ``name`` is a registry user or is named in a request still open or approved."""
-    if auth.get_user(name) is not None:
+def username_taken(store, auth, name: str, *, besides: str | None = None) -> bool:
+    """True when ``name`` is a registry user (active or not) or is named in an approved request
+    other than ``besides``."""
+    try:
+        auth.registry().get_user(name)
         return True
+    except AccessDenied:
+        pass
     rows = store.rows("SELECT 1 FROM portal.registration_staff st JOIN portal.registration_requests r "
-                      "USING (request_id) WHERE st.username = ? AND r.state IN ('pending', 'approved')", [name])
+                      "USING (request_id) WHERE st.username = ? AND r.state = 'approved' AND request_id <> ?",
+                      [name, besides or ""])
     return bool(rows)
 
 
 def request(store, auth, reg: Registration) -> str:
-    """Store a registration request and return its id (``REG-…``)."""
-    for i, member in enumerate(reg.staff, start=1):
-        if username_taken(store, auth, member["username"]):
-            raise FieldError(f"staff_{i}_username",
-                             f"'{member['username']}' is already taken; choose another log-in name.")
+    """Store a registration request and return its id (``REG-…``).
+
+    Whether a log-in name is already taken is **not** checked here: the anonymous form would
+    then tell anyone which user names exist (security review, issue 11). The admin sees taken
+    names when deciding (:func:`approve` refuses them, naming them).
+    """
     request_id = "REG-" + secrets.token_hex(5).upper()
     now = datetime.now().replace(microsecond=0)
     with store.transaction() as cur:
@@ -170,6 +176,12 @@ def approve(store, auth, request_id: str, *, admin: str, partnership: str | None
                        "(web: tick the confirmation; command line: --confirm-existing-agency).")
     if existing is not None:
         req["agency_name"] = existing["name"]
+    taken = [r["username"] for r in store.rows(
+        "SELECT username FROM portal.registration_staff WHERE request_id = ? ORDER BY username", [request_id])
+        if username_taken(store, auth, r["username"], besides=request_id)]
+    if taken:
+        raise BadInput(f"Log-in name(s) {', '.join(taken)} of request '{request_id}' are already taken: "
+                       "reject the request (the requester can ask again with other names).")
     _ensure_agency(auth.registry(), req["agency_name"], partnership)
     now = datetime.now().replace(microsecond=0)
     expires = now + timedelta(days=ACTIVATION_DAYS)

@@ -308,13 +308,20 @@ def email(field: str, value) -> str:
     return value
 
 
-def password(field: str, value, confirm=None) -> str:
-    """A new password: at least 12 characters; ``confirm`` must match when given."""
+def password(field: str, value, confirm=None, user_inputs=()) -> str:
+    """A new password: at least 12 characters, not common or guessable (checked offline against
+    lists of common and breached passwords, :func:`workbench.registry.validate.weak_password`);
+    ``confirm`` must match when given."""
+    from workbench.registry.validate import NCSC_ADVICE, weak_password
+
     if not isinstance(value, str) or len(value) < MIN_PASSWORD_CHARS:
         raise FieldError(field, f"expected at least {MIN_PASSWORD_CHARS} characters; a passphrase of "
                                 "three or four words is easy to remember.")
     if len(value) > 256:
         raise FieldError(field, "expected at most 256 characters.")
+    reason = weak_password(value, user_inputs)
+    if reason:
+        raise FieldError(field, f"{reason}. {NCSC_ADVICE}")
     if confirm is not None and confirm != value:
         raise FieldError("password_confirm", "does not match the password.")
     return value

@@ -115,6 +115,7 @@ def count_user(request: Request, user) -> None:
     """Count one request against ``user``'s rate limit (raises RateLimited)."""
     wait = portal(request).user_limit.hit(f"user:{user.name}")
     if wait:
+        request.state.limited_user = user.name      # named in the audit of the refusal
         raise RateLimited(wait)
 
 

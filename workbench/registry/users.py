@@ -39,6 +39,10 @@ class User:
                 "isp_status": self.isp_status}
 
 
+#: the one answer to every failed log-in (unknown name, wrong password, locked account)
+LOGIN_REFUSED = ("Wrong user name or password (after repeated failures an account is locked for a "
+                 "while; ask the CSP coordinator if you cannot log in).")
+
 class UsersMixin:
     """User methods of :class:`~workbench.registry.Registry`."""
 
@@ -46,7 +50,7 @@ class UsersMixin:
         """Register a user of an existing agency; the password is stored as an argon2 hash."""
         name = validate.name("name", name)
         role = validate.choice("role", role, validate.ROLES)
-        validate.password(password)
+        validate.password(password, user_inputs=(name, agency))
         self._agency_row(agency)
         if self.con.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
             raise BadInput(f"User '{name}' already exists; choose another name.")
@@ -88,9 +92,17 @@ class UsersMixin:
             self.audit(actor, "user.activate" if active else "user.deactivate", name)
         return self.get_user(name)
 
+    def password_stamp(self, name: str) -> str | None:
+        """A digest of ``name``'s current password hash (None for an unknown user): changes
+        whenever the password does, so a cache of verified passwords can tell it is stale."""
+        import hashlib
+
+        row = self.con.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
+        return hashlib.sha256(row[0].encode()).hexdigest() if row and row[0] else None
+
     def set_password(self, name: str, password: str, *, actor: str = "system") -> None:
         user = self.get_user(name)
-        validate.password(password)
+        validate.password(password, user_inputs=(user.name, user.agency))
         digest = _HASHER.hash(password)
         with self.transaction():
             self.con.execute("UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL "
@@ -110,6 +122,11 @@ class UsersMixin:
 
         Five consecutive failures (``max_failures``) lock the account for ``lockout_minutes``;
         while locked even the right password is refused. A success resets the count.
+
+        User names cannot be enumerated (security review, issue 11): an unknown name, a wrong
+        password and a locked account all get :data:`LOGIN_REFUSED` after one argon2 check
+        each (the same time); only the right password of a deactivated account learns that it
+        is deactivated. The real reason is in the audit log.
         """
         now = self.now()
         row = self.con.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
@@ -120,20 +137,24 @@ class UsersMixin:
             tried = hashlib.sha256(str(name).encode("utf-8")).hexdigest()[:16]
             self.audit("(unknown)", "login", "(unknown)",
                        {"reason": "unknown user", "attempted_name_sha256": tried}, outcome="denied")
-            raise AccessDenied("Wrong user name or password.")
-        if not row["active"]:
-            self.audit(name, "login", name, {"reason": "account deactivated"}, outcome="denied")
-            raise AccessDenied(f"Account '{name}' is deactivated; ask the CSP coordinator.")
+            raise AccessDenied(LOGIN_REFUSED)
+        try:
+            _HASHER.verify(row["password_hash"], password or "")
+            right = True
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            right = False
         if row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
             self.audit(name, "login", name, {"reason": "locked", "locked_until": row["locked_until"]},
                        outcome="denied")
-            raise AccessDenied(f"Account '{name}' is locked after repeated failed log-ins until "
-                               f"{row['locked_until']} (UTC); ask the CSP coordinator to unlock it.")
-        try:
-            _HASHER.verify(row["password_hash"], password or "")
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            raise AccessDenied(LOGIN_REFUSED)
+        if not row["active"]:
+            self.audit(name, "login", name, {"reason": "account deactivated"}, outcome="denied")
+            if right:
+                raise AccessDenied(f"Account '{name}' is deactivated; ask the CSP coordinator.")
+            raise AccessDenied(LOGIN_REFUSED)
+        if not right:
             self._record_failure(name, row["failed_attempts"] + 1, now)
-            raise AccessDenied("Wrong user name or password.") from None
+            raise AccessDenied(LOGIN_REFUSED)
         rehash = _HASHER.hash(password) if _HASHER.check_needs_rehash(row["password_hash"]) else None
         with self.transaction():
             self.con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login = ? "
