@@ -35,6 +35,12 @@ COMPLETE = (
     "workbench.checks",
     "workbench.sql",
     "workbench.commands.common",
+    "workbench.registry.audit",
+    "workbench.registry.db",
+    "workbench.registry.registry",
+    "workbench.registry.validate",
+    "workbench.privacy.access",
+    "workbench.products.validate",
 )
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -36,7 +36,13 @@ def default_hub() -> Path:
 
 
 def shared_path(hub: Path | str) -> Path:
-    """The shared (depersonalised) tier that belongs to a master hub: ``shared.duckdb`` beside it."""
+    """The shared (depersonalised) tier that belongs to a master hub: ``shared.duckdb`` beside it.
+
+    Examples
+    --------
+    >>> shared_path("data/restricted/hub.duckdb").as_posix()
+    'data/restricted/shared.duckdb'
+    """
     return Path(hub).with_name("shared.duckdb")
 
 
@@ -106,6 +112,12 @@ def new_connection(*, spatial: bool = False, temp_dir: Path | None = None) -> du
 
     Extensions load from their PyPI wheels; automatic installation is switched off so a
     missing extension fails at once rather than reaching for the network (STACK.md).
+
+    Examples
+    --------
+    >>> con = new_connection()
+    >>> con.execute("SELECT current_setting('temp_file_encryption')").fetchone()[0]
+    True
     """
     from duckdb_extensions import import_extension
 

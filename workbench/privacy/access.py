@@ -98,14 +98,28 @@ NEEDS_REQUEST = frozenset({"read_personal"})
 
 
 def dataset_class(dataset_id: str) -> str:
-    """The class of a catalogue dataset, or of the pseudo-dataset ``'*'`` (the hub itself)."""
+    """The class of a catalogue dataset, or of the pseudo-dataset ``'*'`` (the hub itself).
+
+    Examples
+    --------
+    >>> dataset_class("police_crime_offence"), dataset_class("police_ppo"), dataset_class("*")
+    ('D', 'SP', 'reference')
+    """
     if dataset_id in (None, "*"):
         return "reference"
     return catalogue.get(dataset_id).klass
 
 
 def allowed(group: str, role: str, klass: str, operation: str) -> bool:
-    """Pure lookup in :data:`PERMISSIONS` (no user state): True only if explicitly granted."""
+    """Pure lookup in :data:`PERMISSIONS` (no user state): True only if explicitly granted.
+
+    Examples
+    --------
+    >>> allowed("central", "analyst", "D", "read_depersonalised")
+    True
+    >>> allowed("second", "viewer", "P", "read_personal")
+    False
+    """
     return klass in PERMISSIONS.get((group, role), {}).get(operation, frozenset())
 
 
@@ -133,7 +147,19 @@ def _reason(reg, user, operation: str, dataset_id: str | None, partnership: str 
 
 
 def can(reg, user, operation: str, dataset_id: str | None = None, *, partnership: str | None = None) -> bool:
-    """True when the matrix (and partnership agreements) allow it. Not audited."""
+    """True when the matrix (and partnership agreements) allow it. Not audited.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from workbench.registry import Registry
+    >>> reg = Registry(Path(tempfile.mkdtemp()) / "registry.sqlite")
+    >>> _ = reg.add_agency("Police", "central")
+    >>> _ = reg.add_user("ann", "Police", "analyst", "otter-lantern-gravel")
+    >>> can(reg, "ann", "read_depersonalised", "police_crime_offence"), can(reg, "ann", "admin")
+    (True, False)
+    """
     return _reason(reg, _as_user(reg, user), operation, dataset_id, partnership) is None
 
 
@@ -149,6 +175,23 @@ def require(reg, user, operation: str, dataset_id: str | None = None, *,
     dataset_id : a catalogue dataset id, or ``'*'``/None for the hub as a whole.
     partnership : the partnership whose data is touched, if one.
     audit_ok : also audit an allowed check (for reads that have no audit of their own).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from workbench.registry import Registry
+    >>> reg = Registry(Path(tempfile.mkdtemp()) / "registry.sqlite")
+    >>> _ = reg.add_agency("Police", "central")
+    >>> _ = reg.add_user("ann", "Police", "analyst", "otter-lantern-gravel")
+    >>> require(reg, "ann", "read_depersonalised", "police_crime_offence").name
+    'ann'
+    >>> require(reg, "ann", "admin")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: Access denied: role 'analyst' of a central-group agency may not admin ...
+    >>> [(e.actor, e.action, e.outcome) for e in reg.audit_entries(outcome="denied")]
+    [('ann', 'admin', 'denied')]
     """
     name = user if isinstance(user, str) else user.name
     try:
@@ -177,6 +220,22 @@ def require_own_agency(reg, user, agency: str | None, dataset_id: str | None = N
     agency's records, so naming another agency would let a user overwrite (and discover)
     another partner's data (issue 11 High 2; guidance 2.2.4: each agency answers for its
     own data).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from workbench.registry import Registry
+    >>> reg = Registry(Path(tempfile.mkdtemp()) / "registry.sqlite")
+    >>> for agency in ("Police", "Council"):
+    ...     _ = reg.add_agency(agency, "central")
+    >>> _ = reg.add_user("ann", "Police", "analyst", "otter-lantern-gravel")
+    >>> require_own_agency(reg, "ann", "Police").agency
+    'Police'
+    >>> require_own_agency(reg, "ann", "Council")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: Access denied: 'ann' belongs to agency 'Police' and may not supply data under agency 'Council'. ...
     """
     user = _as_user(reg, user)
     if agency is None or agency == user.agency:
@@ -195,7 +254,17 @@ def _as_user(reg, user):
 
 
 def matrix() -> list[dict]:
-    """Every (group, role, class, operation) cell with its decision: for docs and review."""
+    """Every (group, role, class, operation) cell with its decision: for docs and review.
+
+    Examples
+    --------
+    >>> cells = matrix()
+    >>> len(cells) == len(GROUPS) * len(ROLES) * len(CLASSES) * len(OPERATIONS)
+    True
+    >>> sorted({c["operation"] for c in cells
+    ...         if c["allowed"] and c["class"] == "SP" and c["group"] == "second"})
+    ['submit_intelligence']
+    """
     return [{"group": g, "role": r, "class": k, "operation": o, "allowed": allowed(g, r, k, o),
              "needs_request": o in NEEDS_REQUEST and allowed(g, r, k, o)}
             for g in GROUPS for r in ROLES for k in CLASSES for o in OPERATIONS]
@@ -203,7 +272,13 @@ def matrix() -> list[dict]:
 
 def markdown_table() -> str:
     """The matrix as a Markdown table (one row per group and role): pasted into docs/governance.md,
-    and a test keeps the two identical."""
+    and a test keeps the two identical.
+
+    Examples
+    --------
+    >>> print(markdown_table().splitlines()[0][:40])
+    | group | role | ...
+    """
     short = {"D": "D", "P": "P", "SP": "SP", "aggregate": "agg", "reference": "ref"}
     head = "| group | role | " + " | ".join(OPERATIONS) + " |"
     rule = "|---|---|" + "---|" * len(OPERATIONS)

@@ -34,6 +34,15 @@ def _emit(kind: str, html_text: str, **extra) -> str:
 
 
 def esc(value) -> str:
+    """HTML-escape ``value`` (None becomes the empty string): everything a product shows passes here.
+
+    Examples
+    --------
+    >>> esc("<script>alert('x')</script>")
+    '&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;'
+    >>> esc(None)
+    ''
+    """
     return html.escape("" if value is None else str(value))
 
 
@@ -46,29 +55,62 @@ def front_sheet(sheet: FrontSheet) -> str:
 
 
 def heading(text: str, level: int = 2, *, anchor: str | None = None) -> str:
+    """An escaped HTML heading (levels 1-4) with an anchor id for the contents list.
+
+    Examples
+    --------
+    >>> heading("Findings & actions")
+    "<h2 id='findings-&amp;-actions'>Findings &amp; actions</h2>"
+    """
     level = max(1, min(4, int(level)))
     a = esc(anchor or text.lower().replace(" ", "-"))
     return _emit("heading", f"<h{level} id='{a}'>{esc(text)}</h{level}>", level=level, text=text, anchor=a)
 
 
 def para(text: str, *, css: str | None = None) -> str:
+    """An escaped HTML paragraph, with an optional CSS class.
+
+    Examples
+    --------
+    >>> "<p class='lead'>Counts &lt; 5 hidden.</p>" in para("Counts < 5 hidden.", css="lead")
+    True
+    """
     cls = f" class='{esc(css)}'" if css else ""
     return _emit("para", f"<p{cls}>{esc(text)}</p>")
 
 
 def note(text: str) -> str:
-    """A highlighted analyst's note or caveat."""
+    """A highlighted analyst's note or caveat.
+
+    Examples
+    --------
+    >>> "&lt;5" in note("Counts <5 are suppressed.")
+    True
+    """
     return _emit("note", f"<div class='note'>{esc(text)}</div>")
 
 
 def bullets(items, *, css: str | None = None) -> str:
+    """An escaped HTML list; an empty list says "None.".
+
+    Examples
+    --------
+    >>> "<li>a &amp; b</li>" in bullets(["a & b"]), "<li>None.</li>" in bullets([])
+    (True, True)
+    """
     cls = f" class='{esc(css)}'" if css else ""
     lis = "".join(f"<li>{esc(i)}</li>" for i in items)
     return _emit("bullets", f"<ul{cls}>{lis or '<li>None.</li>'}</ul>")
 
 
 def labelled(items: list[tuple[str, str]]) -> str:
-    """A definition list: (label, text) pairs."""
+    """A definition list: (label, text) pairs.
+
+    Examples
+    --------
+    >>> "<dt>Period</dt><dd>Apr–Jun 2024</dd>" in labelled([("Period", "Apr–Jun 2024")])
+    True
+    """
     body = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
     return _emit("labelled", f"<dl>{body}</dl>")
 
@@ -91,7 +133,15 @@ def _fmt(v) -> str:
 
 def table(frame: pd.DataFrame, *, caption: str | None = None, max_rows: int = 40,
           formats: dict | None = None) -> str:
-    """An escaped HTML table of ``frame`` (first ``max_rows`` rows)."""
+    """An escaped HTML table of ``frame`` (first ``max_rows`` rows).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> html = table(pd.DataFrame({"area": ["<b>Mansfield</b>"], "count": [12]}), caption="Burglary")
+    >>> "&lt;b&gt;Mansfield&lt;/b&gt;" in html and "<caption>Burglary</caption>" in html
+    True
+    """
     formats = formats or {}
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
     body = []
@@ -112,7 +162,18 @@ def table(frame: pd.DataFrame, *, caption: str | None = None, max_rows: int = 40
 
 
 def figure(fig, *, caption: str, alt: str | None = None) -> str:
-    """A matplotlib figure as an inline PNG (closed after rendering)."""
+    """A matplotlib figure as an inline PNG (closed after rendering).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> html = figure(fig, caption="Burglary by month")
+    >>> "data:image/png;base64," in html and "<figcaption>Burglary by month</figcaption>" in html
+    True
+    """
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
@@ -124,4 +185,11 @@ def figure(fig, *, caption: str, alt: str | None = None) -> str:
 
 
 def pct(x) -> str:
+    """A signed whole percentage for a change, or a dash when unknown.
+
+    Examples
+    --------
+    >>> pct(0.125), pct(-0.3), pct(None)
+    ('+12%', '-30%', '—')
+    """
     return "—" if x is None or (isinstance(x, float) and pd.isna(x)) else f"{x:+.0%}"

@@ -35,7 +35,15 @@ def choice(name: str, value: str, allowed: Iterable[str]) -> str:
 
 
 def date(name: str, value: str | dt.date | None, *, required: bool = False) -> dt.date | None:
-    """Parse a ``YYYY-MM-DD`` date (``None``/empty allowed unless ``required``)."""
+    """Parse a ``YYYY-MM-DD`` date (``None``/empty allowed unless ``required``).
+
+    Examples
+    --------
+    >>> date("start", "2024-04-01")
+    datetime.date(2024, 4, 1)
+    >>> date("start", None) is None
+    True
+    """
     if value is None or value == "":
         if required:
             raise BadInput(f"`{name}` is required: give a date as YYYY-MM-DD.")
@@ -73,7 +81,17 @@ def period(name: str, value: str | tuple | None) -> tuple[dt.date, dt.date] | No
 
 
 def text(name: str, value: str | None, *, required: bool = False, max_len: int = 4000) -> str | None:
-    """A trimmed free-text value; ``required`` rejects empty text."""
+    """A trimmed free-text value; ``required`` rejects empty text.
+
+    Examples
+    --------
+    >>> text("title", "  Burglary in Mansfield  ")
+    'Burglary in Mansfield'
+    >>> text("title", "", required=True)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: ...
+    """
     value = None if value is None else str(value).strip()
     if not value:
         if required:
@@ -86,7 +104,15 @@ def text(name: str, value: str | None, *, required: bool = False, max_len: int =
 
 
 def texts(name: str, values: Iterable[str] | str | None, *, required: bool = False) -> list[str]:
-    """A list of non-empty texts (a single string becomes a one-item list)."""
+    """A list of non-empty texts (a single string becomes a one-item list).
+
+    Examples
+    --------
+    >>> texts("questions", "Why has burglary risen?")
+    ['Why has burglary risen?']
+    >>> texts("questions", ["Who?", "  ", "Where?"])
+    ['Who?', 'Where?']
+    """
     if values is None:
         values = []
     elif isinstance(values, str):
@@ -99,7 +125,13 @@ def texts(name: str, values: Iterable[str] | str | None, *, required: bool = Fal
 
 
 def flag(name: str, value) -> bool | None:
-    """Yes/no answers: ``y``/``yes``/``true``/``1`` and ``n``/``no``/``false``/``0``; None stays None."""
+    """Yes/no answers: ``y``/``yes``/``true``/``1`` and ``n``/``no``/``false``/``0``; None stays None.
+
+    Examples
+    --------
+    >>> flag("repeat", "Yes"), flag("repeat", "0"), flag("repeat", None)
+    (True, False, None)
+    """
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -113,6 +145,17 @@ def flag(name: str, value) -> bool | None:
 
 
 def positive_int(name: str, value, *, maximum: int = 520) -> int:
+    """A whole number from 1 to ``maximum`` (weeks, counts asked for on the command line).
+
+    Examples
+    --------
+    >>> positive_int("weeks", "12")
+    12
+    >>> positive_int("weeks", 0)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `weeks` must be between 1 and 520; found 0.
+    """
     try:
         n = int(value)
     except (TypeError, ValueError):

@@ -28,6 +28,13 @@ OUTCOMES = ("ok", "denied", "failed")
 
 
 def utcnow() -> datetime:
+    """The current time in UTC (timezone-aware), the clock of every audit entry.
+
+    Examples
+    --------
+    >>> utcnow().tzinfo
+    datetime.timezone.utc
+    """
     return datetime.now(timezone.utc)
 
 
@@ -40,13 +47,26 @@ def _default(value):
 
 
 def canonical_json(value) -> str:
-    """JSON with sorted keys and no whitespace: the byte string that is hashed."""
+    """JSON with sorted keys and no whitespace: the byte string that is hashed.
+
+    Examples
+    --------
+    >>> canonical_json({"b": 1, "a": [1, "é"]})
+    '{"a":[1,"é"],"b":1}'
+    """
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=_default)
 
 
 def entry_hash(prev_hash: str, entry: dict) -> str:
-    """SHA-256 of the previous hash followed by the canonical JSON of the entry."""
+    """SHA-256 of the previous hash followed by the canonical JSON of the entry.
+
+    Examples
+    --------
+    >>> h = entry_hash(GENESIS, {"seq": 1, "actor": "ann"})
+    >>> len(h), h == entry_hash(GENESIS, {"actor": "ann", "seq": 1})
+    (64, True)
+    """
     return hashlib.sha256((prev_hash + canonical_json(entry)).encode("utf-8")).hexdigest()
 
 
@@ -57,7 +77,17 @@ def _entry(seq, at, actor, action, target, detail, outcome) -> dict:
 
 def append(con: sqlite3.Connection, actor: str, action: str, target: str | None = None,
            detail: dict | None = None, outcome: str = "ok", *, at: datetime | None = None) -> int:
-    """Append one entry inside its own ``BEGIN IMMEDIATE`` transaction; return its sequence number."""
+    """Append one entry inside its own ``BEGIN IMMEDIATE`` transaction; return its sequence number.
+
+    Examples
+    --------
+    >>> from workbench.registry import db
+    >>> con = db.connect(":memory:")
+    >>> append(con, "coordinator", "publish", "shared", {"rows": 10})
+    1
+    >>> append(con, "analyst", "export", "police_crime_offence", outcome="denied")
+    2
+    """
     if outcome not in OUTCOMES:
         raise ValueError(f"audit outcome must be one of {OUTCOMES}, got {outcome!r}")
     detail = json.loads(canonical_json(detail or {}))  # what is stored is exactly what is hashed
@@ -94,7 +124,13 @@ def _append_in_transaction(con, actor, action, target, detail, outcome, at_text)
 
 @dataclass
 class VerifyResult:
-    """The outcome of :func:`verify`: intact or the first broken entry and why."""
+    """The outcome of :func:`verify`: intact or the first broken entry and why.
+
+    Examples
+    --------
+    >>> VerifyResult(intact=False, entries=3, broken_seq=2, reason="hash mismatch").to_text()[:37]
+    'Audit chain BROKEN at entry 2: hash m'
+    """
 
     intact: bool
     entries: int
@@ -116,7 +152,18 @@ class VerifyResult:
 def head(con: sqlite3.Connection) -> dict:
     """The newest entry's sequence number and hash: note it somewhere else (a minute, an email)
     as an anchor, so that later even a rewrite of the whole tail can be caught with
-    ``verify(con, anchor=…)``."""
+    ``verify(con, anchor=…)``.
+
+    Examples
+    --------
+    >>> from workbench.registry import db
+    >>> con = db.connect(":memory:")
+    >>> head(con) == {"seq": 0, "hash": GENESIS}
+    True
+    >>> _ = append(con, "coordinator", "publish")
+    >>> head(con)["seq"], len(head(con)["hash"])
+    (1, 64)
+    """
     row = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     return {"seq": row["seq"], "hash": row["hash"]} if row else {"seq": 0, "hash": GENESIS}
 
@@ -126,6 +173,17 @@ def verify(con: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> Ve
 
     ``anchor`` is a (seq, hash) noted earlier from :func:`head`: the entry with that number
     must still carry that hash.
+
+    Examples
+    --------
+    >>> from workbench.registry import db
+    >>> con = db.connect(":memory:")
+    >>> _ = append(con, "coordinator", "publish")
+    >>> anchor = (head(con)["seq"], head(con)["hash"])
+    >>> verify(con, anchor=anchor).to_text()
+    'Audit chain intact: 1 entries.'
+    >>> verify(con, anchor=(1, "0" * 64)).intact
+    False
     """
     result = _verify_chain(con)
     if result.intact and anchor is not None:
@@ -177,6 +235,14 @@ def _verify_chain(con: sqlite3.Connection) -> VerifyResult:
 
 @dataclass
 class AuditEntry:
+    """One entry of the audit log as read back by :func:`entries`.
+
+    Examples
+    --------
+    >>> AuditEntry(1, "2024-01-01T00:00:00", "ann", "login", None).to_dict()["actor"]
+    'ann'
+    """
+
     seq: int
     at: str
     actor: str
@@ -192,7 +258,17 @@ class AuditEntry:
 
 def entries(con: sqlite3.Connection, *, actor: str | None = None, action: str | None = None,
             outcome: str | None = None, limit: int | None = None) -> list[AuditEntry]:
-    """Read entries, newest last, optionally filtered."""
+    """Read entries, newest last, optionally filtered.
+
+    Examples
+    --------
+    >>> from workbench.registry import db
+    >>> con = db.connect(":memory:")
+    >>> _ = append(con, "ann", "login")
+    >>> _ = append(con, "bob", "export", "police_crime_offence", outcome="denied")
+    >>> [(e.seq, e.actor, e.outcome) for e in entries(con, outcome="denied")]
+    [(2, 'bob', 'denied')]
+    """
     where, args = [], []
     for col, val in (("actor", actor), ("action", action), ("outcome", outcome)):
         if val is not None:

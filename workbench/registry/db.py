@@ -205,7 +205,13 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def registry_path(hub: Path | str) -> Path:
-    """The registry that belongs to a hub: ``registry.sqlite`` beside it."""
+    """The registry that belongs to a hub: ``registry.sqlite`` beside it.
+
+    Examples
+    --------
+    >>> registry_path("data/restricted/hub.duckdb").as_posix()
+    'data/restricted/registry.sqlite'
+    """
     return Path(hub).with_name("registry.sqlite")
 
 
@@ -215,6 +221,12 @@ def connect(path: Path | str) -> sqlite3.Connection:
     The connection is in autocommit mode (``isolation_level=None``); writers open their own
     ``BEGIN IMMEDIATE`` transaction so a read-then-write (the audit chain's previous hash)
     cannot interleave with another process.
+
+    Examples
+    --------
+    >>> con = connect(":memory:")
+    >>> con.execute("PRAGMA foreign_keys").fetchone()[0]
+    1
     """
     path = Path(path)
     try:
@@ -243,7 +255,17 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 
 def migrate(con: sqlite3.Connection) -> int:
-    """Apply the migrations the file has not seen yet; return the schema version."""
+    """Apply the migrations the file has not seen yet; return the schema version.
+
+    Examples
+    --------
+    >>> import sqlite3
+    >>> con = sqlite3.connect(":memory:", isolation_level=None)
+    >>> con.row_factory = sqlite3.Row
+    >>> version = migrate(con)
+    >>> version >= 1 and migrate(con) == version   # applying again changes nothing
+    True
+    """
     version = con.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         from workbench.errors import ResourceLocked

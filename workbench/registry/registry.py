@@ -38,6 +38,15 @@ class Registry(PartnershipsMixin, UsersMixin):
     max_failures : consecutive wrong passwords before a lockout (default 5, or
         ``WORKBENCH_LOCKOUT_FAILURES``).
     lockout_minutes : how long a lockout lasts (default 15, or ``WORKBENCH_LOCKOUT_MINUTES``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with Registry(Path(tempfile.mkdtemp()) / "registry.sqlite") as reg:
+    ...     _ = reg.add_agency("Police", "central")
+    ...     [a.name for a in reg.list_agencies()], reg.verify_audit().intact
+    (['Police'], True)
     """
 
     def __init__(self, path: Path | str, hub: Path | str | None = None, *,
@@ -133,7 +142,17 @@ class Registry(PartnershipsMixin, UsersMixin):
 
 
 def open_registry(hub_path: Path | str | None = None, **options) -> Registry:
-    """Open (creating if needed) the registry that belongs to a hub: ``registry.sqlite`` beside it."""
+    """Open (creating if needed) the registry that belongs to a hub: ``registry.sqlite`` beside it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> with open_registry(hub) as reg:
+    ...     reg.path.name, reg.hub == hub.resolve()
+    ('registry.sqlite', True)
+    """
     from workbench.hub.connect import default_hub
 
     hub = Path(hub_path) if hub_path is not None else default_hub()

@@ -53,7 +53,17 @@ def weak_password(value: str, user_inputs=()) -> str | None:
 
 def password(value, user_inputs=()) -> str:
     """Passwords: at least 10 characters and not guessable (NCSC guidance favours length and
-    a block list of common passwords over complexity rules)."""
+    a block list of common passwords over complexity rules).
+
+    Examples
+    --------
+    >>> password("otter-lantern-gravel")
+    'otter-lantern-gravel'
+    >>> password("short")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `password` must be at least 10 characters long; choose a passphrase of three or more random words.
+    """
     if not isinstance(value, str) or len(value) < 10:
         raise BadInput("`password` must be at least 10 characters long; choose a passphrase "
                        "of three or more random words.")
