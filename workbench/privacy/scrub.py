@@ -41,6 +41,8 @@ Examples
 from __future__ import annotations
 
 from workbench.privacy import addresses
+from workbench.sql import quote_identifier as addresses_q
+from workbench.sql import quote_literal as _lit
 
 #: common forenames in England and Wales (ONS baby names, several decades), lower case; a
 #: forename followed by a capitalised word is taken for a name
@@ -83,10 +85,6 @@ KINDS = tuple(PATTERNS) + ("postcode", "house")
 ADDRESS_KINDS = tuple(k for k in PATTERNS if k != "name")
 
 
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def scrub_sql(column: str, *, address: bool = False) -> str:
     """SQL replacing every personal detail in free text ``column`` by its kind's marker."""
     x = f"CAST({column} AS VARCHAR)"
@@ -121,10 +119,6 @@ def scrub_dictionary(con, name: str, source: str, column: str, *, address: bool 
                 f"_f, {flags} FROM (SELECT s.{addresses_q(column)} AS _a, count(*) AS _f FROM {source} s "
                 f"WHERE s.{addresses_q(column)} IS NOT NULL GROUP BY 1)")
     return f"temp.main.{name}"
-
-
-def addresses_q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def removed_counts(con, tables: list[str]) -> dict[str, int]:
