@@ -174,6 +174,10 @@ def test_commission_on_demo_hub_becomes_problem_profile(render_hub, tmp_path, ca
     ("tactical-assessment", ["Emerging issues", "Hotspots and change", "Repeat locations and victims",
                              "Offender cohort and partner intelligence",
                              "Actions carried from the last meeting"]),
+    # the Serious Violence Duty's strategic needs assessment (issue 16)
+    ("serious-violence-sna", ["Definition of serious violence", "Violence profile", "Cohorts: who is affected",
+                              "Places", "Times", "Drivers and protective factors", "Data gaps",
+                              "Recommendations"]),
 ])
 def test_assessments_render_from_demo_hub(render_hub, tmp_path, name, headings):
     from workbench.products.build import build_product

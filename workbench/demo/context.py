@@ -96,3 +96,29 @@ def lsoa_with_population(world) -> pd.DataFrame:
     pop = world.lsoa_population.reindex(ls["lsoa_code"]).fillna(0).astype(int)
     return pd.DataFrame({"lsoa_code": ls["lsoa_code"], "lsoa_name": ls["lsoa_name"],
                          "geometry": ls["geometry"], "population": pop.to_numpy()})
+
+
+#: houses per postcode in the demo gazetteer
+GAZETTEER_HOUSES = 4
+
+
+def gazetteer(world) -> pd.DataFrame:
+    """``ref_gazetteer``: a synthetic LLPG for the demo city, :data:`GAZETTEER_HOUSES` address
+    points per postcode on a real street name of its LSOA (numbers unique per street).
+
+    Its own random generator, so adding it changes no other demo dataset (the seed's output is
+    fixed); the addresses are synthetic, the postcodes and streets real (data/sample).
+    """
+    rng = np.random.default_rng(20_260_406)
+    c = world.city.reset_index(drop=True)
+    rows = []
+    next_number: dict[str, int] = {}
+    for i, pc in enumerate(c.itertuples(index=False)):
+        names = world.streets.get(pc.lsoa_code)
+        street = str(names[int(rng.integers(0, len(names)))]) if names is not None and len(names) else "High Street"
+        for _ in range(GAZETTEER_HOUSES):
+            n = next_number.get(street, 0) + 1 + int(rng.integers(0, 2))
+            next_number[street] = n
+            rows.append((f"9{len(rows):011d}", f"{n} {street}, Nottingham", street, "Nottingham", pc.postcode,
+                         round(pc.easting + rng.normal(0, 12)), round(pc.northing + rng.normal(0, 12))))
+    return pd.DataFrame(rows, columns=["uprn", "address", "street", "town", "postcode", "easting", "northing"])

@@ -80,6 +80,7 @@ def generate(world, start, end, scale: float) -> dict[str, list[tuple[str, pd.Da
     weights = context.harm_weights()
     if len(weights):
         add("ref_harm_weights", weights, split=False)
+    add("ref_gazetteer", context.gazetteer(world), split=False)   # last: its own random generator
     return out
 
 

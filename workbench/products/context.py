@@ -30,6 +30,12 @@ DEFAULT_QUESTIONS = {
         "Which issues should be the partnership's priorities for the coming year?",
         "How is the partnership performing against its plan, and what do communities say?",
     ],
+    "serious-violence-sna": [
+        "How much serious violence is there, in each source that sees it, and is it changing?",
+        "Who is affected (cohorts), where and when does it happen?",
+        "What drives it locally, and what protects against it?",
+        "What data are missing, and what should the serious violence strategy prioritise?",
+    ],
     "tactical-assessment": [
         "Which issues are emerging against the baseline?",
         "Where are the hotspots and how have they changed?",

@@ -34,6 +34,12 @@ PRODUCTS = {
         "Informs the tasking and co-ordination group of the current problems that link to the "
         "priority areas and proposes continued prevention and reduction activity "
         "(regulations appendix H 1.8)."),
+    "serious-violence-sna": ProductSpec(
+        "serious-violence-sna", "Serious violence strategic needs assessment", "07_serious_violence_sna.ipynb",
+        "the serious violence partnership (specified authorities)",
+        "Sets out the nature and extent of serious violence in the area, who is affected, where and "
+        "when, its drivers and the data gaps, to inform the partnership's serious violence strategy "
+        "(Serious Violence Duty, Police, Crime, Sentencing and Courts Act 2022)."),
     "subject-profile": ProductSpec(
         "subject-profile", "Subject profile", "06_subject_profile.ipynb",
         "the commissioning group",
