@@ -289,7 +289,9 @@ def strategic_summary(source, as_of: dt.date | str | None = None, *,
               .reindex(columns=["theme", "current", "previous"]).groupby("theme", as_index=False).sum())
     performance = []
     for key, target in targets.items():
-        f = next((x for x in facts if x.key == key), None)
+        # a target on a problem is measured by the problem's primary source (the best covered)
+        sources = [x for x in facts if x.problem == key]
+        f = primary_source(sources) if sources else next((x for x in facts if x.key == key), None)
         if f is None or f.change is None:
             performance.append(Performance(key, iss.BY_KEY[key].label, target, None, "no data"))
         else:
