@@ -255,13 +255,14 @@ class LoginHandler(RequestHandler):
         name = self.get_argument("username", "").strip()
         password = self.get_argument("password", "")
         reg = open_registry(self.auth.hub)
+        user = None
         try:
             user = reg.authenticate(name, password)
             from workbench.views.access import viewer_for
 
             viewer_for(reg, user)          # refuses (and audits) roles without dashboards
         except AccessDenied as exc:
-            self._page(str(exc), status=401)
+            self._page(str(exc) if user is None else not_for_dashboards(user, str(exc)), status=401)
             return
         except BadInput as exc:
             self._page(str(exc), status=400)
@@ -272,6 +273,28 @@ class LoginHandler(RequestHandler):
         self.auth.sessions.end(old.decode("utf-8") if old else None)    # a new session on every log-in
         set_login_cookie(self, user.name, self.auth.sessions.start(user.name))
         self.redirect(safe_next(self.get_argument("next", "/")))
+
+
+def not_for_dashboards(user, reason: str) -> str:
+    """The log-in refusal for a user whose role has no dashboards, in plain words, pointing
+    partner staff and reviewers to the portal (``WORKBENCH_PORTAL_URL`` when set).
+
+    >>> from types import SimpleNamespace as U
+    >>> not_for_dashboards(U(role="partner", name="p"), "x").startswith("The dashboards are for")
+    True
+    """
+    import os
+
+    url = os.environ.get("WORKBENCH_PORTAL_URL", "").strip()
+    where = f"the Partnership Intelligence Portal at {url}" if url else \
+        "the Partnership Intelligence Portal (your CSP coordinator has its address)"
+    if user.role == "partner":
+        return (f"The dashboards are for the partnership's analysts and group members. As partner "
+                f"staff you submit intelligence and follow your agency's submissions on {where}.")
+    if user.role == "reviewer":
+        return f"Reviewers triage partner intelligence on {where}; the dashboards are not part of that role."
+    return (f"Your role ({user.role}) does not open the dashboards. Ask the CSP coordinator if you "
+            f"need them. ({reason})")
 
 
 class LogoutHandler(RequestHandler):

@@ -28,6 +28,7 @@ CSS = """
 .wb-swatch { display: inline-block; width: 14px; height: 12px; margin: 0 3px 0 8px;
              border: 1px solid #999; vertical-align: middle; }
 .wb-note { color: #52606d; font-size: 13px; }
+.wb-caption { color: #323f4b; font-size: 13px; font-style: italic; margin: 2px 0 10px 0; }
 .wb-denied { background: #fdecea; color: #8a1c1c; padding: 10px 14px; border-radius: 4px; }
 """
 
@@ -58,16 +59,27 @@ def html_pane(text: str, **params) -> pn.pane.HTML:
 
 
 def tabulator(frame, **params) -> pn.widgets.Tabulator:
-    """A read-only table; float columns that hold whole numbers (counts with suppressed,
-    empty cells) are shown as whole numbers."""
-    shown = frame.copy()
-    for col in shown.columns:
-        values = shown[col]
-        if values.dtype.kind == "f" and values.dropna().apply(float.is_integer).all():
-            shown[col] = values.astype("Int64")
+    """A read-only table in plain language (:func:`workbench.views.labels.plain_table`): plain
+    column names with a glossary tooltip where a technical term stays, Yes/No, whole numbers
+    as whole numbers (counts with suppressed, empty cells), thousands separators, no
+    scientific notation, British dates. Without a ``height`` the table grows with its rows
+    (up to 25 a page) instead of clipping them."""
+    from workbench.views import labels
+
+    shown = labels.plain_table(frame)
     params.setdefault("disabled", True)
     params.setdefault("show_index", False)
+    params.setdefault("header_tooltips", labels.tooltips(frame))
+    params.setdefault("formatters", labels.number_formats(shown))
+    if "height" not in params and len(shown) > 25:
+        params.setdefault("pagination", "local")
+        params.setdefault("page_size", 25)
     return pn.widgets.Tabulator(shown, **params)
+
+
+def caption(text: str) -> pn.pane.HTML:
+    """The "what am I looking at" line under a chart or table, in plain words (escaped)."""
+    return html_pane(f"<p class='wb-caption'>{html.escape(text)}</p>", sizing_mode="stretch_width")
 
 
 def lazy(method) -> pn.param.ParamMethod:

@@ -17,8 +17,8 @@ from workbench.views.access import require_records
 class RecordBrowser(DashboardApp):
     """The latest depersonalised crime records for a period and offence types."""
 
-    weeks = param.Selector(default=4, objects=list(periods.TACTICAL_WEEKS),
-                           doc="Show records from the last this many weeks.")
+    weeks = param.Selector(default=4, objects={f"{w} weeks": w for w in periods.TACTICAL_WEEKS},
+                           label="Period", doc="Show records from the last this many weeks.")
     offences = param.ListSelector(default=[], objects=[], doc="Offence types (none = all).")
     limit = param.Integer(default=200, bounds=(10, 2000), doc="Most records to list.")
     title = param.String(default="Crime records")

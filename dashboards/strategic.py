@@ -14,7 +14,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from dashboards.base import DashboardApp, html_pane, lazy, tabulator
+from dashboards.base import DashboardApp, caption, html_pane, lazy, tabulator
 from workbench.views import context, strategic
 from workbench.viz import charts, maps
 
@@ -44,8 +44,10 @@ class StrategicAssessment(DashboardApp):
                                              "impact (harm + vulnerability scores); red = high priority")
         table = pri[["rank", "label", "band", "score", "confidence", "coverage", "sources"]]
         return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False),
-                         tabulator(table, height=300,
-                                              sizing_mode="stretch_width"),
+                         caption("Each dot is one issue. Further right: more of it and rising; higher "
+                                 "up: more harmful and more vulnerable people hurt. Red dots are the "
+                                 "high priorities; the table ranks every issue."),
+                         tabulator(table, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
 
     @param.depends("issues")
@@ -61,7 +63,8 @@ class StrategicAssessment(DashboardApp):
             ["offence_type", "trend", "annual_change", "trend_p"]], on="offence_type")
         markers["label"] = [f"{t} {a:+.0%}/yr (p={p:.3f})" for t, a, p in
                             zip(markers["trend"], markers["annual_change"], markers["trend_p"])]
-        chart = charts.trend_chart(monthly, markers, title="Three-year monthly trend (▲ = significant)")
+        chart = charts.trend_chart(monthly, markers, title="Three-year monthly trend (▲ = a real rise or "
+                                                          "fall, not chance)")
         gaps = charts.missing_months_note(monthly)
         table = facts[["label", "trend", "annual_change", "trend_p", "months_covered"]].assign(
             annual_change=lambda d: (100 * d["annual_change"]).round(1),
@@ -71,8 +74,9 @@ class StrategicAssessment(DashboardApp):
                                               placeholder="Six highest priorities", width=640),
             pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False),
             html_pane(f"<p class='wb-note' id='wb-gaps'>{html.escape(gaps)}</p>" if gaps else ""),
-            tabulator(table, height=240,
-                                 sizing_mode="stretch_width"),
+            caption("One line per issue: how many were recorded each month over three years. A "
+                    "triangle marks an issue whose rise or fall is statistically significant."),
+            tabulator(table, sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
 
     def _harm(self):
@@ -80,8 +84,14 @@ class StrategicAssessment(DashboardApp):
         frame = facts.rename(columns={"harm_current": "last 12 months", "harm_previous": "12 months before"})
         chart = charts.comparison_bars(frame, "label", "last 12 months", "12 months before",
                                        title="Harm-weighted volume (events × harm weight): last 12 months (orange), "
-                                             "the 12 before (blue)")
-        return pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False)
+                                             "the 12 before (blue)", value_label="harm (events × harm weight)",
+                                       category_label="")
+        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False),
+                         caption("Not every crime hurts equally: each event is weighted by how much harm "
+                                 "that kind of crime does (the ONS Crime Severity Score), so a few serious "
+                                 "crimes can outweigh many minor ones. Orange is the last 12 months, blue "
+                                 "the 12 before."),
+                         sizing_mode="stretch_width")
 
     @param.depends("map_measure")
     def _map(self):
@@ -107,20 +117,26 @@ class StrategicAssessment(DashboardApp):
             pn.widgets.RadioButtonGroup.from_param(self.param.map_measure),
             html_pane(legend, sizing_mode="stretch_width"),
             html_pane(maps.to_iframe(fmap, 560), height=570, sizing_mode="stretch_width"),
-            html_pane(f"<p class='wb-note'>{html.escape(self.figs.current.label)}; counts from "
-                         f"{html.escape(source)}; IMD 2019 deciles.</p>"),
+            caption(f"Each area is a neighbourhood of about 1,500 residents (an LSOA), shaded by "
+                    f"{self.map_measure}; {self.figs.current.label}. Deprivation is the 2019 Index of "
+                    f"Multiple Deprivation, decile 1 being the most deprived tenth of England."),
+            html_pane(f"<p class='wb-note'>Counts from {html.escape(source)}.</p>"),
             sizing_mode="stretch_width")
 
     def _targets(self):
         perf = self.figs.performance
         frame = perf.assign(target=(100 * perf["target"]).round(1),
                             actual=(100 * perf["actual"].astype(float)).round(1))
-        chart = charts.target_bars(frame, "label", "target", "actual",
-                                   title="Change over 12 months against the plan's target (%)")
+        chart = charts.target_bars(frame.rename(columns={"target": "target", "actual": "actual change"}),
+                                   "label", "target", "actual change",
+                                   title="Change over 12 months against the plan's target (%)",
+                                   value_label="change over 12 months (%)")
         return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False),
+                         caption("For each target in the partnership plan: the change it aims for (green) "
+                                 "and the change recorded over the last 12 months (orange). Below zero is "
+                                 "a fall."),
                          tabulator(frame[["label", "target", "actual", "status"]],
-                                              height=260,
-                                              sizing_mode="stretch_width"),
+                                   sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
 
     def __panel__(self):

@@ -12,7 +12,7 @@ import html
 import panel as pn
 import param
 
-from dashboards.base import DashboardApp, html_pane, lazy, tabulator
+from dashboards.base import DashboardApp, caption, html_pane, lazy, tabulator
 from workbench.views import assess, context, crime, periods
 from workbench.viz import charts, maps
 
@@ -20,7 +20,8 @@ from workbench.viz import charts, maps
 class TacticalAssessment(DashboardApp):
     """Emerging issues, hotspot map, day × hour, repeat locations, PPOs and intelligence."""
 
-    weeks = param.Selector(default=4, objects=list(periods.TACTICAL_WEEKS), label="Weeks",
+    weeks = param.Selector(default=4, objects={f"{w} weeks": w for w in periods.TACTICAL_WEEKS},
+                           label="Period",
                            doc="Length of the current period in weeks (compared with the 52 weeks before it).")
     offences = param.ListSelector(default=[], objects=[], label="Offence types",
                                   doc="Offence types to include (none selected = all offences).")
@@ -47,15 +48,17 @@ class TacticalAssessment(DashboardApp):
     @param.depends("weeks", "offences")
     def _emerging(self):
         frame = assess.emerging_issues(self.source, self.comparison(), self.offences, self.viewer)
-        shown = frame.head(12)
-        chart = charts.comparison_bars(shown, "offence_type", "current", "expected",
-                                       title="Current period (orange) against the expected count (blue)")
-        table = tabulator(
-            frame.assign(p_value=frame["p_value"].round(4), expected=frame["expected"].round(1),
-                         percent_change=frame["percent_change"].round(1),
-                         rate_ratio=frame["rate_ratio"].round(2)),
-            sizing_mode="stretch_width", height=260)
-        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False), table,
+        shown = frame.head(12).rename(columns={"current": "this period", "expected": "expected"})
+        chart = charts.comparison_bars(shown, "offence_type", "this period", "expected",
+                                       title="Crimes this period (orange) against the count expected "
+                                             "from the baseline (blue)",
+                                       value_label="crimes", category_label="")
+        return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False),
+                         caption("Each pair of bars is one offence type: how many were recorded in the "
+                                 "chosen weeks (orange) and how many the same weeks' share of the year "
+                                 "before would predict (blue). An offence is emerging when the rise is "
+                                 "large and unlikely to be chance; the table gives the figures."),
+                         tabulator(frame, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
 
     @param.depends("weeks", "offences")
@@ -68,24 +71,30 @@ class TacticalAssessment(DashboardApp):
         return pn.Column(
             html_pane(maps.gistar_legend_html(maps.GISTAR_CELLS), sizing_mode="stretch_width"),
             html_pane(maps.to_iframe(fmap, 520), height=530, sizing_mode="stretch_width"),
+            caption("Coloured squares are hotspots: places where crime in the chosen weeks clusters "
+                    "more than chance would explain (red) or less (blue)."),
             html_pane(f"<p class='wb-note'>{notes}</p>", sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
 
     @param.depends("weeks", "offences")
     def _day_hour(self):
         frame = crime.day_hour(self.source, self.comparison().current, self.offences, self.viewer)
-        return pn.pane.HoloViews(charts.day_hour_heatmap(frame), sizing_mode="stretch_width", linked_axes=False)
+        return pn.Column(pn.pane.HoloViews(charts.day_hour_heatmap(frame), sizing_mode="stretch_width", linked_axes=False),
+                         caption("When crime happens in the chosen weeks: darker squares are hours of "
+                                 "the week with more recorded crimes (times as recorded by the police)."),
+                         sizing_mode="stretch_width")
 
     @param.depends("weeks", "offences")
     def _repeats(self):
         frame = crime.repeat_locations(self.source, self.comparison().current, self.offences, self.viewer)
-        what = ("depersonalised locations (postcode centroids)" if self.viewer.sees_records
-                else "postcode sectors (your role sees no single locations)")
-        return pn.Column(
-            html_pane(f"<p class='wb-note'>Places with three or more crimes: {what}.</p>"),
-            tabulator(frame, height=300,
-                                 sizing_mode="stretch_width"),
-            sizing_mode="stretch_width")
+        what = ("Places (postcode centre points, never an address) with three or more crimes in the "
+                "chosen weeks: where repeat victimisation and problem premises show first."
+                if self.viewer.sees_records else
+                "Neighbourhoods with three or more crimes at one place in the chosen weeks, by postcode "
+                "sector (the first part of a postcode and one more digit, such as NG1 5: a few streets). "
+                "Your role sees neighbourhoods, never single addresses; ask the analyst about a place.")
+        return pn.Column(caption(what), tabulator(frame, sizing_mode="stretch_width"),
+                         sizing_mode="stretch_width")
 
     @staticmethod
     def _counts_panel(frame, what: str, color: str):
@@ -99,6 +108,8 @@ class TacticalAssessment(DashboardApp):
         chart = charts.bars(frame.rename(columns={"group": by}), by, "count",
                             title=f"{what} by {by}", color=color)
         return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False), html_pane(note),
+                         caption(f"How many: {what.lower()} by {by}; small counts are hidden to "
+                                 f"protect the people behind them."),
                          sizing_mode="stretch_width")
 
     @param.depends("weeks")
@@ -118,6 +129,9 @@ class TacticalAssessment(DashboardApp):
                                     "shown to your role.</p>"))
         return pn.Row(*out, sizing_mode="stretch_width")
 
+    def _partners_visible(self) -> bool:
+        return self.viewer.may_see("police_ppo") or self.viewer.may_see("partner_intelligence")
+
     def __panel__(self):
         controls = pn.Row(
             pn.widgets.RadioButtonGroup.from_param(self.param.weeks),
@@ -129,6 +143,7 @@ class TacticalAssessment(DashboardApp):
             controls, self._summary,
             pn.Tabs(("Emerging issues", lazy(self._emerging)), ("Hotspot map", lazy(self._map)),
                     ("Day × hour", lazy(self._day_hour)), ("Repeat locations", lazy(self._repeats)),
-                    ("PPOs and intelligence", lazy(self._partners)), dynamic=True,
-                    sizing_mode="stretch_width"),
+                    # a role that may see neither PPO nor intelligence counts gets no empty tab
+                    *([("PPOs and intelligence", lazy(self._partners))] if self._partners_visible() else []),
+                    dynamic=True, sizing_mode="stretch_width"),
             sizing_mode="stretch_width")

@@ -275,8 +275,8 @@ def test_explorer_shows_anomalous_supply_months(hub, monkeypatch):
     col = view._quality()
     text = " ".join(str(getattr(o, "object", "")) for o in col.select(pn.pane.HTML))
     assert "Anomalous supply months" in text and "1 month(s) far from their series' median" in text
-    tables = [o for o in col.select(pn.widgets.Tabulator) if "robust_z" in o.value.columns]
-    assert tables and tables[0].value.iloc[0]["category"] == "offence_code = <b>105A</b>"
+    tables = [o for o in col.select(pn.widgets.Tabulator) if "Distance from usual (robust z)" in o.value.columns]
+    assert tables and tables[0].value.iloc[0]["Category"] == "offence_code = <b>105A</b>"
 
 
 def test_datasets_listing(source):
@@ -438,4 +438,23 @@ def test_tables_show_counts_as_whole_numbers():
     from dashboards.base import tabulator
 
     table = tabulator(pd.DataFrame({"count": [5.0, np.nan, 12.0], "rate": [0.5, 1.0, np.nan]}))
-    assert str(table.value["count"].dtype) == "Int64" and table.value["rate"].dtype.kind == "f"
+    assert str(table.value["Count"].dtype) == "Int64" and table.value["Rate"].dtype.kind == "f"
+
+
+def test_tables_speak_plain_language():
+    """Issue 18: no raw column name, true/false, scientific notation or ISO date reaches a table."""
+    from dashboards.base import tabulator
+
+    frame = pd.DataFrame({"offence_type": ["Burglary"], "current": [12], "expected": [4.25],
+                          "percent_change": [182.4], "rate_ratio": [2.8235], "p_value": [0.0000012],
+                          "emerging": [True], "harm_current": [200000.0], "last_supplied": ["2026-12-02T15:30:00"]})
+    table = tabulator(frame)
+    assert list(table.value.columns) == ["Offence type", "Count this period", "Expected count",
+                                         "Change on expected (%)", "Times the expected rate",
+                                         "Chance of a rise this size by luck", "Emerging?",
+                                         "Harm, last 12 months", "Last supplied"]
+    row = table.value.iloc[0]
+    assert row["Emerging?"] == "Yes" and row["Chance of a rise this size by luck"] == "<0.001"
+    assert row["Harm, last 12 months"] == 200000 and row["Last supplied"] == "2 Dec 2026, 15:30"
+    assert table.formatters["Harm, last 12 months"]["thousand"] == ","
+    assert "Chance of a rise this size by luck" in table.header_tooltips

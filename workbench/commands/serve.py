@@ -95,6 +95,8 @@ def _all(args):
     hub = _check_hub(hub_path(args))
     server = import_dashboards()
     env = dict(os.environ)
+    # the dashboards' log-in points partner staff to the portal
+    os.environ.setdefault("WORKBENCH_PORTAL_URL", f"http://{args.address}:{args.portal_port}/")
     portal = subprocess.Popen([sys.executable, "-m", "workbench", "serve", "portal", "--hub", str(hub),
                                "--port", str(args.portal_port), "--address", args.address, "--no-banner"],
                               env=env)

@@ -100,14 +100,24 @@ def bars(frame: pd.DataFrame, category: str, value: str, *, title: str,
                 height=max(200, 28 * len(data) + 80)))
 
 
+def _plain_numbers():
+    """Axis ticks as ordinary numbers with thousands separators (never ``2.000e+5``)."""
+    from bokeh.models import NumeralTickFormatter
+
+    return NumeralTickFormatter(format="0,0.[0]")
+
+
 def comparison_bars(frame: pd.DataFrame, category: str, current: str, expected: str, *,
-                    title: str) -> hv.Bars:
-    """Grouped bars: ``current`` against ``expected`` per ``category``."""
+                    title: str, value_label: str = "count", category_label: str | None = None) -> hv.Bars:
+    """Grouped bars: ``current`` against ``expected`` per ``category``, with a legend naming
+    both series; the value axis is titled ``value_label`` and ticks in ordinary notation."""
     long = frame.melt(id_vars=[category], value_vars=[current, expected],
                       var_name="measure", value_name="count")
     return hv.Bars(long, [category, "measure"], "count").opts(
         **_opts(title, invert_axes=True, tools=["hover"], multi_level=False,
                 color=hv.dim("measure").categorize({current: PALETTE[1], expected: PALETTE[0]}),
+                show_legend=True, legend_position="right", yformatter=_plain_numbers(),
+                ylabel=value_label, xlabel=category_label if category_label is not None else category,
                 height=max(220, 34 * len(frame) + 80)))
 
 
@@ -154,13 +164,17 @@ def priority_matrix(frame: pd.DataFrame, *, x: str, y: str, label: str, band: st
 
 
 def target_bars(frame: pd.DataFrame, category: str, target: str, actual: str, *,
-                title: str = "Performance against targets"):
-    """Per ``category``: the ``target`` and the ``actual`` value as grouped bars (missing = gap)."""
+                title: str = "Performance against targets", value_label: str = "change (%)",
+                category_label: str = ""):
+    """Per ``category``: the ``target`` and the ``actual`` value as grouped bars (missing = gap),
+    with a legend naming the two series and the value axis titled ``value_label``."""
     long = frame.melt(id_vars=[category], value_vars=[target, actual],
                       var_name="series", value_name="value").dropna(subset=["value"])
     return hv.Bars(long, [category, "series"], "value").opts(
         **_opts(title, invert_axes=True, tools=["hover"], multi_level=False,
                 color=hv.dim("series").categorize({target: "#31a354", actual: PALETTE[1]}),
+                show_legend=True, legend_position="right", yformatter=_plain_numbers(),
+                ylabel=value_label, xlabel=category_label,
                 height=max(220, 40 * len(frame) + 80)))
 
 
