@@ -155,6 +155,21 @@ def cmd_calendar(args):
     return "\n".join(lines)
 
 
+def cmd_share(args):
+    """``hub share --group G``: the shared tier 0640 to group G, the folder 0710, all else 0600."""
+    from workbench.errors import ResourceLocked
+    from workbench.hub.share import share_tier
+    from workbench.registry import open_registry
+
+    hub = hub_path(args)
+    if not hub.exists():
+        raise ResourceLocked(f"No hub at '{hub}'. Create one with `workbench hub init --hub {hub}`.")
+    result = share_tier(hub, args.group)
+    with open_registry(hub) as reg:
+        reg.audit(acting_user(args), "hub.share", "shared", {"group": result["group"]})
+    return result
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     hub = sub.add_parser("hub", help="the information hub: init, ingest, status, quality, publish, export")
     hs = hub.add_subparsers(dest="hub_command", metavar="ACTION")
@@ -182,6 +197,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = hs.add_parser("status", help="datasets, rows, supplies, last supplied")
     add_common(p)
     p.set_defaults(func=cmd_status)
+
+    p = hs.add_parser("share", help="let one OS group open the shared tier and nothing else "
+                                     "(keys apart: the master key stays private)")
+    add_common(p)
+    p.add_argument("--group", required=True, help="operating-system group of the partner analysts' accounts")
+    p.add_argument("--as", dest="as_user", default=None, metavar="USER", help="who is sharing; audited")
+    p.set_defaults(func=cmd_share)
 
     p = hs.add_parser("calendar", help="supply calendar: late, due and never-supplied statutory datasets")
     add_common(p)

@@ -99,7 +99,9 @@ def read_key(db: Path | str) -> str:
             f"'{kf}' (created by `workbench hub init`, mode 0600)."
         )
     mode = stat.S_IMODE(kf.stat().st_mode)
-    if mode & 0o077:
+    # the shared tier's key may be read by its sharing group (workbench.hub.share): 0640
+    allowed = 0o040 if env_name == SHARED_KEY_ENV else 0
+    if mode & 0o077 & ~allowed:
         raise ResourceLocked(
             f"Key file '{kf}' is readable by other users (mode {oct(mode)}); "
             f"run `chmod 600 {kf}` and try again."

@@ -315,6 +315,10 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
                       outcome="failed")
             raise DisclosureCheckFailed(report)
         os.chmod(tmp, 0o600)
+        if target.exists() and target.stat().st_mode & 0o040:    # shared with a group (hub.share): keep it
+            previous = target.stat()
+            os.chown(tmp, -1, previous.st_gid)
+            os.chmod(tmp, 0o640)
         Path(str(target) + ".wal").unlink(missing_ok=True)
         os.replace(tmp, target)
     finally:
