@@ -122,3 +122,27 @@ def test_bands_spread_on_the_demo_hub(demo_hub):
     assert set(bands.index) == {"high", "medium", "low"}
     assert bands.max() <= 0.6 * len(s.priorities.rows)
     assert bands["high"] <= len(s.priorities.rows) / 3
+
+
+@pytest.mark.real
+def test_real_three_months_of_police_uk_are_provisional_throughout(real_data_dir, empty_hub):
+    """The real Nottinghamshire police.uk quarter (2024-01 to 2024-03, 28,393 rows): nothing
+    can be ranked with full confidence, every recommendation says PROVISIONAL and names the
+    coverage, and no year-on-year change is claimed."""
+    from workbench.hub.connect import open_hub
+    from workbench.hub.ingest import ingest_files
+
+    ingest_files(empty_hub, "police_uk_street",
+                 [real_data_dir / "police_uk" / "nottinghamshire_2024-01_to_2024-03"], quiet=True)
+    con = open_hub(empty_hub, read_only=True)
+    try:
+        s = strategic_summary(con)
+    finally:
+        con.close()
+    assert len(s.priorities.rows) >= 10
+    for r in s.priorities.rows:
+        assert not r.complete and r.confidence == 1, r.issue
+        assert "police_uk_street: 3 of 12 months in the last year, 0 of 12 in the year before" == r.coverage
+    assert all(f.change is None and f.trend.direction == "too few data" for f in s.facts)
+    for rec in s.recommended_priorities():
+        assert any(x.startswith("PROVISIONAL") for x in rec["reasons"]), rec
