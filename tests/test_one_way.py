@@ -1,4 +1,5 @@
-"""One way to do each thing (issue 14): SQL quoting lives in ``workbench/sql.py`` only.
+"""One way to do each thing (issue 14): SQL quoting lives in ``workbench/sql.py`` only, and
+the registry has one opener (``registry/db.py``).
 
 The independent disclosure checker (``privacy/checker.py``) keeps its own quoting on
 purpose (its docstring says why; ``docs/duplicates.md`` lists it).
@@ -48,3 +49,28 @@ def test_the_check_finds_hand_written_quoting(tmp_path):
 
 def test_allowed_files_exist():
     assert all((REPO / rel).exists() for rel in ALLOWED)
+
+
+def test_the_registry_has_one_opener():
+    """Only ``registry/db.py`` opens SQLite (0600 file, WAL, foreign keys, migrations)."""
+    found = [f"{p.relative_to(REPO)}:{n}" for p in sorted((REPO / "workbench").rglob("*.py"))
+             + sorted((REPO / "dashboards").rglob("*.py"))
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if "sqlite3.connect(" in line and p != REPO / "workbench" / "registry" / "db.py"]
+    assert found == []
+
+
+def test_commissioning_opens_the_registry_through_its_opener(tmp_path):
+    """The commissioning register had a fallback that opened registry.sqlite itself (no 0600
+    file, no foreign keys); it now goes through the registry's opener only (issue 14)."""
+    import stat
+
+    from workbench.products import commissioning
+
+    con = commissioning.connect(tmp_path / "hub.duckdb")
+    try:
+        assert con.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        con.close()
+    assert stat.S_IMODE((tmp_path / "registry.sqlite").stat().st_mode) == 0o600

@@ -32,6 +32,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from workbench.errors import BadInput
+from workbench.registry import db as registry_db
+from workbench.registry import open_registry
+from workbench.registry.db import registry_path  # noqa: F401 (callers use commissioning.registry_path)
 from workbench.products import validate as v
 
 #: bodies that commission products (guidance Box 4; regulations appendix H 1.8–1.9)
@@ -110,48 +113,28 @@ def migrate(con: sqlite3.Connection) -> None:
     con.commit()
 
 
-def registry_path(hub: Path | str) -> Path:
-    """The registry SQLite file beside the hub (``registry.sqlite``)."""
-    return Path(hub).with_name("registry.sqlite")
-
-
 def connect(hub: Path | str) -> sqlite3.Connection:
-    """Open the registry's SQLite database (WAL, multi-process safe) with the products tables.
+    """Open the hub's registry (the registry's one opener: 0600 file, WAL, foreign keys on)
+    and make sure the products tables exist.
 
-    Uses the registry engineer's :func:`workbench.registry.open_registry` connection when it
-    exposes one, otherwise opens ``registry.sqlite`` beside the hub directly.
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> con = connect(Path(tempfile.mkdtemp()) / "hub.duckdb")
+    >>> con.execute("SELECT count(*) FROM commissions").fetchone()[0]
+    0
+    >>> con.execute("PRAGMA foreign_keys").fetchone()[0]
+    1
     """
-    con = None
-    try:
-        from workbench.registry import open_registry  # type: ignore[attr-defined]
-    except ImportError:
-        open_registry = None
-    if open_registry is not None:
-        reg = open_registry(Path(hub))
-        for attr in ("con", "conn", "connection", "db"):
-            candidate = getattr(reg, attr, None)
-            if isinstance(candidate, sqlite3.Connection):
-                con = candidate
-                break
-    if con is None:
-        path = registry_path(hub)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(path, timeout=30)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA busy_timeout=30000")
-    con.row_factory = sqlite3.Row
+    con = registry_db.connect(registry_path(hub))
     migrate(con)
     return con
 
 
 def audit(hub: Path | str, actor: str | None, action: str, target: str, detail: dict | None = None) -> None:
-    """Record an action in the registry's audit chain when the registry is available."""
-    try:
-        from workbench.registry import open_registry  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    reg = open_registry(Path(hub))
-    if hasattr(reg, "audit"):
+    """Record an action in the registry's audit chain."""
+    with open_registry(Path(hub)) as reg:
         reg.audit(actor or "unknown", action, target, detail)
 
 
