@@ -6,7 +6,8 @@ Guidance Appendix 2 (the 3i model's *interpret*: why does a problem persist?) an
 reproduce):
 
 * time — :mod:`.aoristic`, :mod:`.temporal`, :mod:`.change`
-* place — :mod:`.grid`, :mod:`.kde`, :mod:`.gistar`, :mod:`.hotspot_change`, :mod:`.rates`
+* place — :mod:`.grid`, :mod:`.study_area`, :mod:`.kde`, :mod:`.gistar` (p-values by
+  :mod:`.conditional_permutation`), :mod:`.hotspot_change`, :mod:`.rates`
 * concentration — :mod:`.concentration`; repeats — :mod:`.repeats`, :mod:`.knox`
 * harm — :mod:`.harm`, :mod:`.offence_groups`; triangulation — :mod:`.triangulation`
 * evaluation — :mod:`.evaluation`; offenders and victims — :mod:`.offenders`
