@@ -409,6 +409,8 @@ DATASETS: tuple[Dataset, ...] = (
             C("lsoa_code", "code"),
             C("households_synthetic", FLAG, allowed=YN, strict=True, extra=True,
               description="Y when households were synthesised (demo area), not supplied"),
+            C("ward_code", "code", extra=True,
+              description="electoral ward (ONS code, Code-Point Open Admin_ward_code): wards as reporting units"),
         ),
         key=("postcode",),
     ),
@@ -439,6 +441,25 @@ DATASETS: tuple[Dataset, ...] = (
         description="the council's LLPG or an AddressBase-style extract; address-only records are "
                     "geocoded against it at ingest (workbench.hub.geocoding). Master tier only: "
                     "never published (licensed data, and a list of every address).",
+    ),
+    Dataset(
+        "ref_ward", "Electoral wards (codes, names, optional boundaries)", "3.3.1", "reference",
+        "reference", ("reference",), "as_needed",
+        (C("ward_code", "code", required=True, description="ONS ward code, e.g. E05012275"),
+         C("ward_name", "text"), C("geometry", "geometry", description="BNG WKT, when boundaries are supplied")),
+        key=("ward_code",),
+        description="ward names from an ONS lookup (WDyyCD, WDyyNM) and, optionally, ward boundaries; "
+                    "records reach their ward through their postcode (ref_postcode.ward_code)",
+    ),
+    Dataset(
+        "ref_area", "User-defined areas (neighbourhood policing areas, beats, project areas)", "3.3.1",
+        "reference", "reference", ("reference",), "as_needed",
+        (C("area_set", "code", required=True, description="the family of areas, e.g. npa, beat, project"),
+         C("area_code", "code", required=True), C("area_name", "text"),
+         C("geometry", "geometry", required=True, description="BNG WKT")),
+        key=("area_set", "area_code"),
+        description="polygons from GeoJSON, GeoPackage or shapefile: reporting units across analysis "
+                    "and products (workbench.analysis.units)",
     ),
     Dataset(
         "ref_licensed_premises", "Licensed premises register", "3.3, 3.1.2", "reference",

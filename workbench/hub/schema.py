@@ -74,11 +74,24 @@ def create_dataset_sql(ds: Dataset) -> str:
     )
 
 
+def add_missing_columns(con, ds: Dataset) -> list[str]:
+    """Bring an older hub's archive table up to the catalogue: add the columns a later
+    workbench added (contract: columns are only ever added), then rebuild the current view."""
+    have = {r[0] for r in con.execute(f"DESCRIBE {archive_table(ds)}").fetchall()}
+    added = [c for c in ds.columns if c.name not in have]
+    for c in added:
+        con.execute(f"ALTER TABLE {archive_table(ds)} ADD COLUMN {column_sql(c)}")
+    if added:
+        con.execute(create_dataset_sql(ds).split(";\n", 1)[1])   # the CREATE OR REPLACE VIEW
+    return [c.name for c in added]
+
+
 def create_schema(con) -> None:
     """Create every system table and one archive table + current view per catalogue dataset."""
     con.execute(SYSTEM_TABLES)
     for ds in catalogue.DATASETS:
         con.execute(create_dataset_sql(ds))
+        add_missing_columns(con, ds)
     con.execute("INSERT OR REPLACE INTO hub_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
     con.execute(
         "INSERT OR IGNORE INTO hub_meta VALUES ('created_at', CAST(current_timestamp AS VARCHAR))"

@@ -61,6 +61,12 @@ def places(s: SnaSummary) -> None:
                                             "imd_decile": "deprivation decile (1 = most deprived)"})
     top["offences"] = top["offences"].map(shown)
     show.table(top.drop(columns=["population"]), caption=f"The LSOAs with most serious violence, 12 months to {s.as_of}")
+    for unit, counts in s.units.items():
+        label = "ward" if unit == "ward" else f"area ({unit.split(':', 1)[1]})"
+        tab = counts.frame.rename(columns={"unit_code": label, "unit_name": "name", "count": "offences"}).head(15)
+        tab["offences"] = tab["offences"].map(shown)
+        show.table(tab, caption=f"Serious violence by {label}, 12 months to {s.as_of}"
+                                + (f"; {counts.unplaced:,} offence(s) could not be placed" if counts.unplaced else ""))
 
 
 def times(s: SnaSummary) -> None:

@@ -103,6 +103,8 @@ class SnaSummary:
     datasets: list[str] = field(default_factory=list)
     #: date precision of each source as published (disclosure control may coarsen dates)
     precision: dict = field(default_factory=dict)
+    #: serious violence by ward and by each user area set (reporting units; workbench.analysis.units)
+    units: dict = field(default_factory=dict)
 
     def recommendations(self) -> list[dict]:
         """Recommendations, each with the evidence it rests on."""
@@ -337,6 +339,22 @@ def _places(source, present, s: SnaSummary) -> None:
         return
     f["rate per 1,000"] = np.where(f["population"].fillna(0) > 0, 1000 * f["current"] / f["population"], np.nan)
     s.places = f
+    _units(source, s)
+
+
+def _units(source, s: SnaSummary) -> None:
+    """Serious violence by ward and by every user area set the hub holds (issue 16 geographies)."""
+    from workbench.analysis.units import counts_by_unit
+
+    where = ("offence_code IN (SELECT unnest(?::VARCHAR[])) AND committed_from_date BETWEEN ? AND ?")
+    args = [list(SV_CODES), *s.current]
+    pc_cols = {r[0] for r in source.execute("DESCRIBE ref_postcode").fetchall()}
+    units = ["ward"] if "ward_code" in pc_cols and source.execute(
+        "SELECT count(ward_code) FROM ref_postcode").fetchone()[0] else []
+    if _has(source, "ref_area"):
+        units += [f"area:{r[0]}" for r in source.execute("SELECT DISTINCT area_set FROM ref_area ORDER BY 1").fetchall()]
+    for unit in units:
+        s.units[unit] = counts_by_unit(source, "police_crime_offence", unit, where=where, args=args)
 
 
 def _times(source, s: SnaSummary) -> None:

@@ -142,6 +142,7 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
             "households_synthetic": raw[lower["postcode"]].map(known["households_synthetic"])
             if len(known) else None,
             "lsoa_code": assign_polygons(e, n, codes, wkts) if codes else None,
+            "ward_code": raw[lower["admin_ward_code"]] if "admin_ward_code" in lower else None,
             "_line": raw["_line"],
         })
         stage_frame(con, frame, table, file=f.name)
