@@ -99,3 +99,37 @@ def test_concentration_uses_the_cells_of_the_study_area_only():
     assert clipped.n_outside == 1 and clipped.to_dict()["n_cells"] == 200
     assert gini(clipped.counts_in_area()).gini < 0.15 < gini(whole.counts).gini
     assert len(clipped.to_frame()) == 200
+
+
+def test_real_force_year_clipped_to_the_county_lsoa_union(real_data_dir):
+    """Real police.uk (Nottinghamshire, 5 months) on the union of the county's 679 real LSOA
+    polygons: records placed outside the county (police.uk includes some in other forces'
+    areas, even Wales) are left out and counted; no cell outside the county is tested; the
+    hottest cell is Nottingham city centre."""
+    import pandas as pd
+    from pyproj import Transformer
+
+    from workbench.analysis.gistar import OUTSIDE, hotspot_gistar
+    from workbench.geo.boundaries import lsoa_union, read_lsoa_geojson
+
+    folder = real_data_dir / "police_uk" / "nottinghamshire_2018-10_to_2019-02"
+    f = pd.concat([pd.read_csv(p) for p in sorted(folder.glob("*-street.csv"))], ignore_index=True)
+    f = f[f["Longitude"].notna() & (f["Crime type"] == "Violence and sexual offences")]
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(
+        f["Longitude"].to_numpy(), f["Latitude"].to_numpy())
+    xy = np.column_stack([x, y])
+    lsoas = pd.concat([read_lsoa_geojson(p) for p in
+                       sorted((real_data_dir / "lsoa" / "boundaries_lsoa2011_gen_clipped").glob("*.geojson"))])
+    county = lsoa_union(lsoas["geometry"])
+    assert county.to_dict()["area_km2"] == pytest.approx(2159, rel=0.01)
+    g = hotspot_gistar(xy, cell_size=500, area=county, quiet=True)
+    outside_county = ~county.contains(xy[:, 0], xy[:, 1])
+    assert g.n_outside_area == int(outside_county.sum()) > 0
+    frame = g.to_frame()
+    tested = frame[frame["hotspot"] != OUTSIDE]
+    assert county.contains(tested["x"], tested["y"]).all()
+    assert (frame["hotspot"] == OUTSIDE).sum() > 0.3 * len(frame)   # the bounding box is mostly not county
+    top = tested.sort_values("z", ascending=False).iloc[0]
+    assert top["hotspot"] == "hot" and np.hypot(top["x"] - 457220, top["y"] - 339850) < 2000
+    k = hotspot_kde(xy, cell_size=500, bandwidth=750, area=county, quiet=True)
+    assert k.n_outside_area == g.n_outside_area and np.isnan(k.density).sum() > 0

@@ -66,7 +66,14 @@ class Tails:
 
 
 def draw_ids(rng: np.random.Generator, pool: int, k: int, permutations: int) -> np.ndarray:
-    """``(permutations, k)`` indices into ``range(pool)``, each row without repeats."""
+    """``(permutations, k)`` indices into ``range(pool)``, each row without repeats.
+
+    Examples
+    --------
+    >>> ids = draw_ids(np.random.default_rng(0), 10, 8, 1000)
+    >>> ids.shape, bool((np.diff(np.sort(ids, axis=1), axis=1) > 0).all()), int(ids.max()) <= 9
+    ((1000, 8), True, True)
+    """
     if k == 0:
         return np.zeros((permutations, 0), dtype=np.int64)
     if k * k > 2 * pool:

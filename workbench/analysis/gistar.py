@@ -304,6 +304,16 @@ def gi_star_lattice(counts: np.ndarray, cell_size: float, distance_band: float,
 
     Cells outside ``mask`` (the study area) are neither tested nor anyone's neighbour; their
     entries are NaN and their class ``'outside study area'``.
+
+    Examples
+    --------
+    >>> counts = np.random.default_rng(3).poisson(20, (30, 30)).astype(float)
+    >>> counts[10:16, 10:16] = 2                     # a planted cold block
+    >>> mask = np.ones(counts.shape, dtype=bool)
+    >>> mask[:, 25:] = False                         # the east edge is sea
+    >>> r = gi_star_lattice(counts, 100, 150, mask=mask)
+    >>> sorted(set(r.hotspot.tolist()))
+    ['cold', 'not significant', 'outside study area']
     """
     from scipy.ndimage import correlate
 
