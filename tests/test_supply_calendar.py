@@ -41,3 +41,4 @@ def test_calendar_on_a_hub(empty_hub, tmp_path, capsys, monkeypatch):
     assert main(["hub", "calendar", "--hub", str(empty_hub), "--as-of", "2024-05-02"]) == 0
     text = capsys.readouterr().out
     assert "LATE since 2024-03-31" in text and "NEVER SUPPLIED" in text
+

@@ -13,8 +13,31 @@ from datetime import date, timedelta
 
 from workbench.errors import BadInput
 
-TACTICAL_WEEKS = (4, 8, 12)
+#: the tactical periods the dashboards offer, in weeks; a partnership whose tasking cycle differs
+#: sets ``WORKBENCH_TACTICAL_WEEKS`` (e.g. ``"2,4,6,13"``; each 1-26) for the dashboard server
+DEFAULT_TACTICAL_WEEKS = (4, 8, 12)
 BASELINE_WEEKS = 52
+
+
+def tactical_weeks_from(text: str | None) -> tuple[int, ...]:
+    """The configured tactical periods: ``"2, 4,13"`` → ``(2, 4, 13)``; empty → the default.
+
+    >>> tactical_weeks_from("13, 2,4"), tactical_weeks_from(None)
+    ((2, 4, 13), (4, 8, 12))
+    """
+    if not text or not str(text).strip():
+        return DEFAULT_TACTICAL_WEEKS
+    try:
+        weeks = sorted({int(w) for w in str(text).split(",") if w.strip()})
+    except ValueError:
+        raise BadInput(f"WORKBENCH_TACTICAL_WEEKS must list whole numbers of weeks such as '2,4,13'; "
+                       f"found {text!r}.") from None
+    if not weeks or weeks[0] < 1 or weeks[-1] > 26:
+        raise BadInput(f"WORKBENCH_TACTICAL_WEEKS: each period must be 1-26 weeks; found {text!r}.")
+    return tuple(weeks)
+
+
+TACTICAL_WEEKS = tactical_weeks_from(__import__("os").environ.get("WORKBENCH_TACTICAL_WEEKS"))
 
 
 @dataclass(frozen=True)
