@@ -141,6 +141,7 @@ def test_gate_on_a_duckdb_connection_matches_frames(planted):
 
 @pytest.mark.parametrize("dates,precision", [
     (["2024-01-01"] * 30, "month"),
+    (["2024-01-01", "2024-02-01", "2024-03-01", "2024-03-09"], "mixed"),  # too few 1sts to judge a habit
     ([f"2024-01-{d:02d}" for d in range(1, 31)], "day"),
 ])
 def test_date_precision_classification(dates, precision):
@@ -245,3 +246,15 @@ def test_day_hour_matrix_refuses_midnight_stand_ins_and_month_only_dates():
         day_hour_matrix(pd.date_range("2024-01-01", periods=12, freq="MS").strftime("%Y-%m-%d 21:00"))
     real = days + pd.to_timedelta(np.arange(60) % 24, unit="h")  # 3 of 60 at midnight: real times
     assert float(day_hour_matrix(real).to_numpy().sum()) == pytest.approx(60)
+
+
+def test_time_bounded_repeats_refuse_month_only_dates():
+    from workbench.analysis.repeats import repeat_rates
+
+    months = ["2024-01-01", "2024-02-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01"]
+    targets = ["a", "a", "b", "b", "c", "c"]
+    with pytest.raises(BadInput, match="repeat_rates are month-only: 100% of 6 dates"):
+        repeat_rates(targets, months, window_days=28)
+    assert repeat_rates(targets, months).repeat_rate == 0.5  # no window: dates not used
+    assert repeat_rates(["a", "a", "b", "b"], ["2024-01-03", "2024-01-09", "2024-02-11", "2024-03-20"],
+                        window_days=28).n_repeat_events == 1

@@ -300,10 +300,10 @@ def require_day_precision(times, what: str, *, days: float, date_precision_given
 
     Examples
     --------
-    >>> require_day_precision(["2024-01-01", "2024-02-01", "2024-03-01"], "near_repeat", days=7)
+    >>> require_day_precision([f"2024-{m:02d}-01" for m in range(1, 13)], "near_repeat", days=7)
     Traceback (most recent call last):
     ...
-    workbench.errors.BadInput: `times` for near_repeat are month-only: 100% of 3 dates fall on the 1st of a month (police.uk publishes months, not days), so a 7-day scale would really mean 'same month'. Supply dates recorded to the day, or pass date_precision='day' if the 1sts are real days.
+    workbench.errors.BadInput: `times` for near_repeat are month-only: 100% of 12 dates fall on the 1st of a month (police.uk publishes months, not days), so a 7-day scale would really mean 'same month'. Supply dates recorded to the day, or pass date_precision='day' if the 1sts are real days.
     """
     from workbench.analysis import _validate as check
 

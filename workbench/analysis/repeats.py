@@ -8,7 +8,9 @@ A *target* is a victim (e.g. a depersonalised victim or household reference) or 
 * ``repeat_target_share`` — share of targets with two or more events;
 * ``repeat_event_share`` — share of events that happened to repeat targets;
 * with ``window_days``, an event counts as a repeat only if the same target had an event
-  within the previous ``window_days`` days (time-bounded repeats).
+  within the previous ``window_days`` days (time-bounded repeats). A window under a year is a
+  days-scale method: month-only dates (police.uk) are refused (the fitness gate, guidance
+  4.2.3; :func:`workbench.analysis.fitness.require_day_precision`).
 """
 
 from __future__ import annotations
@@ -73,6 +75,9 @@ def repeat_rates(targets, dates=None, window_days: float | None = None, top: int
         if "date" not in frame:
             from workbench.errors import BadInput
             raise BadInput("`window_days` needs `dates`.")
+        from workbench.analysis.fitness import require_day_precision
+
+        require_day_precision(frame["date"].dropna(), "repeat_rates", days=float(window_days))
         f = frame.dropna(subset=["date"]).sort_values(["target", "date"])
         gap = f.groupby("target")["date"].diff().dt.total_seconds() / 86400.0
         is_repeat = gap.notna() & (gap <= float(window_days))

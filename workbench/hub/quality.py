@@ -84,6 +84,8 @@ ANOMALY_MIN_MEDIAN = 20
 #: dates on the 1st of the month: with day-precise dates about 1 in 30.4 fall on the 1st; a
 #: share at least this high means the day was not recorded (police.uk publishes months only)
 MONTH_ONLY_SHARE = 0.5
+#: ... and at least this many dates on the 1st: a handful of dates cannot show a recording habit
+MONTH_ONLY_MIN = 5
 #: a day or time is "known" for a method when at least this share of records carries it
 KNOWN_SHARE = 0.8
 
@@ -108,7 +110,7 @@ def date_precision(dates_known: int, on_first_of_month: int) -> tuple[str, float
     expected = 1 / 30.44
     day_known = 1.0 - min(1.0, max(0.0, (share - expected) / (1 - expected)))
     day_known = round(day_known, 4)
-    if share >= MONTH_ONLY_SHARE:
+    if share >= MONTH_ONLY_SHARE and on_first_of_month >= MONTH_ONLY_MIN:
         return "month", day_known
     return ("day" if day_known >= KNOWN_SHARE else "mixed"), day_known
 
@@ -146,10 +148,11 @@ def field_fitness(con, src: str, *, date_column: str | None = None, time_column:
     --------
     >>> import duckdb, pandas as pd
     >>> con = duckdb.connect()
-    >>> _ = con.register("f", pd.DataFrame({"d": ["2024-01-01", "2024-02-01"], "t": [None, None]}))
+    >>> months = [f"2024-{m:02d}-01" for m in (1, 1, 2, 3, 4, 5)]
+    >>> _ = con.register("f", pd.DataFrame({"d": months, "t": [None] * 6}))
     >>> m = field_fitness(con, "f", date_column="d", time_column="t")
-    >>> m["date_precision"], m["time_known_share"], m["rows_by_month"]
-    ('month', 0.0, {'2024-01': 1, '2024-02': 1})
+    >>> m["date_precision"], m["time_known_share"], m["rows_by_month"]["2024-01"]
+    ('month', 0.0, 2)
     """
     periods = list(periods or []) if date_column else []
     keys, parts, params = [], ["count(*)"], []
