@@ -45,6 +45,9 @@ def registry_with_people(tmp_path: Path):
         _TEMPLATE["people"] = base / "registry.sqlite"
     tmp_path.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_TEMPLATE["people"], tmp_path / "registry.sqlite")
+    anchor = _TEMPLATE["people"].with_name("registry.sqlite.anchor")   # the head's second place
+    if anchor.exists():
+        shutil.copyfile(anchor, tmp_path / "registry.sqlite.anchor")
     return open_registry(tmp_path / "hub.duckdb")
 
 

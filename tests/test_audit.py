@@ -30,20 +30,21 @@ def _raw(reg):
 def test_hash_is_sha256_of_previous_hash_and_canonical_json(reg):
     rows = reg.con.execute("SELECT * FROM audit ORDER BY seq").fetchall()
     assert rows[0]["prev_hash"] == chain.GENESIS
+    assert (rows[0]["actor"], rows[0]["action"]) == ("system", "registry.create")  # the log's first entry
     for before, row in zip(rows, rows[1:]):
         assert row["prev_hash"] == before["hash"]
-    first = rows[0]
-    entry = {"seq": 1, "at": first["at"], "actor": "user0", "action": "query", "target": "dataset0",
+    first = rows[1]
+    entry = {"seq": 2, "at": first["at"], "actor": "user0", "action": "query", "target": "dataset0",
              "detail": {"rows": 0, "note": "é ✓"}, "outcome": "ok"}
     import hashlib
-    expected = hashlib.sha256((chain.GENESIS + json.dumps(entry, sort_keys=True, separators=(",", ":"),
-                                                          ensure_ascii=False)).encode()).hexdigest()
+    expected = hashlib.sha256((rows[0]["hash"] + json.dumps(entry, sort_keys=True, separators=(",", ":"),
+                                                            ensure_ascii=False)).encode()).hexdigest()
     assert first["hash"] == expected
 
 
 def test_intact_chain_verifies(reg):
     result = reg.verify_audit()
-    assert result.intact and result.entries == 6 and result.broken_seq is None
+    assert result.intact and result.entries == 7 and result.broken_seq is None   # 6 + creation
 
 
 def test_triggers_refuse_update_and_delete(reg):
@@ -65,7 +66,7 @@ def test_edit_with_recomputed_own_hash_breaks_next_link(reg):
     con = _raw(reg)
     row = con.execute("SELECT at, prev_hash FROM audit WHERE seq = 3").fetchone()
     forged = chain.entry_hash(row[1], {"seq": 3, "at": row[0], "actor": "forger", "action": "query",
-                                       "target": "dataset2", "detail": {"rows": 2, "note": "é ✓"},
+                                       "target": "dataset1", "detail": {"rows": 1, "note": "é ✓"},
                                        "outcome": "ok"})
     con.execute("UPDATE audit SET actor = 'forger', hash = ? WHERE seq = 3", (forged,))
     result = reg.verify_audit()
@@ -114,21 +115,30 @@ def test_swapped_rows_with_their_sequence_numbers_are_found(reg):
 
 def test_appending_after_verification_keeps_chain(reg):
     reg.audit("late", "export", "x")
-    assert reg.verify_audit().entries == 7 and reg.verify_audit().intact
+    assert reg.verify_audit().entries == 8 and reg.verify_audit().intact
 
 
-def test_empty_log_is_intact(tmp_path):
+def test_an_empty_log_does_not_verify(tmp_path):
+    """Every registry's log starts with its creation entry, so an empty log was wiped (issue 11)."""
     from workbench.registry import db
 
     con = db.connect(tmp_path / "r.sqlite")
-    assert chain.verify(con).intact
+    result = chain.verify(con)
+    assert not result.intact and "wiped" in result.reason
+
+
+def test_a_new_registry_starts_its_log_and_anchor(tmp_path):
+    r = open_registry(tmp_path / "hub.duckdb")
+    assert [(e.seq, e.action) for e in r.audit_entries()] == [(1, "registry.create")]
+    assert r.verify_audit().intact
+    assert chain.read_anchor(r.anchor_path) == (1, r.audit_head()["hash"])
 
 
 def test_entry_inside_callers_transaction_rolls_back_with_it(reg):
     reg.con.execute("BEGIN IMMEDIATE")
     reg.audit("u", "change", "x")
     reg.con.execute("ROLLBACK")
-    assert reg.verify_audit().intact and reg.verify_audit().entries == 6
+    assert reg.verify_audit().intact and reg.verify_audit().entries == 7
 
 
 def test_threads_sharing_one_registry(reg):
@@ -144,19 +154,21 @@ def test_threads_sharing_one_registry(reg):
     for t in threads:
         t.join()
     result = reg.verify_audit()
-    assert result.intact and result.entries == 86
+    assert result.intact and result.entries == 87
 
 
 def test_anchor_catches_a_rewritten_tail(reg):
     anchor = reg.audit_head()
-    assert anchor["seq"] == 6
+    assert anchor["seq"] == 7
     assert reg.verify_audit((anchor["seq"], anchor["hash"])).intact
-    # a careful forger deletes entries 5-6, rebuilds the head: the chain alone looks intact…
+    # a careful forger deletes entries 6-7, rebuilds the head: the chain alone looks intact…
     con = _raw(reg)
-    con.execute("DELETE FROM audit WHERE seq >= 5")
-    h = con.execute("SELECT hash FROM audit WHERE seq = 4").fetchone()[0]
-    con.execute("UPDATE audit_head SET seq = 4, hash = ?", (h,))
-    assert reg.verify_audit().intact
-    # …but not against the anchor noted earlier
+    con.execute("DELETE FROM audit WHERE seq >= 6")
+    h = con.execute("SELECT hash FROM audit WHERE seq = 5").fetchone()[0]
+    con.execute("UPDATE audit_head SET seq = 5, hash = ?", (h,))
+    assert chain.verify(reg.con).intact
+    # …but not against the anchor noted earlier, nor the one kept beside the registry (issue 11)
     result = reg.verify_audit((anchor["seq"], anchor["hash"]))
-    assert not result.intact and result.broken_seq == 6 and "anchor" in result.reason
+    assert not result.intact and result.broken_seq == 7 and "anchor" in result.reason
+    result = reg.verify_audit()
+    assert not result.intact and result.broken_seq == 7 and "anchor" in result.reason

@@ -654,7 +654,7 @@ def test_export_out_is_refused_anywhere_in_the_workbench_s_own_tree(tmp_path):
         for out in (rel_dir / "release.duckdb", rel_dir / "release.duckdb.key", rel_dir / "x.csv",
                     rel_dir / "deeper" / "still" / "x.csv", rel_dir.parent / "x.csv",
                     tmp_path / "elsewhere" / "innocent" / "x.csv",
-                    tmp_path / "shared.duckdb.key", tmp_path / ".tmp" / "x.csv", tmp_path / "registry.sqlite"):
+                    tmp_path / "shared.duckdb.key", tmp_path / ".tmp" / "x.csv", tmp_path / "registry.sqlite", tmp_path / "registry.sqlite.anchor"):
             with pytest.raises(Bad, match="workbench's own"):
                 export(reg, reg.hub, "health_activity_counts", "vic", out, "csv")
             refused.append(out)
@@ -662,7 +662,7 @@ def test_export_out_is_refused_anywhere_in_the_workbench_s_own_tree(tmp_path):
             export(reg, reg.hub, "police_crime_victim", "ana", rel_dir / "v.csv", request_id=req.id)
     finally:
         reg.close()
-    assert len(refused) == 9
+    assert len(refused) == 10
     assert (_tree(rel_dir), _tree(tmp_path / "elsewhere")) == before
 
 
@@ -925,3 +925,86 @@ def test_places_add_needs_the_coordinator_and_is_audited(tmp_path, capsys):
     assert [(e.actor, e.outcome) for e in entries] == [
         ("ana", "denied"), ("vic", "denied"), ("pol_dlo", "denied"), ("nobody", "denied"), ("coord", "ok")]
     assert entries[-1].action == "places.add" and entries[-1].detail["easting"] == 456600.0
+
+
+# --------------------------------------------------------------------------- audit anchor
+
+
+def _audited_registry(tmp_path):
+    from workbench.registry import open_registry
+
+    reg = open_registry(tmp_path / "hub.duckdb")
+    for i in range(5):
+        reg.audit(f"user{i}", "query", f"dataset{i}", {"rows": i})
+    reg.close()
+    return tmp_path / "hub.duckdb"
+
+
+def _tamper(hub):
+    import sqlite3
+
+    con = sqlite3.connect(hub.with_name("registry.sqlite"), isolation_level=None)
+    con.execute("DROP TRIGGER IF EXISTS audit_no_update")
+    con.execute("DROP TRIGGER IF EXISTS audit_no_delete")
+    return con
+
+
+def _rehash(con):
+    """Recompute every hash and the head after an edit: the chain alone then looks intact."""
+    from workbench.registry import audit as chain
+
+    prev = chain.GENESIS
+    for seq, at, actor, action, target, detail, outcome in con.execute(
+            "SELECT seq, at, actor, action, target, detail, outcome FROM audit ORDER BY seq").fetchall():
+        h = chain.entry_hash(prev, {"seq": seq, "at": at, "actor": actor, "action": action, "target": target,
+                                    "detail": json.loads(detail), "outcome": outcome})
+        con.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, h, seq))
+        prev = h
+    last = con.execute("SELECT max(seq) FROM audit").fetchone()[0]
+    if last is None:
+        con.execute("DELETE FROM audit_head")
+    else:
+        con.execute("UPDATE audit_head SET seq = ?, hash = ?", (last, prev))
+
+
+def _verify(hub, capsys):
+    from workbench.cli import main
+
+    code = main(["audit", "verify", "--hub", str(hub)])
+    captured = capsys.readouterr()
+    return code, captured.err
+
+
+def test_a_fresh_and_a_used_registry_verify(tmp_path, capsys):
+    from workbench.registry import open_registry
+
+    open_registry(tmp_path / "a" / "hub.duckdb").close()
+    assert _verify(tmp_path / "a" / "hub.duckdb", capsys)[0] == 0
+    assert _verify(_audited_registry(tmp_path / "b"), capsys)[0] == 0
+
+
+@pytest.mark.parametrize("attack", ["truncated", "rehashed", "wiped", "wiped_and_unanchored", "head_dropped"])
+def test_audit_verify_fails_on_a_shortened_rewritten_or_wiped_chain(tmp_path, capsys, attack):
+    """Issue 11 Medium: without a noted anchor, a truncated, re-hashed or wiped log verified as
+    intact ("intact: 0 entries"); a dropped audit_head gave exit 1 with a traceback."""
+    hub = _audited_registry(tmp_path)
+    con = _tamper(hub)
+    if attack == "truncated":
+        con.execute("DELETE FROM audit WHERE seq >= 4")
+        _rehash(con)
+    elif attack == "rehashed":
+        con.execute("UPDATE audit SET actor = 'someone_else' WHERE seq = 3")
+        _rehash(con)
+    elif attack.startswith("wiped"):
+        con.execute("DELETE FROM audit")
+        con.execute("DELETE FROM audit_head")
+        if attack == "wiped_and_unanchored":
+            for f in hub.parent.iterdir():
+                if "anchor" in f.name:
+                    f.unlink()
+    else:
+        con.execute("DROP TABLE audit_head")
+    con.close()
+    code, err = _verify(hub, capsys)
+    assert code == 2, err
+    assert "Traceback" not in err and "BROKEN" in err

@@ -154,7 +154,7 @@ def _personal_frame(reg, request_id: int, dataset_id: str, user) -> pd.DataFrame
 
 
 #: file names the workbench keeps for itself (databases, keys, stores, WALs, temporary files)
-OWN_SUFFIXES = (".duckdb", ".key", ".sqlite", ".wal", ".tmp")
+OWN_SUFFIXES = (".duckdb", ".key", ".sqlite", ".wal", ".tmp", ".anchor")
 
 
 def _owned_name(name: str) -> bool:

@@ -21,6 +21,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 #: the "previous hash" of the first entry
 GENESIS = "0" * 64
@@ -168,11 +169,57 @@ def head(con: sqlite3.Connection) -> dict:
     return {"seq": row["seq"], "hash": row["hash"]} if row else {"seq": 0, "hash": GENESIS}
 
 
-def verify(con: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> VerifyResult:
+def anchor_path(registry: Path | str) -> Path:
+    """The second place the chain's head is kept: ``<registry>.anchor`` beside the registry."""
+    registry = Path(registry)
+    return registry.with_name(registry.name + ".anchor")
+
+
+def write_anchor(con: sqlite3.Connection, path: Path) -> None:
+    """Write the committed head (seq, hash) to ``path`` atomically (temp file + rename, 0600).
+
+    Called after every commit that appended entries (:class:`~workbench.registry.Registry`),
+    so deleting, rewriting or wiping the log inside the registry file alone is caught by
+    :func:`verify` (issue 11). A writer that lags another process may leave an older head:
+    still a true statement about the chain, so never a false alarm.
+    """
+    import os
+    import tempfile
+
+    current = head(con)
+    fd, tmp = tempfile.mkstemp(prefix=".anchor-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(canonical_json(current) + "\n")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_anchor(path: Path) -> tuple[int, str] | str | None:
+    """(seq, hash) from an anchor file; None when absent; a reason string when unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return int(data["seq"]), str(data["hash"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"the anchor file '{path}' cannot be read ({type(exc).__name__})"
+
+
+def verify(con: sqlite3.Connection, anchor: tuple[int, str] | None = None, *,
+           anchor_file: Path | None = None) -> VerifyResult:
     """Walk the chain from the first entry and report the first entry that does not hold.
 
     ``anchor`` is a (seq, hash) noted earlier from :func:`head`: the entry with that number
-    must still carry that hash.
+    must still carry that hash. ``anchor_file`` is the head kept beside the registry on every
+    append (:func:`write_anchor`): the chain must reach it and carry its hash. An empty chain
+    never verifies: a registry's log starts with its creation entry, so an empty one was wiped.
 
     Examples
     --------
@@ -185,15 +232,41 @@ def verify(con: sqlite3.Connection, anchor: tuple[int, str] | None = None) -> Ve
     >>> verify(con, anchor=(1, "0" * 64)).intact
     False
     """
-    result = _verify_chain(con)
+    try:
+        result = _verify_chain(con)
+    except sqlite3.DatabaseError as exc:   # a dropped table: tampering, reported, not a crash
+        return VerifyResult(False, 0, None, f"the audit tables cannot be read ({exc}); the "
+                                            f"audit or audit_head table was dropped or damaged")
+    if result.intact and result.entries == 0:
+        return VerifyResult(False, 0, 1, "the log is empty, but every registry's log starts with "
+                                         "its creation entry: it was wiped")
+    if result.intact and anchor_file is not None:
+        noted = read_anchor(anchor_file)
+        if noted is None:
+            return VerifyResult(False, result.entries, None,
+                                f"the anchor file '{anchor_file}' (the head kept on every append) is "
+                                f"missing: it was deleted, or the registry file was replaced",
+                                result.head_seq)
+        if isinstance(noted, str):
+            return VerifyResult(False, result.entries, None, noted, result.head_seq)
+        anchor = anchor or noted
+        if anchor != noted:
+            result = verify(con, noted)
+            if not result.intact:
+                return result
     if result.intact and anchor is not None:
         seq, digest = int(anchor[0]), str(anchor[1])
         if seq > 0:
             row = con.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
-            if row is None or row["hash"] != digest:
+            if row is None:
                 return VerifyResult(False, result.entries, seq,
-                                    "does not match the anchor noted earlier (the log was rewritten)",
-                                    result.head_seq)
+                                    f"is missing: the anchor says the log reached entry {seq} but it "
+                                    f"ends at {result.entries} (entries were removed and the head "
+                                    f"rebuilt)", result.head_seq)
+            if row["hash"] != digest:
+                return VerifyResult(False, result.entries, seq,
+                                    "does not match the anchor noted earlier (the log was rewritten "
+                                    "and re-hashed)", result.head_seq)
     return result
 
 

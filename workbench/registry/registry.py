@@ -54,11 +54,20 @@ class Registry(PartnershipsMixin, UsersMixin):
         self.path = Path(path).resolve()
         # absolute, so release and export paths recorded for purging work from any directory
         self.hub = Path(hub).resolve() if hub is not None else self.path.with_name("hub.duckdb")
+        new = not self.path.exists()
         self.con: sqlite3.Connection = db.connect(self.path)
+        self.anchor_path = audit_chain.anchor_path(self.path)
         self.max_failures = int(max_failures or os.environ.get(LOCKOUT_FAILURES_ENV, 5))
         self.lockout_minutes = float(lockout_minutes or os.environ.get(LOCKOUT_MINUTES_ENV, 15))
         self._clock = None
         self._lock = threading.RLock()   # one connection may serve several threads (portal)
+        self._anchor_due = False
+        with self._lock:
+            # a new registry's log starts with its creation, so an empty log means a wiped one
+            if new and self.con.execute(
+                    "SELECT NOT EXISTS (SELECT 1 FROM audit) AND NOT EXISTS (SELECT 1 FROM audit_head)"
+            ).fetchone()[0]:
+                self.audit("system", "registry.create", str(self.path.name))
 
     # -- time (replaceable in tests: ``reg.now = lambda: …``) ---------------------------
     def now(self) -> datetime:
@@ -88,19 +97,34 @@ class Registry(PartnershipsMixin, UsersMixin):
                 yield self.con
             except BaseException:
                 self.con.execute("ROLLBACK")
+                self._anchor_due = False
                 raise
             self.con.execute("COMMIT")
+            if self._anchor_due:
+                self._write_anchor()
 
     # -- audit ---------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str | None = None, detail: dict | None = None,
               outcome: str = "ok") -> int:
         """Append an entry to the hash-chained audit log; return its sequence number."""
         with self._lock:
-            return audit_chain.append(self.con, actor, action, target, detail, outcome)
+            seq = audit_chain.append(self.con, actor, action, target, detail, outcome)
+            if self.con.in_transaction:
+                self._anchor_due = True     # written once the caller's transaction commits
+            else:
+                self._write_anchor()
+            return seq
+
+    def _write_anchor(self) -> None:
+        """Keep the committed head in a second place, ``registry.sqlite.anchor`` (issue 11)."""
+        self._anchor_due = False
+        audit_chain.write_anchor(self.con, self.anchor_path)
 
     def verify_audit(self, anchor: tuple[int, str] | None = None) -> audit_chain.VerifyResult:
-        """Check the audit chain (and, if given, an anchor noted earlier from :meth:`audit_head`)."""
-        return audit_chain.verify(self.con, anchor)
+        """Check the audit chain against the anchor kept beside the registry (and, if given, an
+        anchor noted earlier from :meth:`audit_head`)."""
+        with self._lock:
+            return audit_chain.verify(self.con, anchor, anchor_file=self.anchor_path)
 
     def audit_head(self) -> dict:
         return audit_chain.head(self.con)
