@@ -170,7 +170,11 @@ def head(con: sqlite3.Connection) -> dict:
 
 
 def anchor_path(registry: Path | str) -> Path:
-    """The second place the chain's head is kept: ``<registry>.anchor`` beside the registry."""
+    """The second place the chain's head is kept: ``<registry>.anchor`` beside the registry.
+
+    >>> anchor_path("data/restricted/registry.sqlite").name
+    'registry.sqlite.anchor'
+    """
     registry = Path(registry)
     return registry.with_name(registry.name + ".anchor")
 
@@ -182,6 +186,15 @@ def write_anchor(con: sqlite3.Connection, path: Path) -> None:
     so deleting, rewriting or wiping the log inside the registry file alone is caught by
     :func:`verify` (issue 11). A writer that lags another process may leave an older head:
     still a true statement about the chain, so never a false alarm.
+
+    >>> import tempfile
+    >>> from workbench.registry import db
+    >>> con = db.connect(":memory:")
+    >>> _ = append(con, "coordinator", "publish")
+    >>> path = Path(tempfile.mkdtemp()) / "registry.sqlite.anchor"
+    >>> write_anchor(con, path)
+    >>> read_anchor(path) == (1, head(con)["hash"])
+    True
     """
     import os
     import tempfile
@@ -202,7 +215,12 @@ def write_anchor(con: sqlite3.Connection, path: Path) -> None:
 
 
 def read_anchor(path: Path) -> tuple[int, str] | str | None:
-    """(seq, hash) from an anchor file; None when absent; a reason string when unreadable."""
+    """(seq, hash) from an anchor file; None when absent; a reason string when unreadable.
+
+    >>> import tempfile
+    >>> read_anchor(Path(tempfile.mkdtemp()) / "none.anchor") is None
+    True
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return int(data["seq"]), str(data["hash"])
