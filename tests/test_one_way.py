@@ -74,3 +74,15 @@ def test_commissioning_opens_the_registry_through_its_opener(tmp_path):
     finally:
         con.close()
     assert stat.S_IMODE((tmp_path / "registry.sqlite").stat().st_mode) == 0o600
+
+
+def test_no_import_fallbacks():
+    """Every package is part of the product: no ``try: import … except ImportError`` through
+    which a step (audit, publish, the registry) could silently switch off (issue 14). The one
+    exception is IPython, an optional display for notebooks."""
+    pattern = re.compile(r"except\s+(?:ImportError|ModuleNotFoundError)")
+    found = [f"{p.relative_to(REPO)}:{n}" for p in sorted((REPO / "workbench").rglob("*.py"))
+             + sorted((REPO / "dashboards").rglob("*.py"))
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if pattern.search(line) and "IPython" not in p.read_text(encoding="utf-8")]
+    assert found == []

@@ -19,8 +19,7 @@ import traceback
 from workbench.commands.common import acting_user, add_common, hub_path  # noqa: F401 (re-exported)
 from workbench.errors import WorkbenchError
 
-#: modules that register command groups, in help order; a missing module is skipped so
-#: the command works while a package is being built
+#: modules that register command groups, in help order
 GROUPS = (
     "workbench.commands.hub",
     "workbench.commands.registry",
@@ -63,13 +62,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     names = [COMMANDS[command]] if command in COMMANDS else GROUPS
     for name in names:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

@@ -10,18 +10,11 @@ from workbench.commands.common import acting_user, add_common, hub_path
 
 def _audit(hub: Path, user: str, action: str, target: str, detail: dict | None = None,
            outcome: str = "ok") -> None:
-    """Record in the registry's audit chain when the registry exists for this hub."""
-    try:
-        from workbench.registry import open_registry
-    except ImportError:
-        return
-    reg = open_registry(hub)
-    try:
+    """Record in the hub's registry audit chain."""
+    from workbench.registry import open_registry
+
+    with open_registry(hub) as reg:
         reg.audit(user, action, target, detail or {}, outcome=outcome)
-    finally:
-        close = getattr(reg, "close", None)
-        if close:
-            close()
 
 
 def cmd_init(args):

@@ -77,11 +77,9 @@ def _portal(args):
 
 def demo_logins(hub: Path) -> list[tuple[str, str, str, str]]:
     """``(name, password, role, agency)`` of the demo users present in the hub's registry."""
-    try:
-        from workbench.demo.build import DEMO_USERS
-        from workbench.registry import open_registry
-    except ImportError:
-        return []
+    from workbench.demo.build import DEMO_USERS
+    from workbench.registry import open_registry
+
     out = []
     with open_registry(hub) as reg:
         known = {u.name for u in reg.list_users()}

@@ -179,11 +179,8 @@ def _sample_metadata(ds_id: str, files: list, world) -> dict:
 
 
 def _registry(hub: Path, build: DemoBuild) -> None:
-    try:
-        from workbench.registry import open_registry
-    except ImportError:
-        build.registry = "skipped (workbench.registry not installed)"
-        return
+    from workbench.registry import open_registry
+
     reg = open_registry(hub)
     try:
         names = {p.name for p in reg.list_partnerships()}
@@ -237,10 +234,8 @@ def demo_commissions(windows: dict) -> list[dict]:
 
 def _commissions(hub: Path, build: DemoBuild) -> None:
     """The demo's commissions (idempotent: added only to an empty register)."""
-    try:
-        from workbench.products import commissioning as cm
-    except ImportError:
-        return
+    from workbench.products import commissioning as cm
+
     have = cm.list_commissions(hub)
     if not have:
         for spec in demo_commissions(build.windows):
@@ -283,12 +278,8 @@ def _record_dpias(reg, agencies) -> None:
 
 
 def _publish(hub: Path, build: DemoBuild, quiet: bool) -> None:
-    try:
-        from workbench.privacy.publish import publish
-    except ImportError:
-        build.published = "skipped (workbench.privacy.publish not installed)"
-        print("demo: publish step skipped: workbench.privacy.publish is not available", file=sys.stderr)
-        return
+    from workbench.privacy.publish import publish
+
     try:
         res = publish(hub, quiet=quiet)
     except WorkbenchError as exc:

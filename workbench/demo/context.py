@@ -73,11 +73,9 @@ def surveys(world, period, scale) -> pd.DataFrame:
 
 
 def harm_weights() -> pd.DataFrame:
-    """The analysis package's documented weights table (with provenance), when present."""
-    try:
-        from workbench.analysis.harm import reference_table
-    except ImportError:
-        return pd.DataFrame()
+    """The analysis package's documented weights table (with provenance)."""
+    from workbench.analysis.harm import reference_table
+
     t = reference_table()
     return t[["offence_code", "crime_type", "weight_name", "weight", "source"]]
 

@@ -60,14 +60,7 @@ def _load(name: str):
 
 
 def adapters() -> list:
-    out = []
-    for name in MODULES:
-        try:
-            out.append(_load(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return out
+    return [_load(name) for name in MODULES]
 
 
 def by_name(name: str):
