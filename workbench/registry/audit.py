@@ -83,7 +83,8 @@ def append(con: sqlite3.Connection, actor: str, action: str, target: str | None 
     Examples
     --------
     >>> from workbench.registry import db
-    >>> con = db.connect(":memory:")
+    >>> import pathlib, tempfile
+    >>> con = db.connect(pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite")
     >>> append(con, "coordinator", "publish", "shared", {"rows": 10})
     1
     >>> append(con, "analyst", "export", "police_crime_offence", outcome="denied")
@@ -158,7 +159,8 @@ def head(con: sqlite3.Connection) -> dict:
     Examples
     --------
     >>> from workbench.registry import db
-    >>> con = db.connect(":memory:")
+    >>> import pathlib, tempfile
+    >>> con = db.connect(pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite")
     >>> head(con) == {"seq": 0, "hash": GENESIS}
     True
     >>> _ = append(con, "coordinator", "publish")
@@ -189,7 +191,8 @@ def write_anchor(con: sqlite3.Connection, path: Path) -> None:
 
     >>> import tempfile
     >>> from workbench.registry import db
-    >>> con = db.connect(":memory:")
+    >>> import pathlib, tempfile
+    >>> con = db.connect(pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite")
     >>> _ = append(con, "coordinator", "publish")
     >>> path = Path(tempfile.mkdtemp()) / "registry.sqlite.anchor"
     >>> write_anchor(con, path)
@@ -242,7 +245,8 @@ def verify(con: sqlite3.Connection, anchor: tuple[int, str] | None = None, *,
     Examples
     --------
     >>> from workbench.registry import db
-    >>> con = db.connect(":memory:")
+    >>> import pathlib, tempfile
+    >>> con = db.connect(pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite")
     >>> _ = append(con, "coordinator", "publish")
     >>> anchor = (head(con)["seq"], head(con)["hash"])
     >>> verify(con, anchor=anchor).to_text()
@@ -354,7 +358,8 @@ def entries(con: sqlite3.Connection, *, actor: str | None = None, action: str | 
     Examples
     --------
     >>> from workbench.registry import db
-    >>> con = db.connect(":memory:")
+    >>> import pathlib, tempfile
+    >>> con = db.connect(pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite")
     >>> _ = append(con, "ann", "login")
     >>> _ = append(con, "bob", "export", "police_crime_offence", outcome="denied")
     >>> [(e.seq, e.actor, e.outcome) for e in entries(con, outcome="denied")]

@@ -224,7 +224,8 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
     Examples
     --------
-    >>> con = connect(":memory:")
+    >>> import pathlib, tempfile
+    >>> con = connect(pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite")
     >>> con.execute("PRAGMA foreign_keys").fetchone()[0]
     1
     """
