@@ -89,7 +89,8 @@ def _places(con, n: int = 200) -> pd.DataFrame:
     """Registered non-addressable places at the coordinates of some records (a few % of rows)."""
     pts = con.execute(f"SELECT DISTINCT round(easting) AS easting, round(northing) AS northing FROM src "
                       f"USING SAMPLE {n} ROWS (reservoir, 5)").df()
-    return pts.assign(place_id=[f"park:{i}" for i in range(len(pts))], name="Park", kind="park")
+    return pts.assign(place_id=[f"park:{i}" for i in range(len(pts))], name="Park", kind="park",
+                      approved_for="*")
 
 
 def run_ours(con, places: pd.DataFrame) -> tuple[float, int, float]:

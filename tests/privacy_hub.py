@@ -156,7 +156,7 @@ def build_hub(tmp: Path, *, with_place: bool = True) -> Path:
         from workbench.privacy.nonaddressable import register_place
 
         register_place(hub, PLACE["name"], PLACE["kind"], PLACE["easting"], PLACE["northing"],
-                       place_id=PLACE["place_id"])
+                       place_id=PLACE["place_id"], approved_for=("police_crime_offence",))
     return hub
 
 

@@ -34,7 +34,7 @@ def _tiers():
     con.execute("CREATE TABLE hub.main.ref_postcode AS SELECT * FROM (VALUES "
                 "('NG1 1AA', 100.0, 200.0, 10), ('NG1 1AB', 150.0, 200.0, 2)) t(postcode, easting, northing, households)")
     con.execute("CREATE TABLE hub.main.nonaddressable_place AS SELECT 'p' AS place_id, 'Park' AS name, "
-                "'park' AS kind, 500.0 AS easting, 600.0 AS northing")
+                "'park' AS kind, 500.0 AS easting, 600.0 AS northing, 'police_incident' AS approved_for")
     con.execute("CREATE TABLE hub.main.health_ae_assault AS SELECT 'NHS1' AS patient_ref")
     return con
 
@@ -51,6 +51,18 @@ def test_clean_tier_passes():
     report = checker.check_tier(con)
     assert report.ok, report.to_dict()
     assert report.tables == 1 and report.rows == 3
+
+
+def test_place_not_approved_for_the_dataset_is_refused():
+    """Issue 13: a place registered on a record's own point (an A&E patient's coordinates
+    as a "park") keeps nothing unless the coordinator approved it for that dataset."""
+    con = _tiers()
+    con.execute("UPDATE hub.main.nonaddressable_place SET approved_for = 'fire_incident'")
+    con.execute(CLEAN)
+    findings = checker.check_tier(con).findings
+    assert [(f.rule, f.table, f.count) for f in findings] == [("place-approval", "police_incident", 1)]
+    con.execute("UPDATE hub.main.nonaddressable_place SET approved_for = '*'")
+    assert checker.check_tier(con).ok
 
 
 @pytest.mark.parametrize("sql, rule", [

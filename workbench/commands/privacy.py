@@ -33,7 +33,8 @@ def cmd_places(args):
         from workbench.commands.common import acting_user
 
         return register_place(hub, args.name, args.kind, args.easting, args.northing,
-                              place_id=args.id, source=args.source, user=acting_user(args))
+                              place_id=args.id, source=args.source, user=acting_user(args),
+                              approved_for=args.approve_for or ())
     con = open_hub(hub, read_only=True)
     try:
         return {"places": load_places(con).to_dict("records")}
@@ -88,6 +89,8 @@ def add_publish_command(hub_subparsers) -> None:
     a.add_argument("--source", help="where the coordinates come from (e.g. the LLPG)")
     a.add_argument("--as", dest="as_user", default=None, metavar="USER",
                    help="who is registering it (the CSP coordinator once users exist); audited")
+    a.add_argument("--approve-for", help="datasets whose records may keep the place's coordinates, "
+                   "comma-separated, or '*' for all (the CSP coordinator's approval; none by default)")
     a.set_defaults(func=cmd_places)
     ls = ps.add_parser("list", help="list the register")
     add_common(ls)

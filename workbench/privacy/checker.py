@@ -28,6 +28,10 @@ Rules (each finding names rule, table, column, count and up to three examples):
                        qualifying postcode, of a qualifying sector or district (whole metres,
                        half up, recomputed here from ``ref_postcode``) or to a registered
                        non-addressable place.
+``place-approval``     a record sits at a registered non-addressable place's coordinates only
+                       when the CSP coordinator approved that place for the record's dataset
+                       (``approved_for``); a place registered on a record's own point (an A&E
+                       patient's address registered as a "park") is refused.
 ``area-centroid``      a record published under a sector or district sits at that area's
                        centroid (or a registered place), never at a postcode's own point.
 ``wgs84-column``       no longitude/latitude beside sanitised BNG coordinates.
@@ -217,13 +221,21 @@ class _Check:
         has_places = self.con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = "
             "'nonaddressable_place'", [self.m]).fetchone()[0]
-        places = (f" UNION SELECT easting, northing FROM {self.m}.main.nonaddressable_place"
+        approved = "''"
+        if has_places and self.con.execute(
+                "SELECT count(*) FROM duckdb_columns() WHERE database_name = ? AND table_name = "
+                "'nonaddressable_place' AND column_name = 'approved_for'", [self.m]).fetchone()[0]:
+            approved = "coalesce(approved_for, '')"
+        places = (f" UNION ALL SELECT easting, northing, {approved} FROM {self.m}.main.nonaddressable_place"
                   if has_places else "")
-        self.con.execute("CREATE OR REPLACE TEMP TABLE _chk_places AS SELECT DISTINCT e, n FROM "
-                         f"(SELECT NULL::DOUBLE AS e, NULL::DOUBLE AS n{places}) WHERE e IS NOT NULL")
+        # every registered point, with the datasets the coordinator approved it for ('*': all)
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _chk_places AS SELECT e, n, "
+                         "flatten(list(string_split(a, ','))) AS ok FROM "
+                         f"(SELECT NULL::DOUBLE AS e, NULL::DOUBLE AS n, NULL::VARCHAR AS a{places}) "
+                         "WHERE e IS NOT NULL GROUP BY e, n")
         self.con.execute("CREATE OR REPLACE TEMP TABLE _chk_xy AS SELECT DISTINCT e, n FROM "
-                         "(SELECT e, n FROM _chk_pc UNION SELECT e, n FROM _chk_area UNION "
-                         "SELECT e, n FROM _chk_places) WHERE e IS NOT NULL AND n IS NOT NULL")
+                         "(SELECT e, n FROM _chk_pc UNION SELECT e, n FROM _chk_area) "
+                         "WHERE e IS NOT NULL AND n IS NOT NULL")
 
     def tables(self) -> dict[str, list[tuple[str, str]]]:
         rows = self.con.execute(
@@ -460,7 +472,8 @@ class _Check:
                 self.add("area-centroid", ds.id, "postcode,easting,northing",
                          f"SELECT count(*), list(t.postcode)[1:3] FROM {self.s}.main.{_qi(ds.id)} t "
                          "JOIN _chk_area a ON CAST(t.postcode AS VARCHAR) = a.area "
-                         "LEFT JOIN _chk_places p ON t.easting = p.e AND t.northing = p.n "
+                         "LEFT JOIN _chk_places p ON t.easting = p.e AND t.northing = p.n AND "
+                         f"{self._approved_place(ds.id)} "
                          "WHERE p.e IS NULL AND t.easting IS DISTINCT FROM a.e OR "
                          "p.e IS NULL AND t.northing IS DISTINCT FROM a.n")
         for c in text_cols:
@@ -478,10 +491,21 @@ class _Check:
                 if c in names:
                     self.report.findings.append(Finding("coordinates", ds.id, c, 1, ["unpaired"]))
             return
+        ok = self._approved_place(ds.id)
         self.add("coordinates", ds.id, "easting,northing",
                  f"SELECT count(*), list(t.easting || ',' || t.northing)[1:3] FROM {self.s}.main.{_qi(ds.id)} t "
                  "LEFT JOIN _chk_xy a ON t.easting = a.e AND t.northing = a.n "
-                 "WHERE NOT (t.easting IS NULL AND t.northing IS NULL) AND a.e IS NULL")
+                 "LEFT JOIN _chk_places p ON t.easting = p.e AND t.northing = p.n "
+                 "WHERE NOT (t.easting IS NULL AND t.northing IS NULL) AND a.e IS NULL AND p.e IS NULL")
+        self.add("place-approval", ds.id, "easting,northing",
+                 f"SELECT count(*), list(t.easting || ',' || t.northing)[1:3] FROM {self.s}.main.{_qi(ds.id)} t "
+                 "LEFT JOIN _chk_xy a ON t.easting = a.e AND t.northing = a.n "
+                 "JOIN _chk_places p ON t.easting = p.e AND t.northing = p.n "
+                 f"WHERE a.e IS NULL AND NOT {ok}")
+
+    @staticmethod
+    def _approved_place(dataset_id: str, alias: str = "p") -> str:
+        return f"(list_contains({alias}.ok, '*') OR list_contains({alias}.ok, {_lit(dataset_id)}))"
 
     def free_text(self, ds, text_cols) -> None:
         for c in text_cols:

@@ -254,6 +254,12 @@ def load_geography(con, catalog: str = "hub", *, min_households: int = MIN_HOUSE
     return geography_from_frame(ref, load_places(con, catalog), min_households=min_households)
 
 
+def place_approved_sql(alias: str, dataset_id: str) -> str:
+    """SQL: the registered place ``alias`` is approved for records of ``dataset_id``."""
+    lit = "'" + dataset_id.replace("'", "''") + "'"
+    return f"(list_contains({alias}.approved, '*') OR list_contains({alias}.approved, {lit}))"
+
+
 def install_geography(con, geo: Geography) -> None:
     """Create the temporary lookup tables the SQL of :func:`depersonalise_dataset` joins."""
     con.register("_wb_pc_map_df", geo.pc_map)
@@ -265,11 +271,15 @@ def install_geography(con, geo: Geography) -> None:
                 "CAST(out_northing AS DOUBLE) AS out_northing, CAST(out_method AS VARCHAR) AS out_method "
                 f"FROM ({keys})")
     con.unregister("_wb_pc_map_df")
-    places = geo.places[["easting", "northing"]].astype(float).round()
-    places = places.drop_duplicates().rename(columns={"easting": "e", "northing": "n"})
+    places = geo.places[["easting", "northing"]].astype(float).round().rename(
+        columns={"easting": "e", "northing": "n"})
+    approved = (geo.places["approved_for"] if "approved_for" in geo.places else pd.Series("*", index=geo.places.index))
+    places = places.assign(approved_for=approved.fillna("").astype(str).to_numpy())
     con.register("_wb_places_df", places)
+    # one row per point; the datasets approved at it, as a list ('*' = all)
     con.execute("CREATE OR REPLACE TEMP TABLE _wb_places AS SELECT CAST(e AS DOUBLE) AS e, "
-                "CAST(n AS DOUBLE) AS n FROM _wb_places_df")
+                "CAST(n AS DOUBLE) AS n, list_distinct(flatten(list(string_split(approved_for, ',')))) "
+                "AS approved FROM _wb_places_df GROUP BY 1, 2")
     con.unregister("_wb_places_df")
     qual = geo.targets.assign(q=np.arange(len(geo.targets), dtype=np.int64))
     con.register("_wb_qual_df", qual)
@@ -451,7 +461,8 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
     if has_xy:
         joins.append(f"LEFT JOIN {SNAP} n ON s.easting = n.easting AND s.northing = n.northing")
         if places:
-            joins.append(f"LEFT JOIN {PLACES} p ON round(s.easting) = p.e AND round(s.northing) = p.n")
+            joins.append(f"LEFT JOIN {PLACES} p ON round(s.easting) = p.e AND round(s.northing) = p.n "
+                         f"AND {place_approved_sql('p', dataset.id)}")
     sql = f"SELECT {', '.join(cols)} FROM {source} s {extra_from} {' '.join(joins)}"
     return sql, has_xy
 
@@ -511,7 +522,8 @@ def placement_counts(con, dataset: Dataset, source: str, geo: Geography) -> dict
     parts, joins = [], []
     if has_xy and len(geo.places):
         parts.append("CASE WHEN p.e IS NOT NULL THEN 'place' END")
-        joins.append(f"LEFT JOIN {PLACES} p ON round(s.easting) = p.e AND round(s.northing) = p.n")
+        joins.append(f"LEFT JOIN {PLACES} p ON round(s.easting) = p.e AND round(s.northing) = p.n "
+                     f"AND {place_approved_sql('p', dataset.id)}")
     if has_pc:
         parts.append("m.out_method")
         joins.append(f"LEFT JOIN {PC_MAP} m ON CAST(s.postcode AS VARCHAR) = m.pc_key")

@@ -39,8 +39,12 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     easting    DOUBLE NOT NULL,
     northing   DOUBLE NOT NULL,
     source     VARCHAR,
-    added_at   TIMESTAMP DEFAULT current_timestamp
+    added_at   TIMESTAMP DEFAULT current_timestamp,
+    approved_for VARCHAR,
+    approved_by  VARCHAR
 )"""
+#: ``approved_for`` value approving a place for every dataset
+ALL_DATASETS = "*"
 
 
 @dataclass(frozen=True)
@@ -53,16 +57,23 @@ class Place:
     easting: float
     northing: float
     source: str | None = None
+    #: the datasets whose records may keep this place's coordinates ("*": all), as the CSP
+    #: coordinator approved them; a place approved for nothing is registered but not used
+    approved_for: tuple[str, ...] = ()
+    approved_by: str | None = None
 
     def to_dict(self) -> dict:
         return {"place_id": self.place_id, "name": self.name, "kind": self.kind,
-                "easting": self.easting, "northing": self.northing, "source": self.source}
+                "easting": self.easting, "northing": self.northing, "source": self.source,
+                "approved_for": list(self.approved_for), "approved_by": self.approved_by}
 
 
 def ensure_table(con, catalog: str = "hub") -> None:
     """Create the register in ``catalog`` if it is missing (idempotent)."""
     con.execute(f"USE {catalog}")
     con.execute(DDL)
+    for col in ("approved_for", "approved_by"):   # registers made before approval existed
+        con.execute(f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS {col} VARCHAR")
 
 
 def _validate(name: str, kind: str, easting, northing) -> tuple[float, float]:
@@ -92,17 +103,32 @@ def add_places(con, places, catalog: str = "hub") -> int:
     for p in places:
         p = p if isinstance(p, Place) else Place(**p)
         e, n = _validate(p.name, p.kind, p.easting, p.northing)
-        rows.append((p.place_id, p.name.strip(), p.kind, e, n, p.source))
+        approved = p.approved_for if isinstance(p.approved_for, (tuple, list)) else (
+            tuple(x.strip() for x in str(p.approved_for or "").split(",") if x.strip()))
+        rows.append((p.place_id, p.name.strip(), p.kind, e, n, p.source,
+                     ",".join(_approved(approved)), p.approved_by))
     if rows:
         con.executemany(f"INSERT OR REPLACE INTO {catalog}.main.{TABLE} "
-                        "(place_id, name, kind, easting, northing, source) VALUES (?, ?, ?, ?, ?, ?)",
-                        rows)
+                        "(place_id, name, kind, easting, northing, source, approved_for, approved_by) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return len(rows)
+
+
+def _approved(datasets) -> tuple[str, ...]:
+    """Validate the datasets a place is approved for ('*' = all)."""
+    from workbench import catalogue
+
+    out = []
+    for d in datasets:
+        if d != ALL_DATASETS:
+            catalogue.get(d)   # raises with the closest id suggested
+        out.append(d)
+    return tuple(out)
 
 
 def register_place(hub: Path | str, name: str, kind: str, easting: float, northing: float,
                    *, place_id: str | None = None, source: str | None = None,
-                   user: str | None = None) -> Place:
+                   user: str | None = None, approved_for=()) -> Place:
     """Register one non-addressable place in the master hub (guidance Appendix 1 (1)).
 
     A registered place keeps its exact coordinates through publish, so registering one is
@@ -110,6 +136,10 @@ def register_place(hub: Path | str, name: str, kind: str, easting: float, northi
     ``admin`` operation of :mod:`workbench.privacy.access` (refused with exit 3 and audited
     otherwise); every registration is audited (issue 11). ``user`` None means the operator
     holding the master key (``WORKBENCH_USER`` or the OS user), as for ``hub publish``.
+    ``approved_for`` names the datasets whose records may keep the place's coordinates
+    (``"*"`` for all; none by default): the coordinator approves a place for a purpose, and
+    the independent checker refuses a record at a place not approved for its dataset
+    (issue 13).
     """
     import getpass
     import os
@@ -119,9 +149,12 @@ def register_place(hub: Path | str, name: str, kind: str, easting: float, northi
     from workbench.registry import open_registry
 
     e, n = _validate(name, kind, easting, northing)
-    place = Place(place_id or f"{kind}:{name.strip().lower().replace(' ', '_')}", name.strip(),
-                  kind, e, n, source)
+    if isinstance(approved_for, str):
+        approved_for = tuple(x.strip() for x in approved_for.split(",") if x.strip())
+    approved = _approved(approved_for)
     actor = user or os.environ.get("WORKBENCH_USER") or getpass.getuser()
+    place = Place(place_id or f"{kind}:{name.strip().lower().replace(' ', '_')}", name.strip(),
+                  kind, e, n, source, approved, actor if approved else None)
     with open_registry(hub) as reg:
         if reg.con.execute("SELECT 1 FROM users LIMIT 1").fetchone():
             access.require(reg, actor, "admin", None)
@@ -132,7 +165,7 @@ def register_place(hub: Path | str, name: str, kind: str, easting: float, northi
             con.close()
         reg.audit(actor, "places.add", place.place_id,
                   {"name": place.name, "kind": place.kind, "easting": e, "northing": n,
-                   "source": source})
+                   "source": source, "approved_for": list(approved)})
     return place
 
 
@@ -144,6 +177,9 @@ def load_places(con, catalog: str = "hub") -> pd.DataFrame:
     if not exists:
         return pd.DataFrame({"place_id": pd.Series(dtype=str), "name": pd.Series(dtype=str),
                              "kind": pd.Series(dtype=str), "easting": pd.Series(dtype=float),
-                             "northing": pd.Series(dtype=float)})
-    return con.execute(f"SELECT place_id, name, kind, easting, northing FROM {catalog}.main.{TABLE} "
-                       "ORDER BY place_id").df()
+                             "northing": pd.Series(dtype=float), "approved_for": pd.Series(dtype=str)})
+    cols = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
+                                      "AND table_name = ?", [catalog, TABLE]).fetchall()}
+    approved = "coalesce(approved_for, '')" if "approved_for" in cols else "''"
+    return con.execute(f"SELECT place_id, name, kind, easting, northing, {approved} AS approved_for "
+                       f"FROM {catalog}.main.{TABLE} ORDER BY place_id").df()
