@@ -61,7 +61,7 @@ def test_only_the_coordinator_registers_and_every_attempt_is_audited(hub):
     assert place.approved_by == "coord" and place.approved_for == ("fire_incident",)
     with open_registry(hub) as reg:
         got = [(e.actor, e.outcome, e.target) for e in reg.audit_entries()
-               if e.action in ("places.add", "publish")]
+               if e.action in ("places.add", "admin")]
     assert ("val", "denied", None) in got and ("coord", "ok", "park:forest") in got
     with pytest.raises(Exception, match="fire_incidnt|Did you mean"):
         register_place(hub, "X", "park", 450_000, 340_000, user="coord", approved_for=("fire_incidnt",))
