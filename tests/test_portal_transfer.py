@@ -352,3 +352,41 @@ def test_cli_refuses_while_the_server_owns_the_store(hub):
                             "--as", "admin.patel"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 4
     assert "in use by another process" in r.stderr and "portal" in r.stderr
+
+
+def test_serve_all_starts_the_transfer_worker_beside_the_portal(hub, monkeypatch, capsys):
+    """``serve all`` runs the portal and the transfer worker as separate processes (the portal
+    never holds the hub key; the worker does) and stops both with the dashboards."""
+    from workbench.commands import serve
+
+    started, stopped = [], []
+
+    class Child:
+        def __init__(self, args, **kwargs):
+            self.args = args
+            started.append(args)
+
+        def terminate(self):
+            stopped.append(self.args)
+
+        def wait(self, timeout=None):
+            return 0
+
+        def kill(self):
+            pass
+
+    class Dashboards:
+        @staticmethod
+        def build_server(*args, **kwargs):
+            return None
+
+    monkeypatch.setattr(serve.subprocess, "Popen", Child)
+    monkeypatch.setattr(serve, "import_dashboards", lambda: Dashboards)
+    monkeypatch.setattr(serve.signal, "signal", lambda *a: None)      # leave pytest's SIGTERM alone
+    monkeypatch.delenv("WORKBENCH_PORTAL_URL", raising=False)
+    main(["serve", "all", "--hub", str(hub), "--port", "8150", "--portal-port", "8151"])
+    commands = [a[3:5] for a in started]
+    assert ["serve", "portal"] in commands and ["portal", "transfer"] in commands
+    worker = next(a for a in started if a[3:5] == ["portal", "transfer"])
+    assert "--watch" in worker and str(hub) in worker
+    assert len(stopped) == 2

@@ -14,6 +14,8 @@ hub needs its key (exit 4 without it); its own actions are audited with ``by`` t
 
 from __future__ import annotations
 
+import sys
+
 from workbench.commands.common import acting_user, add_common, hub_path
 from workbench.errors import AccessDenied
 
@@ -138,6 +140,11 @@ def _transfer(args):
             if store is not None:
                 T.sync(store, hub)
             left = len(T.queued(hub)) + (len(T.pending(store)) if store is not None else 0)
+        except ResourceLocked as exc:   # the outbox stayed busy: a worker keeps going, a single run reports it
+            if not args.watch:
+                raise
+            print(f"portal transfer: {exc}", file=sys.stderr)
+            results, left = [], None
         finally:
             if store is not None:
                 store.close()
