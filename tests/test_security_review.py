@@ -1008,3 +1008,31 @@ def test_audit_verify_fails_on_a_shortened_rewritten_or_wiped_chain(tmp_path, ca
     code, err = _verify(hub, capsys)
     assert code == 2, err
     assert "Traceback" not in err and "BROKEN" in err
+
+
+# --------------------------------------------------------------------------- hub folder mode
+
+
+def test_the_hub_folder_is_made_private_whatever_git_or_the_umask_made(tmp_path):
+    """Issue 11 Low: ``data/restricted/`` comes from git as 0755; ``hub init`` leaves it 0700."""
+    folder = tmp_path / "restricted"
+    folder.mkdir()
+    (folder / ".gitkeep").write_text("")
+    os.chmod(folder, 0o755)
+    old = os.umask(0o000)
+    try:
+        init_hub(folder / "hub.duckdb")
+        init_hub(tmp_path / "new" / "deeper" / "hub.duckdb")
+    finally:
+        os.umask(old)
+    assert mode(folder) == 0o700
+    assert mode(tmp_path / "new" / "deeper") == 0o700
+
+
+def test_a_shared_sticky_folder_is_refused_as_a_hub_folder(tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    os.chmod(folder, 0o1777)
+    with pytest.raises(BadInput, match="others"):
+        init_hub(folder / "hub.duckdb")
+    assert not (folder / "hub.duckdb").exists() and not (folder / "hub.duckdb.key").exists()

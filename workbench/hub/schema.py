@@ -98,6 +98,26 @@ def create_schema(con) -> None:
     )
 
 
+def _make_private(folder: Path) -> None:
+    """Leave the hub's folder 0700 whatever git (``data/restricted`` is checked out 0755) or the
+    umask made it (issue 11). A folder others may write to and that is not ours to change (a
+    sticky ``/tmp``-like folder, or another owner's) is refused: a hub never lives there."""
+    import os
+    import stat
+
+    from workbench.errors import BadInput
+
+    st = folder.stat()
+    mode = stat.S_IMODE(st.st_mode)
+    if not mode & 0o077:
+        return
+    if st.st_uid != os.getuid() or mode & stat.S_ISVTX:
+        raise BadInput(f"The hub folder '{folder}' is open to others (mode {oct(mode)}) and is "
+                       f"{'a shared sticky folder' if mode & stat.S_ISVTX else 'owned by another user'}; "
+                       f"choose a --hub path in a private folder of your own (it is made 0700).")
+    os.chmod(folder, 0o700)
+
+
 def init_hub(path: Path | str) -> Path:
     """Create (or bring up to date) the encrypted hub at ``path``; idempotent.
 
@@ -125,6 +145,7 @@ def init_hub(path: Path | str) -> Path:
     except OSError as exc:
         raise BadInput(f"Cannot create the hub folder '{path.parent}' ({exc.strerror}); "
                        f"choose a --hub path in a folder you can write to.") from None
+    _make_private(path.parent)
     create_key(path)
     con = open_hub(path, must_exist=False)
     try:
