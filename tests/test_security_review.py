@@ -1036,3 +1036,20 @@ def test_a_shared_sticky_folder_is_refused_as_a_hub_folder(tmp_path):
     with pytest.raises(BadInput, match="others"):
         init_hub(folder / "hub.duckdb")
     assert not (folder / "hub.duckdb").exists() and not (folder / "hub.duckdb.key").exists()
+
+
+# --------------------------------------------------------------------------- re-identification
+
+
+def test_no_published_person_record_can_be_singled_out_by_quasi_identifiers(tmp_path):
+    """Issue 11 High 5 (fixed by the privacy issue 13.2; wired in here): the re-identification
+    harness links every person table of the published tier back to the master on its
+    quasi-identifiers and finds nobody in a group smaller than k."""
+    from privacy_hub import build_hub as build_privacy_hub
+    from workbench.privacy.publish import publish
+    from workbench.privacy.reidentify import assert_no_record_below_k
+
+    hub = build_privacy_hub(tmp_path)
+    publish(hub, quiet=True)
+    results = assert_no_record_below_k(hub, k=5)
+    assert results and sum(r.people for r in results) > 0     # the harness did look at people
