@@ -14,7 +14,7 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "02_hypothesis_te
 def test_hypothesis_notebook_runs_on_demo_hub(demo_hub, tmp_path):
     papermill = pytest.importorskip("papermill")
     out = tmp_path / "02_out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"hub": str(demo_hub)},
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"hub": str(demo_hub), "user": "analyst"},
                                kernel_name="python3", progress_bar=False, log_output=False,
                                cwd=str(NOTEBOOK.parent))
     nb = json.loads(out.read_text())

@@ -78,15 +78,16 @@ def test_unknown_users_and_users_of_no_partnership_in_the_tier_are_refused_and_a
     assert {"mallory", "nobody.here", "derby"} <= denied
 
 
-def _notebook_code() -> str:
-    nb = json.loads((ROOT / "notebooks" / "01_explore_hub.ipynb").read_text())
+def _notebook_code(name: str) -> str:
+    nb = json.loads((ROOT / "notebooks" / name).read_text())
     return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
 
 
-def test_the_explore_notebook_never_falls_back_to_the_master():
-    code = _notebook_code()
-    assert "open_hub" not in code and "read_only=True" not in code
-    assert "from workbench.privacy.shared import open_shared" in code
+@pytest.mark.parametrize("name", ["01_explore_hub.ipynb", "02_hypothesis_testing.ipynb"])
+def test_the_notebooks_on_the_shared_tier_never_fall_back_to_the_master(name):
+    code = _notebook_code(name)
+    assert "open_hub" not in code and "read_only=True" not in code and "open_source" not in code
+    assert "from workbench.privacy.shared import open_shared" in code and "open_shared(hub, user=user)" in code
 
 
 @pytest.mark.slow
