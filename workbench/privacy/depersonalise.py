@@ -390,7 +390,8 @@ def _put_postcode(v: str, out_pc: str) -> str:
 
 def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str | None = None,
                extra_from: str = "", con=None, places: bool = True,
-               extra_columns: tuple[str, ...] = (), scrubbed: list | None = None) -> tuple[str, bool]:
+               extra_columns: tuple[str, ...] = (), scrubbed: list | None = None,
+               scrub_free_text: bool = True) -> tuple[str, bool]:
     """The SELECT that depersonalises ``dataset`` read from ``source`` (aliased ``s``).
 
     Returns the SQL and whether it needs the snap table. The caller has run
@@ -439,6 +440,12 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
         elif c.kind == "text" and addresses.is_address_column(c.name):
             v = via_dictionary(c, lambda x: addresses.address_sql(x, MARK), address=True)
             cols.append(f"{_put_postcode(v, out_pc)} AS {q(c.name)}")
+        elif c.kind == "text" and not scrub_free_text:
+            # the depersonalisation before issue 13 (address detail only): kept as the
+            # benchmark's baseline (bench/depersonalise_bench.py), never used by publish
+            text = f"CAST({src} AS VARCHAR)"
+            cols.append(f"CASE WHEN regexp_matches({text}, '[0-9]') THEN "
+                        f"{addresses.free_text_sql(text)} ELSE {text} END AS {q(c.name)}")
         elif c.kind == "text":
             # free text is scrubbed of personal details (workbench.privacy.scrub), once per
             # distinct value; the dictionary also counts what was removed, by kind
@@ -470,7 +477,7 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
 def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: Geography,
                           key: bytes, *, event_date_sql: str | None = None,
                           extra_from: str = "", extra_columns: tuple[str, ...] = (),
-                          removed: dict | None = None) -> int:
+                          removed: dict | None = None, scrub_free_text: bool = True) -> int:
     """Write the depersonalised ``dataset`` from relation ``source`` into table ``target``.
 
     Parameters
@@ -486,6 +493,8 @@ def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: 
     extra_columns : SQL select items appended unchanged (e.g. the supply's partnership).
     removed : when given, receives the rows per kind of personal detail scrubbed from free
         text (:mod:`workbench.privacy.scrub`), added to what it holds.
+    scrub_free_text : False reproduces the depersonalisation before issue 13 (free text loses
+        address detail only); the benchmark's baseline, never publish.
 
     Returns the number of rows written.
 
@@ -497,7 +506,8 @@ def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: 
     scrubbed: list[str] = []
     sql, needs_snap = select_sql(dataset, source, key, event_date_sql=event_date_sql,
                                  extra_from=extra_from, con=con, places=len(geo.places) > 0,
-                                 extra_columns=tuple(extra_columns), scrubbed=scrubbed)
+                                 extra_columns=tuple(extra_columns), scrubbed=scrubbed,
+                                 scrub_free_text=scrub_free_text)
     if needs_snap:
         _snap_table(con, source, "postcode" in dataset.column_names, geo)
     con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}")
