@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 HUB ?= data/restricted/hub.duckdb
 PYTEST_ARGS ?=
 
-.PHONY: run test lab bench demo serve browser-deps clean-demo help
+.PHONY: run test lab bench demo serve browser-deps clean-demo help screenshots
 
 help:
 	@echo "make run    - install, build the demo hub, serve dashboards (:5006) and portal (:5007)"
 	@echo "make test   - install and run the whole test suite (CI calls this)"
 	@echo "make lab    - JupyterLab on notebooks/ against the demo hub"
 	@echo "make bench  - benchmarks -> bench/results.json"
+	@echo "make screenshots - refresh docs/screenshots/ from the demo hub (the only way they change)"
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,6 +51,16 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lab: $(VENV)/.installed demo
 	WORKBENCH_HUB=$(abspath $(HUB)) JUPYTER_CONFIG_PATH=$(abspath lab) $(BIN)/jupyter lab --no-browser --ip 127.0.0.1 $(LAB_ROOT) notebooks/
+
+# docs/screenshots/ change only through this explicit command (tests write to test-artifacts/)
+SHOT_PORT ?= 5016
+screenshots: $(VENV)/.installed browser-deps demo
+	@$(BIN)/workbench serve dashboards --hub $(HUB) --port $(SHOT_PORT) & pid=$$!; \
+	  trap "kill $$pid" EXIT; \
+	  $(BIN)/python -c "import sys, time, urllib.request as u; exec('for _ in range(180):\n try:\n  u.urlopen(sys.argv[1], timeout=2); break\n except OSError: time.sleep(1)')" \
+	    http://127.0.0.1:$(SHOT_PORT)/login; \
+	  $(BIN)/python -m dashboards.screenshots --url http://127.0.0.1:$(SHOT_PORT) --user analyst \
+	    --password demo-analyst-pass --out docs/screenshots
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
