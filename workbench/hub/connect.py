@@ -31,7 +31,20 @@ ALIAS = "hub"
 
 
 def default_hub() -> Path:
-    """The hub path used when ``--hub`` is not given (``WORKBENCH_HUB`` overrides it)."""
+    """The hub path used when ``--hub`` is not given (``WORKBENCH_HUB`` overrides it).
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = os.environ.pop("WORKBENCH_HUB", None)
+    >>> default_hub().as_posix()
+    'data/restricted/hub.duckdb'
+    >>> os.environ["WORKBENCH_HUB"] = "elsewhere/hub.duckdb"
+    >>> default_hub().as_posix()
+    'elsewhere/hub.duckdb'
+    >>> if saved is None: del os.environ["WORKBENCH_HUB"]
+    ... else: os.environ["WORKBENCH_HUB"] = saved
+    """
     return Path(os.environ.get("WORKBENCH_HUB", DEFAULT_HUB))
 
 
@@ -47,7 +60,13 @@ def shared_path(hub: Path | str) -> Path:
 
 
 def key_file(db: Path | str) -> Path:
-    """The key file beside a database: ``<name>.key``."""
+    """The key file beside a database: ``<name>.key``.
+
+    Examples
+    --------
+    >>> key_file("data/restricted/hub.duckdb").name
+    'hub.duckdb.key'
+    """
     db = Path(db)
     return db.with_name(db.name + ".key")
 
@@ -69,6 +88,16 @@ def create_key(db: Path | str) -> str:
     """Create a random key file beside ``db`` with mode 0600, unless the env var supplies one.
 
     Returns the key. An existing key file is reused (``hub init`` is idempotent).
+
+    Examples
+    --------
+    >>> import os, stat, tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> saved = os.environ.pop("WORKBENCH_HUB_KEY", None)   # no key from the environment
+    >>> key = create_key(db)
+    >>> len(key) >= 32, stat.S_IMODE(key_file(db).stat().st_mode) == 0o600, read_key(db) == key
+    (True, True, True)
+    >>> if saved is not None: os.environ["WORKBENCH_HUB_KEY"] = saved
     """
     db = Path(db)
     env = os.environ.get(_env_for(db))
@@ -86,7 +115,16 @@ def create_key(db: Path | str) -> str:
 
 
 def read_key(db: Path | str) -> str:
-    """Return the key for ``db`` from its env var or key file, or raise ResourceLocked (exit 4)."""
+    """Return the key for ``db`` from its env var or key file, or raise ResourceLocked (exit 4).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> read_key(pathlib.Path(tempfile.mkdtemp()) / "none.duckdb")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.ResourceLocked: ...
+    """
     db = Path(db)
     env_name = _env_for(db)
     env = os.environ.get(env_name)

@@ -444,6 +444,21 @@ def quality_report(con, dataset_id: str, *, supply_id: int | None = None) -> Qua
     con : a connection to the master hub or the shared tier.
     dataset_id : dataset id (``DATASETS.md``).
     supply_id : restrict to the rows of one supply (archived rows included).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from workbench.hub.connect import open_hub
+    >>> from workbench.hub.ingest import ingest_frame
+    >>> from workbench.hub.schema import init_hub
+    >>> hub = init_hub(pathlib.Path(tempfile.mkdtemp()) / "hub.duckdb")
+    >>> imd = pd.DataFrame({"lsoa_code": ["E01000001", "E01000002"], "imd_score": [12.5, None],
+    ...                     "imd_rank": [20000, 1500], "imd_decile": [7, 1]})
+    >>> _ = ingest_frame(hub, "ref_imd", imd, source_name="imd.csv")
+    >>> report = quality_report(open_hub(hub, read_only=True), "ref_imd")
+    >>> report.rows, report.completeness["imd_score"]
+    (2, 0.5)
     """
     ds = _as_held(con, catalogue.get(dataset_id))
     src = _source(ds, supply_id)

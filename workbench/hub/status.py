@@ -10,9 +10,18 @@ def hub_status(con) -> dict:
 
     Examples
     --------
-    >>> from workbench.hub.status import hub_status  # doctest: +SKIP
-    >>> hub_status(con)["datasets"][0]["id"]  # doctest: +SKIP
-    'police_crime_offence'
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from workbench.hub.connect import open_hub
+    >>> from workbench.hub.ingest import ingest_frame
+    >>> from workbench.hub.schema import init_hub
+    >>> hub = init_hub(pathlib.Path(tempfile.mkdtemp()) / "hub.duckdb")
+    >>> imd = pd.DataFrame({"lsoa_code": ["E01000001", "E01000002"], "imd_score": [12.5, 40.1],
+    ...                     "imd_rank": [20000, 1500], "imd_decile": [7, 1]})
+    >>> _ = ingest_frame(hub, "ref_imd", imd, source_name="imd.csv")
+    >>> con = open_hub(hub, read_only=True)
+    >>> [(d["id"], d["rows"], d["supplies"]) for d in hub_status(con)["datasets"] if d["rows"]]
+    [('ref_imd', 2, 1)]
     """
     sup = {}
     if has_table(con, "supplies"):
