@@ -46,6 +46,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from workbench.sql import quote_identifier as q
+from workbench.sql import quote_literal
 from workbench.catalogue.model import Dataset
 from workbench.errors import BadInput
 from workbench.geo.postcode import OUTWARD_SQL_PATTERN, normalise_postcode_sql
@@ -256,8 +257,8 @@ def load_geography(con, catalog: str = "hub", *, min_households: int = MIN_HOUSE
 
 def place_approved_sql(alias: str, dataset_id: str) -> str:
     """SQL: the registered place ``alias`` is approved for records of ``dataset_id``."""
-    lit = "'" + dataset_id.replace("'", "''") + "'"
-    return f"(list_contains({alias}.approved, '*') OR list_contains({alias}.approved, {lit}))"
+    return (f"(list_contains({alias}.approved, '*') OR "
+            f"list_contains({alias}.approved, {quote_literal(dataset_id)}))")
 
 
 def install_geography(con, geo: Geography) -> None:
