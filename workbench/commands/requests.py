@@ -31,6 +31,20 @@ def _datasets(specs: list[str]) -> dict[str, list[str]]:
     return out
 
 
+def _subjects(specs: list[str]) -> dict[str, dict[str, list[str]]]:
+    """``ID:COLUMN=V1,V2`` (repeatable) → {dataset: {column: [values]}}."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for spec in specs or []:
+        if ":" not in spec or "=" not in spec.split(":", 1)[1]:
+            raise BadInput(f"--subject must look like ID:COLUMN=VALUE,VALUE (e.g. "
+                           f"police_crime_victim:crime_ref=C1,C2); found {spec!r}.")
+        ds, rest = spec.split(":", 1)
+        col, values = rest.split("=", 1)
+        out.setdefault(ds.strip(), {}).setdefault(col.strip(), []).extend(
+            v.strip() for v in values.split(",") if v.strip())
+    return out
+
+
 def register_request(sub, common, run, admin) -> None:
     from workbench.commands.common import acting_user
     from workbench.privacy import foi
@@ -50,9 +64,12 @@ def register_request(sub, common, run, admin) -> None:
     p.add_argument("--supplying-agency", required=True)
     p.add_argument("--expires", required=True, help="YYYY-MM-DD")
     p.add_argument("--partnership")
+    p.add_argument("--subject", action="append", default=[], metavar="ID:COLUMN=VALUE,VALUE",
+                   help="who the request is about: people or references (offender_ref=…, crime_ref=…) or "
+                        "criteria (flag_domestic=Y); repeatable; the release holds only their rows")
     p.set_defaults(func=run(lambda reg, a: pr.create(
         reg, acting_user(a), a.purpose, a.question, _datasets(a.dataset), a.legal_basis,
-        a.supplying_agency, a.expires, a.partnership)))
+        a.supplying_agency, a.expires, a.partnership, subjects=_subjects(a.subject))))
 
     for action, approve in (("approve", True), ("refuse", False)):
         p = gs.add_parser(action, help=f"{action} a request (DLO of the supplying agency)")

@@ -93,6 +93,9 @@ class Request:
     created_at: str = ""
     closed_at: str | None = None
     consents: list[str] = field(default_factory=list)
+    #: who the request is about, per dataset: {column: [values]} (people by reference,
+    #: event references, or criteria such as a flag); the release holds only matching rows
+    subjects: dict = field(default_factory=dict)
 
     def expired(self, now: datetime) -> bool:
         return datetime.fromisoformat(self.expires_at) <= now
@@ -107,7 +110,8 @@ def _row_to_request(reg, row) -> Request:
     return Request(row["id"], row["purpose"], json.loads(row["questions"]), json.loads(row["datasets"]),
                    json.loads(row["legal_basis"]), row["requester"], row["supplying_agency"],
                    row["partnership"], row["status"], row["expires_at"], row["decided_by"],
-                   row["decided_at"], row["decision_note"], row["created_at"], row["closed_at"], consents)
+                   row["decided_at"], row["decision_note"], row["created_at"], row["closed_at"], consents,
+                   json.loads(row["subjects"]) if "subjects" in row.keys() and row["subjects"] else {})
 
 
 def get(reg, request_id: int) -> Request:
@@ -143,9 +147,38 @@ def _expiry(reg, expires) -> datetime:
     return expires
 
 
+def _subjects(subjects, clean: dict[str, list[str]]) -> dict:
+    """Validate ``subjects``: {dataset: {column: [values]}} for datasets of the request."""
+    out: dict = {}
+    for ds_id, criteria in (subjects or {}).items():
+        if ds_id not in clean:
+            checks.choice("subjects dataset", ds_id, tuple(clean))
+        ds = catalogue.get(ds_id)
+        if not isinstance(criteria, dict) or not criteria:
+            raise BadInput(f"`subjects` of '{ds_id}': give {{column: [values]}}, e.g. "
+                           "{'crime_ref': ['CR1', 'CR2']} or {'flag_domestic': ['Y']}.")
+        crit = {}
+        for col, values in criteria.items():
+            if col not in ds.column_names:
+                checks.choice(f"subject columns of {ds_id}", col, tuple(ds.column_names))
+            values = [str(v) for v in (values if isinstance(values, (list, tuple, set)) else [values])]
+            if not values:
+                raise BadInput(f"`subjects` of '{ds_id}': column '{col}' names no values.")
+            crit[col] = sorted(set(values))
+        out[ds_id] = crit
+    return out
+
+
 def create(reg, requester: str, purpose: str, questions: list[str], datasets: dict[str, list[str]],
-           legal_basis: list[str], supplying_agency: str, expires, partnership: str | None = None) -> Request:
-    """Record a request (step 1–3); it is ``pending`` until the supplying agency's DLO decides."""
+           legal_basis: list[str], supplying_agency: str, expires, partnership: str | None = None,
+           subjects: dict | None = None) -> Request:
+    """Record a request (step 1–3); it is ``pending`` until the supplying agency's DLO decides.
+
+    ``subjects`` names who the request is about, per dataset: ``{column: [values]}`` — people
+    by reference (``{"offender_ref": [...]}``), events (``{"crime_ref": [...]}``) or criteria
+    (``{"flag_domestic": ["Y"]}``); values of one column are alternatives, columns all apply.
+    The release then holds only those rows (guidance 4.3.4: the minimum necessary).
+    """
     purpose = checks.choice("purpose", purpose, PURPOSES)
     questions = [q.strip() for q in (questions or []) if q and q.strip()]
     if not questions:
@@ -177,6 +210,7 @@ def create(reg, requester: str, purpose: str, questions: list[str], datasets: di
             if f not in ds.column_names:
                 checks.choice(f"fields of {ds_id}", f, tuple(ds.column_names))
         clean[ds_id] = list(dict.fromkeys(fields))
+    subj = _subjects(subjects, clean)
     agency = reg.get_agency(supplying_agency)
     if partnership is not None:
         reg.get_partnership(partnership)
@@ -187,12 +221,14 @@ def create(reg, requester: str, purpose: str, questions: list[str], datasets: di
     with reg.transaction():
         cur = reg.con.execute(
             "INSERT INTO requests (purpose, questions, datasets, legal_basis, requester, supplying_agency, "
-            "partnership, status, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            "partnership, status, expires_at, created_at, subjects) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
             (purpose, json.dumps(questions), json.dumps(clean), json.dumps(legal_basis), user.name,
-             agency.name, partnership, expires_at.isoformat(), reg._now_text()))
+             agency.name, partnership, expires_at.isoformat(), reg._now_text(),
+             json.dumps(subj) if subj else None))
         request_id = cur.lastrowid
         reg.audit(user.name, "request.create", f"request:{request_id}",
                   {"purpose": purpose, "datasets": clean, "legal_basis": legal_basis,
+                   "subjects": {d: sorted(c) for d, c in subj.items()},
                    "supplying_agency": agency.name, "expires_at": expires_at.isoformat()})
     return get(reg, request_id)
 
@@ -328,13 +364,19 @@ def release(reg, request_id: int, user) -> ReleaseResult:
             if req.partnership is not None:
                 scope += " AND s.partnership = ?"
                 args.append(req.partnership)
+            # only the named subjects (guidance 4.3.4): other people's rows are neither copied
+            # nor counted as withheld
+            subj, subj_args = "true", []
+            for col, values in req.subjects.get(ds_id, {}).items():
+                subj += f' AND CAST(d."{col}" AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))'
+                subj_args.append(values)
             frame = hub.execute(
                 f"SELECT {cols} FROM main.{ds_id} d JOIN supplies s ON s.supply_id = d._supply_id "
-                f"WHERE {scope}", args).fetch_arrow_table()
+                f"WHERE {scope} AND {subj}", args + subj_args).fetch_arrow_table()
             counts = hub.execute(
                 f"SELECT coalesce(s.agency, '(unknown)'), count(*) FROM main.{ds_id} d "
-                f"JOIN supplies s ON s.supply_id = d._supply_id WHERE NOT ({scope}) GROUP BY 1",
-                args).fetchall()
+                f"JOIN supplies s ON s.supply_id = d._supply_id WHERE NOT ({scope}) AND {subj} GROUP BY 1",
+                args + subj_args).fetchall()
             dst.register("frame", frame)
             dst.execute(f"CREATE TABLE rel.{ds_id} AS SELECT * FROM frame")
             dst.unregister("frame")

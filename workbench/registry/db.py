@@ -199,6 +199,11 @@ MIGRATIONS: list[str] = [
         audit_seq INTEGER NOT NULL
     );
     """,
+    # the subjects a personal-data request names (issue 13; guidance 4.3.4 minimum necessary):
+    # JSON {dataset: {column: [values]}}; NULL on requests made before subjects existed
+    """
+    ALTER TABLE requests ADD COLUMN subjects TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
