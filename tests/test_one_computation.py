@@ -116,3 +116,22 @@ def test_views_hold_no_statistics():
     text = (ROOT / "workbench" / "views" / "strategic.py").read_text()
     for name in ("_available", "_latest", "_monthly", "score_priorities", "trend_test"):
         assert name not in text, name
+
+
+def test_emerging_issues_follow_one_rule(demo_hub):
+    """Dashboard and product flag emerging issues by one rule (products/emerging.py): a rise
+    of 2 events on 0 is significant but not emerging in either."""
+    from workbench.products.emerging import MIN_EVENTS, exceedance
+
+    assert not exceedance(MIN_EVENTS - 1, 0, 28, 364).emerging
+    assert exceedance(30, 100, 28, 364).emerging
+    source = Source(demo_hub)
+    as_of = source.scalar("select max(committed_from_date) from police_crime_offence")
+    comparison = periods.tactical(pd.Timestamp(as_of).date(), 4)
+    frame = assess.emerging_issues(source, comparison, [], ANALYST).dropna(subset=["p_value"])
+    for r in frame.itertuples(index=False):
+        base = round(r.expected * comparison.baseline.days / comparison.current.days)
+        assert r.emerging == exceedance(r.current, base, comparison.current.days,
+                                        comparison.baseline.days).emerging, r.offence_type
+    text = (ROOT / "workbench" / "views" / "assess.py").read_text()
+    assert "exceedance(" in text and "< alpha" not in text

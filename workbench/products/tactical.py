@@ -25,7 +25,7 @@ from workbench.analysis.hypotheses.data import DataSource
 from workbench.errors import BadInput
 from workbench.products import issues as iss
 from workbench.products import validate as v
-from workbench.analysis.change import exact_rate_test
+from workbench.products.emerging import exceedance
 from workbench.products.hotspots import CELL_METRES, COLUMNS, tactical_hotspots
 
 
@@ -126,11 +126,10 @@ def _exceedance(source, issue, cur, base, alpha) -> Exceedance:
         c = iss.count_events(source, issue, c_start, c_end)
         b = iss.count_events(source, issue, b_start, b_end)
         c_days, b_days = (c_end - c_start).days + 1, (b_end - b_start).days + 1
-    test = exact_rate_test(c, b, c_days, b_days, "greater")
-    rr, p, expected = test.rate_ratio, test.p_value, test.expected
-    emerging = bool(p < alpha and c >= 5 and (rr is None or rr >= 1.2))
-    return Exceedance(issue.key, issue.label, c, round(expected, 1),
-                      None if rr is None else round(rr, 2), p, emerging, precision)
+    e = exceedance(c, b, c_days, b_days, alpha)      # the dashboard's rule too
+    return Exceedance(issue.key, issue.label, c, e.expected,
+                      None if e.rate_ratio is None else round(e.rate_ratio, 2), e.p_value,
+                      e.emerging, precision)
 
 
 def cell_counts(source, issue, period) -> pd.DataFrame:

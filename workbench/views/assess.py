@@ -37,12 +37,12 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
     """Offence types whose count in the current period exceeds the baseline rate.
 
     Columns: ``offence_type, current, expected, percent_change, rate_ratio, p_value,
-    emerging`` (the one-sided exact rate test of the tactical product,
-    :func:`workbench.analysis.change.exact_rate_test`, current rate greater, ``p < alpha``),
+    emerging``: the tactical product's rule (:func:`workbench.products.emerging.exceedance`:
+    one-sided exact rate test significant at ``alpha``, rate ratio at least 1.2, at least 5 events),
     most significant first. Suppressed counts are not tested (``p_value`` empty).
     """
     source = source.for_viewer(viewer)
-    from workbench.analysis.change import exact_rate_test
+    from workbench.products.emerging import exceedance
 
     frame = crime.counts_by_type(source, comparison, offences, viewer)
     rows = []
@@ -50,11 +50,10 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
         if _missing(r.current) or _missing(r.baseline):
             rows.append((r.offence_type, r.current, r.expected, None, None, None, False))
             continue
-        res = exact_rate_test(r.current, r.baseline, comparison.current.days,
-                              comparison.baseline.days, "greater")
-        p = res.p_value
-        rows.append((r.offence_type, r.current, r.expected, res.percent_change, res.rate_ratio, p,
-                     bool(p < alpha)))
+        res = exceedance(r.current, r.baseline, comparison.current.days, comparison.baseline.days,
+                         alpha)
+        rows.append((r.offence_type, r.current, r.expected, res.percent_change, res.rate_ratio,
+                     res.p_value, res.emerging))
     out = pd.DataFrame(rows, columns=["offence_type", "current", "expected", "percent_change",
                                       "rate_ratio", "p_value", "emerging"])
     return out.sort_values(["emerging", "p_value"], ascending=[False, True],
