@@ -117,12 +117,12 @@ def pandas_change(df, postcodes, centroids, comparison, offences):
 
 def _statistics(types, current_cells, baseline_cells, comparison):
     """The statistics of :mod:`workbench.views.assess`, on frames computed elsewhere."""
-    from workbench.analysis.change import exact_rate_test
+    from workbench.products.emerging import exceedance
     from workbench.products.hotspots import tactical_hotspots
     from workbench.views import assess
 
     for r in types.itertuples(index=False):
-        exact_rate_test(r.current, r.baseline, comparison.current.days, comparison.baseline.days)
+        exceedance(r.current, r.baseline, comparison.current.days, comparison.baseline.days)
     spots = tactical_hotspots(current_cells, baseline_cells,
                               comparison.current.days / comparison.baseline.days)
     assess._surface_cells(spots)
