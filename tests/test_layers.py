@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 #: lowest first; a module may import its own layer and any layer below, never above
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "sql", "checks", "catalogue", "geo"}),
-    frozenset({"hub", "registry"}),
+    frozenset({"hub", "registry", "engine"}),
     frozenset({"privacy"}),
     frozenset({"analysis", "viz"}),
     frozenset({"products"}),

@@ -163,6 +163,28 @@ def cmd_share(args):
     return result
 
 
+def cmd_grid(args):
+    """Monthly grid counts of a shared-tier dataset on DuckDB or Spark (issue 17)."""
+    import tempfile
+    from pathlib import Path
+
+    from workbench.engine.aggregate import export_parquet, monthly_grid
+    from workbench.hub.connect import open_shared_tier
+
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory(prefix=".wb-grid-", dir=hub_path(args).parent) as tmp:
+        con = open_shared_tier(hub_path(args))
+        try:
+            export_parquet(con, args.dataset, Path(tmp) / "pq", partition_by=("month",))
+        finally:
+            con.close()
+        res = monthly_grid(Path(tmp) / "pq", engine=args.engine, cell_metres=args.cell,
+                           category=args.category, spark_master=args.spark_master)
+    res.grid.to_csv(out, index=False)
+    return {"engine": res.engine, "cells": len(res.grid), "events": int(res.grid["n"].sum()),
+            "unlocated": res.unlocated, "digest": res.digest(), "out": str(out)}
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     hub = sub.add_parser("hub", help="the information hub: init, ingest, status, quality, publish, export")
     hs = hub.add_subparsers(dest="hub_command", metavar="ACTION")
@@ -197,6 +219,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--group", required=True, help="operating-system group of the partner analysts' accounts")
     p.add_argument("--as", dest="as_user", default=None, metavar="USER", help="who is sharing; audited")
     p.set_defaults(func=cmd_share)
+
+    p = hs.add_parser("grid", help="monthly grid counts of a shared-tier dataset on DuckDB or Spark")
+    add_common(p)
+    p.add_argument("--dataset", default="police_uk_street", help="a shared-tier table with month, easting, northing")
+    p.add_argument("--category", default="crime_type")
+    p.add_argument("--cell", type=float, default=250.0, help="cell side in metres")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    p.add_argument("--spark-master", default="local[2]", help="Spark master URL (local[N] or spark://host:7077)")
+    p.add_argument("--out", required=True, help="CSV of month, cell_x, cell_y, category, n")
+    p.set_defaults(func=cmd_grid)
 
     p = hs.add_parser("calendar", help="supply calendar: late, due and never-supplied statutory datasets")
     add_common(p)

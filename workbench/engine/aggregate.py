@@ -1,0 +1,133 @@
+"""One definition, two engines: monthly grid aggregates on DuckDB (default) or Apache Spark.
+
+The aggregations that feed Gi*, KDE, concentration and trends reduce millions of records to a
+grid of counts per month and category; only that step needs to scale out (statistics on the
+grids stay in numpy/scipy). Each aggregation is written **once**, as SQL in DuckDB's dialect, and
+run either by DuckDB or, transpiled with sqlglot (``read="duckdb", write="spark"``), by Spark SQL:
+no hand-kept second copy. Why sqlglot rather than ibis: the workbench's queries are SQL already
+(the hub, publish, the products), sqlglot transpiles them without a new expression language, and
+DuckDB keeps running the original text, so the embedded default is exactly as fast as before.
+
+Inputs are Parquet files (one dataset, partitioned by month and partnership:
+:func:`export_parquet`), which both engines read natively.
+
+Examples
+--------
+>>> sql = monthly_grid_sql("events", cell_metres=250, category="crime_type", month="month")
+>>> "GROUP BY" in sql and "250" in sql
+True
+>>> "FLOOR" in to_spark(sql).upper()
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.errors import BadInput
+from workbench.sql import quote_identifier as qi
+from workbench.sql import quote_literal as ql
+
+ENGINES = ("duckdb", "spark")
+
+
+def monthly_grid_sql(table: str, *, cell_metres: float, category: str, month: str) -> str:
+    """Counts per (month, grid cell, category) of ``table`` in DuckDB SQL.
+
+    Cells are ``cell_metres`` squares of the British National Grid, identified by
+    ``floor(easting / cell)``; records without coordinates are left out (their number is
+    reported by :func:`unlocated_sql`).
+    """
+    if not (0 < float(cell_metres) <= 10_000):
+        raise BadInput(f"`cell_metres` must be in (0, 10000]; found {cell_metres!r}.")
+    c = float(cell_metres)
+    return (f"SELECT {qi(month)} AS month, CAST(floor(easting / {c}) AS BIGINT) AS cell_x, "
+            f"CAST(floor(northing / {c}) AS BIGINT) AS cell_y, {qi(category)} AS category, "
+            f"count(*) AS n FROM {table} WHERE easting IS NOT NULL AND northing IS NOT NULL "
+            f"GROUP BY 1, 2, 3, 4")
+
+
+def unlocated_sql(table: str) -> str:
+    return f"SELECT count(*) AS n FROM {table} WHERE easting IS NULL OR northing IS NULL"
+
+
+def to_spark(sql: str) -> str:
+    """The same query in Spark SQL (sqlglot)."""
+    import sqlglot
+
+    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+
+
+def export_parquet(con, source_table: str, out_dir: Path | str, *, partition_by=("month",)) -> Path:
+    """Write ``source_table`` to Parquet files under ``out_dir`` partitioned by ``partition_by``
+    (hive layout, ``month=2024-01/``), through Arrow: works on a locked tier connection too.
+
+    ``out_dir`` should be a private (0700) folder: the files are as sensitive as the tier they
+    come from (``docs/scale.md`` on storage).
+    """
+    import pyarrow.dataset as pads
+
+    out = Path(out_dir)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    table = con.execute(f"SELECT * FROM {source_table}").fetch_arrow_table()
+    pads.write_dataset(table, out, format="parquet", partitioning=list(partition_by),
+                       partitioning_flavor="hive", existing_data_behavior="overwrite_or_ignore")
+    return out
+
+
+@dataclass
+class GridResult:
+    engine: str
+    grid: pd.DataFrame          # month, cell_x, cell_y, category, n (sorted)
+    unlocated: int
+
+    def digest(self) -> str:
+        """SHA-256 of the sorted grid: equal across engines when the answers are equal."""
+        body = self.grid.to_csv(index=False, lineterminator="\n").encode()
+        return hashlib.sha256(body).hexdigest()
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype({"cell_x": "int64", "cell_y": "int64", "n": "int64"})
+    frame["month"] = frame["month"].astype(str)
+    frame["category"] = frame["category"].astype(str)
+    return frame.sort_values(["month", "cell_x", "cell_y", "category"]).reset_index(drop=True)
+
+
+def monthly_grid(parquet_dir: Path | str, *, engine: str = "duckdb", cell_metres: float = 250,
+                 category: str = "crime_type", month: str = "month", spark_master: str = "local[2]",
+                 spark=None) -> GridResult:
+    """Monthly grid counts of the Parquet dataset in ``parquet_dir`` on ``engine``.
+
+    Parameters
+    ----------
+    engine : ``'duckdb'`` (embedded default) or ``'spark'``.
+    spark_master : the Spark master URL (``local[2]`` on one machine; ``spark://host:7077`` for a cluster).
+    spark : an existing SparkSession to reuse (tests, benchmarks).
+    """
+    if engine not in ENGINES:
+        raise BadInput(f"`engine` must be one of {', '.join(ENGINES)}; found {engine!r}.")
+    glob = str(Path(parquet_dir) / "**" / "*.parquet")
+    sql = monthly_grid_sql("events", cell_metres=cell_metres, category=category, month=month)
+    if engine == "duckdb":
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet({ql(glob)}, hive_partitioning = true)")
+            grid = con.execute(sql).df()
+            unlocated = con.execute(unlocated_sql("events")).fetchone()[0]
+        finally:
+            con.close()
+        return GridResult("duckdb", _sorted(grid), int(unlocated))
+    from workbench.engine.spark import session
+
+    s = spark or session(spark_master)
+    s.read.option("basePath", str(parquet_dir)).parquet(str(parquet_dir)).createOrReplaceTempView("events")
+    grid = s.sql(to_spark(sql)).toPandas()
+    unlocated = s.sql(to_spark(unlocated_sql("events"))).collect()[0][0]
+    return GridResult("spark", _sorted(grid), int(unlocated))

@@ -1,0 +1,45 @@
+"""A Spark session for the workbench, offline and quiet (``pyspark`` with the machine's Java 17).
+
+``pyspark`` comes from the package registry with its own Spark jars; nothing else is downloaded.
+``local[N]`` runs N executor threads on this machine; a cluster URL (``spark://host:7077``)
+scales the same code out.
+
+Examples
+--------
+>>> conf_for("local[2]")["spark.master"]
+'local[2]'
+"""
+
+from __future__ import annotations
+
+#: settings that keep a local session offline, quiet and small
+DEFAULTS = {
+    "spark.ui.enabled": "false",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
+    "spark.sql.ansi.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+_SESSIONS: dict[str, object] = {}
+
+
+def conf_for(master: str) -> dict:
+    return {"spark.master": master, "spark.app.name": "csp-workbench", **DEFAULTS}
+
+
+def session(master: str = "local[2]"):
+    """A SparkSession on ``master`` (one per master per process)."""
+    if master in _SESSIONS:
+        return _SESSIONS[master]
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder
+    for k, v in conf_for(master).items():
+        builder = builder.config(k, v)
+    s = builder.getOrCreate()
+    s.sparkContext.setLogLevel("ERROR")
+    _SESSIONS[master] = s
+    return s
