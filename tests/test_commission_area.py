@@ -130,3 +130,29 @@ def test_an_older_register_gains_the_area_column(tmp_path):
     c = cm.add_commission(hub, title="T", questions=["?"], area_districts="NG1", quiet=True)
     assert c.commissioned_area.values == ("NG1",)
     assert "postcode districts NG1" in c.to_text()
+
+
+def test_cli_area_options(tmp_path, capsys):
+    from workbench.cli import main
+
+    hub = tmp_path / "hub.duckdb"
+
+    def run(*args):
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, err = run("commission", "add", "--hub", str(hub), "--title", "NG1", "--question", "Why?",
+                         "--area-districts", "NG1,ng7", "--json")
+    assert code == 0, err
+    cid = json.loads(out)["id"]
+    code, out, _ = run("commission", "show", str(cid), "--hub", str(hub))
+    assert code == 0 and "commissioned area: postcode districts NG1, NG7" in out
+    code, out, err = run("commission", "add", "--hub", str(hub), "--title", "x", "--question", "q",
+                         "--area-lsoas", "E01033405", "--area-districts", "NG1", "--json")
+    assert code == 2 and "Give one of" in out + err
+    assert [c.id for c in cm.list_commissions(hub)] == [cid]          # nothing written
