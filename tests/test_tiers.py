@@ -235,3 +235,29 @@ def test_st_read_cannot_reach_the_temp_directory(tiers, monkeypatch):
     finally:
         con.close()
     assert reached == [] and _tmp_leaks(cwd) == []
+
+
+def test_a_reader_who_cannot_write_the_tier_folder_gets_a_private_copy(tiers, monkeypatch):
+    """``hub share`` lets analysts read the tier but not write its folder: the private link folder
+    then lives in their own temporary folder (a copy), and is gone once the connection is locked."""
+    import tempfile
+
+    real = tempfile.mkdtemp
+    made = []
+
+    def mkdtemp(*args, **kwargs):
+        if kwargs.get("dir") is not None:
+            raise PermissionError(13, "Permission denied")
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.chdir(_cwd(tiers))
+    con = open_shared_tier(tiers)
+    try:
+        assert con.execute("SELECT count(*) FROM police_incident").fetchone()[0] == 1
+        paths = con.execute("SELECT current_setting('allowed_paths')").fetchone()[0]
+    finally:
+        con.close()
+    assert made and not any(os.path.exists(m) for m in made)
+    assert paths and all(p.startswith(made[0]) for p in paths)

@@ -271,13 +271,18 @@ def attach_locked(con: duckdb.DuckDBPyConnection, db: Path, key: str, alias: str
     overwrote the tier it was reading (issue 11 High 1). So the file is attached through a
     hard link (a copy where links are not possible) in a fresh 0700 folder beside it; that
     folder is removed as soon as the connection is locked, so the only paths DuckDB allows
-    no longer exist, while the open file handle keeps reading the same data.
+    no longer exist, while the open file handle keeps reading the same data. An account that
+    may read the tier but not write its folder (``workbench hub share``) gets a private copy
+    in its own temporary folder instead, removed the same way.
     """
     import shutil
     import tempfile
 
     db = Path(db).resolve()
-    private = Path(tempfile.mkdtemp(prefix=".wb-locked-", dir=db.parent)).resolve()
+    try:
+        private = Path(tempfile.mkdtemp(prefix=".wb-locked-", dir=db.parent)).resolve()
+    except OSError:   # an account that may read the tier but not write its folder (``hub share``)
+        private = Path(tempfile.mkdtemp(prefix="wb-locked-")).resolve()
     try:
         os.chmod(private, 0o700)
         for src in (db, db.with_name(db.name + ".wal")):
