@@ -282,8 +282,11 @@ def test_activation_code_is_single_use_and_checked(hub):
         with pytest.raises(AccessDenied):
             R.activate(store, auth, "o.one", code, "another-passphrase")
         assert auth.authenticate("o.one", "a-long-passphrase").agency == "Oak Housing"
-        with pytest.raises(validate.FieldError):               # the name is now taken
-            R.request(store, auth, reg)
+        # the name is now taken: the (anonymous) request does not say so, its approval does
+        again = R.request(store, auth, reg)
+        from workbench.errors import BadInput
+        with pytest.raises(BadInput, match="o.one of request"):
+            R.approve(store, auth, again, admin="admin.patel", confirm_existing_agency=True)
     finally:
         store.close()
 
