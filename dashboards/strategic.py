@@ -80,7 +80,9 @@ class StrategicAssessment(DashboardApp):
             sizing_mode="stretch_width")
 
     def _harm(self):
-        facts = self.figs.facts.sort_values("harm_current", ascending=False).head(12)
+        # one bar per problem, from the source it is measured by (no event counted twice)
+        facts = self.figs.facts[self.figs.facts["primary"]]
+        facts = facts.sort_values("harm_current", ascending=False).head(12)
         frame = facts.rename(columns={"harm_current": "last 12 months", "harm_previous": "12 months before"})
         chart = charts.comparison_bars(frame, "label", "last 12 months", "12 months before",
                                        title="Harm-weighted volume (events × harm weight): last 12 months (orange), "

@@ -135,3 +135,12 @@ def test_emerging_issues_follow_one_rule(demo_hub):
                                         comparison.baseline.days).emerging, r.offence_type
     text = (ROOT / "workbench" / "views" / "assess.py").read_text()
     assert "exceedance(" in text and "< alpha" not in text
+
+
+def test_each_problem_has_one_primary_source(both):
+    figs, product = both
+    primary = figs.facts[figs.facts["primary"]]
+    assert sorted(primary["problem"]) == sorted(figs.priorities["issue"])
+    assert "recorded_crime" not in set(primary["issue"])
+    for r in product.priorities.rows:
+        assert primary.set_index("problem").loc[r.issue, "label"] == r.sources[0]

@@ -99,9 +99,13 @@ class StrategicSummary:
 
     def facts_frame(self) -> pd.DataFrame:
         """One row per issue (source): counts, change, coverage, harm and trend — the table
-        the dashboard shows and the document prints."""
+        the dashboard shows and the document prints. ``primary`` marks the source each ranked
+        problem is measured by: summing or charting only those counts each problem once."""
+        ranked = {r.issue for r in self.priorities.rows}
+        firsts = {self.primary(p).key for p in ranked}
         rows = [{"issue": f.key, "label": f.label, "theme": f.theme, "dataset": f.dataset,
-                 "problem": f.problem, "current": f.current, "previous": f.previous,
+                 "problem": f.problem, "primary": f.key in firsts,
+                 "current": f.current, "previous": f.previous,
                  "change": f.change, "change_p": f.change_p, "months_covered": f.months_covered,
                  "months_previous": f.months_previous, "complete": f.complete, "harm": f.harm,
                  "harm_current": f.current * f.harm, "harm_previous": f.previous * f.harm,
