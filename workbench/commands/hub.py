@@ -71,13 +71,19 @@ def cmd_ingest(args):
     catalogue.get(args.dataset)
     agency, partnership = _may_ingest(hub, user, args.dataset, args.partnership, args.agency,
                                       args.metadata)
+    mapping = getattr(args, "mapping", None)
+    if mapping is None and not args.adapter:
+        from workbench.hub import mappings
+
+        # the agency's confirmed layout for this dataset, reused; a changed header is refused
+        mapping = mappings.for_supply(hub, agency, args.dataset, args.files)
     try:
         # a column mapping (YAML) travels with the supply files: the spreadsheet adapter reads it
-        files = list(args.files) + ([args.mapping] if getattr(args, "mapping", None) else [])
+        files = list(args.files) + ([mapping] if mapping else [])
         result = ingest_files(hub, args.dataset, files, agency=agency,
                               metadata=args.metadata, user=user, partnership=partnership,
                               quiet=args.json or args.quiet,
-                              adapter=args.adapter or ("spreadsheet_mapping" if getattr(args, "mapping", None) else None))
+                              adapter=args.adapter or ("spreadsheet_mapping" if mapping else None))
     except SupplyRejected as exc:
         _audit(hub, user, "ingest", args.dataset, {"problems": exc.total}, outcome="failed")
         raise
@@ -185,6 +191,27 @@ def cmd_grid(args):
             "unlocated": res.unlocated, "digest": res.digest(), "out": str(out)}
 
 
+def cmd_map(args):
+    """Propose (and with --confirm, save) an agency's column mapping from a supply's header."""
+    from workbench.hub import mappings
+
+    hub = hub_path(args)
+    user = acting_user(args)
+    agency, _ = _may_ingest(hub, user, args.dataset, None, args.agency)
+    header, rows = mappings.read_header(args.file)
+    p = mappings.propose(args.dataset, header, rows)
+    doc = {**p.to_dict(), "agency": agency, "confirmed": False}
+    if args.confirm:
+        if not agency:
+            from workbench.errors import BadInput
+
+            raise BadInput("--agency is needed to keep a mapping (it is saved per agency and dataset).")
+        doc["saved"] = str(mappings.save(hub, agency, p))
+        doc["confirmed"] = True
+        _audit(hub, user, "mapping.confirm", args.dataset, {"agency": agency, "columns": p.columns})
+    return doc
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     hub = sub.add_parser("hub", help="the information hub: init, ingest, status, quality, publish, export")
     hs = hub.add_subparsers(dest="hub_command", metavar="ACTION")
@@ -219,6 +246,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--group", required=True, help="operating-system group of the partner analysts' accounts")
     p.add_argument("--as", dest="as_user", default=None, metavar="USER", help="who is sharing; audited")
     p.set_defaults(func=cmd_share)
+
+    p = hs.add_parser("map", help="propose a column mapping from a supply's header; --confirm keeps it per agency")
+    add_common(p)
+    p.add_argument("file", help="a CSV or XLSX supply in the agency's own layout")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--agency", help="the supplying agency (default: the acting user's)")
+    p.add_argument("--confirm", action="store_true", help="save it: next supplies in this layout reuse it")
+    p.add_argument("--as", dest="as_user", metavar="USER", help="acting user (default WORKBENCH_USER)")
+    p.set_defaults(func=cmd_map)
 
     p = hs.add_parser("grid", help="monthly grid counts of a shared-tier dataset on DuckDB or Spark")
     add_common(p)

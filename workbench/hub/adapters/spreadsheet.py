@@ -41,7 +41,8 @@ NAME = "spreadsheet_mapping"
 DATASETS: tuple[str, ...] = ()  # any dataset
 DATA_SUFFIXES = (".xlsx", ".csv")
 MAPPING_SUFFIXES = (".yaml", ".yml")
-MAPPING_KEYS = {"dataset", "sheet", "header_row", "columns", "values", "formats"}
+#: ``header``: the headings a saved mapping was confirmed for (workbench.hub.mappings)
+MAPPING_KEYS = {"dataset", "sheet", "header_row", "columns", "values", "formats", "header"}
 
 
 def sidecar(path: Path) -> Path | None:
