@@ -88,6 +88,10 @@ def test_the_sharing_group_reads_the_shared_tier_but_never_the_master_key(hub, c
     assert after["hub.duckdb.key"] == after["hub.duckdb"] == after["registry.sqlite"] == "DENIED"
     assert after["listing"] == "DENIED"            # may pass through the folder, not list it
     assert check_separation(hub) == []
+    from workbench.hub.schema import init_hub
+
+    init_hub(hub)                                  # re-running init keeps the group's pass-through
+    assert oct(hub.parent.stat().st_mode & 0o777) == "0o710"
     con = open_shared_tier(hub)                    # the group-readable key (0640) is accepted
     try:
         assert con.execute("select count(*) from police_crime_offence").fetchone()[0] == 300

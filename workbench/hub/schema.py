@@ -109,8 +109,8 @@ def _make_private(folder: Path) -> None:
 
     st = folder.stat()
     mode = stat.S_IMODE(st.st_mode)
-    if not mode & 0o077:
-        return
+    if not mode & 0o077 or (mode & 0o077 == 0o010 and st.st_uid == os.getuid()):
+        return          # private, or 0710: the shared tier's group may pass through (hub share)
     if st.st_uid != os.getuid() or mode & stat.S_ISVTX:
         raise BadInput(f"The hub folder '{folder}' is open to others (mode {oct(mode)}) and is "
                        f"{'a shared sticky folder' if mode & stat.S_ISVTX else 'owned by another user'}; "
