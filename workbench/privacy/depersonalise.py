@@ -256,7 +256,13 @@ def load_geography(con, catalog: str = "hub", *, min_households: int = MIN_HOUSE
 
 
 def place_approved_sql(alias: str, dataset_id: str) -> str:
-    """SQL: the registered place ``alias`` is approved for records of ``dataset_id``."""
+    """SQL: the registered place ``alias`` is approved for records of ``dataset_id``.
+
+    Examples
+    --------
+    >>> place_approved_sql("p", "police_crime_offence")
+    "(list_contains(p.approved, '*') OR list_contains(p.approved, 'police_crime_offence'))"
+    """
     return (f"(list_contains({alias}.approved, '*') OR "
             f"list_contains({alias}.approved, {quote_literal(dataset_id)}))")
 
@@ -321,7 +327,14 @@ def hmac_sql(expr: str, key: bytes) -> str:
 
 
 def outward_sql(expr: str) -> str:
-    """SQL reducing a postcode or outward code to the outward code (regulations J.9–J.10)."""
+    """SQL reducing a postcode or outward code to the outward code (regulations J.9–J.10).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> duckdb.sql("SELECT " + outward_sql("'NG1 5AB'")).fetchone()[0]
+    'NG1'
+    """
     full = normalise_postcode_sql(expr)
     bare = f"upper(trim(CAST({expr} AS VARCHAR)))"
     return (f"(CASE WHEN {full} IS NOT NULL THEN split_part({full}, ' ', 1) "
@@ -329,7 +342,14 @@ def outward_sql(expr: str) -> str:
 
 
 def age_sql(dob: str, event: str) -> str:
-    """Age in whole years at ``event`` of someone born on ``dob`` (guidance 3.2.1 "age")."""
+    """Age in whole years at ``event`` of someone born on ``dob`` (guidance 3.2.1 "age").
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> int(duckdb.sql("SELECT " + age_sql("DATE '2000-06-15'", "DATE '2024-06-14'")).fetchone()[0])
+    23
+    """
     return (f"CAST(date_diff('year', {dob}, {event}) - CASE WHEN strftime({event}, '%m%d') < "
             f"strftime({dob}, '%m%d') THEN 1 ELSE 0 END AS VARCHAR)")
 

@@ -61,6 +61,13 @@ class SuppressedTable:
 
     ``values`` is the table with totals (last row and column named ``Total`` when
     ``totals``); ``primary`` and ``secondary`` are boolean masks of the same shape.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = suppress_table(pd.DataFrame({"Jan": [12, 3], "Feb": [9, 15]}, index=["Burglary", "Robbery"]))
+    >>> type(r).__name__, r.threshold, r.totals
+    ('SuppressedTable', 5, True)
     """
 
     values: pd.DataFrame
@@ -201,6 +208,18 @@ def suppress_table(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, l
     Returns
     -------
     SuppressedTable
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"Jan": [12, 3, 20], "Feb": [9, 15, 2]}, index=["Burglary", "Robbery", "Theft"])
+    >>> r = suppress_table(t)
+    >>> bool(r.primary.loc["Robbery", "Jan"]), bool(r.primary.loc["Theft", "Feb"])     # counts 1-4 hidden
+    (True, True)
+    >>> bool(r.secondary.loc["Robbery", "Feb"]), bool(r.secondary.loc["Theft", "Jan"])  # totals cannot reveal them
+    (True, True)
+    >>> int(r.values.loc["Total", "Total"])
+    61
     """
     values = _validate(table, threshold, low, round_to)
     full = _with_totals(values) if totals else values

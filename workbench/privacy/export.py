@@ -63,6 +63,12 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text cell passed through :func:`neutralise_cell`.
 
     Numeric columns are left alone: a number cannot carry a formula.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> neutralise_frame(pd.DataFrame({"note": ["=SUM(A1)", "ok"], "n": [1, 2]}))["note"].tolist()
+    ["'=SUM(A1)", 'ok']
     """
     out = frame.copy()
     for col in out.columns:
