@@ -138,6 +138,9 @@ def test_tactical_summary_flags_emerging_and_carries_actions(source, products_hu
     emerging = {e.issue for e in s.emerging}
     assert {"recorded_crime", "ae_assaults"} <= emerging and "council_asb" not in emerging
     assert (s.hotspots["change"] == "growing").any()
+    # the written assessment says how its hotspots were tested (issue 12)
+    assert s.hotspot_method and all("conditional permutation" in m and "Benjamini–Hochberg" in m
+                                    for m in s.hotspot_method)
     assert s.repeat_locations.iloc[0]["location"] == "Market Street"
     assert s.repeat_victims.iloc[0]["repeat_victims_12_months"] > 0
     assert [x.id for x in s.actions] == [a.id]

@@ -30,7 +30,10 @@ def hotspots(s: TacticalSummary) -> None:
     show.heading("Hotspots and change", 2)
     show.para("Hotspots are the 150 m cells that Getis–Ord Gi* calls hot this period (the same "
               "cells as the tactical dashboard's map), with their change against the count "
-              "expected from the baseline rate: new, growing, persisting or shrinking.")
+              "expected from the baseline rate: new, growing, persisting or shrinking. How each "
+              "issue's hotspots were found and tested:")
+    if s.hotspot_method:
+        show.bullets(s.hotspot_method)
     show.table(s.hotspots, caption="Hotspot cells (cell centre in BNG metres)")
     if not s.points.empty:
         show.figure(figures.points_map(s.points, title="Events this period", highlight=s.hotspots,

@@ -60,6 +60,8 @@ class TacticalSummary:
     actions: list = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
+    #: per issue, how its hotspots were found (study area, Gi* band, permutation p-values, FDR)
+    hotspot_method: list[str] = field(default_factory=list)
 
     @property
     def emerging(self) -> list[Exceedance]:
@@ -75,7 +77,7 @@ class TacticalSummary:
                 "repeat_victims": frame(self.repeat_victims), "cohort": frame(self.cohort),
                 "intelligence": frame(self.intelligence),
                 "actions": [a.to_dict() for a in self.actions], "datasets": self.datasets,
-                "gaps": self.gaps}
+                "gaps": self.gaps, "hotspot_method": self.hotspot_method}
 
 
 #: what weekly exceedance, hotspot change and the events map need of an issue's dataset (the
@@ -301,12 +303,15 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
     base = (cur[0] - dt.timedelta(days=364), cur[0] - dt.timedelta(days=1))
     exceed = [_exceedance(source, i, cur, base, alpha) for i in available]
     exceed.sort(key=lambda e: (not e.emerging, e.p_value))
-    cur_pts, spots = [], []
+    cur_pts, spots, method = [], [], []
     for i in daily:
         e = iss.events(source, i, *cur).dropna(subset=["easting", "northing"])
         if not e.empty:
             cur_pts.append(e.assign(issue=i.label))
-        hot = issue_hotspots(source, i, cur, base, alpha).hot()
+        found = issue_hotspots(source, i, cur, base, alpha)
+        if found.distance_band is not None:
+            method.append(f"{i.label}: " + " ".join(found.notes))
+        hot = found.hot()
         if not hot.empty:
             spots.append(hot.head(top_hotspots).assign(issue=i.label))
     cur_df = pd.concat(cur_pts, ignore_index=True) if cur_pts else pd.DataFrame(columns=["easting", "northing", "issue"])
@@ -335,4 +340,4 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
                            cur_df[["issue", "easting", "northing"]],
                            _repeat_locations(source, present, cur, repeat_minimum),
                            _repeat_victims(source, present, cur, as_of), cohort, intel,
-                           list(actions or []), datasets, gaps)
+                           list(actions or []), datasets, gaps, method)
