@@ -39,8 +39,8 @@ Rules (each finding names rule, table, column, count and up to three examples):
                        no segment ending in a dwelling word (Cottage, House, …).
 ``address-in-text``    no text column holds "<number> <street name>" or a flat number.
 ``outward-only``       J.9–J.10 datasets hold only outward postcodes and no full postcode.
-``small-count``        count tables hold no count below the threshold, and only the columns
-                       a count table may have (partnership, quarter, postcode district, agency
+``small-count``        count tables (and survey responses) hold no count below the threshold,
+                       and only the columns a count table may have (partnership, quarter, postcode district, agency
                        group, the dataset's non-ident code columns, records, suppressed).
 ``k-anonymity``        every combination of a person table's quasi-identifiers (declared in
                        the catalogue) holds >= k records (rows with every quasi-identifier
@@ -296,6 +296,10 @@ class _Check:
         self.provenance(ds, names)
         if ds.id not in KEPT_AS_PUBLISHED:
             self.personal_details(ds, text_cols)
+        if ds.id == "survey_response" and "count" in names:
+            # survey cells of 1 … threshold-1 respondents are never shown (guidance 2.4.1.2)
+            self.bad_values("small-count", ds.id, "count",
+                            f"TRY_CAST(count AS BIGINT) BETWEEN 1 AND {int(self.count_threshold) - 1}")
         if ds.id in KEPT_AS_PUBLISHED:
             self.free_text(ds, text_cols)
             return

@@ -40,6 +40,7 @@ from workbench.privacy.nonaddressable import TABLE as PLACES_TABLE
 from workbench.privacy.nonaddressable import load_places
 from workbench.privacy.provenance import publish_supplies
 from workbench.privacy.publication import Publication, publications
+from workbench.privacy.survey import suppress_survey
 from workbench.privacy.quasi import DEFAULT_K, DEFAULT_L, protect_table, validate_kl
 from workbench.registry import Registry, open_registry
 
@@ -266,6 +267,7 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
             target_table = f"shared.main.{pub.table}"
             placement: dict[str, int] = {}
             removed: dict[str, int] = {}
+            cells_hidden = None
             quasi = None
             if pub.mode in ("record", "outward"):
                 ev, joins = _event_date(con, pub, present)
@@ -282,11 +284,15 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
                                supplies="hub.main.supplies" if "supplies" in present else None)
             else:
                 removed = _copy(con, pub, target_table, present)
+                if pub.dataset.id == "survey_response":
+                    # the dashboards' primary and secondary suppression (guidance 2.4.1.2)
+                    cells_hidden = suppress_survey(con, target_table, count_threshold)
             published.append(pub.dataset.id)
             rows = con.execute(f"SELECT count(*) FROM {target_table}").fetchone()[0]
             result.tables.append({**pub.to_dict(), "rows": rows, **({"placement": placement} if placement else {}),
                                   **({"quasi": quasi.to_dict()} if quasi else {}),
-                                  **({"removed": removed} if removed else {})})
+                                  **({"removed": removed} if removed else {}),
+                                  **({"cells_suppressed": cells_hidden} if cells_hidden is not None else {})})
             if not quiet:
                 print(f"publish: {pub.table}: {rows} rows ({pub.mode})", file=sys.stderr)
         if "supplies" in present:

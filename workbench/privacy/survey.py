@@ -1,0 +1,63 @@
+"""Survey response counts in the shared tier: the dashboards' small-cell suppression applied.
+
+Survey tables (``survey_response``: survey, period, area, question, response, count; guidance
+3.3.3–3.3.6) reached the shared tier as supplied, so cells of 1–4 respondents were published
+that the dashboards hide (issue 13). Each question of each survey and period is one two-way
+table, areas × responses; it goes through :func:`workbench.privacy.disclosure.suppress_table`,
+the same primary and secondary suppression (with the LP audit) the dashboards use (guidance
+2.4.1.2), with totals assumed known (a survey's respondents per area usually are). A hidden
+cell's ``count`` is published empty (NULL); zeros stay.
+
+Examples
+--------
+>>> import duckdb, pandas as pd
+>>> con = duckdb.connect()
+>>> _ = con.register("f", pd.DataFrame({"survey": "place", "period": "2024", "question": "Q",
+...     "area_code": [a for a in "ABC" for _ in range(3)], "response": ["yes", "no", "dk"] * 3,
+...     "count": [3, 40, 25, 30, 50, 35, 20, 60, 45]}))
+>>> _ = con.execute("CREATE TABLE t AS SELECT * FROM f")
+>>> suppress_survey(con, "t")    # the 3, and complements so that no subtraction recovers it
+6
+>>> con.execute("SELECT area_code, count FROM t WHERE count IS NOT NULL ORDER BY 1").fetchall()
+[('A', 40), ('B', 50), ('C', 60)]
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from workbench.privacy.disclosure import DEFAULT_THRESHOLD, TOTAL, suppress_table
+
+TABLE_KEYS = ("survey", "period", "question")
+
+
+def suppress_survey(con, table: str, threshold: int = DEFAULT_THRESHOLD) -> int:
+    """Suppress small cells of survey table ``table`` in place; returns the cells hidden
+    (primary and secondary), never their values."""
+    frame = con.execute(f"SELECT * FROM {table}").df()
+    if frame.empty or "count" not in frame:
+        return 0
+    counts = pd.to_numeric(frame["count"], errors="coerce")
+    keep = frame.assign(_count=counts, _hide=False)
+    hidden_cells = 0
+    keys = [k for k in ("partnership",) + TABLE_KEYS if k in frame]
+    for _, part in keep.groupby(keys, dropna=False, sort=False) if keys else [(None, keep)]:
+        part = part[part["_count"].notna()]
+        if part.empty:
+            continue
+        wide = part.pivot_table(index=part["area_code"].fillna("(none)"), columns="response",
+                                values="_count", aggfunc="sum", fill_value=0)
+        res = suppress_table(wide.astype("int64"), threshold, totals=True)
+        hidden = res.hidden.drop(index=TOTAL, columns=TOTAL, errors="ignore")
+        for idx in part.index:
+            area = part.at[idx, "area_code"] if pd.notna(part.at[idx, "area_code"]) else "(none)"
+            if bool(hidden.at[area, part.at[idx, "response"]]):
+                keep.at[idx, "_hide"] = True
+        hidden_cells += int(keep.loc[part.index, "_hide"].sum())
+    if hidden_cells:
+        match = [c for c in frame.columns if c != "count"]
+        con.register("_wb_survey_hide", keep.loc[keep["_hide"], match])
+        cond = " AND ".join(f't."{c}" IS NOT DISTINCT FROM h."{c}"' for c in match)
+        con.execute(f'UPDATE {table} AS t SET "count" = NULL FROM _wb_survey_hide h WHERE {cond}')
+        con.unregister("_wb_survey_hide")
+    return hidden_cells
