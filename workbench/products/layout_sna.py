@@ -31,8 +31,8 @@ def profile(s: SnaSummary) -> None:
             for f in s.profile]
     show.table(pd.DataFrame(rows), caption="Serious violence by source")
     if len(s.monthly):
-        show.figure(figures.monthly_trend(s.monthly.rename(columns={"source": "issue"}),
-                                          title="Serious violence by month and source"),
+        show.figure(figures.monthly_trend(s.monthly, title="Serious violence by month and source",
+                                          label_col="source"),
                     caption="Monthly counts by source; a gap is a month without data, not a month without violence.")
 
 
