@@ -24,6 +24,7 @@ from workbench.portal.validate import FieldError
 SUBMIT = ("partner",)
 REVIEW = ("reviewer",)
 ADMINISTER = ("admin",)
+DECIDE = ("admin", "dlo")
 STATISTICS = ("reviewer", "admin")
 
 
@@ -40,6 +41,10 @@ MATRIX = {
     "partner": (("submit_intelligence", "partner_intelligence"),),
     "reviewer": (("review_intelligence", "partner_intelligence"),),
     "admin": (("admin", "*"),),
+    # a DLO decides personal-data requests and FOI consultations for their own agency
+    # (workbench.privacy.requests.decide checks that); the console lets them in only while
+    # their account is active and their agency's ISP signed
+    "dlo": (("read_depersonalised", "*"),),
 }
 
 

@@ -19,7 +19,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from workbench.errors import AccessDenied
-from workbench.portal import api, pages_admin, pages_partner, pages_public, pages_review
+from workbench.portal import api, pages_admin, pages_console, pages_partner, pages_public, pages_review
 from workbench.portal import transfer as T
 from workbench.portal.auth import Authenticator
 from workbench.portal.middleware import BodyLimit, SecurityHeaders, SessionCookie
@@ -52,6 +52,19 @@ def _routes() -> list:
         Route("/admin/requests/{request_id}/{decision:str}", pages_admin.decide, methods=["POST"]),
         Route("/admin/reset-code", pages_admin.reset_code, methods=["POST"]),
         Route("/stats", pages_admin.stats_page),
+        Route("/console", pages_console.home),
+        Route("/console/audit", pages_console.audit_log),
+        Route("/console/audit/verify", pages_console.audit_verify, methods=["POST"]),
+        Route("/console/agencies", pages_console.agencies),
+        Route("/console/agencies/isp", pages_console.agency_isp, methods=["POST"]),
+        Route("/console/agencies/dpia", pages_console.agency_dpia, methods=["POST"]),
+        Route("/console/users", pages_console.users),
+        Route("/console/users/add", pages_console.user_add, methods=["POST"]),
+        Route("/console/users/{name}/{state}", pages_console.user_state, methods=["POST"]),
+        Route("/console/requests", pages_console.requests_page),
+        Route("/console/requests/{request_id}/{decision}", pages_console.request_decide, methods=["POST"]),
+        Route("/console/foi/{foi_id}/consult", pages_console.foi_consult, methods=["POST"]),
+        Route("/console/commissions", pages_console.commissions),
         Route("/api/v1/whoami", api.whoami),
         Route("/api/v1/submissions", api.create_submission, methods=["POST"]),
         Route("/api/v1/submissions/{ref}", api.read_submission),

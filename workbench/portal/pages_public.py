@@ -17,9 +17,10 @@ from workbench.portal.validate import FieldError
 from workbench.portal.web import (count_address, current_user, form_data, portal, redirect, render,
                                   session)
 
-#: roles that may log in to the portal (deny by default: analysts use the dashboards)
-PORTAL_ROLES = ("partner", "reviewer", "admin")
-HOME_FOR = {"partner": "/submit", "reviewer": "/review", "admin": "/admin/requests"}
+#: roles that may log in to the portal (deny by default: analysts use the dashboards); a DLO
+#: comes only to decide personal-data requests and FOI consultations (the coordinator console)
+PORTAL_ROLES = ("partner", "reviewer", "admin", "dlo")
+HOME_FOR = {"partner": "/submit", "reviewer": "/review", "admin": "/admin/requests", "dlo": "/console/requests"}
 
 
 async def home(request: Request):

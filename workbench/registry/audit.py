@@ -375,3 +375,81 @@ def entries(con: sqlite3.Connection, *, actor: str | None = None, action: str | 
         sql = f"SELECT * FROM ({sql.replace(' ORDER BY seq', ' ORDER BY seq DESC')} LIMIT {int(limit)}) ORDER BY seq"
     return [AuditEntry(r["seq"], r["at"], r["actor"], r["action"], r["target"],
                        json.loads(r["detail"]), r["outcome"]) for r in con.execute(sql, args)]
+
+
+@dataclass
+class AuditPage:
+    """One page of the audit log, newest first, and how many entries match the filters.
+
+    Examples
+    --------
+    >>> AuditPage(entries=[], total=0, offset=0, limit=50).pages
+    1
+    """
+
+    entries: list[AuditEntry]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+    def to_dict(self) -> dict:
+        return {"entries": [e.to_dict() for e in self.entries], "total": self.total,
+                "offset": self.offset, "limit": self.limit}
+
+
+def page(con: sqlite3.Connection, *, actor: str | None = None, action: str | None = None,
+         outcome: str | None = None, since: date | None = None, until: date | None = None,
+         offset: int = 0, limit: int = 50) -> AuditPage:
+    """Entries matching the filters, newest first, ``limit`` of them from ``offset``.
+
+    ``action`` matches a whole action or, ending in ``.``, every action under that prefix
+    (``user.`` finds ``user.add``, ``user.deactivate``…). ``since`` and ``until`` are days in UTC,
+    both included (entry times are UTC).
+
+    Examples
+    --------
+    >>> from workbench.registry import db
+    >>> import pathlib, tempfile
+    >>> con = db.connect(pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite")
+    >>> for who in ("ann", "bob", "ann"):
+    ...     _ = append(con, who, "user.add")
+    >>> p = page(con, actor="ann", action="user.", limit=1)
+    >>> p.total, [e.seq for e in p.entries], p.pages
+    (2, [3], 2)
+    """
+    from datetime import timedelta
+
+    if outcome is not None and outcome not in OUTCOMES:
+        raise ValueError(f"audit outcome must be one of {OUTCOMES}, got {outcome!r}")
+    if limit < 1 or offset < 0:
+        raise ValueError(f"limit must be at least 1 and offset at least 0; found {limit}, {offset}")
+    where, args = [], []
+    if actor:
+        where.append("actor = ?")
+        args.append(actor)
+    if action and action.endswith("."):
+        where.append("substr(action, 1, ?) = ?")
+        args += [len(action), action]
+    elif action:
+        where.append("action = ?")
+        args.append(action)
+    if outcome:
+        where.append("outcome = ?")
+        args.append(outcome)
+    if since is not None:
+        where.append("at >= ?")
+        args.append(since.isoformat())
+    if until is not None:
+        where.append("at < ?")
+        args.append((until + timedelta(days=1)).isoformat())
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    total = con.execute("SELECT count(*) FROM audit" + clause, args).fetchone()[0]
+    rows = con.execute("SELECT * FROM audit" + clause + " ORDER BY seq DESC LIMIT ? OFFSET ?",
+                       [*args, int(limit), int(offset)])
+    found = [AuditEntry(r["seq"], r["at"], r["actor"], r["action"], r["target"], json.loads(r["detail"]),
+                        r["outcome"]) for r in rows]
+    return AuditPage(found, total, int(offset), int(limit))

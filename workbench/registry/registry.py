@@ -132,6 +132,11 @@ class Registry(PartnershipsMixin, UsersMixin):
     def audit_entries(self, **filters) -> list[audit_chain.AuditEntry]:
         return audit_chain.entries(self.con, **filters)
 
+    def audit_page(self, **filters) -> audit_chain.AuditPage:
+        """One page of the audit log, newest first (:func:`.audit.page`; the console's view)."""
+        with self._lock:
+            return audit_chain.page(self.con, **filters)
+
     # -- protective marking per dataset (guidance 2.1 D) ----------------------------------
     def marking(self, dataset_id: str) -> str:
         """The protective marking stamped on exports of a dataset (default OFFICIAL-SENSITIVE)."""
