@@ -120,3 +120,28 @@ def gazetteer(world) -> pd.DataFrame:
             rows.append((f"9{len(rows):011d}", f"{n} {street}, Nottingham", street, "Nottingham", pc.postcode,
                          round(pc.easting + rng.normal(0, 12)), round(pc.northing + rng.normal(0, 12))))
     return pd.DataFrame(rows, columns=["uprn", "address", "street", "town", "postcode", "easting", "northing"])
+
+
+def wards(world) -> pd.DataFrame:
+    """``ref_ward``: the wards of the demo city's postcodes (their real Code-Point ward codes)
+    with SYNTHETIC names ("Ward 1" …), since no ward-name lookup is committed in data/sample."""
+    from workbench.demo.world import CODEPOINT
+
+    raw = pd.read_csv(CODEPOINT / "ng.csv", header=None, usecols=[0, 9], names=["postcode", "ward_code"], dtype=str)
+    codes = sorted(set(raw.loc[raw["postcode"].isin(set(world.city["postcode"])), "ward_code"].dropna()))
+    return pd.DataFrame({"ward_code": codes, "ward_name": [f"Ward {i}" for i in range(1, len(codes) + 1)],
+                         "geometry": None})
+
+
+def policing_areas(world) -> pd.DataFrame:
+    """``ref_area``: four SYNTHETIC neighbourhood policing areas (set ``npa``), the quarters of the
+    demo city's extent around its median point, as BNG polygons."""
+    c = world.city
+    x0, y0, x1, y1 = c["easting"].min(), c["northing"].min(), c["easting"].max(), c["northing"].max()
+    mx, my = c["easting"].median(), c["northing"].median()
+    boxes = {"NW": (x0, my, mx, y1), "NE": (mx, my, x1, y1), "SW": (x0, y0, mx, my), "SE": (mx, y0, x1, my)}
+    rows = []
+    for code, (a, b, cc, d) in boxes.items():
+        a, b, cc, d = a - 1, b - 1, cc + 1, d + 1
+        rows.append(("npa", code, f"{code} neighbourhood", f"POLYGON (({a} {b}, {cc} {b}, {cc} {d}, {a} {d}, {a} {b}))"))
+    return pd.DataFrame(rows, columns=["area_set", "area_code", "area_name", "geometry"])

@@ -80,7 +80,10 @@ def generate(world, start, end, scale: float) -> dict[str, list[tuple[str, pd.Da
     weights = context.harm_weights()
     if len(weights):
         add("ref_harm_weights", weights, split=False)
-    add("ref_gazetteer", context.gazetteer(world), split=False)   # last: its own random generator
+    # last, and without the world's random generator: adding them changes no other dataset
+    add("ref_gazetteer", context.gazetteer(world), split=False)
+    add("ref_ward", context.wards(world), split=False)
+    add("ref_area", context.policing_areas(world), split=False)
     return out
 
 
