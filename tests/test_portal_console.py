@@ -420,3 +420,71 @@ def test_commissioning_register_is_listed_with_due_dates(hub):
         _admin(c)
         html = c.get("/console/commissions").text
         assert "Night-time &lt;violence&gt;" in html and "an.lee" in html and "overdue" in html
+
+
+# -- further governance tasks of docs/guide-coordinator.md ------------------------------------------
+def test_register_an_agency_from_the_page(hub):
+    from workbench.registry import open_registry
+
+    with portal_client(hub) as c:
+        token = _admin(c)
+        r = c.post("/console/agencies/add", data={"csrf_token": token, "name": "Fire and Rescue", "group": "central",
+                                                  "dlo": "Stn Cdr Bell", "isp_status": "pending"})
+        assert "Agency Fire and Rescue registered." in r.text
+        r = c.post("/console/agencies/add", data={"csrf_token": token, "name": "Odd Agency", "group": "third"})
+        assert "group" in r.text and "third" in r.text
+        assert c.post("/console/agencies/add", data={"name": "No Token", "group": "central"}).status_code == 403
+    with open_registry(hub) as reg:
+        a = reg.get_agency("Fire and Rescue")
+        assert (a.group, a.dlo, a.isp_status) == ("central", "Stn Cdr Bell", "pending")
+        assert {x.name for x in reg.list_agencies()} == {FORCE, SCHOOL, HOUSING, "Fire and Rescue"}
+    assert [(e.actor, e.target) for e in audit_entries(hub, "agency.add")][-1] == ("admin.patel", "Fire and Rescue")
+
+
+def test_unlock_a_locked_out_user(hub):
+    from workbench.errors import AccessDenied
+    from workbench.registry import open_registry
+
+    with open_registry(hub) as reg:
+        for _ in range(5):
+            with pytest.raises(AccessDenied):
+                reg.authenticate("p.school", "wrong-password-entirely")
+        with pytest.raises(AccessDenied):
+            reg.authenticate("p.school", PASSWORD["p.school"])     # locked
+    with portal_client(hub) as c:
+        token = _admin(c)
+        assert "p.school unlocked." in c.post("/console/users/p.school/unlock", data={"csrf_token": token}).text
+    with open_registry(hub) as reg:
+        assert reg.authenticate("p.school", PASSWORD["p.school"]).name == "p.school"
+    assert [e.actor for e in audit_entries(hub, "user.unlock")] == ["admin.patel"]
+
+
+def test_foi_release_needs_every_consent_and_refusal_is_recorded(hub):
+    from workbench.privacy import foi
+
+    from workbench.registry import open_registry
+
+    with open_registry(hub) as reg:
+        f1 = foi.record(reg, "admin.patel", "A. Journalist", "Burglaries by ward 2024", [], [FORCE])
+        f2 = foi.record(reg, "admin.patel", "B. Campaigner", "ASB calls by month", [], [FORCE])
+    with portal_client(hub) as c:
+        token = _admin(c)
+        r = c.post(f"/console/foi/{f1.id}/decide/release", data={"csrf_token": token})
+        assert r.status_code == 403 and "no recorded consent from" in r.text
+        r = c.post(f"/console/foi/{f2.id}/decide/refuse", data={"csrf_token": token, "note": "s31 exemption"})
+        assert f"FOI {f2.id} refused." in r.text
+    with portal_client(hub) as c:
+        login(c, DLO, DLO_PW)
+        token = csrf(c, "/console/requests")
+        c.post(f"/console/foi/{f1.id}/consult", data={"csrf_token": token, "consent": "yes"})
+        # a DLO cannot take the coordinator's decision
+        assert c.post(f"/console/foi/{f1.id}/decide/release", data={"csrf_token": token}).status_code == 403
+    with portal_client(hub) as c:
+        token = _admin(c)
+        assert f"FOI {f1.id} released." in c.post(f"/console/foi/{f1.id}/decide/release",
+                                                   data={"csrf_token": token}).text
+    with open_registry(hub) as reg:
+        assert [foi.get(reg, i).status for i in (f1.id, f2.id)] == ["released", "refused"]
+        assert foi.get(reg, f2.id).decision_note == "s31 exemption"
+    assert [(e.actor, e.outcome) for e in audit_entries(hub, "foi.release")] == [
+        ("admin.patel", "denied"), ("admin.patel", "ok")]

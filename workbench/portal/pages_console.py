@@ -172,6 +172,27 @@ async def agency_isp(request: Request):
     return redirect("/console/agencies")
 
 
+async def agency_add(request: Request):
+    """Register an agency (``workbench agencies add NAME --group … [--dlo …] [--partnership …]``)."""
+    user = await page_user(request, ADMINISTER, "console.agency.add")
+    if user is None:
+        return login_redirect(request)
+    data = await form_data(request)
+    count_user(request, user)
+    name = (data.get("name") or "").strip()
+    partnership = (data.get("partnership") or "").strip()
+    try:
+        await run_in_threadpool(lambda: _reg(request).add_agency(
+            name, data.get("group", ""), dlo=(data.get("dlo") or "").strip() or None,
+            isp_status=data.get("isp_status", "pending"), partnerships=[partnership] if partnership else (),
+            actor=user.name))
+    except BadInput as exc:
+        _flash(request, str(exc))
+    else:
+        _flash(request, f"Agency {name} registered.")
+    return redirect("/console/agencies")
+
+
 async def agency_dpia(request: Request):
     """Record a DPIA (``workbench agencies dpia-add``; :func:`workbench.privacy.dpia.record`)."""
     user = await page_user(request, ADMINISTER, "console.dpia.record")
@@ -239,18 +260,25 @@ async def user_state(request: Request):
     await form_data(request)
     count_user(request, user)
     name, state = request.path_params["name"], request.path_params["state"]
-    if state not in ("activate", "deactivate"):
-        _flash(request, f"Unknown action {state!r}: activate or deactivate.")
+    if state not in ("activate", "deactivate", "unlock"):
+        _flash(request, f"Unknown action {state!r}: activate, deactivate or unlock.")
         return redirect("/console/users")
     p = portal(request)
+
+    def change():
+        reg = _reg(request)
+        if state == "unlock":             # ``workbench users unlock``: clears a lock-out early
+            return reg.unlock(name, actor=user.name)
+        return reg.set_user_active(name, state == "activate", actor=user.name)
+
     try:
-        await run_in_threadpool(lambda: _reg(request).set_user_active(name, state == "activate", actor=user.name))
+        await run_in_threadpool(change)
     except (BadInput, AccessDenied) as exc:
         _flash(request, str(exc))
         return redirect("/console/users")
     if state == "deactivate":
         p.auth.forget(name)             # a cached API password must stop working at once
-    _flash(request, f"{name} {'reactivated' if state == 'activate' else 'deactivated'}.")
+    _flash(request, f"{name} {dict(activate='reactivated', deactivate='deactivated', unlock='unlocked')[state]}.")
     return redirect("/console/users")
 
 
@@ -332,6 +360,33 @@ async def foi_consult(request: Request):
         _flash(request, str(exc))
     else:
         _flash(request, f"Answer for {user.agency} recorded on FOI {done.id}.")
+    return redirect("/console/requests")
+
+
+async def foi_decide(request: Request):
+    """The coordinator releases or refuses an FOI request (``request foi-decide``); the library
+    refuses a release (403, audited) until every originating agency has consented (2.4.2.4)."""
+    user = await page_user(request, ADMINISTER, "console.foi.decide")
+    if user is None:
+        return login_redirect(request)
+    data = await form_data(request)
+    count_user(request, user)
+    from workbench.privacy import foi
+
+    decision = request.path_params["decision"]
+    if decision not in ("release", "refuse"):
+        _flash(request, f"Unknown decision {decision!r}: release or refuse.")
+        return redirect("/console/requests")
+    try:
+        fid = int(request.path_params["foi_id"])
+        done = await run_in_threadpool(foi.decide, _reg(request), fid, user.name, decision == "release",
+                                       (data.get("note") or "").strip() or None)
+    except ValueError:
+        _flash(request, "FOI numbers are whole numbers.")
+    except BadInput as exc:
+        _flash(request, str(exc))
+    else:
+        _flash(request, f"FOI {done.id} {done.status}.")
     return redirect("/console/requests")
 
 
