@@ -15,7 +15,7 @@ import panel as pn
 import param
 
 from dashboards.base import DashboardApp, caption, html_pane, lazy, tabulator
-from workbench.views import context, strategic
+from workbench.views import context, labels, strategic
 from workbench.viz import charts, maps
 
 
@@ -122,7 +122,7 @@ class StrategicAssessment(DashboardApp):
             caption(f"Each area is a neighbourhood of about 1,500 residents (an LSOA), shaded by "
                     f"{self.map_measure}; {self.figs.current.label}. Deprivation is the 2019 Index of "
                     f"Multiple Deprivation, decile 1 being the most deprived tenth of England."),
-            html_pane(f"<p class='wb-note'>Counts from {html.escape(source)}.</p>"),
+            html_pane(f"<p class='wb-note'>Counts from {html.escape(str(labels.dataset_titles(source)))}.</p>"),
             sizing_mode="stretch_width")
 
     def _targets(self):

@@ -95,9 +95,26 @@ def _password(role: str) -> str:
     return next(p for n, _a, _r, p in DEMO_USERS if n == role)
 
 
+#: the text of the page including the open shadow roots Bokeh draws Panel's widgets in
+#: (``inner_text("body")`` does not reach into them)
+PAGE_TEXT = """() => {
+  const parts = [];
+  const visit = (node) => {
+    if (node.nodeType === 3) { parts.push(node.textContent); return; }
+    if (node.nodeType === 1) {
+      if (node.tagName === 'SCRIPT' || node.tagName === 'STYLE') return;
+      if (node.shadowRoot) visit(node.shadowRoot);
+    }
+    for (const child of node.childNodes) visit(child);
+  };
+  visit(document.body);
+  return parts.join(' ');
+}"""
+
+
 def _read(page) -> str:
     page.wait_for_timeout(400)
-    text = page.inner_text("body")
+    text = page.evaluate(PAGE_TEXT)
     try:
         text += "\n" + "\n".join(page.evaluate(BOKEH_TEXT))
     except Exception:      # a page without Bokeh documents yet
@@ -127,14 +144,13 @@ def _dashboards(page, base: str, role: str) -> list[str]:
         page.get_by_text("OFFICIAL-SENSITIVE").first.wait_for(timeout=90_000)
         page.wait_for_load_state("networkidle")
         found += problems(role, f"/{slug}", _read(page))
-        tabs = page.get_by_role("tab")
+        tabs = page.locator(".bk-tab")
         if slug in ("strategic", "tactical"):
             assert tabs.count() >= 4, f"{role}: /{slug} shows {tabs.count()} tabs"
         for i in range(tabs.count()):
             name = tabs.nth(i).inner_text().strip()
             tabs.nth(i).click()
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(1500)
+            page.wait_for_timeout(3000)          # a tab draws over the open websocket: no network idle
             found += problems(role, f"/{slug} › {name}", _read(page))
         page.screenshot(path=str(ARTIFACTS / f"{role}_{slug}.png"), full_page=True)
     return found

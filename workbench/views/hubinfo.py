@@ -73,7 +73,9 @@ def status(source: Source) -> str:
         meta = dict(published(source).itertuples(index=False))
     except WorkbenchError as exc:      # no tier yet: say so rather than fail the index
         return f"Shared tier: {exc}"
-    when = meta.get("published_at", "unknown time")
+    from workbench.views.labels import british
+
+    when = british(str(meta["published_at"])[:16]) if meta.get("published_at") else "at an unknown time"
     return (f"Shared tier published {when}: {len(frame)} datasets, "
             f"{int(frame['rows'].sum()) if len(frame) else 0:,} rows.")
 

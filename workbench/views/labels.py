@@ -110,6 +110,27 @@ def number(value, decimals: int = 1) -> str:
     return f"{v:,.{decimals}f}"
 
 
+#: columns whose values name datasets: shown by the dataset's title, not its id
+DATASET_COLUMNS = ("sources", "dataset", "source", "coverage")
+
+
+def dataset_titles(value):
+    """Dataset ids in a text replaced by the datasets' titles.
+
+    >>> dataset_titles("police_crime_offence; council_asb")
+    'Recorded crime: offences; Council-recorded anti-social behaviour'
+    >>> dataset_titles("police_crime_offence: 12 of 12 months"), dataset_titles("no such thing")
+    ('Recorded crime: offences: 12 of 12 months', 'no such thing')
+    """
+    from workbench import catalogue
+
+    if not isinstance(value, str):
+        return value
+    titles = {d: catalogue.get(d).title for d in catalogue.ids()}
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, titles), key=len, reverse=True)) + r")\b")
+    return pattern.sub(lambda m: titles[m.group(1)], value)
+
+
 def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` as a partnership group member reads it: plain column names, Yes/No for
     true/false, whole numbers as whole numbers, other numbers rounded (never scientific
@@ -135,6 +156,8 @@ def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
                 out = numeric.round(2 if str(col) == "rate_ratio" else 1)
         elif values.dtype.kind == "M":
             out = values.map(lambda v: "" if pd.isna(v) else british(v))
+        elif str(col) in DATASET_COLUMNS and (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            out = values.astype(object).map(dataset_titles)
         elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             out = values.astype(object).map(lambda v: british(v) if isinstance(v, (str, date)) else
                                             ({True: "Yes", False: "No"}.get(v, v) if isinstance(v, bool) else v))
