@@ -50,9 +50,25 @@ def test_lockout_after_repeated_failures_applies_to_form_and_api(hub):
     assert any(e.target == "p.school" for e in audit_entries(hub, "user.lockout"))
 
 
-def test_analyst_cannot_log_in_to_the_portal(hub):
+def test_analyst_logs_in_only_to_upload_supplies(hub):
+    """Issue 15: an analyst supplies their agency's data at /supply; every other page stays refused."""
     with portal_client(hub) as c:
-        assert login(c, "an.lee").status_code == 403
+        r = login(c, "an.lee")
+        assert r.status_code == 303 and r.headers["location"] == "/supply"
+        for path in ("/submit", "/review", "/admin/requests", "/my/submissions"):
+            assert c.get(path).status_code == 403, path
+
+
+def test_viewer_cannot_log_in_to_the_portal(hub):
+    from workbench.registry import open_registry
+
+    from portal_support import FORCE, PASSWORD
+
+    with open_registry(hub) as reg:
+        reg.add_user("v.iewer", FORCE, "viewer", "viewer-passphrase-77")
+    PASSWORD["v.iewer"] = "viewer-passphrase-77"
+    with portal_client(hub) as c:
+        assert login(c, "v.iewer").status_code == 403
 
 
 # ---------------------------------------------------------------- sessions and cookies

@@ -10,6 +10,11 @@ server owns ``portal.duckdb`` while it runs; use its web pages then). The acting
 portal server only queues; it never opens the hub or its key). It needs no registry role: it
 makes no decision, it carries out those reviewers already made (each audited), and opening the
 hub needs its key (exit 4 without it); its own actions are audited with ``by`` the acting user.
+
+``workbench portal ingest-uploads [--watch SECONDS]`` ingests the supplies uploaded at the
+portal's ``/supply`` page (queued encrypted in the inbox; :mod:`workbench.portal.uploads`) with
+the same checks as ``workbench hub ingest``, as the user who uploaded them, and writes each
+outcome back for the page. Like ``transfer`` it needs the hub key (exit 4 without it).
 """
 
 from __future__ import annotations
@@ -153,6 +158,60 @@ def _transfer(args):
         time.sleep(args.watch)
 
 
+def ingest_upload(hub, entry: dict, path):
+    """The normal, checked ingest of one uploaded supply (the same checks as ``workbench hub ingest``):
+    the registry's matrix for the uploader, own agency and partnership, a saved column mapping
+    for the agency and dataset when there is one, and the atomic ingest. Audited like the CLI."""
+    from workbench.commands.hub import _audit, _may_ingest
+    from workbench.errors import SupplyRejected
+    from workbench.hub import mappings
+    from workbench.hub.ingest import ingest_files
+
+    user, dataset = entry["user_name"], entry["dataset"]
+    agency, partnership = _may_ingest(hub, user, dataset, None, entry["agency"], entry["metadata"])
+    mapping = mappings.for_supply(hub, agency, dataset, [path])
+    files = [path] + ([mapping] if mapping else [])
+    detail = {"upload_id": entry["upload_id"], "via": "portal upload"}
+    try:
+        result = ingest_files(hub, dataset, files, agency=agency, metadata=entry["metadata"], user=user,
+                              partnership=partnership, quiet=True,
+                              adapter="spreadsheet_mapping" if mapping else None)
+    except SupplyRejected as exc:
+        _audit(hub, user, "ingest", dataset, {**detail, "problems": exc.total}, outcome="failed")
+        raise
+    _audit(hub, user, "ingest", dataset, {**detail, "supply_id": result.supply_id, "rows": result.rows,
+                                         "skipped": result.skipped})
+    return result
+
+
+def _ingest_uploads(args):
+    """Ingest the supplies uploaded at the portal's ``/supply`` (this process holds the hub key)."""
+    import time
+
+    from workbench.errors import ResourceLocked
+    from workbench.hub.connect import read_key
+    from workbench.portal import uploads as U
+
+    hub = hub_path(args)
+    if not hub.exists():
+        raise ResourceLocked(f"No hub at '{hub}'. Create one with `workbench hub init --hub {hub}`.")
+    read_key(hub)                       # no hub key: exit 4 at once
+    while True:
+        try:
+            outcomes = U.drain(hub, ingest_upload)
+            left = len(U.queued(hub))
+        except ResourceLocked as exc:
+            if not args.watch:
+                raise
+            print(f"portal ingest-uploads: {exc}", file=sys.stderr)
+            outcomes, left = [], None
+        if not args.watch:
+            done = [{"upload_id": o.upload_id, "state": o.state, "rows": o.rows, "supply_id": o.supply_id,
+                     "error": o.error or o.detail.get("message")} for o in outcomes]
+            return {"uploads": done, "still_queued": left}, (0 if left == 0 else 4)
+        time.sleep(args.watch)
+
+
 def _stats(args):
     from workbench.portal.stats import statistics
 
@@ -194,4 +253,8 @@ def register(subparsers) -> None:
                                    "(the portal itself never holds the hub key; exit 4 if any remain)")
     c.add_argument("--watch", type=float, metavar="SECONDS", default=None,
                    help="keep draining every SECONDS (the worker `workbench serve all` starts)")
+    c = cmd("ingest-uploads", _ingest_uploads, "ingest the supplies uploaded at the portal's /supply page "
+                                               "(the portal only queues them, encrypted; exit 4 if any remain)")
+    c.add_argument("--watch", type=float, metavar="SECONDS", default=None,
+                   help="keep ingesting every SECONDS (the worker `workbench serve all` starts)")
     cmd("stats", _stats, "submissions by agency, category, month; organisations and people registered")

@@ -8,6 +8,8 @@ log-in, and make no request off the machine.
 - ``workbench serve all --hub PATH`` (``make run``): the portal in a child process, the
   transfer worker (``workbench portal transfer --watch 5``, the only process that writes portal
   transfers into the hub: the internet-facing portal never holds the hub key) in another, the
+  upload worker (``workbench portal ingest-uploads --watch 5``: supplies uploaded at the portal's
+  ``/supply``) in a third, the
   dashboards in this one; prints both URLs and the demo log-ins.
 """
 
@@ -100,6 +102,9 @@ def _all(args):
                               env=env)
     worker = subprocess.Popen([sys.executable, "-m", "workbench", "portal", "transfer", "--hub", str(hub),
                                "--watch", "5"], env=env, stdout=subprocess.DEVNULL)
+    # supplies uploaded at the portal's /supply page: ingested here, never by the portal itself
+    uploads = subprocess.Popen([sys.executable, "-m", "workbench", "portal", "ingest-uploads", "--hub", str(hub),
+                                "--watch", "5"], env=env, stdout=subprocess.DEVNULL)
     lines = [f"Dashboards: http://{args.address}:{args.port}/",
              f"Portal:     http://{args.address}:{args.portal_port}/"]
     logins = demo_logins(hub)
@@ -117,7 +122,7 @@ def _all(args):
     try:
         server.build_server(hub, address=args.address, port=args.port, start=True)
     finally:
-        for child in (portal, worker):
+        for child in (portal, worker, uploads):
             child.terminate()
             try:
                 child.wait(timeout=10)

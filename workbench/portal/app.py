@@ -19,7 +19,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from workbench.errors import AccessDenied
-from workbench.portal import api, pages_admin, pages_console, pages_partner, pages_public, pages_review
+from workbench.portal import (api, pages_admin, pages_console, pages_partner, pages_public, pages_review,
+                             pages_supply)
+from workbench.portal import uploads as U
 from workbench.portal import transfer as T
 from workbench.portal.auth import Authenticator
 from workbench.portal.middleware import BodyLimit, SecurityHeaders, SessionCookie
@@ -44,6 +46,8 @@ def _routes() -> list:
         Route("/submit", pages_partner.submit, methods=["GET", "POST"]),
         Route("/submitted/{ref}", pages_partner.acknowledgement),
         Route("/my/submissions", pages_partner.my_submissions),
+        Route("/supply", pages_supply.supply, methods=["GET", "POST"]),
+        Route("/supply/{upload_id}", pages_supply.supply_result),
         Route("/review", pages_review.queue),
         Route("/review/{ref}", pages_review.detail),
         Route("/review/{ref}/grade", pages_review.grade, methods=["POST"]),
@@ -154,7 +158,8 @@ class _Retrier:
 def create_app(hub_path: Path | str, *, secure_cookies: bool = True, max_body_bytes: int = 64 * 1024,
                rate_limit: tuple[int, float] = (60, 60.0), anonymous_rate_limit: tuple[int, float] = (20, 60.0),
                partnership: str | None = None, retry_seconds: float = 5.0,
-               auth_cache_seconds: float = 60.0, hsts: bool | None = None) -> Starlette:
+               auth_cache_seconds: float = 60.0, hsts: bool | None = None,
+               upload_max_bytes: int | None = None) -> Starlette:
     """Build the portal for the hub at ``hub_path`` (its store is ``portal.duckdb`` beside it).
 
     Parameters
@@ -172,6 +177,10 @@ def create_app(hub_path: Path | str, *, secure_cookies: bool = True, max_body_by
         it (``workbench portal transfer``, started by ``workbench serve all``) carries transfers out.
     auth_cache_seconds : how long a verified API password is remembered (see :mod:`.auth`).
     hsts : send Strict-Transport-Security (default: same as ``secure_cookies``).
+    upload_max_bytes : the largest supply file accepted at ``/supply`` (default
+        ``WORKBENCH_UPLOAD_MAX_BYTES`` or 600 MB; 413 beyond). Only that page gets this limit;
+        every other request keeps ``max_body_bytes``. Uploads go encrypted into the inbox and
+        are ingested by ``workbench portal ingest-uploads`` (:mod:`.uploads`), never by the portal.
 
     Examples
     --------
@@ -200,12 +209,15 @@ def create_app(hub_path: Path | str, *, secure_cookies: bool = True, max_body_by
                                         CsrfFailed: _on_csrf})
     app.state.portal = portal
     app.state.refusals = refusals = _RefusalAudit(portal)
+    app.state.upload_max_bytes = upload_max = upload_max_bytes or U.max_bytes()
 
     async def too_large(scope):
         client = scope.get("client")
         await refusals("body_too_large", client[0] if client else "unknown", scope.get("path", ""))
 
     app.add_middleware(SessionCookie, sessions=portal.sessions, secure=secure_cookies)
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, on_refuse=too_large)
+    # the supply page counts its file itself (413 past upload_max); the form around it is small
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, on_refuse=too_large,
+                       path_limits={"/supply": upload_max + 1024 * 1024})
     app.add_middleware(SecurityHeaders, hsts=secure_cookies if hsts is None else hsts)
     return app

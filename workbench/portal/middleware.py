@@ -39,10 +39,11 @@ async def _plain(send, status: int, text: str, extra=()) -> None:
 class BodyLimit:
     """413 for a body over ``max_bytes``; ``on_refuse(scope)`` is called (e.g. to audit) first."""
 
-    def __init__(self, app, max_bytes: int, on_refuse=None):
+    def __init__(self, app, max_bytes: int, on_refuse=None, path_limits: dict | None = None):
         self.app = app
         self.max_bytes = max_bytes
         self.on_refuse = on_refuse
+        self.path_limits = dict(path_limits or {})    # exact path -> its own limit (the supply upload)
 
     async def _refuse(self, scope, send, message):
         if self.on_refuse is not None:
@@ -55,14 +56,15 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        message = f"Request body larger than {self.max_bytes} bytes."
+        limit = self.path_limits.get(scope.get("path", ""), self.max_bytes)
+        message = f"Request body larger than {limit} bytes."
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     return await _plain(send, 400, "Bad Content-Length.")
-                if declared > self.max_bytes:
+                if declared > limit:
                     return await self._refuse(scope, send, message)
         seen = 0
         started = False
@@ -72,7 +74,7 @@ class BodyLimit:
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge()
             return msg
 

@@ -17,10 +17,13 @@ from workbench.portal.validate import FieldError
 from workbench.portal.web import (count_address, current_user, form_data, portal, redirect, render,
                                   session)
 
-#: roles that may log in to the portal (deny by default: analysts use the dashboards); a DLO
-#: comes only to decide personal-data requests and FOI consultations (the coordinator console)
-PORTAL_ROLES = ("partner", "reviewer", "admin", "dlo")
-HOME_FOR = {"partner": "/submit", "reviewer": "/review", "admin": "/admin/requests", "dlo": "/console/requests"}
+#: roles that may log in to the portal (deny by default). A DLO comes to decide personal-data
+#: requests and FOI consultations (the coordinator console); analysts (and DLOs) upload their
+#: agency's supplies at ``/supply`` (issue 15; what they may ingest is the permission matrix's
+#: decision). Every other page keeps its own role check; data is read in the dashboards.
+PORTAL_ROLES = ("partner", "reviewer", "admin", "dlo", "analyst")
+HOME_FOR = {"partner": "/submit", "reviewer": "/review", "admin": "/admin/requests", "dlo": "/console/requests",
+            "analyst": "/supply"}
 
 
 async def home(request: Request):
@@ -55,8 +58,8 @@ async def login(request: Request):
     if user.role not in PORTAL_ROLES:
         await run_in_threadpool(p.audit, user.name, "portal.login", user.name, {"role": user.role}, "denied")
         return render(request, "login.html", 403, next=nxt or "", name=name,
-                      error="This portal is for partner agencies and police reviewers; "
-                            "analysts use the dashboards.")
+                      error="This portal is for partner agencies, police reviewers and agency "
+                            "suppliers; viewers use the dashboards.")
     new = p.sessions.login(session(request), user.name)
     request.state.session = new
     return redirect(_safe_next(data.get("next")) or HOME_FOR[user.role])

@@ -1,0 +1,204 @@
+"""Supply upload at the portal (issue 15): /supply streams an encrypted upload into the inbox, the
+worker ``workbench portal ingest-uploads`` ingests it with the CLI's checks, /supply/<id> shows it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.portal import uploads as U
+
+from hub_helpers import fingerprint
+from portal_support import FORCE, HOUSING, PASSWORD, audit_entries, build_hub, csrf, login, portal_client
+from test_portal_transfer import portal_never_opens_the_hub  # noqa: F401  (the guard fixture, reused)
+
+REAL = Path("/work/shared/data/real/police_uk/city-of-london_2024-01_to_2025-12/2024-01-city-of-london-street.csv")
+JAN = {"dataset": "police_uk_street", "period_start": "2024-01-01", "period_end": "2024-01-31",
+       "supplier_name": "Data team", "caveats": "Month-only dates <b>as published</b>"}
+
+
+@pytest.fixture
+def hub(tmp_path):
+    from workbench.registry import open_registry
+
+    hub = build_hub(tmp_path)
+    with open_registry(hub) as reg:
+        PASSWORD["an.housing"] = "housing-analyst-pass-66"
+        reg.add_user("an.housing", HOUSING, "analyst", PASSWORD["an.housing"])
+    return hub
+
+
+@pytest.fixture
+def before(hub):
+    """The hub's fingerprint, taken before the portal guard goes on."""
+    return fingerprint(hub)
+
+
+def _worker(hub) -> subprocess.CompletedProcess:
+    """``workbench portal ingest-uploads`` in its own process (the one that holds the hub key)."""
+    return subprocess.run([sys.executable, "-m", "workbench", "portal", "ingest-uploads", "--hub", str(hub)],
+                          capture_output=True, text=True, timeout=600, env={**os.environ})
+
+
+def _upload(c, name: str, content: bytes, **fields):
+    token = csrf(c, "/supply")
+    return c.post("/supply", data={**JAN, **fields, "csrf_token": token},
+                  files={"file": (name, content, "text/csv")}, follow_redirects=False)
+
+
+def _upload_id(r) -> str:
+    assert r.status_code == 303, r.text[:2000]
+    m = re.fullmatch(r"/supply/([0-9a-f]{24})", r.headers["location"])
+    assert m, r.headers["location"]
+    return m.group(1)
+
+
+def _count_rows(hub, dataset="police_uk_street") -> int:
+    from workbench.hub.connect import open_hub
+
+    con = open_hub(hub, read_only=True)
+    try:
+        return con.execute(f"SELECT count(*) FROM archive.{dataset}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _data_lines(path: Path) -> int:
+    with path.open(encoding="utf-8") as fh:
+        return sum(1 for _ in fh) - 1
+
+
+def test_real_police_uk_month_uploaded_encrypted_then_ingested_by_the_worker(hub, portal_never_opens_the_hub):
+    guard = portal_never_opens_the_hub
+    content = REAL.read_bytes()
+    with portal_client(hub) as c:
+        login(c, "an.lee")
+        page = c.get("/supply")
+        assert page.status_code == 200 and 'value="police_uk_street"' in page.text
+        upload_id = _upload_id(_upload(c, REAL.name, content))
+        assert guard.opened == []                          # the portal touched no hub file nor its key
+        stored = U.upload_file(hub, upload_id)
+        raw = stored.read_bytes()
+        assert content[:200] not in raw and b"Crime ID" not in raw      # encrypted at rest
+        assert (stored.stat().st_mode & 0o077) == 0 and (stored.parent.stat().st_mode & 0o077) == 0
+        queued = c.get(f"/supply/{upload_id}")
+        assert ">queued<" in queued.text
+        done = _worker(hub)
+        assert done.returncode == 0, done.stderr
+        page = c.get(f"/supply/{upload_id}")
+        assert guard.opened == []
+    guard.off()
+    rows = _data_lines(REAL)
+    assert f'<strong id="rows">{rows}</strong>' in page.text and ">ingested<" in page.text
+    assert _count_rows(hub) == rows
+    assert not U.upload_file(hub, upload_id).exists()      # the encrypted copy is gone once ingested
+    assert U.queued(hub) == []
+    ingests = [e for e in audit_entries(hub, "ingest") if e.outcome == "ok"]
+    assert ingests and ingests[-1].actor == "an.lee"
+    assert audit_entries(hub, "portal.supply.upload")[-1].actor == "an.lee"
+
+
+def test_bad_file_shows_named_errors_and_changes_nothing(hub, before, portal_never_opens_the_hub):
+    lines = REAL.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].split(",")
+    month = header.index("Month")
+    bad = lines[2].split(",")
+    bad[month] = "2024-13"
+    content = "".join([lines[0], lines[1], ",".join(bad)] + lines[3:40]).encode()
+    with portal_client(hub) as c:
+        login(c, "an.lee")
+        upload_id = _upload_id(_upload(c, "broken<script>.csv", content))
+        done = _worker(hub)
+        assert done.returncode == 0, done.stderr
+        page = c.get(f"/supply/{upload_id}").text
+    portal_never_opens_the_hub.off()
+    assert ">rejected<" in page and "nothing was changed" in page
+    assert '<table class="data" id="problems">' in page
+    # file (as the supplier named it, escaped), line, field, expected and found
+    assert ("<td>broken&lt;script&gt;.csv</td><td>3</td><td>month</td><td>a month YYYY-MM</td>"
+            "<td>2024-13</td>") in page
+    assert "<script>" not in page and "broken&lt;script&gt;.csv" in page   # escaped
+    assert fingerprint(hub) == before
+
+
+def test_role_without_ingest_is_refused_and_audited(hub):
+    with portal_client(hub) as c:
+        login(c, "p.school")                               # a partner: the matrix grants no ingest
+        assert c.get("/supply").status_code == 403
+        r = c.post("/supply", files={"file": ("a.csv", b"x,y\n1,2\n", "text/csv")}, data=JAN)
+        assert r.status_code == 403
+    denied = [e for e in audit_entries(hub, "portal.supply.upload") if e.outcome == "denied"]
+    assert denied and denied[-1].actor == "p.school"
+    assert list(U.inbox_dir(hub).iterdir()) == []          # nothing kept
+
+
+def test_dataset_the_matrix_refuses_is_refused_and_nothing_kept(hub):
+    with portal_client(hub) as c:
+        login(c, "an.housing")                             # second group: no SP data
+        page = c.get("/supply").text
+        assert "partner_intelligence" not in page
+        r = _upload(c, "x.csv", b"a,b\n1,2\n", dataset="partner_intelligence")
+        assert r.status_code == 403
+    assert [e for e in audit_entries(hub, "ingest") if e.outcome == "denied" and e.actor == "an.housing"]
+    assert list(U.inbox_dir(hub).iterdir()) == []
+
+
+def test_another_agency_never_sees_the_upload(hub):
+    with portal_client(hub) as c:
+        login(c, "an.lee")
+        upload_id = _upload_id(_upload(c, REAL.name, b"Crime ID,Month\n"))
+        c.post("/logout", data={"csrf_token": csrf(c, "/supply")})
+        login(c, "an.housing")
+        r = c.get(f"/supply/{upload_id}")
+        assert r.status_code == 404 and upload_id not in c.get("/supply").text
+        assert c.get("/supply/../../etc/passwd").status_code == 404
+    denied = [e for e in audit_entries(hub, "portal.supply.read") if e.outcome == "denied"]
+    assert denied and denied[-1].actor == "an.housing"
+
+
+def test_upload_over_the_limit_is_refused_with_413_and_nothing_kept(hub):
+    with portal_client(hub, upload_max_bytes=10_000) as c:
+        login(c, "an.lee")
+        r = _upload(c, REAL.name, REAL.read_bytes()[:50_000])
+        assert r.status_code == 413
+        assert list(U.inbox_dir(hub).iterdir()) == []
+        assert c.get("/login").status_code == 200
+        r = c.post("/login", data={"x": "y" * 200_000})    # other pages keep the small body limit
+        assert r.status_code == 413
+
+
+def test_form_errors_name_the_field_and_keep_nothing(hub):
+    with portal_client(hub) as c:
+        login(c, "an.lee")
+        r = _upload(c, "jan.pdf", b"%PDF")
+        assert r.status_code == 422 and "Field &#39;file&#39;: expected a file ending .csv or .xlsx" in r.text
+        r = _upload(c, REAL.name, REAL.read_bytes(), period_end="2023-12-01")
+        assert r.status_code == 422 and "period_end" in r.text
+        r = _upload(c, REAL.name, REAL.read_bytes(), record_count="many")
+        assert r.status_code == 422 and "record_count" in r.text
+        token = csrf(c, "/supply")
+        r = c.post("/supply", data={**JAN, "csrf_token": token + "x"},
+                   files={"file": (REAL.name, b"a,b\n", "text/csv")})
+        assert r.status_code == 403
+    assert list(U.inbox_dir(hub).iterdir()) == []
+    assert U.queued(hub) == []
+
+
+def test_upload_by_a_deactivated_user_is_refused_by_the_worker(hub):
+    from workbench.registry import open_registry
+
+    with portal_client(hub) as c:
+        login(c, "an.lee")
+        upload_id = _upload_id(_upload(c, REAL.name, REAL.read_bytes()))
+    with open_registry(hub) as reg:
+        reg.set_user_active("an.lee", False)
+    before = fingerprint(hub)
+    done = _worker(hub)
+    assert done.returncode == 0, done.stderr
+    assert U.get(hub, upload_id)["state"] == "refused"
+    assert fingerprint(hub) == before

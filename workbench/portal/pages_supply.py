@@ -1,0 +1,183 @@
+"""Pages for an agency's supplier: upload a supply (``/supply``) and see its outcome (``/supply/<id>``).
+
+Issue 15 "Supply upload, per agency"; guidance 3.4 (metadata with every supply). Who may
+upload what is decided by the one permission matrix (:mod:`workbench.privacy.access`,
+operation ``ingest``) for the user's own agency only; a refusal is audited. The page streams
+the file into the encrypted inbox and queues it (:mod:`workbench.portal.uploads`); it never
+opens the hub or its key; the worker ``workbench portal ingest-uploads`` ingests it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from workbench.errors import AccessDenied, BadInput
+from workbench.portal import uploads as U
+from workbench.portal.sessions import csrf_ok
+from workbench.portal.web import (CsrfFailed, count_user, current_user, login_redirect, portal, redirect,
+                                  render, session)
+
+
+def ingestible(auth, user, partnership: str | None) -> list:
+    """The catalogue datasets ``user`` may ingest (permission matrix, operation ``ingest``)."""
+    from workbench import catalogue
+    from workbench.privacy import access
+
+    reg = auth.registry()
+    return [catalogue.get(d) for d in catalogue.ids()
+            if access.can(reg, user, "ingest", d, partnership=partnership)]
+
+
+def _refuse(auth, user, dataset: str | None, partnership: str | None) -> None:
+    """Audit and raise the matrix's own refusal (AccessDenied, 403)."""
+    from workbench.privacy import access
+
+    access.require(auth.registry(), user, "ingest", dataset or "*", partnership=partnership)
+    raise AccessDenied("Access denied: you may not upload supplies. This refusal has been recorded.")
+
+
+async def _supplier(request: Request):
+    """(user, datasets they may ingest); user None means "send to log-in"; no dataset: refused, audited."""
+    user = await current_user(request)
+    request.state.user = user
+    if user is None:
+        return None, []
+    p = portal(request)
+    allowed = await run_in_threadpool(ingestible, p.auth, user, p.partnership)
+    if not allowed:
+        await run_in_threadpool(_refuse_any, p.auth, user)
+    return user, allowed
+
+
+def _refuse_any(auth, user) -> None:
+    auth.registry().audit(user.name, "portal.supply.upload", "portal",
+                          {"role": user.role, "agency": user.agency,
+                           "reason": "the permission matrix grants this role no ingest"}, outcome="denied")
+    raise AccessDenied(f"Access denied: role '{user.role}' of {user.agency} may not supply data "
+                       f"(workbench.privacy.access: no 'ingest' for this role and agency group). "
+                       f"This refusal has been recorded; ask the CSP coordinator if you need this access.")
+
+
+def metadata_from(form: dict, dataset: str, agency: str, filename: str) -> dict:
+    """The guidance 3.4 metadata of the upload form, checked like a metadata file (BadInput names the field).
+
+    >>> m = metadata_from({"period_start": "2024-01-01", "period_end": "2024-01-31"},
+    ...                   "police_uk_street", "City of London Police", "jan.csv")
+    >>> m["file_format"], m["agency"], str(m["period_end"])
+    ('csv', 'City of London Police', '2024-01-31')
+    """
+    from workbench.hub.supply_files import load_metadata
+
+    meta = {k: form[k].strip() for k in U.FORM_METADATA if (form.get(k) or "").strip()}
+    for k in ("period_start", "period_end"):
+        if k not in meta:
+            raise BadInput(f"Field '{k}': expected a date (YYYY-MM-DD) of the supply's period; found nothing.")
+    if "record_count" in meta:
+        if not meta["record_count"].isdigit():
+            raise BadInput(f"Field 'record_count': expected a whole number of records; "
+                           f"found '{meta['record_count'][:40]}'.")
+        meta["record_count"] = int(meta["record_count"])
+    meta.setdefault("date_supplied", date.today().isoformat())
+    meta.update({"agency": agency, "dataset": dataset,
+                 "file_format": filename.rsplit(".", 1)[-1].lower()})
+    checked = load_metadata(meta, dataset)
+    if checked["period_end"] < checked["period_start"]:
+        raise BadInput(f"Field 'period_end': expected a date on or after period_start "
+                       f"({checked['period_start']}); found {checked['period_end']}.")
+    return checked
+
+
+async def supply(request: Request):
+    user, allowed = await _supplier(request)
+    if user is None:
+        return login_redirect(request)
+    p = portal(request)
+    limit = request.app.state.upload_max_bytes
+    if request.method == "GET":
+        recent = await run_in_threadpool(U.list_for_agency, p.hub, user.agency)
+        return render(request, "supply.html", datasets=allowed, form={}, error=None, recent=recent,
+                      limit_mb=limit // (1024 * 1024))
+    count_user(request, user)
+    upload_id = U.new_id()
+    try:
+        form, file = await U.receive_form(request, lambda name: U.EncryptedWriter(p.hub, upload_id), limit)
+    except U.TooLarge:
+        await request.app.state.refusals("upload_too_large", request.client.host if request.client else
+                                         "unknown", request.url.path, user.name)
+        return render(request, "error.html", 413, title="File too large",
+                      message=f"The file is larger than the upload limit of {limit // (1024 * 1024)} MB. "
+                              f"Nothing was kept. Split the supply by period, or ask the coordinator.")
+    except ValueError as exc:
+        return render(request, "error.html", 400, title="Upload not understood", message=str(exc))
+    path = U.upload_file(p.hub, upload_id) if file else None
+
+    async def drop():
+        if path is not None:
+            await run_in_threadpool(U.remove_upload, path)
+
+    if not csrf_ok(session(request), form.pop("csrf_token", None)):
+        await drop()
+        raise CsrfFailed()
+    dataset = form.get("dataset", "")
+    ids = {d.id for d in allowed}
+    if dataset not in ids:
+        await drop()
+        from workbench import catalogue
+
+        if dataset in catalogue.ids():           # a real dataset they may not ingest: the matrix refuses
+            await run_in_threadpool(_refuse, p.auth, user, dataset, p.partnership)
+        return await _again(request, allowed, form, f"Field 'dataset': expected one of "
+                                                     f"{', '.join(sorted(ids))}; found '{dataset[:60]}'.")
+    error = None
+    if file is None or not file["filename"]:
+        error = "Field 'file': expected a CSV or XLSX file of the supply; found no file."
+    elif not file["filename"].lower().endswith(U.SUFFIXES):
+        error = (f"Field 'file': expected a file ending .csv or .xlsx; "
+                 f"found '{file['filename'][-60:]}'.")
+    elif file["size"] == 0:
+        error = f"Field 'file': expected the supply's data; found an empty file '{file['filename'][-60:]}'."
+    meta = None
+    if error is None:
+        try:
+            meta = metadata_from(form, dataset, user.agency, file["filename"])
+        except BadInput as exc:
+            error = str(exc)
+    if error is not None:
+        await drop()
+        return await _again(request, allowed, form, error)
+    await run_in_threadpool(U.enqueue, p.hub, upload_id, agency=user.agency, user=user.name, dataset=dataset,
+                            filename=file["filename"][-200:], metadata=meta, size=file["size"])
+    await run_in_threadpool(p.audit, user.name, "portal.supply.upload", dataset,
+                            {"upload_id": upload_id, "agency": user.agency, "bytes": file["size"]})
+    return redirect(f"/supply/{upload_id}")
+
+
+async def _again(request, allowed, form, message):
+    p = portal(request)
+    user = request.state.user
+    recent = await run_in_threadpool(U.list_for_agency, p.hub, user.agency)
+    return render(request, "supply.html", 422, datasets=allowed, form=form, error=message, recent=recent,
+                  limit_mb=request.app.state.upload_max_bytes // (1024 * 1024))
+
+
+async def supply_result(request: Request):
+    user, _ = await _supplier(request)
+    if user is None:
+        return login_redirect(request)
+    p = portal(request)
+    upload_id = request.path_params["upload_id"]
+    row = None
+    try:
+        U.upload_file(p.hub, upload_id)                 # checks the id's form
+        row = await run_in_threadpool(U.get, p.hub, upload_id)
+    except ValueError:
+        pass
+    if row is None or row["agency"] != user.agency:    # another agency's upload is as good as absent
+        await run_in_threadpool(p.audit, user.name, "portal.supply.read", upload_id[:40],
+                                {"agency": user.agency, "reason": "not an upload of this agency"}, "denied")
+        return render(request, "error.html", 404, title="Not found",
+                      message="No upload of your agency has this reference.")
+    return render(request, "supply_result.html", u=row, result=row["result"])

@@ -1,0 +1,379 @@
+"""Supply upload through the portal: an encrypted inbox beside the hub, drained by a worker.
+
+Issue 15, "Supply upload, per agency" (guidance 3.4: each agency supplies its own data with
+its metadata). An agency's supplier picks a dataset and period, fills in the 3.4 metadata and
+uploads a CSV or XLSX file at ``/supply``. **The internet-facing portal never opens the master
+hub or its key** (the same split as :mod:`workbench.portal.transfer`):
+
+1. the web process streams the file, chunk by chunk, straight into an *encrypted* DuckDB file
+   ``portal_inbox/portal_upload_<id>.duckdb`` beside the hub (key: the portal's key,
+   ``WORKBENCH_PORTAL_KEY`` or ``portal_outbox.duckdb.key``, the one the transfer outbox uses),
+   never holding more than one chunk in memory and never writing the plain file to disk; the
+   upload is refused with 413 past the size limit (``WORKBENCH_UPLOAD_MAX_BYTES``, default
+   600 MB) and its partial file removed;
+2. it queues the upload in the outbox (table ``outbox.uploads``) with state ``queued``;
+3. a worker that does not face the internet (``workbench portal ingest-uploads``, started by
+   ``workbench serve all``) decrypts each queued upload into a private temporary folder, runs
+   the normal ingest with the same checks as ``workbench hub ingest`` (:func:`drain`, given the
+   ingest function by the command), writes the outcome (rows, warnings, or every rejection with
+   file, line, field, expected and found) back into the outbox, removes the temporary folder
+   and the encrypted upload;
+4. ``/supply/<id>`` shows that outcome to the uploader's own agency only.
+
+The ingest itself is atomic (:func:`workbench.hub.ingest.ingest_files`): a rejected supply
+changes nothing in the hub.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from workbench.portal import transfer as T
+
+#: default upload limit (bytes) of one supply file; ``WORKBENCH_UPLOAD_MAX_BYTES`` overrides
+DEFAULT_MAX_BYTES = 600 * 1024 * 1024
+MAX_BYTES_ENV = "WORKBENCH_UPLOAD_MAX_BYTES"
+#: the size of one encrypted chunk of an upload
+CHUNK = 1024 * 1024
+SUFFIXES = (".csv", ".xlsx")
+STATES = ("queued", "ingested", "rejected", "refused", "failed")
+#: the 3.4 metadata the upload form asks for (agency and dataset come from the account and the choice)
+FORM_METADATA = ("supplier_name", "supplier_contact", "period_start", "period_end", "record_count",
+                 "date_supplied", "field_notes", "caveats", "coding_systems", "geocoding_method")
+
+UPLOADS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox.uploads (
+    upload_id VARCHAR PRIMARY KEY, agency VARCHAR NOT NULL, user_name VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL, filename VARCHAR NOT NULL, metadata_json VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL, state VARCHAR NOT NULL, attempts INTEGER NOT NULL,
+    rows BIGINT, supply_id BIGINT, result_json VARCHAR, last_error VARCHAR,
+    queued_at TIMESTAMP NOT NULL, done_at TIMESTAMP);
+"""
+
+
+def max_bytes() -> int:
+    """The upload size limit in bytes (``WORKBENCH_UPLOAD_MAX_BYTES``, default 600 MB).
+
+    >>> import os; os.environ.pop("WORKBENCH_UPLOAD_MAX_BYTES", None) and None
+    >>> max_bytes() == 600 * 1024 * 1024
+    True
+    """
+    value = os.environ.get(MAX_BYTES_ENV, "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_BYTES
+
+
+def inbox_dir(hub: Path | str) -> Path:
+    """The folder of encrypted uploads: ``portal_inbox/`` beside the hub (mode 0700)."""
+    path = Path(hub).with_name("portal_inbox")
+    path.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def upload_file(hub: Path | str, upload_id: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{24}", upload_id or ""):
+        raise ValueError("not an upload id")
+    return inbox_dir(hub) / f"portal_upload_{upload_id}.duckdb"
+
+
+def new_id() -> str:
+    """An unguessable upload id (24 hex digits)."""
+    return secrets.token_hex(12)
+
+
+def _portal_key(hub: Path | str) -> str:
+    from workbench.hub.connect import create_key
+
+    return create_key(T.outbox_path(hub))      # the portal's key, never the hub's
+
+
+def _attach(hub, path: Path):
+    from workbench.hub.connect import new_connection
+    from workbench.sql import quote_literal
+
+    key = _portal_key(hub)
+    con = new_connection()
+    old = os.umask(0o077)
+    try:
+        con.execute(f"ATTACH {quote_literal(str(path))} AS up (ENCRYPTION_KEY {quote_literal(key)})")
+    finally:
+        os.umask(old)
+    return con
+
+
+class EncryptedWriter:
+    """Writes one upload, chunk by chunk, into its encrypted inbox file (never the plain bytes to disk)."""
+
+    def __init__(self, hub: Path | str, upload_id: str):
+        self.path = upload_file(hub, upload_id)
+        self.con = _attach(hub, self.path)
+        self.con.execute("CREATE TABLE up.chunks (seq INTEGER NOT NULL, data BLOB NOT NULL)")
+        self.con.execute("BEGIN TRANSACTION")
+        self.seq = 0
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        self.con.execute("INSERT INTO up.chunks VALUES (?, ?)", [self.seq, data])
+        self.seq += 1
+        self.size += len(data)
+        if self.seq % 64 == 0:              # bounded transaction size
+            self.con.execute("COMMIT")
+            self.con.execute("BEGIN TRANSACTION")
+
+    def close(self) -> None:
+        self.con.execute("COMMIT")
+        self.con.close()
+
+    def discard(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            remove_upload(self.path)
+
+
+def remove_upload(path: Path) -> None:
+    for p in (path, Path(str(path) + ".wal")):
+        if p.exists():
+            p.unlink()
+
+
+def decrypt_to(hub: Path | str, upload_id: str, target: Path) -> int:
+    """Write the plain upload to ``target`` (mode 0600); returns its size in bytes."""
+    con = _attach(hub, upload_file(hub, upload_id))
+    size = 0
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            last = -1
+            while True:
+                row = con.execute("SELECT data FROM up.chunks WHERE seq > ? ORDER BY seq LIMIT 1",
+                                  [last]).fetchone()
+                if row is None:
+                    break
+                fh.write(row[0])
+                size += len(row[0])
+                last += 1
+    finally:
+        con.close()
+    return size
+
+
+# ------------------------------------------------------------------------------------ the queue
+def enqueue(hub, upload_id: str, *, agency: str, user: str, dataset: str, filename: str,
+            metadata: dict, size: int) -> None:
+    """Queue an upload already written to the inbox (the portal's side; never opens the hub)."""
+    now = datetime.now().replace(microsecond=0)
+    with T.outbox(hub) as con:
+        con.execute(UPLOADS_SCHEMA)
+        con.execute("INSERT INTO outbox.uploads VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, NULL, NULL, "
+                    "NULL, ?, NULL)", [upload_id, agency, user, dataset, filename,
+                                       json.dumps(metadata, default=str), size, now])
+
+
+_COLS = ("upload_id", "agency", "user_name", "dataset", "filename", "metadata_json", "size_bytes", "state",
+         "attempts", "rows", "supply_id", "result_json", "last_error", "queued_at", "done_at")
+
+
+def _row(values) -> dict:
+    d = dict(zip(_COLS, values))
+    d["metadata"] = json.loads(d.pop("metadata_json") or "{}")
+    d["result"] = json.loads(d.pop("result_json") or "{}")
+    return d
+
+
+def get(hub, upload_id: str) -> dict | None:
+    """One queued or finished upload, or None."""
+    with T.outbox(hub) as con:
+        con.execute(UPLOADS_SCHEMA)
+        row = con.execute(f"SELECT {', '.join(_COLS)} FROM outbox.uploads WHERE upload_id = ?",
+                          [upload_id]).fetchone()
+    return _row(row) if row else None
+
+
+def list_for_agency(hub, agency: str, limit: int = 50) -> list[dict]:
+    """The agency's most recent uploads, newest first."""
+    with T.outbox(hub) as con:
+        con.execute(UPLOADS_SCHEMA)
+        rows = con.execute(f"SELECT {', '.join(_COLS)} FROM outbox.uploads WHERE agency = ? "
+                           f"ORDER BY queued_at DESC, upload_id LIMIT ?", [agency, limit]).fetchall()
+    return [_row(r) for r in rows]
+
+
+def queued(hub) -> list[str]:
+    """Ids of uploads waiting for the worker, oldest first."""
+    if not T.outbox_path(hub).exists():
+        return []
+    with T.outbox(hub) as con:
+        con.execute(UPLOADS_SCHEMA)
+        return [r[0] for r in con.execute("SELECT upload_id FROM outbox.uploads WHERE state = 'queued' "
+                                          "ORDER BY queued_at, upload_id").fetchall()]
+
+
+@dataclass
+class Outcome:
+    """What the worker did with one upload (shown on ``/supply/<id>``)."""
+
+    upload_id: str
+    state: str                         # one of STATES (``queued`` again when the hub was busy)
+    rows: int | None = None
+    supply_id: int | None = None
+    detail: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+def _safe_name(filename: str) -> str:
+    stem, suffix = os.path.splitext(os.path.basename(filename))
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:80] or "supply"
+    return stem + suffix.lower()
+
+
+def drain(hub, ingest, *, ids: list[str] | None = None) -> list[Outcome]:
+    """The worker's side: ingest every queued upload (or only ``ids``).
+
+    ``ingest(hub, entry, path)`` does the normal, checked ingest of the decrypted file ``path``
+    for ``entry`` (a dict of :func:`get`) and returns a ``SupplyResult``; it raises
+    ``SupplyRejected``/``BadInput`` (recorded as *rejected*), ``AccessDenied`` (*refused*) or
+    ``ResourceLocked`` (the hub is busy: left *queued*, and the drain stops).
+    """
+    from workbench.errors import AccessDenied, BadInput, ResourceLocked, SupplyRejected
+
+    outcomes = []
+    for upload_id in queued(hub):
+        if ids is not None and upload_id not in ids:
+            continue
+        entry = get(hub, upload_id)
+        tmp = Path(tempfile.mkdtemp(prefix="workbench-upload-"))      # mode 0700
+        try:
+            path = tmp / _safe_name(entry["filename"])
+            decrypt_to(hub, upload_id, path)
+            result = ingest(hub, entry, path)
+            out = Outcome(upload_id, "ingested", result.rows, result.supply_id, {
+                "rows": result.rows, "rows_superseded": result.rows_superseded, "skipped": result.skipped,
+                "message": result.message, "adapter": result.adapter, "warnings": result.warnings,
+                "metadata_missing": result.metadata_missing})
+        except SupplyRejected as exc:
+            out = Outcome(upload_id, "rejected", detail={
+                "message": f"{exc.total} problem(s); nothing was changed.", "problem_count": exc.total,
+                "problems": [{**p.to_dict(), "file": entry["filename"] if p.file == path.name else p.file}
+                             for p in exc.problems]})
+        except AccessDenied as exc:
+            out = Outcome(upload_id, "refused", detail={"message": str(exc)})
+        except ResourceLocked as exc:
+            out = Outcome(upload_id, "queued", error=str(exc)[:500])
+        except BadInput as exc:
+            out = Outcome(upload_id, "rejected", detail={"message": str(exc), "problems": []})
+        except Exception as exc:   # recorded for the page, never left silently queued
+            out = Outcome(upload_id, "failed", detail={"message": f"{type(exc).__name__}: {exc}"[:1000]})
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        _record(hub, out)
+        outcomes.append(out)
+        if out.state == "queued":
+            break
+    return outcomes
+
+
+def _record(hub, out: Outcome) -> None:
+    now = datetime.now().replace(microsecond=0)
+    with T.outbox(hub) as con:
+        if out.state == "queued":
+            con.execute("UPDATE outbox.uploads SET attempts = attempts + 1, last_error = ? WHERE upload_id = ?",
+                        [out.error, out.upload_id])
+            return
+        con.execute("UPDATE outbox.uploads SET state = ?, attempts = attempts + 1, rows = ?, supply_id = ?, "
+                    "result_json = ?, last_error = NULL, done_at = ? WHERE upload_id = ?",
+                    [out.state, out.rows, out.supply_id, json.dumps(out.detail, default=str), now,
+                     out.upload_id])
+    remove_upload(upload_file(hub, out.upload_id))    # the plain data now lives in the hub, or nowhere
+
+
+# ------------------------------------------------------------------------------------ streaming
+class TooLarge(Exception):
+    """The uploaded file passed the size limit (413)."""
+
+
+async def receive_form(request, sink, limit: int) -> tuple[dict, dict | None]:
+    """Parse a multipart form as it arrives: text fields into a dict, the one file part into
+    ``sink(filename)`` (an :class:`EncryptedWriter` factory), never spooling it to disk.
+
+    Returns ``(fields, file)`` where ``file`` is ``{"filename", "writer", "size"}`` or None.
+    Raises :class:`TooLarge` past ``limit`` bytes of file data (the writer is discarded) and
+    ValueError for a request that is not a multipart form.
+    """
+    from starlette.concurrency import run_in_threadpool
+    from starlette.formparsers import multipart, parse_options_header
+
+    ctype, params = parse_options_header(request.headers.get("content-type", ""))
+    if ctype != b"multipart/form-data" or b"boundary" not in params:
+        raise ValueError("expected a multipart/form-data upload")
+    events: list = []
+    header_field, header_value = bytearray(), bytearray()
+
+    callbacks = {
+        "on_part_begin": lambda: events.append(("begin", None)),
+        "on_part_data": lambda d, s, e: events.append(("data", bytes(d[s:e]))),
+        "on_part_end": lambda: events.append(("end", None)),
+        "on_header_field": lambda d, s, e: header_field.extend(d[s:e]),
+        "on_header_value": lambda d, s, e: header_value.extend(d[s:e]),
+        "on_header_end": lambda: (events.append(("header", (bytes(header_field).lower(), bytes(header_value)))),
+                                  header_field.clear(), header_value.clear()),
+    }
+    parser = multipart.MultipartParser(params[b"boundary"], callbacks)
+    fields: dict = {}
+    file = None
+    name, filename, text, buf = None, None, bytearray(), bytearray()
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+            for kind, value in events:
+                if kind == "begin":
+                    name, filename, text = None, None, bytearray()
+                elif kind == "header" and value[0] == b"content-disposition":
+                    _, opts = parse_options_header(value[1])
+                    name = opts.get(b"name", b"").decode("utf-8", "replace")
+                    if b"filename" in opts:
+                        filename = opts[b"filename"].decode("utf-8", "replace")
+                        if file is not None:
+                            raise ValueError("only one file may be uploaded at a time")
+                        writer = await run_in_threadpool(sink, filename)
+                        file = {"filename": filename, "writer": writer, "size": 0, "field": name}
+                elif kind == "data":
+                    if filename is not None:
+                        file["size"] += len(value)
+                        if file["size"] > limit:
+                            raise TooLarge()
+                        buf.extend(value)
+                        if len(buf) >= CHUNK:
+                            await run_in_threadpool(file["writer"].write, bytes(buf))
+                            buf.clear()
+                    else:
+                        text.extend(value)
+                        if len(text) > 64 * 1024:
+                            raise ValueError(f"form field '{name[:40]}' is longer than 64 KB")
+                elif kind == "end":
+                    if filename is not None:
+                        if buf:
+                            await run_in_threadpool(file["writer"].write, bytes(buf))
+                            buf.clear()
+                    elif name:
+                        fields[name] = text.decode("utf-8", "replace")
+                    name, filename = None, None
+            events.clear()
+        parser.finalize()
+        if file is not None:
+            await run_in_threadpool(file["writer"].close)
+    except BaseException:
+        if file is not None:
+            await run_in_threadpool(file["writer"].discard)
+        raise
+    return fields, file
