@@ -99,6 +99,13 @@ def test_admin_walks_the_console_and_a_dlo_decides_in_chromium(tmp_path):
             page.click("#dpia button[type=submit]")
             page.wait_for_load_state()
             assert "DPIA-2026-04 (review by" in page.inner_text("#agencies")
+            page.fill("#agency_name", "Fire and Rescue")
+            page.select_option("#agency_group", "central")
+            page.click("#add-agency button[type=submit]")
+            page.wait_for_load_state()
+            fire = page.locator("#agencies tbody tr", has_text="Fire and Rescue")
+            assert fire.locator("select[name=isp_status]").input_value() == "pending"
+            assert "central" in fire.inner_text()
             shot("03_agencies")
 
             # users: add one (one-time code shown), deactivate a partner
@@ -111,7 +118,7 @@ def test_admin_walks_the_console_and_a_dlo_decides_in_chromium(tmp_path):
             assert len(code.replace("-", "")) >= 12
             shot("04_user_added")
             page.goto(base + "/console/users")
-            page.locator("#users tbody tr", has_text="p.housing").locator("button").click()
+            page.locator("#users tbody tr", has_text="p.housing").locator("button", has_text="Deactivate").click()
             page.wait_for_load_state()
             assert "p.housing deactivated." in page.inner_text(".flash")
             shot("05_users")
@@ -149,6 +156,8 @@ def test_admin_walks_the_console_and_a_dlo_decides_in_chromium(tmp_path):
     assert not [e for e in console_errors if "403" not in e], console_errors
     with open_registry(hub) as reg:
         assert reg.get_agency(HOUSING).isp_status == "withdrawn"
+        assert (reg.get_agency("Fire and Rescue").group, reg.get_agency("Fire and Rescue").isp_status) == (
+            "central", "pending")
         assert not reg.get_user("p.housing").active
         assert pr.get(reg, req.id).status == "approved"
     assert [e.actor for e in audit_entries(hub, "request.approve")] == ["dlo.khan"]
