@@ -101,8 +101,7 @@ def test_a_non_admin_posting_with_a_valid_token_is_refused_and_audited(hub):
 
     with portal_client(hub) as c:
         login(c, "rev.jones")
-        token = csrf(c, "/how-to-submit") if 'name="csrf_token"' in c.get("/how-to-submit").text else None
-        token = token or re.search(r'name="csrf_token" value="([^"]+)"', c.get("/").text).group(1)
+        token = csrf(c, "/")              # the log-out form carries this session's token
         r = c.post("/console/agencies/isp", data={"csrf_token": token, "agency": SCHOOL, "isp_status": "withdrawn"})
         assert r.status_code == 403
     with open_registry(hub) as reg:
@@ -130,13 +129,11 @@ def test_audit_log_filters_by_actor_action_outcome_and_date_and_paginates(hub):
         assert "61 entries" in prefix
         denied = c.get("/console/audit", params={"actor": "bulk.user", "outcome": "denied"}).text
         assert "1 entry ·" in denied and "<td>test.other</td>" in denied
-        today = date.today().isoformat()   # entries are stamped in UTC; the test runs near "now"
         tomorrow = (date.today() + timedelta(days=2)).isoformat()
         assert "61 entries" in c.get("/console/audit", params={"actor": "bulk.user", "since": "2000-01-01",
                                                                "until": tomorrow}).text
         assert "0 entries" in c.get("/console/audit", params={"actor": "bulk.user", "since": tomorrow}).text
         assert "0 entries" in c.get("/console/audit", params={"actor": "bulk.user", "until": "2000-01-01"}).text
-        assert today
 
 
 def test_audit_log_names_a_bad_filter_with_400(hub):
@@ -256,8 +253,9 @@ def test_add_user_gives_a_one_time_code_that_sets_their_own_password(hub):
         assert reg.get_user("j.ward").role == "partner"
     with portal_client(hub) as c:
         token = csrf(c, "/reset-password")
+        new = "ward-passphrase-2468"
         r = c.post("/reset-password", data={"csrf_token": token, "username": "j.ward", "code": code,
-                                            "password": "ward-passphrase-2468", "password_confirm": "ward-passphrase-2468"})
+                                            "password": new, "password_confirm": new})
         assert r.status_code in (200, 303), r.text
         assert login(c, "j.ward", "ward-passphrase-2468").status_code == 303
     assert [(e.actor, e.target) for e in audit_entries(hub, "user.add")][-1] == ("admin.patel", "j.ward")

@@ -36,7 +36,14 @@ PAGE_SIZE = 50
 
 
 def _reg(request: Request):
+    """This thread's registry handle: call only inside a worker thread (:func:`_with_registry`)."""
     return portal(request).auth.registry()
+
+
+async def _with_registry(request: Request, fn, *args, **kwargs):
+    """Run ``fn(registry, *args, **kwargs)`` in a worker thread with that thread's own registry
+    handle (SQLite connections are not shared between threads; :meth:`.auth.Authenticator.registry`)."""
+    return await run_in_threadpool(lambda: fn(_reg(request), *args, **kwargs))
 
 
 def _flash(request: Request, message: str) -> None:
@@ -148,9 +155,8 @@ async def agencies(request: Request):
         return login_redirect(request)
     from workbench.registry import validate
 
-    reg = _reg(request)
-    rows = await run_in_threadpool(agency_rows, reg)
-    parts = await run_in_threadpool(lambda: [p.name for p in reg.list_partnerships()])
+    rows = await _with_registry(request, agency_rows)
+    parts = await _with_registry(request, lambda reg: [p.name for p in reg.list_partnerships()])
     return render(request, "console_agencies.html", rows=rows, statuses=validate.ISP_STATUSES,
                   partnerships=parts)
 
@@ -204,8 +210,8 @@ async def agency_dpia(request: Request):
 
     name = data.get("agency", "")
     try:
-        done = await run_in_threadpool(
-            dpia.record, _reg(request), user.name, name, data.get("reference", ""),
+        done = await _with_registry(
+            request, dpia.record, user.name, name, data.get("reference", ""),
             data.get("completed_on", ""), data.get("review_by", ""),
             partnership=data.get("partnership") or None, residual_high_risk=data.get("residual_high_risk") == "yes")
     except BadInput as exc:
@@ -222,9 +228,8 @@ async def users(request: Request):
         return login_redirect(request)
     from workbench.registry import validate
 
-    reg = _reg(request)
-    rows = await run_in_threadpool(reg.list_users)
-    names = await run_in_threadpool(lambda: [a.name for a in reg.list_agencies()])
+    rows = await _with_registry(request, lambda reg: reg.list_users())
+    names = await _with_registry(request, lambda reg: [a.name for a in reg.list_agencies()])
     return render(request, "console_users.html", rows=rows, agencies=names, roles=validate.ROLES)
 
 
@@ -244,7 +249,7 @@ async def user_add(request: Request):
     count_user(request, user)
     p = portal(request)
     try:
-        result = await run_in_threadpool(add_user, _reg(request), p.store, p.auth, user.name,
+        result = await _with_registry(request, add_user, p.store, p.auth, user.name,
                                          data.get("name", ""), data.get("agency", ""), data.get("role", ""))
     except BadInput as exc:
         _flash(request, str(exc))
@@ -308,7 +313,7 @@ async def requests_page(request: Request):
     user = await page_user(request, DECIDE, "console.requests.view")
     if user is None:
         return login_redirect(request)
-    data = await run_in_threadpool(pending_decisions, _reg(request), user)
+    data = await _with_registry(request, pending_decisions, user)
     return render(request, "console_requests.html", **data)
 
 
@@ -332,7 +337,7 @@ async def request_decide(request: Request):
         _flash(request, "Request numbers are whole numbers.")
         return redirect("/console/requests")
     try:
-        done = await run_in_threadpool(pr.decide, _reg(request), rid, user.name, decision == "approve",
+        done = await _with_registry(request, pr.decide, rid, user.name, decision == "approve",
                                        (data.get("note") or "").strip() or None)
     except BadInput as exc:
         _flash(request, str(exc))
@@ -352,7 +357,7 @@ async def foi_consult(request: Request):
 
     try:
         fid = int(request.path_params["foi_id"])
-        done = await run_in_threadpool(foi.consult, _reg(request), fid, user.agency,
+        done = await _with_registry(request, foi.consult, fid, user.agency,
                                        data.get("consent") == "yes", user.name)
     except ValueError:
         _flash(request, "FOI numbers are whole numbers.")
@@ -379,7 +384,7 @@ async def foi_decide(request: Request):
         return redirect("/console/requests")
     try:
         fid = int(request.path_params["foi_id"])
-        done = await run_in_threadpool(foi.decide, _reg(request), fid, user.name, decision == "release",
+        done = await _with_registry(request, foi.decide, fid, user.name, decision == "release",
                                        (data.get("note") or "").strip() or None)
     except ValueError:
         _flash(request, "FOI numbers are whole numbers.")
