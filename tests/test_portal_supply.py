@@ -202,3 +202,68 @@ def test_upload_by_a_deactivated_user_is_refused_by_the_worker(hub):
     assert done.returncode == 0, done.stderr
     assert U.get(hub, upload_id)["state"] == "refused"
     assert fingerprint(hub) == before
+
+
+def test_partner_xlsx_with_the_agencys_saved_mapping_is_ingested(hub, tmp_path):
+    """A council workbook in its own layout: the worker uses the mapping saved for the agency and dataset."""
+    import yaml
+
+    from workbench.hub import mappings
+
+    from test_adapters_fixtures import MAPPING, _asb_workbook
+
+    book = _asb_workbook(tmp_path / "asb march.xlsx", [
+        ["A1", "01/03/2024", "22:05", "Noise - Domestic", "NG1 5AW", "officer's own note"],
+        ["A2", "02/03/2024", None, "Rowdy Behaviour", None, None]])
+    header, _ = mappings.read_header(book)
+    saved = mappings.path_for(hub, HOUSING, "council_asb")
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(yaml.safe_dump({**MAPPING, "header": header}))
+    with portal_client(hub) as c:
+        login(c, "an.housing")
+        token = csrf(c, "/supply")
+        r = c.post("/supply", data={"dataset": "council_asb", "period_start": "2024-03-01",
+                                    "period_end": "2024-03-31", "csrf_token": token},
+                   files={"file": (book.name, book.read_bytes(),
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+                   follow_redirects=False)
+        upload_id = _upload_id(r)
+        done = _worker(hub)
+        assert done.returncode == 0, done.stderr
+        page = c.get(f"/supply/{upload_id}").text
+    assert '<strong id="rows">2</strong>' in page
+    from workbench.hub.connect import open_hub
+
+    con = open_hub(hub, read_only=True)
+    try:
+        got = con.execute("SELECT incident_ref, incident_type FROM council_asb ORDER BY 1").fetchall()
+        agency = con.execute("SELECT DISTINCT agency FROM supplies WHERE dataset = 'council_asb'").fetchall()
+    finally:
+        con.close()
+    assert got == [("A1", "noise"), ("A2", "rowdy")] and agency == [(HOUSING,)]
+
+
+def test_upload_waits_while_the_hub_is_locked_and_is_never_lost(hub):
+    from test_portal_transfer import HOLD
+
+    with portal_client(hub) as c:
+        login(c, "an.lee")
+        upload_id = _upload_id(_upload(c, REAL.name, REAL.read_bytes()))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(hub)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ})
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        busy = _worker(hub)
+        assert busy.returncode == 4, busy.stderr            # still queued: exit 4
+        row = U.get(hub, upload_id)
+        assert row["state"] == "queued" and row["attempts"] == 1 and row["last_error"]
+        assert U.upload_file(hub, upload_id).exists()       # the encrypted upload is kept for the next pass
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=30)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    assert _worker(hub).returncode == 0
+    assert U.get(hub, upload_id)["state"] == "ingested"
+    assert _count_rows(hub) == _data_lines(REAL)
