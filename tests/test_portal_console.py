@@ -486,3 +486,28 @@ def test_foi_release_needs_every_consent_and_refusal_is_recorded(hub):
         assert foi.get(reg, f2.id).decision_note == "s31 exemption"
     assert [(e.actor, e.outcome) for e in audit_entries(hub, "foi.release")] == [
         ("admin.patel", "denied"), ("admin.patel", "ok")]
+
+
+def test_register_a_partnership_and_add_an_agency_to_it(hub):
+    from workbench.registry import open_registry
+
+    with portal_client(hub) as c:
+        token = _admin(c)
+        r = c.post("/console/partnerships/add", data={"csrf_token": token, "name": "Nottinghamshire County",
+                                                      "parent": "", "cross_border": "yes"})
+        assert "Partnership Nottinghamshire County registered." in r.text
+        r = c.post("/console/partnerships/add", data={"csrf_token": token, "name": "Bassetlaw",
+                                                      "parent": "Nottinghamshire County", "cross_border": "no"})
+        assert "Partnership Bassetlaw registered." in r.text
+        r = c.post("/console/partnerships/add", data={"csrf_token": token, "name": "Bassetlaw"})
+        assert "Partnership &#39;Bassetlaw&#39; already exists." in r.text
+        r = c.post("/console/agencies/join", data={"csrf_token": token, "agency": SCHOOL, "partnership": "Bassetlaw"})
+        assert f"{SCHOOL} is in partnership Bassetlaw." in r.text
+        r = c.post("/console/agencies/join", data={"csrf_token": token, "agency": SCHOOL, "partnership": "Nowhere"})
+        assert "Nowhere" in r.text
+    with open_registry(hub) as reg:
+        assert reg.get_agency(SCHOOL).partnerships == ("Bassetlaw",)
+        b = reg.get_partnership("Bassetlaw")
+        assert (b.parent, b.cross_border) == ("Nottinghamshire County", False)
+    assert [e.target for e in audit_entries(hub, "partnership.add")] == ["Nottinghamshire County", "Bassetlaw"]
+    assert [e.actor for e in audit_entries(hub, "agency.join")] == ["admin.patel"]

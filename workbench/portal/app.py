@@ -63,6 +63,8 @@ def _routes() -> list:
         Route("/console/agencies/isp", pages_console.agency_isp, methods=["POST"]),
         Route("/console/agencies/dpia", pages_console.agency_dpia, methods=["POST"]),
         Route("/console/agencies/add", pages_console.agency_add, methods=["POST"]),
+        Route("/console/agencies/join", pages_console.agency_join, methods=["POST"]),
+        Route("/console/partnerships/add", pages_console.partnership_add, methods=["POST"]),
         Route("/console/users", pages_console.users),
         Route("/console/users/add", pages_console.user_add, methods=["POST"]),
         Route("/console/users/{name}/{state}", pages_console.user_state, methods=["POST"]),

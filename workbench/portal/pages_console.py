@@ -156,9 +156,10 @@ async def agencies(request: Request):
     from workbench.registry import validate
 
     rows = await _with_registry(request, agency_rows)
-    parts = await _with_registry(request, lambda reg: [p.name for p in reg.list_partnerships()])
+    partnership_rows = await _with_registry(request, lambda reg: reg.list_partnerships())
+    parts = [p.name for p in partnership_rows]
     return render(request, "console_agencies.html", rows=rows, statuses=validate.ISP_STATUSES,
-                  partnerships=parts)
+                  partnerships=parts, partnership_rows=partnership_rows)
 
 
 async def agency_isp(request: Request):
@@ -196,6 +197,42 @@ async def agency_add(request: Request):
         _flash(request, str(exc))
     else:
         _flash(request, f"Agency {name} registered.")
+    return redirect("/console/agencies")
+
+
+async def partnership_add(request: Request):
+    """Register a partnership (``workbench partnerships add NAME [--parent …]``)."""
+    user = await page_user(request, ADMINISTER, "console.partnership.add")
+    if user is None:
+        return login_redirect(request)
+    data = await form_data(request)
+    count_user(request, user)
+    name = (data.get("name") or "").strip()
+    try:
+        await _with_registry(request, lambda reg: reg.add_partnership(
+            name, parent=(data.get("parent") or "").strip() or None,
+            cross_border=data.get("cross_border", "yes") == "yes", actor=user.name))
+    except BadInput as exc:
+        _flash(request, str(exc))
+    else:
+        _flash(request, f"Partnership {name} registered.")
+    return redirect("/console/agencies")
+
+
+async def agency_join(request: Request):
+    """Add an agency to a partnership (``workbench agencies update NAME --partnership …``)."""
+    user = await page_user(request, ADMINISTER, "console.agency.join")
+    if user is None:
+        return login_redirect(request)
+    data = await form_data(request)
+    count_user(request, user)
+    agency, partnership = data.get("agency", ""), data.get("partnership", "")
+    try:
+        await _with_registry(request, lambda reg: reg.join_partnership(agency, partnership, actor=user.name))
+    except BadInput as exc:
+        _flash(request, str(exc))
+    else:
+        _flash(request, f"{agency} is in partnership {partnership}.")
     return redirect("/console/agencies")
 
 
