@@ -467,6 +467,8 @@ def test_foi_release_needs_every_consent_and_refusal_is_recorded(hub):
         f2 = foi.record(reg, "admin.patel", "B. Campaigner", "ASB calls by month", [], [FORCE])
     with portal_client(hub) as c:
         token = _admin(c)
+        row = re.search(rf'<tr id="foi-{f1.id}">.*?</tr>', c.get("/console/requests").text, re.S).group(0)
+        assert "disabled title=\"needs every originating agency's consent\"" in row
         r = c.post(f"/console/foi/{f1.id}/decide/release", data={"csrf_token": token})
         assert r.status_code == 403 and "no recorded consent from" in r.text
         r = c.post(f"/console/foi/{f2.id}/decide/refuse", data={"csrf_token": token, "note": "s31 exemption"})
