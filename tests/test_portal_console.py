@@ -414,10 +414,23 @@ def test_commissioning_register_is_listed_with_due_dates(hub):
                            requested_by="strategy group", due=(date.today() - timedelta(days=3)).isoformat(),
                            quiet=True)
     cm.assign_commission(hub, c1.id, "an.lee")
+    c2 = cm.add_commission(hub, title="Shop theft profile", questions=["Which shops?"],
+                           requested_by="strategy group", due=(date.today() - timedelta(days=30)).isoformat(),
+                           quiet=True)
+    cm.set_status(hub, c2.id, "delivered")
+    from workbench.products import feedback as fbk
+
+    fbk.add_feedback(hub, c2.id, used="yes", helped_outcome="no", comments="<i>late</i> but used")
     with portal_client(hub) as c:
         _admin(c)
         html = c.get("/console/commissions").text
-        assert "Night-time &lt;violence&gt;" in html and "an.lee" in html and "overdue" in html
+        assert "Night-time &lt;violence&gt;" in html and "an.lee" in html
+        rows = {m.group(1): m.group(0) for m in re.finditer(r'<tr id="commission-(\d+)">.*?</tr>', html, re.S)}
+        assert "overdue" in rows[str(c1.id)] and "none yet" in rows[str(c1.id)]
+        # delivered work is not overdue; its latest feedback is shown, escaped
+        assert "overdue" not in rows[str(c2.id)]
+        assert "used: yes · helped: no · timely: —" in rows[str(c2.id)]
+        assert "&lt;i&gt;late&lt;/i&gt; but used" in rows[str(c2.id)]
 
 
 # -- further governance tasks of docs/guide-coordinator.md ------------------------------------------

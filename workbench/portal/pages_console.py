@@ -433,12 +433,20 @@ async def foi_decide(request: Request):
 
 
 # -- commissioning register (read-only) ----------------------------------------------------------
+def commission_rows(hub) -> list[dict]:
+    """Each commission with its newest feedback record (None until feedback is given; Appendix 2 2.v)."""
+    from workbench.products import commissioning as C
+    from workbench.products import feedback as F
+
+    newest: dict[int, object] = {}
+    for fb in F.list_feedback(hub):               # newest first
+        newest.setdefault(fb.commission_id, fb)
+    return [{"c": c, "feedback": newest.get(c.id)} for c in C.list_commissions(hub)]
+
+
 async def commissions(request: Request):
     user = await page_user(request, ADMINISTER, "console.commissions.view")
     if user is None:
         return login_redirect(request)
-    from workbench.products import commissioning as C
-
-    hub = portal(request).hub
-    rows = await run_in_threadpool(C.list_commissions, hub)
+    rows = await run_in_threadpool(commission_rows, portal(request).hub)
     return render(request, "console_commissions.html", rows=rows, today=date.today())
