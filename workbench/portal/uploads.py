@@ -154,15 +154,15 @@ def decrypt_to(hub: Path | str, upload_id: str, target: Path) -> int:
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            last = -1
-            while True:
-                row = con.execute("SELECT data FROM up.chunks WHERE seq > ? ORDER BY seq LIMIT 1",
-                                  [last]).fetchone()
-                if row is None:
-                    break
-                fh.write(row[0])
-                size += len(row[0])
-                last += 1
+            n = con.execute("SELECT count(*) FROM up.chunks").fetchone()[0]
+            # chunks are numbered 0..n-1; read 32 at a time (bounded memory; a query per chunk is slow)
+            for first in range(0, n, 32):
+                rows = con.execute("SELECT data FROM up.chunks WHERE seq >= ? AND seq < ? ORDER BY seq",
+                                   [first, first + 32]).fetchall()
+                for (data,) in rows:
+                    fh.write(data)
+                    size += len(data)
+                del rows
     finally:
         con.close()
     return size
