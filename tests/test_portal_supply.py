@@ -267,3 +267,20 @@ def test_upload_waits_while_the_hub_is_locked_and_is_never_lost(hub):
     assert _worker(hub).returncode == 0
     assert U.get(hub, upload_id)["state"] == "ingested"
     assert _count_rows(hub) == _data_lines(REAL)
+
+
+def test_an_upload_cut_off_by_a_crash_is_swept_after_a_day_but_a_queued_one_is_kept(hub):
+    import time
+
+    with portal_client(hub) as c:
+        login(c, "an.lee")
+        kept = _upload_id(_upload(c, REAL.name, b"Crime ID,Month\n"))
+    w = U.EncryptedWriter(hub, U.new_id())                 # a partial upload with no queue entry
+    w.write(b"Crime ID,Month\n")
+    w.close()
+    assert U.sweep_orphans(hub) == []                      # recent: perhaps still arriving
+    day_ago = time.time() - 2 * 86400
+    for f in U.inbox_dir(hub).iterdir():
+        os.utime(f, (day_ago, day_ago))
+    assert U.sweep_orphans(hub) == [w.path.name]
+    assert not w.path.exists() and U.upload_file(hub, kept).exists()

@@ -199,6 +199,7 @@ def _ingest_uploads(args):
     while True:
         try:
             outcomes = U.drain(hub, ingest_upload)
+            U.sweep_orphans(hub)        # uploads cut off by a portal crash, untouched for a day
             left = len(U.queued(hub))
         except ResourceLocked as exc:
             if not args.watch:

@@ -283,6 +283,32 @@ def drain(hub, ingest, *, ids: list[str] | None = None) -> list[Outcome]:
     return outcomes
 
 
+def sweep_orphans(hub, *, older_than_seconds: float = 86400.0) -> list[str]:
+    """Remove encrypted uploads that no queue entry names and that nobody has written to for
+    ``older_than_seconds`` (an upload cut off by a crash of the portal); returns their names.
+    An upload still arriving is written to continually, so it is never taken for an orphan."""
+    import time
+
+    folder = Path(hub).with_name("portal_inbox")
+    if not folder.is_dir():
+        return []
+    known = set()
+    if T.outbox_path(hub).exists():
+        with T.outbox(hub) as con:
+            con.execute(UPLOADS_SCHEMA)
+            known = {r[0] for r in con.execute("SELECT upload_id FROM outbox.uploads").fetchall()}
+    removed = []
+    now = time.time()
+    for f in sorted(folder.glob("portal_upload_*.duckdb")):
+        upload_id = f.name[len("portal_upload_"):-len(".duckdb")]
+        wal = Path(str(f) + ".wal")
+        newest = max(p.stat().st_mtime for p in (f, wal) if p.exists())
+        if upload_id not in known and now - newest > older_than_seconds:
+            remove_upload(f)
+            removed.append(f.name)
+    return removed
+
+
 def _record(hub, out: Outcome) -> None:
     now = datetime.now().replace(microsecond=0)
     with T.outbox(hub) as con:
