@@ -284,3 +284,15 @@ def test_an_upload_cut_off_by_a_crash_is_swept_after_a_day_but_a_queued_one_is_k
         os.utime(f, (day_ago, day_ago))
     assert U.sweep_orphans(hub) == [w.path.name]
     assert not w.path.exists() and U.upload_file(hub, kept).exists()
+
+
+def test_only_the_supply_page_may_run_the_portals_own_script(hub):
+    with portal_client(hub) as c:
+        login(c, "an.lee")
+        page = c.get("/supply")
+        other = c.get("/")
+        js = c.get("/static/supply.js")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "script-src" not in other.headers["content-security-policy"]
+    assert '<script src="/static/supply.js"></script>' in page.text and js.status_code == 200
+    assert "http" not in js.text.replace("XMLHttpRequest", "")          # nothing fetched from elsewhere

@@ -54,6 +54,8 @@ def test_supplier_uploads_a_real_police_uk_month_and_sees_it_ingested_in_chromiu
             page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
             page.set_default_timeout(30_000)
             page.on("request", lambda r: requests.append(r.url))
+            xhr_posts = []
+            page.on("request", lambda r: xhr_posts.append(r.url) if r.method == "POST" and r.resource_type == "xhr" else None)
             page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
             def log_in(name):
@@ -85,6 +87,7 @@ def test_supplier_uploads_a_real_police_uk_month_and_sees_it_ingested_in_chromiu
             log_in("an.lee")
             url = upload(REAL)
             assert page.inner_text("#status") == "queued"
+            assert xhr_posts == [base + "/supply"]      # sent by the progress script (static/supply.js)
             page.screenshot(path=str(ARTIFACTS / "supply_01_queued.png"), full_page=True)
             _worker(hub)
             page.goto(url)
@@ -101,6 +104,18 @@ def test_supplier_uploads_a_real_police_uk_month_and_sees_it_ingested_in_chromiu
             assert "bad-month.csv\t6\tmonth\ta month YYYY-MM\tFeb 2024" in table   # file, line, field, expected, found
             page.screenshot(path=str(ARTIFACTS / "supply_03_rejected.png"), full_page=True)
             assert fingerprint(hub) == before
+            # a form error comes back through the progress script: the portal's own page, field named
+            notes = tmp_path / "notes.txt"
+            notes.write_text("not a supply", encoding="utf-8")
+            page.goto(base + "/supply")
+            page.select_option("#dataset", "police_uk_street")
+            page.fill("#period_start", "2024-02-01")
+            page.fill("#period_end", "2024-02-29")
+            page.set_input_files("#file", str(notes))
+            page.click("form.form button[type=submit]")
+            page.wait_for_selector("p.error")
+            assert "Field 'file': expected a file ending .csv or .xlsx" in page.inner_text("p.error")
+            console_errors[:] = [e for e in console_errors if "status of 422" not in e]
             # the agency's list shows both
             page.goto(base + "/supply")
             assert page.inner_text("table.data").count("police_uk_street") == 2

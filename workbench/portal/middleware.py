@@ -4,7 +4,8 @@ Pure ASGI (no per-request task switching) so 200 concurrent submissions stay che
 
 * :class:`BodyLimit` refuses a body larger than ``max_bytes`` with 413, whether the client
   declares it (``Content-Length``) or streams it (counted as it arrives).
-* :class:`SecurityHeaders` adds a strict Content-Security-Policy (no scripts at all, styles
+* :class:`SecurityHeaders` adds a strict Content-Security-Policy (no scripts at all but the
+  portal's own upload-progress script on ``/supply``, styles
   and images from the portal only, forms post only to the portal, no framing), ``nosniff``,
   ``no-referrer``, ``Cache-Control: no-store`` on everything but the stylesheet, and HSTS
   when the portal is deployed behind TLS.
@@ -22,6 +23,9 @@ from workbench.portal.sessions import COOKIE
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
+#: the supply upload page alone may run the portal's own progress script (``static/supply.js``)
+#: and post with it; every other page runs no script at all
+SCRIPT_PAGES = {"/supply": CSP + "; script-src 'self'; connect-src 'self'"}
 
 
 class _TooLarge(Exception):
@@ -104,7 +108,8 @@ class SecurityHeaders:
         async def add_headers(msg):
             if msg["type"] == "http.response.start":
                 headers = list(msg.get("headers", []))
-                headers += [(b"content-security-policy", CSP.encode()),
+                csp = SCRIPT_PAGES.get(scope.get("path", ""), CSP)
+                headers += [(b"content-security-policy", csp.encode()),
                             (b"x-content-type-options", b"nosniff"),
                             (b"x-frame-options", b"DENY"),
                             (b"referrer-policy", b"no-referrer"),
