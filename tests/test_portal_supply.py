@@ -296,3 +296,72 @@ def test_only_the_supply_page_may_run_the_portals_own_script(hub):
     assert "script-src" not in other.headers["content-security-policy"]
     assert '<script src="/static/supply.js"></script>' in page.text and js.status_code == 200
     assert "http" not in js.text.replace("XMLHttpRequest", "")          # nothing fetched from elsewhere
+
+
+def test_resumable_upload_carries_on_after_an_interruption_and_is_ingested(hub):
+    """The protocol of static/supply.js: start, pieces at offsets, ask what arrived, finish."""
+    content = REAL.read_bytes()
+    half = len(content) // 2
+    with portal_client(hub) as c:
+        login(c, "an.lee")
+        token = csrf(c, "/supply")
+        r = c.post("/supply/resumable", data={**JAN, "csrf_token": token, "filename": REAL.name,
+                                              "size": str(len(content))})
+        assert r.status_code == 201, r.text
+        upload_id = r.json()["upload_id"]
+        base = f"/supply/resumable/{upload_id}"
+        h = {"X-CSRF-Token": token}
+        assert c.put(f"{base}/piece?offset=0", content=content[:half], headers=h).json()["received"] == half
+        assert c.put(f"{base}/piece?offset=0", content=content[:10], headers={"X-CSRF-Token": "x"}).status_code == 403
+        assert c.post(f"{base}/finish", headers=h).status_code == 409            # bytes are missing
+        again = c.put(f"{base}/piece?offset=5", content=content[5:half], headers=h)   # a lost answer: resent
+        assert again.status_code == 409 and again.json()["received"] == half
+        assert c.get(base).json()["received"] == half                           # where to carry on
+        assert c.put(f"{base}/piece?offset={half}", content=content[half:], headers=h).json()["received"] == len(content)
+        assert U.queued(hub) == []                                              # not for the worker yet
+        finish = c.post(f"{base}/finish", headers=h)
+        assert finish.status_code == 200 and finish.json()["url"] == f"/supply/{upload_id}"
+        assert U.queued(hub) == [upload_id]
+        c.post("/logout", data={"csrf_token": csrf(c, "/supply")})
+        login(c, "an.housing")                                                  # someone else's upload
+        assert c.get(base).status_code == 404
+        done = _worker(hub)
+        assert done.returncode == 0, done.stderr
+    assert U.get(hub, upload_id)["state"] == "ingested"
+    assert _count_rows(hub) == _data_lines(REAL)
+
+
+def test_resumable_upload_is_checked_like_the_form(hub):
+    with portal_client(hub, upload_max_bytes=1000) as c:
+        login(c, "an.lee")
+        token = csrf(c, "/supply")
+        big = c.post("/supply/resumable", data={**JAN, "csrf_token": token, "filename": "a.csv", "size": "1001"})
+        assert big.status_code == 413
+        pdf = c.post("/supply/resumable", data={**JAN, "csrf_token": token, "filename": "a.pdf", "size": "10"})
+        assert pdf.status_code == 422 and "Field 'file'" in pdf.json()["message"]
+        sp = c.post("/supply/resumable", data={**JAN, "csrf_token": token, "filename": "a.csv", "size": "10",
+                                               "dataset": "partner_intelligence"})
+        assert sp.status_code == 201                     # a central analyst may ingest SP data (matrix)
+        c.post("/logout", data={"csrf_token": csrf(c, "/supply")})
+        login(c, "an.housing")
+        token = csrf(c, "/supply")
+        sp = c.post("/supply/resumable", data={**JAN, "csrf_token": token, "filename": "a.csv", "size": "10",
+                                               "dataset": "partner_intelligence"})
+        assert sp.status_code == 403 and "Access denied" in sp.json()["message"]   # second group may not (audited)
+    assert [e for e in audit_entries(hub, "ingest") if e.outcome == "denied" and e.actor == "an.housing"]
+
+
+def test_an_abandoned_resumable_upload_is_swept_with_its_entry(hub):
+    import time
+
+    with portal_client(hub) as c:
+        login(c, "an.lee")
+        token = csrf(c, "/supply")
+        upload_id = c.post("/supply/resumable", data={**JAN, "csrf_token": token, "filename": "a.csv",
+                                                      "size": "100"}).json()["upload_id"]
+    assert U.get(hub, upload_id)["state"] == "receiving" and U.sweep_orphans(hub) == []
+    day_ago = time.time() - 2 * 86400
+    for f in U.inbox_dir(hub).iterdir():
+        os.utime(f, (day_ago, day_ago))
+    assert U.sweep_orphans(hub) == [f"portal_upload_{upload_id}.duckdb"]
+    assert U.get(hub, upload_id) is None

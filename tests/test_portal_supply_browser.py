@@ -54,8 +54,8 @@ def test_supplier_uploads_a_real_police_uk_month_and_sees_it_ingested_in_chromiu
             page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
             page.set_default_timeout(30_000)
             page.on("request", lambda r: requests.append(r.url))
-            xhr_posts = []
-            page.on("request", lambda r: xhr_posts.append(r.url) if r.method == "POST" and r.resource_type == "xhr" else None)
+            pieces = []
+            page.on("request", lambda r: pieces.append(r.url) if r.method == "PUT" else None)
             page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
             def log_in(name):
@@ -87,7 +87,8 @@ def test_supplier_uploads_a_real_police_uk_month_and_sees_it_ingested_in_chromiu
             log_in("an.lee")
             url = upload(REAL)
             assert page.inner_text("#status") == "queued"
-            assert xhr_posts == [base + "/supply"]      # sent by the progress script (static/supply.js)
+            # sent in pieces by the resumable upload script (static/supply.js)
+            assert len(pieces) == 1 and "/piece?offset=0" in pieces[0]
             page.screenshot(path=str(ARTIFACTS / "supply_01_queued.png"), full_page=True)
             _worker(hub)
             page.goto(url)
@@ -113,8 +114,8 @@ def test_supplier_uploads_a_real_police_uk_month_and_sees_it_ingested_in_chromiu
             page.fill("#period_end", "2024-02-29")
             page.set_input_files("#file", str(notes))
             page.click("form.form button[type=submit]")
-            page.wait_for_selector("p.error")
-            assert "Field 'file': expected a file ending .csv or .xlsx" in page.inner_text("p.error")
+            page.wait_for_selector("#progress-text.error")
+            assert "Field 'file': expected a file ending .csv or .xlsx" in page.inner_text("#progress-text")
             console_errors[:] = [e for e in console_errors if "status of 422" not in e]
             # the agency's list shows both
             page.goto(base + "/supply")

@@ -47,6 +47,10 @@ def _routes() -> list:
         Route("/submitted/{ref}", pages_partner.acknowledgement),
         Route("/my/submissions", pages_partner.my_submissions),
         Route("/supply", pages_supply.supply, methods=["GET", "POST"]),
+        Route("/supply/resumable", pages_supply.resumable_start, methods=["POST"]),
+        Route("/supply/resumable/{upload_id}", pages_supply.resumable_status),
+        Route("/supply/resumable/{upload_id}/piece", pages_supply.resumable_piece, methods=["PUT"]),
+        Route("/supply/resumable/{upload_id}/finish", pages_supply.resumable_finish, methods=["POST"]),
         Route("/supply/{upload_id}", pages_supply.supply_result),
         Route("/review", pages_review.queue),
         Route("/review/{ref}", pages_review.detail),
@@ -81,7 +85,8 @@ def _routes() -> list:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    """JSON answers: the API, and the resumable upload that static/supply.js talks to."""
+    return request.url.path.startswith(("/api/", "/supply/resumable"))
 
 
 async def _on_denied(request: Request, exc: AccessDenied):
@@ -220,6 +225,7 @@ def create_app(hub_path: Path | str, *, secure_cookies: bool = True, max_body_by
     app.add_middleware(SessionCookie, sessions=portal.sessions, secure=secure_cookies)
     # the supply page counts its file itself (413 past upload_max); the form around it is small
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, on_refuse=too_large,
-                       path_limits={"/supply": upload_max + 1024 * 1024})
+                       path_limits={"/supply": upload_max + 1024 * 1024,
+                                    "/supply/resumable/*": pages_supply.RESUMABLE_PIECE + 64 * 1024})
     app.add_middleware(SecurityHeaders, hsts=secure_cookies if hsts is None else hsts)
     return app

@@ -49,6 +49,15 @@ class BodyLimit:
         self.on_refuse = on_refuse
         self.path_limits = dict(path_limits or {})    # exact path -> its own limit (the supply upload)
 
+    def _limit(self, path: str) -> int:
+        """The limit for ``path``: its own (exact, or a prefix ending ``*``), else ``max_bytes``."""
+        if path in self.path_limits:
+            return self.path_limits[path]
+        for key, value in self.path_limits.items():
+            if key.endswith("*") and path.startswith(key[:-1]):
+                return value
+        return self.max_bytes
+
     async def _refuse(self, scope, send, message):
         if self.on_refuse is not None:
             try:
@@ -60,7 +69,7 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = self.path_limits.get(scope.get("path", ""), self.max_bytes)
+        limit = self._limit(scope.get("path", ""))
         message = f"Request body larger than {limit} bytes."
         for name, value in scope.get("headers", []):
             if name == b"content-length":

@@ -181,3 +181,127 @@ async def supply_result(request: Request):
         return render(request, "error.html", 404, title="Not found",
                       message="No upload of your agency has this reference.")
     return render(request, "supply_result.html", u=row, result=row["result"])
+
+
+# ------------------------------------------------------------------- resumable upload (JSON, used by supply.js)
+RESUMABLE_PIECE = 8 * 1024 * 1024          # the largest piece one PUT may carry
+
+
+def _json(status: int, **body):
+    from starlette.responses import JSONResponse
+
+    return JSONResponse(body, status_code=status)
+
+
+def _check_token(request: Request, token: str | None) -> None:
+    if not csrf_ok(session(request), token):
+        raise CsrfFailed()
+
+
+async def resumable_start(request: Request):
+    """``POST /supply/resumable`` (form fields as the page, plus ``filename`` and ``size``): the same
+    checks as the form; answers ``{"upload_id", "received": 0, "piece_bytes"}``."""
+    user, allowed = await _supplier(request)
+    if user is None:
+        return _json(401, error="login_required", message="Log in first.")
+    form = dict(await request.form())
+    _check_token(request, form.pop("csrf_token", None))
+    count_user(request, user)
+    p = portal(request)
+    dataset = str(form.get("dataset", ""))
+    filename = str(form.get("filename", ""))[-200:]
+    size = str(form.get("size", ""))
+    limit = request.app.state.upload_max_bytes
+    if dataset not in {d.id for d in allowed}:
+        from workbench import catalogue
+
+        if dataset in catalogue.ids():
+            await run_in_threadpool(_refuse, p.auth, user, dataset, p.partnership)
+        return _json(422, error="invalid", message=f"Field 'dataset': expected one of "
+                     f"{', '.join(sorted(d.id for d in allowed))}; found '{dataset[:60]}'.")
+    if not size.isdigit() or int(size) == 0:
+        return _json(422, error="invalid", message=f"Field 'file': expected the supply's data; found an empty file.")
+    if int(size) > limit:
+        return _json(413, error="too_large", message=f"The file is larger than the upload limit of "
+                     f"{limit // (1024 * 1024)} MB.")
+    if not filename.lower().endswith(U.SUFFIXES):
+        return _json(422, error="invalid", message=f"Field 'file': expected a file ending .csv or .xlsx; "
+                     f"found '{filename[-60:]}'.")
+    try:
+        meta = metadata_from({k: str(v) for k, v in form.items()}, dataset, user.agency, filename)
+    except BadInput as exc:
+        return _json(422, error="invalid", message=str(exc))
+    upload_id = U.new_id()
+    await run_in_threadpool(U.start_resumable, p.hub, upload_id, agency=user.agency, user=user.name,
+                            dataset=dataset, filename=filename, metadata=meta, size=int(size))
+    return _json(201, upload_id=upload_id, received=0, piece_bytes=RESUMABLE_PIECE)
+
+
+async def _own_receiving(request: Request):
+    user, _ = await _supplier(request)
+    if user is None:
+        return None, None, _json(401, error="login_required", message="Log in first.")
+    p = portal(request)
+    upload_id = request.path_params["upload_id"]
+    try:
+        U.upload_file(p.hub, upload_id)
+        row = await run_in_threadpool(U.get, p.hub, upload_id)
+    except ValueError:
+        row = None
+    if row is None or row["user_name"] != user.name or row["state"] != "receiving":
+        await run_in_threadpool(p.audit, user.name, "portal.supply.resume", upload_id[:40],
+                                {"reason": "not an upload this user is sending"}, "denied")
+        return user, None, _json(404, error="not_found", message="No upload of yours is being received "
+                                                                  "under this reference.")
+    return user, row, None
+
+
+async def resumable_status(request: Request):
+    """``GET /supply/resumable/<id>``: ``{"received": bytes}`` (where to carry on after an interruption)."""
+    user, row, refused = await _own_receiving(request)
+    if refused is not None:
+        return refused
+    got = await run_in_threadpool(U.received, portal(request).hub, row["upload_id"])
+    return _json(200, upload_id=row["upload_id"], received=got, size=row["size_bytes"])
+
+
+async def resumable_piece(request: Request):
+    """``PUT /supply/resumable/<id>?offset=N`` with up to 8 MB of the file (header ``X-CSRF-Token``).
+    A wrong offset answers 409 with the bytes received, so the sender carries on from there."""
+    user, row, refused = await _own_receiving(request)
+    if refused is not None:
+        return refused
+    _check_token(request, request.headers.get("x-csrf-token"))
+    offset = request.query_params.get("offset", "")
+    if not offset.isdigit():
+        return _json(400, error="invalid", message="Query 'offset': expected a whole number of bytes.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > RESUMABLE_PIECE:
+            return _json(413, error="too_large", message=f"A piece may carry at most {RESUMABLE_PIECE} bytes.")
+    p = portal(request)
+    try:
+        got = await run_in_threadpool(U.append_chunk, p.hub, row["upload_id"], int(offset), bytes(body),
+                                      row["size_bytes"])
+    except ValueError as exc:
+        got = await run_in_threadpool(U.received, p.hub, row["upload_id"])
+        return _json(409, error="conflict", message=str(exc), received=got)
+    return _json(200, received=got, size=row["size_bytes"])
+
+
+async def resumable_finish(request: Request):
+    """``POST /supply/resumable/<id>/finish`` (header ``X-CSRF-Token``): queue the complete upload."""
+    user, row, refused = await _own_receiving(request)
+    if refused is not None:
+        return refused
+    _check_token(request, request.headers.get("x-csrf-token"))
+    p = portal(request)
+    try:
+        await run_in_threadpool(U.finish_resumable, p.hub, row["upload_id"])
+    except ValueError as exc:
+        return _json(409, error="incomplete", message=str(exc))
+    await run_in_threadpool(p.audit, user.name, "portal.supply.upload", row["dataset"],
+                            {"upload_id": row["upload_id"], "agency": user.agency, "bytes": row["size_bytes"],
+                             "resumable": True})
+    return _json(200, url=f"/supply/{row['upload_id']}")

@@ -44,7 +44,7 @@ MAX_BYTES_ENV = "WORKBENCH_UPLOAD_MAX_BYTES"
 #: the size of one encrypted chunk of an upload
 CHUNK = 1024 * 1024
 SUFFIXES = (".csv", ".xlsx")
-STATES = ("queued", "ingested", "rejected", "refused", "failed")
+STATES = ("receiving", "queued", "ingested", "rejected", "refused", "failed")
 #: the 3.4 metadata the upload form asks for (agency and dataset come from the account and the choice)
 FORM_METADATA = ("supplier_name", "supplier_contact", "period_start", "period_end", "record_count",
                  "date_supplied", "field_notes", "caveats", "coding_systems", "geocoding_method")
@@ -112,13 +112,16 @@ def _attach(hub, path: Path):
 class EncryptedWriter:
     """Writes one upload, chunk by chunk, into its encrypted inbox file (never the plain bytes to disk)."""
 
-    def __init__(self, hub: Path | str, upload_id: str):
+    def __init__(self, hub: Path | str, upload_id: str, *, append: bool = False):
         self.path = upload_file(hub, upload_id)
         self.con = _attach(hub, self.path)
-        self.con.execute("CREATE TABLE up.chunks (seq INTEGER NOT NULL, data BLOB NOT NULL)")
+        if append:                          # a resumable upload: carry on after what has arrived
+            self.seq, self.size = self.con.execute(
+                "SELECT count(*), coalesce(sum(octet_length(data)), 0) FROM up.chunks").fetchone()
+        else:
+            self.con.execute("CREATE TABLE up.chunks (seq INTEGER NOT NULL, data BLOB NOT NULL)")
+            self.seq, self.size = 0, 0
         self.con.execute("BEGIN TRANSACTION")
-        self.seq = 0
-        self.size = 0
 
     def write(self, data: bytes) -> None:
         if not data:
@@ -139,6 +142,60 @@ class EncryptedWriter:
             self.con.close()
         finally:
             remove_upload(self.path)
+
+
+def received(hub, upload_id: str) -> int:
+    """Bytes of a resumable upload that have arrived so far."""
+    w = EncryptedWriter(hub, upload_id, append=True)
+    try:
+        return int(w.size)
+    finally:
+        w.con.execute("ROLLBACK")
+        w.con.close()
+
+
+def append_chunk(hub, upload_id: str, offset: int, data: bytes, declared: int) -> int:
+    """Append one piece of a resumable upload at ``offset`` (which must be what has arrived so
+    far, else ValueError naming it); returns the bytes now received. All of the piece or none."""
+    w = EncryptedWriter(hub, upload_id, append=True)
+    try:
+        if offset != w.size:
+            raise ValueError(f"expected offset {w.size}; found {offset}")
+        if w.size + len(data) > declared:
+            raise ValueError(f"expected at most {declared - w.size} more bytes; found {len(data)}")
+        for i in range(0, len(data), CHUNK):
+            w.write(data[i:i + CHUNK])
+    except BaseException:
+        w.con.execute("ROLLBACK")
+        w.con.close()
+        raise
+    w.close()
+    return int(w.size)
+
+
+def start_resumable(hub, upload_id: str, *, agency: str, user: str, dataset: str, filename: str,
+                    metadata: dict, size: int) -> None:
+    """Create an empty encrypted upload and its entry in state ``receiving`` (not yet for the worker)."""
+    EncryptedWriter(hub, upload_id).close()
+    now = datetime.now().replace(microsecond=0)
+    with T.outbox(hub) as con:
+        con.execute(UPLOADS_SCHEMA)
+        con.execute("INSERT INTO outbox.uploads VALUES (?, ?, ?, ?, ?, ?, ?, 'receiving', 0, NULL, NULL, NULL, "
+                    "NULL, ?, NULL)", [upload_id, agency, user, dataset, filename,
+                                       json.dumps(metadata, default=str), size, now])
+
+
+def finish_resumable(hub, upload_id: str) -> None:
+    """Hand a complete resumable upload to the worker (state ``queued``); ValueError while bytes are missing."""
+    row = get(hub, upload_id)
+    got = received(hub, upload_id)
+    if row is None or row["state"] != "receiving":
+        raise ValueError("this upload is not being received")
+    if got != row["size_bytes"]:
+        raise ValueError(f"expected {row['size_bytes']} bytes; received {got}")
+    with T.outbox(hub) as con:
+        con.execute("UPDATE outbox.uploads SET state = 'queued', queued_at = ? WHERE upload_id = ?",
+                    [datetime.now().replace(microsecond=0), upload_id])
 
 
 def remove_upload(path: Path) -> None:
@@ -296,7 +353,8 @@ def sweep_orphans(hub, *, older_than_seconds: float = 86400.0) -> list[str]:
     if T.outbox_path(hub).exists():
         with T.outbox(hub) as con:
             con.execute(UPLOADS_SCHEMA)
-            known = {r[0] for r in con.execute("SELECT upload_id FROM outbox.uploads").fetchall()}
+            known = {r[0] for r in con.execute("SELECT upload_id FROM outbox.uploads "
+                                               "WHERE state <> 'receiving'").fetchall()}
     removed = []
     now = time.time()
     for f in sorted(folder.glob("portal_upload_*.duckdb")):
@@ -306,6 +364,8 @@ def sweep_orphans(hub, *, older_than_seconds: float = 86400.0) -> list[str]:
         if upload_id not in known and now - newest > older_than_seconds:
             remove_upload(f)
             removed.append(f.name)
+            with T.outbox(hub) as con:   # an abandoned resumable upload leaves with its entry
+                con.execute("DELETE FROM outbox.uploads WHERE upload_id = ? AND state = 'receiving'", [upload_id])
     return removed
 
 
