@@ -392,4 +392,6 @@ def test_serve_all_starts_the_transfer_worker_beside_the_portal(hub, monkeypatch
     assert ["serve", "portal"] in commands and ["portal", "transfer"] in commands
     worker = next(a for a in started if a[3:5] == ["portal", "transfer"])
     assert "--watch" in worker and str(hub) in worker
-    assert len(stopped) == 2
+    uploads = next(a for a in started if a[3:5] == ["portal", "ingest-uploads"])   # issue 15: /supply's worker
+    assert "--watch" in uploads and str(hub) in uploads
+    assert sorted(map(tuple, stopped)) == sorted(map(tuple, started))             # every child stopped
