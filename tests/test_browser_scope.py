@@ -13,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_scope_fixture as scope  # noqa: E402
 from test_browser_dashboards import CHROMIUM, Watched, chromium, dashboard_server  # noqa: E402
+from workbench.views.labels import label
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("dashboards_browser"),
               pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not installed")]
@@ -41,7 +42,7 @@ def _supply_agencies(browser, base, user) -> set[str]:
         w.login(user, scope.PASSWORD)
         w.open("/explorer", "Fitness for purpose")
         w.page.get_by_text("Supplies", exact=True).first.click()
-        w.page.get_by_text("supply_id").first.wait_for()
+        w.page.get_by_text(label("supply_id")).first.wait_for()   # plain column names (issue 18)
         w.page.wait_for_timeout(500)
         seen = {a for a in AGENCIES if w.page.get_by_text(a, exact=True).count() > 0}
         assert w.errors == [] and w.external() == []

@@ -113,13 +113,33 @@ def test_area_options_are_checked(kwargs, message):
         parse_area(**kwargs)
 
 
-def test_unknown_lsoa_and_missing_ward_boundaries_are_named(hub):
+def test_unknown_lsoa_and_unknown_ward_are_named(hub):
     c = cm.add_commission(hub, title="T", questions=["?"], area_lsoas="E01999999", quiet=True)
     with pytest.raises(BadInput, match="E01999999"):
         product_context("problem-profile", hub, commission_id=c.id)
-    w = cm.add_commission(hub, title="T", questions=["?"], area_wards="E05012275", quiet=True)
-    with pytest.raises(BadInput, match="ref_ward"):
+    w = cm.add_commission(hub, title="T", questions=["?"], area_wards="E05999999", quiet=True)
+    with pytest.raises(BadInput, match="E05999999"):
         product_context("problem-profile", hub, commission_id=w.id)
+
+
+def test_wards_without_boundaries_are_reached_through_postcodes(hub):
+    """The demo has ward codes on its postcodes (Code-Point Open) and ward names without
+    boundaries: a ward commission keeps the records whose postcode lies in the ward (issue 16)."""
+    from workbench.analysis.offence_groups import GROUPS
+
+    whole = product_context("problem-profile", hub)
+    ward = whole.source.execute(
+        "SELECT p.ward_code FROM police_crime_offence o JOIN ref_postcode p USING (postcode) "
+        "WHERE p.ward_code IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+    everywhere = problem_summary(whole.source, quiet=True)
+    w = cm.add_commission(hub, title="One ward", questions=["?"], area_wards=ward, quiet=True)
+    ctx = product_context("problem-profile", hub, commission_id=w.id)
+    s = problem_summary(ctx.source, current=everywhere.current, baseline=everywhere.baseline, quiet=True)
+    direct = whole.source.execute(
+        "SELECT count(*) FROM police_crime_offence o JOIN ref_postcode p USING (postcode) WHERE p.ward_code = ? "
+        "AND o.offence_code IN (SELECT unnest(?::VARCHAR[])) AND committed_from_date BETWEEN ? AND ?",
+        [ward, list(GROUPS["violence"]), *everywhere.current]).fetchone()[0]
+    assert 0 < s.current_count == direct < everywhere.current_count
 
 
 def test_an_older_register_gains_the_area_column(tmp_path):

@@ -85,7 +85,18 @@ def postcode_households(world) -> pd.DataFrame:
     pc = world.all_postcodes
     return pd.DataFrame({"postcode": pc["postcode"], "easting": pc["easting"], "northing": pc["northing"],
                          "households": world.households.reindex(pc["postcode"]).to_numpy(),
-                         "lsoa_code": pc["lsoa_code"], "households_synthetic": "Y"})
+                         "lsoa_code": pc["lsoa_code"], "households_synthetic": "Y",
+                         # this supply supersedes the Code-Point rows: keep their real ward codes
+                         "ward_code": _sample_ward_codes().reindex(pc["postcode"]).to_numpy()})
+
+
+def _sample_ward_codes() -> pd.Series:
+    """Code-Point Open's ``Admin_ward_code`` of every committed sample postcode."""
+    from workbench.demo.world import CODEPOINT
+
+    parts = [pd.read_csv(CODEPOINT / name, header=None, usecols=[0, 9], names=["postcode", "ward_code"], dtype=str)
+             for name in ("ng.csv", "dl_de_dn_s_rows_in_cleveland_nottinghamshire_districts.csv")]
+    return pd.concat(parts).drop_duplicates("postcode").set_index("postcode")["ward_code"]
 
 
 def lsoa_with_population(world) -> pd.DataFrame:
@@ -125,10 +136,8 @@ def gazetteer(world) -> pd.DataFrame:
 def wards(world) -> pd.DataFrame:
     """``ref_ward``: the wards of the demo city's postcodes (their real Code-Point ward codes)
     with SYNTHETIC names ("Ward 1" …), since no ward-name lookup is committed in data/sample."""
-    from workbench.demo.world import CODEPOINT
-
-    raw = pd.read_csv(CODEPOINT / "ng.csv", header=None, usecols=[0, 9], names=["postcode", "ward_code"], dtype=str)
-    codes = sorted(set(raw.loc[raw["postcode"].isin(set(world.city["postcode"])), "ward_code"].dropna()))
+    wards_of = _sample_ward_codes()
+    codes = sorted(set(wards_of.reindex(world.city["postcode"]).dropna()))
     return pd.DataFrame({"ward_code": codes, "ward_name": [f"Ward {i}" for i in range(1, len(codes) + 1)],
                          "geometry": None})
 

@@ -174,6 +174,15 @@ def _district_sql(col: str) -> str:
     return f"upper(split_part(trim({col}), ' ', 1))"
 
 
+def _ward_boundaries(con, area: CommissionArea, catalog: str, cols: dict) -> bool:
+    """True when ref_ward holds a boundary for every ward of the area."""
+    if "ref_ward" not in cols or not {"ward_code", "geometry"} <= cols["ref_ward"]:
+        return False
+    n = con.execute(f"SELECT count(DISTINCT ward_code) FROM {catalog}.main.ref_ward WHERE geometry IS NOT NULL "
+                    "AND ward_code IN (SELECT unnest(?::VARCHAR[]))", [list(area.values)]).fetchone()[0]
+    return n == len(set(area.values))
+
+
 def _area_geometry(con, area: CommissionArea, catalog: str, cols: dict):
     import shapely
 
@@ -226,10 +235,28 @@ def scope_to_area(con, area: CommissionArea, *, catalog: str, base_predicate=Non
         pts = con.execute(union).df()
     else:
         pts = pd.DataFrame({"easting": [], "northing": []})
-    if area.kind == "districts":
+    by_postcode = area.kind == "districts" or (area.kind == "wards" and not _ward_boundaries(con, area, catalog, cols))
+    if by_postcode:
+        if area.kind == "districts":
+            pc_where = f"{_district_sql('postcode')} IN (SELECT unnest(?::VARCHAR[]))"
+        else:
+            # wards without boundaries: records reach their ward through their postcode
+            # (ref_postcode.ward_code, from Code-Point Open's Admin_ward_code)
+            if "ward_code" not in cols.get("ref_postcode", set()):
+                raise BadInput(f"The commission's area is {area.describe()}, but the shared tier has neither "
+                               "ref_ward boundaries (ward_code, geometry) nor ward codes on ref_postcode to "
+                               "place records in it. Supply ref_ward boundaries or Code-Point Open with "
+                               "Admin_ward_code (guidance 3.3.1), or name the area another way (--area-polygon).")
+            known = {r[0] for r in con.execute(
+                f"SELECT DISTINCT ward_code FROM {catalog}.main.ref_postcode WHERE ward_code IN "
+                "(SELECT unnest(?::VARCHAR[]))", [list(area.values)]).fetchall()}
+            missing = sorted(set(area.values) - known)
+            if missing:
+                raise BadInput(f"The commission's area names {len(missing)} ward code(s) no postcode of "
+                               f"ref_postcode lies in: {', '.join(missing[:5])}. Check the codes.")
+            pc_where = "ward_code IN (SELECT unnest(?::VARCHAR[]))"
         inside_pc = con.execute(
-            f"SELECT postcode, easting, northing FROM {catalog}.main.ref_postcode "
-            f"WHERE {_district_sql('postcode')} IN (SELECT unnest(?::VARCHAR[]))",
+            f"SELECT postcode, easting, northing FROM {catalog}.main.ref_postcode WHERE {pc_where}",
             [list(area.values)]).df() if "ref_postcode" in cols else pd.DataFrame(
             columns=["postcode", "easting", "northing"])
         keep = pts.merge(inside_pc[["easting", "northing"]].drop_duplicates(), on=["easting", "northing"])
@@ -262,6 +289,9 @@ def scope_to_area(con, area: CommissionArea, *, catalog: str, base_predicate=Non
             if area.kind == "districts" and "postcode" in c:
                 cond = (f"CASE WHEN t.postcode IS NOT NULL THEN {_district_sql('t.postcode')} IN "
                         f"(SELECT unnest(?::VARCHAR[])) ELSE {cond} END")
+            elif by_postcode and "postcode" in c:
+                cond = (f"CASE WHEN t.postcode IS NOT NULL THEN t.postcode IN (SELECT postcode FROM _area_postcodes) "
+                        f"ELSE {cond} END")
             views[t] = (f"SELECT t.* FROM {src(t)} t WHERE {cond}",
                         [list(area.values)] if "?" in cond else [])
             restricted.append(t)
