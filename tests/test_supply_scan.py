@@ -95,3 +95,12 @@ def test_a_character_cut_off_at_the_end_is_named(tmp_path):
     path.write_bytes("a,b\nc,d\né".encode("utf-8")[:-1])
     problems = scan(path, chunk=2).problems
     assert [(p.line, p.found) for p in problems] == [(3, "a truncated multi-byte character at the end")]
+
+
+def test_a_crlf_split_across_two_blocks_is_still_crlf(tmp_path):
+    """Found by the property test above: with a block boundary between CR and LF the file was
+    recorded as LF."""
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"a,b\r\n1,2\r\n")
+    assert scan(path, chunk=4).line_ending == "CRLF"      # the first CRLF spans blocks 1 and 2
+    assert scan(path, chunk=1).line_ending == "CRLF"

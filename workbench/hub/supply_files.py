@@ -124,6 +124,7 @@ def scan(path: Path, *, check_text: bool = True, chunk: int = 1 << 23) -> FileSc
     lines = _Lines(path, max_line_bytes()) if check_text else None
     with open(path, "rb") as fh, ThreadPoolExecutor(max_workers=1) as hasher:
         pending = None
+        cr_ended = False   # the previous block ended with '\r'
         while True:
             block = fh.read(chunk)
             if not block:
@@ -144,9 +145,11 @@ def scan(path: Path, *, check_text: bool = True, chunk: int = 1 << 23) -> FileSc
             if check_text and not problems and b"\x00" in block:
                 problems.append(Problem(path.name, _line_at(path, size + block.index(b"\x00")), None,
                                         "text", "a NUL byte (binary data)"))
-            # a one-byte search (memchr) first: searching for the pair costs more than the hash
-            if not crlf and b"\r" in block and b"\r\n" in block:
+            # a one-byte search (memchr) first: searching for the pair costs more than the hash;
+            # a CRLF may also be split across two blocks
+            if not crlf and ((b"\r" in block and b"\r\n" in block) or (cr_ended and block.startswith(b"\n"))):
                 crlf = True
+            cr_ended = block.endswith(b"\r")
             if lines is not None:
                 lines.feed(block, problems)
             size += len(block)
