@@ -21,6 +21,9 @@ DEFAULTS = {
     "spark.driver.host": "127.0.0.1",
     "spark.sql.ansi.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    # the grid comes back to the driver as pandas: the 1 GB default ran out at 1M synthetic records
+    "spark.driver.memory": "4g",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 
 _SESSIONS: dict[str, object] = {}
