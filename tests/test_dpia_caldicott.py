@@ -38,7 +38,9 @@ def _approved(reg, clock, datasets=None, agency="Notts Police"):
     req = pr.create(reg, "ana", "service_delivery", ["Which repeat victims need a MARAC referral?"],
                     datasets or {"police_crime_victim": ["crime_ref", "age"]},
                     ["crime_and_disorder_act_s115", "uk_gdpr_art6_1e_public_task"], agency,
-                    (clock.t + timedelta(days=30)).date(), "Nottingham")
+                    (clock.t + timedelta(days=30)).date(), "Nottingham",
+                    subjects={d: {cols[0]: ["C1", "P1"]} for d, cols in
+                              (datasets or {"police_crime_victim": ["crime_ref"]}).items()})
     return req
 
 

@@ -172,7 +172,8 @@ def test_personal_export_only_under_request_and_purged(setup):
         export(reg, reg.hub, "police_crime_victim", "ana", tmp / "p.csv", request_id=99)
     req = pr.create(reg, "ana", "service_delivery", ["Who needs support?"],
                     {"police_crime_victim": ["crime_ref", "address"]}, ["crime_and_disorder_act_s115"],
-                    "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham")
+                    "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham",
+                    subjects={"police_crime_victim": {"crime_ref": ["C1", "C2", "C3", "C4"]}})
     with pytest.raises(AccessDenied, match="not approved"):
         export(reg, reg.hub, "police_crime_victim", "ana", tmp / "p.csv", request_id=req.id)
     pr.decide(reg, req.id, "pol_dlo", True)

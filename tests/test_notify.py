@@ -53,7 +53,8 @@ def test_request_events_reach_the_dlo_and_the_requester(tmp_path, smtp):
         notify.set_email(reg, "ana", "pol_dlo", "x@y.test")                 # but not someone else's
     req = pr.create(reg, "ana", "service_delivery", ["Which repeat victims need a MARAC referral?"],
                     {"police_crime_victim": ["crime_ref", "address"]}, ["crime_and_disorder_act_s115"],
-                    "Notts Police", dt.date(2026, 2, 1), "Nottingham")
+                    "Notts Police", dt.date(2026, 2, 1), "Nottingham",
+                    subjects={"police_crime_victim": {"crime_ref": ["C1"]}})
     assert notify.queue(reg) == 1
     assert notify.queue(reg) == 0                                           # each event once
     pr.decide(reg, req.id, "pol_dlo", True, "for the MARAC")
@@ -73,7 +74,8 @@ def test_nothing_is_lost_while_the_server_is_down(tmp_path, smtp):
     reg = registry_with_people(tmp_path)
     notify.set_email(reg, "coord", "pol_dlo", "dee.lowe@police.test")
     pr.create(reg, "ana", "service_delivery", ["Who?"], {"police_crime_victim": ["crime_ref"]},
-              ["crime_and_disorder_act_s115"], "Notts Police", dt.date.today() + dt.timedelta(days=20), "Nottingham")
+              ["crime_and_disorder_act_s115"], "Notts Police", dt.date.today() + dt.timedelta(days=20), "Nottingham",
+              subjects={"police_crime_victim": {"crime_ref": ["C1"]}})
     notify.queue(reg)
     down = notify.SmtpSettings("127.0.0.1", _free_port())
     res = notify.deliver(reg, down)
@@ -97,7 +99,7 @@ def test_mail_commands(tmp_path, smtp, capsys, monkeypatch):
     assert main(["users", "email", "pol_dlo", "--email", "dee.lowe@police.test", *h]) == 0
     monkeypatch.setenv("WORKBENCH_USER", "ana")
     assert main(["request", "add", "--purpose", "service_delivery", "--question", "Who?", "--dataset",
-                 "police_crime_victim:crime_ref", "--legal-basis", "crime_and_disorder_act_s115",
+                 "police_crime_victim:crime_ref", "--subject", "police_crime_victim:crime_ref=C1", "--legal-basis", "crime_and_disorder_act_s115",
                  "--supplying-agency", "Notts Police", "--expires",
                  (dt.date.today() + dt.timedelta(days=9)).isoformat(), "--partnership", "Nottingham", *h]) == 0
     capsys.readouterr()

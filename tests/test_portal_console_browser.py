@@ -45,7 +45,8 @@ def test_admin_walks_the_console_and_a_dlo_decides_in_chromium(tmp_path):
         reg.add_user("dlo.khan", FORCE, "dlo", "dlo-passphrase-9876")
         req = pr.create(reg, "an.lee", "service_delivery", ["Which repeat victims need a MARAC referral?"],
                         {"police_crime_victim": ["crime_ref", "age"]}, ["crime_and_disorder_act_s115"],
-                        FORCE, date.today() + timedelta(days=30))
+                        FORCE, date.today() + timedelta(days=30),
+                        subjects={"police_crime_victim": {"crime_ref": ["C1", "C2"]}})
         f = foi.record(reg, "admin.patel", "A. Journalist", "Burglaries by ward 2024", [], [FORCE])
     requests, console_errors = [], []
     with BackgroundServer(hub) as srv, sync_playwright() as p:

@@ -257,7 +257,8 @@ def _approved_request(reg, requester="ana"):
                     questions=["Is C1 a repeat victim needing a referral?"],
                     datasets={"police_crime_victim": ["crime_ref", "age", "address"]},
                     legal_basis=["crime_and_disorder_act_s115"], supplying_agency="Notts Police",
-                    expires=dt.date.today() + dt.timedelta(days=30), partnership="Nottingham")
+                    expires=dt.date.today() + dt.timedelta(days=30), partnership="Nottingham",
+                    subjects={"police_crime_victim": {"crime_ref": ["C1", "C2"]}})
     pr.decide(reg, req.id, "pol_dlo", True)
     return req
 

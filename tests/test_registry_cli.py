@@ -83,6 +83,7 @@ def test_request_flow_and_export_cli(tmp_path, capsys, monkeypatch):
     expires = (date.today() + timedelta(days=10)).isoformat()
     code, out, err = run(["request", "add", "--purpose", "service_delivery", "--question", "Who?",
                           "--dataset", "police_crime_victim:crime_ref,address",
+                          "--subject", "police_crime_victim:crime_ref=C1",
                           "--legal-basis", "crime_and_disorder_act_s115", "--supplying-agency", "Notts Police",
                           "--expires", expires, "--partnership", "Nottingham", "--json", *h],
                          capsys, monkeypatch, user="ana")

@@ -45,7 +45,8 @@ def _request(reg, clock, **kw):
                 datasets={"police_crime_victim": ["crime_ref", "age", "address"]},
                 legal_basis=["crime_and_disorder_act_s115", "dpa2018_sch2_para2_crime_and_taxation"],
                 supplying_agency="Notts Police", expires=(clock.t + timedelta(days=30)).date(),
-                partnership="Nottingham")
+                partnership="Nottingham",
+                subjects={"police_crime_victim": {"crime_ref": ["C1", "C2", "C3", "C4"]}})
     args.update(kw)
     return pr.create(reg, **args)
 

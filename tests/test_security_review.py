@@ -257,7 +257,8 @@ def test_release_and_personal_export_are_private_and_the_release_is_locked(tmp_p
     try:
         req = pr.create(reg, "ana", "service_delivery", ["Who needs support?"],
                         {"police_crime_victim": ["crime_ref", "address"]}, ["crime_and_disorder_act_s115"],
-                        "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham")
+                        "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham",
+                        subjects={"police_crime_victim": {"crime_ref": ["C1"]}})
         pr.decide(reg, req.id, "pol_dlo", True)
         rel = pr.release(reg, req.id, "ana")
         res = export(reg, reg.hub, "police_crime_victim", "ana", tmp_path / "out" / "p.csv", request_id=req.id)
@@ -424,7 +425,8 @@ def test_purge_removes_a_planted_symlink_without_overwriting_its_target(tmp_path
     try:
         req = pr.create(reg, "ana", "service_delivery", ["Who needs support?"],
                         {"police_crime_victim": ["crime_ref"]}, ["crime_and_disorder_act_s115"],
-                        "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham")
+                        "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham",
+                        subjects={"police_crime_victim": {"crime_ref": ["C1"]}})
         victim = tmp_path / "hub-stand-in.bin"
         victim.write_bytes(b"precious" * 100)
         export = tmp_path / "export.csv"
@@ -494,7 +496,8 @@ def test_a_deactivated_requester_cannot_open_the_released_copy(tmp_path):
     try:
         req = pr.create(reg, "ana", "service_delivery", ["Who needs support?"],
                         {"police_crime_victim": ["crime_ref"]}, ["crime_and_disorder_act_s115"],
-                        "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham")
+                        "Notts Police", (clock.t + timedelta(days=7)).date(), partnership="Nottingham",
+                        subjects={"police_crime_victim": {"crime_ref": ["C1"]}})
         pr.decide(reg, req.id, "pol_dlo", True)
         pr.release(reg, req.id, "ana")
         pr.open_release(reg, req.id, "ana").close()
@@ -577,7 +580,8 @@ def _approved_release(tmp_path):
     req = pr.create(reg, "ana", "service_delivery", ["Who needs support?"],
                     {"police_crime_victim": ["crime_ref", "address", "date_of_birth"]},
                     ["crime_and_disorder_act_s115"], "Notts Police",
-                    (clock.t + timedelta(days=7)).date(), partnership="Nottingham")
+                    (clock.t + timedelta(days=7)).date(), partnership="Nottingham",
+                        subjects={"police_crime_victim": {"crime_ref": ["C1"]}})
     pr.decide(reg, req.id, "pol_dlo", True)
     pr.release(reg, req.id, "ana")
     return reg, req

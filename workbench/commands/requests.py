@@ -6,7 +6,8 @@
         --question "Which repeat victims need a MARAC referral?" \\
         --dataset police_crime_victim:crime_ref,age,address \\
         --legal-basis crime_and_disorder_act_s115 --supplying-agency "Notts Police" \\
-        --expires 2026-03-31 [--partnership Nottingham]
+        --expires 2026-03-31 [--partnership Nottingham] \\
+        --subject police_crime_victim:crime_ref=C000,C010   # who it is about (required)
     workbench request approve 1 --as pol_dlo [--note TEXT]     # or: refuse
     workbench request consent 1 --agency "City Council" --as council_dlo
     workbench request release 1 --as ana
@@ -66,10 +67,16 @@ def register_request(sub, common, run, admin) -> None:
     p.add_argument("--partnership")
     p.add_argument("--subject", action="append", default=[], metavar="ID:COLUMN=VALUE,VALUE",
                    help="who the request is about: people or references (offender_ref=…, crime_ref=…) or "
-                        "criteria (flag_domestic=Y); repeatable; the release holds only their rows")
+                        "criteria (flag_domestic=Y); repeatable; the release holds only their rows. "
+                        "Required for every dataset of the request unless --whole-population is given")
+    p.add_argument("--whole-population", metavar="WHY",
+                   help="the request deliberately covers every row of its datasets (no --subject): why "
+                        "that is the minimum necessary; recorded, audited, shown to the DLO, whose "
+                        "approval then needs --note")
     p.set_defaults(func=run(lambda reg, a: pr.create(
         reg, acting_user(a), a.purpose, a.question, _datasets(a.dataset), a.legal_basis,
-        a.supplying_agency, a.expires, a.partnership, subjects=_subjects(a.subject))))
+        a.supplying_agency, a.expires, a.partnership, subjects=_subjects(a.subject),
+        whole_population=a.whole_population)))
 
     for action, approve in (("approve", True), ("refuse", False)):
         p = gs.add_parser(action, help=f"{action} a request (DLO of the supplying agency)")

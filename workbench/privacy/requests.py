@@ -96,6 +96,9 @@ class Request:
     #: who the request is about, per dataset: {column: [values]} (people by reference,
     #: event references, or criteria such as a flag); the release holds only matching rows
     subjects: dict = field(default_factory=dict)
+    #: the recorded justification when the request deliberately covers every row of its
+    #: datasets (no subjects); None for a request that names its subjects
+    whole_population: str | None = None
 
     def expired(self, now: datetime) -> bool:
         return datetime.fromisoformat(self.expires_at) <= now
@@ -111,7 +114,8 @@ def _row_to_request(reg, row) -> Request:
                    json.loads(row["legal_basis"]), row["requester"], row["supplying_agency"],
                    row["partnership"], row["status"], row["expires_at"], row["decided_by"],
                    row["decided_at"], row["decision_note"], row["created_at"], row["closed_at"], consents,
-                   json.loads(row["subjects"]) if "subjects" in row.keys() and row["subjects"] else {})
+                   json.loads(row["subjects"]) if "subjects" in row.keys() and row["subjects"] else {},
+                   row["whole_population"] if "whole_population" in row.keys() else None)
 
 
 def get(reg, request_id: int) -> Request:
@@ -169,15 +173,69 @@ def _subjects(subjects, clean: dict[str, list[str]]) -> dict:
     return out
 
 
+#: the shortest justification accepted for a whole-population request (a sentence, not a word)
+MIN_JUSTIFICATION = 20
+
+
+def require_subjects(subjects: dict, datasets, whole_population: str | None) -> str | None:
+    """Refuse a request that names no subjects for some dataset, unless it is an explicit,
+    justified whole-population request; returns the cleaned justification (or None).
+
+    Guidance 4.3.4 (the minimum necessary): a request names who it is about — people,
+    references or criteria — per dataset, so its release holds only their rows. A release of
+    every row of a dataset is legitimate only rarely (e.g. a data-matching exercise the DLO
+    agrees to); it then needs ``whole_population``, a recorded justification that the
+    supplying agency's DLO sees before deciding.
+
+    Examples
+    --------
+    >>> require_subjects({"police_crime_victim": {"crime_ref": ["C1"]}}, ["police_crime_victim"], None)
+    >>> require_subjects({}, ["police_crime_victim"], None)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: The request names no subjects for police_crime_victim, so its release would hold every row (guidance 4.3.4: the minimum necessary). Name who it is about with --subject ID:COLUMN=VALUE,VALUE (people, references such as crime_ref=C1,C2, or criteria such as flag_domestic=Y); only if every row is truly needed, give --whole-population "WHY" (recorded, audited and shown to the DLO).
+    >>> require_subjects({}, ["police_crime_victim"], "Annual data-matching with the council's housing list, agreed at the JAG")
+    "Annual data-matching with the council's housing list, agreed at the JAG"
+    """
+    text = (whole_population or "").strip() or None
+    if text is not None:
+        if subjects:
+            raise BadInput("A request either names its subjects or covers the whole population with a "
+                           "justification, not both: drop --whole-population or the --subject options.")
+        if len(text) < MIN_JUSTIFICATION:
+            raise BadInput(f"--whole-population needs a justification the DLO can judge (at least "
+                           f"{MIN_JUSTIFICATION} characters: why every row is needed); found {text!r}.")
+        return text
+    missing = [d for d in datasets if not subjects.get(d)]
+    if missing:
+        raise BadInput(
+            f"The request names no subjects for {', '.join(missing)}, so its release would hold every "
+            f"row (guidance 4.3.4: the minimum necessary). Name who it is about with --subject "
+            f"ID:COLUMN=VALUE,VALUE (people, references such as crime_ref=C1,C2, or criteria such as "
+            f"flag_domestic=Y); only if every row is truly needed, give --whole-population \"WHY\" "
+            f"(recorded, audited and shown to the DLO).")
+    return None
+
+
 def create(reg, requester: str, purpose: str, questions: list[str], datasets: dict[str, list[str]],
            legal_basis: list[str], supplying_agency: str, expires, partnership: str | None = None,
-           subjects: dict | None = None) -> Request:
+           subjects: dict | None = None, whole_population: str | None = None) -> Request:
     """Record a request (step 1–3); it is ``pending`` until the supplying agency's DLO decides.
 
     ``subjects`` names who the request is about, per dataset: ``{column: [values]}`` — people
     by reference (``{"offender_ref": [...]}``), events (``{"crime_ref": [...]}``) or criteria
     (``{"flag_domestic": ["Y"]}``); values of one column are alternatives, columns all apply.
-    The release then holds only those rows (guidance 4.3.4: the minimum necessary).
+    The release then holds only those rows (guidance 4.3.4: the minimum necessary). Every
+    dataset of the request needs subjects (:func:`require_subjects`), unless
+    ``whole_population`` gives the reason every row is needed: that justification is stored
+    with the request, audited, shown to the DLO, and the DLO must note their decision on it.
+
+    Examples
+    --------
+    >>> create(reg, "ana", "service_delivery", ["Which victims go to the next MARAC?"],
+    ...        {"police_crime_victim": ["crime_ref", "address"]}, ["crime_and_disorder_act_s115"],
+    ...        "Notts Police", "2026-03-31", "Nottingham",
+    ...        subjects={"police_crime_victim": {"crime_ref": ["C000", "C010"]}})  # doctest: +SKIP
     """
     purpose = checks.choice("purpose", purpose, PURPOSES)
     questions = [q.strip() for q in (questions or []) if q and q.strip()]
@@ -211,6 +269,7 @@ def create(reg, requester: str, purpose: str, questions: list[str], datasets: di
                 checks.choice(f"fields of {ds_id}", f, tuple(ds.column_names))
         clean[ds_id] = list(dict.fromkeys(fields))
     subj = _subjects(subjects, clean)
+    whole_population = require_subjects(subj, clean, whole_population)
     agency = reg.get_agency(supplying_agency)
     if partnership is not None:
         reg.get_partnership(partnership)
@@ -221,14 +280,16 @@ def create(reg, requester: str, purpose: str, questions: list[str], datasets: di
     with reg.transaction():
         cur = reg.con.execute(
             "INSERT INTO requests (purpose, questions, datasets, legal_basis, requester, supplying_agency, "
-            "partnership, status, expires_at, created_at, subjects) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+            "partnership, status, expires_at, created_at, subjects, whole_population) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
             (purpose, json.dumps(questions), json.dumps(clean), json.dumps(legal_basis), user.name,
              agency.name, partnership, expires_at.isoformat(), reg._now_text(),
-             json.dumps(subj) if subj else None))
+             json.dumps(subj) if subj else None, whole_population))
         request_id = cur.lastrowid
         reg.audit(user.name, "request.create", f"request:{request_id}",
                   {"purpose": purpose, "datasets": clean, "legal_basis": legal_basis,
                    "subjects": {d: sorted(c) for d, c in subj.items()},
+                   **({"whole_population": whole_population} if whole_population else {}),
                    "supplying_agency": agency.name, "expires_at": expires_at.isoformat()})
     return get(reg, request_id)
 
@@ -254,6 +315,11 @@ def decide(reg, request_id: int, approver: str, approve: bool, note: str | None 
         raise BadInput(f"Request {req.id} is {req.status}; only a pending request can be decided.")
     if req.expired(reg.now()):
         raise BadInput(f"Request {req.id} expired on {req.expires_at}; record a new request.")
+    if approve and req.whole_population and not (note or "").strip():
+        raise BadInput(f"Request {req.id} covers every row of {', '.join(req.datasets)} (no subjects named; "
+                       f"the requester's justification: {req.whole_population!r}). Approving it needs "
+                       f"--note recording why the whole population is the minimum necessary "
+                       f"(guidance 4.3.4); or refuse it and ask for named subjects.")
     status = "approved" if approve else "refused"
     with reg.transaction():
         changed = reg.con.execute(
@@ -264,7 +330,8 @@ def decide(reg, request_id: int, approver: str, approve: bool, note: str | None 
         if approve:
             _record_consent(reg, req.id, req.supplying_agency, dlo.name)
         reg.audit(dlo.name, action, f"request:{req.id}",
-                  {"note": note, "supplying_agency": req.supplying_agency})
+                  {"note": note, "supplying_agency": req.supplying_agency,
+                   **({"whole_population": req.whole_population} if req.whole_population else {})})
     return get(reg, req.id)
 
 
@@ -333,6 +400,13 @@ def release(reg, request_id: int, user) -> ReleaseResult:
     from workbench.privacy import caldicott, dpia
 
     req = usable(reg, request_id, user)
+    if not req.whole_population:
+        try:     # a request recorded before subjects were required (deny by default)
+            require_subjects(req.subjects, req.datasets, None)
+        except BadInput as exc:
+            reg.audit(req.requester, "request.release", f"request:{req.id}",
+                      {"reason": "no subjects named"}, outcome="denied")
+            raise BadInput(f"Request {req.id} cannot be released: {exc} Record a new request.") from None
     user = reg.get_user(req.requester)
     for ds_id in req.datasets:
         access.require(reg, user, "read_personal", ds_id, partnership=req.partnership)

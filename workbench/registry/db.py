@@ -204,6 +204,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE requests ADD COLUMN subjects TEXT;
     """,
+    # a request that names no subjects must say why every row is needed (issue 13; guidance
+    # 4.3.4): the requester's justification, shown to the DLO; NULL for a request naming subjects
+    """
+    ALTER TABLE requests ADD COLUMN whole_population TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
