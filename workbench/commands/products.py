@@ -69,6 +69,13 @@ def _register_commission(subparsers) -> None:
     assign.add_argument("--as", dest="as_user")
     assign.set_defaults(func=_assign)
 
+    due = sub.add_parser("due", help="change when a commission is due")
+    add_common(due)
+    due.add_argument("id", type=int)
+    due.add_argument("--due", required=True, help="YYYY-MM-DD")
+    due.add_argument("--as", dest="as_user")
+    due.set_defaults(func=_due)
+
     close = sub.add_parser("close", help="close (after delivery) or withdraw a commission")
     add_common(close)
     close.add_argument("id", type=int)
@@ -158,6 +165,11 @@ def _close(args):
     return cm.close_commission(hub_path(args), args.id,
                                outcome="withdrawn" if args.withdrawn else "closed",
                                note=args.note, actor=acting_user(args))
+
+
+def _due(args):
+    authorise(hub_path(args), acting_user(args), "commission")
+    return cm.set_due(hub_path(args), args.id, args.due, actor=acting_user(args))
 
 
 def _feedback(args):

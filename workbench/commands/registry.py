@@ -122,6 +122,33 @@ def _datasets_add(reg, a):
     return done
 
 
+def _mail_send(args):
+    """``mail send [--queue] [--watch SECONDS]``: one pass, or one pass every SECONDS until stopped.
+
+    A pass that fails (the registry busy, the mail server down) is reported on stderr and tried
+    again on the next pass; the outbox keeps every message meanwhile.
+    """
+    import time
+
+    while True:
+        try:
+            with _reg(args) as reg:
+                queued = _notify().queue(reg) if args.queue else None
+                result = _notify().deliver(reg)
+        except Exception as exc:         # a watcher keeps going; a single pass reports the error
+            if not args.watch:
+                raise
+            print(f"mail send: {type(exc).__name__}: {exc}", file=sys.stderr)
+        else:
+            if queued is not None:
+                result = {"queued": queued, **result}
+            if not args.watch:
+                return result
+            if result.get("sent") or result.get("failed"):
+                print(f"mail send: {_notify().to_json(result)}", file=sys.stderr, flush=True)
+        time.sleep(args.watch)
+
+
 # -- agencies ------------------------------------------------------------------------------
 def _agencies_add(reg, a):
     actor = _admin(reg, a)
@@ -291,7 +318,10 @@ def register(sub) -> None:
         reg, late_digest_on=__import__("datetime").date.today() if a.late_supplies else None)}))
     p = gs.add_parser("send", help="send the outbox through WORKBENCH_SMTP_HOST (failures stay queued)")
     _common(p, as_user=False)
-    p.set_defaults(func=_run(lambda reg, a: _notify().deliver(reg)))
+    p.add_argument("--queue", action="store_true", help="first queue new audit events (as `mail queue`)")
+    p.add_argument("--watch", type=float, metavar="SECONDS",
+                   help="keep going: queue (with --queue) and send every SECONDS (`serve all` runs this)")
+    p.set_defaults(func=_mail_send)
     p = gs.add_parser("outbox", help="list messages (admin)")
     _common(p)
     p.add_argument("--unsent", action="store_true")

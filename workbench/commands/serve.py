@@ -9,7 +9,8 @@ log-in, and make no request off the machine.
   transfer worker (``workbench portal transfer --watch 5``, the only process that writes portal
   transfers into the hub: the internet-facing portal never holds the hub key) in another, the
   upload worker (``workbench portal ingest-uploads --watch 5``: supplies uploaded at the portal's
-  ``/supply``) in a third, the
+  ``/supply``) in a third, the mail sender (``workbench mail send --queue --watch 60``: audit events
+  become notifications and the outbox is sent through ``WORKBENCH_SMTP_HOST``) in a fourth, the
   dashboards in this one; prints both URLs and the demo log-ins.
 """
 
@@ -25,6 +26,8 @@ from pathlib import Path
 from workbench.commands.common import add_common, hub_path
 from workbench.errors import ResourceLocked
 
+#: how often ``serve all`` queues and sends the notification outbox
+MAIL_EVERY_SECONDS = 60
 
 
 def register(subparsers) -> None:
@@ -105,6 +108,9 @@ def _all(args):
     # supplies uploaded at the portal's /supply page: ingested here, never by the portal itself
     uploads = subprocess.Popen([sys.executable, "-m", "workbench", "portal", "ingest-uploads", "--hub", str(hub),
                                 "--watch", "5"], env=env, stdout=subprocess.DEVNULL)
+    # e-mail notifications: audit events queued and the outbox sent every minute, in its own process
+    mail = subprocess.Popen([sys.executable, "-m", "workbench", "mail", "send", "--queue", "--hub", str(hub),
+                             "--watch", str(MAIL_EVERY_SECONDS)], env=env, stdout=subprocess.DEVNULL)
     lines = [f"Dashboards: http://{args.address}:{args.port}/",
              f"Portal:     http://{args.address}:{args.portal_port}/"]
     logins = demo_logins(hub)
@@ -122,7 +128,7 @@ def _all(args):
     try:
         server.build_server(hub, address=args.address, port=args.port, start=True)
     finally:
-        for child in (portal, worker, uploads):
+        for child in (portal, worker, uploads, mail):
             child.terminate()
             try:
                 child.wait(timeout=10)

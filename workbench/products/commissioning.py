@@ -348,6 +348,28 @@ def assign_commission(hub: Path | str, commission_id: int, analyst: str, *,
     return _update(hub, commission_id, actor, "commission.assign", **fields)
 
 
+def set_due(hub: Path | str, commission_id: int, due: str | dt.date, *, actor: str | None = None) -> Commission:
+    """Change when a commission is due (``workbench commission due ID --due YYYY-MM-DD``; audited).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> c = add_commission(hub, title="Night-time economy", questions=["Where is violence rising?"])
+    >>> set_due(hub, c.id, "2027-03-31").due
+    '2027-03-31'
+    >>> set_due(hub, c.id, "31/03/2027")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: ...
+    """
+    current = get_commission(hub, commission_id)
+    if current.status in ("closed", "withdrawn"):
+        raise BadInput(f"Commission {commission_id} is {current.status}; its due date is history.")
+    due_date = v.date("due", due)
+    if due_date is None:
+        raise BadInput("`due`: expected a date as YYYY-MM-DD (e.g. 2027-03-31); found nothing.")
+    return _update(hub, commission_id, actor, "commission.due", due=str(due_date))
+
+
 def set_status(hub: Path | str, commission_id: int, status: str, *, actor: str | None = None) -> Commission:
     """Move a commission to ``status`` (one of :data:`STATUSES`)."""
     status = v.choice("status", status, STATUSES)
