@@ -52,7 +52,8 @@ def _approved_request(hub) -> int:
     with open_registry(hub) as reg:
         req = pr.create(reg, "an.lee", "service_delivery", ["Which repeat victims need a MARAC referral?"],
                         {"police_crime_victim": ["crime_ref", "age"]}, ["crime_and_disorder_act_s115"],
-                        FORCE, date.today() + timedelta(days=30))
+                        FORCE, date.today() + timedelta(days=30),
+                        subjects={"police_crime_victim": {"crime_ref": ["C1", "C2"]}})
         pr.decide(reg, req.id, DLO, True, "for the MARAC")
     return req.id
 
