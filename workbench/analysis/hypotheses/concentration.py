@@ -10,11 +10,16 @@ Test (documented with its thresholds in ``docs/analysis.md``):
    postcodes when at least 80% of offences carry one (``place='auto'``; the depersonalised tier
    places offences at postcode centroids, Appendix 1), else grid cells (default 250 m, BNG);
    ``place='postcode'`` or ``'grid'`` forces the choice.
-3. Null (a widespread, proportional increase): given each unit's total ``n_u = b_u + c_u``,
-   ``c_u ~ Binomial(n_u, π)`` with ``π = C / (B + C)``. Statistic: the likelihood-ratio G² of
-   that homogeneity model; p-value by Monte Carlo (``permutations`` draws from the null).
-4. Units with a significant excess: one-sided binomial test per unit, Benjamini–Yekutieli FDR
-   at 5%. Their share of the net increase ``Σ (c_u − b_u·r) / (C − B·r)`` (r = ratio of period
+3. Null (a widespread, proportional increase): the records' period labels are exchangeable
+   across units, so given each unit's total ``n_u = b_u + c_u`` and the current total ``C`` the
+   current counts are multivariate hypergeometric. Statistic: the likelihood-ratio G² of the
+   homogeneity model (π = C / (B + C)); p-value by permutation (``permutations`` relabellings
+   drawn from that conditional null: :func:`homogeneity_p_value`), exact up to Monte Carlo
+   error for small counts and ties.
+4. Units with a significant excess: one-sided exact conditional test per unit
+   (hypergeometric, :func:`unit_p_values`), Benjamini–Hochberg FDR at 5% (``fdr='by'`` for
+   Benjamini–Yekutieli). The verdict's error rate is held by the G² test in step 6, which
+   must pass first; BH only decides which units carry the increase. Their share of the net increase ``Σ (c_u − b_u·r) / (C − B·r)`` (r = ratio of period
    lengths) is the effect size.
 5. Fitness gate (guidance 4.2.3, :mod:`workbench.analysis.fitness`): committed dates must be
    known to the day (month-only dates — police.uk, many partner supplies — are refused:
@@ -78,6 +83,60 @@ def _g_from_counts(c: np.ndarray, n: np.ndarray, pi: float, xlogx: np.ndarray) -
                 - C * np.log(pi) - (N - C) * np.log(1 - pi))
 
 
+def homogeneity_p_value(n: np.ndarray, c: np.ndarray, permutations: int = 499, seed: int = 0) -> float:
+    """Permutation p-value of the G² homogeneity statistic, conditional on every margin.
+
+    Under the null (a proportional, widespread change) the records' period labels are
+    exchangeable across units: given each unit's total ``n_u`` and the current-period total
+    ``C``, the current counts are multivariate hypergeometric. Each draw relabels the records
+    at random (``numpy``'s ``multivariate_hypergeometric``), so the p-value ``(#{G²* ≥ G²} + 1) /
+    (R + 1)`` is exact up to Monte Carlo error whatever the counts (small expectations, ties:
+    the statistic is compared with ``≥``), and does not lean on an estimated π.
+
+    Examples
+    --------
+    >>> n = np.array([10, 10, 10, 10]); c = np.array([5, 5, 5, 5])
+    >>> homogeneity_p_value(n, c, 99) == 1.0
+    True
+    >>> homogeneity_p_value(np.array([20, 20, 20, 20]), np.array([20, 0, 0, 0]), 99)
+    0.01
+    """
+    n = np.asarray(n, dtype=np.int64)
+    c = np.asarray(c, dtype=np.int64)
+    C = int(c.sum())
+    pi = C / int(n.sum())
+    if C in (0, int(n.sum())):
+        return 1.0
+    xs = np.arange(int(n.max()) + 1, dtype=float)
+    xlogx = np.where(xs > 0, xs * np.log(np.where(xs > 0, xs, 1.0)), 0.0)
+    g_obs = float(_g_from_counts(c, n, pi, xlogx))
+    rng = np.random.default_rng(seed)
+    ge = 0
+    for lo in range(0, permutations, 200):
+        k = min(200, permutations - lo)
+        cs = rng.multivariate_hypergeometric(n, C, size=k, method="count")
+        ge += int((_g_from_counts(cs, n, pi, xlogx) >= g_obs - 1e-9).sum())
+    return (ge + 1) / (permutations + 1)
+
+
+def unit_p_values(n: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """One-sided exact p-value of each unit's excess, conditional on the margins.
+
+    ``P(X ≥ c_u)`` with ``X ~ Hypergeometric(N, C, n_u)`` (Fisher's exact test of the unit
+    against the rest): discrete p-values, valid (never below their nominal rate) for any
+    count; a unit too small to reach significance simply cannot be flagged.
+
+    Examples
+    --------
+    >>> unit_p_values(np.array([1, 40, 40]), np.array([1, 35, 5])).round(4).tolist()
+    [0.5062, 0.0, 1.0]
+    """
+    n = np.asarray(n, dtype=np.int64)
+    c = np.asarray(c, dtype=np.int64)
+    pairs, back = np.unique(np.stack([n, c]), axis=1, return_inverse=True)  # small units repeat
+    return stats.hypergeom.sf(pairs[1] - 1, int(n.sum()), int(c.sum()), pairs[0])[back.ravel()]
+
+
 def _postcodes(frame: pd.DataFrame) -> pd.Series:
     if "postcode" not in frame:
         return pd.Series(pd.NA, index=frame.index, dtype="string")
@@ -96,7 +155,7 @@ class ConcentrationHypothesis(Hypothesis):
 
     def test(self, source, current, baseline, offences, *, cell_size: float = 250.0, place: str = "auto",
              permutations: int = 499, alpha: float = 0.05, share_needed: float = 0.5, seed: int = 0,
-             fitness=None, **_) -> Verdict:
+             fdr: str = "bh", fitness=None, **_) -> Verdict:
         from workbench.analysis._validate import one_of
 
         one_of(place, ("auto", "postcode", "grid"), "place")
@@ -130,19 +189,10 @@ class ConcentrationHypothesis(Hypothesis):
         pi = C / (B + C)
         r = current.days / baseline.days
         g_obs = float(g_statistic(b, c, pi))
-        rng = np.random.default_rng(seed)
         n = (b + c).astype(np.int64)
-        k_max = int(n.max())
-        xs = np.arange(k_max + 1, dtype=float)
-        xlogx = np.where(xs > 0, xs * np.log(np.where(xs > 0, xs, 1.0)), 0.0)
-        ge = 0
-        for lo in range(0, permutations, 200):
-            k = min(200, permutations - lo)
-            cs = rng.binomial(np.broadcast_to(n, (k, n.size)), pi)
-            ge += int((_g_from_counts(cs, n, pi, xlogx) >= g_obs - 1e-9).sum())
-        p_g = (ge + 1) / (permutations + 1)
-        p_unit = stats.binom.sf(c - 1, n, pi)
-        _, flagged = fdr_significant(p_unit, 0.05, "by")
+        p_g = homogeneity_p_value(n, c.astype(np.int64), permutations, seed)
+        p_unit = unit_p_values(n, c.astype(np.int64))
+        _, flagged = fdr_significant(p_unit, 0.05, fdr)
         net = C - B * r
         excess = c - b * r
         share = float(excess[flagged].sum() / net) if net > 0 else 0.0

@@ -4,8 +4,10 @@ Offences are attached to licensed premises (``ref_licensed_premises``) by **post
 both carry one (premises sharing a postcode form one unit) — robust in the depersonalised tier,
 where an offence's coordinates are its postcode centroid (Appendix 1) — and otherwise to the
 nearest premises within ``radius`` metres (default 50 m). For each premises, the null is that its offences changed in
-proportion to the whole area: ``c_p ~ Binomial(b_p + c_p, π)`` with ``π = C/(B + C)``; one-sided
-binomial p-values, Benjamini–Hochberg FDR at 5% (``fdr='by'`` for Benjamini–Yekutieli; BH is
+proportion to the whole area: the period labels of all offences are exchangeable, so given the
+totals ``c_p ~ Hypergeometric(B + C, C, b_p + c_p)`` (Fisher's exact test of the premises
+against the rest of the area; valid for the small counts most premises have, where a binomial
+with an estimated ``π = C/(B + C)`` is not exact); one-sided p-values, Benjamini–Hochberg FDR at 5% (``fdr='by'`` for Benjamini–Yekutieli; BH is
 valid here because the premises' tests share one π and are positively dependent, and the
 "share of the increase" rule below guards against a stray discovery). Flagged premises' share of the net increase is
 ``Σ (c_p − b_p·r) / (C − B·r)``.
@@ -109,9 +111,9 @@ class PremisesHypothesis(Hypothesis):
         b, c = counts["baseline"], counts["current"]
         B, C = counts["baseline_total"], counts["current_total"]
         r = current.days / baseline.days
-        pi = C / (B + C)
         n = (b + c).astype(int)
-        p = np.where(n > 0, stats.binom.sf(c - 1, n, pi), 1.0)
+        # exact conditional test per premises: given the area's totals, c_p ~ Hypergeometric(B + C, C, n_p)
+        p = np.where(n > 0, stats.hypergeom.sf(c - 1, int(B + C), int(C), n), 1.0)
         p_adj, flagged = fdr_significant(p, 0.05, fdr)
         net = C - B * r
         excess = c - b * r

@@ -7,9 +7,11 @@ rose while A&E and ambulance counts for the same kind of violence did not (guida
 caveat says so). Health = A&E assault attendances (``health_ae_assault``) plus ambulance
 call-outs (``ambulance_callout``), each counted in the same periods.
 
-Test: ratio of rate ratios police vs health, ``(P₂/P₁)/(E₂/E₁)`` with
-SE(log) = √(1/P₁ + 1/P₂ + 1/E₁ + 1/E₂), one-sided (police rose faster), computed for the pooled
-health count and for each source. **supported** when the police comparator rose significantly
+Test: ratio of rate ratios police vs health, ``(P₂/P₁)/(E₂/E₁)``, one-sided (police rose
+faster), computed for the pooled health count and for each source; the p-value is the exact
+conditional (Fisher) test of the 2 × 2 table (:func:`workbench.analysis.triangulation.ratio_of_rate_ratios`),
+valid for small health counts where the Wald z (SE(log) = √(1/P₁ + 1/P₂ + 1/E₁ + 1/E₂),
+still reported with its interval) overstates significance. **supported** when the police comparator rose significantly
 (one-sided e-test, α = 0.05), the pooled RRR has p < 0.001 and RRR ≥ 1.15, and every single
 health source points the same way (RRR > 1); otherwise **not_supported**. Inconclusive when no
 health data is loaded, a health count is below 30, or there is no significant police increase

@@ -7,7 +7,10 @@ injury, i.e. violence without injury such as 105A/105B) are *less serious*; the 
 homicide, …) *serious*. Offences without a weight are left out and reported as a caveat.
 
 Test: the ratio of rate ratios ``RRR = (L₂/L₁)/(S₂/S₁)`` of less-serious (L) against serious
-(S) counts, SE(log) = √(1/L₁ + 1/L₂ + 1/S₁ + 1/S₂), one-sided (RRR > 1).
+(S) counts, one-sided (RRR > 1), its p-value from the exact conditional (Fisher) test of the
+2 × 2 table (:func:`workbench.analysis.triangulation.ratio_of_rate_ratios`, ``method='exact'``):
+valid at α = 0.001 even for the ten-offence cells allowed, where the Wald z on log RRR
+(SE(log) = √(1/L₁ + 1/L₂ + 1/S₁ + 1/S₂), still reported) is not.
 **supported** when the less-serious count rose significantly (one-sided e-test, α = 0.05),
 RRR p < 0.001 and RRR ≥ 1.2 (the smallest effect worth reporting); otherwise
 **not_supported**. Inconclusive before that when there is no significant overall increase,
