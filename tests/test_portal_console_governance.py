@@ -295,6 +295,9 @@ def test_commission_add_assign_due_close_and_feedback_from_the_page(hub):
         assert "Feedback on commission 1 recorded." in r.text
         row = re.search(r'<tr id="commission-1">.*?</tr>', r.text, re.S).group(0)
         assert "used: yes · helped: — · timely: no" in row and "&lt;b&gt;briefed&lt;/b&gt; patrols" in row
+        rates = re.search(r'<table class="data" id="feedback-rates">.*?</table>', r.text, re.S).group(0)
+        assert "<td>Was the product used?</td><td>1</td><td>0</td><td>0</td><td>100%</td>" in rates
+        assert "<td>Was it delivered in time to be useful?</td><td>0</td><td>1</td><td>0</td><td>0%</td>" in rates
         r = c.post("/console/commissions/1/close", data={"csrf_token": token, "withdrawn": "no", "note": "done"})
         assert "Commission 1 closed." in r.text
         r = c.post("/console/commissions/x/close", data={"csrf_token": token})
@@ -435,3 +438,29 @@ def test_mail_send_watch_queues_and_sends_every_pass_until_stopped(hub, tmp_path
     with open_registry(hub) as reg:
         sent = {m["to_user"]: m["sent_at"] for m in notify.outbox(reg)}
     assert sent[DLO] is not None and sent["an.lee"] is None          # an.lee has no address: kept
+
+
+def test_the_dlo_sees_the_subjects_and_a_whole_population_justification_escaped(hub):
+    from workbench.privacy import requests as pr
+    from workbench.registry import open_registry
+
+    with open_registry(hub) as reg:
+        req = pr.create(reg, "an.lee", "service_delivery", ["How many victims <repeat>?"],
+                        {"police_crime_victim": ["crime_ref", "age"]}, ["crime_and_disorder_act_s115"],
+                        FORCE, date.today() + timedelta(days=30),
+                        whole_population="the <whole> cohort is the subject of the review")
+    with portal_client(hub) as c:
+        login(c, DLO, DLO_PW)
+        token = csrf(c, "/console/requests")
+        card = re.search(rf'<section class="request" id="request-{req.id}">.*?</section>',
+                         c.get("/console/requests").text, re.S).group(0)
+        assert "the &lt;whole&gt; cohort is the subject of the review" in card
+        r = c.post(f"/console/requests/{req.id}/approve", data={"csrf_token": token, "note": ""})
+        assert f"Request {req.id} approved." not in r.text          # the library wants a note on it
+        r = c.post(f"/console/requests/{req.id}/approve", data={"csrf_token": token, "note": "review agreed"})
+        assert f"Request {req.id} approved." in r.text
+    rid = _approved_request(hub)
+    with portal_client(hub) as c:
+        _admin(c)
+        html = c.get("/console/requests").text
+    assert f'<tr id="approved-{rid}">' in html

@@ -279,10 +279,12 @@ async def _commissions(request: Request):
     from workbench.products import feedback as F
 
     rows = await run_in_threadpool(_commission_rows, portal(request).hub)
+    summary = await run_in_threadpool(F.feedback_summary, portal(request).hub)
     analysts = await _with_registry(request, lambda reg: [u.name for u in reg.list_users()
                                                           if u.active and u.role == "analyst"])
     return render(request, "console_commissions.html", rows=rows, today=date.today(), products=C.PRODUCTS,
-                  groups=C.COMMISSIONING_GROUPS, questions=F.QUESTIONS, analysts=analysts)
+                  groups=C.COMMISSIONING_GROUPS, questions=F.QUESTIONS, analysts=analysts,
+                  summary=summary)
 
 
 # -- mail outbox ---------------------------------------------------------------------------------
