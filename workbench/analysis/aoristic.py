@@ -54,6 +54,15 @@ class AoristicWeights(Result):
         Records whose ``to`` was before ``from`` (treated as points at ``from``).
     n_missing : int
         Records without a usable ``from`` (weight 0).
+
+    Examples
+    --------
+    >>> w = aoristic_weights(["2024-01-01 01:30", "2024-01-02 09:00", None],
+    ...                      ["2024-01-01 01:00", None, None])   # a reversed window, a point, a gap
+    >>> w.n_reversed, w.n_missing, float(w.profile.sum())
+    (1, 1, 2.0)
+    >>> float(w.day_hour().loc["Tue", 9])
+    1.0
     """
 
     weights: np.ndarray
@@ -151,6 +160,11 @@ def combine_date_time(dates, times, default_time: str = "00:00") -> pd.Series:
     """Join ``YYYY-MM-DD`` dates and ``HH:MM`` times (DATASETS.md conventions) into timestamps.
 
     A missing time becomes ``default_time``; a missing date gives NaT.
+
+    Examples
+    --------
+    >>> combine_date_time(["2024-03-01", "2024-03-02", None], ["21:15", None, "10:00"]).tolist()
+    [Timestamp('2024-03-01 21:15:00'), Timestamp('2024-03-02 00:00:00'), NaT]
     """
     d = pd.Series(dates).astype("string")
     t = pd.Series(times if times is not None else [None] * len(d)).astype("string").fillna(default_time)

@@ -106,7 +106,16 @@ def e_test(k1, k2, t1: float = 1.0, t2: float = 1.0, alternative: str = "two-sid
 
 @dataclasses.dataclass
 class RateTest(Result):
-    """The exact conditional test of equal Poisson rates in two periods."""
+    """The exact conditional test of equal Poisson rates in two periods.
+
+    Examples
+    --------
+    >>> r = exact_rate_test(20, 10)          # equal exposures: expect 10, saw 20
+    >>> r.expected, r.rate_ratio, r.percent_change
+    (10.0, 2.0, 100.0)
+    >>> round(r.p_value, 4)                   # P(X >= 20), X ~ Bin(30, 0.5)
+    0.0494
+    """
 
     current: int
     baseline: int
@@ -169,7 +178,14 @@ def exact_rate_test(current, baseline, current_exposure: float = 1.0, baseline_e
 
 @dataclasses.dataclass
 class PeriodChange(Result):
-    """Change between a baseline and a current period."""
+    """Change between a baseline and a current period.
+
+    Examples
+    --------
+    >>> r = compare_periods(60, 60, 30, 60)   # 60 in 30 days after 60 in 60 days
+    >>> r.change, r.percent_change, r.rate_ratio
+    (30.0, 100.0, 2.0)
+    """
 
     current: float
     baseline: float
@@ -210,7 +226,15 @@ def compare_periods(current, baseline, current_days: float = 1.0, baseline_days:
 
 @dataclasses.dataclass
 class SeasonalExceedance(Result):
-    """The current period against the same calendar period in prior years."""
+    """The current period against the same calendar period in prior years.
+
+    Examples
+    --------
+    >>> d = ["2023-01-10"] * 4 + ["2024-01-10"] * 4
+    >>> r = seasonal_exceedance(d, "2024-01-01", "2024-01-31", years=1)
+    >>> r.current, r.prior_counts, r.exceeds
+    (4.0, {'2023-01-01': 4.0}, False)
+    """
 
     current: float
     prior_counts: dict

@@ -52,7 +52,14 @@ def lorenz_curve(counts) -> pd.DataFrame:
 
 @dataclasses.dataclass
 class GiniResult(Result):
-    """Gini coefficient of counts across places with the Bernasco–Steenbeek corrections."""
+    """Gini coefficient of counts across places with the Bernasco–Steenbeek corrections.
+
+    Examples
+    --------
+    >>> r = gini([4, 0, 0, 0])     # every event in one place of four
+    >>> r.gini, round(r.gini_unbiased, 3), r.n_places, r.n_events
+    (0.75, 1.0, 4, 4.0)
+    """
 
     gini: float
     gini_unbiased: float
@@ -101,6 +108,15 @@ def top_share(counts, top: float = 0.05) -> float:
 
 @dataclasses.dataclass
 class PAIResult(Result):
+    """PAI (predictive accuracy index), its maximum, PEI and the hit rate and area share behind them.
+
+    Examples
+    --------
+    >>> r = pai_pei([6, 2, 2, 0], [True, False, False, False])
+    >>> r.hit_rate, r.area_share, r.pai, r.pai_max, r.pei
+    (0.6, 0.25, 2.4, 2.4, 1.0)
+    """
+
     pai: float
     pai_max: float
     pei: float
@@ -133,7 +149,14 @@ def pai_pei(counts, flagged) -> PAIResult:
 
 @dataclasses.dataclass
 class DispersionResult(Result):
-    """Offence Dispersion Index and the areas that carry the increase."""
+    """Offence Dispersion Index and the areas that carry the increase.
+
+    Examples
+    --------
+    >>> r = offence_dispersion([9, 6, 2], [2, 5, 2], areas=["A", "B", "C"])
+    >>> r.total_change, r.n_removed, r.to_frame()["area"].tolist()
+    (8.0, 2, ['A', 'B'])
+    """
 
     odi: float
     n_areas: int

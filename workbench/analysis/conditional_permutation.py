@@ -42,6 +42,12 @@ class Tails:
 
     ``upper`` counts simulated sums ≥ the observed, ``lower`` those ≤ it, out of
     ``permutations`` (per location: a two-stage run refines some locations).
+
+    Examples
+    --------
+    >>> t = Tails(upper=np.array([0., 99.]), lower=np.array([99., 0.]), permutations=np.array([99., 99.]))
+    >>> t.p_upper().tolist(), t.p_lower().tolist(), t.p_two_sided().tolist()
+    ([0.01, 1.0], [1.0, 0.01], [0.02, 0.02])
     """
 
     upper: np.ndarray

@@ -10,13 +10,28 @@ import sys
 
 
 def announce(message: str, quiet: bool = False) -> None:
-    """Print ``message`` to stderr unless ``quiet``."""
+    """Print ``message`` to stderr unless ``quiet``.
+
+    Examples
+    --------
+    >>> import contextlib, sys
+    >>> with contextlib.redirect_stderr(sys.stdout):
+    ...     announce("Cell size set to 100 m automatically")
+    ...     announce("not shown", quiet=True)
+    workbench.analysis: Cell size set to 100 m automatically
+    """
     if not quiet:
         print(f"workbench.analysis: {message}", file=sys.stderr)
 
 
 def nice_number(value: float) -> float:
-    """Round ``value`` to 1, 2, 2.5 or 5 times a power of ten (for cell sizes and bandwidths)."""
+    """Round ``value`` to 1, 2, 2.5 or 5 times a power of ten (for cell sizes and bandwidths).
+
+    Examples
+    --------
+    >>> [float(nice_number(v)) for v in (0.9, 23, 270, 380, 4200)]
+    [1.0, 20.0, 250.0, 500.0, 5000.0]
+    """
     import math
 
     if value <= 0:

@@ -28,6 +28,15 @@ from workbench.analysis.results import Result
 
 @dataclasses.dataclass
 class WDDResult(Result):
+    """The weighted displacement difference, its local and displacement parts, each with its standard error, and z, p and confidence interval.
+
+    Examples
+    --------
+    >>> r = weighted_displacement_difference((308, 318), (207, 110), (150, 140), (178, 157))
+    >>> r.local, r.displacement, r.wdd, round(r.se ** 2), round(r.z, 2)   # Wheeler & Ratcliffe (2018)
+    (-107.0, -11.0, -118.0, 1568, -2.98)
+    """
+
     local: float
     local_se: float
     displacement: float

@@ -94,7 +94,16 @@ def _month_aligned(period) -> bool:
 
 @dataclasses.dataclass
 class Fitness:
-    """The outcome of a fitness check (see :meth:`Needs.check`)."""
+    """The outcome of a fitness check (see :meth:`Needs.check`).
+
+    Examples
+    --------
+    >>> fit = Fitness(ok=False, failures=["committed_from_time known for 0% of 80 records"])
+    >>> fit.reason()
+    'data not fit for this test: committed_from_time known for 0% of 80 records'
+    >>> Fitness(ok=True).reason()
+    'data fit for this test'
+    """
 
     ok: bool
     failures: list = dataclasses.field(default_factory=list)
@@ -129,6 +138,19 @@ class Needs:
     coordinates : the method places records (at most 20% may lack coordinates).
     coverage : every calendar month of each compared period must hold records.
     min_events : records needed in each compared period (before any offence filter).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from workbench.analysis.hypotheses.data import DataSource, Period
+    >>> rows = pd.DataFrame({"committed_from_date": ["2025-01-03", "2025-01-17", "2025-02-11"],
+    ...                      "committed_from_time": ["10:00", None, "23:30"]})
+    >>> needs = Needs(datasets=("police_crime_offence",), date="day", time_of_day="preferred", min_events=1)
+    >>> fit = needs.check(DataSource({"police_crime_offence": rows}), [Period.parse("2025-01-01:2025-02-28")])
+    >>> fit.ok, fit.uses
+    (True, {'time_of_day': False, 'day': True})
+    >>> print(fit.notes[0])
+    committed_from_time known for 67% of 3 records: time of day is not used; the answer rests on days of the week only
     """
 
     datasets: tuple = ()

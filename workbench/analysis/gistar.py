@@ -79,7 +79,14 @@ FDR_NAMES = {"bh": "Benjamini–Hochberg false discovery rate", "by": "Benjamini
 
 
 def binary_weights(coords: np.ndarray, distance_band: float) -> sparse.csr_matrix:
-    """Sparse binary weights: 1 for pairs within ``distance_band`` (≤), including self."""
+    """Sparse binary weights: 1 for pairs within ``distance_band`` (≤), including self.
+
+    Examples
+    --------
+    >>> w = binary_weights(np.array([[0., 0.], [100., 0.], [300., 0.]]), 100)
+    >>> w.toarray().astype(int).tolist()   # the band is inclusive and each point is its own neighbour
+    [[1, 1, 0], [1, 1, 0], [0, 0, 1]]
+    """
     tree = cKDTree(coords)
     pairs = tree.query_pairs(distance_band, output_type="ndarray")
     n = coords.shape[0]
@@ -89,7 +96,16 @@ def binary_weights(coords: np.ndarray, distance_band: float) -> sparse.csr_matri
 
 
 def fdr_significant(p: np.ndarray, alpha: float = 0.05, method: str = "by") -> tuple[np.ndarray, np.ndarray]:
-    """Adjusted p-values and the significant mask after FDR control (or none)."""
+    """Adjusted p-values and the significant mask after FDR control (or none).
+
+    Examples
+    --------
+    >>> adj, sig = fdr_significant([0.01, 0.02, 0.03, 0.5], method="bh")
+    >>> [round(float(v), 3) for v in adj], sig.tolist()
+    ([0.04, 0.04, 0.04, 0.5], [True, True, True, False])
+    >>> fdr_significant([0.01, 0.2], method="none")[1].tolist()
+    [True, False]
+    """
     check.one_of(method, FDR_METHODS, "fdr")
     p = np.asarray(p, dtype=float)
     if method == "none" or p.size == 0:
@@ -122,6 +138,15 @@ class GiStar(Result):
         How significance was computed (``evidence()`` says it in words).
     p_sim : ndarray or None
         esda's ``p_sim`` convention (directed pseudo p-value), for comparison with esda.
+
+    Examples
+    --------
+    >>> pts = [(10, 10), (20, 10), (40, 10), (15, 20), (30, 20), (30, 30)]
+    >>> r = gi_star(pts, [2, 3, 3.2, 5, 8, 7], 15, fdr="none", inference="normal")
+    >>> r.hotspot.tolist()[-2:], r.to_dict()["n_hot"]   # only the point at (30, 30) is hot
+    (['not significant', 'hot'], 1)
+    >>> r.evidence()["text"]
+    'Gi* z-scores (Getis & Ord), distance band 15 m; two-sided p-values by normal approximation of the z-score; no correction for multiple testing at 0.05.'
     """
 
     G: np.ndarray
@@ -336,7 +361,20 @@ def gi_star_lattice(counts: np.ndarray, cell_size: float, distance_band: float,
 
 @dataclasses.dataclass
 class GridGiStar(Result):
-    """Gi* on grid-cell counts: the grid, the counts, the study area and the per-cell statistic."""
+    """Gi* on grid-cell counts: the grid, the counts, the study area and the per-cell statistic.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> pts = np.vstack([rng.uniform(0, 1000, (200, 2)), rng.normal(500, 20, (100, 2))]) + 450000
+    >>> r = hotspot_gistar(pts, cell_size=100, quiet=True)
+    >>> r.grid.nx, int(r.counts.sum()), r.n_outside_area
+    (10, 300, 0)
+    >>> f = r.to_frame()
+    >>> top = f.loc[f["count"].idxmax()]
+    >>> float(top["x"]), float(top["y"]), top["hotspot"]   # the planted cluster at (450500, 450500)
+    (450450.0, 450550.0, 'hot')
+    """
 
     grid: Grid
     counts: np.ndarray

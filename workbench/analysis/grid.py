@@ -20,7 +20,16 @@ from workbench.analysis.results import Result
 
 @dataclasses.dataclass(frozen=True)
 class Grid:
-    """A regular grid: lower-left corner ``(x0, y0)``, square cells of ``cell_size`` metres."""
+    """A regular grid: lower-left corner ``(x0, y0)``, square cells of ``cell_size`` metres.
+
+    Examples
+    --------
+    >>> g = Grid(x0=450000.0, y0=340000.0, cell_size=100.0, nx=3, ny=2)
+    >>> g.shape, round(g.cell_area_km2, 6), g.centres()[0].tolist()
+    ((2, 3), 0.01, [450050.0, 340050.0])
+    >>> g.cell_ids(np.array([[450150.0, 340150.0], [449999.0, 340000.0]])).tolist()   # row 1, column 1; outside
+    [4, -1]
+    """
 
     x0: float
     y0: float
@@ -58,7 +67,13 @@ class Grid:
 
 
 def default_cell_size(xy: np.ndarray, quiet: bool = False) -> float:
-    """Shorter side of the bounding box / 50, rounded to a nice number, at least 10 m."""
+    """Shorter side of the bounding box / 50, rounded to a nice number, at least 10 m.
+
+    Examples
+    --------
+    >>> float(default_cell_size(np.array([[450000, 340000], [455000, 342000]]), quiet=True))   # 2000 m / 50 = 40, rounded up to 50
+    50.0
+    """
     span = np.ptp(xy, axis=0)
     size = max(10.0, nice_number(max(float(span.min()), 1.0) / 50.0))
     announce(f"Cell size set to {size:g} m automatically (shorter side of the data extent / 50); "
@@ -93,6 +108,14 @@ class GridCounts(Result):
     counts : ndarray, shape (ny, nx)
     n_outside : int
         Points outside the grid (only when a ``grid`` was given).
+
+    Examples
+    --------
+    >>> r = grid_counts([[450010, 340010], [450020, 340020], [450990, 340490]], cell_size=100)
+    >>> r.counts.shape, r.to_dict()["total"], r.counts_in_area().size
+    ((5, 10), 3.0, 50)
+    >>> r.to_frame().sort_values("count").iloc[-1][["x", "y", "count"]].tolist()
+    [450050.0, 340050.0, 2.0]
     """
 
     grid: Grid

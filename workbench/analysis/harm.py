@@ -34,7 +34,14 @@ WEIGHT_NAMES = ("cchi", "ons_css")
 
 
 def reference_table() -> pd.DataFrame:
-    """The shipped weights table with provenance (all weight names)."""
+    """The shipped weights table with provenance (all weight names).
+
+    Examples
+    --------
+    >>> t = reference_table()
+    >>> sorted(set(t["weight_name"])), list(t.columns[:4])
+    (['cchi', 'ons_css'], ['offence_code', 'crime_type', 'weight_name', 'weight'])
+    """
     with resources.files("workbench.analysis").joinpath("data/harm_weights.csv").open("r", encoding="utf-8") as fh:
         return pd.read_csv(fh, dtype={"offence_code": "string", "crime_type": "string"})
 
@@ -76,7 +83,16 @@ def load_weights(weight_name: str = "cchi", table: pd.DataFrame | str | Path | N
 
 @dataclasses.dataclass
 class HarmResult(Result):
-    """Harm-weighted totals."""
+    """Harm-weighted totals.
+
+    Examples
+    --------
+    >>> r = harm_totals(["105A", "105A", "ZZZ"])     # two records at weight 10, one code without a weight
+    >>> r.total_count, r.total_harm, r.unweighted_codes
+    (3, 20.0, ['ZZZ'])
+    >>> r.to_frame()[["offence_code", "count", "harm"]].values.tolist()
+    [['105A', 2, 20.0], ['ZZZ', 1, nan]]
+    """
 
     weight_name: str
     total_count: int
@@ -89,7 +105,13 @@ class HarmResult(Result):
 
 
 def harm_weight(codes, weight_name: str = "cchi", table=None) -> np.ndarray:
-    """Weight per record (NaN where the code has no weight)."""
+    """Weight per record (NaN where the code has no weight).
+
+    Examples
+    --------
+    >>> harm_weight(["105a", "8N", "not a code"]).tolist()     # codes are matched upper-cased
+    [10.0, 365.0, nan]
+    """
     w = load_weights(weight_name, table)
     keys = pd.Series(codes, dtype="string").str.strip()
     upper = keys.str.upper()

@@ -35,6 +35,20 @@ CLASSES = ("persistent", "emerging", "diminishing", "cold", "none", OUTSIDE)
 
 @dataclasses.dataclass
 class HotspotChange(Result):
+    """Per-cell change of Gi* hotspot status between two periods, with counts of each change class in ``summary``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> bg = lambda n: rng.uniform(450000, 452000, (n, 2))
+    >>> before = np.vstack([bg(400), rng.normal(450500, 30, (150, 2))])
+    >>> after = np.vstack([bg(400), rng.normal(451500, 30, (150, 2))])
+    >>> r = hotspot_change(before, after, cell_size=100, quiet=True)
+    >>> cells = r.to_frame()
+    >>> sorted(set(cells.loc[cells["x"] < 451000, "class"]) & {"emerging", "diminishing"})   # the old cluster's side
+    ['diminishing']
+    """
+
     grid: Grid
     cells: pd.DataFrame
     summary: dict

@@ -93,7 +93,19 @@ def default_bandwidth(xy: np.ndarray, cell_size: float, quiet: bool = False) -> 
 
 @dataclasses.dataclass
 class KDEResult(Result):
-    """Gridded kernel density (events per km²)."""
+    """Gridded kernel density (events per km²).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> pts = rng.normal([450000, 340000], 300, size=(500, 2))
+    >>> r = hotspot_kde(pts, cell_size=100, bandwidth=200, area="bbox", edge_correction=False, quiet=True)
+    >>> r.n_points, r.bandwidth, r.grid.cell_size
+    (500, 200.0, 100.0)
+    >>> top = r.to_frame().sort_values("density_per_km2").iloc[-1]     # the densest cell is near the centre
+    >>> bool(abs(top["x"] - 450000) < 200 and abs(top["y"] - 340000) < 200)
+    True
+    """
 
     grid: Grid
     density: np.ndarray

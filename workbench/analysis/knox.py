@@ -81,7 +81,14 @@ def _all_pairs_time_counts(t: np.ndarray, upper: np.ndarray) -> np.ndarray:
 
 @dataclasses.dataclass
 class KnoxResult(Result):
-    """Global Knox statistic."""
+    """Global Knox statistic.
+
+    Examples
+    --------
+    >>> r = knox([[0, 0], [5, 0], [100, 100], [105, 100]], [0, 1, 1, 9], delta=10, tau=2, permutations=0)
+    >>> r.n_pairs, r.n_space_pairs, r.n_time_pairs, r.statistic, round(r.expected, 3)   # 2 close pairs, 1 also close in time
+    (6, 2, 3, 1, 1.0)
+    """
 
     statistic: int
     expected: float
@@ -130,7 +137,15 @@ def knox(xy, times, delta: float, tau: float, permutations: int = 999, seed=None
 
 @dataclasses.dataclass
 class NearRepeatTable(Result):
-    """Observed and expected pair counts per (distance band, time band)."""
+    """Observed and expected pair counts per (distance band, time band).
+
+    Examples
+    --------
+    >>> tab = near_repeat([[0, 0], [50, 0], [1000, 0]], [0, 3, 3], distance_edges=(0, 100),
+    ...                   time_edges=(0, 7), permutations=9, seed=1, date_precision="day")
+    >>> tab.to_frame()[["distance_band", "time_band", "observed"]].values.tolist()
+    [['0-100 m', '0-7 days', 1], ['0-100 m', '>7 days', 0], ['>100 m', '0-7 days', 2], ['>100 m', '>7 days', 0]]
+    """
 
     table: pd.DataFrame
     permutations: int
