@@ -32,6 +32,19 @@ DETECTED = {"detected", "charged", "charge/summons", "summonsed", "cautioned", "
 
 @dataclasses.dataclass
 class Linked(Result):
+    """Offences joined to their offenders and victims by crime reference, with the rows that matched nothing counted.
+
+    Examples
+    --------
+    >>> off = pd.DataFrame({"crime_ref": ["C1", "C2"], "offence_code": ["8N", "105A"]})
+    >>> ofd = pd.DataFrame({"crime_ref": ["C1", "C9"], "offender_ref": ["P1", "P2"], "age": [20, 30]})
+    >>> r = link_by_crime_ref(off, ofd)
+    >>> r.n_offences, r.offences_with_offender, r.offender_rows_unmatched   # C9 names no recorded offence
+    (2, 1, 1)
+    >>> r.to_frame()["offender_ref"].tolist()
+    ['P1', nan]
+    """
+
     frame: pd.DataFrame
     n_offences: int
     offences_with_offender: int
@@ -121,6 +134,17 @@ def victim_profile(victims: pd.DataFrame) -> pd.DataFrame:
 
 @dataclasses.dataclass
 class Prolificness(Result):
+    """Offences per offender and the share committed by the most prolific ``top`` fraction.
+
+    Examples
+    --------
+    >>> r = prolificness(["a", "a", "a", "b"], top=0.5)
+    >>> r.n_offenders, r.mean_offences, r.share_by_top
+    (2, 2.0, 0.75)
+    >>> r.to_frame().values.tolist()
+    [['a', 3], ['b', 1]]
+    """
+
     n_offenders: int
     n_offences: int
     mean_offences: float
@@ -154,6 +178,17 @@ def prolificness(offender_refs, top: float = 0.1, list_length: int = 50) -> Prol
 
 @dataclasses.dataclass
 class NeedProfile(Result):
+    """A cohort's needs: the share of clients with each need and the share with each pair of needs.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"client_ref": ["a", "b"], "lto_drug_misuse": ["Y", "N"],
+    ...                   "lto_accommodation": ["Y", "Y"]})
+    >>> p = need_profile(a)
+    >>> p.n_clients, float(p.co_occurrence.loc["drug_misuse", "accommodation"])   # client a has both
+    (2, 0.5)
+    """
+
     n_clients: int
     prevalence: pd.DataFrame
     co_occurrence: pd.DataFrame

@@ -37,6 +37,16 @@ def poisson_interval(count, level: float = 0.95) -> tuple[np.ndarray, np.ndarray
 
 @dataclasses.dataclass
 class AreaRates(Result):
+    """Events per ``per`` residents of each area, with 95% Poisson limits, and the events whose area was not in the population table.
+
+    Examples
+    --------
+    >>> pop = pd.DataFrame({"lsoa_code": ["E1", "E2"], "population": [1000, 2000]})
+    >>> r = lsoa_rates(["E1", "E1", "E2", "E9"], pop)
+    >>> r.to_frame()[["lsoa_code", "count", "rate"]].values.tolist(), r.n_unmatched_events
+    ([['E1', 2, 2.0], ['E2', 1, 0.5]], 1)
+    """
+
     table: pd.DataFrame
     per: int
     n_unmatched_events: int
@@ -84,7 +94,16 @@ def lsoa_rates(lsoa_codes, population: pd.DataFrame, imd: pd.DataFrame | None = 
 
 
 def rates_by_imd_decile(rates: AreaRates) -> pd.DataFrame:
-    """Pool LSOA counts and populations by IMD decile (1 = most deprived)."""
+    """Pool LSOA counts and populations by IMD decile (1 = most deprived).
+
+    Examples
+    --------
+    >>> pop = pd.DataFrame({"lsoa_code": ["E1", "E2", "E3"], "population": [1000, 2000, 1000]})
+    >>> imd = pd.DataFrame({"lsoa_code": ["E1", "E2", "E3"], "imd_decile": [1, 1, 10]})
+    >>> d = rates_by_imd_decile(lsoa_rates(["E1", "E1", "E2", "E3"], pop, imd))
+    >>> d[["imd_decile", "count", "population", "rate"]].values.tolist()   # decile 1: 3 events in 3,000 people
+    [[1.0, 3.0, 3000.0, 1.0], [10.0, 1.0, 1000.0, 1.0]]
+    """
     t = rates.table
     check.columns(t, ["imd_decile", "count", "population"], "rates.table")
     g = t.groupby("imd_decile")[["count", "population"]].sum().reset_index()

@@ -25,7 +25,14 @@ from workbench.analysis.results import Result
 
 @dataclasses.dataclass
 class RepeatResult(Result):
-    """Repeat rates and the list of repeat targets (most events first)."""
+    """Repeat rates and the list of repeat targets (most events first).
+
+    Examples
+    --------
+    >>> r = repeat_rates(["a", "a", "a", "b", "c"])   # a is hit three times: two repeat events
+    >>> r.n_targets, r.n_repeat_events, r.repeat_event_share, r.to_frame().values.tolist()
+    (3, 2, 0.6, [['a', 3]])
+    """
 
     n_events: int
     n_targets: int

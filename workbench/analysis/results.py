@@ -15,7 +15,13 @@ import pandas as pd
 
 
 def jsonable(value):
-    """Convert numpy/pandas values inside ``value`` into plain JSON-able Python."""
+    """Convert numpy/pandas values inside ``value`` into plain JSON-able Python.
+
+    Examples
+    --------
+    >>> jsonable({"n": np.int64(3), "p": np.float64("nan"), "xs": np.array([1.5]), "day": pd.Timestamp("2024-01-02")})
+    {'n': 3, 'p': None, 'xs': [1.5], 'day': '2024-01-02T00:00:00'}
+    """
     if isinstance(value, Result):
         return value.to_dict()
     if isinstance(value, pd.DataFrame):
@@ -44,7 +50,19 @@ def jsonable(value):
 
 @dataclasses.dataclass
 class Result:
-    """Base class: a dataclass whose fields are the named results of a statistic."""
+    """Base class: a dataclass whose fields are the named results of a statistic.
+
+    Examples
+    --------
+    >>> @dataclasses.dataclass
+    ... class Count(Result):
+    ...     n: int
+    ...     rate: float
+    >>> Count(n=np.int64(4), rate=np.float64(0.5)).to_dict()
+    {'n': 4, 'rate': 0.5}
+    >>> Count(4, 0.5).to_frame().values.tolist()
+    [[4.0, 0.5]]
+    """
 
     def to_dict(self) -> dict:
         return {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)

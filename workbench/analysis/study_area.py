@@ -30,7 +30,17 @@ AREA_CHOICES = ("hull", "bbox")
 
 @dataclasses.dataclass(frozen=True)
 class StudyArea:
-    """A resolved study area: a BNG geometry (None = the whole grid) and how it was chosen."""
+    """A resolved study area: a BNG geometry (None = the whole grid) and how it was chosen.
+
+    Examples
+    --------
+    >>> from workbench.analysis.grid import Grid
+    >>> a = StudyArea(shapely.box(0, 0, 100, 50), "partnership boundary")
+    >>> a.cell_mask(Grid(0.0, 0.0, 50.0, 3, 1)).tolist()   # cell centres at x = 25, 75, 125
+    [[True, True, False]]
+    >>> a.contains(np.array([[10.0, 10.0], [200.0, 10.0]])).tolist(), a.to_dict()
+    ([True, False], {'source': 'partnership boundary', 'area_km2': 0.005})
+    """
 
     geometry: object
     source: str

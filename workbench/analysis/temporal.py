@@ -46,7 +46,14 @@ def day_hour_matrix(start, end=None) -> pd.DataFrame:
 
 @dataclasses.dataclass
 class Seasonality(Result):
-    """Monthly counts and the month-of-year seasonal index (1 = an average month)."""
+    """Monthly counts and the month-of-year seasonal index (1 = an average month).
+
+    Examples
+    --------
+    >>> s = seasonality(["2023-01-05", "2023-01-09", "2023-02-01"])
+    >>> [round(v, 3) for v in s.to_frame()["seasonal_index"]]   # January twice the February count
+    [1.333, 0.667]
+    """
 
     monthly: pd.DataFrame
     index: pd.DataFrame
@@ -97,6 +104,14 @@ class TrendResult(Result):
     ``direction`` is one of :data:`TREND_DIRECTIONS`; ``annual_change`` is the proportional
     change per year (0.1 = +10 %); ``months`` counts the months tested (months outside a
     dataset's coverage are dropped, never read as zero).
+
+    Examples
+    --------
+    >>> r = trend_test(np.round(20 * np.exp(0.02 * np.arange(36))))   # +2% a month
+    >>> r.months, r.describe()
+    (36, 'rising (+27% a year, p = 0.000)')
+    >>> trend_test([3, 2]).describe()
+    'too few data for a trend'
     """
 
     months: int

@@ -28,6 +28,15 @@ from workbench.analysis.results import Result
 
 @dataclasses.dataclass
 class RatioOfRateRatios(Result):
+    """Police change against another source's change (rate ratio over rate ratio), with its log standard error, test and interval.
+
+    Examples
+    --------
+    >>> r = ratio_of_rate_ratios(100, 150, 80, 80, method="wald")   # police up 50%, the other source flat
+    >>> r.rrr, round(r.se_log, 4), round(r.ci_low, 3), round(r.ci_high, 3)   # se = √(1/100 + 1/150 + 1/80 + 1/80)
+    (1.5, 0.2041, 1.005, 2.238)
+    """
+
     police_baseline: float
     police_current: float
     other_baseline: float
@@ -111,7 +120,16 @@ def exact_rrr_p_value(p1, p2, e1, e2, alternative: str = "greater") -> float:
 
 @dataclasses.dataclass
 class Triangulation(Result):
-    """Police against each other source."""
+    """Police against each other source.
+
+    Examples
+    --------
+    >>> t = triangulate({"police": (100, 150), "ae": (80, 82)})
+    >>> t.to_frame()[["source", "ratio"]].values.tolist()
+    [['police', 1.5], ['ae', 1.025]]
+    >>> round(t.comparisons["ae"].rrr, 3)
+    1.463
+    """
 
     counts: pd.DataFrame
     comparisons: dict

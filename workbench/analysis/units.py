@@ -40,7 +40,14 @@ UNITS = ("lsoa", "ward", "district", "area:<set>")
 
 @dataclass
 class UnitCounts:
-    """Counts of one table by reporting unit, with what could not be placed."""
+    """Counts of one table by reporting unit, with what could not be placed.
+
+    Examples
+    --------
+    >>> u = UnitCounts("district", pd.DataFrame({"unit_code": ["NG1"], "unit_name": [None], "count": [2]}), unplaced=1)
+    >>> u.to_dict()
+    {'unit': 'district', 'rows': [{'unit_code': 'NG1', 'unit_name': None, 'count': 2}], 'unplaced': 1, 'notes': []}
+    """
 
     unit: str
     frame: pd.DataFrame                  # unit_code, unit_name, count (largest first)
@@ -70,6 +77,15 @@ def counts_by_unit(con, table: str, unit: str, *, where: str = "TRUE", args=()) 
     table : the table to count.
     unit : ``'lsoa'``, ``'ward'``, ``'district'`` or ``'area:<set>'`` (:data:`UNITS`).
     where, args : an SQL filter on the table and its parameters.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('NG1 1AA'), ('ng1 2bb'), ('NG7 1AA'), (NULL)) v(postcode)")
+    >>> r = counts_by_unit(con, "t", "district")
+    >>> r.frame[["unit_code", "count"]].values.tolist(), r.unplaced
+    ([['NG1', 2], ['NG7', 1]], 1)
     """
     cols = _cols(con, table)
     base = f"SELECT * FROM {table} WHERE {where}"
