@@ -48,8 +48,8 @@ class TacticalAssessment(DashboardApp):
     @param.depends("weeks", "offences")
     def _emerging(self):
         frame = assess.emerging_issues(self.source, self.comparison(), self.offences, self.viewer)
-        shown = frame.head(12).rename(columns={"current": "this period", "expected": "expected"})
-        chart = charts.comparison_bars(shown, "offence_type", "this period", "expected",
+        shown = frame.head(12).rename(columns={"current": "this period", "expected": "expected from the baseline"})
+        chart = charts.comparison_bars(shown, "offence_type", "this period", "expected from the baseline",
                                        title="Crimes this period (orange) against the count expected "
                                              "from the baseline (blue)",
                                        value_label="crimes", category_label="")

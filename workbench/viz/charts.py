@@ -115,7 +115,9 @@ def comparison_bars(frame: pd.DataFrame, category: str, current: str, expected: 
                       var_name="measure", value_name="count")
     return hv.Bars(long, [category, "measure"], "count").opts(
         **_opts(title, invert_axes=True, tools=["hover"], multi_level=False,
-                color=hv.dim("measure").categorize({current: PALETTE[1], expected: PALETTE[0]}),
+                # a cmap keyed by the series (not a dim mapped to literal colours) is what makes
+                # Bokeh draw a legend: a colour expression has no series to name
+                cmap={current: PALETTE[1], expected: PALETTE[0]},
                 show_legend=True, legend_position="right", yformatter=_plain_numbers(),
                 ylabel=value_label, xlabel=category_label if category_label is not None else category,
                 height=max(220, 34 * len(frame) + 80)))
@@ -172,7 +174,7 @@ def target_bars(frame: pd.DataFrame, category: str, target: str, actual: str, *,
                       var_name="series", value_name="value").dropna(subset=["value"])
     return hv.Bars(long, [category, "series"], "value").opts(
         **_opts(title, invert_axes=True, tools=["hover"], multi_level=False,
-                color=hv.dim("series").categorize({target: "#31a354", actual: PALETTE[1]}),
+                cmap={target: "#31a354", actual: PALETTE[1]},
                 show_legend=True, legend_position="right", yformatter=_plain_numbers(),
                 ylabel=value_label, xlabel=category_label,
                 height=max(220, 40 * len(frame) + 80)))
