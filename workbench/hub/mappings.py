@@ -140,10 +140,24 @@ def _date_format(values: list[str]) -> str | None:
 def read_header(path: Path | str, *, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
     """A CSV's or XLSX sheet's headings and first rows, as text."""
     path = Path(path)
-    if path.suffix.lower() == ".xlsx":
+    with open(path, "rb") as fh:
+        return read_header_from(fh, path.suffix, sheet=sheet)
+
+
+def read_header_from(fh, suffix: str, *, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
+    r""":func:`read_header` of an open binary file (``suffix`` ``.csv`` or ``.xlsx``): the upload page
+    reads the header from its encrypted inbox without writing the plain file anywhere.
+
+    >>> import io
+    >>> read_header_from(io.BytesIO("\ufeffRef No, Date Reported\nA1,01/03/2024\n".encode()), ".csv")
+    (['Ref No', 'Date Reported'], [['A1', '01/03/2024']])
+    """
+    import io
+
+    if suffix.lower() == ".xlsx":
         import openpyxl
 
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         ws = wb[sheet] if sheet else wb.worksheets[0]
         it = ws.iter_rows(values_only=True)
         header = [str(v).strip() if v is not None else "" for v in next(it, [])]
@@ -151,11 +165,61 @@ def read_header(path: Path | str, *, sheet: str | None = None) -> tuple[list[str
                 for _, r in zip(range(_SAMPLE_ROWS), it)]
         wb.close()
         return header, rows
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader, [])]
-        rows = [r for _, r in zip(range(_SAMPLE_ROWS), reader)]
+    reader = csv.reader(io.TextIOWrapper(fh, encoding="utf-8-sig", errors="replace", newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    rows = [r for _, r in zip(range(_SAMPLE_ROWS), reader)]
     return header, rows
+
+
+def confirm(dataset_id: str, header: list[str], rows: list[list[str]], columns: dict[str, str]) -> Proposal:
+    """The mapping a person confirmed (``columns``: heading -> canonical column, possibly edited
+    from :func:`propose`), checked: every heading is in ``header``, every column is the dataset's
+    and used once; British date formats are inferred from ``rows`` as :func:`propose` does.
+
+    >>> p = confirm("council_asb", ["Ref", "When", "PC"], [["A1", "01/03/2024", "NG1 5AW"]],
+    ...             {"Ref": "incident_ref", "When": "incident_date", "PC": "postcode"})
+    >>> p.formats, p.unmapped
+    ({'incident_date': '%d/%m/%Y'}, [])
+    >>> confirm("council_asb", ["Ref", "No"], [], {"Ref": "incident_ref", "No": "incident_ref"})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: Column 'incident_ref' is chosen for more than one heading (Ref, No); choose it once.
+    """
+    ds = catalogue.get(dataset_id)
+    cols = {c.name: c for c in ds.columns if not c.extra}
+    chosen = {h: c for h, c in columns.items() if c}
+    for h, c in chosen.items():
+        if h not in header:
+            raise BadInput(f"Heading '{h}' is not in the file's header ({', '.join(header)}).")
+        if c not in cols:
+            raise BadInput(f"Column '{c}' (for heading '{h}') is not a column of {ds.id}; expected one of "
+                           f"{', '.join(cols)}.")
+    for c in dict.fromkeys(chosen.values()):
+        heads = [h for h, x in chosen.items() if x == c]
+        if len(heads) > 1:
+            raise BadInput(f"Column '{c}' is chosen for more than one heading ({', '.join(heads)}); choose it once.")
+    formats = {}
+    for h, c in chosen.items():
+        if cols[c].kind == "date":
+            i = header.index(h)
+            fmt = _date_format([r[i] for r in rows if i < len(r)])
+            if fmt:
+                formats[c] = fmt
+    used = set(chosen.values())
+    return Proposal(ds.id, list(header), dict(chosen), {h: 100.0 for h in chosen},
+                    [h for h in header if h not in chosen],
+                    [c.name for c in cols.values() if c.required and c.name not in used], formats)
+
+
+def saved_header(hub: Path | str, agency: str, dataset_id: str) -> list[str] | None:
+    """The header the agency's saved mapping for ``dataset_id`` was confirmed for (None: none saved)."""
+    import yaml
+
+    saved = path_for(hub, agency, dataset_id)
+    if not saved.exists():
+        return None
+    doc = yaml.safe_load(saved.read_text(encoding="utf-8")) or {}
+    return list(doc.get("header") or [])
 
 
 def _slug(agency: str) -> str:

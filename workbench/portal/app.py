@@ -51,6 +51,7 @@ def _routes() -> list:
         Route("/supply/resumable/{upload_id}", pages_supply.resumable_status),
         Route("/supply/resumable/{upload_id}/piece", pages_supply.resumable_piece, methods=["PUT"]),
         Route("/supply/resumable/{upload_id}/finish", pages_supply.resumable_finish, methods=["POST"]),
+        Route("/supply/{upload_id}/mapping", pages_supply.mapping_page, methods=["GET", "POST"]),
         Route("/supply/{upload_id}", pages_supply.supply_result),
         Route("/review", pages_review.queue),
         Route("/review/{ref}", pages_review.detail),

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from workbench.errors import AccessDenied, BadInput
+from workbench.portal import supply_mapping as M
 from workbench.portal import uploads as U
 from workbench.portal.sessions import csrf_ok
 from workbench.portal.web import (CsrfFailed, count_user, current_user, login_redirect, portal, redirect,
@@ -148,11 +149,14 @@ async def supply(request: Request):
     if error is not None:
         await drop()
         return await _again(request, allowed, form, error)
+    found = await run_in_threadpool(M.check, p.hub, upload_id, user.agency, dataset, file["filename"], file["size"])
     await run_in_threadpool(U.enqueue, p.hub, upload_id, agency=user.agency, user=user.name, dataset=dataset,
-                            filename=file["filename"][-200:], metadata=meta, size=file["size"])
+                            filename=file["filename"][-200:], metadata=meta, size=file["size"],
+                            state="mapping" if found.needs_confirmation else "queued")
     await run_in_threadpool(p.audit, user.name, "portal.supply.upload", dataset,
-                            {"upload_id": upload_id, "agency": user.agency, "bytes": file["size"]})
-    return redirect(f"/supply/{upload_id}")
+                            {"upload_id": upload_id, "agency": user.agency, "bytes": file["size"],
+                             "layout": found.status})
+    return redirect(f"/supply/{upload_id}/mapping" if found.needs_confirmation else f"/supply/{upload_id}")
 
 
 async def _again(request, allowed, form, message):
@@ -164,22 +168,11 @@ async def _again(request, allowed, form, message):
 
 
 async def supply_result(request: Request):
-    user, _ = await _supplier(request)
+    user, row = await _own_upload(request)
     if user is None:
         return login_redirect(request)
-    p = portal(request)
-    upload_id = request.path_params["upload_id"]
-    row = None
-    try:
-        U.upload_file(p.hub, upload_id)                 # checks the id's form
-        row = await run_in_threadpool(U.get, p.hub, upload_id)
-    except ValueError:
-        pass
-    if row is None or row["agency"] != user.agency:    # another agency's upload is as good as absent
-        await run_in_threadpool(p.audit, user.name, "portal.supply.read", upload_id[:40],
-                                {"agency": user.agency, "reason": "not an upload of this agency"}, "denied")
-        return render(request, "error.html", 404, title="Not found",
-                      message="No upload of your agency has this reference.")
+    if row is None:
+        return _not_found(request)
     return render(request, "supply_result.html", u=row, result=row["result"])
 
 
@@ -297,11 +290,89 @@ async def resumable_finish(request: Request):
         return refused
     _check_token(request, request.headers.get("x-csrf-token"))
     p = portal(request)
+    got = await run_in_threadpool(U.received, p.hub, row["upload_id"])
+    if got != row["size_bytes"]:
+        return _json(409, error="incomplete", message=f"expected {row['size_bytes']} bytes; received {got}")
+    found = await run_in_threadpool(M.check, p.hub, row["upload_id"], user.agency, row["dataset"], row["filename"],
+                                    row["size_bytes"])
     try:
-        await run_in_threadpool(U.finish_resumable, p.hub, row["upload_id"])
+        await run_in_threadpool(U.finish_resumable, p.hub, row["upload_id"],
+                                "mapping" if found.needs_confirmation else "queued")
     except ValueError as exc:
         return _json(409, error="incomplete", message=str(exc))
     await run_in_threadpool(p.audit, user.name, "portal.supply.upload", row["dataset"],
                             {"upload_id": row["upload_id"], "agency": user.agency, "bytes": row["size_bytes"],
-                             "resumable": True})
-    return _json(200, url=f"/supply/{row['upload_id']}")
+                             "resumable": True, "layout": found.status})
+    return _json(200, url=f"/supply/{row['upload_id']}" + ("/mapping" if found.needs_confirmation else ""))
+
+
+# ------------------------------------------------------------------- the column mapping, confirmed on the page
+async def _own_upload(request: Request):
+    """(user, upload row) of an upload of the user's own agency; row None: a 404 was audited."""
+    user, _ = await _supplier(request)
+    if user is None:
+        return None, None
+    p = portal(request)
+    upload_id = request.path_params["upload_id"]
+    row = None
+    try:
+        U.upload_file(p.hub, upload_id)                 # checks the id's form
+        row = await run_in_threadpool(U.get, p.hub, upload_id)
+    except ValueError:
+        pass
+    if row is None or row["agency"] != user.agency:    # another agency's upload is as good as absent
+        await run_in_threadpool(p.audit, user.name, "portal.supply.read", upload_id[:40],
+                                {"agency": user.agency, "reason": "not an upload of this agency"}, "denied")
+        return user, None
+    return user, row
+
+
+def _not_found(request: Request):
+    return render(request, "error.html", 404, title="Not found",
+                  message="No upload of your agency has this reference.")
+
+
+async def mapping_page(request: Request):
+    """``/supply/<id>/mapping``: the proposed column mapping of an upload waiting for one (GET), and
+    the supplier's confirmation (POST: saved per agency and dataset, audited, the upload queued)."""
+    from workbench import catalogue
+    from workbench.hub import mappings
+
+    user, row = await _own_upload(request)
+    if user is None:
+        return login_redirect(request)
+    if row is None:
+        return _not_found(request)
+    p = portal(request)
+    if row["state"] != "mapping":
+        return redirect(f"/supply/{row['upload_id']}")
+    found = await run_in_threadpool(M.check, p.hub, row["upload_id"], row["agency"], row["dataset"],
+                                    row["filename"], row["size_bytes"])
+    if not found.needs_confirmation:            # confirmed meanwhile (another upload of the agency)
+        await run_in_threadpool(U.release_mapped, p.hub, row["upload_id"])
+        return redirect(f"/supply/{row['upload_id']}")
+    columns = [c for c in catalogue.get(row["dataset"]).columns if not c.extra]
+    chosen, error, status = dict(found.proposal.columns), None, 200
+    if request.method == "POST":
+        form = dict(await request.form())
+        if not csrf_ok(session(request), form.pop("csrf_token", None)):
+            raise CsrfFailed()
+        count_user(request, user)
+        chosen = {h: str(form.get(f"column_{i}", "")).strip() for i, h in enumerate(found.header)}
+        try:
+            confirmed = mappings.confirm(row["dataset"], found.header, found.rows, chosen)
+            saved = await run_in_threadpool(mappings.save, p.hub, row["agency"], confirmed)
+        except BadInput as exc:
+            error, status = str(exc), 422
+        else:
+            await run_in_threadpool(p.audit, user.name, "mapping.confirm", row["dataset"],
+                                    {"agency": row["agency"], "columns": confirmed.columns, "via": "portal upload",
+                                     "upload_id": row["upload_id"], "saved": saved.name,
+                                     "replaces_layout": found.saved_header})
+            await run_in_threadpool(U.release_mapped, p.hub, row["upload_id"])
+            session(request).flash = (f"Column mapping saved for {row['agency']} and {row['dataset']}: "
+                                      f"next supplies in this layout need no confirmation.")
+            return redirect(f"/supply/{row['upload_id']}")
+    samples = [[r[i] if i < len(r) else "" for r in found.rows[:3]] for i in range(len(found.header))]
+    return render(request, "supply_mapping.html", status, u=row, found=found, columns=columns, chosen=chosen,
+                  samples=samples, error=error)

@@ -44,7 +44,9 @@ MAX_BYTES_ENV = "WORKBENCH_UPLOAD_MAX_BYTES"
 #: the size of one encrypted chunk of an upload
 CHUNK = 1024 * 1024
 SUFFIXES = (".csv", ".xlsx")
-STATES = ("receiving", "queued", "ingested", "rejected", "refused", "failed")
+STATES = ("receiving", "mapping", "queued", "ingested", "rejected", "refused", "failed")
+#: ``mapping``: complete, waiting for the supplier to confirm its column mapping on
+#: ``/supply/<id>/mapping`` (:mod:`workbench.portal.supply_mapping`); not yet for the worker
 #: the 3.4 metadata the upload form asks for (agency and dataset come from the account and the choice)
 FORM_METADATA = ("supplier_name", "supplier_contact", "period_start", "period_end", "record_count",
                  "date_supplied", "field_notes", "caveats", "coding_systems", "geocoding_method")
@@ -185,8 +187,9 @@ def start_resumable(hub, upload_id: str, *, agency: str, user: str, dataset: str
                                        json.dumps(metadata, default=str), size, now])
 
 
-def finish_resumable(hub, upload_id: str) -> None:
-    """Hand a complete resumable upload to the worker (state ``queued``); ValueError while bytes are missing."""
+def finish_resumable(hub, upload_id: str, state: str = "queued") -> None:
+    """Hand a complete resumable upload to the worker (state ``queued``, or ``mapping`` to wait for
+    the supplier's column mapping); ValueError while bytes are missing."""
     row = get(hub, upload_id)
     got = received(hub, upload_id)
     if row is None or row["state"] != "receiving":
@@ -194,8 +197,42 @@ def finish_resumable(hub, upload_id: str) -> None:
     if got != row["size_bytes"]:
         raise ValueError(f"expected {row['size_bytes']} bytes; received {got}")
     with T.outbox(hub) as con:
-        con.execute("UPDATE outbox.uploads SET state = 'queued', queued_at = ? WHERE upload_id = ?",
-                    [datetime.now().replace(microsecond=0), upload_id])
+        con.execute("UPDATE outbox.uploads SET state = ?, queued_at = ? WHERE upload_id = ?",
+                    [_waiting(state), datetime.now().replace(microsecond=0), upload_id])
+
+
+def _waiting(state: str) -> str:
+    if state not in ("queued", "mapping"):
+        raise ValueError(f"expected state queued or mapping; found {state!r}")
+    return state
+
+
+def release_mapped(hub, upload_id: str) -> None:
+    """Queue an upload whose column mapping the supplier has confirmed (``mapping`` → ``queued``);
+    ValueError when it is not waiting for one."""
+    with T.outbox(hub) as con:
+        changed = con.execute("UPDATE outbox.uploads SET state = 'queued' WHERE upload_id = ? AND state = 'mapping' "
+                              "RETURNING upload_id", [upload_id]).fetchall()
+    if not changed:
+        raise ValueError("this upload is not waiting for a column mapping")
+
+
+def read_plain(hub: Path | str, upload_id: str, max_bytes: int | None = None) -> bytes:
+    """The upload's first ``max_bytes`` (all of it when None), decrypted in memory only: the upload
+    page reads a header from it (:mod:`workbench.portal.supply_mapping`). Never written to disk."""
+    con = _attach(hub, upload_file(hub, upload_id))
+    out = bytearray()
+    try:
+        n = con.execute("SELECT count(*) FROM up.chunks").fetchone()[0]
+        for first in range(0, n, 32):
+            for (data,) in con.execute("SELECT data FROM up.chunks WHERE seq >= ? AND seq < ? ORDER BY seq",
+                                       [first, first + 32]).fetchall():
+                out.extend(data)
+                if max_bytes is not None and len(out) >= max_bytes:
+                    return bytes(out[:max_bytes])
+    finally:
+        con.close()
+    return bytes(out)
 
 
 def remove_upload(path: Path) -> None:
@@ -227,14 +264,15 @@ def decrypt_to(hub: Path | str, upload_id: str, target: Path) -> int:
 
 # ------------------------------------------------------------------------------------ the queue
 def enqueue(hub, upload_id: str, *, agency: str, user: str, dataset: str, filename: str,
-            metadata: dict, size: int) -> None:
-    """Queue an upload already written to the inbox (the portal's side; never opens the hub)."""
+            metadata: dict, size: int, state: str = "queued") -> None:
+    """Queue an upload already written to the inbox (the portal's side; never opens the hub);
+    ``state="mapping"`` keeps it from the worker until its column mapping is confirmed."""
     now = datetime.now().replace(microsecond=0)
     with T.outbox(hub) as con:
         con.execute(UPLOADS_SCHEMA)
-        con.execute("INSERT INTO outbox.uploads VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, NULL, NULL, NULL, "
+        con.execute("INSERT INTO outbox.uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, "
                     "NULL, ?, NULL)", [upload_id, agency, user, dataset, filename,
-                                       json.dumps(metadata, default=str), size, now])
+                                       json.dumps(metadata, default=str), size, _waiting(state), now])
 
 
 _COLS = ("upload_id", "agency", "user_name", "dataset", "filename", "metadata_json", "size_bytes", "state",
@@ -342,7 +380,8 @@ def drain(hub, ingest, *, ids: list[str] | None = None) -> list[Outcome]:
 
 def sweep_orphans(hub, *, older_than_seconds: float = 86400.0) -> list[str]:
     """Remove encrypted uploads that no queue entry names and that nobody has written to for
-    ``older_than_seconds`` (an upload cut off by a crash of the portal); returns their names.
+    ``older_than_seconds`` (an upload cut off by a crash of the portal, or one whose column mapping
+    nobody confirmed within that time); returns their names.
     An upload still arriving is written to continually, so it is never taken for an orphan."""
     import time
 
@@ -354,7 +393,7 @@ def sweep_orphans(hub, *, older_than_seconds: float = 86400.0) -> list[str]:
         with T.outbox(hub) as con:
             con.execute(UPLOADS_SCHEMA)
             known = {r[0] for r in con.execute("SELECT upload_id FROM outbox.uploads "
-                                               "WHERE state <> 'receiving'").fetchall()}
+                                               "WHERE state NOT IN ('receiving', 'mapping')").fetchall()}
     removed = []
     now = time.time()
     for f in sorted(folder.glob("portal_upload_*.duckdb")):
@@ -364,8 +403,9 @@ def sweep_orphans(hub, *, older_than_seconds: float = 86400.0) -> list[str]:
         if upload_id not in known and now - newest > older_than_seconds:
             remove_upload(f)
             removed.append(f.name)
-            with T.outbox(hub) as con:   # an abandoned resumable upload leaves with its entry
-                con.execute("DELETE FROM outbox.uploads WHERE upload_id = ? AND state = 'receiving'", [upload_id])
+            with T.outbox(hub) as con:   # an abandoned resumable upload, or one whose mapping was never
+                con.execute("DELETE FROM outbox.uploads WHERE upload_id = ? "      # confirmed, leaves with its entry
+                            "AND state IN ('receiving', 'mapping')", [upload_id])
     return removed
 
 
