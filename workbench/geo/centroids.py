@@ -31,6 +31,16 @@ class PostcodeCentroids:
     ----------
     table : DataFrame with columns ``postcode``, ``easting``, ``northing`` (BNG metres);
         postcodes are normalised on load, rows without coordinates are dropped.
+
+    Examples
+    --------
+    >>> t = PostcodeCentroids(pd.DataFrame({"postcode": ["ng1 1aa", "NG7 2RD", "not one"],
+    ...                                     "easting": [457804, 455000, 1], "northing": [340087, None, 1]}))
+    >>> len(t)                                   # the row without a northing and the bad postcode are dropped
+    1
+    >>> e, n = t.lookup(["NG1 1AA", "NG7 2RD"])
+    >>> e.tolist(), n.tolist()
+    ([457804.0, nan], [340087.0, nan])
     """
 
     table: pd.DataFrame

@@ -84,6 +84,12 @@ def bng_to_wgs84(easting, northing) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     (longitude, latitude) : two float64 arrays, degrees.
+
+    Examples
+    --------
+    >>> lon, lat = bng_to_wgs84([457804.0, None], [340087.0, 1.0])
+    >>> round(float(lon[0]), 3), round(float(lat[0]), 3), bool(np.isnan(lon[1]))
+    (-1.141, 52.955, True)
     """
     return _transform(easting, northing, BNG, WGS84)
 
@@ -101,7 +107,13 @@ def wgs84_to_bng(longitude, latitude) -> tuple[np.ndarray, np.ndarray]:
 
 
 def in_bng_extent(easting, northing) -> np.ndarray:
-    """True where both coordinates are finite and inside the BNG extent (0–700 km, 0–1300 km)."""
+    """True where both coordinates are finite and inside the BNG extent (0–700 km, 0–1300 km).
+
+    Examples
+    --------
+    >>> in_bng_extent([457804, 800000, None], [340087, 340087, 1]).tolist()
+    [True, False, False]
+    """
     e = _as_float(easting)
     n = _as_float(northing)
     with np.errstate(invalid="ignore"):

@@ -104,7 +104,13 @@ def normalise_addresses(text: pd.Series) -> pd.Series:
 
 
 def postcodes_in(text: pd.Series) -> pd.Series:
-    """The unit postcode written in each address text (normalised ``NG1 5AW``), else None."""
+    """The unit postcode written in each address text (normalised ``NG1 5AW``), else None.
+
+    Examples
+    --------
+    >>> postcodes_in(pd.Series(["2 High St, ng1 5aw", "Flat 3, NG75AB", "no postcode"])).tolist()
+    ['NG1 5AW', 'NG7 5AB', None]
+    """
     arr = pc.utf8_upper(_arrow(text))
     found = pc.extract_regex(arr, r"\b(?P<out>[A-Z]{1,2}[0-9][A-Z0-9]?) ?(?P<inw>[0-9][A-Z]{2})\b")
     joined = pc.binary_join_element_wise(pc.struct_field(found, "out"), pc.struct_field(found, "inw"), " ")
@@ -134,6 +140,15 @@ class Gazetteer:
     ``frame`` columns: ``uprn, address, postcode, easting, northing`` and, as LLPG extracts
     carry them, optionally ``street`` and ``town`` (localities are then recognised and ignored
     at the end of a record's address).
+
+    Examples
+    --------
+    >>> gaz = Gazetteer(pd.DataFrame({"uprn": ["1", "2"], "address": ["14 Acacia Avenue", "3 Mill Road"],
+    ...                               "postcode": ["NG2 4AB", "NG7 1AB"],
+    ...                               "easting": [457000.0, 455000.0], "northing": [339000.0, 340000.0]}))
+    >>> r = gaz.match(pd.Series(["14 ACACIA AVENUE", "7 Nowhere Lane"]))
+    >>> r["method"].tolist(), r["uprn"].fillna("-").tolist(), r["easting"].tolist()
+    (['exact', 'unmatched'], ['1', '-'], [457000.0, nan])
     """
 
     frame: pd.DataFrame

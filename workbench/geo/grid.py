@@ -31,7 +31,13 @@ def _check_cell(cell_size: float) -> float:
 
 
 def snap(easting, northing, cell_size: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lower-left corner of the grid cell holding each point (NaN stays NaN)."""
+    """Lower-left corner of the grid cell holding each point (NaN stays NaN).
+
+    Examples
+    --------
+    >>> snap([457804.0, np.nan], [340087.0, 1.0], 100)
+    (array([457800., nan]), array([340000., 0.]))
+    """
     size = _check_cell(cell_size)
     e = _as_float(easting)
     n = _as_float(northing)
@@ -39,14 +45,27 @@ def snap(easting, northing, cell_size: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cell_centres(easting, northing, cell_size: float) -> tuple[np.ndarray, np.ndarray]:
-    """Centre of the grid cell holding each point."""
+    """Centre of the grid cell holding each point.
+
+    Examples
+    --------
+    >>> x, y = cell_centres([457804.0], [340087.0], 200)
+    >>> x.tolist(), y.tolist()
+    ([457900.0], [340100.0])
+    """
     size = _check_cell(cell_size)
     x, y = snap(easting, northing, size)
     return x + size / 2, y + size / 2
 
 
 def cell_ids(easting, northing, cell_size: float) -> pd.Series:
-    """``"<x>_<y>"`` of each point's cell (lower-left corner, whole metres); None where missing."""
+    """``"<x>_<y>"`` of each point's cell (lower-left corner, whole metres); None where missing.
+
+    Examples
+    --------
+    >>> cell_ids([457804.0, None], [340087.0, 1.0], 200).tolist()
+    ['457800_340000', None]
+    """
     x, y = snap(easting, northing, cell_size)
     ok = np.isfinite(x) & np.isfinite(y)
     out = np.full(len(x), None, dtype=object)
@@ -55,7 +74,13 @@ def cell_ids(easting, northing, cell_size: float) -> pd.Series:
 
 
 def bounding_box(easting, northing, pad: float = 0.0) -> tuple[float, float, float, float]:
-    """``(min_e, min_n, max_e, max_n)`` of the finite points, widened by ``pad`` metres."""
+    """``(min_e, min_n, max_e, max_n)`` of the finite points, widened by ``pad`` metres.
+
+    Examples
+    --------
+    >>> bounding_box([10, 30, np.nan], [5, 25, 7], pad=5)
+    (5.0, 0.0, 35.0, 30.0)
+    """
     e = _as_float(easting)
     n = _as_float(northing)
     ok = np.isfinite(e) & np.isfinite(n)

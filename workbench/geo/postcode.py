@@ -52,6 +52,11 @@ def normalise_postcode(value) -> str | None:
     Case and spacing are corrected (``"ng15aw"``, ``"NG1  5AW"`` → ``"NG1 5AW"``). A blank
     value or one that is not a valid UK unit postcode gives None; use
     :func:`is_valid_postcode` to tell the two apart.
+
+    Examples
+    --------
+    >>> normalise_postcode("ng15aw"), normalise_postcode("NG1  5AW"), normalise_postcode("NG1 5"), normalise_postcode("")
+    ('NG1 5AW', 'NG1 5AW', None, None)
     """
     text = _compact(value)
     if text is None or len(text) < 5 or len(text) > 7:
@@ -61,7 +66,13 @@ def normalise_postcode(value) -> str | None:
 
 
 def is_valid_postcode(value) -> bool:
-    """True when ``value`` normalises to a valid full unit postcode."""
+    """True when ``value`` normalises to a valid full unit postcode.
+
+    Examples
+    --------
+    >>> is_valid_postcode("sw1a 1aa"), is_valid_postcode("SW1A")
+    (True, False)
+    """
     return normalise_postcode(value) is not None
 
 
@@ -69,6 +80,11 @@ def outward(value) -> str | None:
     """The outward code (``"NG1"``) of a full postcode or of an outward code alone; else None.
 
     Regulations J.9–J.10: only the outward part of a patient's postcode may be shared.
+
+    Examples
+    --------
+    >>> outward("ng1 5aw"), outward("NG10"), outward("not a postcode")
+    ('NG1', 'NG10', None)
     """
     full = normalise_postcode(value)
     if full is not None:
@@ -80,13 +96,25 @@ def outward(value) -> str | None:
 
 
 def sector(value) -> str | None:
-    """The postcode sector (``"NG1 5"``): outward code plus the inward digit; else None."""
+    """The postcode sector (``"NG1 5"``): outward code plus the inward digit; else None.
+
+    Examples
+    --------
+    >>> sector("NG1 5AW"), sector("NG1")
+    ('NG1 5', None)
+    """
     full = normalise_postcode(value)
     return full[:-2] if full is not None else None
 
 
 def normalise_postcodes(values) -> pd.Series:
-    """Vectorised :func:`normalise_postcode`: a Series of normal forms, None where invalid/blank."""
+    """Vectorised :func:`normalise_postcode`: a Series of normal forms, None where invalid/blank.
+
+    Examples
+    --------
+    >>> normalise_postcodes(["ng15aw", None, "bad"]).tolist()
+    ['NG1 5AW', None, None]
+    """
     s = pd.Series(values, dtype=object)
     compact = s.astype("string").str.replace(r"\s+", "", regex=True).str.upper()
     spaced = compact.str[:-3] + " " + compact.str[-3:]
@@ -97,7 +125,13 @@ def normalise_postcodes(values) -> pd.Series:
 
 
 def outwards(values) -> pd.Series:
-    """Vectorised :func:`outward`."""
+    """Vectorised :func:`outward`.
+
+    Examples
+    --------
+    >>> outwards(["NG7 2RD", "S1"]).tolist()
+    ['NG7', 'S1']
+    """
     return pd.Series(values, dtype=object).map(outward)
 
 
