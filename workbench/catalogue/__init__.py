@@ -20,12 +20,28 @@ BUILT_IN_IDS = frozenset(BY_ID)
 
 
 def ids() -> list[str]:
-    """Every dataset id, in ``DATASETS.md`` order."""
+    """Every dataset id, in ``DATASETS.md`` order.
+
+    Examples
+    --------
+    >>> ids()[:2], "police_uk_street" in ids()
+    (['police_crime_offence', 'police_crime_offender'], True)
+    """
     return [d.id for d in DATASETS]
 
 
 def get(dataset_id: str) -> Dataset:
-    """Return the dataset with this id, or raise :class:`BadInput` suggesting the closest id."""
+    """Return the dataset with this id, or raise :class:`BadInput` suggesting the closest id.
+
+    Examples
+    --------
+    >>> get("police_uk_street").partition
+    ('falls_within', 'month')
+    >>> get("police_uk_stret")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: Unknown dataset 'police_uk_stret'. Did you mean 'police_uk_street'?
+    """
     try:
         return BY_ID[dataset_id]
     except KeyError:

@@ -50,7 +50,13 @@ _PERSONAL_RE = re.compile(r"\bPERSONAL\b")
 
 
 def banner(label: str, *, personal: bool = False) -> str:
-    """The text printed at the top and bottom of a page or file: label plus descriptor."""
+    """The text printed at the top and bottom of a page or file: label plus descriptor.
+
+    Examples
+    --------
+    >>> banner(OFFICIAL_SENSITIVE), banner(OFFICIAL_SENSITIVE, personal=True)
+    ('OFFICIAL-SENSITIVE', 'OFFICIAL-SENSITIVE PERSONAL')
+    """
     return f"{label} {PERSONAL}" if personal else label
 
 
@@ -59,6 +65,11 @@ def normalise(text: str | None) -> tuple[str, bool] | None:
 
     Anything outside the partnership's levels (``SECRET``, free text) gives None, so a reader
     that lists only recognised markings denies it by default.
+
+    Examples
+    --------
+    >>> normalise("RESTRICTED"), normalise("official-sensitive personal"), normalise("SECRET"), normalise("")
+    (('OFFICIAL-SENSITIVE', False), ('OFFICIAL-SENSITIVE', True), None, None)
     """
     if not text:
         return None

@@ -71,5 +71,11 @@ NICL_INCIDENT_TYPES: tuple[str, ...] = NICL_SECTIONS + (
 
 
 def is_offence_code_shape(value: str) -> bool:
-    """True when ``value`` is shaped like a Home Office offence code (see module docs)."""
+    """True when ``value`` is shaped like a Home Office offence code (see module docs).
+
+    Examples
+    --------
+    >>> [is_offence_code_shape(v) for v in ("105A", " 8n ", "4.10", "37.1", "ZZZ9", "1000")]
+    [True, True, True, True, False, False]
+    """
     return re.match(OFFENCE_CODE_RE, str(value).strip().upper()) is not None

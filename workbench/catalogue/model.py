@@ -28,6 +28,16 @@ class Column:
         quality warning (agencies code things differently, guidance 3.4 "coding systems").
     required : an empty value rejects the supply (reference keys, the event date).
     extra : not in ``DATASETS.md``; added by an adapter or for a documented reason.
+
+    Examples
+    --------
+    >>> c = Column("offence_code", kind="code", required=True)
+    >>> c.storage, c.ident
+    ('VARCHAR', False)
+    >>> Column("x", kind="colour")
+    Traceback (most recent call last):
+    ...
+    ValueError: Column 'x': kind must be one of ..., got 'colour'.
     """
 
     name: str
@@ -58,6 +68,17 @@ class Dataset:
     slice supersedes the old slice. Datasets with neither are append-only; re-supplying
     an identical file is always a no-op (idempotence comes from the supply, never from
     de-duplicating rows by content).
+
+    Examples
+    --------
+    >>> d = Dataset(id="demo_events", title="Demo events", source="3.2.1", agency="police", klass="D",
+    ...             tiers=("core",), cadence="monthly", date_column="event_date",
+    ...             columns=(Column("event_ref", kind="ref", required=True), Column("event_date", kind="date"),
+    ...                      Column("surname", ident=True)), key=("event_ref",))
+    >>> d.column_names, d.ident_columns, d.personal
+    (['event_ref', 'event_date', 'surname'], ['surname'], False)
+    >>> d.column("event_date").storage
+    'DATE'
     """
 
     id: str

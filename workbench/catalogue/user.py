@@ -68,7 +68,22 @@ def _problem(where: str, expected: str, found) -> str:
 
 
 def parse(doc: dict, *, where: str = "declaration") -> Dataset:
-    """A :class:`Dataset` from a declaration; BadInput listing every problem otherwise."""
+    """A :class:`Dataset` from a declaration; BadInput listing every problem otherwise.
+
+    Examples
+    --------
+    >>> ds = parse({"id": "cctv_incident", "title": "CCTV incidents", "version": 1, "class": "D",
+    ...             "columns": [{"name": "incident_ref", "kind": "ref", "required": True}]})
+    >>> ds.tiers, ds.cadence, ds.column("incident_ref").extra
+    (('peripheral',), 'monthly', True)
+    >>> parse({"id": "police_uk_street", "title": "x", "version": 0, "class": "D", "columns": []})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: The dataset declaration has problems; nothing was changed:
+      declaration, field 'id': expected an id that is not a built-in dataset; found 'police_uk_street'
+      declaration, field 'version': expected a whole number from 1; found 0
+      declaration, field 'columns': expected a non-empty list of columns; found []
+    """
     from workbench import catalogue
 
     problems: list[str] = []
@@ -138,7 +153,17 @@ def parse(doc: dict, *, where: str = "declaration") -> Dataset:
 
 
 def read(path: Path | str) -> tuple[int, Dataset]:
-    """``(version, dataset)`` from a YAML declaration file."""
+    """``(version, dataset)`` from a YAML declaration file.
+
+    Examples
+    --------
+    >>> _ = Path("cctv_incident.yaml").write_text(
+    ...     "id: cctv_incident\\ntitle: CCTV incidents\\nversion: 2\\nclass: D\\n"
+    ...     "columns:\\n  - {name: incident_ref, kind: ref}\\n", encoding="utf-8")
+    >>> version, ds = read("cctv_incident.yaml")
+    >>> version, ds.id, ds.column_names
+    (2, 'cctv_incident', ['incident_ref'])
+    """
     import yaml
 
     path = Path(path)
@@ -150,7 +175,19 @@ def read(path: Path | str) -> tuple[int, Dataset]:
 
 
 def check_upgrade(old: Dataset, new: Dataset) -> None:
-    """A new version may add columns, never remove, rename or retype one (contract: only add)."""
+    """A new version may add columns, never remove, rename or retype one (contract: only add).
+
+    Examples
+    --------
+    >>> doc = {"id": "cctv_incident", "title": "CCTV", "version": 1, "class": "D",
+    ...        "columns": [{"name": "incident_ref", "kind": "ref"}, {"name": "camera", "kind": "text"}]}
+    >>> v1 = parse(doc)
+    >>> check_upgrade(v1, parse({**doc, "version": 2, "columns": doc["columns"] + [{"name": "zone", "kind": "code"}]}))
+    >>> check_upgrade(v1, parse({**doc, "version": 2, "columns": doc["columns"][:1]}))
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: Dataset 'cctv_incident': a new version may only add columns; removed ['camera']
+    """
     have = {c.name: c for c in new.columns}
     lost = [c.name for c in old.columns if c.name not in have]
     changed = [c.name for c in old.columns if c.name in have and (have[c.name].kind, have[c.name].ident)
@@ -163,7 +200,17 @@ def check_upgrade(old: Dataset, new: Dataset) -> None:
 
 
 def register(version: int, ds: Dataset) -> None:
-    """Add (or upgrade) a user dataset in this process's catalogue."""
+    """Add (or upgrade) a user dataset in this process's catalogue.
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> register(1, parse({"id": "doc_register_example", "title": "Example", "version": 1, "class": "D",
+    ...                    "columns": [{"name": "ref", "kind": "ref"}]}))
+    >>> catalogue.get("doc_register_example").title, declared()["doc_register_example"]
+    ('Example', 1)
+    >>> _forget("doc_register_example")            # leave this process's catalogue as it was
+    """
     from workbench import catalogue
 
     if ds.id in catalogue.BUILT_IN_IDS:
@@ -174,7 +221,20 @@ def register(version: int, ds: Dataset) -> None:
 
 
 def load(hub_folder: Path | str) -> list[Dataset]:
-    """Register every declaration kept beside a hub (``<folder>/datasets/*.yaml``)."""
+    """Register every declaration kept beside a hub (``<folder>/datasets/*.yaml``).
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> Path("hub", FOLDER).mkdir(parents=True)
+    >>> _ = Path("hub", FOLDER, "doc_load_example.yaml").write_text(
+    ...     "id: doc_load_example\\ntitle: Loaded\\nversion: 1\\nclass: D\\ncolumns:\\n  - {name: ref, kind: ref}\\n")
+    >>> [d.id for d in load("hub")], catalogue.get("doc_load_example").title
+    (['doc_load_example'], 'Loaded')
+    >>> load("no such folder")
+    []
+    >>> _forget("doc_load_example")                # leave this process's catalogue as it was
+    """
     folder = Path(hub_folder) / FOLDER
     out = []
     if not folder.is_dir():
@@ -194,5 +254,23 @@ def _loaded_ids() -> set[str]:
 
 
 def declared() -> dict[str, int]:
-    """User dataset ids registered in this process, with their versions."""
+    """User dataset ids registered in this process, with their versions.
+
+    Examples
+    --------
+    >>> register(3, parse({"id": "doc_declared_example", "title": "Example", "version": 3, "class": "D",
+    ...                    "columns": [{"name": "ref", "kind": "ref"}]}))
+    >>> declared()["doc_declared_example"]
+    3
+    >>> _forget("doc_declared_example")            # leave this process's catalogue as it was
+    """
     return {k: v for k, (v, _) in _USER.items()}
+
+
+def _forget(dataset_id: str) -> None:
+    """Take a user dataset out of this process's catalogue (the examples clean up with it)."""
+    from workbench import catalogue
+
+    _USER.pop(dataset_id, None)
+    catalogue.BY_ID.pop(dataset_id, None)
+    catalogue.DATASETS = tuple(d for d in catalogue.DATASETS if d.id != dataset_id)
