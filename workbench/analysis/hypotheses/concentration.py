@@ -50,7 +50,13 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def time_block(when: pd.Series) -> pd.Series:
-    """'Fri night', 'Sat morning', …; night 20:00–03:59 belongs to the evening it starts."""
+    """'Fri night', 'Sat morning', …; night 20:00–03:59 belongs to the evening it starts.
+
+    Examples
+    --------
+    >>> time_block(pd.Series(pd.to_datetime(["2025-01-03 23:30", "2025-01-04 02:10", "2025-01-04 09:00"]))).tolist()
+    ['Fri night', 'Fri night', 'Sat morning']
+    """
     t = pd.to_datetime(when)
     shifted = t - pd.Timedelta(hours=4)
     hour = t.dt.hour
@@ -60,13 +66,27 @@ def time_block(when: pd.Series) -> pd.Series:
 
 
 def day_of_week(when: pd.Series) -> pd.Series:
-    """'Fri', 'Sat', …: the unit when the time of day is unknown (no night shift, no midnight default)."""
+    """'Fri', 'Sat', …: the unit when the time of day is unknown (no night shift, no midnight default).
+
+    Examples
+    --------
+    >>> day_of_week(pd.Series(pd.to_datetime(["2025-01-03", "2025-01-04"]))).tolist()
+    ['Fri', 'Sat']
+    """
     t = pd.to_datetime(when)
     return pd.Series(np.array(DAYS)[t.dt.dayofweek.to_numpy()], index=t.index)
 
 
 def g_statistic(b: np.ndarray, c: np.ndarray, pi: float) -> np.ndarray:
-    """G² of per-unit binomial(n, π) against the saturated model; works on 2-D (sims × units)."""
+    """G² of per-unit binomial(n, π) against the saturated model; works on 2-D (sims × units).
+
+    Examples
+    --------
+    >>> float(g_statistic(np.array([10.0, 10.0]), np.array([10.0, 10.0]), 0.5))
+    0.0
+    >>> round(float(g_statistic(np.array([15.0, 5.0]), np.array([5.0, 15.0]), 0.5)), 2)
+    10.46
+    """
     n = b + c
     with np.errstate(divide="ignore", invalid="ignore"):
         tc = np.where(c > 0, c * np.log(c / (n * pi)), 0.0)
@@ -146,6 +166,17 @@ def _postcodes(frame: pd.DataFrame) -> pd.Series:
 
 @register
 class ConcentrationHypothesis(Hypothesis):
+    """The ``concentration`` hypothesis (module docstring: units, null, tests and rule).
+
+    Examples
+    --------
+    >>> from workbench.analysis.hypotheses import run
+    >>> from workbench.demo import scenarios as sc
+    >>> data = sc.generate("concentrated_premises", 1)
+    >>> run("concentration", data, ":".join(sc.CURRENT), ":".join(sc.BASELINE)).verdict
+    'supported'
+    """
+
     name = "concentration"
     question = ("Is the increase in violence concentrated in certain places, days and times "
                 "rather than widespread?")

@@ -48,6 +48,17 @@ def _norm_postcode(values) -> pd.Series:
 
 @register
 class PremisesHypothesis(Hypothesis):
+    """The ``premises`` hypothesis (module docstring: the test and the rule).
+
+    Examples
+    --------
+    >>> from workbench.analysis.hypotheses import run
+    >>> from workbench.demo import scenarios as sc
+    >>> data = sc.generate("concentrated_premises", 1)
+    >>> run("premises", data, ":".join(sc.CURRENT), ":".join(sc.BASELINE)).verdict
+    'supported'
+    """
+
     name = "premises"
     question = "Is the increase in violence tied to a small number of licensed premises?"
     datasets = (POLICE, PREMISES)

@@ -7,10 +7,10 @@ injury, i.e. violence without injury such as 105A/105B) are *less serious*; the 
 homicide, …) *serious*. Offences without a weight are left out and reported as a caveat.
 
 Test: the ratio of rate ratios ``RRR = (L₂/L₁)/(S₂/S₁)`` of less-serious (L) against serious
-(S) counts, one-sided (RRR > 1), its p-value from the exact conditional (Fisher) test of the
-2 × 2 table (:func:`workbench.analysis.triangulation.ratio_of_rate_ratios`, ``method='exact'``):
-valid at α = 0.001 even for the ten-offence cells allowed, where the Wald z on log RRR
-(SE(log) = √(1/L₁ + 1/L₂ + 1/S₁ + 1/S₂), still reported) is not.
+(S) counts, one-sided (RRR > 1), its p-value the conditional mid-p of the 2 × 2 table
+(:func:`workbench.analysis.triangulation.ratio_of_rate_ratios`): it holds α = 0.001 for the
+ten-offence cells allowed, where the Wald z on log RRR (SE(log) = √(1/L₁ + 1/L₂ + 1/S₁ + 1/S₂),
+still reported) rejects at a fraction of its level when one tier is small.
 **supported** when the less-serious count rose significantly (one-sided e-test, α = 0.05),
 RRR p < 0.001 and RRR ≥ 1.2 (the smallest effect worth reporting); otherwise
 **not_supported**. Inconclusive before that when there is no significant overall increase,
@@ -37,6 +37,17 @@ MAX_UNWEIGHTED = 0.2
 
 @register
 class SeriousnessHypothesis(Hypothesis):
+    """The ``seriousness`` hypothesis (module docstring: the test and the rule).
+
+    Examples
+    --------
+    >>> from workbench.analysis.hypotheses import run
+    >>> from workbench.demo import scenarios as sc
+    >>> data = sc.generate("minor_only", 1)
+    >>> run("seriousness", data, ":".join(sc.CURRENT), ":".join(sc.BASELINE)).verdict
+    'supported'
+    """
+
     name = "seriousness"
     question = "Is the increase in violence in less serious rather than serious offences?"
     datasets = (POLICE, "ref_harm_weights")
