@@ -248,7 +248,17 @@ def _audit_list(reg, a):
 
 
 def register(sub) -> None:
-    """Add the registry's command groups to the ``workbench`` parser."""
+    """Add the registry's command groups to the ``workbench`` parser.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="workbench")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["mail", "send", "--queue", "--watch", "60"])
+    >>> args.queue, args.watch
+    (True, 60.0)
+    >>> parser.parse_args(["partnerships", "share", "Derby", "--with", "Nottingham"]).with_partnership
+    'Nottingham'
+    """
     from workbench.registry import validate
 
     # agencies

@@ -31,6 +31,15 @@ MAIL_EVERY_SECONDS = 60
 
 
 def register(subparsers) -> None:
+    """Add ``workbench serve dashboards|portal|all`` to the ``workbench`` parser.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="workbench")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["serve", "all", "--portal-port", "18167"])
+    >>> args.port, args.portal_port, args.address
+    (5006, 18167, '127.0.0.1')
+    """
     p = subparsers.add_parser("serve", help="serve the dashboards and the partner portal")
     sub = p.add_subparsers(dest="serve_command", metavar="WHAT")
     for name, port, text in (("dashboards", 5006, "the Panel dashboards"),
@@ -58,7 +67,11 @@ def _check_hub(hub: Path) -> Path:
 
 
 def import_dashboards():
-    """The dashboards' server module (the ``dashboards`` package, installed beside ``workbench``)."""
+    """The dashboards' server module (the ``dashboards`` package, installed beside ``workbench``).
+
+    >>> import_dashboards().__name__
+    'dashboards.server'
+    """
     import dashboards.server
 
     return dashboards.server
@@ -81,7 +94,19 @@ def _portal(args):
 
 
 def demo_logins(hub: Path) -> list[tuple[str, str, str, str]]:
-    """``(name, password, role, agency)`` of the demo users present in the hub's registry."""
+    """``(name, password, role, agency)`` of the demo users present in the hub's registry.
+
+    >>> import tempfile
+    >>> from workbench.demo.build import DEMO_USERS
+    >>> from workbench.registry import open_registry
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> name, agency, role, password = DEMO_USERS[0]
+    >>> with open_registry(hub) as reg:
+    ...     _ = reg.add_agency(agency, "central")
+    ...     _ = reg.add_user(name, agency, role, password)
+    >>> demo_logins(hub) == [(name, password, role, agency)]
+    True
+    """
     from workbench.demo.build import DEMO_USERS
     from workbench.registry import open_registry
 

@@ -27,7 +27,11 @@ from workbench.portal.access import ADMINISTER, DECIDE
 
 @dataclass(frozen=True)
 class Page:
-    """Render ``template`` with ``context`` (status ``status``) instead of returning to the list."""
+    """Render ``template`` with ``context`` (status ``status``) instead of returning to the list.
+
+    >>> Page("console_audit.html", {"verify": None}, 409).status
+    409
+    """
 
     template: str
     context: dict = field(default_factory=dict)
@@ -90,7 +94,22 @@ class Form:
 
 @dataclass(frozen=True)
 class Action:
-    """One console form: its path, who may post it, what a refusal is audited as, where to return."""
+    """One console form: its path, who may post it, what a refusal is audited as, where to return.
+
+    >>> share = next(a for a in ACTIONS if a.path == "/console/partnerships/share")
+    >>> share.roles, share.audit, share.back
+    (('admin',), 'console.partnership.share', '/console/agencies')
+    >>> import tempfile, types
+    >>> from pathlib import Path
+    >>> from workbench.registry import open_registry
+    >>> reg = open_registry(Path(tempfile.mkdtemp()) / "hub.duckdb")
+    >>> for name in ("Nottingham", "Derby"):
+    ...     _ = reg.add_partnership(name)
+    >>> coordinator = types.SimpleNamespace(name="coord", role="admin", agency="Council")
+    >>> share.run(Form(reg, coordinator, {"name": "Derby", "with_partnership": "Nottingham"}))
+    "Derby's ISP decision recorded: it shares with Nottingham. Sharing between them is not allowed until Nottingham records its own agreement."
+    >>> reg.close()
+    """
 
     path: str
     roles: tuple[str, ...]

@@ -22,7 +22,7 @@ from workbench.portal.web import (CsrfFailed, count_user, current_user, login_re
                                   render, session)
 
 
-def ingestible(auth, user, partnership: str | None) -> list:
+def _ingestible(auth, user, partnership: str | None) -> list:
     """The catalogue datasets ``user`` may ingest (permission matrix, operation ``ingest``)."""
     from workbench import catalogue
     from workbench.privacy import access
@@ -47,7 +47,7 @@ async def _supplier(request: Request):
     if user is None:
         return None, []
     p = portal(request)
-    allowed = await run_in_threadpool(ingestible, p.auth, user, p.partnership)
+    allowed = await run_in_threadpool(_ingestible, p.auth, user, p.partnership)
     if not allowed:
         await run_in_threadpool(_refuse_any, p.auth, user)
     return user, allowed
@@ -91,7 +91,7 @@ def metadata_from(form: dict, dataset: str, agency: str, filename: str) -> dict:
     return checked
 
 
-async def supply(request: Request):
+async def _supply(request: Request):
     user, allowed = await _supplier(request)
     if user is None:
         return login_redirect(request)
@@ -167,7 +167,7 @@ async def _again(request, allowed, form, message):
                   limit_mb=request.app.state.upload_max_bytes // (1024 * 1024))
 
 
-async def supply_result(request: Request):
+async def _supply_result(request: Request):
     user, row = await _own_upload(request)
     if user is None:
         return login_redirect(request)
@@ -191,7 +191,7 @@ def _check_token(request: Request, token: str | None) -> None:
         raise CsrfFailed()
 
 
-async def resumable_start(request: Request):
+async def _resumable_start(request: Request):
     """``POST /supply/resumable`` (form fields as the page, plus ``filename`` and ``size``): the same
     checks as the form; answers ``{"upload_id", "received": 0, "piece_bytes"}``."""
     user, allowed = await _supplier(request)
@@ -249,7 +249,7 @@ async def _own_receiving(request: Request):
     return user, row, None
 
 
-async def resumable_status(request: Request):
+async def _resumable_status(request: Request):
     """``GET /supply/resumable/<id>``: ``{"received": bytes}`` (where to carry on after an interruption)."""
     user, row, refused = await _own_receiving(request)
     if refused is not None:
@@ -258,7 +258,7 @@ async def resumable_status(request: Request):
     return _json(200, upload_id=row["upload_id"], received=got, size=row["size_bytes"])
 
 
-async def resumable_piece(request: Request):
+async def _resumable_piece(request: Request):
     """``PUT /supply/resumable/<id>?offset=N`` with up to 8 MB of the file (header ``X-CSRF-Token``).
     A wrong offset answers 409 with the bytes received, so the sender carries on from there."""
     user, row, refused = await _own_receiving(request)
@@ -283,7 +283,7 @@ async def resumable_piece(request: Request):
     return _json(200, received=got, size=row["size_bytes"])
 
 
-async def resumable_finish(request: Request):
+async def _resumable_finish(request: Request):
     """``POST /supply/resumable/<id>/finish`` (header ``X-CSRF-Token``): queue the complete upload."""
     user, row, refused = await _own_receiving(request)
     if refused is not None:
@@ -332,7 +332,7 @@ def _not_found(request: Request):
                   message="No upload of your agency has this reference.")
 
 
-async def mapping_page(request: Request):
+async def _mapping_page(request: Request):
     """``/supply/<id>/mapping``: the proposed column mapping of an upload waiting for one (GET), and
     the supplier's confirmation (POST: saved per agency and dataset, audited, the upload queued)."""
     from workbench import catalogue
@@ -376,3 +376,24 @@ async def mapping_page(request: Request):
     samples = [[r[i] if i < len(r) else "" for r in found.rows[:3]] for i in range(len(found.header))]
     return render(request, "supply_mapping.html", status, u=row, found=found, columns=columns, chosen=chosen,
                   samples=samples, error=error)
+
+
+def routes() -> list:
+    """The supplier's routes: the upload page, its resumable upload, the mapping to confirm, the result.
+
+    >>> [r.path for r in routes()][:2]
+    ['/supply', '/supply/resumable']
+    >>> "/supply/{upload_id}/mapping" in [r.path for r in routes()]
+    True
+    """
+    from starlette.routing import Route
+
+    return [
+        Route("/supply", _supply, methods=["GET", "POST"]),
+        Route("/supply/resumable", _resumable_start, methods=["POST"]),
+        Route("/supply/resumable/{upload_id}", _resumable_status),
+        Route("/supply/resumable/{upload_id}/piece", _resumable_piece, methods=["PUT"]),
+        Route("/supply/resumable/{upload_id}/finish", _resumable_finish, methods=["POST"]),
+        Route("/supply/{upload_id}/mapping", _mapping_page, methods=["GET", "POST"]),
+        Route("/supply/{upload_id}", _supply_result),
+    ]

@@ -36,7 +36,14 @@ XLSX_READ_MAX = 64 * 1024 * 1024
 
 @dataclass
 class LayoutCheck:
-    """What the page found about an upload's layout (see the module's list of ``status``)."""
+    """What the page found about an upload's layout (see the module's list of ``status``).
+
+    >>> c = LayoutCheck("changed", ["Ref", "When"], saved_header=["Ref", "Date"])
+    >>> c.needs_confirmation, c.added, c.removed
+    (True, ['When'], ['Date'])
+    >>> LayoutCheck("native").needs_confirmation
+    False
+    """
 
     status: str
     header: list[str] = field(default_factory=list)
@@ -97,7 +104,21 @@ def layout(dataset_id: str, agency: str, header: list[str], rows: list[list[str]
 
 
 def check(hub: Path | str, upload_id: str, agency: str, dataset_id: str, filename: str, size: int) -> LayoutCheck:
-    """Read the upload's header from the encrypted inbox (in memory) and decide what it needs."""
+    r"""Read the upload's header from the encrypted inbox (in memory) and decide what it needs.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from workbench.portal import uploads
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = uploads.EncryptedWriter(hub, "0" * 24)
+    >>> w.write(b"Ref No,Date Reported,Post Code\nA1,01/03/2024,NG1 5AW\n")
+    >>> w.close()
+    >>> c = check(hub, "0" * 24, "City Council", "council_asb", "asb.csv", 60)
+    >>> c.status, c.proposal.columns["Ref No"]
+    ('new', 'incident_ref')
+    >>> check(hub, "0" * 24, "City Council", "police_uk_street", "street.csv", 60).status
+    'native'
+    """
     from workbench.hub import mappings
     from workbench.portal import uploads as U
 
