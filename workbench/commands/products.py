@@ -13,6 +13,15 @@ from workbench.products.authorise import authorise
 
 
 def register(subparsers) -> None:
+    """Add ``workbench commission …``, ``action …`` and ``product …`` to the ``workbench`` parser.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="workbench")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["commission", "due", "3", "--due", "2027-03-31"])
+    >>> args.id, args.due
+    (3, '2027-03-31')
+    """
     _register_commission(subparsers)
     _register_action(subparsers)
     _register_product(subparsers)

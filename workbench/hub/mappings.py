@@ -72,6 +72,15 @@ def _fits(kind: str, values: list[str]) -> float | None:
 
 @dataclass
 class Proposal:
+    """A proposed (or confirmed) column mapping for one header, with each pairing's score (0-100).
+
+    >>> p = propose("council_asb", ["Ref No", "Date Reported", "Notes"], [["A1", "01/03/2024", "x"]])
+    >>> p.unmapped, p.formats
+    (['Notes'], {'incident_date': '%d/%m/%Y'})
+    >>> print(p.to_yaml().splitlines()[0])
+    dataset: council_asb
+    """
+
     dataset: str
     header: list[str]
     columns: dict[str, str]                      # heading -> canonical column
@@ -93,7 +102,14 @@ class Proposal:
 
 
 def propose(dataset_id: str, header: list[str], rows: list[list[str]]) -> Proposal:
-    """The best one-to-one mapping of ``header`` onto ``dataset_id``'s columns (see module docs)."""
+    """The best one-to-one mapping of ``header`` onto ``dataset_id``'s columns (see module docs).
+
+    >>> p = propose("council_asb", ["Post Code", "Ref No", "Date Reported"], [["NG1 5AW", "A1", "2024-03-01"]])
+    >>> p.columns
+    {'Post Code': 'postcode', 'Ref No': 'incident_ref', 'Date Reported': 'incident_date'}
+    >>> p.missing_required
+    []
+    """
     import numpy as np
     from rapidfuzz import fuzz
     from scipy.optimize import linear_sum_assignment
@@ -138,7 +154,14 @@ def _date_format(values: list[str]) -> str | None:
 
 
 def read_header(path: Path | str, *, sheet: str | None = None) -> tuple[list[str], list[list[str]]]:
-    """A CSV's or XLSX sheet's headings and first rows, as text."""
+    r"""A CSV's or XLSX sheet's headings and first rows, as text.
+
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "asb.csv"
+    >>> _ = f.write_text("Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> read_header(f)
+    (['Ref No', 'Date Reported'], [['A1', '01/03/2024']])
+    """
     path = Path(path)
     with open(path, "rb") as fh:
         return read_header_from(fh, path.suffix, sheet=sheet)
@@ -212,7 +235,16 @@ def confirm(dataset_id: str, header: list[str], rows: list[list[str]], columns: 
 
 
 def saved_header(hub: Path | str, agency: str, dataset_id: str) -> list[str] | None:
-    """The header the agency's saved mapping for ``dataset_id`` was confirmed for (None: none saved)."""
+    """The header the agency's saved mapping for ``dataset_id`` was confirmed for (None: none saved).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> saved_header(hub, "City Council", "council_asb") is None
+    True
+    >>> _ = save(hub, "City Council", propose("council_asb", ["Ref No", "Date Reported"], [["A1", "2024-03-01"]]))
+    >>> saved_header(hub, "City Council", "council_asb")
+    ['Ref No', 'Date Reported']
+    """
     import yaml
 
     saved = path_for(hub, agency, dataset_id)
@@ -227,11 +259,27 @@ def _slug(agency: str) -> str:
 
 
 def path_for(hub: Path | str, agency: str, dataset_id: str) -> Path:
+    """Where the agency's mapping for the dataset is kept, beside the hub.
+
+    >>> path_for("/srv/csp/hub.duckdb", "Riverside Housing", "council_asb").as_posix()
+    '/srv/csp/mappings/riverside-housing/council_asb.yaml'
+    """
     return Path(hub).parent / FOLDER / _slug(agency) / f"{catalogue.get(dataset_id).id}.yaml"
 
 
 def save(hub: Path | str, agency: str, proposal: Proposal) -> Path:
-    """Keep a confirmed mapping for this agency and dataset (the previous one goes to history)."""
+    """Keep a confirmed mapping for this agency and dataset (the previous one goes to history).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> p = propose("council_asb", ["Ref No", "Date Reported"], [["A1", "2024-03-01"]])
+    >>> save(hub, "City Council", p).name
+    'council_asb.yaml'
+    >>> save(hub, "City Council", propose("council_asb", ["Notes"], [["x"]]))
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: The mapping leaves required column(s) ... unmapped; map a heading to each before confirming.
+    """
     import os
     import tempfile
 
@@ -253,8 +301,24 @@ def save(hub: Path | str, agency: str, proposal: Proposal) -> Path:
 
 
 def for_supply(hub: Path | str, agency: str | None, dataset_id: str, files) -> Path | None:
-    """The saved mapping to use for these files, or None when there is none (or the files are
-    canonical). A header that differs from the saved one is refused, naming what changed."""
+    r"""The saved mapping to use for these files, or None when there is none (or the files are
+    canonical). A header that differs from the saved one is refused, naming what changed.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> march = hub.with_name("march.csv")
+    >>> _ = march.write_text("Ref No,Date Reported\nA1,2024-03-01\n")
+    >>> for_supply(hub, "City Council", "council_asb", [march]) is None       # nothing saved yet
+    True
+    >>> _ = save(hub, "City Council", propose("council_asb", *read_header(march)))
+    >>> for_supply(hub, "City Council", "council_asb", [march]).name
+    'council_asb.yaml'
+    >>> _ = march.write_text("Ref No,Reported\nA1,2024-03-01\n")
+    >>> for_supply(hub, "City Council", "council_asb", [march])
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SupplyRejected: ...
+    """
     import yaml
 
     if not agency:

@@ -104,7 +104,14 @@ def _now() -> str:
 
 
 def migrate(con: sqlite3.Connection) -> None:
-    """Create (idempotently) the products tables in the registry database."""
+    """Create (idempotently) the products tables in the registry database.
+
+    >>> import sqlite3
+    >>> con = sqlite3.connect(":memory:")
+    >>> migrate(con); migrate(con)
+    >>> "commissions" in {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    True
+    """
     con.executescript(SCHEMA)
     have = {r[1] for r in con.execute("PRAGMA table_info(commissions)").fetchall()}
     if "area_spec" not in have:   # added with --area-lsoas/wards/districts/polygon (issue 12)
@@ -133,14 +140,30 @@ def connect(hub: Path | str) -> sqlite3.Connection:
 
 
 def audit(hub: Path | str, actor: str | None, action: str, target: str, detail: dict | None = None) -> None:
-    """Record an action in the registry's audit chain."""
+    """Record an action in the registry's audit chain.
+
+    >>> import tempfile
+    >>> from workbench.registry import open_registry
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> audit(hub, "coord", "commission.note", "commission:1", {"note": "briefed"})
+    >>> with open_registry(hub) as reg:
+    ...     [(e.actor, e.action) for e in reg.audit_entries(action="commission.note")]
+    [('coord', 'commission.note')]
+    """
     with open_registry(Path(hub)) as reg:
         reg.audit(actor or "unknown", action, target, detail)
 
 
 @dataclass
 class Commission:
-    """One commissioned product (guidance Box 4)."""
+    """One commissioned product (guidance Box 4).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> c = add_commission(hub, title="Night-time economy", questions=["Where is violence rising?"])
+    >>> c.status, c.questions
+    ('requested', ['Where is violence rising?'])
+    """
 
     id: int
     title: str
@@ -228,6 +251,16 @@ def add_commission(hub: Path | str, *, title: str, questions: list[str] | str,
                    area_districts: str | None = None, area_polygon: str | Path | None = None) -> Commission:
     """Register a commission and return it (status ``requested``, or ``assigned`` with an analyst).
 
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> c = add_commission(hub, title="Night-time economy", questions=["Where is violence rising?"])
+    >>> c.id, c.product
+    (1, 'problem-profile')
+    >>> add_commission(hub, title="", questions=["Why?"])
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: ...
+
     Parameters
     ----------
     hub : the hub path; the register is ``registry.sqlite`` beside it.
@@ -294,7 +327,18 @@ def _year_earlier(d: dt.date) -> dt.date:
 
 
 def get_commission(hub: Path | str, commission_id: int) -> Commission:
-    """Return commission ``commission_id`` or raise BadInput naming the known ids."""
+    """Return commission ``commission_id`` or raise BadInput naming the known ids.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> c = add_commission(hub, title="Night-time economy", questions=["Where is violence rising?"])
+    >>> get_commission(hub, 1).title
+    'Night-time economy'
+    >>> get_commission(hub, 9)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: ...
+    """
     con = connect(hub)
     try:
         row = con.execute("SELECT * FROM commissions WHERE id = ?", [int(commission_id)]).fetchone()
@@ -308,7 +352,14 @@ def get_commission(hub: Path | str, commission_id: int) -> Commission:
 
 
 def list_commissions(hub: Path | str, *, status: str | None = None) -> list[Commission]:
-    """Every commission, newest first, optionally only those with ``status``."""
+    """Every commission, newest first, optionally only those with ``status``.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> c = add_commission(hub, title="Night-time economy", questions=["Where is violence rising?"])
+    >>> [x.title for x in list_commissions(hub)], list_commissions(hub, status="delivered")
+    (['Night-time economy'], [])
+    """
     con = connect(hub)
     try:
         if status:
@@ -338,7 +389,15 @@ def _update(hub, commission_id: int, actor: str | None, action: str, **fields) -
 
 def assign_commission(hub: Path | str, commission_id: int, analyst: str, *,
                       panel: list[str] | None = None, actor: str | None = None) -> Commission:
-    """Give the commission to an analyst (and optionally name the panel of experts)."""
+    """Give the commission to an analyst (and optionally name the panel of experts).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> c = add_commission(hub, title="Night-time economy", questions=["Where is violence rising?"])
+    >>> c = assign_commission(hub, c.id, "an.lee", panel=["PC Shaw"])
+    >>> c.analyst, c.status, c.panel
+    ('an.lee', 'assigned', ['PC Shaw'])
+    """
     current = get_commission(hub, commission_id)
     if current.status in ("closed", "withdrawn"):
         raise BadInput(f"Commission {commission_id} is {current.status}; it cannot be assigned.")
@@ -371,14 +430,28 @@ def set_due(hub: Path | str, commission_id: int, due: str | dt.date, *, actor: s
 
 
 def set_status(hub: Path | str, commission_id: int, status: str, *, actor: str | None = None) -> Commission:
-    """Move a commission to ``status`` (one of :data:`STATUSES`)."""
+    """Move a commission to ``status`` (one of :data:`STATUSES`).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> c = add_commission(hub, title="Night-time economy", questions=["Where is violence rising?"])
+    >>> set_status(hub, c.id, "delivered").status
+    'delivered'
+    """
     status = v.choice("status", status, STATUSES)
     return _update(hub, commission_id, actor, "commission.status", status=status)
 
 
 def close_commission(hub: Path | str, commission_id: int, *, outcome: str = "closed",
                      note: str | None = None, actor: str | None = None) -> Commission:
-    """Close a commission (``closed`` after delivery, or ``withdrawn``)."""
+    """Close a commission (``closed`` after delivery, or ``withdrawn``).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> c = add_commission(hub, title="Night-time economy", questions=["Where is violence rising?"])
+    >>> close_commission(hub, c.id, outcome="withdrawn", note="no longer needed").status
+    'withdrawn'
+    """
     outcome = v.choice("outcome", outcome, ("closed", "withdrawn"))
     return _update(hub, commission_id, actor, "commission.close", status=outcome,
                    closed_at=_now(), close_note=v.text("note", note))
@@ -386,7 +459,16 @@ def close_commission(hub: Path | str, commission_id: int, *, outcome: str = "clo
 
 def record_run(hub: Path | str, product: str, commission_id: int | None, marking: str,
                outputs: dict, generated_by: str | None = None) -> int:
-    """Log a rendered product; a commission with a run becomes ``delivered``."""
+    """Log a rendered product; a commission with a run becomes ``delivered``.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> c = add_commission(hub, title="Night-time economy", questions=["Where is violence rising?"])
+    >>> record_run(hub, "problem-profile", c.id, "OFFICIAL-SENSITIVE", {"html": "out/profile.html"})
+    1
+    >>> get_commission(hub, c.id).status
+    'delivered'
+    """
     con = connect(hub)
     try:
         cur = con.execute(
@@ -403,7 +485,15 @@ def record_run(hub: Path | str, product: str, commission_id: int | None, marking
 
 
 def runs(hub: Path | str, commission_id: int | None = None) -> list[dict]:
-    """Rendered products, newest first."""
+    """Rendered products, newest first.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> c = add_commission(hub, title="Night-time economy", questions=["Where is violence rising?"])
+    >>> _ = record_run(hub, "problem-profile", c.id, "OFFICIAL", {"html": "out/profile.html"})
+    >>> [(r["product"], r["outputs"]) for r in runs(hub, c.id)]
+    [('problem-profile', {'html': 'out/profile.html'})]
+    """
     con = connect(hub)
     try:
         q = "SELECT * FROM product_runs" + (" WHERE commission_id = ?" if commission_id else "")
