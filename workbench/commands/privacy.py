@@ -21,7 +21,8 @@ def cmd_publish(args):
     user = getattr(args, "as_user", None)
     return publish(hub_path(args), user=user, min_households=args.min_households,
                    count_threshold=args.count_threshold, k_anonymity=args.k_anonymity,
-                   l_diversity=args.l_diversity, quiet=args.json)
+                   l_diversity=args.l_diversity, quiet=args.json, engine=args.engine,
+                   spark_master=args.spark_master)
 
 
 def cmd_places(args):
@@ -72,6 +73,10 @@ def add_publish_command(hub_subparsers) -> None:
                         "records (default 5; the ISP may set its own, at least 2)")
     p.add_argument("--l-diversity", type=int, default=DEFAULT_L,
                    help="... and at least l distinct sensitive values (default 2)")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="run the record-level steps on DuckDB (default) or Apache Spark (docs/scale.md)")
+    p.add_argument("--spark-master", default="local[2]",
+                   help="Spark master URL with --engine spark (local[2], spark://host:7077)")
     p.set_defaults(func=cmd_publish)
 
     from workbench.privacy.nonaddressable import KINDS

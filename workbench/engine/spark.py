@@ -12,6 +12,10 @@ Examples
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
 #: settings that keep a local session offline, quiet and small
 DEFAULTS = {
     "spark.ui.enabled": "false",
@@ -30,7 +34,11 @@ _SESSIONS: dict[str, object] = {}
 
 
 def conf_for(master: str) -> dict:
-    return {"spark.master": master, "spark.app.name": "csp-workbench", **DEFAULTS}
+    """The session settings for ``master``: :data:`DEFAULTS`, and Python workers running this
+    interpreter (``PYSPARK_PYTHON`` overrides: a cluster's workers name their own)."""
+    python = os.environ.get("PYSPARK_PYTHON", sys.executable)
+    return {"spark.master": master, "spark.app.name": "csp-workbench", "spark.pyspark.python": python,
+            **DEFAULTS}
 
 
 def session(master: str = "local[2]"):
@@ -39,6 +47,11 @@ def session(master: str = "local[2]"):
         return _SESSIONS[master]
     from pyspark.sql import SparkSession
 
+    # the JVM starts Python workers with PYSPARK_PYTHON: this interpreter (its packages)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # pyspark 4.3 warns on every pandas conversion that pandas 3 is not fully supported; the
+    # engines' equality tests (tests/test_engine_spark.py, test_publish_spark.py) are the check
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     builder = SparkSession.builder
     for k, v in conf_for(master).items():
         builder = builder.config(k, v)

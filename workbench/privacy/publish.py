@@ -196,7 +196,8 @@ def _agency_groups(reg: Registry) -> dict[str, str]:
 
 def publish(hub_path: Path | str | None = None, user=None, *, min_households: int = MIN_HOUSEHOLDS,
             count_threshold: int = DEFAULT_THRESHOLD, k_anonymity: int = DEFAULT_K,
-            l_diversity: int = DEFAULT_L, quiet: bool = True) -> PublishResult:
+            l_diversity: int = DEFAULT_L, quiet: bool = True, engine: str = "duckdb",
+            spark_master: str = "local[2]") -> PublishResult:
     """Rebuild the shared (depersonalised) tier of ``hub_path`` and check it (Appendix 1).
 
     Parameters
@@ -211,6 +212,10 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
         at least k records and l distinct sensitive values (5 and 2; an ISP may set its own,
         k at least 2; :mod:`workbench.privacy.quasi`).
     quiet : no progress on stderr.
+    engine : ``'duckdb'`` (default) or ``'spark'``: the record-level tables are built by the same
+        SQL run on Spark (:mod:`workbench.privacy.publish_spark`); the tier, its check and the
+        atomic switch are the same.
+    spark_master : the Spark master URL (``local[2]``, ``spark://host:7077``).
 
     Raises
     ------
@@ -229,6 +234,8 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
         raise BadInput(f"`count_threshold` may be raised but not lowered below {DEFAULT_THRESHOLD} "
                        f"(counts 1–{DEFAULT_THRESHOLD - 1} hidden); got {count_threshold}.")
     validate_kl(k_anonymity, l_diversity)
+    if engine not in ("duckdb", "spark"):
+        raise BadInput(f"`engine` must be duckdb or spark; found {engine!r}.")
     hub = Path(hub_path) if hub_path else default_hub()
     actor = ((user if isinstance(user, str) else getattr(user, "name", None))
              or os.environ.get("WORKBENCH_USER") or getpass.getuser())
@@ -236,11 +243,13 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
         if user is not None:
             require(reg, user, "publish", None)
         return _build(hub, reg, actor, min_households, count_threshold, quiet,
-                      k_anonymity=k_anonymity, l_diversity=l_diversity)
+                      k_anonymity=k_anonymity, l_diversity=l_diversity,
+                      spark_master=spark_master if engine == "spark" else None)
 
 
 def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_threshold: int,
-           quiet: bool, *, k_anonymity: int = DEFAULT_K, l_diversity: int = DEFAULT_L) -> PublishResult:
+           quiet: bool, *, k_anonymity: int = DEFAULT_K, l_diversity: int = DEFAULT_L,
+           spark_master: str | None = None) -> PublishResult:
     """Build the tier into a temporary file, check it, replace the old tier, audit (reg open)."""
     import sys
 
@@ -251,6 +260,7 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
     shared_key = create_key(target)
     result = PublishResult(str(hub), str(target), datetime.now(timezone.utc).isoformat(timespec="seconds"))
     con = open_hub(hub)
+    sc = None   # the Spark connection, with --engine spark
     try:
         con.execute("SET preserve_insertion_order = false")  # row order carries no meaning
         key = ref_key(con)
@@ -261,10 +271,14 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
         install_agency_groups(con, _agency_groups(reg))
         published: list[str] = []
         con.execute(f"ATTACH {_lit(str(tmp))} AS shared (ENCRYPTION_KEY {_lit(shared_key)})")
+        if spark_master:
+            from workbench.privacy import publish_spark
+            sc = publish_spark.open_spark(con, spark_master)
         for pub in publications():
             if pub.dataset.id not in present or pub.mode == "master":
                 continue
             target_table = f"shared.main.{pub.table}"
+            on_spark = sc is not None and publish_spark.on_spark(con, pub)
             placement: dict[str, int] = {}
             removed: dict[str, int] = {}
             cells_hidden = None
@@ -272,16 +286,24 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
             if pub.mode in ("record", "outward"):
                 ev, joins = _event_date(con, pub, present)
                 extra, prov_join = _provenance(pub, present)
-                depersonalise_dataset(con, pub.dataset, f"hub.main.{pub.dataset.id}", target_table,
-                                      geo, key, event_date_sql=ev, extra_from=joins + prov_join,
-                                      extra_columns=extra, removed=removed)
-                placement = placement_counts(con, pub.dataset, f"hub.main.{pub.dataset.id}", geo)
-                if pub.dataset.quasi_identifiers:
-                    quasi = protect_table(con, target_table, pub.dataset, k=k_anonymity, l=l_diversity)
+                if on_spark:
+                    placement, quasi = publish_spark.record_table(
+                        sc, con, pub, target_table, geo, key, event_date_sql=ev, extra_from=joins + prov_join,
+                        extra_columns=extra, removed=removed, k=k_anonymity, l=l_diversity)
+                else:
+                    depersonalise_dataset(con, pub.dataset, f"hub.main.{pub.dataset.id}", target_table,
+                                          geo, key, event_date_sql=ev, extra_from=joins + prov_join,
+                                          extra_columns=extra, removed=removed)
+                    placement = placement_counts(con, pub.dataset, f"hub.main.{pub.dataset.id}", geo)
+                    if pub.dataset.quasi_identifiers:
+                        quasi = protect_table(con, target_table, pub.dataset, k=k_anonymity, l=l_diversity)
             elif pub.mode == "counts":
                 publish_counts(con, pub, f"hub.main.{pub.dataset.id}", target_table,
                                threshold=count_threshold,
                                supplies="hub.main.supplies" if "supplies" in present else None)
+            elif on_spark and pub.mode == "as_published":
+                _copy(sc, pub, target_table, present)
+                publish_spark.load(sc, con, target_table)
             else:
                 removed = _copy(con, pub, target_table, present)
                 if pub.dataset.id == "survey_response":
@@ -328,6 +350,8 @@ def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_thre
         Path(str(target) + ".wal").unlink(missing_ok=True)
         os.replace(tmp, target)
     finally:
+        if sc is not None:
+            sc.close()
         if con is not None:
             con.close()
         tmp.unlink(missing_ok=True)

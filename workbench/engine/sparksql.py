@@ -1,0 +1,309 @@
+"""Run the workbench's DuckDB SQL on Apache Spark, statement by statement (issue 17).
+
+Publish's heavy steps (Appendix 1 depersonalisation, quasi-identifier generalisation and
+suppression) are written once, as DuckDB SQL issued through a connection
+(:mod:`workbench.privacy.depersonalise`, :mod:`workbench.privacy.quasi`). :class:`SparkConnection`
+is a connection of the same shape whose ``execute`` transpiles each statement with sqlglot
+(``read="duckdb", write="spark"``) and runs it on Spark, so the same functions run on either
+engine and nobody keeps a second copy of the SQL:
+
+* table names are mapped to Spark temporary views: ``hub.main.x`` (the master tier) to
+  ``hub__x``, read from a Parquet copy made on first use; ``temp.main.x`` to ``x``;
+  ``shared.main.x`` to ``shared__x``;
+* ``CREATE [TEMP] TABLE … AS`` is materialised: Spark writes Parquet into the connection's
+  private (0700) work folder and the view then reads it (a table may be rebuilt from itself, as
+  :func:`workbench.privacy.quasi.protect_table` does);
+* **value dictionaries** (``temp`` tables named ``_wb_dict_*``: each distinct value of a column
+  transformed once — HMAC of person references, address and free-text scrubbing) are the one
+  exception to transpiling: their regular expressions are RE2 (DuckDB) and Spark's are Java's,
+  whose character classes and flags differ, so the distinct values are found by Spark and the
+  transformation itself is run by an embedded DuckDB inside each Spark task (``mapInPandas``):
+  still row-level work on the executors, still one definition;
+* small lookup tables built on the driver (the postcode map, snapped points, registered
+  places: "small reference lookups") arrive through :meth:`SparkConnection.register` or
+  :meth:`SparkConnection.copy_from`.
+
+Examples
+--------
+>>> spark_sql("SELECT count(*) FILTER (WHERE x > 1) FROM temp.main._wb_snap s JOIN hub.main.supplies u ON s.a = u.a")
+'SELECT COUNT(*) FILTER(WHERE x > 1) FROM _wb_snap AS s JOIN hub__supplies AS u ON s.a = u.a'
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from workbench.errors import BadInput
+
+#: Spark view names of the three catalogs the publish SQL names
+PREFIX = {"hub": "hub__", "shared": "shared__", "temp": ""}
+DICTIONARY_PREFIX = "_wb_dict_"
+_DESCRIBE = re.compile(r"^\s*SELECT\s+column_name\s+FROM\s+\(\s*DESCRIBE\s+(\S+?)\s*\)\s*$", re.I)
+
+
+def view_name(table) -> str:
+    """The Spark view standing for a (possibly catalog-qualified) sqlglot table."""
+    catalog = (table.catalog or table.db or "").lower()
+    if table.catalog and table.db and table.db.lower() != "main":
+        raise BadInput(f"Only the `main` schema is mapped to Spark; found {table.sql()!r}.")
+    if catalog and catalog not in PREFIX:
+        raise BadInput(f"Unknown catalog {catalog!r} in {table.sql()!r} (expected hub, shared or temp).")
+    return PREFIX.get(catalog, "") + table.name
+
+
+def _rename(tree):
+    """Replace every catalog-qualified table of ``tree`` by its Spark view (aliases kept)."""
+    from sqlglot import exp
+
+    for t in list(tree.find_all(exp.Table)):
+        if t.catalog or t.db:
+            new = exp.Table(this=exp.to_identifier(view_name(t)), alias=t.args.get("alias"))
+            t.replace(new)
+    return tree
+
+
+def _fix_for_spark(tree):
+    """Where DuckDB and Spark read the same SQL differently, say it in Spark's terms.
+
+    * ``row_number() OVER ()``: Spark wants an order; the rows get a unique id instead
+      (the workbench uses these numbers only as row identities);
+    * ``regexp_full_match(x, 'p')``: Spark has no such function; ``x RLIKE '^(?:p)\\z'``
+      (``\\z``: Java's ``$`` would also match before a final newline);
+    * ``regexp_replace``: DuckDB replaces the first match unless the ``'g'`` flag is given,
+      Spark every match. Only a global or ``^``-anchored pattern means the same in both; any
+      other is refused rather than run with a different answer. Flag ``'i'`` becomes ``(?i)``.
+    """
+    from sqlglot import exp
+
+    for w in list(tree.find_all(exp.Window)):
+        if isinstance(w.this, exp.RowNumber) and not w.args.get("order") and not w.args.get("partition_by"):
+            w.replace(exp.Anonymous(this="monotonically_increasing_id", expressions=[]) + 1)
+    for f in list(tree.find_all(exp.RegexpFullMatch)):
+        pattern = f.expression
+        if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+            raise BadInput(f"regexp_full_match needs a literal pattern to run on Spark: {f.sql()!r}.")
+        f.replace(exp.RegexpLike(this=f.this, expression=exp.Literal.string(f"^(?:{pattern.this})\\z")))
+    for f in list(tree.find_all(exp.RegexpReplace)):
+        mods = f.args.get("modifiers")
+        flags = mods.this if isinstance(mods, exp.Literal) else ""
+        pattern = f.expression
+        literal = isinstance(pattern, exp.Literal) and pattern.is_string
+        if "g" not in flags and not (literal and pattern.this.startswith("^")):
+            raise BadInput("regexp_replace without the 'g' flag replaces only the first match in DuckDB "
+                           f"and every match in Spark: not run on Spark: {f.sql(dialect='duckdb')!r}.")
+        if "i" in flags:
+            if not literal:
+                raise BadInput(f"regexp_replace with flag 'i' needs a literal pattern on Spark: {f.sql()!r}.")
+            f.set("expression", exp.Literal.string("(?i)" + pattern.this))
+        f.set("modifiers", None)
+        f.set("single_replace", None)
+    return tree
+
+
+def spark_sql(sql: str) -> str:
+    """One DuckDB statement as Spark SQL, its tables mapped to views (module docstring)."""
+    import sqlglot
+
+    tree = _fix_for_spark(_rename(sqlglot.parse_one(sql, read="duckdb")))
+    return tree.sql(dialect="spark")
+
+
+class _Result:
+    """The rows of one statement, fetched like a DuckDB result."""
+
+    def __init__(self, frame=None):
+        self._frame = frame
+
+    def fetchall(self) -> list[tuple]:
+        if self._frame is None:
+            return []
+        return [tuple(r) for r in self._frame.collect()]
+
+    def fetchone(self):
+        rows = self.fetchall()
+        return rows[0] if rows else None
+
+    def df(self):
+        return self._frame.toPandas()
+
+    def fetchnumpy(self) -> dict:
+        pdf = self.df()
+        return {c: pdf[c].to_numpy() for c in pdf.columns}
+
+
+class SparkConnection:
+    """A DuckDB-connection-shaped front for Spark SQL (module docstring).
+
+    Parameters
+    ----------
+    spark : the SparkSession (:func:`workbench.engine.spark.session`).
+    source : a DuckDB connection the ``hub`` catalog is read from (each master table copied to
+        Parquet once, on first use), or None.
+    workdir : a folder for materialised tables (default: a private temporary folder, removed by
+        :meth:`close`). Its files are as sensitive as the tier they come from.
+    """
+
+    def __init__(self, spark, source=None, workdir: Path | str | None = None):
+        self.spark = spark
+        self.source = source
+        self._own = workdir is None
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="wb-spark-"))
+        self.workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._counter = itertools.count()
+        self._loaded: set[str] = set()
+        #: columns of TIME type (Spark has none): carried as text 'HH:MM:SS', typed back on the way out
+        self._times: set[str] = set()
+
+    # ------------------------------------------------------------------ tables in and out
+    def _path(self, name: str) -> Path:
+        return self.workdir / f"{name}-{next(self._counter)}"
+
+    def _materialise(self, frame, name: str) -> None:
+        path = self._path(name)
+        frame.write.parquet(str(path))
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+
+    def register(self, name: str, frame) -> None:
+        """Make a pandas frame (a small driver-side lookup) the view ``name``."""
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        self._arrow_view(name, table)
+
+    def _arrow_view(self, name: str, table) -> None:
+        import pyarrow.parquet as pq
+
+        path = self._path(name)
+        path.mkdir(mode=0o700)
+        pq.write_table(table, path / "part-0.parquet")
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+
+    def unregister(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
+    def copy_from(self, con, relation: str, name: str | None = None) -> str:
+        """Copy ``relation`` of the DuckDB connection ``con`` into the view ``name``, streamed in
+        Arrow batches (no whole-table copy in memory). Returns the view's name."""
+        import pyarrow.parquet as pq
+
+        import sqlglot
+
+        view = name or view_name(sqlglot.exp.to_table(relation))
+        kinds = con.execute(f"SELECT * FROM {relation} LIMIT 0").description
+        times = [d[0] for d in kinds if str(d[1]).upper().startswith("TIME") and "STAMP" not in str(d[1]).upper()]
+        self._times.update(times)
+        cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' if c in times else f'"{c}"' for c, *_ in kinds)
+        reader = con.execute(f"SELECT {cols} FROM {relation}").fetch_record_batch(1_000_000)
+        path = self._path(view)
+        path.mkdir(mode=0o700)
+        with pq.ParquetWriter(path / "part-0.parquet", reader.schema) as w:
+            for batch in reader:
+                w.write_batch(batch)
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(view)
+        return view
+
+    def copy_to(self, con, name: str, target: str, columns: list[str] | None = None) -> None:
+        """Create DuckDB table ``target`` (on ``con``) from the view ``name``: Spark writes Parquet,
+        DuckDB reads it through Arrow (works on a connection without file access)."""
+        import pyarrow.dataset as pads
+
+        path = self._path(name)
+        self.spark.table(name).write.parquet(str(path))
+        ds = pads.dataset(str(path), format="parquet")
+        con.register("_wb_from_spark", ds)
+        cols = ", ".join(f'CAST("{c}" AS TIME) AS "{c}"' if c in self._times else f'"{c}"'
+                         for c in (columns or ds.schema.names))
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {cols} FROM _wb_from_spark")
+        finally:
+            con.unregister("_wb_from_spark")
+
+    def _ensure_sources(self, tree) -> None:
+        from sqlglot import exp
+
+        for t in tree.find_all(exp.Table):
+            if (t.catalog or t.db or "").lower() == "hub":
+                view = view_name(t)
+                if view not in self._loaded:
+                    if self.source is None:
+                        raise BadInput(f"{t.sql()} needs the master tier: give SparkConnection a source.")
+                    self.copy_from(self.source, f"hub.main.{t.name}", view)
+                    self._loaded.add(view)
+
+    # ------------------------------------------------------------------ statements
+    def execute(self, sql: str, params=None) -> _Result:
+        """Run one DuckDB statement on Spark (transpiled); the result fetches like DuckDB's."""
+        import sqlglot
+        from sqlglot import exp
+
+        if params:
+            raise BadInput("SparkConnection.execute takes no parameters: inline literals with quote_literal.")
+        m = _DESCRIBE.match(sql)
+        if m:
+            view = view_name(exp.to_table(m.group(1)))
+            return _Result(self.spark.createDataFrame([(c,) for c in self.spark.table(view).columns],
+                                                      "column_name string"))
+        tree = sqlglot.parse_one(sql, read="duckdb")
+        self._ensure_sources(tree)
+        if isinstance(tree, exp.Drop):
+            self.spark.catalog.dropTempView(view_name(tree.find(exp.Table)))
+            return _Result()
+        if isinstance(tree, exp.Create):
+            name = view_name(tree.this if isinstance(tree.this, exp.Table) else tree.this.this)
+            query = tree.expression
+            if name.startswith(DICTIONARY_PREFIX):
+                frame = self._dictionary(query)
+            else:
+                frame = self.spark.sql(_fix_for_spark(_rename(query)).sql(dialect="spark"))
+            self._materialise(frame, name)
+            return _Result()
+        return _Result(self.spark.sql(_fix_for_spark(_rename(tree)).sql(dialect="spark")))
+
+    def _dictionary(self, query):
+        """A value dictionary: the innermost query (the distinct values) on Spark, the
+        transformation by DuckDB inside each Spark task (module docstring)."""
+        import duckdb
+        from sqlglot import exp
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        def source_of(select):
+            clause = select.args.get("from") or select.args.get("from_")   # sqlglot < / >= 26
+            return clause.this if clause is not None else None
+
+        inner = query
+        while isinstance(source_of(inner), exp.Subquery):
+            inner = source_of(inner).this
+        if inner is query:
+            raise BadInput("A value dictionary must read its values from a subquery.")
+        values = self.spark.sql(_rename(inner.copy()).sql(dialect="spark"))
+        inner.parent.replace(exp.to_table("_wb_in"))
+        outer = query.sql(dialect="duckdb")
+        probe = duckdb.connect()
+        try:
+            probe.register("_wb_in", values.limit(0).toPandas())
+            schema = from_arrow_schema(probe.execute(outer).fetch_arrow_table().schema)
+        finally:
+            probe.close()
+
+        def transform(batches, outer=outer):
+            import duckdb as _duckdb
+
+            con = _duckdb.connect()
+            try:
+                for batch in batches:
+                    con.register("_wb_in", batch)
+                    yield con.execute(outer).df()
+                    con.unregister("_wb_in")
+            finally:
+                con.close()
+
+        return values.mapInPandas(transform, schema)
+
+    def close(self) -> None:
+        """Drop the views this connection made and remove its work folder (when it made it)."""
+        if self._own:
+            shutil.rmtree(self.workdir, ignore_errors=True)
