@@ -36,6 +36,17 @@ def test_publish_sql_is_transpiled_with_tables_mapped_to_views():
     assert "monotonically_increasing_id" in spark_sql("SELECT row_number() OVER () AS _rid FROM t").lower()
 
 
+def test_regular_expressions_keep_duckdb_meaning_on_spark_or_are_refused():
+    from workbench.errors import BadInput
+
+    # DuckDB's regexp_full_match does not exist in Spark: anchored RLIKE (\\z, not $)
+    assert spark_sql("SELECT regexp_full_match(x, 'N[0-9]') FROM t") == "SELECT x RLIKE '^(?:N[0-9])\\\\z' FROM t"
+    # DuckDB replaces the first match only without 'g'; Spark would replace all: refused
+    with pytest.raises(BadInput, match="first match"):
+        spark_sql("SELECT regexp_replace(x, 'a', 'b') FROM t")
+    assert "'(?i)a'" in spark_sql("SELECT regexp_replace(x, 'a', 'b', 'gi') FROM t")
+
+
 def test_an_unknown_catalog_is_refused():
     from workbench.errors import BadInput
 

@@ -1,0 +1,225 @@
+"""Encrypted, partitioned Parquet storage for the distributed mode (issue 17).
+
+A hub that outgrows one DuckDB file keeps each tier as Parquet datasets a cluster can read in
+parallel: ``<root>/<tier>/<dataset>/month=…/partnership=…/part-0.parquet`` (hive layout). The
+files are encrypted at rest with **Parquet modular encryption** (AES-GCM; pyarrow's
+``pyarrow.parquet.encryption``): every file has its own random data keys, wrapped by a key
+management client whose master keys are derived from the tier's key — the hub's key file
+(``hub.duckdb.key``) for the master tier, the shared tier's (``shared.duckdb.key``) for the
+shared tier — and never written beside the data. Without the key a file's footer and columns
+cannot be read, not even its schema.
+
+The tiers are separate locations with separate keys (guidance 4.2.4: depersonalised data is
+still managed securely, apart from the master). Writes are atomic: a dataset is written to a new
+version folder, read back and verified (rows and a digest of the sorted rows), and only then does
+the dataset's name (a symbolic link) switch to it by an atomic rename; the previous version is
+removed after the switch. A failed write or verification leaves the previous version in place.
+
+Master keys: HKDF-SHA256 of the tier key with the key identifier (``footer``, ``columns``) as
+info, so one key file yields the two master keys Parquet's double wrapping needs; data keys are
+wrapped with AES-GCM under them (:class:`KeyFileKms`).
+
+Not built here: reading this store from Spark (parquet-mr needs a Java KMS client class with the
+same wrapping; Spark's jars carry none), and the supplies log and audit records for writes made
+through this store (the DuckDB tiers keep both).
+
+Examples
+--------
+>>> import pyarrow as pa, tempfile
+>>> store = ParquetStore(tempfile.mkdtemp(), "shared", "0123456789abcdef" * 4)
+>>> t = pa.table({"month": ["2024-01", "2024-02"], "partnership": ["nott", "nott"], "n": [3, 4]})
+>>> store.write("police_uk_street", t).rows
+2
+>>> store.read("police_uk_street").num_rows
+2
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import BadInput
+
+TIERS = ("master", "shared")
+PARTITIONS = ("month", "partnership")
+MASTER_KEY_IDS = ("footer", "columns")
+_LINK_TMP = ".switch-"
+
+
+def master_key(tier_key: str, key_id: str) -> bytes:
+    """The 256-bit master key ``key_id`` derived from a tier's key (HKDF-SHA256)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    if key_id not in MASTER_KEY_IDS:
+        raise BadInput(f"Unknown master key identifier {key_id!r} (expected one of {MASTER_KEY_IDS}).")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"csp-workbench parquet store",
+                info=key_id.encode()).derive(tier_key.encode())
+
+
+def _kms_class():
+    import pyarrow.parquet.encryption as pe
+
+    class KeyFileKms(pe.KmsClient):
+        """Wraps Parquet data keys with AES-GCM under master keys derived from a tier's key."""
+
+        def __init__(self, tier_key: str):
+            super().__init__()
+            self._keys = {k: master_key(tier_key, k) for k in MASTER_KEY_IDS}
+
+        def wrap_key(self, key_bytes, master_key_identifier):
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            nonce = os.urandom(12)
+            sealed = AESGCM(self._keys[master_key_identifier]).encrypt(
+                nonce, bytes(key_bytes), master_key_identifier.encode())
+            return base64.b64encode(nonce + sealed).decode()
+
+        def unwrap_key(self, wrapped_key, master_key_identifier):
+            from cryptography.exceptions import InvalidTag
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            raw = base64.b64decode(wrapped_key)
+            try:
+                return AESGCM(self._keys[master_key_identifier]).decrypt(
+                    raw[:12], raw[12:], master_key_identifier.encode())
+            except InvalidTag:
+                raise BadInput("Wrong key for this Parquet store: a data key did not unwrap "
+                               "(check the tier's key file).") from None
+
+    return KeyFileKms
+
+
+@dataclass
+class WriteResult:
+    """What :meth:`ParquetStore.write` wrote: where, how many rows, and their digest."""
+
+    dataset: str
+    tier: str
+    path: str
+    rows: int
+    digest: str
+    files: int
+
+
+def table_digest(table) -> str:
+    """SHA-256 of a table's rows sorted as text (equal tables, equal digests, any row order)."""
+    rows = sorted(map(str, zip(*[table.column(c).to_pylist() for c in sorted(table.column_names)])))
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+class ParquetStore:
+    """One tier of the encrypted Parquet store (module docstring).
+
+    Parameters
+    ----------
+    root : the store's folder; the tier lives in ``root/<tier>``.
+    tier : ``'master'`` or ``'shared'``.
+    key : the tier's key (:func:`workbench.hub.connect.read_key` of the hub or of its shared
+        tier); kept in memory only.
+    """
+
+    def __init__(self, root: Path | str, tier: str, key: str):
+        if tier not in TIERS:
+            raise BadInput(f"`tier` must be one of {', '.join(TIERS)}; found {tier!r}.")
+        if not key or len(key) < 32:
+            raise BadInput("The store's key must be the tier's key (at least 32 characters); "
+                           "found a short or empty key.")
+        self.tier = tier
+        self.path = Path(root) / tier
+        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._key = key
+
+    def _crypto(self):
+        import pyarrow.parquet.encryption as pe
+
+        kms = _kms_class()
+        factory = pe.CryptoFactory(lambda _config, key=self._key: kms(key))
+        return factory, pe.KmsConnectionConfig()
+
+    def _format(self, *, write: bool):
+        import pyarrow.dataset as pads
+        import pyarrow.parquet.encryption as pe
+
+        factory, kms = self._crypto()
+        if write:
+            enc = pe.EncryptionConfiguration(footer_key="footer", uniform_encryption=False,
+                                             column_keys={"columns": []}, plaintext_footer=False)
+            return enc, factory, kms
+        dec = pads.ParquetDecryptionConfig(factory, kms, pe.DecryptionConfiguration())
+        return pads.ParquetFileFormat(default_fragment_scan_options=pads.ParquetFragmentScanOptions(
+            decryption_config=dec))
+
+    def write(self, dataset: str, table, *, partition_by=PARTITIONS) -> WriteResult:
+        """Write ``table`` as the new version of ``dataset``, verify it, then switch atomically."""
+        import pyarrow.dataset as pads
+
+        _check_name(dataset)
+        missing = [c for c in partition_by if c not in table.column_names]
+        if missing:
+            raise BadInput(f"Cannot partition {dataset} by {', '.join(missing)}: no such column "
+                           f"(columns: {', '.join(table.column_names)}).")
+        enc, factory, kms = self._format(write=True)
+        # every column but the partition keys (which are folder names) is encrypted
+        enc.column_keys = {"columns": [c for c in table.column_names if c not in partition_by]}
+        fmt = pads.ParquetFileFormat()
+        options = fmt.make_write_options(encryption_config=pads.ParquetEncryptionConfig(factory, kms, enc))
+        version = self.path / f"{dataset}.v{time.time_ns()}"
+        try:
+            pads.write_dataset(table, version, format=fmt, file_options=options,
+                               partitioning=list(partition_by), partitioning_flavor="hive",
+                               existing_data_behavior="error")
+            back = self._read_dir(version, partition_by)
+            expected = table.select(back.column_names) if set(back.column_names) == set(table.column_names) else None
+            if expected is None or back.num_rows != table.num_rows or table_digest(back) != table_digest(expected):
+                raise BadInput(f"The new version of {dataset} did not read back equal to what was "
+                               "written; the previous version was kept.")
+            digest = table_digest(back)
+            files = sum(1 for _ in version.rglob("*.parquet"))
+            self._switch(dataset, version)
+        except BaseException:
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+        return WriteResult(dataset, self.tier, str(version), back.num_rows, digest, files)
+
+    def _switch(self, dataset: str, version: Path) -> None:
+        link = self.path / dataset
+        previous = link.resolve() if link.is_symlink() else None
+        if link.exists() and not link.is_symlink():
+            raise BadInput(f"{link} is not a store version link; refusing to replace it.")
+        tmp = self.path / f"{_LINK_TMP}{dataset}-{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(version.name)
+        os.replace(tmp, link)                       # the atomic switch
+        if previous is not None and previous != version.resolve():
+            shutil.rmtree(previous, ignore_errors=True)
+
+    def _read_dir(self, path: Path, partition_by=PARTITIONS):
+        import pyarrow as pa
+        import pyarrow.dataset as pads
+
+        part = pads.partitioning(pa.schema([(c, pa.string()) for c in partition_by]), flavor="hive")
+        return pads.dataset(str(path), format=self._format(write=False), partitioning=part).to_table()
+
+    def read(self, dataset: str, *, partition_by=PARTITIONS):
+        """The current version of ``dataset`` as an Arrow table (partition keys as text)."""
+        _check_name(dataset)
+        link = self.path / dataset
+        if not link.exists():
+            raise BadInput(f"No dataset {dataset!r} in the {self.tier} tier of the store at {self.path}.")
+        return self._read_dir(link.resolve(), partition_by)
+
+    def datasets(self) -> list[str]:
+        """The datasets with a current version."""
+        return sorted(p.name for p in self.path.iterdir() if p.is_symlink() and not p.name.startswith(_LINK_TMP))
+
+
+def _check_name(dataset: str) -> None:
+    if not dataset.replace("_", "").isalnum() or dataset.startswith("."):
+        raise BadInput(f"A dataset name is letters, digits and underscores; found {dataset!r}.")
