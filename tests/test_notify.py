@@ -114,3 +114,24 @@ def test_mail_commands(tmp_path, smtp, capsys, monkeypatch):
     monkeypatch.setenv("WORKBENCH_USER", "coord")
     assert main(["mail", "outbox", "--json", *h]) == 0
     assert json.loads(capsys.readouterr().out)["messages"][0]["sent_at"]
+
+
+def test_a_rendered_commission_notifies_its_commissioner_and_analyst(tmp_path):
+    """Regression: queue() read the commission through a second registry connection inside its
+    own write transaction; that connection waited out the 30 s busy timeout, failed, and the
+    "commissioned product ready" mail was silently never queued."""
+    import time
+
+    from workbench.products import commissioning as cm
+
+    reg = registry_with_people(tmp_path)
+    c = cm.add_commission(reg.hub, title="ASB in the park", questions=["Why now?"], analyst="ana",
+                          created_by="coord", quiet=True)
+    notify.queue(reg)                                                     # the commission.add entry
+    reg.audit("ana", "product.render", "problem-profile:asb.html", {"commission": c.id})
+    started = time.monotonic()
+    assert notify.queue(reg) == 2
+    assert time.monotonic() - started < 10
+    rows = notify.outbox(reg)
+    assert sorted(r["to_user"] for r in rows) == ["ana", "coord"]
+    assert {r["subject"] for r in rows} == {f"Commissioned product ready (commission {c.id})"}

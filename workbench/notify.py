@@ -35,6 +35,7 @@ import json
 import os
 import re
 import smtplib
+import sqlite3
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -45,11 +46,30 @@ MAX_ATTEMPTS = 20
 
 
 def valid_email(address: str) -> bool:
+    """True when ``address`` looks like ``name@example.org`` (one ``@``, a dotted domain).
+
+    Examples
+    --------
+    >>> valid_email("jo.bloggs@nottinghamcity.gov.uk"), valid_email("jo@localhost"), valid_email(None)
+    (True, False, False)
+    """
     return bool(_EMAIL.match(str(address or "")))
 
 
 @dataclass(frozen=True)
 class SmtpSettings:
+    """The SMTP server that :func:`deliver` uses; :meth:`from_env` reads the ``WORKBENCH_SMTP_*`` variables (no host: nothing is sent).
+
+    Examples
+    --------
+    >>> s = SmtpSettings.from_env({"WORKBENCH_SMTP_HOST": "mail.csp.test", "WORKBENCH_SMTP_PORT": "587",
+    ...                            "WORKBENCH_SMTP_STARTTLS": "yes"})
+    >>> s.host, s.port, s.starttls, s.sender
+    ('mail.csp.test', 587, True, 'csp-workbench@localhost')
+    >>> SmtpSettings.from_env({}).host is None
+    True
+    """
+
     host: str | None
     port: int = 25
     user: str | None = None
@@ -67,7 +87,19 @@ class SmtpSettings:
 
 
 def set_email(reg, actor: str, user: str, email: str) -> dict:
-    """Record a user's e-mail address (the coordinator, or the user for themselves; audited)."""
+    """Record a user's e-mail address (the coordinator, or the user for themselves; audited).
+
+    Examples
+    --------
+    >>> reg = _example_registry("set_email")
+    >>> set_email(reg, "coord", "ann", "ann@council.test")          # the coordinator sets it
+    {'user': 'ann', 'email': 'ann@council.test'}
+    >>> set_email(reg, "ann", "ann", "not an address")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `email` must look like name@example.org; found 'not an address'.
+    >>> reg.close()
+    """
     from workbench.privacy import access
 
     who = reg.get_user(actor)
@@ -151,19 +183,40 @@ def _from_entry(reg, e) -> list[tuple[str, str, str, str]]:
 
 
 def _commission_people(reg, cid) -> list[str]:
-    from workbench.products import commissioning as cm   # same registry file
+    """Who recorded commission ``cid`` and its analyst, read on the registry's own connection.
 
+    :func:`queue` calls this inside its write transaction: a second connection to the same file
+    (``products.commissioning.get_commission`` writes its schema marker on opening) would wait
+    out SQLite's 30 s busy timeout and fail, and the notification would be lost.
+    """
     try:
-        c = cm.get_commission(reg.hub, int(cid))
-    except Exception:
+        row = reg.con.execute("SELECT created_by, analyst FROM commissions WHERE id = ?",
+                              (int(cid),)).fetchone()
+    except (sqlite3.OperationalError, ValueError):   # no commissions table yet; a malformed id
         return []
-    names = [n for n in (c.created_by, getattr(c, "analyst", None)) if n]
+    if row is None:
+        return []
+    names = [n for n in (row[0], row[1]) if n]
     known = set(_users_where(reg, "1 = 1"))
     return list(dict.fromkeys(n for n in names if n in known))
 
 
 def queue(reg, *, late_digest_on=None) -> int:
-    """Turn audit entries not seen yet into outbox rows; returns how many were queued."""
+    """Turn audit entries not seen yet into outbox rows; returns how many were queued.
+
+    Examples
+    --------
+    >>> from workbench.products import commissioning as cm
+    >>> reg = _example_registry("queue")
+    >>> c = cm.add_commission(reg.hub, title="ASB in the park", questions=["Why now?"], analyst="ann",
+    ...                       created_by="coord", quiet=True)
+    >>> _ = reg.audit("ann", "product.render", "problem-profile:asb.html", {"commission": c.id})
+    >>> queue(reg), queue(reg)                                      # each event once
+    (2, 0)
+    >>> sorted(r["to_user"] for r in outbox(reg))
+    ['ann', 'coord']
+    >>> reg.close()
+    """
     last = reg.con.execute("SELECT audit_seq FROM notify_cursor WHERE id = 1").fetchone()
     last = last[0] if last else 0
     entries = [e for e in reg.audit_entries() if e.seq > last]
@@ -181,7 +234,25 @@ def queue(reg, *, late_digest_on=None) -> int:
 
 
 def queue_late_supplies(reg, as_of) -> int:
-    """One digest a day to the coordinators listing late and never-supplied statutory supplies."""
+    """One digest a day to the coordinators listing the late statutory supplies (status ``late``
+    in the supply calendar; a dataset never supplied is not listed); returns how many were queued.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from workbench.hub.schema import init_hub
+    >>> reg = _example_registry("late")
+    >>> _ = init_hub(reg.hub)                 # an empty hub: every statutory supply is "never supplied"
+    >>> from workbench.hub.calendar import supply_calendar
+    >>> from workbench.hub.connect import open_hub
+    >>> con = open_hub(reg.hub, read_only=True)
+    >>> sorted({r.status for r in supply_calendar(con, dt.date(2026, 1, 15))})
+    ['never supplied']
+    >>> con.close()
+    >>> queue_late_supplies(reg, dt.date(2026, 1, 15))              # the digest lists late supplies only
+    0
+    >>> reg.close()
+    """
     from workbench.hub.calendar import supply_calendar
     from workbench.hub.connect import open_hub
 
@@ -204,12 +275,32 @@ def queue_late_supplies(reg, as_of) -> int:
 
 
 def outbox(reg, *, unsent_only: bool = False) -> list[dict]:
+    """The outbox rows (oldest first); ``unsent_only`` keeps those not yet delivered.
+
+    Examples
+    --------
+    >>> reg = _example_registry("outbox")
+    >>> _enqueue(reg, "example:1", "ann", "Hello", "A message.")
+    True
+    >>> [(r["to_user"], r["subject"], r["sent_at"]) for r in outbox(reg, unsent_only=True)]
+    [('ann', 'Hello', None)]
+    >>> reg.close()
+    """
     sql = "SELECT * FROM outbox" + (" WHERE sent_at IS NULL" if unsent_only else "") + " ORDER BY id"
     return [dict(r) for r in reg.con.execute(sql)]
 
 
 def deliver(reg, settings: SmtpSettings | None = None) -> dict:
-    """Send unsent mail; returns counts. Failures stay in the outbox with the error."""
+    """Send unsent mail; returns counts. Failures stay in the outbox with the error.
+
+    Examples
+    --------
+    >>> reg = _example_registry("deliver")
+    >>> _ = _enqueue(reg, "example:1", "ann", "Hello", "A message.")
+    >>> deliver(reg, SmtpSettings(None))["waiting"]                 # no server configured: kept
+    1
+    >>> reg.close()
+    """
     settings = settings or SmtpSettings.from_env()
     rows = [r for r in outbox(reg, unsent_only=True) if r["attempts"] < MAX_ATTEMPTS]
     sent = failed = no_address = 0
@@ -247,4 +338,26 @@ def deliver(reg, settings: SmtpSettings | None = None) -> dict:
 
 
 def to_json(result) -> str:
+    """``result`` as JSON text; dates and other values JSON lacks are written as text.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> to_json({"queued": 2, "on": dt.date(2026, 1, 15)})
+    '{"queued": 2, "on": "2026-01-15"}'
+    """
     return json.dumps(result, default=str)
+
+
+def _example_registry(name: str):
+    """A registry in ``./<name>/`` with a coordinator (``coord``) and an analyst (``ann``): the examples' fixture."""
+    from pathlib import Path
+
+    from workbench.registry import open_registry
+
+    reg = open_registry(Path(name) / "hub.duckdb")
+    reg.add_partnership("Rushcliffe")
+    reg.add_agency("Rushcliffe BC", "central", partnerships=["Rushcliffe"])
+    reg.add_user("coord", "Rushcliffe BC", "admin", "otter-lantern-gravel")
+    reg.add_user("ann", "Rushcliffe BC", "analyst", "badger-kettle-meadow")
+    return reg

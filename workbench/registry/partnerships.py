@@ -22,6 +22,18 @@ from workbench.registry import validate
 
 @dataclass(frozen=True)
 class Partnership:
+    """A community safety partnership; ``parent`` is the county-level partnership that contains it.
+
+    Examples
+    --------
+    >>> from workbench.registry import Registry
+    >>> with Registry("partnership.sqlite") as reg:
+    ...     _ = reg.add_partnership("Nottinghamshire")
+    ...     p = reg.add_partnership("Rushcliffe", parent="Nottinghamshire", cross_border=False)
+    >>> p.to_dict()
+    {'name': 'Rushcliffe', 'parent': 'Nottinghamshire', 'cross_border': False}
+    """
+
     name: str
     parent: str | None
     cross_border: bool
@@ -32,6 +44,18 @@ class Partnership:
 
 @dataclass(frozen=True)
 class Agency:
+    """A partner agency: its group (central or second), its designated liaison officer, whether it has signed the information sharing protocol, and its partnerships.
+
+    Examples
+    --------
+    >>> from workbench.registry import Registry
+    >>> with Registry("agency.sqlite") as reg:
+    ...     _ = reg.add_partnership("Rushcliffe")
+    ...     a = reg.add_agency("Rushcliffe BC", "central", partnerships=["Rushcliffe"])
+    >>> a.group, a.isp_status, a.partnerships
+    ('central', 'signed', ('Rushcliffe',))
+    """
+
     name: str
     group: str
     dlo: str | None
@@ -44,7 +68,17 @@ class Agency:
 
 
 class PartnershipsMixin:
-    """Partnership and agency methods of :class:`~workbench.registry.Registry`."""
+    """Partnership and agency methods of :class:`~workbench.registry.Registry`.
+
+    Examples
+    --------
+    >>> from workbench.registry import Registry
+    >>> with Registry("hierarchy.sqlite") as reg:
+    ...     _ = reg.add_partnership("Nottinghamshire")
+    ...     _ = reg.add_partnership("Rushcliffe", parent="Nottinghamshire")
+    ...     sorted(reg.descendants("Nottinghamshire")), sorted(reg.ancestors("Rushcliffe"))
+    (['Rushcliffe'], ['Nottinghamshire'])
+    """
 
     # -- partnerships -------------------------------------------------------------------
     def add_partnership(self, name: str, parent: str | None = None, cross_border: bool = True,

@@ -23,7 +23,18 @@ _HASHER = PasswordHasher()
 
 @dataclass(frozen=True)
 class User:
-    """A registered user as the access rules see them."""
+    """A registered user as the access rules see them.
+
+    Examples
+    --------
+    >>> from workbench.registry import Registry
+    >>> with Registry("user.sqlite") as reg:
+    ...     _ = reg.add_partnership("Rushcliffe")
+    ...     _ = reg.add_agency("Rushcliffe BC", "central", partnerships=["Rushcliffe"])
+    ...     u = reg.add_user("ann", "Rushcliffe BC", "analyst", "otter-lantern-gravel")
+    >>> u.role, u.agency_group, u.partnerships, u.active
+    ('analyst', 'central', ('Rushcliffe',), True)
+    """
 
     name: str
     agency: str
@@ -44,7 +55,23 @@ LOGIN_REFUSED = ("Wrong user name or password (after repeated failures an accoun
                  "while; ask the CSP coordinator if you cannot log in).")
 
 class UsersMixin:
-    """User methods of :class:`~workbench.registry.Registry`."""
+    """User methods of :class:`~workbench.registry.Registry`.
+
+    Examples
+    --------
+    >>> from workbench.registry import Registry
+    >>> reg = Registry("users.sqlite")
+    >>> _ = reg.add_partnership("Rushcliffe")
+    >>> _ = reg.add_agency("Rushcliffe BC", "central", partnerships=["Rushcliffe"])
+    >>> _ = reg.add_user("ann", "Rushcliffe BC", "analyst", "otter-lantern-gravel")
+    >>> reg.authenticate("ann", "otter-lantern-gravel").name
+    'ann'
+    >>> reg.authenticate("ann", "wrong password!")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: ...
+    >>> reg.close()
+    """
 
     def add_user(self, name: str, agency: str, role: str, password: str, *, actor: str = "system") -> User:
         """Register a user of an existing agency; the password is stored as an argon2 hash."""
