@@ -2,7 +2,10 @@
 
 NIM tactical assessment (Delivering Safer Communities appendix H): emerging issues,
 hotspots, when crime happens, repeat locations, prolific offenders and what partners are
-reporting. Data from :mod:`workbench.views`, drawings from :mod:`workbench.viz`.
+reporting. Partner datasets (council ASB, fires, ambulance, A&E, police incidents …) are
+counted beside recorded crime and can be chosen as the map's layer, with the geocoding match
+report of address-only supplies (:mod:`workbench.views.partners`, issue 16). Data from
+:mod:`workbench.views`, drawings from :mod:`workbench.viz`.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ import panel as pn
 import param
 
 from dashboards.base import DashboardApp, caption, html_pane, lazy, tabulator
-from workbench.views import assess, context, crime, periods
+from workbench.views import assess, context, crime, partners, periods
 from workbench.viz import charts, maps
+
+
+#: the map layer of recorded crime (the others are partner issues' keys)
+CRIME_LAYER = "crime"
 
 
 class TacticalAssessment(DashboardApp):
@@ -25,12 +32,17 @@ class TacticalAssessment(DashboardApp):
                            doc="Length of the current period in weeks (compared with the 52 weeks before it).")
     offences = param.ListSelector(default=[], objects=[], label="Offence types",
                                   doc="Offence types to include (none selected = all offences).")
+    layer = param.Selector(default=CRIME_LAYER, objects={"Police recorded crime": CRIME_LAYER},
+                           label="Map layer",
+                           doc="What the hotspot map shows: recorded crime or one partner dataset.")
     title = param.String(default="Tactical assessment")
 
     def __init__(self, **params):
         super().__init__(**params)
         self.param.offences.objects = crime.offence_types(self.source)
         self.as_of = crime.latest_date(self.source)
+        self.param.layer.objects = {"Police recorded crime": CRIME_LAYER, **{
+            i.label: i.key for i in partners.partner_issues(self.source, self.viewer, located=True)}}
 
     @param.depends("weeks")
     def comparison(self) -> periods.Comparison:
@@ -59,10 +71,26 @@ class TacticalAssessment(DashboardApp):
                                  "before would predict (blue). An offence is emerging when the rise is "
                                  "large and unlikely to be chance; the table gives the figures."),
                          tabulator(frame, sizing_mode="stretch_width"),
+                         self._partner_counts(),
                          sizing_mode="stretch_width")
 
-    @param.depends("weeks", "offences")
+    def _partner_counts(self):
+        frame = partners.partner_counts(self.source, self.comparison(), self.viewer)
+        if frame.empty:
+            return html_pane("<p class='wb-note'>No partner data dated to the day in the shared "
+                             "tier for your partnerships.</p>", sizing_mode="stretch_width")
+        return pn.Column(
+            html_pane("<h4>What partners recorded</h4>", sizing_mode="stretch_width"),
+            caption("The same test for each partner dataset (council ASB, fires, ambulance, A&E …): "
+                    "this period's count against the count expected from the year before. Choose "
+                    "one as the layer of the hotspot map to see where."),
+            tabulator(frame.drop(columns=["dataset"]), sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")
+
+    @param.depends("weeks", "offences", "layer")
     def _map(self):
+        if self.layer != CRIME_LAYER:
+            return self._partner_map()
         c = self.comparison()
         spots = assess.hotspots(self.source, c, self.offences, self.viewer)
         boundaries = context.lsoa_boundaries(self.source)
@@ -75,6 +103,44 @@ class TacticalAssessment(DashboardApp):
                     "more than chance would explain (red) or less (blue)."),
             html_pane(f"<p class='wb-note'>{notes}</p>", sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
+
+    def _partner_map(self):
+        layer = partners.partner_layer(self.source, self.comparison(), self.layer, self.viewer)
+        boundaries = context.lsoa_boundaries(self.source)
+        fmap = maps.hotspot_map(boundaries, {}, title="Gi*", surface=layer.hotspots.surface,
+                                points=layer.points)
+        label = layer.issue.label
+        legend = maps.gistar_legend_html(maps.GISTAR_CELLS)
+        if layer.points:
+            legend += maps.points_legend_html(f"{label}: one record this period")
+            where = (f"{layer.located:,} of {layer.records:,} records this period have a point and are "
+                     f"drawn as purple dots; ")
+        else:
+            where = (f"{layer.located:,} of {layer.records:,} records this period have a point; your role "
+                     f"sees where they cluster, not single records; ")
+        parts = [html_pane(maps.to_iframe(fmap, 520), height=530, sizing_mode="stretch_width"),
+                 caption(f"{label}: {where}coloured squares are hotspots, places where these records "
+                         f"cluster more than chance would explain (red) or less (blue).")]
+        notes = " ".join(html.escape(n) for n in layer.hotspots.notes)
+        if notes:
+            parts.append(html_pane(f"<p class='wb-note'>{notes}</p>", sizing_mode="stretch_width"))
+        if layer.geocoding is not None and len(layer.geocoding):
+            placed = layer.geocoding.loc[layer.geocoding["method"] != "unmatched", "share"].sum()
+            parts += [html_pane(f"<h4 id='wb-geocoding'>How the addresses were placed</h4><p class='wb-note'>"
+                                f"Some records of {html.escape(label)} came with an address only and were "
+                                f"placed on the map against the council's address gazetteer when they were "
+                                f"supplied: {placed:.0f}% of them were placed. The table says how.</p>",
+                                sizing_mode="stretch_width"),
+                      tabulator(layer.geocoding.drop(columns=["method"]).rename(
+                          columns={"how": "How placed", "records": "Records", "share": "Share (%)"}),
+                          sizing_mode="stretch_width")]
+        return pn.Column(html_pane(legend, sizing_mode="stretch_width"), *parts, sizing_mode="stretch_width")
+
+    def _map_tab(self):
+        if len(self.param.layer.objects) < 2:
+            return lazy(self._map)
+        return pn.Column(pn.widgets.Select.from_param(self.param.layer, width=420), lazy(self._map),
+                         sizing_mode="stretch_width")
 
     @param.depends("weeks", "offences")
     def _day_hour(self):
@@ -141,7 +207,7 @@ class TacticalAssessment(DashboardApp):
         return pn.Column(
             pn.pane.Markdown(f"## Tactical assessment\nData to **{self.as_of:%d %B %Y}**."),
             controls, self._summary,
-            pn.Tabs(("Emerging issues", lazy(self._emerging)), ("Hotspot map", lazy(self._map)),
+            pn.Tabs(("Emerging issues", lazy(self._emerging)), ("Hotspot map", self._map_tab()),
                     ("Day × hour", lazy(self._day_hour)), ("Repeat locations", lazy(self._repeats)),
                     # a role that may see neither PPO nor intelligence counts gets no empty tab
                     *([("PPOs and intelligence", lazy(self._partners))] if self._partners_visible() else []),

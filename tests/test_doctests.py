@@ -104,6 +104,7 @@ COMPLETE = (
     "workbench.registry.validate",
     "workbench.sql",
     "workbench.views",
+    "workbench.views.partners",
     "workbench.viz",
 )
 

@@ -57,10 +57,26 @@ class Viewer:
     records: bool = False
     panels: frozenset = field(default_factory=frozenset)
     partnerships: frozenset | None = None
+    #: datasets whose depersonalised records the viewer may see (points on the map); None:
+    #: the same answer as :attr:`records` for every dataset
+    record_datasets: frozenset | None = None
 
     @property
     def sees_records(self) -> bool:
         return self.records
+
+    def sees_records_of(self, dataset_id: str) -> bool:
+        """True when the viewer may see ``dataset_id``'s depersonalised records.
+
+        >>> Viewer("ann", "Police", "analyst", True).sees_records_of("council_asb")
+        True
+        >>> Viewer("ann", "Police", "analyst", True, record_datasets=frozenset({"police_crime_offence"})
+        ...        ).sees_records_of("council_asb")
+        False
+        """
+        if self.record_datasets is None:
+            return self.records
+        return dataset_id in self.record_datasets
 
     def may_see(self, dataset_id: str) -> bool:
         return dataset_id in self.panels
@@ -92,7 +108,11 @@ def viewer_for(reg, user) -> Viewer:
         d for d in DASHBOARD_DATASETS
         if catalogue.get(d).klass == "D" or can(reg, user, "view_dashboard", d))
     records = can(reg, user, "read_depersonalised", RECORDS_DATASET)
-    return Viewer(user.name, user.agency, user.role, records, panels, partnerships)
+    from workbench.views.partners import PARTNER_ISSUES
+
+    record_datasets = frozenset(d for d in {RECORDS_DATASET} | {i.dataset for i in PARTNER_ISSUES}
+                                if can(reg, user, "read_depersonalised", d))
+    return Viewer(user.name, user.agency, user.role, records, panels, partnerships, record_datasets)
 
 
 def partnerships_in_shared_tier(hub) -> set[str]:

@@ -178,19 +178,34 @@ def choropleth(boundaries: dict, values: dict, *, title: str, fields: dict | Non
 
 
 def hotspot_map(boundaries: dict, classes: dict, *, title: str, surface=None,
-                tile_url: str | None = None, height: int = 520) -> OfflineMap:
+                tile_url: str | None = None, height: int = 520, points=None,
+                point_colour: str = "#6a3d9a") -> OfflineMap:
     """LSOAs coloured by Gi* class (``{lsoa_code: class label}`` from :data:`GISTAR`), with an
-    optional kernel density surface drawn on top as cells.
+    optional kernel density surface drawn on top as cells, and optional record points.
 
     ``surface`` is an iterable of ``(lon_west, lat_south, lon_east, lat_north, tooltip, colour)``
     rectangles (already chosen by the caller); a colour that is a key of :data:`GISTAR_CELLS`
-    ('hot', 'cold') is drawn in that class's colour.
+    ('hot', 'cold') is drawn in that class's colour. ``points`` are ``(lon, lat, tooltip)``
+    records (e.g. geocoded partner records), drawn as small circles in ``point_colour``.
+
+    Examples
+    --------
+    >>> square = {"type": "Feature", "properties": {"lsoa_code": "E01000001", "lsoa_name": "A 001A"},
+    ...           "geometry": {"type": "Polygon", "coordinates": [[[-1.2, 52.9], [-1.1, 52.9],
+    ...                        [-1.1, 53.0], [-1.2, 53.0], [-1.2, 52.9]]]}}
+    >>> fmap = hotspot_map({"type": "FeatureCollection", "features": [square]}, {}, title="Gi*",
+    ...                    points=[(-1.15, 52.95, "ASB <3 June>")])
+    >>> page = fmap.get_root().render()
+    >>> "circleMarker" in page or "circle_marker" in page, "ASB &lt;3 June&gt;" in page
+    (True, True)
     """
     fit = None
-    if surface:                                   # zoom to the crime, with a margin around it
-        s_, w_ = min(c[1] for c in surface), min(c[0] for c in surface)
-        n_, e_ = max(c[3] for c in surface), max(c[2] for c in surface)
-        dy, dx = (n_ - s_) * 0.6, (e_ - w_) * 0.6
+    corners = [(c[0], c[1]) for c in surface or []] + [(c[2], c[3]) for c in surface or []]
+    corners += [(p[0], p[1]) for p in points or []]
+    if corners:                                   # zoom to the events, with a margin around them
+        s_, w_ = min(c[1] for c in corners), min(c[0] for c in corners)
+        n_, e_ = max(c[1] for c in corners), max(c[0] for c in corners)
+        dy, dx = max((n_ - s_) * 0.6, 0.005), max((e_ - w_) * 0.6, 0.008)
         fit = [[s_ - dy, w_ - dx], [n_ + dy, e_ + dx]]
     fmap = base_map(boundaries, tile_url=tile_url, height=height, fit=fit)
     features = []
@@ -200,12 +215,13 @@ def hotspot_map(boundaries: dict, classes: dict, *, title: str, surface=None,
         props["_fill"] = GISTAR.get(label, NO_DATA)
         props["_tip"] = _tooltip(props, title, label, {})
         features.append({"type": "Feature", "properties": props, "geometry": feat["geometry"]})
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name="Gi* by LSOA",
-        style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#666666",
-                                  "weight": 0.5, "fillOpacity": 0.7},
-        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
-    ).add_to(fmap)
+    if features:                                  # a tier without LSOA boundaries: no background
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features}, name="Gi* by LSOA",
+            style_function=lambda f: {"fillColor": f["properties"]["_fill"], "color": "#666666",
+                                      "weight": 0.5, "fillOpacity": 0.7},
+            tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
+        ).add_to(fmap)
     if surface:
         cells = [{"type": "Feature",
                   "properties": {"_fill": GISTAR_CELLS.get(colour, colour),
@@ -219,8 +235,25 @@ def hotspot_map(boundaries: dict, classes: dict, *, title: str, surface=None,
                                       "fillOpacity": 0.75},
             tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
         ).add_to(fmap)
+    if points:
+        layer = folium.FeatureGroup(name="records")
+        for lon, lat, tip in points:
+            folium.CircleMarker([lat, lon], radius=4, color=point_colour, weight=1, fill=True,
+                                fill_color=point_colour, fill_opacity=0.8,
+                                tooltip=html.escape(str(tip))).add_to(layer)
+        layer.add_to(fmap)
     _add_labels(fmap, boundaries)
     return fmap
+
+
+def points_legend_html(label: str, colour: str = "#6a3d9a") -> str:
+    """Legend entry for the record points of :func:`hotspot_map` (escaped).
+
+    >>> "council &amp; fire" in points_legend_html("council & fire")
+    True
+    """
+    return (f"<div class='wb-legend'><span class='wb-swatch' style='background:{colour};"
+            f"border-radius:50%'></span>{html.escape(label)}</div>")
 
 
 def outside_legend_html() -> str:
@@ -235,8 +268,8 @@ def legend_html(breaks: list[float], title: str, colours=SEQUENTIAL) -> str:
     edges = [None] + list(breaks)
     for k, lo in enumerate(edges):
         hi = edges[k + 1] if k + 1 < len(edges) else None
-        text = ("0" if lo is None and breaks and breaks[0] > 0 else f"< {hi:.3g}" if lo is None
-                else f"≥ {lo:.3g}" if hi is None else f"{lo:.3g} – {hi:.3g}")
+        text = ("0" if lo is None and breaks and breaks[0] > 0 else f"< {plain_number(hi)}" if lo is None
+                else f"≥ {plain_number(lo)}" if hi is None else f"{plain_number(lo)} – {plain_number(hi)}")
         items.append(f"<span style='background:{colours[min(k, len(colours) - 1)]}' "
                      f"class='wb-swatch'></span>{html.escape(text)}")
     return (f"<div class='wb-legend'><b>{html.escape(title)}</b> " + " ".join(items) + "</div>")
@@ -263,8 +296,21 @@ def _fmt(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, float):
-        return f"{value:.3g}"
+        return plain_number(value)
     return str(value)
+
+
+def plain_number(value: float) -> str:
+    """About three significant figures in ordinary notation, never ``1.23e+03``.
+
+    >>> plain_number(1234.5), plain_number(12.345), plain_number(0.00123), plain_number(0)
+    ('1,234', '12.3', '0.00123', '0')
+    """
+    v = float(value)
+    if v == 0 or not math.isfinite(v):
+        return "0" if v == 0 else str(v)
+    digits = max(0, 2 - int(math.floor(math.log10(abs(v)))))
+    return f"{v:,.{digits}f}"
 
 
 def _coords(geometry):
