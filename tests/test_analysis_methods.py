@@ -124,7 +124,8 @@ def test_repeat_rates_with_window():
 
 
 def test_trend_and_seasonality_and_exceedance():
-    assert trend_test([10, 10, 11, 9, 10, 10, 11, 10]).direction == "no significant change"
+    assert trend_test([10, 10, 11, 9, 10, 10, 11, 10, 9, 10, 11, 10]).direction == "no significant change"
+    assert trend_test([10, 10, 11, 9, 10, 10, 11, 10]).direction == "too few data"  # under a year (issue 12)
     s = seasonality(pd.date_range("2021-01-01", "2023-12-31", freq="D").append(
         pd.date_range("2021-07-01", "2021-07-31", freq="D")))
     idx = s.index.set_index("month_of_year")["seasonal_index"]
