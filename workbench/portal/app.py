@@ -170,8 +170,12 @@ def create_app(hub_path: Path | str, *, secure_cookies: bool = True, max_body_by
 
     Examples
     --------
-    >>> from workbench.portal.app import create_app          # doctest: +SKIP
-    >>> app = create_app("data/restricted/hub.duckdb")        # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> app = create_app(Path(tempfile.mkdtemp()) / "hub.duckdb", secure_cookies=False)
+    >>> paths = [r.path for r in app.routes]
+    >>> "/console/mail/send" in paths and "/supply/{upload_id}/mapping" in paths
+    True
     """
     hub = Path(hub_path)
     store = PortalStore(hub)

@@ -73,7 +73,14 @@ def max_bytes() -> int:
 
 
 def inbox_dir(hub: Path | str) -> Path:
-    """The folder of encrypted uploads: ``portal_inbox/`` beside the hub (mode 0700)."""
+    """The folder of encrypted uploads: ``portal_inbox/`` beside the hub (mode 0700).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> d = inbox_dir(hub)
+    >>> d.name, oct(d.stat().st_mode & 0o777)
+    ('portal_inbox', '0o700')
+    """
     path = Path(hub).with_name("portal_inbox")
     path.mkdir(mode=0o700, exist_ok=True)
     os.chmod(path, 0o700)
@@ -81,13 +88,28 @@ def inbox_dir(hub: Path | str) -> Path:
 
 
 def upload_file(hub: Path | str, upload_id: str) -> Path:
+    """The encrypted file of one upload; ValueError for anything that is not an upload id.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> upload_file(hub, "a" * 24).name
+    'portal_upload_aaaaaaaaaaaaaaaaaaaaaaaa.duckdb'
+    >>> upload_file(hub, "../../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an upload id
+    """
     if not re.fullmatch(r"[0-9a-f]{24}", upload_id or ""):
         raise ValueError("not an upload id")
     return inbox_dir(hub) / f"portal_upload_{upload_id}.duckdb"
 
 
 def new_id() -> str:
-    """An unguessable upload id (24 hex digits)."""
+    """An unguessable upload id (24 hex digits).
+
+    >>> len(new_id()), new_id() != new_id()
+    (24, True)
+    """
     return secrets.token_hex(12)
 
 
@@ -112,7 +134,18 @@ def _attach(hub, path: Path):
 
 
 class EncryptedWriter:
-    """Writes one upload, chunk by chunk, into its encrypted inbox file (never the plain bytes to disk)."""
+    r"""Writes one upload, chunk by chunk, into its encrypted inbox file (never the plain bytes to disk).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> b"Date Reported" in upload_file(hub, "a" * 24).read_bytes()     # encrypted at rest
+    False
+    >>> read_plain(hub, "a" * 24)
+    b'Ref No,Date Reported\nA1,01/03/2024\n'
+    """
 
     def __init__(self, hub: Path | str, upload_id: str, *, append: bool = False):
         self.path = upload_file(hub, upload_id)
@@ -147,7 +180,16 @@ class EncryptedWriter:
 
 
 def received(hub, upload_id: str) -> int:
-    """Bytes of a resumable upload that have arrived so far."""
+    r"""Bytes of a resumable upload that have arrived so far.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> received(hub, "a" * 24)
+    35
+    """
     w = EncryptedWriter(hub, upload_id, append=True)
     try:
         return int(w.size)
@@ -157,8 +199,20 @@ def received(hub, upload_id: str) -> int:
 
 
 def append_chunk(hub, upload_id: str, offset: int, data: bytes, declared: int) -> int:
-    """Append one piece of a resumable upload at ``offset`` (which must be what has arrived so
-    far, else ValueError naming it); returns the bytes now received. All of the piece or none."""
+    r"""Append one piece of a resumable upload at ``offset`` (which must be what has arrived so
+    far, else ValueError naming it); returns the bytes now received. All of the piece or none.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> start_resumable(hub, "b" * 24, agency="City Council", user="an.lee", dataset="council_asb",
+    ...                 filename="asb.csv", metadata={}, size=10)
+    >>> append_chunk(hub, "b" * 24, 0, b"Ref,", 10)
+    4
+    >>> append_chunk(hub, "b" * 24, 0, b"Ref,", 10)
+    Traceback (most recent call last):
+    ...
+    ValueError: expected offset 4; found 0
+    """
     w = EncryptedWriter(hub, upload_id, append=True)
     try:
         if offset != w.size:
@@ -177,7 +231,15 @@ def append_chunk(hub, upload_id: str, offset: int, data: bytes, declared: int) -
 
 def start_resumable(hub, upload_id: str, *, agency: str, user: str, dataset: str, filename: str,
                     metadata: dict, size: int) -> None:
-    """Create an empty encrypted upload and its entry in state ``receiving`` (not yet for the worker)."""
+    """Create an empty encrypted upload and its entry in state ``receiving`` (not yet for the worker).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> start_resumable(hub, "b" * 24, agency="City Council", user="an.lee", dataset="council_asb",
+    ...                 filename="asb.csv", metadata={}, size=10)
+    >>> get(hub, "b" * 24)["state"], queued(hub)
+    ('receiving', [])
+    """
     EncryptedWriter(hub, upload_id).close()
     now = datetime.now().replace(microsecond=0)
     with T.outbox(hub) as con:
@@ -189,7 +251,21 @@ def start_resumable(hub, upload_id: str, *, agency: str, user: str, dataset: str
 
 def finish_resumable(hub, upload_id: str, state: str = "queued") -> None:
     """Hand a complete resumable upload to the worker (state ``queued``, or ``mapping`` to wait for
-    the supplier's column mapping); ValueError while bytes are missing."""
+    the supplier's column mapping); ValueError while bytes are missing.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> start_resumable(hub, "b" * 24, agency="City Council", user="an.lee", dataset="council_asb",
+    ...                 filename="asb.csv", metadata={}, size=4)
+    >>> finish_resumable(hub, "b" * 24)
+    Traceback (most recent call last):
+    ...
+    ValueError: expected 4 bytes; received 0
+    >>> _ = append_chunk(hub, "b" * 24, 0, b"Ref,", 4)
+    >>> finish_resumable(hub, "b" * 24, "mapping")
+    >>> get(hub, "b" * 24)["state"]
+    'mapping'
+    """
     row = get(hub, upload_id)
     got = received(hub, upload_id)
     if row is None or row["state"] != "receiving":
@@ -208,8 +284,22 @@ def _waiting(state: str) -> str:
 
 
 def release_mapped(hub, upload_id: str) -> None:
-    """Queue an upload whose column mapping the supplier has confirmed (``mapping`` → ``queued``);
-    ValueError when it is not waiting for one."""
+    r"""Queue an upload whose column mapping the supplier has confirmed (``mapping`` → ``queued``);
+    ValueError when it is not waiting for one.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> enqueue(hub, "a" * 24, agency="City Council", user="an.lee", dataset="council_asb",
+    ...         filename="asb.csv", metadata={}, size=35, state="mapping")
+    >>> queued(hub)
+    []
+    >>> release_mapped(hub, "a" * 24)
+    >>> queued(hub) == ["a" * 24]
+    True
+    """
     with T.outbox(hub) as con:
         changed = con.execute("UPDATE outbox.uploads SET state = 'queued' WHERE upload_id = ? AND state = 'mapping' "
                               "RETURNING upload_id", [upload_id]).fetchall()
@@ -218,8 +308,17 @@ def release_mapped(hub, upload_id: str) -> None:
 
 
 def read_plain(hub: Path | str, upload_id: str, max_bytes: int | None = None) -> bytes:
-    """The upload's first ``max_bytes`` (all of it when None), decrypted in memory only: the upload
-    page reads a header from it (:mod:`workbench.portal.supply_mapping`). Never written to disk."""
+    r"""The upload's first ``max_bytes`` (all of it when None), decrypted in memory only: the upload
+    page reads a header from it (:mod:`workbench.portal.supply_mapping`). Never written to disk.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> read_plain(hub, "a" * 24, 6)
+    b'Ref No'
+    """
     con = _attach(hub, upload_file(hub, upload_id))
     out = bytearray()
     try:
@@ -236,13 +335,34 @@ def read_plain(hub: Path | str, upload_id: str, max_bytes: int | None = None) ->
 
 
 def remove_upload(path: Path) -> None:
+    r"""Delete an encrypted upload and its write-ahead log.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> remove_upload(upload_file(hub, "a" * 24))
+    >>> upload_file(hub, "a" * 24).exists()
+    False
+    """
     for p in (path, Path(str(path) + ".wal")):
         if p.exists():
             p.unlink()
 
 
 def decrypt_to(hub: Path | str, upload_id: str, target: Path) -> int:
-    """Write the plain upload to ``target`` (mode 0600); returns its size in bytes."""
+    r"""Write the plain upload to ``target`` (mode 0600); returns its size in bytes.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> target = hub.with_name("plain.csv")
+    >>> decrypt_to(hub, "a" * 24, target), oct(target.stat().st_mode & 0o777)
+    (35, '0o600')
+    """
     con = _attach(hub, upload_file(hub, upload_id))
     size = 0
     try:
@@ -265,8 +385,19 @@ def decrypt_to(hub: Path | str, upload_id: str, target: Path) -> int:
 # ------------------------------------------------------------------------------------ the queue
 def enqueue(hub, upload_id: str, *, agency: str, user: str, dataset: str, filename: str,
             metadata: dict, size: int, state: str = "queued") -> None:
-    """Queue an upload already written to the inbox (the portal's side; never opens the hub);
-    ``state="mapping"`` keeps it from the worker until its column mapping is confirmed."""
+    r"""Queue an upload already written to the inbox (the portal's side; never opens the hub);
+    ``state="mapping"`` keeps it from the worker until its column mapping is confirmed.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> enqueue(hub, "a" * 24, agency="City Council", user="an.lee", dataset="council_asb",
+    ...         filename="asb.csv", metadata={"period_start": "2024-03-01"}, size=35)
+    >>> queued(hub) == ["a" * 24]
+    True
+    """
     now = datetime.now().replace(microsecond=0)
     with T.outbox(hub) as con:
         con.execute(UPLOADS_SCHEMA)
@@ -287,7 +418,21 @@ def _row(values) -> dict:
 
 
 def get(hub, upload_id: str) -> dict | None:
-    """One queued or finished upload, or None."""
+    r"""One queued or finished upload, or None.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> enqueue(hub, "a" * 24, agency="City Council", user="an.lee", dataset="council_asb",
+    ...         filename="asb.csv", metadata={"period_start": "2024-03-01"}, size=35)
+    >>> e = get(hub, "a" * 24)
+    >>> e["state"], e["dataset"], e["metadata"]
+    ('queued', 'council_asb', {'period_start': '2024-03-01'})
+    >>> get(hub, "f" * 24) is None
+    True
+    """
     with T.outbox(hub) as con:
         con.execute(UPLOADS_SCHEMA)
         row = con.execute(f"SELECT {', '.join(_COLS)} FROM outbox.uploads WHERE upload_id = ?",
@@ -296,7 +441,18 @@ def get(hub, upload_id: str) -> dict | None:
 
 
 def list_for_agency(hub, agency: str, limit: int = 50) -> list[dict]:
-    """The agency's most recent uploads, newest first."""
+    r"""The agency's most recent uploads, newest first.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> enqueue(hub, "a" * 24, agency="City Council", user="an.lee", dataset="council_asb",
+    ...         filename="asb.csv", metadata={"period_start": "2024-03-01"}, size=35)
+    >>> [u["filename"] for u in list_for_agency(hub, "City Council")], list_for_agency(hub, "Other")
+    (['asb.csv'], [])
+    """
     with T.outbox(hub) as con:
         con.execute(UPLOADS_SCHEMA)
         rows = con.execute(f"SELECT {', '.join(_COLS)} FROM outbox.uploads WHERE agency = ? "
@@ -305,7 +461,18 @@ def list_for_agency(hub, agency: str, limit: int = 50) -> list[dict]:
 
 
 def queued(hub) -> list[str]:
-    """Ids of uploads waiting for the worker, oldest first."""
+    r"""Ids of uploads waiting for the worker, oldest first.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> enqueue(hub, "a" * 24, agency="City Council", user="an.lee", dataset="council_asb",
+    ...         filename="asb.csv", metadata={"period_start": "2024-03-01"}, size=35)
+    >>> queued(hub) == ["a" * 24]
+    True
+    """
     if not T.outbox_path(hub).exists():
         return []
     with T.outbox(hub) as con:
@@ -316,7 +483,11 @@ def queued(hub) -> list[str]:
 
 @dataclass
 class Outcome:
-    """What the worker did with one upload (shown on ``/supply/<id>``)."""
+    """What the worker did with one upload (shown on ``/supply/<id>``).
+
+    >>> Outcome("a" * 24, "ingested", rows=2, supply_id=7).state
+    'ingested'
+    """
 
     upload_id: str
     state: str                         # one of STATES (``queued`` again when the hub was busy)
@@ -333,12 +504,27 @@ def _safe_name(filename: str) -> str:
 
 
 def drain(hub, ingest, *, ids: list[str] | None = None) -> list[Outcome]:
-    """The worker's side: ingest every queued upload (or only ``ids``).
+    r"""The worker's side: ingest every queued upload (or only ``ids``).
 
     ``ingest(hub, entry, path)`` does the normal, checked ingest of the decrypted file ``path``
     for ``entry`` (a dict of :func:`get`) and returns a ``SupplyResult``; it raises
     ``SupplyRejected``/``BadInput`` (recorded as *rejected*), ``AccessDenied`` (*refused*) or
     ``ResourceLocked`` (the hub is busy: left *queued*, and the drain stops).
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> enqueue(hub, "a" * 24, agency="City Council", user="an.lee", dataset="council_asb",
+    ...         filename="asb.csv", metadata={"period_start": "2024-03-01"}, size=35)
+    >>> from workbench.errors import Problem, SupplyRejected
+    >>> def ingest(hub, entry, path):
+    ...     raise SupplyRejected(entry["dataset"], [Problem(path.name, 2, "incident_date", "a date", "soon")])
+    >>> [(o.state, o.detail["problem_count"]) for o in drain(hub, ingest)]
+    [('rejected', 1)]
+    >>> get(hub, "a" * 24)["state"], queued(hub)
+    ('rejected', [])
     """
     from workbench.errors import AccessDenied, BadInput, ResourceLocked, SupplyRejected
 
@@ -379,10 +565,21 @@ def drain(hub, ingest, *, ids: list[str] | None = None) -> list[Outcome]:
 
 
 def sweep_orphans(hub, *, older_than_seconds: float = 86400.0) -> list[str]:
-    """Remove encrypted uploads that no queue entry names and that nobody has written to for
+    r"""Remove encrypted uploads that no queue entry names and that nobody has written to for
     ``older_than_seconds`` (an upload cut off by a crash of the portal, or one whose column mapping
     nobody confirmed within that time); returns their names.
-    An upload still arriving is written to continually, so it is never taken for an orphan."""
+    An upload still arriving is written to continually, so it is never taken for an orphan.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> w = EncryptedWriter(hub, "a" * 24)
+    >>> w.write(b"Ref No,Date Reported\nA1,01/03/2024\n")
+    >>> w.close()
+    >>> sweep_orphans(hub, older_than_seconds=3600)        # written just now: kept
+    []
+    >>> sweep_orphans(hub, older_than_seconds=-1)          # no queue entry, untouched: removed
+    ['portal_upload_aaaaaaaaaaaaaaaaaaaaaaaa.duckdb']
+    """
     import time
 
     folder = Path(hub).with_name("portal_inbox")
@@ -404,6 +601,7 @@ def sweep_orphans(hub, *, older_than_seconds: float = 86400.0) -> list[str]:
             remove_upload(f)
             removed.append(f.name)
             with T.outbox(hub) as con:   # an abandoned resumable upload, or one whose mapping was never
+                con.execute(UPLOADS_SCHEMA)   # (the first upload may crash before the queue exists)
                 con.execute("DELETE FROM outbox.uploads WHERE upload_id = ? "      # confirmed, leaves with its entry
                             "AND state IN ('receiving', 'mapping')", [upload_id])
     return removed
@@ -425,16 +623,41 @@ def _record(hub, out: Outcome) -> None:
 
 # ------------------------------------------------------------------------------------ streaming
 class TooLarge(Exception):
-    """The uploaded file passed the size limit (413)."""
+    """The uploaded file passed the size limit (413).
+
+    >>> isinstance(TooLarge(), Exception)
+    True
+    """
 
 
 async def receive_form(request, sink, limit: int) -> tuple[dict, dict | None]:
-    """Parse a multipart form as it arrives: text fields into a dict, the one file part into
+    r"""Parse a multipart form as it arrives: text fields into a dict, the one file part into
     ``sink(filename)`` (an :class:`EncryptedWriter` factory), never spooling it to disk.
 
     Returns ``(fields, file)`` where ``file`` is ``{"filename", "writer", "size"}`` or None.
     Raises :class:`TooLarge` past ``limit`` bytes of file data (the writer is discarded) and
     ValueError for a request that is not a multipart form.
+
+    >>> import tempfile
+    >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> import asyncio
+    >>> from starlette.requests import Request
+    >>> body = (b'--b\r\nContent-Disposition: form-data; name="dataset"\r\n\r\ncouncil_asb\r\n'
+    ...         b'--b\r\nContent-Disposition: form-data; name="file"; filename="asb.csv"\r\n\r\n'
+    ...         b'Ref No\nA1\n\r\n--b--\r\n')
+    >>> async def receive():
+    ...     return {"type": "http.request", "body": body, "more_body": False}
+    >>> def post():
+    ...     return Request({"type": "http", "method": "POST",
+    ...                     "headers": [(b"content-type", b"multipart/form-data; boundary=b")]}, receive)
+    >>> fields, file = asyncio.run(receive_form(post(), lambda name: EncryptedWriter(hub, "c" * 24), 1024))
+    >>> fields, file["filename"], file["size"], read_plain(hub, "c" * 24)
+    ({'dataset': 'council_asb'}, 'asb.csv', 10, b'Ref No\nA1\n')
+    >>> asyncio.run(receive_form(post(), lambda name: EncryptedWriter(hub, "d" * 24), 4))
+    ... # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ...
+    workbench.portal.uploads.TooLarge
     """
     from starlette.concurrency import run_in_threadpool
     from starlette.formparsers import multipart, parse_options_header
