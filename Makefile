@@ -62,7 +62,7 @@ screenshots: $(VENV)/.installed browser-deps demo
 	  $(BIN)/python -m dashboards.screenshots --url http://127.0.0.1:$(SHOT_PORT) --user analyst \
 	    --password demo-analyst-pass --out docs/screenshots
 	WORKBENCH_CONSOLE_SHOTS=docs/screenshots/console $(BIN)/python -m pytest -q -p no:cacheprovider -n 0 \
-	  tests/test_portal_console_browser.py
+	  tests/test_portal_console_browser.py tests/test_portal_console_governance_browser.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
