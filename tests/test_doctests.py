@@ -108,6 +108,8 @@ COMPLETE = (
     "workbench.views",
     "workbench.views.partners",
     "workbench.viz",
+    "workbench.viz.charts",
+    "workbench.viz.maps",
 )
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -49,7 +49,17 @@ def complete_months(monthly: pd.DataFrame, by: str = "offence_type") -> pd.DataF
 
 def missing_months_note(monthly: pd.DataFrame, by: str = "offence_type") -> str:
     """Words for the months drawn as gaps (no data supplied, or hidden by disclosure control),
-    e.g. ``'Gaps: Robbery 2023-02 to 2023-04 (3 months).'``; empty when there are none."""
+    e.g. ``'Gaps: Robbery 2023-02 to 2023-04 (3 months).'``; empty when there are none.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"offence_type": ["Robbery", "Robbery", "Burglary", "Burglary"],
+    ...                   "month": ["2023-01-01", "2023-04-01", "2023-01-01", "2023-04-01"], "count": [5, 7, 1, 3]})
+    >>> print(missing_months_note(f))
+    Gaps in a line are months with no data supplied or hidden by disclosure control, not zero: Robbery 2023-02 to 2023-03 (2 months); Burglary 2023-02 to 2023-03 (2 months).
+    >>> missing_months_note(f.iloc[[0]])
+    ''
+    """
     parts = []
     full = complete_months(monthly, by)
     for name, part in full.groupby(by, sort=False):
@@ -69,7 +79,20 @@ def trend_chart(monthly: pd.DataFrame, markers: pd.DataFrame | None = None, *,
                 title: str = "Monthly recorded crime") -> hv.Overlay:
     """One line per ``offence_type`` over ``month`` (``count``); ``markers`` (``offence_type``,
     ``month``, ``count``, ``label``) mark statistically significant trends with a triangle.
-    Months without a value are gaps in the line (:func:`complete_months`), never zeros."""
+    Months without a value are gaps in the line (:func:`complete_months`), never zeros.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"offence_type": ["Robbery", "Robbery", "Burglary"],
+    ...                   "month": ["2023-01-01", "2023-03-01", "2023-01-01"], "count": [5, 7, 1]})
+    >>> chart = trend_chart(f)
+    >>> [curve.label for curve in chart], int(chart.get(0).data["count"].isna().sum())   # February is a gap
+    (['Robbery', 'Burglary'], 1)
+    >>> marks = pd.DataFrame({"offence_type": ["Robbery"], "month": [pd.Timestamp("2023-03-01")],
+    ...                       "count": [7], "label": ["rising"]})
+    >>> type(trend_chart(f, marks).get(2)).__name__                                    # the triangle layer
+    'Scatter'
+    """
     curves = []
     for k, (name, part) in enumerate(complete_months(monthly).groupby("offence_type", sort=False)):
         curves.append(hv.Curve(part, "month", "count", label=str(name)).opts(
@@ -82,7 +105,14 @@ def trend_chart(monthly: pd.DataFrame, markers: pd.DataFrame | None = None, *,
 
 
 def day_hour_heatmap(frame: pd.DataFrame, *, title: str = "Day of week × hour") -> hv.HeatMap:
-    """``day`` (1 = Monday … 7 = Sunday) × ``hour`` (0–23) coloured by ``count``."""
+    """``day`` (1 = Monday … 7 = Sunday) × ``hour`` (0–23) coloured by ``count``.
+
+    Examples
+    --------
+    >>> h = day_hour_heatmap(pd.DataFrame({"day": [1, 7], "hour": [23, 0], "count": [4, 2]}))
+    >>> h.data[["day_name", "hour", "count"]].values.tolist()
+    [['Mon', 23, 4], ['Sun', 0, 2]]
+    """
     data = frame.assign(day_name=[DAYS[int(d) - 1] for d in frame["day"]],
                         hour=frame["hour"].astype(int))
     return hv.HeatMap(data, ["hour", "day_name"], "count").opts(
@@ -93,7 +123,14 @@ def day_hour_heatmap(frame: pd.DataFrame, *, title: str = "Day of week × hour")
 
 def bars(frame: pd.DataFrame, category: str, value: str, *, title: str,
          color: str = PALETTE[0]) -> hv.Bars:
-    """Horizontal bars of ``value`` by ``category`` (in the frame's order)."""
+    """Horizontal bars of ``value`` by ``category`` (in the frame's order).
+
+    Examples
+    --------
+    >>> b = bars(pd.DataFrame({"area": ["A", "B"], "n": [3, 1]}), "area", "n", title="Offences")
+    >>> b.data.values.tolist(), b.opts.get().kwargs["invert_axes"]
+    ([['A', 3], ['B', 1]], True)
+    """
     data = frame[[category, value]].copy()
     return hv.Bars(data, category, value).opts(
         **_opts(title, invert_axes=True, color=color, tools=["hover"],
@@ -110,7 +147,15 @@ def _plain_numbers():
 def comparison_bars(frame: pd.DataFrame, category: str, current: str, expected: str, *,
                     title: str, value_label: str = "count", category_label: str | None = None) -> hv.Bars:
     """Grouped bars: ``current`` against ``expected`` per ``category``, with a legend naming
-    both series; the value axis is titled ``value_label`` and ticks in ordinary notation."""
+    both series; the value axis is titled ``value_label`` and ticks in ordinary notation.
+
+    Examples
+    --------
+    >>> cb = comparison_bars(pd.DataFrame({"area": ["A", "B"], "now": [3, 1], "usual": [2, 2]}),
+    ...                      "area", "now", "usual", title="Now against usual")
+    >>> cb.data.values.tolist()
+    [['A', 'now', 3], ['B', 'now', 1], ['A', 'usual', 2], ['B', 'usual', 2]]
+    """
     long = frame.melt(id_vars=[category], value_vars=[current, expected],
                       var_name="measure", value_name="count")
     return hv.Bars(long, [category, "measure"], "count").opts(
@@ -146,7 +191,17 @@ def priority_matrix(frame: pd.DataFrame, *, x: str, y: str, label: str, band: st
                     rank: str = "rank", top: int = 10, title: str = "Priority matrix") -> hv.Overlay:
     """Issues placed by ``x`` (e.g. likelihood) and ``y`` (e.g. impact), coloured by priority
     ``band``; the ``top`` ranked issues are labelled. Scores are whole numbers, so points that
-    share a cell are spread a little around it (by rank, deterministic) to stay visible."""
+    share a cell are spread a little around it (by rank, deterministic) to stay visible.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"l": [1, 1, 2], "i": [3, 3, 3], "name": ["A", "B", "C"], "rank": [2, 1, 3],
+    ...                   "band": ["high", "low", "medium"]})
+    >>> m = priority_matrix(f, x="l", y="i", label="name")
+    >>> points = m.get(0)
+    >>> points.data[["name", "_x"]].round(2).values.tolist()      # A and B share a cell: B is moved aside
+    [['A', 1.0], ['B', 0.87], ['C', 2.0]]
+    """
     data = frame.copy()
     offsets = data.groupby([x, y]).cumcount()
     angle = offsets * 2.399963                      # golden angle: spread without overlap
@@ -169,7 +224,15 @@ def target_bars(frame: pd.DataFrame, category: str, target: str, actual: str, *,
                 title: str = "Performance against targets", value_label: str = "change (%)",
                 category_label: str = ""):
     """Per ``category``: the ``target`` and the ``actual`` value as grouped bars (missing = gap),
-    with a legend naming the two series and the value axis titled ``value_label``."""
+    with a legend naming the two series and the value axis titled ``value_label``.
+
+    Examples
+    --------
+    >>> t = target_bars(pd.DataFrame({"area": ["A", "B"], "target": [-5, None], "actual": [-8, 3]}),
+    ...                 "area", "target", "actual")
+    >>> t.data.values.tolist()                                     # B has no target: a gap, not zero
+    [['A', 'target', -5.0], ['A', 'actual', -8.0], ['B', 'actual', 3.0]]
+    """
     long = frame.melt(id_vars=[category], value_vars=[target, actual],
                       var_name="series", value_name="value").dropna(subset=["value"])
     return hv.Bars(long, [category, "series"], "value").opts(
@@ -182,7 +245,14 @@ def target_bars(frame: pd.DataFrame, category: str, target: str, actual: str, *,
 
 def coverage_heatmap(frame: pd.DataFrame, *, title: str = "Records per month (log scale; red = none)"):
     """``dataset`` × ``month`` coloured by ``records`` (log scale); months with no records are
-    red so coverage gaps stand out."""
+    red so coverage gaps stand out.
+
+    Examples
+    --------
+    >>> c = coverage_heatmap(pd.DataFrame({"dataset": ["a", "a"], "month": ["2024-01", "2024-02"], "records": [10, 0]}))
+    >>> c.data["filled"].tolist()                                  # no records: NaN, drawn red
+    [10.0, nan]
+    """
     data = frame.assign(filled=frame["records"].where(frame["records"] > 0))
     return hv.HeatMap(data, ["month", "dataset"], ["filled", "records"]).opts(
         **_opts(title, cmap="Blues", colorbar=True, tools=["hover"], xrotation=90, logz=True,

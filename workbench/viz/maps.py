@@ -56,7 +56,14 @@ branca.element.Template = _template
 
 
 class OfflineMap(folium.Map):
-    """A folium map that loads Leaflet from this server and nothing from the internet."""
+    """A folium map that loads Leaflet from this server and nothing from the internet.
+
+    Examples
+    --------
+    >>> page = OfflineMap(location=[52.95, -1.15], zoom_start=11, tiles=None).get_root().render()
+    >>> "/vendor/leaflet/leaflet.js" in page, "unpkg.com" in page or "cdn.jsdelivr.net" in page
+    (True, False)
+    """
 
     default_js = [("leaflet", f"{LEAFLET_PREFIX}/leaflet.js")]
     default_css = [("leaflet_css", f"{LEAFLET_PREFIX}/leaflet.css")]
@@ -65,7 +72,15 @@ class OfflineMap(folium.Map):
 def base_map(boundaries: dict, *, tile_url: str | None = None, height: int = 520,
              fit: list | None = None) -> OfflineMap:
     """An :class:`OfflineMap` fitted to ``fit`` (``[[south, west], [north, east]]``) or else to
-    the LSOA boundaries (WGS84 GeoJSON)."""
+    the LSOA boundaries (WGS84 GeoJSON).
+
+    Examples
+    --------
+    >>> b = _example_boundaries()
+    >>> page = base_map(b).get_root().render()
+    >>> "fitBounds" in page, "tile" in page.lower()                # fitted to the LSOAs; no tile layer configured
+    (True, False)
+    """
     tile_url = tile_url if tile_url is not None else os.environ.get(TILE_URL_ENV) or None
     fmap = OfflineMap(location=_centre(boundaries), zoom_start=11, tiles=None,
                       control_scale=True, height=height, prefer_canvas=True)
@@ -79,7 +94,15 @@ def base_map(boundaries: dict, *, tile_url: str | None = None, height: int = 520
 
 def classify(values, n_classes: int = len(SEQUENTIAL)) -> list[float]:
     """Class breaks: zero is a class of its own, the positive values are split into
-    ``n_classes - 1`` equal-count (quantile) classes."""
+    ``n_classes - 1`` equal-count (quantile) classes.
+
+    Examples
+    --------
+    >>> classify([0, 1, 2, 3, 4, 5, 6, 7, None])                   # 0 is its own class; 6 classes of positives
+    [1, 2, 3, 4, 5, 6]
+    >>> classify([0, 0])
+    []
+    """
     clean = sorted(v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v)))
     positive = [v for v in clean if v > 0]
     if not positive:
@@ -92,6 +115,13 @@ def classify(values, n_classes: int = len(SEQUENTIAL)) -> list[float]:
 
 
 def colour_for(value, breaks: list[float], colours=SEQUENTIAL) -> str:
+    """The colour of ``value`` among class ``breaks`` (:func:`classify`); grey for a missing value.
+
+    Examples
+    --------
+    >>> colour_for(0, [1, 3]), colour_for(2, [1, 3]), colour_for(5, [1, 3]), colour_for(None, [1, 3])
+    ('#ffffb2', '#fed976', '#feb24c', '#d9d9d9')
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NO_DATA
     k = sum(1 for b in breaks if value >= b)
@@ -147,6 +177,13 @@ def choropleth(boundaries: dict, values: dict, *, title: str, fields: dict | Non
     outside : LSOA codes outside the partnership: drawn white with a dashed outline and
         labelled "outside the partnership", never shaded as zero.
     labels : write place names (from the LSOA names, :func:`place_labels`) on the map.
+
+    Examples
+    --------
+    >>> b = _example_boundaries()
+    >>> page = choropleth(b, {"E01000001": 5}, title="Crimes", outside={"E01000002"}).get_root().render()
+    >>> "outside the partnership" in page, colour_for(5, classify([5])) in page   # E01000001 shaded
+    (True, True)
     """
     with_data = {"type": "FeatureCollection", "features": [
         f for f in boundaries["features"] if (values.get(f["properties"].get("lsoa_code")) or 0) > 0]}
@@ -257,13 +294,25 @@ def points_legend_html(label: str, colour: str = "#6a3d9a") -> str:
 
 
 def outside_legend_html() -> str:
-    """Legend entry for LSOAs outside the partnership (see :func:`choropleth`)."""
+    """Legend entry for LSOAs outside the partnership (see :func:`choropleth`).
+
+    Examples
+    --------
+    >>> "outside the partnership" in outside_legend_html()
+    True
+    """
     return ("<div class='wb-legend'><span class='wb-swatch' style='background:#fff;"
             "border:1px dashed #888'></span>outside the partnership (no records in scope; not zero)</div>")
 
 
 def legend_html(breaks: list[float], title: str, colours=SEQUENTIAL) -> str:
-    """A small HTML legend for :func:`choropleth` (escaped; no external assets)."""
+    """A small HTML legend for :func:`choropleth` (escaped; no external assets).
+
+    Examples
+    --------
+    >>> print(legend_html([1, 3], "Crimes <per 1,000>"))         # the title is escaped
+    <div class='wb-legend'><b>Crimes &lt;per 1,000&gt;</b> <span style='background:#d9d9d9' class='wb-swatch'></span>no data <span style='background:#ffffb2' class='wb-swatch'></span>0 <span style='background:#fed976' class='wb-swatch'></span>1 – 3 <span style='background:#feb24c' class='wb-swatch'></span>≥ 3</div>
+    """
     items = [f"<span style='background:{NO_DATA}' class='wb-swatch'></span>no data"]
     edges = [None] + list(breaks)
     for k, lo in enumerate(edges):
@@ -276,7 +325,13 @@ def legend_html(breaks: list[float], title: str, colours=SEQUENTIAL) -> str:
 
 
 def gistar_legend_html(classes: dict | None = None) -> str:
-    """Legend of Gi* classes (default the LSOA classes of :data:`GISTAR`)."""
+    """Legend of Gi* classes (default the LSOA classes of :data:`GISTAR`).
+
+    Examples
+    --------
+    >>> print(gistar_legend_html({"hot": "#b2182b", "<cold>": "#2166ac"}))
+    <div class='wb-legend'><b>Gi* hot and cold spots</b> <span style='background:#b2182b' class='wb-swatch'></span>hot <span style='background:#2166ac' class='wb-swatch'></span>&lt;cold&gt;</div>
+    """
     classes = GISTAR if classes is None else classes
     return ("<div class='wb-legend'><b>Gi* hot and cold spots</b> " + " ".join(
         f"<span style='background:{c}' class='wb-swatch'></span>{html.escape(k)}"
@@ -347,8 +402,25 @@ def to_iframe(fmap: folium.Map, height: int = 520) -> str:
     """The map as a self-contained ``<iframe srcdoc>`` of ``height`` pixels (for an HTML pane).
 
     Relative asset URLs (``/vendor/leaflet/…``) resolve against the page that embeds it.
+
+    Examples
+    --------
+    >>> frame = to_iframe(base_map(_example_boundaries()), height=300)
+    >>> frame.startswith('<iframe class="wb-map" title="map" srcdoc="&lt;!DOCTYPE html'), "height:300px" in frame
+    (True, True)
     """
     document = fmap.get_root().render()
     return (f'<iframe class="wb-map" title="map" srcdoc="{html.escape(document, quote=True)}" '
             f'style="width:100%;height:{int(height)}px;border:1px solid #ccc" '
             f'></iframe>')
+
+
+def _example_boundaries() -> dict:
+    """Two small LSOA squares near Nottingham (WGS84 GeoJSON): the examples' boundaries."""
+    def square(west: float, code: str, name: str) -> dict:
+        ring = [[west, 52.90], [west + 0.01, 52.90], [west + 0.01, 52.91], [west, 52.91], [west, 52.90]]
+        return {"type": "Feature", "properties": {"lsoa_code": code, "lsoa_name": name},
+                "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+    return {"type": "FeatureCollection", "features": [square(-1.20, "E01000001", "Ashfield 001A"),
+                                                      square(-1.18, "E01000002", "Ashfield 002B")]}
