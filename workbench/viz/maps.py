@@ -311,7 +311,7 @@ def legend_html(breaks: list[float], title: str, colours=SEQUENTIAL) -> str:
     Examples
     --------
     >>> print(legend_html([1, 3], "Crimes <per 1,000>"))         # the title is escaped
-    <div class='wb-legend'><b>Crimes &lt;per 1,000&gt;</b> <span style='background:#d9d9d9' class='wb-swatch'></span>no data <span style='background:#ffffb2' class='wb-swatch'></span>0 <span style='background:#fed976' class='wb-swatch'></span>1 – 3 <span style='background:#feb24c' class='wb-swatch'></span>≥ 3</div>
+    <div class='wb-legend'><b>Crimes &lt;per 1,000&gt;</b> <span style='background:#d9d9d9' class='wb-swatch'></span>no data <span style='background:#ffffb2' class='wb-swatch'></span>0 <span style='background:#fed976' class='wb-swatch'></span>1.00 – 3.00 <span style='background:#feb24c' class='wb-swatch'></span>≥ 3.00</div>
     """
     items = [f"<span style='background:{NO_DATA}' class='wb-swatch'></span>no data"]
     edges = [None] + list(breaks)
