@@ -43,18 +43,41 @@ def _month_end(year: int, month: int) -> dt.date:
 
 
 def add_months(end: dt.date, months: int) -> dt.date:
-    """The last day of the month ``months`` after the month of ``end``."""
+    """The last day of the month ``months`` after the month of ``end``.
+
+    Examples
+    --------
+    >>> add_months(dt.date(2024, 1, 31), 1), add_months(dt.date(2024, 11, 30), 3)
+    (datetime.date(2024, 2, 29), datetime.date(2025, 2, 28))
+    """
     return _month_end(end.year, end.month + months)
 
 
 def due_after(last_end: dt.date, cadence: str) -> tuple[dt.date, dt.date]:
-    """``(next period end, its due date)`` after a supply whose period ended ``last_end``."""
+    """``(next period end, its due date)`` after a supply whose period ended ``last_end``.
+
+    Examples
+    --------
+    >>> due_after(dt.date(2024, 12, 31), "yearly")               # 2025 is due by the end of March 2026
+    (datetime.date(2025, 12, 31), datetime.date(2026, 3, 31))
+    """
     nxt = add_months(last_end, MONTHS[cadence])
     return nxt, add_months(nxt, GRACE[cadence])
 
 
 @dataclass
 class CalendarRow:
+    """One dataset (and supplying agency) in the supply calendar: its latest period, the next one and when it is due, and ``status`` (``ok``, ``due``, ``late`` or ``never supplied``).
+
+    Examples
+    --------
+    >>> row = CalendarRow("police_crime_offence", "Recorded crime: offences", "monthly", True, "Notts Police",
+    ...                   "Nottingham", dt.date(2025, 10, 31), dt.date(2025, 11, 30), dt.date(2025, 12, 31),
+    ...                   "late", dt.date(2025, 12, 31), 1)
+    >>> row.to_dict()["due_by"], row.to_dict()["late_since"]
+    ('2025-12-31', '2025-12-31')
+    """
+
     dataset: str
     title: str
     cadence: str
@@ -76,7 +99,21 @@ class CalendarRow:
 
 
 def supply_calendar(con, as_of: dt.date | None = None) -> list[CalendarRow]:
-    """The calendar of the hub on ``con`` on ``as_of`` (default today), late rows first."""
+    """The calendar of the hub on ``con`` on ``as_of`` (default today), late rows first.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE supplies AS SELECT 'police_crime_offence' AS dataset, 'Notts Police' AS agency, "
+    ...                 "'Nottingham' AS partnership, DATE '2025-10-31' AS period_end")
+    >>> rows = supply_calendar(con, dt.date(2026, 1, 15))
+    >>> r = rows[0]                                               # late rows come first
+    >>> r.dataset, r.status, r.due_by, r.periods_behind          # November was due by 31 December
+    ('police_crime_offence', 'late', datetime.date(2025, 12, 31), 1)
+    >>> sorted({x.status for x in rows[1:]})                      # the other statutory datasets
+    ['never supplied']
+    """
     as_of = as_of or dt.date.today()
     latest = con.execute(
         "SELECT dataset, agency, partnership, max(period_end) FROM supplies "

@@ -47,6 +47,14 @@ CREATE TABLE IF NOT EXISTS supplies (
 
 
 def archive_table(ds: Dataset) -> str:
+    """The archive table of a dataset (every row ever supplied, superseded ones kept).
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> archive_table(catalogue.get("police_uk_street"))
+    'archive.police_uk_street'
+    """
     return f"archive.{ds.id}"
 
 
@@ -58,12 +66,35 @@ STORAGE_OPTIONS = {"ref": "USING COMPRESSION uncompressed"}
 
 
 def column_sql(col) -> str:
-    """One column of an archive table: name, storage type and any storage option."""
+    """One column of an archive table: name, storage type and any storage option.
+
+    Examples
+    --------
+    >>> from workbench.catalogue.model import Column
+    >>> column_sql(Column("month", kind="month")), column_sql(Column("crime_ref", kind="ref"))
+    ('"month" VARCHAR', '"crime_ref" VARCHAR USING COMPRESSION uncompressed')
+    """
     option = STORAGE_OPTIONS.get(col.kind)
     return f'"{col.name}" {col.storage}' + (f" {option}" if option else "")
 
 
 def create_dataset_sql(ds: Dataset) -> str:
+    """The archive table of ``ds`` and its view of the current rows (``_superseded_by IS NULL``).
+
+    Examples
+    --------
+    >>> from workbench.catalogue.model import Column, Dataset
+    >>> ds = Dataset(id="demo_events", title="Demo", source="local", agency="council", klass="D",
+    ...              tiers=("peripheral",), cadence="monthly", columns=(Column("event_date", kind="date"),))
+    >>> print(create_dataset_sql(ds))
+    CREATE TABLE IF NOT EXISTS archive.demo_events (
+        "event_date" DATE,
+        _supply_id BIGINT NOT NULL,
+        _line BIGINT,
+        _superseded_by BIGINT
+    );
+    CREATE OR REPLACE VIEW main.demo_events AS SELECT "event_date", _supply_id FROM archive.demo_events WHERE _superseded_by IS NULL;
+    """
     cols = ",\n    ".join(column_sql(c) for c in ds.columns)
     return (
         f"CREATE TABLE IF NOT EXISTS {archive_table(ds)} (\n    {cols},\n"
@@ -76,7 +107,23 @@ def create_dataset_sql(ds: Dataset) -> str:
 
 def add_missing_columns(con, ds: Dataset) -> list[str]:
     """Bring an older hub's archive table up to the catalogue: add the columns a later
-    workbench added (contract: columns are only ever added), then rebuild the current view."""
+    workbench added (contract: columns are only ever added), then rebuild the current view.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from workbench.catalogue.model import Column, Dataset
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE SCHEMA archive")
+    >>> old = Dataset(id="demo_events", title="Demo", source="local", agency="council", klass="D",
+    ...               tiers=("peripheral",), cadence="monthly", columns=(Column("event_date", kind="date"),))
+    >>> _ = con.execute(create_dataset_sql(old))
+    >>> new = Dataset(**{**old.__dict__, "columns": old.columns + (Column("ward", kind="code"),)})
+    >>> add_missing_columns(con, new), add_missing_columns(con, new)          # added once
+    (['ward'], [])
+    >>> [r[0] for r in con.execute("DESCRIBE demo_events").fetchall()]
+    ['event_date', 'ward', '_supply_id']
+    """
     have = {r[0] for r in con.execute(f"DESCRIBE {archive_table(ds)}").fetchall()}
     added = [c for c in ds.columns if c.name not in have]
     for c in added:
@@ -87,7 +134,20 @@ def add_missing_columns(con, ds: Dataset) -> list[str]:
 
 
 def create_schema(con) -> None:
-    """Create every system table and one archive table + current view per catalogue dataset."""
+    """Create every system table and one archive table + current view per catalogue dataset.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from workbench import catalogue
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE SCHEMA archive")
+    >>> create_schema(con)
+    >>> con.execute("SELECT value FROM hub_meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    True
+    >>> con.execute("SELECT count(*) FROM police_uk_street").fetchone()[0]    # one view per dataset, empty
+    0
+    """
     con.execute(SYSTEM_TABLES)
     for ds in catalogue.DATASETS:
         con.execute(create_dataset_sql(ds))

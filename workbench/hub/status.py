@@ -40,7 +40,16 @@ def hub_status(con) -> dict:
 
 
 def has_table(con, name: str) -> bool:
-    """True when ``name`` is a table or view of the connection's default catalog."""
+    """True when ``name`` is a table or view of the connection's default catalog.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE supplies (id INTEGER)")
+    >>> has_table(con, "supplies"), has_table(con, "police_uk_street")
+    (True, False)
+    """
     return bool(con.execute(
         "SELECT count(*) FROM (SELECT table_name AS n FROM duckdb_tables() WHERE database_name = "
         "current_database() UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = "
@@ -48,6 +57,17 @@ def has_table(con, name: str) -> bool:
 
 
 def status_text(status: dict) -> str:
+    """The hub status (:func:`status`) as a plain-text table: rows, supplies and last supply date per dataset.
+
+    Examples
+    --------
+    >>> print(status_text({"datasets": [{"id": "police_uk_street", "rows": 1200, "supplies": 3,
+    ...                                  "last_supplied": "2026-01-02"},
+    ...                                 {"id": "ref_imd", "rows": 0, "supplies": 0, "last_supplied": None}]}))
+    dataset                                  rows supplies  last supplied
+    police_uk_street                        1,200        3  2026-01-02
+    ref_imd                                     0        0  -
+    """
     lines = [f"{'dataset':34} {'rows':>10} {'supplies':>8}  last supplied"]
     for d in status["datasets"]:
         lines.append(f"{d['id']:34} {d['rows']:>10,} {d['supplies']:>8}  {d['last_supplied'] or '-'}")

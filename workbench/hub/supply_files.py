@@ -60,12 +60,31 @@ def max_line_bytes() -> int:
 
 
 def max_field_bytes() -> int:
-    """The largest single field a supply may hold, in bytes (checked during validation)."""
+    """The largest single field a supply may hold, in bytes (checked during validation).
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = os.environ.pop(MAX_FIELD_ENV, None)
+    >>> max_field_bytes()                                  # 1 MiB unless WORKBENCH_MAX_FIELD_BYTES says otherwise
+    1048576
+    >>> if saved is not None: os.environ[MAX_FIELD_ENV] = saved
+    """
     return _bound(MAX_FIELD_ENV, DEFAULT_MAX_FIELD)
 
 
 @dataclass
 class FileScan:
+    r"""What :func:`scan` found in one supply file: its hash and size, line ending, problems, and whether it is pure ASCII.
+
+    Examples
+    --------
+    >>> _ = Path("crlf.csv").write_bytes(b"x,y\r\n1,2\r\n")
+    >>> s = scan(Path("crlf.csv"))
+    >>> s.to_dict()["line_ending"], s.size, s.ascii, s.lines, s.problems
+    ('CRLF', 10, True, 2, [])
+    """
+
     path: Path
     sha256: str
     size: int
@@ -84,7 +103,20 @@ class FileScan:
 
 
 def expand(paths) -> list[Path]:
-    """Files named directly, plus the supply files inside named folders (sorted)."""
+    r"""Files named directly, plus the supply files inside named folders (sorted).
+
+    Examples
+    --------
+    >>> Path("supply").mkdir()
+    >>> for name in ("b.csv", "a.xlsx", "readme.md"):
+    ...     _ = Path("supply", name).write_text("x\n")
+    >>> [p.name for p in expand(["supply"])]             # supply files only, sorted
+    ['a.xlsx', 'b.csv']
+    >>> expand(["missing.csv"])
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: Supply file 'missing.csv' does not exist.
+    """
     out: list[Path] = []
     for p in paths:
         p = Path(p)
@@ -102,7 +134,7 @@ def expand(paths) -> list[Path]:
 
 
 def scan(path: Path, *, check_text: bool = True, chunk: int = 1 << 23) -> FileScan:
-    """Hash a file and check it is UTF-8 text, in one streaming pass.
+    r"""Hash a file and check it is UTF-8 text, in one streaming pass.
 
     Problems found: an empty file; bytes that are not UTF-8 (named with their line, e.g. a
     cp1252 export); a NUL byte. Line endings (LF/CRLF) are recorded, both are accepted.
@@ -112,6 +144,15 @@ def scan(path: Path, *, check_text: bool = True, chunk: int = 1 << 23) -> FileSc
     next block is read and checked; a block of pure ASCII is valid UTF-8 by definition, so
     only blocks with a byte above 0x7F (or a character left open by the previous block) go
     through the decoder; line numbers are counted only when there is a problem to name.
+
+    Examples
+    --------
+    >>> _ = Path("latin1.csv").write_bytes(b"name\n\xe9t\xe9\n")          # a cp1252 export
+    >>> s = scan(Path("latin1.csv"))
+    >>> print(s.problems[0])
+    latin1.csv, line 2: expected UTF-8 text; found "bytes b'\\xe9t\\xe9\\n' (is the file cp1252/Latin-1? save it as UTF-8)"
+    >>> s.ascii
+    False
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -267,7 +308,14 @@ def _line_at(path: Path, offset: int) -> int:
 
 
 def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks (exports and released copies record it)."""
+    """SHA-256 of a file, read in 1 MiB blocks (exports and released copies record it).
+
+    Examples
+    --------
+    >>> _ = Path("abc.txt").write_bytes(b"abc")
+    >>> file_sha256(Path("abc.txt"))
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -276,6 +324,15 @@ def file_sha256(path: Path) -> str:
 
 
 def combined_hash(scans: list[FileScan]) -> str:
+    r"""One hash for a supply of several files, whatever order they were given in.
+
+    Examples
+    --------
+    >>> _ = Path("one.csv").write_text("x\n1\n"); _ = Path("two.csv").write_text("x\n2\n")
+    >>> a, b = scan(Path("one.csv")), scan(Path("two.csv"))
+    >>> combined_hash([a, b]) == combined_hash([b, a]) != combined_hash([a])
+    True
+    """
     h = hashlib.sha256()
     for s in sorted(scans, key=lambda s: s.sha256):
         h.update(s.sha256.encode())
@@ -283,7 +340,19 @@ def combined_hash(scans: list[FileScan]) -> str:
 
 
 def load_metadata(metadata, dataset_id: str) -> dict:
-    """Read 3.4 metadata from a dict or a YAML/JSON file; check the fields that can be checked."""
+    """Read 3.4 metadata from a dict or a YAML/JSON file; check the fields that can be checked.
+
+    Examples
+    --------
+    >>> m = load_metadata({"agency": "Notts Police", "period_end": "2025-12-31", "record_count": "120"},
+    ...                   "police_crime_offence")
+    >>> m["period_end"], m["record_count"]
+    (datetime.date(2025, 12, 31), 120)
+    >>> load_metadata({"period_end": "31/12/2025"}, "police_crime_offence")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: metadata: field 'period_end' expected a date YYYY-MM-DD, found '31/12/2025'.
+    """
     if metadata is None:
         return {}
     if isinstance(metadata, (str, Path)):
@@ -336,4 +405,11 @@ def load_metadata(metadata, dataset_id: str) -> dict:
 
 
 def missing_metadata(meta: dict) -> list[str]:
+    """The guidance 3.4 metadata fields that ``meta`` leaves empty.
+
+    Examples
+    --------
+    >>> missing_metadata({f: "x" for f in METADATA_FIELDS if f != "caveats"} | {"fields": []})
+    ['fields', 'caveats']
+    """
     return [f for f in METADATA_FIELDS if meta.get(f) in (None, "", [])]
