@@ -9,6 +9,14 @@ relative rise on two or three events is noise to a tasking group (regulations ap
 (:mod:`workbench.products.tactical`) and the dashboard (:mod:`workbench.views.assess`) both
 call :func:`exceedance`, so they flag the same issues.
 
+Many issues are tested at once (a tactical assessment tests every issue it holds), so the
+flags of one table are then held to a false discovery rate (:func:`emerging_in_family`,
+Benjamini–Hochberg at ``alpha`` over the issues tested together): with fourteen issues and no
+change at all, ``p < 0.05`` alone called at least one issue emerging in 46% of assessments
+(2,000 pattern-free Poisson assessments), and on the real City of London police.uk months it
+flagged 21 of 168 type-months, with an emerging issue in 10 of 12 months
+(``tests/test_emerging_family.py``). Benjamini & Hochberg (1995), *JRSS B* 57, 289–300.
+
 Examples
 --------
 >>> e = exceedance(30, 100, 28, 364)
@@ -52,3 +60,33 @@ def exceedance(current, baseline, current_days: float, baseline_days: float,
                     and (rr is None or rr >= MIN_RATIO))
     return Exceedance(test.current, round(test.expected, 1), rr, test.percent_change,
                       test.p_value, emerging)
+
+
+def emerging_in_family(p_values, emerging, alpha: float = 0.05) -> list[bool]:
+    """The emerging flags of issues tested together, held to a false discovery rate.
+
+    ``p_values`` and ``emerging`` are those of :func:`exceedance` for each issue of one table
+    (None for an issue not tested, e.g. a suppressed count: it stays not emerging and is not
+    counted in the family). An issue stays emerging when its own rule holds **and** its
+    Benjamini–Hochberg adjusted p-value is below ``alpha``.
+
+    Examples
+    --------
+    >>> emerging_in_family([0.001, 0.04, None, 0.6], [True, True, False, False])
+    [True, False, False, False]
+    """
+    from scipy import stats
+
+    from workbench.errors import BadInput
+
+    p_values, emerging = list(p_values), list(emerging)
+    if len(p_values) != len(emerging):
+        raise BadInput(f"`p_values` ({len(p_values)}) and `emerging` ({len(emerging)}) must list the same issues.")
+    tested = [k for k, p in enumerate(p_values) if p is not None and p == p]
+    out = [False] * len(p_values)
+    if not tested:
+        return out
+    adjusted = stats.false_discovery_control([float(p_values[k]) for k in tested], method="bh")
+    for k, a in zip(tested, adjusted):
+        out[k] = bool(emerging[k]) and bool(a < alpha)
+    return out

@@ -25,7 +25,7 @@ from workbench.analysis.hypotheses.data import DataSource
 from workbench.errors import BadInput
 from workbench.products import issues as iss
 from workbench.products import validate as v
-from workbench.products.emerging import exceedance
+from workbench.products.emerging import emerging_in_family, exceedance
 from workbench.products.hotspots import CELL_METRES, COLUMNS, tactical_hotspots
 
 
@@ -302,6 +302,13 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
     cur = (as_of - dt.timedelta(days=7 * weeks - 1), as_of)
     base = (cur[0] - dt.timedelta(days=364), cur[0] - dt.timedelta(days=1))
     exceed = [_exceedance(source, i, cur, base, alpha) for i in available]
+    # police issues and partner issues are two families, as the dashboard's two tables are
+    police = [i.dataset in ("police_crime_offence", "police_uk_street") for i in available]
+    for side in (True, False):
+        idx = [k for k, p in enumerate(police) if p == side]
+        family = emerging_in_family([exceed[k].p_value for k in idx], [exceed[k].emerging for k in idx], alpha)
+        for k, f in zip(idx, family):
+            exceed[k] = dataclasses.replace(exceed[k], emerging=f)
     exceed.sort(key=lambda e: (not e.emerging, e.p_value))
     cur_pts, spots, method = [], [], []
     for i in daily:

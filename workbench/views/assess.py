@@ -38,11 +38,12 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
 
     Columns: ``offence_type, current, expected, percent_change, rate_ratio, p_value,
     emerging``: the tactical product's rule (:func:`workbench.products.emerging.exceedance`:
-    one-sided exact rate test significant at ``alpha``, rate ratio at least 1.2, at least 5 events),
+    one-sided exact rate test significant at ``alpha``, rate ratio at least 1.2, at least 5 events,
+    held to a false discovery rate across the types tested: :func:`~workbench.products.emerging.emerging_in_family`),
     most significant first. Suppressed counts are not tested (``p_value`` empty).
     """
     source = source.for_viewer(viewer)
-    from workbench.products.emerging import exceedance
+    from workbench.products.emerging import emerging_in_family, exceedance
 
     frame = crime.counts_by_type(source, comparison, offences, viewer)
     rows = []
@@ -56,6 +57,7 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
                      res.p_value, res.emerging))
     out = pd.DataFrame(rows, columns=["offence_type", "current", "expected", "percent_change",
                                       "rate_ratio", "p_value", "emerging"])
+    out["emerging"] = emerging_in_family(out["p_value"].tolist(), out["emerging"].tolist(), alpha)
     return out.sort_values(["emerging", "p_value"], ascending=[False, True],
                            na_position="last").reset_index(drop=True)
 

@@ -134,7 +134,7 @@ def partner_counts(source: Source, comparison: Comparison, viewer: Viewer,
     [{'label': 'ASB reported to the council', 'current': 6.0, 'emerging': True}]
     """
     source = source.for_viewer(viewer)
-    from workbench.products.emerging import exceedance
+    from workbench.products.emerging import emerging_in_family, exceedance
 
     c, b = comparison.current, comparison.baseline
 
@@ -156,6 +156,8 @@ def partner_counts(source: Source, comparison: Comparison, viewer: Viewer,
     hidden = shown["current"].isna() & frame["current"].notna()
     shown.loc[hidden, ["percent_change", "rate_ratio", "p_value"]] = None
     shown.loc[hidden, "emerging"] = False
+    # the partner issues tested together form one family (the hidden ones are not tested)
+    shown["emerging"] = emerging_in_family(shown["p_value"].tolist(), shown["emerging"].tolist(), alpha)
     return shown.sort_values(["emerging", "p_value"], ascending=[False, True],
                              na_position="last").reset_index(drop=True)
 
