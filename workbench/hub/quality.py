@@ -33,6 +33,25 @@ from workbench.hub.validate import q
 
 @dataclass
 class QualityReport:
+    """Fitness for purpose of one dataset or supply (guidance 4.2.3): completeness, precision, accuracy, currency and coverage, with caveats; made by :func:`quality_report`.
+
+    Examples
+    --------
+    >>> r = QualityReport("ref_imd", "current rows", 2, completeness={"imd_score": 0.5},
+    ...                   coverage={"anomalous_months": []}, caveats=["IMD 2019 ranks"])
+    >>> print(r.to_text())
+    Fitness for purpose — ref_imd (current rows): 2 rows
+    Completeness (share of rows with a value):
+      imd_score                           50.0%
+    Precision:
+    Accuracy:
+    Currency:
+    Coverage:
+    Anomalous months (robust median/MAD score, |z| ≥ 3.5): none
+    Caveats:
+      - IMD 2019 ranks
+    """
+
     dataset: str
     scope: str
     rows: int

@@ -61,7 +61,13 @@ def _gid(group: str | int) -> int:
 
 
 def shared_files(hub: Path | str) -> list[Path]:
-    """The files a member of the sharing group must read: the shared tier and its key."""
+    """The files a member of the sharing group must read: the shared tier and its key.
+
+    Examples
+    --------
+    >>> [p.name for p in shared_files("hub/hub.duckdb")]
+    ['shared.duckdb', 'shared.duckdb.key']
+    """
     tier = shared_path(hub)
     return [tier, key_file(tier)]
 
@@ -73,6 +79,23 @@ def share_tier(hub: Path | str, group: str | int) -> dict:
     makes every other file of the folder 0600 (the master key, the hub, the registry, the
     portal store and any WAL). Returns what was done. BadInput (exit 2) when the tier has
     not been published or the group does not exist.
+
+    Examples
+    --------
+    >>> folder = Path("share_tier"); folder.mkdir()
+    >>> for name in ("hub.duckdb", "hub.duckdb.key"):
+    ...     _ = (folder / name).write_text("master")
+    >>> share_tier(folder / "hub.duckdb", os.getgid())
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: Nothing to share yet: share_tier/shared.duckdb, share_tier/shared.duckdb.key missing. Run `workbench hub publish` first.
+    >>> for p in shared_files(folder / "hub.duckdb"):
+    ...     _ = p.write_text("shared")
+    >>> done = share_tier(folder / "hub.duckdb", os.getgid())
+    >>> done["shared"], done["private"], done["folder_mode"]
+    (['shared.duckdb', 'shared.duckdb.key'], ['hub.duckdb', 'hub.duckdb.key'], '0o710')
+    >>> oct(stat.S_IMODE((folder / "shared.duckdb").stat().st_mode)), oct(stat.S_IMODE((folder / "hub.duckdb").stat().st_mode))
+    ('0o640', '0o600')
     """
     hub = Path(hub)
     gid = _gid(group)
@@ -103,6 +126,15 @@ def check_separation(hub: Path | str) -> list[str]:
 
     Everything except the shared tier and its key must be 0600 (no group or other bits); the
     shared files may be group-readable, never world-readable or group-writable.
+
+    Examples
+    --------
+    >>> folder = Path("separation"); folder.mkdir()
+    >>> for name in ("hub.duckdb", "shared.duckdb"):
+    ...     _ = (folder / name).write_text("x")
+    >>> os.chmod(folder / "hub.duckdb", 0o644); os.chmod(folder / "shared.duckdb", 0o640)
+    >>> check_separation(folder / "hub.duckdb")             # the shared tier may be group-readable; the hub may not
+    ['hub.duckdb is mode 0o644']
     """
     hub = Path(hub)
     shared = {p.resolve() for p in shared_files(hub) if p.exists()}

@@ -27,16 +27,51 @@ from workbench.errors import BadInput
 
 
 def folder_of(hub: Path | str) -> Path:
+    """The folder beside ``hub`` that keeps its dataset declarations (``datasets/``).
+
+    Examples
+    --------
+    >>> folder_of("data/restricted/hub.duckdb").as_posix()
+    'data/restricted/datasets'
+    """
     return Path(hub).parent / user.FOLDER
 
 
 def load_beside(hub: Path | str) -> list:
-    """Register the declarations kept beside ``hub`` in this process's catalogue."""
+    r"""Register the declarations kept beside ``hub`` in this process's catalogue.
+
+    Examples
+    --------
+    >>> from workbench.catalogue.user import _forget
+    >>> folder_of("beside/hub.duckdb").mkdir(parents=True)
+    >>> _ = (folder_of("beside/hub.duckdb") / "doc_beside.yaml").write_text(
+    ...     "id: doc_beside\ntitle: Beside\nversion: 1\nclass: D\ncolumns:\n  - {name: ref, kind: ref}\n")
+    >>> [d.id for d in load_beside("beside/hub.duckdb")]
+    ['doc_beside']
+    >>> _forget("doc_beside")                                # leave this process's catalogue as it was
+    """
     return user.load(Path(hub).parent)
 
 
 def declare(hub: Path | str, spec: Path | str) -> dict:
-    """Add or upgrade a user-defined dataset in ``hub`` from the YAML file ``spec``."""
+    r"""Add or upgrade a user-defined dataset in ``hub`` from the YAML file ``spec``.
+
+    Examples
+    --------
+    >>> from workbench.catalogue.user import _forget
+    >>> from workbench.hub.schema import init_hub
+    >>> hub = init_hub("declare/hub.duckdb")
+    >>> _ = Path("cctv.yaml").write_text("id: doc_cctv\ntitle: CCTV incidents\nversion: 1\nclass: D\n"
+    ...                                  "columns:\n  - {name: incident_ref, kind: ref}\n")
+    >>> done = declare(hub, "cctv.yaml")
+    >>> done["added_columns"], Path(done["declaration"]).name
+    (['incident_ref'], 'doc_cctv.yaml')
+    >>> declare(hub, "cctv.yaml")                             # the same version again
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: cctv.yaml: 'doc_cctv' is at version 1; a change needs version 2 or later.
+    >>> _forget("doc_cctv")                                  # leave this process's catalogue as it was
+    """
     from workbench.hub.connect import open_hub
     from workbench.hub.schema import archive_table, column_sql, create_dataset_sql
 
@@ -93,7 +128,18 @@ def declare(hub: Path | str, spec: Path | str) -> dict:
 
 
 def declarations(hub: Path | str) -> list[dict]:
-    """Every user-defined dataset of ``hub`` with its version and columns."""
+    r"""Every user-defined dataset of ``hub`` with its version and columns.
+
+    Examples
+    --------
+    >>> from workbench.catalogue.user import _forget
+    >>> folder_of("listed/hub.duckdb").mkdir(parents=True)
+    >>> _ = (folder_of("listed/hub.duckdb") / "doc_listed.yaml").write_text(
+    ...     "id: doc_listed\ntitle: Listed\nversion: 2\nclass: P\ncolumns:\n  - {name: ref, kind: ref}\n")
+    >>> declarations("listed/hub.duckdb")
+    [{'dataset': 'doc_listed', 'version': 2, 'class': 'P', 'title': 'Listed', 'columns': ['ref']}]
+    >>> _forget("doc_listed")                                # leave this process's catalogue as it was
+    """
     out = []
     for ds in load_beside(hub):
         out.append({"dataset": ds.id, "version": user.declared().get(ds.id), "class": ds.klass,

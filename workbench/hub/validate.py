@@ -63,6 +63,11 @@ def masked(value) -> str:
     can still see *what kind* of value is wrong (``'99/99/9999'`` where a date was expected)
     while the message, the audit log and the portal never carry a name, date of birth or
     address (DPA principle 6 "integrity and confidentiality"; guidance 4.2.4 on security).
+
+    Examples
+    --------
+    >>> masked("Jo Smith 12/03/1980")
+    'Aa Aaaaa 99/99/9999 (value withheld: identifying field)'
     """
     shape = "".join("9" if ch.isdigit() else ("A" if ch.isupper() else "a") if ch.isalpha() else ch
                     for ch in str(value)[:40])
@@ -77,6 +82,13 @@ def trim_expr(col: Column, *, ascii_only: bool = False) -> str:
     U+3000, …) but not tabs, so on ASCII text a value needs trimming only when it begins or
     ends with ``' '``; testing that first is five times cheaper than trimming every value
     and gives the same result (checked by ``tests/test_validate_equivalence.py``).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> pc = Column("postcode", kind="postcode")
+    >>> duckdb.sql(f"SELECT {trim_expr(pc)} FROM (VALUES (' NG1 5AW '), ('')) t(postcode)").fetchall()
+    [('NG1 5AW',), (None,)]
     """
     c = q(col.name)
     if ascii_only:
@@ -91,6 +103,13 @@ def tidy_expr(col: Column, v: str | None = None) -> str:
     Postcodes: upper case, re-spaced before the inward code (``ng15aw`` → ``NG1 5AW``);
     flags and ICD-10 codes: upper case; times ``H:MM`` → ``HH:MM``; ages and outward
     postcodes: runs of white space folded. Regexes are avoided on the hot path.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> t = Column("t", kind="time")
+    >>> duckdb.sql(f"SELECT {tidy_expr(t)} FROM (VALUES ('9:30'), ('10:05')) v(t)").fetchall()
+    [('09:30',), ('10:05',)]
     """
     v = v or q(col.name)
     if col.kind == "postcode":
@@ -114,7 +133,15 @@ def tidy_expr(col: Column, v: str | None = None) -> str:
 
 
 def normalise_expr(col: Column) -> str:
-    """SQL expression tidying one staged VARCHAR column (applied before validation)."""
+    """SQL expression tidying one staged VARCHAR column (applied before validation).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> pc = Column("postcode", kind="postcode")
+    >>> duckdb.sql(f"SELECT {normalise_expr(pc)} FROM (VALUES (' ng15aw '), (''), ('NG1 5AW')) t(postcode)").fetchall()
+    [('NG1 5AW',), (None,), ('NG1 5AW',)]
+    """
     return tidy_expr(col, trim_expr(col))
 
 
@@ -122,6 +149,14 @@ def normalise_sql(ds: Dataset, staged: str, present: list[str], *, already: bool
     """SELECT producing the normalised table; columns absent from the file become NULL.
 
     ``already``: the staged columns were normalised while staging; only select them.
+
+    Examples
+    --------
+    >>> ds = Dataset(id="demo_events", title="Demo", source="local", agency="council", klass="D",
+    ...              tiers=("peripheral",), cadence="monthly",
+    ...              columns=(Column("event_date", kind="date"), Column("postcode", kind="postcode")))
+    >>> print(normalise_sql(ds, "staged", ["event_date"]))        # postcode is not in the file
+    SELECT NULLIF(TRIM("event_date"), '') AS "event_date", NULL::VARCHAR AS "postcode", _file, _line FROM staged
     """
     parts = []
     for col in ds.columns:
@@ -135,7 +170,19 @@ def _allowed_list(col: Column) -> str:
 
 
 def reject_rule(col: Column) -> tuple[str, str] | None:
-    """(SQL predicate that is TRUE for a bad non-NULL value, what was expected) or None."""
+    """(SQL predicate that is TRUE for a bad non-NULL value, what was expected) or None.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> predicate, expected = reject_rule(Column("d", kind="date"))
+    >>> expected
+    'a date YYYY-MM-DD (from 1900)'
+    >>> duckdb.sql(f"SELECT {predicate} FROM (VALUES ('2024-02-30'), ('2024-02-29'), ('29/02/2024')) v(d)").fetchall()
+    [(True,), (False,), (True,)]
+    >>> reject_rule(Column("note")) is None                    # free text: anything goes
+    True
+    """
     c = q(col.name)
     k = col.kind
     if k == "date":
@@ -191,7 +238,16 @@ def reject_rule(col: Column) -> tuple[str, str] | None:
 
 
 def warning_rules(ds: Dataset) -> list[tuple[str, str, str]]:
-    """(code, SQL predicate TRUE for a row to warn about, description) for a dataset."""
+    """(code, SQL predicate TRUE for a row to warn about, description) for a dataset.
+
+    Examples
+    --------
+    >>> ds = Dataset(id="demo_events", title="Demo", source="local", agency="council", klass="D",
+    ...              tiers=("peripheral",), cadence="monthly",
+    ...              columns=(Column("event_date", kind="date"), Column("postcode", kind="postcode")))
+    >>> [code for code, _, _ in warning_rules(ds)]
+    ['missing_location', 'future_date:event_date']
+    """
     rules: list[tuple[str, str, str]] = []
     names = ds.column_names
     geo = [n for n in ("easting", "postcode", "longitude", "postcode_outward") if n in names]
@@ -229,6 +285,14 @@ def warning_rules(ds: Dataset) -> list[tuple[str, str, str]]:
 
 @dataclass
 class ValidationOutcome:
+    """What :func:`validate` found: rows checked, the rejections (the first few and the total) and the quality warnings; ``ok`` when nothing rejects the supply.
+
+    Examples
+    --------
+    >>> ValidationOutcome(rows=2).ok, ValidationOutcome(rows=2, problem_count=1).ok
+    (True, False)
+    """
+
     rows: int
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
@@ -249,6 +313,23 @@ def validate(con, ds: Dataset, table: str, *, sample: int = 3,
     found) and the total count, plus quality warnings with counts and example lines.
     ``profile`` maps names to further aggregate expressions (e.g. the period a supply
     covers) computed in the same pass; their values come back in ``outcome.profile``.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> ds = Dataset(id="demo_events", title="Demo", source="local", agency="council", klass="D",
+    ...              tiers=("peripheral",), cadence="monthly",
+    ...              columns=(Column("event_date", kind="date"), Column("postcode", kind="postcode")))
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE staged AS SELECT * FROM (VALUES ('2024-01-05', 'NG1 5AW', 'a.csv', 2), "
+    ...                 "('05/01/2024', NULL, 'a.csv', 3)) v(event_date, postcode, _file, _line)")
+    >>> out = validate(con, ds, "staged")
+    >>> out.ok, out.rows, out.problem_count
+    (False, 2, 1)
+    >>> print(out.problems[0])
+    a.csv, line 3, column 'event_date': expected a date YYYY-MM-DD (from 1900); found '05/01/2024'
+    >>> [(w["code"], w["count"], w["example_lines"]) for w in out.warnings]
+    [('missing_location', 1, [3])]
     """
     from workbench.hub.supply_files import max_field_bytes
 
