@@ -464,3 +464,16 @@ def test_the_dlo_sees_the_subjects_and_a_whole_population_justification_escaped(
         _admin(c)
         html = c.get("/console/requests").text
     assert f'<tr id="approved-{rid}">' in html
+
+
+def test_the_coordinators_guide_lists_every_console_page_and_no_cli_only_task_it_has():
+    """docs/guide-coordinator.md "In the browser" cannot drift from the console's routes."""
+    from pathlib import Path
+
+    from workbench.portal.pages_console import routes
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "guide-coordinator.md").read_text()
+    section = guide[guide.index("## In the browser"):]
+    pages = [r.path for r in routes() if "GET" in r.methods and r.path != "/console"]
+    assert pages and all(f"| `{p}` |" in section for p in pages), pages
+    assert "Not in the browser yet" not in section
