@@ -84,6 +84,8 @@ COMPLETE = (
     "workbench.geo.postcode",
     "workbench.hub",
     "workbench.hub.calendar",
+    "workbench.hub.connect",
+    "workbench.hub.geocoding",
     "workbench.hub.mappings",
     "workbench.hub.quality",
     "workbench.hub.schema",

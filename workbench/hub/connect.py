@@ -181,7 +181,15 @@ def new_connection(*, spatial: bool = False, temp_dir: Path | None = None) -> du
 
 
 def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
-    """Load DuckDB's spatial extension from its wheel into ``con``."""
+    """Load DuckDB's spatial extension from its wheel into ``con``.
+
+    Examples
+    --------
+    >>> con = new_connection()
+    >>> load_spatial(con)
+    >>> con.execute("SELECT ST_AsText(ST_Point(457804, 340087))").fetchone()[0]
+    'POINT (457804 340087)'
+    """
     from duckdb_extensions import import_extension
 
     import_extension("spatial", con=con)
@@ -232,9 +240,16 @@ def open_hub(path: Path | str | None = None, *, read_only: bool = False,
 
     Examples
     --------
-    >>> from workbench.hub.connect import open_hub   # doctest: +SKIP
-    >>> con = open_hub("data/restricted/hub.duckdb")  # doctest: +SKIP
-    >>> con.sql("select count(*) from supplies").fetchone()  # doctest: +SKIP
+    >>> from workbench.hub.schema import init_hub
+    >>> hub = init_hub("open_hub/hub.duckdb")
+    >>> con = open_hub(hub)
+    >>> con.sql("SELECT count(*) FROM supplies").fetchone()
+    (0,)
+    >>> con.close()
+    >>> open_hub("nowhere/hub.duckdb")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.ResourceLocked: No hub at 'nowhere/hub.duckdb'. Create one with `workbench hub init --hub nowhere/hub.duckdb`.
     """
     db = Path(path) if path else default_hub()
     if must_exist and not db.exists():
@@ -254,6 +269,17 @@ def open_locked(path: Path | str, *, spatial: bool = False) -> duckdb.DuckDBPyCo
     After this, SQL on the connection cannot ATTACH other files (the master hub), read
     files (``read_csv``, ``read_parquet``), reach the network, or change the settings back
     (DESIGN.md "Tiers are files"; guidance 4.2.4 on security).
+
+    Examples
+    --------
+    >>> tier = _example_tier("open_locked/tier.duckdb")
+    >>> con = open_locked(tier)
+    >>> con.execute("SELECT x FROM t").fetchall()
+    [(42,)]
+    >>> con.execute("COPY t TO 'leak.csv'")
+    Traceback (most recent call last):
+    ...
+    _duckdb.PermissionException: Permission Error: Cannot access file "leak.csv" - file system operations are disabled by configuration
     """
     db = Path(path)
     if not db.exists():
@@ -274,6 +300,13 @@ def attach_locked(con: duckdb.DuckDBPyConnection, db: Path, key: str, alias: str
     no longer exist, while the open file handle keeps reading the same data. An account that
     may read the tier but not write its folder (``workbench hub share``) gets a private copy
     in its own temporary folder instead, removed the same way.
+
+    Examples
+    --------
+    >>> tier = _example_tier("attach_locked/tier.duckdb")
+    >>> con = attach_locked(new_connection(), tier, read_key(tier), "tier")
+    >>> con.execute("SELECT x FROM tier.t").fetchall(), sorted(p.name for p in tier.parent.iterdir())
+    ([(42,)], ['tier.duckdb', 'tier.duckdb.key'])
     """
     import shutil
     import tempfile
@@ -343,5 +376,26 @@ def open_shared_tier(hub: Path | str | None = None, *, spatial: bool = False) ->
     :class:`~workbench.views.source.Source`, exports, products). A person's notebook uses
     :func:`workbench.privacy.shared.open_shared`, which holds only the partnerships the acting
     user may see and refuses unknown users (security review, issue 11).
+
+    Examples
+    --------
+    >>> tier = _example_tier(shared_path("shared_tier/hub.duckdb"))
+    >>> con = open_shared_tier("shared_tier/hub.duckdb")
+    >>> con.execute("SELECT x FROM t").fetchall()
+    [(42,)]
     """
     return open_locked(shared_path(Path(hub) if hub else default_hub()), spatial=spatial)
+
+
+def _example_tier(path: Path | str) -> Path:
+    """An encrypted database at ``path`` (with its key file) holding ``t(x) = 42``: the examples' tier."""
+    db = Path(path)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    key = create_key(db)
+    con = new_connection()
+    try:
+        _attach(con, db, key, read_only=False)
+        con.execute("CREATE TABLE t AS SELECT 42 AS x")
+    finally:
+        con.close()
+    return db

@@ -42,7 +42,18 @@ TEMP = "_wb_geocoded"
 
 @dataclass
 class Staged:
-    """A geocoded temp table ready to join to the staged supply, and its report."""
+    """A geocoded temp table ready to join to the staged supply, and its report.
+
+    Examples
+    --------
+    >>> con = _example_staged()
+    >>> from workbench import catalogue
+    >>> s = stage(con, catalogue.get("council_asb"), "staged")
+    >>> s.join
+    ' LEFT JOIN _wb_geocoded gc ON gc._file = n._file AND gc._line = n._line'
+    >>> [w["code"] for w in s.warnings]
+    ['geocoded:exact', 'geocode_unmatched']
+    """
 
     join: str
     report: dict
@@ -50,7 +61,14 @@ class Staged:
 
 
 def applies(ds: Dataset) -> bool:
-    """Datasets whose records may be geocoded: an address, a postcode and coordinates."""
+    """Datasets whose records may be geocoded: an address, a postcode and coordinates.
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> applies(catalogue.get("council_asb")), applies(catalogue.get("police_uk_street")), applies(catalogue.get(GAZETTEER))
+    (True, False, False)
+    """
     names = set(ds.column_names)
     return ds.id != GAZETTEER and ds.klass != "reference" and {"location", "postcode", "easting", "northing"} <= names
 
@@ -71,6 +89,16 @@ def stage(con, ds: Dataset, staged: str) -> Staged | None:
     con : the hub connection holding ``staged`` (the normalised supply, with ``_file``/``_line``).
     ds : the dataset being ingested.
     staged : the normalised staged table or view.
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> con = _example_staged()                # one gazetteer address; two records without coordinates
+    >>> s = stage(con, catalogue.get("council_asb"), "staged")
+    >>> s.report["by_method"]["exact"], s.report["by_method"]["unmatched"]
+    (1, 1)
+    >>> con.execute(f"SELECT _line, g_postcode, g_easting FROM {TEMP} ORDER BY _line").fetchall()
+    [(2, 'NG2 4AB', 457000.0), (3, None, None)]
     """
     if not applies(ds):
         return None
@@ -133,3 +161,16 @@ _DESCRIPTIONS = {
     "street": "street found in the gazetteer, house not: placed at the street's mean point",
     "postcode": "address not found; placed by its postcode's centroid",
 }
+
+
+def _example_staged():
+    """An in-memory connection with a one-address ``ref_gazetteer`` and a ``staged`` supply of two
+    address-only records (one in the gazetteer): the examples' data."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE {GAZETTEER} AS SELECT * FROM (VALUES ('1', '14 Acacia Avenue', 'Acacia Avenue', "
+                "'Nottingham', 'NG2 4AB', 457000.0, 339000.0)) v(uprn, address, street, town, postcode, easting, northing)")
+    con.execute("CREATE TABLE staged AS SELECT * FROM (VALUES ('a.csv', 2, '14 acacia ave', NULL, NULL::DOUBLE), "
+                "('a.csv', 3, '9 Nowhere Lane', NULL, NULL)) v(_file, _line, location, postcode, easting)")
+    return con
