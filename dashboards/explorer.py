@@ -7,6 +7,7 @@ administrators only: the quality report names supplies and agencies.
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 
 import pandas as pd
@@ -14,9 +15,17 @@ import panel as pn
 import param
 
 from dashboards.base import DashboardApp, html_pane, tabulator
-from workbench.views import crime, hubinfo, periods
+from workbench.views import crime, hubinfo, labels, periods, quality_words
 from workbench.views.access import require_records
 from workbench.viz import charts
+
+
+def _month(text) -> str:
+    """'2024-06' as 'Jun 2024' (a coverage month as people read it)."""
+    try:
+        return pd.Period(str(text), freq="M").strftime("%b %Y")
+    except (ValueError, TypeError):
+        return text
 
 
 class HubExplorer(DashboardApp):
@@ -35,7 +44,7 @@ class HubExplorer(DashboardApp):
         frame = hubinfo.datasets(self.source)
         self._datasets = frame
         names = [d for d in frame["dataset"] if not d.startswith("ref_")] or list(frame["dataset"])
-        self.param.dataset.objects = names
+        self.param.dataset.objects = {labels.dataset_titles(d): d for d in names}   # shown by title
         if names and self.dataset is None:
             self.dataset = "police_crime_offence" if "police_crime_offence" in names else names[0]
         self.as_of = crime.latest_date(self.source)
@@ -47,24 +56,31 @@ class HubExplorer(DashboardApp):
         try:
             report = hubinfo.quality(self.source, self.dataset, self.viewer)
         except Exception as exc:   # e.g. the shared tier carries no supply log
+            words = labels.dataset_titles(re.sub(r"\b(\w+)_counts\b", r"\1 (counts)", str(exc)))
             return html_pane(f"<p class='wb-note'>No fitness-for-purpose report for "
-                                f"{html.escape(self.dataset)} on the shared tier: "
-                                f"{html.escape(str(exc))}</p>")
-        completeness = [{"column": k, "share with a value": v} for k, v in report["completeness"].items()]
+                             f"{html.escape(labels.dataset_titles(self.dataset))} on the shared tier: "
+                             f"{html.escape(words)}</p>")
+        tables = quality_words.quality_tables(report)
         anomalies = hubinfo.anomalous_months(report)
+        caveats = "".join(f"<li>{html.escape(c)}</li>" for c in tables.caveats)
         return pn.Column(
-            html_pane(f"<h4>{html.escape(report['dataset'])}: {report['rows']:,} rows "
-                         f"({html.escape(report['scope'])})</h4>"),
-            pn.Row(tabulator(pd.DataFrame(completeness, columns=["column", "share with a value"]),
-                                        height=320, width=360),
-                   pn.pane.JSON({k: report[k] for k in ("precision", "accuracy", "currency",
-                                                         "caveats")},
-                                depth=2, sizing_mode="stretch_width")),
-            html_pane(f"<h4>Anomalous supply months</h4><p class='wb-note'>{len(anomalies)} month(s) far "
-                      "from their series' median (robust median/MAD score, per dataset and category): "
-                      "check the supply before comparing periods. Edge months may be part-months.</p>"),
-            tabulator(anomalies, height=220, sizing_mode="stretch_width") if len(anomalies) else
-            html_pane("<p class='wb-note'>No anomalous months.</p>"),
+            html_pane(f"<h4>{html.escape(tables.title)}</h4>"),
+            pn.Row(pn.Column(html_pane("<h5>How complete each field is</h5>"),
+                             tabulator(tables.fields, height=320, width=380)),
+                   pn.Column(html_pane("<h5>Precision, accuracy and currency</h5>"),
+                             tabulator(tables.checks, sizing_mode="stretch_width"),
+                             sizing_mode="stretch_width"),
+                   sizing_mode="stretch_width"),
+            html_pane("<h5>Supplies</h5>"),
+            tabulator(tables.supplies, sizing_mode="stretch_width") if len(tables.supplies) else
+            html_pane("<p class='wb-note'>No supply of this dataset is recorded on the shared tier.</p>"),
+            html_pane(f"<h5>Caveats</h5><ul class='wb-note'>{caveats}</ul>" if caveats else ""),
+            html_pane(f"<h4>Unusual supply months</h4><p class='wb-note'>{len(anomalies)} month(s) far "
+                      "from their series' usual month (robust median/MAD score, per dataset and category): "
+                      "check the supply before comparing periods. Months at the edge of a series may be "
+                      "part-months.</p>", sizing_mode="stretch_width"),
+            tabulator(quality_words.anomaly_table(anomalies), height=220, sizing_mode="stretch_width")
+            if len(anomalies) else html_pane("<p class='wb-note'>No unusual months.</p>"),
             sizing_mode="stretch_width")
 
     @param.depends("months")
@@ -73,6 +89,10 @@ class HubExplorer(DashboardApp):
         period = periods.Period(periods.month_start(end, self.months - 1), end)
         cov = hubinfo.coverage(self.source, period)
         gaps = hubinfo.gaps(cov)
+        # datasets by their titles, months as people read them
+        cov = cov.assign(dataset=cov["dataset"].map(labels.dataset_titles),
+                         month=cov["month"].map(_month))
+        gaps = gaps.assign(month=gaps["month"].map(_month))
         return pn.Column(
             pn.pane.HoloViews(charts.coverage_heatmap(cov), sizing_mode="stretch_width", linked_axes=False),
             html_pane(f"<p class='wb-note'>{len(gaps)} month(s) with no records inside a "
@@ -83,7 +103,9 @@ class HubExplorer(DashboardApp):
 
     def _supplies(self):
         log = hubinfo.supplies(self.source)
-        parts = [tabulator(hubinfo.published(self.source), width=520, height=200)]
+        meta = hubinfo.published(self.source)
+        meta = meta.assign(key=meta["key"].map(labels.label)).rename(columns={"key": "Publication", "value": "Value"})
+        parts = [tabulator(meta, width=520, height=200)]
         if len(log):
             parts.append(tabulator(log, height=420, sizing_mode="stretch_width"))
         else:
@@ -97,7 +119,8 @@ class HubExplorer(DashboardApp):
         return pn.Column(
             pn.pane.Markdown("## Hub explorer\nThe depersonalised shared tier the dashboards read."),
             pn.Tabs(
-                ("Datasets", tabulator(self._datasets, height=420, sizing_mode="stretch_width")),
+                ("Datasets", tabulator(self._datasets.drop(columns=["table"]), height=420,
+                                       sizing_mode="stretch_width")),
                 ("Supplies", self._supplies()),
                 ("Fitness for purpose", pn.Column(
                     pn.widgets.Select.from_param(self.param.dataset, width=320), self._quality)),

@@ -117,6 +117,7 @@ COMPLETE = (
     "workbench.sql",
     "workbench.views",
     "workbench.views.partners",
+    "workbench.views.quality_words",
     "workbench.viz",
     "workbench.viz.charts",
     "workbench.viz.maps",

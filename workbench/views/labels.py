@@ -37,6 +37,14 @@ LABELS = {
     "hour": "Hour", "first": "First", "last": "Last", "share": "Share (%)",
     "robust_z": "Distance from usual (robust z)", "median": "Usual month (median)",
     "direction": "Direction", "edge": "At the series' edge?", "category_column": "Category field",
+    # the shared tier's publication record (hub explorer, Supplies)
+    "count_threshold": "Smallest count shown", "k_anonymity": "Fewest people alike (k-anonymity)",
+    "l_diversity": "Fewest different sensitive values (l-diversity)",
+    "min_households": "Fewest households for a map point", "published_at": "Published",
+    "published_by": "Published by", "supply_id": "Supply", "agency": "Agency",
+    "rows_superseded": "Records replaced later", "supplied_at": "Supplied on",
+    "period_start": "Covering from", "period_end": "Covering to", "class": "Class", "form": "Form",
+    "tiers": "Tiers",
 }
 #: a technical term that has to stay, explained in a sentence (column tooltips)
 GLOSSARY = {
