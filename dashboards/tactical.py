@@ -145,6 +145,8 @@ class TacticalAssessment(DashboardApp):
     @param.depends("weeks", "offences")
     def _day_hour(self):
         frame = crime.day_hour(self.source, self.comparison().current, self.offences, self.viewer)
+        if frame.attrs.get("unfit"):  # times unknown (fitness gate): say so, draw nothing
+            return pn.Column(caption(frame.attrs["unfit"]), sizing_mode="stretch_width")
         return pn.Column(pn.pane.HoloViews(charts.day_hour_heatmap(frame), sizing_mode="stretch_width", linked_axes=False),
                          caption("When crime happens in the chosen weeks: darker squares are hours of "
                                  "the week with more recorded crimes (times as recorded by the police)."),

@@ -105,6 +105,7 @@ COMPLETE = (
     "workbench.privacy",
     "workbench.privacy.access",
     "workbench.products",
+    "workbench.products.emerging",
     "workbench.products.commissioning",
     "workbench.products.validate",
     "workbench.registry",

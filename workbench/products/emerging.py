@@ -41,7 +41,14 @@ MIN_RATIO = 1.2
 
 @dataclasses.dataclass
 class Exceedance(Result):
-    """The current count against the count expected at the baseline rate."""
+    """The current count against the count expected at the baseline rate.
+
+    Examples
+    --------
+    >>> e = exceedance(12, 52, 28, 364)
+    >>> e.current, e.expected, e.emerging
+    (12, 4.0, True)
+    """
 
     current: int
     expected: float
@@ -53,7 +60,16 @@ class Exceedance(Result):
 
 def exceedance(current, baseline, current_days: float, baseline_days: float,
                alpha: float = 0.05) -> Exceedance:
-    """Test ``current`` events in ``current_days`` against ``baseline`` in ``baseline_days``."""
+    """Test ``current`` events in ``current_days`` against ``baseline`` in ``baseline_days``.
+
+    Emerging when the one-sided exact conditional rate test gives ``p < alpha``, the rate
+    ratio is at least :data:`MIN_RATIO` and there are at least :data:`MIN_EVENTS` events.
+
+    Examples
+    --------
+    >>> exceedance(30, 100, 28, 364).emerging, exceedance(9, 100, 28, 364).emerging
+    (True, False)
+    """
     test = exact_rate_test(current, baseline, current_days, baseline_days, "greater")
     rr = test.rate_ratio
     emerging = bool(test.p_value < alpha and test.current >= MIN_EVENTS

@@ -134,9 +134,22 @@ def counts_by_lsoa(source: Source, period: Period, offences, viewer: Viewer | No
 
 
 def day_hour(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
-    """Crimes by day of week (``day`` 1 = Monday … 7 = Sunday) and ``hour`` (0–23)."""
+    """Crimes by day of week (``day`` 1 = Monday … 7 = Sunday) and ``hour`` (0–23).
+
+    The fitness gate (guidance 4.2.3) first: when the time of day is known for under 80% of
+    the period's records (:func:`workbench.hub.quality.time_known_share`: midnights beyond
+    1 in 24 count as unknown, the usual stand-in for "no time"), an hour-by-hour table would
+    put them all at midnight, so the frame is empty and ``frame.attrs["unfit"]`` says why
+    (no count is named: the sentence is shown to every role).
+    """
     source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
+    unfit = _times_unfit(source, period, where, params)
+    if unfit:
+        empty = pd.DataFrame({"day": pd.Series(dtype="int64"), "hour": pd.Series(dtype="int64"),
+                              "count": pd.Series(dtype="int64")})
+        empty.attrs["unfit"] = unfit
+        return empty
     cube = _cube(source)
     weeks = cube.weeks(period) if cube else None
     if weeks:
@@ -155,6 +168,24 @@ def day_hour(source: Source, period: Period, offences, viewer: Viewer) -> pd.Dat
         params + pparams,
     )
     return disclose(frame, "count", viewer)
+
+
+def _times_unfit(source: Source, period: Period, where: str, params: list) -> str | None:
+    """Why the period's committed times cannot be used, or None when they can."""
+    from workbench.hub.quality import KNOWN_SHARE, time_known_share
+
+    pwhere, pparams = _in(period)
+    t = "try_cast(cast(committed_from_time as varchar) as time)"
+    row = source.frame(f"select count(*) as n, count({t}) as known, count(*) filter (where {t} = time '00:00') "
+                       f"as midnight from {CRIME} where {where} and {pwhere}", params + pparams).iloc[0]
+    n, known, midnight = (int(row[c]) for c in ("n", "known", "midnight"))
+    share = time_known_share(n, known, midnight)
+    if not n or share >= KNOWN_SHARE:
+        return None
+    return (f"The time of day is known for {share:.0%} of the recorded crimes in these weeks"
+            + (" (most of the rest are recorded at 00:00, the usual stand-in for 'no time')" if midnight else "")
+            + ", so an hour-by-hour picture would put them all at midnight: it is not drawn. "
+            "Ask for the supplier's recorded times.")
 
 
 def monthly(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
