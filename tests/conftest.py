@@ -27,9 +27,9 @@ def real_data_dir() -> Path:
 @pytest.fixture()
 def empty_hub(tmp_path) -> Path:
     """A freshly initialised encrypted hub in a temp dir (key file beside it)."""
-    from workbench.hub.schema import init_hub
+    from hubs import make_hub
 
-    return init_hub(tmp_path / "hub.duckdb")
+    return make_hub(tmp_path)
 
 
 #: the small demo built once per test session (docs/demo.md "Small demo for tests")

@@ -19,8 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.hub.connect import create_key, new_connection, shared_path
-
 END = date(2026, 10, 31)
 OFFENCES = [
     ("105A", "Assault without injury", 0.30, 2.0),
@@ -120,13 +118,10 @@ def postcodes(frame: pd.DataFrame) -> pd.DataFrame:
     return pcs
 
 
-def write_shared(hub: Path, crime: pd.DataFrame) -> Path:
-    """Write an encrypted shared tier beside ``hub`` holding ``crime`` and its context layers."""
-    hub = Path(hub)
-    db = shared_path(hub)
-    key = create_key(db)
+def shared_tables(crime: pd.DataFrame) -> dict:
+    """The shared tier's tables (for :func:`hubs.make_hub`'s ``shared``) holding ``crime`` and
+    its context layers."""
     grid = lsoa_grid()
-    pcs = postcodes(crime)
     harm = pd.DataFrame({"offence_code": [o[0] for o in OFFENCES], "crime_type": None,
                          "weight_name": "cchi", "weight": [o[3] for o in OFFENCES],
                          "source": "test"})
@@ -141,29 +136,16 @@ def write_shared(hub: Path, crime: pd.DataFrame) -> Path:
                                size=120, p=[.45, .35, .17, .03]),
         "status": "accepted",
     })
-    con = new_connection()
-    con.execute(f"ATTACH '{db}' AS s (ENCRYPTION_KEY '{key}')")
-    con.register("crime_df", crime)
-    con.register("grid_df", grid)
-    con.register("pcs_df", pcs)
-    con.register("harm_df", harm)
-    con.register("ppo_df", ppo)
-    con.register("intel_df", intel)
-    con.execute("""
-        create or replace table s.police_crime_offence as
-        select crime_ref, offence_code, offence_type, cast(committed_from_date as date) as committed_from_date,
-               cast(committed_from_time as time) as committed_from_time, postcode, easting, northing,
-               flag_alcohol, flag_domestic from crime_df;
-        create or replace table s.ref_lsoa as select lsoa_code, lsoa_name, geometry, population from grid_df;
-        create or replace table s.ref_imd as select lsoa_code, imd_score, imd_rank, imd_decile from grid_df;
-        create or replace table s.ref_postcode as select postcode, easting, northing, households, lsoa_code from pcs_df;
-        create or replace table s.ref_harm_weights as select * from harm_df;
-        create or replace table s.police_ppo as select * from ppo_df;
-        create or replace table s.partner_intelligence as select * from intel_df;
-    """)
-    con.execute("DETACH s")
-    con.close()
-    return db
+    return {
+        "police_crime_offence": (crime, """
+            select crime_ref, offence_code, offence_type, cast(committed_from_date as date) as committed_from_date,
+                   cast(committed_from_time as time) as committed_from_time, postcode, easting, northing,
+                   flag_alcohol, flag_domestic from frame"""),
+        "ref_lsoa": (grid, "select lsoa_code, lsoa_name, geometry, population from frame"),
+        "ref_imd": (grid, "select lsoa_code, imd_score, imd_rank, imd_decile from frame"),
+        "ref_postcode": (postcodes(crime),
+                         "select postcode, easting, northing, households, lsoa_code from frame"),
+        "ref_harm_weights": harm, "police_ppo": ppo, "partner_intelligence": intel}
 
 
 #: the test users: (name, agency, group, role); every password is PASSWORD
@@ -173,21 +155,16 @@ USERS = (("ann.analyst", "Nottinghamshire Police", "central", "analyst"),
 PASSWORD = "correct horse battery staple"
 
 
-def write_registry(hub: Path) -> None:
-    """Create the registry beside ``hub`` with a partnership, two agencies and :data:`USERS`."""
-    from workbench.registry import open_registry
-
-    with open_registry(hub) as reg:
-        reg.add_partnership("Nottingham CSP")
-        for agency, group in {(u[1], u[2]) for u in USERS}:
-            reg.add_agency(agency, group, partnerships=("Nottingham CSP",))
-        for name, agency, _, role in USERS:
-            reg.add_user(name, agency, role, PASSWORD)
+def people(reg) -> None:
+    """Fill the registry with a partnership, two agencies and :data:`USERS`."""
+    reg.add_partnership("Nottingham CSP")
+    for agency, group in {(u[1], u[2]) for u in USERS}:
+        reg.add_agency(agency, group, partnerships=("Nottingham CSP",))
+    for name, agency, _, role in USERS:
+        reg.add_user(name, agency, role, PASSWORD)
 
 
-def build_hub(directory: Path, rows: int = 60_000, seed: int = 7) -> Path:
-    """A hub directory with an encrypted shared tier and a registry; returns the hub path."""
-    hub = Path(directory) / "hub.duckdb"
-    write_shared(hub, crimes(rows, seed))
-    write_registry(hub)
-    return hub
+def hub_parts(rows: int = 60_000, seed: int = 7) -> dict:
+    """:func:`hubs.make_hub` switches: an encrypted shared tier of ``rows`` crimes and a registry
+    (no master hub: the dashboards read only the shared tier)."""
+    return {"init": False, "shared": shared_tables(crimes(rows, seed)), "registry": people}

@@ -3,7 +3,8 @@
 Laid out as ``workbench hub publish`` does for a hub of several partnerships (guidance
 2.2.4, reference 003): every record table and the sanitised ``supplies`` log carry the
 ``partnership`` of the supply each row came from. Built from :mod:`dashboards_fixture`'s
-generator:
+generator (:func:`truth` gives the frames, :func:`hub_parts` the switches for
+:func:`hubs.make_hub`):
 
 - Ashfield (``A``): 16,000 crimes with the planted vehicle-damage surge in ``E01000015``;
 - Bassetlaw (``B``): 10,000 crimes of another seed with that surge removed, so anything of
@@ -27,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 import dashboards_fixture as fx
-from workbench.hub.connect import create_key, new_connection, shared_path
 
 A, B = "Ashfield", "Bassetlaw"
 PASSWORD = fx.PASSWORD
@@ -78,64 +78,54 @@ def supplies(crime: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_shared(hub: Path) -> dict:
-    """Write the tier beside ``hub``; returns the frames it holds (the tests' ground truth)."""
-    hub = Path(hub)
-    db = shared_path(hub)
-    key = create_key(db)
-    crime = crimes()
+def shared_tables(frames: dict) -> dict:
+    """The tier's tables (for :func:`hubs.make_hub`'s ``shared``) from :func:`truth`'s frames."""
     grid = fx.lsoa_grid()
-    pcs = fx.postcodes(crime)
     harm = pd.DataFrame({"offence_code": [o[0] for o in fx.OFFENCES], "crime_type": None,
                          "weight_name": "cchi", "weight": [o[3] for o in fx.OFFENCES], "source": "test"})
     street = pd.DataFrame({"crime_type": ["Burglary", "Drugs"], "month": ["2026-09", "2026-10"],
                            "lsoa_code": ["E01000001", "E01000002"]})
-    frames = {"crime": crime, "ppo": ppo(), "supplies": supplies(crime), "postcodes": pcs}
-    con = new_connection()
-    con.execute(f"ATTACH '{db}' AS s (ENCRYPTION_KEY '{key}')")
-    for name, frame in (("crime_df", crime), ("grid_df", grid), ("pcs_df", pcs), ("harm_df", harm),
-                        ("ppo_df", frames["ppo"]), ("sup_df", frames["supplies"]), ("street_df", street)):
-        con.register(name, frame)
-    con.execute("""
-        create table s.police_crime_offence as
-        select crime_ref, offence_code, offence_type, cast(committed_from_date as date) as committed_from_date,
-               cast(committed_from_time as time) as committed_from_time, postcode, easting, northing,
-               flag_alcohol, flag_domestic, cast(partnership as varchar) as partnership,
-               case partnership when 'Ashfield' then 1 when 'Bassetlaw' then 2 else 3 end::bigint as _supply_id
-        from crime_df;
-        create table s.ref_lsoa as select lsoa_code, lsoa_name, geometry, population from grid_df;
-        create table s.ref_imd as select lsoa_code, imd_score, imd_rank, imd_decile from grid_df;
-        create table s.ref_postcode as select postcode, easting, northing, households, lsoa_code from pcs_df;
-        create table s.ref_harm_weights as select * from harm_df;
-        create table s.police_ppo as select offender_ref, current_status,
-               cast(partnership as varchar) as partnership from ppo_df;
-        create table s.supplies as select supply_id, dataset, agency, cast(partnership as varchar) as partnership,
-               rows, rows_superseded, supplied_at, period_start, period_end, metadata_missing, warnings,
-               metadata from sup_df;
-        create table s.police_uk_street as select * from street_df;
-        create table s.publish_meta (key varchar, value varchar);
-        insert into s.publish_meta values ('published_at', '2026-11-02T10:00:00+00:00');
-    """)
-    con.execute("DETACH s")
-    con.close()
-    return frames
+    return {
+        "police_crime_offence": (frames["crime"], """
+            select crime_ref, offence_code, offence_type, cast(committed_from_date as date) as committed_from_date,
+                   cast(committed_from_time as time) as committed_from_time, postcode, easting, northing,
+                   flag_alcohol, flag_domestic, cast(partnership as varchar) as partnership,
+                   case partnership when 'Ashfield' then 1 when 'Bassetlaw' then 2 else 3 end::bigint as _supply_id
+            from frame"""),
+        "ref_lsoa": (grid, "select lsoa_code, lsoa_name, geometry, population from frame"),
+        "ref_imd": (grid, "select lsoa_code, imd_score, imd_rank, imd_decile from frame"),
+        "ref_postcode": (frames["postcodes"],
+                         "select postcode, easting, northing, households, lsoa_code from frame"),
+        "ref_harm_weights": harm,
+        "police_ppo": (frames["ppo"], """select offender_ref, current_status,
+                       cast(partnership as varchar) as partnership from frame"""),
+        "supplies": (frames["supplies"], """
+            select supply_id, dataset, agency, cast(partnership as varchar) as partnership,
+                   rows, rows_superseded, supplied_at, period_start, period_end, metadata_missing, warnings,
+                   metadata from frame"""),
+        "police_uk_street": street,
+        "publish_meta": (pd.DataFrame({"key": ["published_at"], "value": ["2026-11-02T10:00:00+00:00"]}),
+                         "select cast(key as varchar) as key, cast(value as varchar) as value from frame"),
+    }
 
 
-def write_registry(hub: Path) -> None:
-    from workbench.registry import open_registry
-
-    with open_registry(hub) as reg:
-        for p in (A, B, "Derby"):
-            reg.add_partnership(p)
-        for agency, parts in AGENCIES.items():
-            reg.add_agency(agency, "central", partnerships=parts)
-        for name, agency, role in USERS:
-            reg.add_user(name, agency, role, PASSWORD)
+def truth() -> dict:
+    """The frames the tier holds (the tests' ground truth)."""
+    crime = crimes()
+    return {"crime": crime, "ppo": ppo(), "supplies": supplies(crime), "postcodes": fx.postcodes(crime)}
 
 
-def build_hub(directory: Path) -> tuple[Path, dict]:
-    """A hub directory with the two-partnership shared tier and its registry."""
-    hub = Path(directory) / "hub.duckdb"
-    frames = write_shared(hub)
-    write_registry(hub)
-    return hub, frames
+def people(reg) -> None:
+    """Fill the registry: partnerships Ashfield, Bassetlaw and Derby, :data:`AGENCIES`, :data:`USERS`."""
+    for p in (A, B, "Derby"):
+        reg.add_partnership(p)
+    for agency, parts in AGENCIES.items():
+        reg.add_agency(agency, "central", partnerships=parts)
+    for name, agency, role in USERS:
+        reg.add_user(name, agency, role, PASSWORD)
+
+
+def hub_parts(frames: dict) -> dict:
+    """:func:`hubs.make_hub` switches: the two-partnership shared tier of ``frames`` (from
+    :func:`truth`) and its registry (no master hub)."""
+    return {"init": False, "shared": shared_tables(frames), "registry": people}

@@ -1,8 +1,8 @@
 """Builders shared by the governance tests (registry, access, audit, requests, export).
 
-Hubs and shared tiers are built here from code, so these tests do not depend on the ingest
-or publish engineers' work: a tiny encrypted master hub with a ``supplies`` table and one
-dataset view, and a tiny encrypted ``shared.duckdb``.
+Hubs and shared tiers are built from code by :func:`hubs.make_hub`, so these tests do not
+depend on ingest or publish: :func:`victim_tables` gives a tiny encrypted master hub with a
+``supplies`` table and one dataset; ``make_hub(..., shared={...})`` a tiny ``shared.duckdb``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from workbench.hub.connect import create_key, new_connection, shared_path
+import pandas as pd
+
 from workbench.registry import open_registry
 
 PASSWORD = "correct horse battery staple"
@@ -72,47 +73,31 @@ def _build_people(tmp_path: Path):
     return reg
 
 
-def _attach(con, path: Path, alias: str, key: str):
-    con.execute(f"ATTACH '{path}' AS {alias} (ENCRYPTION_KEY '{key}')")
+VICTIM_COLUMNS = ("crime_ref", "gender", "age", "date_of_birth", "address", "postcode")
 
 
-def build_hub(tmp_path: Path, victims) -> Path:
-    """A minimal encrypted master hub: ``supplies`` and ``main.police_crime_victim``.
-
-    ``victims`` is a list of (supply_id, agency, partnership, row-dict).
+def victim_tables(victims) -> dict:
+    """:func:`hubs.make_hub` ``tables`` for a minimal master hub: ``supplies`` and
+    ``police_crime_victim``. ``victims`` is a list of (supply_id, agency, partnership, row-dict);
+    use it as ``make_hub(tmp_path, init=False, tables=victim_tables(victims))``.
     """
-    hub = tmp_path / "hub.duckdb"
-    key = create_key(hub)
-    con = new_connection()
-    _attach(con, hub, "h", key)
-    con.execute("CREATE TABLE h.supplies (supply_id BIGINT, dataset VARCHAR, agency VARCHAR, "
-                "partnership VARCHAR)")
-    con.execute("CREATE TABLE h.police_crime_victim (crime_ref VARCHAR, gender VARCHAR, age INTEGER, "
-                "date_of_birth DATE, address VARCHAR, postcode VARCHAR, _supply_id BIGINT)")
-    seen = set()
-    for supply_id, agency, partnership, row in victims:
-        if supply_id not in seen:
-            con.execute("INSERT INTO h.supplies VALUES (?, 'police_crime_victim', ?, ?)",
-                        [supply_id, agency, partnership])
-            seen.add(supply_id)
-        con.execute("INSERT INTO h.police_crime_victim VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [row["crime_ref"], row.get("gender"), row.get("age"), row.get("date_of_birth"),
-                     row.get("address"), row.get("postcode"), supply_id])
-    con.execute("DETACH h")
-    con.close()
-    return hub
-
-
-def build_shared(hub: Path, tables: dict) -> Path:
-    """A tiny encrypted shared tier beside ``hub``: {table: pandas.DataFrame}."""
-    shared = shared_path(hub)
-    key = create_key(shared)
-    con = new_connection()
-    _attach(con, shared, "s", key)
-    for name, frame in tables.items():
-        con.register("frame", frame)
-        con.execute(f"CREATE TABLE s.{name} AS SELECT * FROM frame")
-        con.unregister("frame")
-    con.execute("DETACH s")
-    con.close()
-    return shared
+    supplies = {}
+    for supply_id, agency, partnership, _ in victims:
+        supplies.setdefault(supply_id, (supply_id, agency, partnership))
+    sup = pd.DataFrame(list(supplies.values()), columns=["supply_id", "agency", "partnership"],
+                       dtype="object").astype("string")
+    rows = pd.DataFrame([[row.get(c) for c in VICTIM_COLUMNS] + [supply_id]
+                         for supply_id, _, _, row in victims],
+                        columns=[*VICTIM_COLUMNS, "_supply_id"], dtype="object").astype("string")
+    return {
+        "supplies": (sup, "SELECT cast(supply_id AS BIGINT) AS supply_id, "
+                          "cast('police_crime_victim' AS VARCHAR) AS dataset, "
+                          "cast(agency AS VARCHAR) AS agency, cast(partnership AS VARCHAR) AS partnership "
+                          "FROM frame"),
+        "police_crime_victim": (rows, "SELECT cast(crime_ref AS VARCHAR) AS crime_ref, "
+                                     "cast(gender AS VARCHAR) AS gender, cast(age AS INTEGER) AS age, "
+                                     "cast(date_of_birth AS DATE) AS date_of_birth, "
+                                     "cast(address AS VARCHAR) AS address, "
+                                     "cast(postcode AS VARCHAR) AS postcode, "
+                                     "cast(_supply_id AS BIGINT) AS _supply_id FROM frame"),
+    }

@@ -28,41 +28,21 @@ SUBMISSION = {
 }
 
 
-_TEMPLATE: list[Path] = []
+def people(reg) -> None:
+    """One force, two partner agencies and the five users of :data:`PASSWORD`."""
+    reg.add_agency(FORCE, "central")
+    reg.add_agency(SCHOOL, "second")
+    reg.add_agency(HOUSING, "second")
+    reg.add_user("rev.jones", FORCE, "reviewer", PASSWORD["rev.jones"])
+    reg.add_user("admin.patel", FORCE, "admin", PASSWORD["admin.patel"])
+    reg.add_user("an.lee", FORCE, "analyst", PASSWORD["an.lee"])
+    reg.add_user("p.school", SCHOOL, "partner", PASSWORD["p.school"])
+    reg.add_user("p.housing", HOUSING, "partner", PASSWORD["p.housing"])
 
 
-def build_hub(tmp_path: Path) -> Path:
-    """An initialised encrypted hub with a registry of one force, two partner agencies and five users.
-
-    Built once per test process and copied (hub, key file, registry) into ``tmp_path``.
-    """
-    import shutil
-    import tempfile
-
-    if not _TEMPLATE:
-        _TEMPLATE.append(_build(Path(tempfile.mkdtemp(prefix="portal-template-")) / "hub.duckdb"))
-    src = _TEMPLATE[0].parent
-    for f in src.iterdir():
-        if f.is_file():
-            shutil.copy2(f, Path(tmp_path) / f.name)
-    return Path(tmp_path) / "hub.duckdb"
-
-
-def _build(path: Path) -> Path:
-    from workbench.hub.schema import init_hub
-    from workbench.registry import open_registry
-
-    hub = init_hub(path)
-    with open_registry(hub) as reg:
-        reg.add_agency(FORCE, "central")
-        reg.add_agency(SCHOOL, "second")
-        reg.add_agency(HOUSING, "second")
-        reg.add_user("rev.jones", FORCE, "reviewer", PASSWORD["rev.jones"])
-        reg.add_user("admin.patel", FORCE, "admin", PASSWORD["admin.patel"])
-        reg.add_user("an.lee", FORCE, "analyst", PASSWORD["an.lee"])
-        reg.add_user("p.school", SCHOOL, "partner", PASSWORD["p.school"])
-        reg.add_user("p.housing", HOUSING, "partner", PASSWORD["p.housing"])
-    return hub
+#: :func:`hubs.make_hub` switches: an initialised encrypted hub with :func:`people` in its
+#: registry, built once per test process and copied (hub, key file, registry)
+PORTAL_HUB = {"registry": people, "cache": "portal"}
 
 
 @contextmanager

@@ -1,8 +1,8 @@
 """Builders for the depersonalisation, checker, publish and tier tests (built from code).
 
 ``synthetic_postcodes`` lays out a grid of valid-looking postcodes with household counts
-(about a third below the Appendix 1 threshold of 4); ``build_hub`` ingests it and a handful
-of datasets of every publication mode through the real ingest (``ingest_frame``).
+(about a third below the Appendix 1 threshold of 4); ``hub_parts`` has :func:`hubs.make_hub`
+ingest it and a handful of datasets of every publication mode through the real ingest.
 """
 
 from __future__ import annotations
@@ -137,27 +137,24 @@ def premises(pcs: pd.DataFrame) -> pd.DataFrame:
                          "northing": pcs.northing.iloc[:2].to_numpy(), "licence_type": "premises"})
 
 
-def build_hub(tmp: Path, *, with_place: bool = True) -> Path:
-    """An encrypted master hub with a synthetic geography and one dataset of every mode."""
-    from workbench.hub.ingest import ingest_frame
-    from workbench.hub.schema import init_hub
-
-    hub = init_hub(tmp / "hub.duckdb")
+def hub_parts(*, with_place: bool = True) -> dict:
+    """:func:`hubs.make_hub` switches for an encrypted master hub with a synthetic geography and
+    one dataset of every publication mode, ingested through the real ingest."""
     pcs = synthetic_postcodes()
-    ingest_frame(hub, "ref_postcode", ref_postcode_frame(pcs), source_name="ref_postcode")
     off = offences(pcs)
-    for ds, frame in (("police_crime_offence", off), ("police_crime_victim", victims(off)),
-                      ("health_ae_assault", health_ae(pcs)),
-                      ("health_admission_icd", admissions_icd()), ("police_ppo", ppo(pcs)),
-                      ("transport_btp_crime", btp(pcs)), ("probation_oasys", oasys(pcs)),
-                      ("ref_licensed_premises", premises(pcs))):
-        ingest_frame(hub, ds, frame, source_name=ds)
-    if with_place:
-        from workbench.privacy.nonaddressable import register_place
-
-        register_place(hub, PLACE["name"], PLACE["kind"], PLACE["easting"], PLACE["northing"],
-                       place_id=PLACE["place_id"], approved_for=("police_crime_offence",))
-    return hub
+    ingest = {"ref_postcode": ref_postcode_frame(pcs), "police_crime_offence": off,
+              "police_crime_victim": victims(off), "health_ae_assault": health_ae(pcs),
+              "health_admission_icd": admissions_icd(), "police_ppo": ppo(pcs),
+              "transport_btp_crime": btp(pcs), "probation_oasys": oasys(pcs),
+              "ref_licensed_premises": premises(pcs)}
+    return {"ingest": ingest, "then": _register_place if with_place else None}
 
 
-__all__ = ["build_hub", "synthetic_postcodes", "ref_postcode_frame", "PLACE"]
+def _register_place(hub: Path) -> None:
+    from workbench.privacy.nonaddressable import register_place
+
+    register_place(hub, PLACE["name"], PLACE["kind"], PLACE["easting"], PLACE["northing"],
+                   place_id=PLACE["place_id"], approved_for=("police_crime_offence",))
+
+
+__all__ = ["hub_parts", "synthetic_postcodes", "ref_postcode_frame", "PLACE"]

@@ -2,8 +2,9 @@
 
 :func:`frames` makes canonical frames with a planted problem: violence around a cluster of
 late-opening licensed premises in the city centre rises sharply in the last three months,
-mostly on Friday and Saturday nights. :func:`build_hub` ingests them into a master hub (so the
-``supplies`` log is real) and writes the same tables to an encrypted shared tier beside it.
+mostly on Friday and Saturday nights. :func:`hub_parts` has :func:`hubs.make_hub` ingest them
+into a master hub (so the ``supplies`` log is real) and write the same tables to an encrypted
+shared tier beside it.
 """
 
 from __future__ import annotations
@@ -114,41 +115,21 @@ def frames(seed: int = 11) -> dict[str, pd.DataFrame]:
     return out
 
 
-def build_hub(directory: Path, datasets=None) -> Path:
-    """Master hub (ingested supplies) + encrypted shared tier beside it; returns the hub path."""
-    from workbench.hub.connect import create_key, new_connection, shared_path
-    from workbench.hub.ingest import ingest_frame
-    from workbench.hub.schema import init_hub
+AGENCIES = {"police_uk_street": "police.uk", "council_asb": "City Council", "fire_incident": "Fire and Rescue",
+            "health_ae_assault": "NHS Trust", "survey_response": "City Council",
+            "ref_licensed_premises": "City Council"}
 
+
+def hub_parts(datasets=None) -> dict:
+    """:func:`hubs.make_hub` switches: the frames ingested into a master hub (each from its
+    agency) and their current rows copied to an encrypted shared tier beside it (the
+    synthetic frames carry no identifying columns)."""
     fr = frames()
     if datasets is not None:
         fr = {k: v for k, v in fr.items() if k in datasets}
-    hub = init_hub(Path(directory) / "hub.duckdb")
-    agencies = {"police_uk_street": "police.uk", "council_asb": "City Council", "fire_incident": "Fire and Rescue",
-                "health_ae_assault": "NHS Trust", "survey_response": "City Council",
-                "ref_licensed_premises": "City Council"}
+    ingest = {}
     for ds, frame in fr.items():
-        meta = {"agency": agencies.get(ds, "Police"), "caveats": "Test data: synthetic"} \
-            if ds == "health_ae_assault" else None
-        ingest_frame(hub, ds, frame, source_name=f"{ds}.csv", agency=agencies.get(ds, "Police"),
-                     metadata=meta)
-    # the shared tier: copy the current rows (the synthetic frames carry no ident columns)
-    from workbench.hub.connect import open_hub
-
-    src = open_hub(hub, read_only=True)
-    tables = {ds: src.execute(f"SELECT * EXCLUDE (_supply_id) FROM main.{ds}").df() for ds in fr}
-    supplies = src.execute("SELECT * FROM supplies").df()
-    src.close()
-    db = shared_path(hub)
-    key = create_key(db)
-    con = new_connection()
-    con.execute(f"ATTACH '{db}' AS s (ENCRYPTION_KEY '{key}')")
-    for ds, frame in tables.items():
-        con.register("f", frame)
-        con.execute(f"CREATE OR REPLACE TABLE s.{ds} AS SELECT * FROM f")
-        con.unregister("f")
-    con.register("f", supplies)
-    con.execute("CREATE OR REPLACE TABLE s.supplies AS SELECT * FROM f")
-    con.execute("DETACH s")
-    con.close()
-    return hub
+        agency = AGENCIES.get(ds, "Police")
+        meta = {"agency": agency, "caveats": "Test data: synthetic"} if ds == "health_ae_assault" else None
+        ingest[ds] = (frame, {"source_name": f"{ds}.csv", "agency": agency, "metadata": meta})
+    return {"ingest": ingest, "shared": "copy"}

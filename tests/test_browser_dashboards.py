@@ -21,6 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_fixture as fx  # noqa: E402
+from hubs import make_hub  # noqa: E402
 from workbench.views.labels import label
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,7 +90,7 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    hub = fx.build_hub(tmp_path_factory.mktemp("browser"), rows=30_000)
+    hub = make_hub(tmp_path_factory.mktemp("browser"), **fx.hub_parts(rows=30_000))
     with dashboard_server(hub) as base:
         yield base, hub
 

@@ -12,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_scope_fixture as scope  # noqa: E402
+from hubs import make_hub  # noqa: E402
 from test_browser_dashboards import CHROMIUM, Watched, chromium, dashboard_server  # noqa: E402
 from workbench.views.labels import label
 
@@ -21,7 +22,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("da
 
 @pytest.fixture(scope="module")
 def scoped_server(tmp_path_factory):
-    hub, frames = scope.build_hub(tmp_path_factory.mktemp("scope_browser"))
+    frames = scope.truth()
+    hub = make_hub(tmp_path_factory.mktemp("scope_browser"), **scope.hub_parts(frames))
     with dashboard_server(hub) as base:
         yield base, hub, frames
 

@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dashboards_fixture as fx  # noqa: E402
+from hubs import make_hub  # noqa: E402
 from workbench.errors import AccessDenied, BadInput  # noqa: E402
 from workbench.views import access, assess, context, crime, hubinfo, library, periods, strategic  # noqa: E402
 from workbench.views.source import Source  # noqa: E402
@@ -29,7 +30,7 @@ VIEWER = access.Viewer("vic.viewer", "Nottingham City Council", "viewer", False,
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory) -> Path:
-    return fx.build_hub(tmp_path_factory.mktemp("dash"), rows=40_000)
+    return make_hub(tmp_path_factory.mktemp("dash"), **fx.hub_parts(rows=40_000))
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_fixture as fx  # noqa: E402
+from hubs import make_hub  # noqa: E402
 from test_browser_dashboards import CHROMIUM, chromium, dashboard_server  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dashboards_login")]
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dashboards_login")]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    hub = fx.build_hub(tmp_path_factory.mktemp("login"), rows=2_000)
+    hub = make_hub(tmp_path_factory.mktemp("login"), **fx.hub_parts(rows=2_000))
     with dashboard_server(hub) as base:
         yield base, hub
 

@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dashboards_scope_fixture as sfx  # noqa: E402
+from hubs import make_hub  # noqa: E402
 from workbench.errors import AccessDenied  # noqa: E402
 from workbench.views import access, assess, context, crime, cube, hubinfo, library, periods, strategic  # noqa: E402
 from workbench.views.source import Source, clear_cache  # noqa: E402
@@ -26,7 +27,8 @@ SCOPES = {"a_ana": {A}, "b_ana": {B}, "both": {A, B}, "county": None}
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    return sfx.build_hub(tmp_path_factory.mktemp("scope"))
+    frames = sfx.truth()
+    return make_hub(tmp_path_factory.mktemp("scope"), **sfx.hub_parts(frames)), frames
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from governance_helpers import PASSWORD, Clock, build_hub, registry_with_people
+from governance_helpers import Clock, PASSWORD, registry_with_people, victim_tables
+from hubs import make_hub
 from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import caldicott, dpia
 from workbench.privacy import requests as pr
@@ -16,7 +17,7 @@ VICTIMS = [(1, "Notts Police", "Nottingham", {"crime_ref": "C1", "age": 34, "add
 
 
 def _add_ae_table(hub):
-    """An A&E assault table supplied by the trust, beside the victims build_hub made."""
+    """An A&E assault table supplied by the trust, beside the victims' tables."""
     from workbench.hub.connect import open_hub
 
     con = open_hub(hub)
@@ -27,7 +28,7 @@ def _add_ae_table(hub):
 
 @pytest.fixture
 def setup(tmp_path):
-    _add_ae_table(build_hub(tmp_path, VICTIMS))
+    _add_ae_table(make_hub(tmp_path, init=False, tables=victim_tables(VICTIMS)))
     reg = registry_with_people(tmp_path)
     clock = Clock()
     reg.set_clock(clock)

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from governance_helpers import Clock, build_hub, build_shared, registry_with_people
+from governance_helpers import Clock, registry_with_people, victim_tables
+from hubs import make_hub
 from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import requests as pr
 from workbench.privacy.export import export, neutralise_cell, neutralise_frame
@@ -27,10 +28,10 @@ SUMMARY = pd.DataFrame({"area_code": ["E01000001", "E01000002"], "count": [12, 7
 
 @pytest.fixture
 def setup(tmp_path):
-    build_hub(tmp_path, [(1, "Notts Police", "Nottingham",
-                          {"crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
-                           "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})])
-    build_shared(tmp_path / "hub.duckdb", {"police_uk_street": STREET, "health_activity_counts": SUMMARY})
+    make_hub(tmp_path, init=False, tables=victim_tables([(1, "Notts Police", "Nottingham", {
+        "crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
+        "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})]))
+    make_hub(tmp_path, init=False, shared={"police_uk_street": STREET, "health_activity_counts": SUMMARY})
     reg = registry_with_people(tmp_path)
     return reg, tmp_path
 
@@ -151,8 +152,8 @@ def test_dataset_missing_from_shared_tier(setup):
 
 def test_personal_dataset_exports_its_published_counts(tmp_path):
     counts = pd.DataFrame({"quarter_start": ["2025-01-01"], "postcode_district": ["NG1"], "records": [None]})
-    build_hub(tmp_path, [])
-    build_shared(tmp_path / "hub.duckdb", {"prison_release_counts": counts})
+    make_hub(tmp_path, init=False, tables=victim_tables([]))
+    make_hub(tmp_path, init=False, shared={"prison_release_counts": counts})
     reg = registry_with_people(tmp_path)
     result = export(reg, reg.hub, "prison_release", "ana", tmp_path / "pr.csv")
     assert result.rows == 1 and result.columns == ["quarter_start", "postcode_district", "records"]

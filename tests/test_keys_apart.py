@@ -19,6 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_fixture as fx  # noqa: E402
+from hubs import make_hub  # noqa: E402
 from workbench.cli import main  # noqa: E402
 from workbench.hub.connect import key_file, open_shared_tier, shared_path  # noqa: E402
 from workbench.hub.share import check_separation  # noqa: E402
@@ -48,14 +49,10 @@ except PermissionError:
 @pytest.fixture
 def hub():
     """A hub with a published shared tier in a folder another account can reach (not /tmp/pytest-of-root)."""
-    from workbench.hub.schema import init_hub
-
     top = Path(tempfile.mkdtemp(prefix="wb-keys-"))
     os.chmod(top, 0o711)
     try:
-        hub = init_hub(top / "restricted" / "hub.duckdb")
-        fx.write_shared(hub, fx.crimes(300))
-        fx.write_registry(hub)
+        hub = make_hub(top / "restricted", registry=fx.people, shared=fx.shared_tables(fx.crimes(300)))
         for p in (shared_path(hub), key_file(shared_path(hub))):
             os.chmod(p, 0o600)
         yield hub

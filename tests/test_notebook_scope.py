@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_scope_fixture as sfx  # noqa: E402
+from hubs import make_hub  # noqa: E402
 from workbench.errors import AccessDenied  # noqa: E402
 from workbench.privacy.shared import open_shared  # noqa: E402
 
@@ -24,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def scoped(tmp_path_factory):
-    return sfx.build_hub(tmp_path_factory.mktemp("nbscope"))
+    frames = sfx.truth()
+    return make_hub(tmp_path_factory.mktemp("nbscope"), **sfx.hub_parts(frames)), frames
 
 
 def _partnerships(con, table):

@@ -8,7 +8,8 @@ import socket
 
 import pytest
 
-from governance_helpers import Clock, build_hub, registry_with_people
+from governance_helpers import Clock, registry_with_people, victim_tables
+from hubs import make_hub
 from workbench import notify
 from workbench.privacy import requests as pr
 
@@ -44,7 +45,7 @@ def smtp():
 
 def test_request_events_reach_the_dlo_and_the_requester(tmp_path, smtp):
     inbox, settings = smtp
-    build_hub(tmp_path, VICTIMS)
+    make_hub(tmp_path, init=False, tables=victim_tables(VICTIMS))
     reg = registry_with_people(tmp_path)
     reg.set_clock(Clock())
     notify.set_email(reg, "coord", "pol_dlo", "dee.lowe@police.test")
@@ -70,7 +71,7 @@ def test_request_events_reach_the_dlo_and_the_requester(tmp_path, smtp):
 
 def test_nothing_is_lost_while_the_server_is_down(tmp_path, smtp):
     inbox, settings = smtp
-    build_hub(tmp_path, VICTIMS)
+    make_hub(tmp_path, init=False, tables=victim_tables(VICTIMS))
     reg = registry_with_people(tmp_path)
     notify.set_email(reg, "coord", "pol_dlo", "dee.lowe@police.test")
     pr.create(reg, "ana", "service_delivery", ["Who?"], {"police_crime_victim": ["crime_ref"]},
@@ -92,7 +93,7 @@ def test_mail_commands(tmp_path, smtp, capsys, monkeypatch):
     from workbench.cli import main
 
     inbox, settings = smtp
-    build_hub(tmp_path, VICTIMS)
+    make_hub(tmp_path, init=False, tables=victim_tables(VICTIMS))
     registry_with_people(tmp_path).close()
     h = ["--hub", str(tmp_path / "hub.duckdb")]
     monkeypatch.setenv("WORKBENCH_USER", "coord")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from governance_helpers import PASSWORD, build_shared
+from governance_helpers import PASSWORD
+from hubs import make_hub
 from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import access
 from workbench.privacy.export import export
@@ -90,7 +91,7 @@ def test_export_from_two_partnership_hub_respects_refusal(reg, tmp_path):
         "month": ["2025-01"] * 5,
         "partnership": ["Mansfield", "Derby", "Lincoln", "Ashfield", "Nottinghamshire"],
     })
-    build_shared(reg.hub, {"police_uk_street": frame})
+    make_hub(reg.hub.parent, init=False, shared={"police_uk_street": frame})
     got = {}
     for user in ("mans", "derb", "linc", "county"):
         out = export(reg, reg.hub, "police_uk_street", user, tmp_path / f"{user}.csv").path
@@ -102,8 +103,9 @@ def test_export_from_two_partnership_hub_respects_refusal(reg, tmp_path):
 
 
 def test_table_without_partnership_column_is_refused_when_rows_cannot_be_separated(reg, tmp_path):
-    build_shared(reg.hub, {"police_uk_street": pd.DataFrame({"crime_type": ["Burglary"]}),
-                           "ref_imd": pd.DataFrame({"lsoa_code": ["E01000001"], "imd_rank": [5]})})
+    make_hub(reg.hub.parent, init=False, shared={
+        "police_uk_street": pd.DataFrame({"crime_type": ["Burglary"]}),
+        "ref_imd": pd.DataFrame({"lsoa_code": ["E01000001"], "imd_rank": [5]})})
     with pytest.raises(AccessDenied, match="no partnership column"):
         export(reg, reg.hub, "police_uk_street", "mans", tmp_path / "x.csv")
     assert reg.audit_entries(actor="mans", outcome="denied")[-1].detail["reason"] == "cannot separate partnerships"
@@ -112,12 +114,14 @@ def test_table_without_partnership_column_is_refused_when_rows_cannot_be_separat
 
 
 def test_single_partnership_hub_needs_no_partnership_column(tmp_path):
-    from governance_helpers import build_hub
+    from governance_helpers import victim_tables
+    from hubs import make_hub
 
     r = open_registry(tmp_path / "hub.duckdb")
     r.add_partnership("Only")
     r.add_agency("A", "central", partnerships=["Only"])
     r.add_user("u", "A", "analyst", PASSWORD)
-    build_hub(tmp_path, [])
-    build_shared(r.hub, {"police_uk_street": pd.DataFrame({"crime_type": ["Burglary", "Drugs"]})})
+    make_hub(tmp_path, init=False, tables=victim_tables([]))
+    make_hub(r.hub.parent, init=False,
+             shared={"police_uk_street": pd.DataFrame({"crime_type": ["Burglary", "Drugs"]})})
     assert export(r, r.hub, "police_uk_street", "u", tmp_path / "x.csv").rows == 2

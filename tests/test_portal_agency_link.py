@@ -15,7 +15,8 @@ from workbench.portal import registration as R
 from workbench.portal.auth import Authenticator
 from workbench.portal.store import PortalStore
 
-from portal_support import SCHOOL, SUBMISSION, build_hub, creds, csrf, login, portal_client
+from hubs import make_hub
+from portal_support import PORTAL_HUB, SCHOOL, SUBMISSION, creds, csrf, login, portal_client
 
 
 def _register(c, agency: str, username: str) -> str:
@@ -29,7 +30,7 @@ def _register(c, agency: str, username: str) -> str:
 
 
 def test_existing_agency_link_needs_explicit_confirmation_on_the_web(tmp_path):
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     with portal_client(hub) as c:
         ref = c.post("/api/v1/submissions", json=SUBMISSION, auth=creds("p.school")).json()["submission_ref"]
         impostor = _register(c, "  meadows ACADEMY ", "eve.mallory")        # a look-alike spelling too
@@ -66,7 +67,7 @@ def test_existing_agency_link_needs_explicit_confirmation_on_the_web(tmp_path):
 
 
 def test_cli_approve_of_an_existing_agency_exits_2_until_confirmed(tmp_path, capsys):
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     store = PortalStore(hub)
     try:
         from workbench.portal.validate import registration

@@ -12,12 +12,14 @@ import re
 
 import pytest
 
-from portal_support import HOUSING, SCHOOL, SUBMISSION, build_hub, creds, csrf, login, portal_client
+from hubs import make_hub
+from portal_support import (HOUSING, PORTAL_HUB, SCHOOL, SUBMISSION, creds, csrf, login,
+                            portal_client)
 
 
 @pytest.fixture
 def hub(tmp_path):
-    return build_hub(tmp_path)
+    return make_hub(tmp_path, **PORTAL_HUB)
 
 
 def test_post_submission_returns_201_with_reference(hub):

@@ -14,7 +14,8 @@ import pytest
 
 from workbench.portal.server import BackgroundServer
 
-from portal_support import PASSWORD, SUBMISSION, audit_entries, build_hub
+from hubs import make_hub
+from portal_support import PASSWORD, PORTAL_HUB, SUBMISSION, audit_entries
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ def test_register_approve_submit_triage_grade_transfer_in_chromium(tmp_path):
     from workbench.hub.connect import open_hub
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     requests, console_errors = [], []
     with BackgroundServer(hub) as srv, sync_playwright() as p:
         base = srv.url

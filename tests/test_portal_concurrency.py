@@ -13,14 +13,15 @@ import pytest
 
 from workbench.portal.server import BackgroundServer
 
-from portal_support import HOUSING, PASSWORD, SCHOOL, SUBMISSION, build_hub
+from hubs import make_hub
+from portal_support import HOUSING, PASSWORD, PORTAL_HUB, SCHOOL, SUBMISSION
 
 N = 200
 
 
 @pytest.mark.slow
 def test_200_concurrent_submissions_none_lost_no_duplicates(tmp_path):
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     users = [("p.school", PASSWORD["p.school"]), ("p.housing", PASSWORD["p.housing"])]
 
     async def scenario(url):

@@ -11,7 +11,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal_support import FORCE, HOUSING, PASSWORD, SCHOOL, audit_entries, build_hub, csrf, login, portal_client
+from hubs import make_hub
+from portal_support import (FORCE, HOUSING, PASSWORD, PORTAL_HUB, SCHOOL, audit_entries, csrf,
+                            login, portal_client)
 
 DLO, DLO_PW = "dlo.khan", "dlo-passphrase-9876"
 
@@ -20,7 +22,7 @@ DLO, DLO_PW = "dlo.khan", "dlo-passphrase-9876"
 def hub(tmp_path):
     from workbench.registry import open_registry
 
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     with open_registry(hub) as reg:
         reg.add_user(DLO, FORCE, "dlo", DLO_PW)
     return hub

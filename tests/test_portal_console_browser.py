@@ -19,7 +19,8 @@ import pytest
 
 from workbench.portal.server import BackgroundServer
 
-from portal_support import FORCE, HOUSING, PASSWORD, SCHOOL, audit_entries, build_hub
+from hubs import make_hub
+from portal_support import FORCE, HOUSING, PASSWORD, PORTAL_HUB, SCHOOL, audit_entries
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +41,7 @@ def test_admin_walks_the_console_and_a_dlo_decides_in_chromium(tmp_path):
     from workbench.registry import open_registry
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     with open_registry(hub) as reg:
         reg.add_user("dlo.khan", FORCE, "dlo", "dlo-passphrase-9876")
         req = pr.create(reg, "an.lee", "service_delivery", ["Which repeat victims need a MARAC referral?"],

@@ -16,14 +16,16 @@ from workbench.portal import validate
 from workbench.portal.auth import Authenticator
 from workbench.portal.store import PortalStore
 
-from portal_support import PASSWORD, SUBMISSION, audit_entries, build_hub, csrf, login, portal_client
+from hubs import make_hub
+from portal_support import (PASSWORD, PORTAL_HUB, SUBMISSION, audit_entries, csrf, login,
+                            portal_client)
 
 AMBIGUOUS = set("0O1IL5S8B")
 
 
 @pytest.fixture
 def hub(tmp_path):
-    return build_hub(tmp_path)
+    return make_hub(tmp_path, **PORTAL_HUB)
 
 
 def _form(**changes) -> dict:

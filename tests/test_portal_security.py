@@ -13,7 +13,8 @@ import pytest
 
 from workbench.portal import submissions as S
 
-from portal_support import (PASSWORD, SCHOOL, SUBMISSION, audit_entries, build_hub, creds, csrf,
+from hubs import make_hub
+from portal_support import (PASSWORD, PORTAL_HUB, SCHOOL, SUBMISSION, audit_entries, creds, csrf,
                             login, portal_client)
 
 XSS = '<script>alert("pwn")</script><img src=x onerror=alert(1)>"\'&'
@@ -22,7 +23,7 @@ ESCAPED_SCRIPT = "&lt;script&gt;alert(&#34;pwn&#34;)&lt;/script&gt;"
 
 @pytest.fixture
 def hub(tmp_path):
-    return build_hub(tmp_path)
+    return make_hub(tmp_path, **PORTAL_HUB)
 
 
 def _submit(c, who="p.school", **change):

@@ -14,7 +14,9 @@ import pytest
 from workbench.portal import uploads as U
 
 from hub_helpers import fingerprint
-from portal_support import FORCE, HOUSING, PASSWORD, audit_entries, build_hub, csrf, login, portal_client
+from hubs import make_hub
+from portal_support import (FORCE, HOUSING, PASSWORD, PORTAL_HUB, audit_entries, csrf, login,
+                            portal_client)
 from test_portal_transfer import portal_never_opens_the_hub  # noqa: F401  (the guard fixture, reused)
 
 REAL = Path("/work/shared/data/real/police_uk/city-of-london_2024-01_to_2025-12/2024-01-city-of-london-street.csv")
@@ -26,7 +28,7 @@ JAN = {"dataset": "police_uk_street", "period_start": "2024-01-01", "period_end"
 def hub(tmp_path):
     from workbench.registry import open_registry
 
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     with open_registry(hub) as reg:
         PASSWORD["an.housing"] = "housing-analyst-pass-66"
         reg.add_user("an.housing", HOUSING, "analyst", PASSWORD["an.housing"])

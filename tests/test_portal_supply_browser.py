@@ -18,7 +18,8 @@ import pytest
 from workbench.portal.server import BackgroundServer
 
 from hub_helpers import fingerprint
-from portal_support import PASSWORD, build_hub
+from hubs import make_hub
+from portal_support import PASSWORD, PORTAL_HUB
 from test_portal_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 
 REAL = Path("/work/shared/data/real/police_uk/city-of-london_2024-01_to_2025-12/2024-02-city-of-london-street.csv")
@@ -38,7 +39,7 @@ def test_supplier_uploads_a_real_police_uk_month_and_sees_it_ingested_in_chromiu
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     rows = sum(1 for _ in REAL.open(encoding="utf-8")) - 1
     lines = REAL.read_text(encoding="utf-8").splitlines(keepends=True)
     month = lines[0].split(",").index("Month")

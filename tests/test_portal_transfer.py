@@ -18,7 +18,8 @@ from workbench.portal import validate
 from workbench.portal.auth import Authenticator
 from workbench.portal.store import PortalStore
 
-from portal_support import SCHOOL, SUBMISSION, build_hub, creds, csrf, login, portal_client
+from hubs import make_hub
+from portal_support import PORTAL_HUB, SCHOOL, SUBMISSION, creds, csrf, login, portal_client
 
 GRADE = {"source_evaluation": "2", "intelligence_assessment": "B", "handling_code": "P", "decision": "transfer",
          "triage_notes": "Consistent with other reports"}
@@ -26,7 +27,7 @@ GRADE = {"source_evaluation": "2", "intelligence_assessment": "B", "handling_cod
 
 @pytest.fixture
 def hub(tmp_path):
-    return build_hub(tmp_path)
+    return make_hub(tmp_path, **PORTAL_HUB)
 
 
 def _hub_rows(hub):

@@ -10,6 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import products_fixtures as pf  # noqa: E402
+from hubs import make_hub  # noqa: E402
 
 from workbench.errors import BadInput
 from workbench.products import actions as act
@@ -26,7 +27,7 @@ from workbench.analysis.temporal import trend_test
 
 @pytest.fixture(scope="module")
 def products_hub(tmp_path_factory):
-    return pf.build_hub(tmp_path_factory.mktemp("products"))
+    return make_hub(tmp_path_factory.mktemp("products"), **pf.hub_parts())
 
 
 @pytest.fixture()

@@ -237,7 +237,8 @@ def test_product_refuses_mismatched_commission_and_missing_tier(tmp_path):
 # -- subject profile: personal tier, approved request, central group only ------------------
 @pytest.fixture
 def people(tmp_path):
-    from governance_helpers import build_hub, registry_with_people
+    from governance_helpers import registry_with_people, victim_tables
+    from hubs import make_hub
 
     victims = [(1, "Notts Police", "Nottingham",
                 {"crime_ref": "C1", "gender": "F", "age": 34, "date_of_birth": dt.date(1991, 3, 2),
@@ -245,7 +246,7 @@ def people(tmp_path):
                (1, "Notts Police", "Nottingham",
                 {"crime_ref": "C2", "gender": "M", "age": 51, "date_of_birth": dt.date(1974, 8, 9),
                  "address": "Rose Cottage", "postcode": "NG2 1AA"})]
-    hub = build_hub(tmp_path, victims)
+    hub = make_hub(tmp_path, init=False, tables=victim_tables(victims))
     reg = registry_with_people(tmp_path)
     return hub, reg
 

@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_scope_fixture as scope  # noqa: E402
+from hubs import make_hub  # noqa: E402
 
 from workbench.errors import AccessDenied, BadInput  # noqa: E402
 from workbench.products.authorise import UNATTRIBUTED, authorise  # noqa: E402
@@ -20,7 +21,8 @@ from workbench.products.context import product_context  # noqa: E402
 
 @pytest.fixture(scope="module")
 def tier(tmp_path_factory):
-    return scope.build_hub(tmp_path_factory.mktemp("products_scope"))
+    frames = scope.truth()
+    return make_hub(tmp_path_factory.mktemp("products_scope"), **scope.hub_parts(frames)), frames
 
 
 def _count(ctx, table):

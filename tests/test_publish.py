@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from privacy_hub import PLACE, build_hub
+from hubs import make_hub
+from privacy_hub import PLACE, hub_parts
 from workbench.hub.connect import open_hub, open_shared_tier, shared_path
 from workbench.privacy import publish as publish_mod
 from workbench.privacy.publish import DisclosureCheckFailed, publish
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    return build_hub(tmp_path_factory.mktemp("privacy_hub"))
+    return make_hub(tmp_path_factory.mktemp("privacy_hub"), **hub_parts())
 
 
 @pytest.fixture()

@@ -11,7 +11,8 @@ import sys
 import pandas as pd
 import pytest
 
-from governance_helpers import PASSWORD, build_hub, build_shared
+from governance_helpers import PASSWORD, victim_tables
+from hubs import make_hub
 from workbench.cli import main
 
 
@@ -75,9 +76,9 @@ def test_request_flow_and_export_cli(tmp_path, capsys, monkeypatch):
 
     from governance_helpers import registry_with_people
 
-    build_hub(tmp_path, [(1, "Notts Police", "Nottingham", {"crime_ref": "C1", "age": 30,
-                                                             "address": "1 High St"})])
-    build_shared(tmp_path / "hub.duckdb", {"police_uk_street": pd.DataFrame({"crime_id": ["a"]})})
+    make_hub(tmp_path, init=False, tables=victim_tables(
+        [(1, "Notts Police", "Nottingham", {"crime_ref": "C1", "age": 30, "address": "1 High St"})]))
+    make_hub(tmp_path, init=False, shared={"police_uk_street": pd.DataFrame({"crime_id": ["a"]})})
     registry_with_people(tmp_path).close()
     h = ["--hub", str(tmp_path / "hub.duckdb")]
     expires = (date.today() + timedelta(days=10)).isoformat()

@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from governance_helpers import Clock, build_hub, registry_with_people
+from governance_helpers import Clock, registry_with_people, victim_tables
+from hubs import make_hub
 from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import requests as pr
 from workbench.privacy.retention import purge
@@ -32,7 +33,7 @@ VICTIMS = [
 
 @pytest.fixture
 def setup(tmp_path):
-    build_hub(tmp_path, VICTIMS)
+    make_hub(tmp_path, init=False, tables=victim_tables(VICTIMS))
     reg = registry_with_people(tmp_path)
     clock = Clock()
     reg.set_clock(clock)

@@ -17,13 +17,14 @@ import pytest
 
 from workbench.errors import BadInput
 
-from portal_support import (FORCE, PASSWORD, SCHOOL, SUBMISSION, audit_entries, build_hub, creds, csrf, login,
-                            portal_client)
+from hubs import make_hub
+from portal_support import (FORCE, PASSWORD, PORTAL_HUB, SCHOOL, SUBMISSION, audit_entries, creds,
+                            csrf, login, portal_client)
 
 
 @pytest.fixture
 def hub(tmp_path):
-    return build_hub(tmp_path)
+    return make_hub(tmp_path, **PORTAL_HUB)
 
 
 # ---------------------------------------------------------------- common and breached passwords

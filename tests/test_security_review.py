@@ -15,7 +15,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from governance_helpers import Clock, build_hub, build_shared, registry_with_people
+from governance_helpers import Clock, registry_with_people, victim_tables
+from hubs import make_hub
 from hub_helpers import fingerprint, offence_row, write_csv
 from workbench.errors import AccessDenied, BadInput, ResourceLocked, SupplyRejected
 from workbench.hub.connect import create_key, key_file, new_connection, open_hub, open_locked, shared_path
@@ -247,9 +248,9 @@ def test_release_and_personal_export_are_private_and_the_release_is_locked(tmp_p
     from workbench.privacy import requests as pr
     from workbench.privacy.export import export
 
-    build_hub(tmp_path, [(1, "Notts Police", "Nottingham",
-                          {"crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
-                           "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})])
+    make_hub(tmp_path, init=False, tables=victim_tables([(1, "Notts Police", "Nottingham", {
+        "crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
+        "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})]))
     reg = registry_with_people(tmp_path)
     clock = Clock()
     reg.set_clock(clock)
@@ -396,8 +397,8 @@ def test_cli_export_to_a_folder_exits_2(empty_hub, tmp_path, capsys):
 def test_export_to_an_unwritable_file_exits_2_after_access_is_checked(tmp_path):
     from workbench.privacy.export import export
 
-    build_hub(tmp_path, [])
-    build_shared(tmp_path / "hub.duckdb", {"police_uk_street": pd.DataFrame(
+    make_hub(tmp_path, init=False, tables=victim_tables([]))
+    make_hub(tmp_path, init=False, shared={"police_uk_street": pd.DataFrame(
         {"crime_id": ["a"], "month": ["2024-01"], "_partnership": ["Nottingham"]})})
     reg = registry_with_people(tmp_path)
     try:
@@ -487,9 +488,9 @@ def test_cli_unusable_hub_paths_exit_cleanly(tmp_path, capsys, argv, expected):
 def test_a_deactivated_requester_cannot_open_the_released_copy(tmp_path):
     from workbench.privacy import requests as pr
 
-    build_hub(tmp_path, [(1, "Notts Police", "Nottingham",
-                          {"crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
-                           "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})])
+    make_hub(tmp_path, init=False, tables=victim_tables([(1, "Notts Police", "Nottingham", {
+        "crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
+        "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})]))
     reg = registry_with_people(tmp_path)
     clock = Clock()
     reg.set_clock(clock)
@@ -548,8 +549,8 @@ def test_cli_ingest_needs_the_ingest_permission_once_users_exist(tmp_path, capsy
 def test_export_cannot_overwrite_the_workbench_files(tmp_path, name):
     from workbench.privacy.export import export
 
-    build_hub(tmp_path, [])
-    build_shared(tmp_path / "hub.duckdb", {"police_uk_street": pd.DataFrame(
+    make_hub(tmp_path, init=False, tables=victim_tables([]))
+    make_hub(tmp_path, init=False, shared={"police_uk_street": pd.DataFrame(
         {"crime_id": ["a"], "month": ["2024-01"], "_partnership": ["Nottingham"]})})
     reg = registry_with_people(tmp_path)
     def head():   # the file's first bytes (its format header): a CSV written over it would change them
@@ -571,9 +572,9 @@ def _approved_release(tmp_path):
     """A hub with one victim record, a registry, and request 1 approved and released to ``ana``."""
     from workbench.privacy import requests as pr
 
-    build_hub(tmp_path, [(1, "Notts Police", "Nottingham",
-                          {"crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
-                           "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})])
+    make_hub(tmp_path, init=False, tables=victim_tables([(1, "Notts Police", "Nottingham", {
+        "crime_ref": "C1", "gender": "F", "age": 34, "address": "12 Acacia Avenue",
+        "date_of_birth": date(1991, 3, 2), "postcode": "NG1 5AW"})]))
     reg = registry_with_people(tmp_path)
     clock = Clock()
     reg.set_clock(clock)
@@ -631,8 +632,8 @@ def test_a_personal_data_release_cannot_write_or_read_the_working_dirs_tmp(tmp_p
 def _export_setup(tmp_path):
     """An approved, released request 1 plus a shared tier with an aggregate table."""
     reg, req = _approved_release(tmp_path)
-    build_shared(tmp_path / "hub.duckdb",
-                 {"health_activity_counts": pd.DataFrame({"area_code": ["E01000001"], "count": [12]})})
+    make_hub(tmp_path, init=False, shared={
+        "health_activity_counts": pd.DataFrame({"area_code": ["E01000001"], "count": [12]})})
     return reg, req
 
 
@@ -1049,11 +1050,11 @@ def test_no_published_person_record_can_be_singled_out_by_quasi_identifiers(tmp_
     """Issue 11 High 5 (fixed by the privacy issue 13.2; wired in here): the re-identification
     harness links every person table of the published tier back to the master on its
     quasi-identifiers and finds nobody in a group smaller than k."""
-    from privacy_hub import build_hub as build_privacy_hub
+    from privacy_hub import hub_parts
     from workbench.privacy.publish import publish
     from workbench.privacy.reidentify import assert_no_record_below_k
 
-    hub = build_privacy_hub(tmp_path)
+    hub = make_hub(tmp_path, **hub_parts())
     publish(hub, quiet=True)
     results = assert_no_record_below_k(hub, k=5)
     assert results and sum(r.people for r in results) > 0     # the harness did look at people
