@@ -60,10 +60,29 @@ def _load(name: str):
 
 
 def adapters() -> list:
+    """Every adapter module, in the order :func:`choose` tries them (the canonical CSV adapter last).
+
+    Examples
+    --------
+    >>> names = [m.NAME for m in adapters()]
+    >>> names[0], names[-1], len(names) == len(MODULES)
+    ('police_uk', 'canonical', True)
+    """
     return [_load(name) for name in MODULES]
 
 
 def by_name(name: str):
+    """The adapter module called ``name`` (as recorded on a supply).
+
+    Examples
+    --------
+    >>> by_name("codepoint_open").DATASETS
+    ('ref_postcode',)
+    >>> by_name("policeuk")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: Unknown adapter 'policeuk'; known: police_uk, ...
+    """
     for mod in adapters():
         if mod.NAME == name:
             return mod
@@ -71,7 +90,16 @@ def by_name(name: str):
 
 
 def choose(files: list[Path], dataset_id: str):
-    """The adapter for these files and dataset (the canonical CSV adapter when none claims them)."""
+    r"""The adapter for these files and dataset (the canonical CSV adapter when none claims them).
+
+    Examples
+    --------
+    >>> _ = Path("street.csv").write_text("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+    ...                                   "LSOA code,LSOA name,Crime type,Last outcome category,Context\n")
+    >>> _ = Path("imd.csv").write_text("lsoa_code,imd_score,imd_rank,imd_decile\n")
+    >>> choose([Path("street.csv")], "police_uk_street").NAME, choose([Path("imd.csv")], "ref_imd").NAME
+    ('police_uk', 'canonical')
+    """
     for name in MODULES:
         if SERVES[name] and dataset_id not in SERVES[name]:
             continue

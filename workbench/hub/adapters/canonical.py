@@ -20,10 +20,27 @@ DATASETS: tuple[str, ...] = ()  # every dataset
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    """Any CSV (or text) file may be canonical; the header is checked when staging.
+
+    Examples
+    --------
+    >>> detect(Path("supply.csv"), "ref_imd"), detect(Path("supply.xlsx"), "ref_imd")
+    (True, False)
+    """
     return path.suffix.lower() in (".csv", ".txt", "")
 
 
 def check_header(path: Path, ds: Dataset, header: list[str]) -> list[Problem]:
+    """Problems with a canonical header: unknown or repeated columns (with the closest name) and missing ones.
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> for p in check_header(Path("imd.csv"), catalogue.get("ref_imd"), ["lsoa_code", "imd_scor", "imd_rank", "imd_decile"]):
+    ...     print(p)
+    imd.csv, line 1, column 'imd_scor': expected a column of 'ref_imd' (did you mean 'imd_score'?); found "unknown column 'imd_scor'"
+    imd.csv, line 1, column 'imd_score': expected column 'imd_score' in the header; found 'header without it'
+    """
     problems = []
     seen = set()
     names = ds.column_names
@@ -46,6 +63,20 @@ def check_header(path: Path, ds: Dataset, header: list[str]) -> list[Problem]:
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    r"""Stage canonical CSV files as ``table`` (header names trimmed and lower-cased); a bad header rejects the supply.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from workbench import catalogue
+    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> _ = Path("imd.csv").write_text("LSOA_code,imd_score,imd_rank,imd_decile\nE01000001,12.5,20000,7\n")
+    >>> con = duckdb.connect()
+    >>> stage(con, [Path("imd.csv")], catalogue.get("ref_imd"), "staged")
+    >>> con.execute("SELECT lsoa_code, imd_decile, _line FROM staged").fetchall()
+    [('E01000001', '7', 2)]
+    >>> reset_staging(con)
+    """
     problems: list[Problem] = []
     headers = {}
     for f in files:

@@ -14,7 +14,14 @@ from workbench.errors import Problem, SupplyRejected
 
 
 def read_header(path: Path) -> list[str]:
-    """The header row of a CSV file (UTF-8, BOM tolerated), as written."""
+    r"""The header row of a CSV file (UTF-8, BOM tolerated), as written.
+
+    Examples
+    --------
+    >>> _ = Path("bom.csv").write_text("\ufeffCrime ID,Month\nx,2024-01\n", encoding="utf-8")
+    >>> read_header(Path("bom.csv"))                         # a byte-order mark is tolerated
+    ['Crime ID', 'Month']
+    """
     with open(path, newline="", encoding="utf-8-sig") as fh:
         return next(csv.reader(fh), [])
 
@@ -28,12 +35,22 @@ READ_BUFFER = 64 * 1024 * 1024
 
 def stage_csv(con, path: Path, table: str, source_columns: list[str],
               select: str, *, dataset: str, header: bool = True) -> None:
-    """Append one CSV file to TEMP ``table`` (created on first use).
+    r"""Append one CSV file to TEMP ``table`` (created on first use).
 
     ``source_columns`` are the file's columns in order (all read as VARCHAR, quoted with
     '"'); ``select`` is a SELECT list over them producing the staged columns (renames
     only). ``_file`` and ``_line`` are added: ``_line`` is the record's line number in
     the file (header = line 1), exact when no field spans several lines.
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> _ = Path("imd.csv").write_text('lsoa_code,imd_score\nE01000001, 12.5 \n"E01000002",3\n')
+    >>> stage_csv(con, Path("imd.csv"), "staged", ["c0", "c1"], '"c0" AS "lsoa_code", "c1" AS "imd_score"',
+    ...           dataset="ref_imd")
+    >>> con.execute("SELECT * FROM staged").fetchall()       # trimmed, with each record's file and line
+    [('E01000001', '12.5', 'imd.csv', 2), ('E01000002', '3', 'imd.csv', 3)]
+    >>> reset_staging(con)             # as ingest does after each supply (the staging state is per connection)
     """
     cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in source_columns) + "}"
     from workbench.hub.supply_files import max_line_bytes
@@ -130,8 +147,21 @@ def _record_lines(con, path: Path, part: str, header: bool) -> str | None:
 
 
 def declare_layout(con, scans) -> None:
-    """Record each scanned file's physical line count and whether it holds '"'
-    (``supply_files.FileScan``), so staging can number records exactly."""
+    r"""Record each scanned file's physical line count and whether it holds '"'
+    (``supply_files.FileScan``), so staging can number records exactly.
+
+    Examples
+    --------
+    >>> from workbench.hub.supply_files import scan
+    >>> con = duckdb.connect()
+    >>> _ = Path("quoted.csv").write_text('lsoa_code,imd_score\n"E0100\n0001",1\nE01000002,2\n')
+    >>> declare_layout(con, [scan(Path("quoted.csv"))])     # 4 physical lines, quotes present
+    >>> stage_csv(con, Path("quoted.csv"), "staged", ["c0", "c1"], '"c0" AS "lsoa_code", "c1" AS "imd_score"',
+    ...           dataset="ref_imd")
+    >>> con.execute("SELECT _line FROM staged").fetchall()   # the second record starts on line 4
+    [(2,), (4,)]
+    >>> reset_staging(con)             # as ingest does after each supply (the staging state is per connection)
+    """
     for s in scans:
         _LAYOUT[(id(con), _path_key(s.path))] = (s.lines, s.quotes)
 
@@ -141,21 +171,52 @@ def _path_key(path: Path) -> str:
 
 
 def declare_ascii(con, paths) -> None:
-    """Record that ``paths`` hold no byte above 0x7F (``supply_files.FileScan.ascii``).
+    r"""Record that ``paths`` hold no byte above 0x7F (``supply_files.FileScan.ascii``).
 
     Staging then trims with the ASCII form of ``validate.trim_expr``; a file not declared
     is trimmed the general way, so forgetting to declare costs time, never correctness.
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> _ = Path("ascii.csv").write_text("lsoa_code,imd_score\n E01000001 ,1\n")
+    >>> declare_ascii(con, [Path("ascii.csv")])             # the cheaper trim: same result
+    >>> stage_csv(con, Path("ascii.csv"), "staged", ["c0", "c1"], '"c0" AS "lsoa_code", "c1" AS "imd_score"',
+    ...           dataset="ref_imd")
+    >>> con.execute("SELECT lsoa_code FROM staged").fetchall()
+    [('E01000001',)]
+    >>> reset_staging(con)             # as ingest does after each supply (the staging state is per connection)
     """
     _ASCII.update((id(con), _path_key(p)) for p in paths)
 
 
 def mark_raw(con, table: str) -> None:
-    """Declare ``table`` an adapter's intermediate (source columns, not normalised)."""
+    """Declare ``table`` an adapter's intermediate (source columns, not normalised).
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> mark_raw(con, "raw_rows")
+    >>> is_normalised(con, "raw_rows")
+    False
+    >>> reset_staging(con)             # as ingest does after each supply (the staging state is per connection)
+    """
     _RAW.add((id(con), table))
 
 
 def is_normalised(con, table: str) -> bool:
-    """True when every part of a staged view was normalised while staging."""
+    r"""True when every part of a staged view was normalised while staging.
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> _ = Path("norm.csv").write_text("lsoa_code,imd_score\nE01000001,1\n")
+    >>> stage_csv(con, Path("norm.csv"), "staged", ["c0", "c1"], '"c0" AS "lsoa_code", "c1" AS "imd_score"',
+    ...           dataset="ref_imd")
+    >>> is_normalised(con, "staged"), is_normalised(con, "other")
+    (True, False)
+    >>> reset_staging(con)             # as ingest does after each supply (the staging state is per connection)
+    """
     return (id(con), table) in _NORMALISED
 
 
@@ -179,7 +240,18 @@ def _split_select(select: str) -> list[str]:
 
 
 def reset_staging(con) -> None:
-    """Drop every staged view and table of this connection (before and after each supply)."""
+    r"""Drop every staged view and table of this connection (before and after each supply).
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> _ = Path("reset.csv").write_text("lsoa_code,imd_score\nE01000001,1\n")
+    >>> stage_csv(con, Path("reset.csv"), "staged", ["c0", "c1"], '"c0" AS "lsoa_code", "c1" AS "imd_score"',
+    ...           dataset="ref_imd")
+    >>> reset_staging(con)
+    >>> is_normalised(con, "staged"), con.execute("SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal").fetchone()
+    (False, (0,))
+    """
     for key in [k for k in _VIEW_PARTS if k[0] == id(con)]:
         _VIEW_PARTS.pop(key, None)
     for registry in (_NORMALISED, _RAW, _ASCII):
@@ -195,7 +267,13 @@ def reset_staging(con) -> None:
 
 
 def csv_error_problem(path: Path | None, exc: Exception) -> Problem:
-    """Turn a DuckDB CSV reader error into a Problem naming the file and line."""
+    """Turn a DuckDB CSV reader error into a Problem naming the file and line.
+
+    Examples
+    --------
+    >>> print(csv_error_problem(None, Exception('Error in file "bad.csv" on line: 7 Expected Number of Columns: 3 Found: 2')))
+    bad.csv, line 7: expected 3 fields in every record; found '2 fields (a truncated or malformed record)'
+    """
     msg = str(exc)
     if path is None:
         m = re.search(r"[Ff]ile:? ['\"]?([^'\"\n]+?\.(?:csv|txt))", msg)

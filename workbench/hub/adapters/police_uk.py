@@ -27,6 +27,15 @@ CANONICAL = ["crime_id", "month", "reported_by", "falls_within", "longitude", "l
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    r"""True when ``path`` is a police.uk street-level CSV (its header, exactly).
+
+    Examples
+    --------
+    >>> _ = Path("street.csv").write_text(",".join(HEADER) + "\n")
+    >>> _ = Path("other.csv").write_text("crime_id,month\n")
+    >>> detect(Path("street.csv"), "police_uk_street"), detect(Path("other.csv"), "police_uk_street")
+    (True, False)
+    """
     if path.suffix.lower() != ".csv":
         return False
     try:
@@ -37,6 +46,21 @@ def detect(path: Path, dataset_id: str) -> bool:
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    r"""Stage police.uk files as ``table`` with the canonical column names; a file with another header rejects the supply.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from workbench import catalogue
+    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> _ = Path("street.csv").write_text(",".join(HEADER) + "\n,2024-01,Notts,Notts,-1.15,52.95,On or near "
+    ...                                   "High St,E01000001,Nottingham 001A,Anti-social behaviour,,\n")
+    >>> con = duckdb.connect()
+    >>> stage(con, [Path("street.csv")], catalogue.get("police_uk_street"), "staged")
+    >>> con.execute("SELECT month, crime_type, _line FROM staged").fetchall()
+    [('2024-01', 'Anti-social behaviour', 2)]
+    >>> reset_staging(con)
+    """
     problems = []
     for f in files:
         header = [h.strip() for h in read_header(f)]
