@@ -29,7 +29,13 @@ PATTERNS = {
 
 
 def match_columns(header: list[str]) -> dict[str, str]:
-    """canonical name → the header cell that holds it (first match)."""
+    """canonical name → the header cell that holds it (first match).
+
+    Examples
+    --------
+    >>> match_columns("LSOA code (2011),LSOA name (2011),Index of Multiple Deprivation (IMD) Rank,Index of Multiple Deprivation (IMD) Decile".split(","))
+    {'lsoa_code': 'LSOA code (2011)', 'imd_rank': 'Index of Multiple Deprivation (IMD) Rank', 'imd_decile': 'Index of Multiple Deprivation (IMD) Decile'}
+    """
     out: dict[str, str] = {}
     for canonical, pattern in PATTERNS.items():
         for h in header:
@@ -40,6 +46,14 @@ def match_columns(header: list[str]) -> dict[str, str]:
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    r"""True when ``path`` is a CSV with the published IMD 2019 columns.
+
+    Examples
+    --------
+    >>> _ = Path("imd2019.csv").write_text("LSOA code (2011),LSOA name (2011),Index of Multiple Deprivation (IMD) Rank,Index of Multiple Deprivation (IMD) Decile\n")
+    >>> detect(Path("imd2019.csv"), "ref_imd"), detect(Path("imd2019.xlsx"), "ref_imd")
+    (True, False)
+    """
     if path.suffix.lower() != ".csv":
         return False
     try:
@@ -50,6 +64,20 @@ def detect(path: Path, dataset_id: str) -> bool:
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    r"""Stage IMD 2019 files as ``table`` with the canonical columns (the score is NULL in File 1).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from workbench import catalogue
+    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> _ = Path("imd2019.csv").write_text("LSOA code (2011),LSOA name (2011),Index of Multiple Deprivation (IMD) Rank,Index of Multiple Deprivation (IMD) Decile\nE01000001,City of London 001A,29199,10\n")
+    >>> con = duckdb.connect()
+    >>> stage(con, [Path("imd2019.csv")], catalogue.get("ref_imd"), "staged")
+    >>> con.execute("SELECT * FROM staged").fetchall()
+    [('E01000001', None, '29199', '10', 'imd2019.csv', 2)]
+    >>> reset_staging(con)
+    """
     plans = []
     for f in files:
         header = read_header(f)

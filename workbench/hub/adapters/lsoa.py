@@ -26,6 +26,13 @@ POPULATION_PROPERTIES = ("population", "Population", "POPULATION", "usual_reside
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    """True for a GeoJSON file offered as ``ref_lsoa``.
+
+    Examples
+    --------
+    >>> detect(Path("lsoa.geojson"), "ref_lsoa"), detect(Path("lsoa.csv"), "ref_lsoa")
+    (True, False)
+    """
     return path.suffix.lower() in SUFFIXES
 
 
@@ -40,6 +47,23 @@ def _population(path: Path) -> list | None:
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    """Stage LSOA boundary files as ``table``: code, name, BNG WKT geometry and any population property.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from workbench import catalogue
+    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> _ = Path("lsoa.geojson").write_text(json.dumps({"type": "FeatureCollection",
+    ...     "crs": {"type": "name", "properties": {"name": "EPSG:27700"}},
+    ...     "features": [{"type": "Feature", "properties": {"LSOA11CD": "E01000001", "LSOA11NM": "City 001A", "population": 1500},
+    ...                   "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [10, 10], [0, 0]]]}}]}))
+    >>> con = duckdb.connect()
+    >>> stage(con, [Path("lsoa.geojson")], catalogue.get("ref_lsoa"), "staged")
+    >>> con.execute("SELECT * FROM staged").fetchall()
+    [('E01000001', 'City 001A', 'POLYGON ((0 0, 10 0, 10 10, 0 0))', '1500', 'lsoa.geojson', 1)]
+    >>> reset_staging(con)
+    """
     for f in files:
         try:
             frame = read_lsoa_geojson(f)

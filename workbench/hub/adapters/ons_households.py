@@ -57,6 +57,15 @@ def _columns(header: list[str]) -> dict[str, str] | None:
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    r"""True when ``path`` is an ONS postcode estimates CSV (a postcode and a household column).
+
+    Examples
+    --------
+    >>> _ = Path("estimates.csv").write_text("Postcode,Total,Males,Females,Occupied_Households\n")
+    >>> _ = Path("other.csv").write_text("postcode,easting\n")
+    >>> detect(Path("estimates.csv"), "ref_postcode"), detect(Path("other.csv"), "ref_postcode")
+    (True, False)
+    """
     if path.suffix.lower() != ".csv":
         return False
     try:
@@ -75,6 +84,20 @@ def _hub_rows(con) -> str | None:
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    r"""Stage ONS household estimates as ``ref_postcode`` rows carrying ``households`` (other columns from the hub's current rows when it has them).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from workbench import catalogue
+    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> _ = Path("estimates.csv").write_text("Postcode,Total,Males,Females,Occupied_Households\nNG1 1AA,23,12,11,9\n")
+    >>> con = duckdb.connect()
+    >>> stage(con, [Path("estimates.csv")], catalogue.get("ref_postcode"), "staged")
+    >>> con.execute("SELECT postcode, households, households_synthetic, _line FROM staged").fetchall()
+    [('NG1 1AA', '9', 'N', 2)]
+    >>> reset_staging(con)
+    """
     from workbench.geo.postcode import normalise_postcode_sql
 
     parts = []

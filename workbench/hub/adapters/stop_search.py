@@ -38,6 +38,14 @@ HEADER = ["Type", "Date", "Part of a policing operation", "Policing operation", 
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    r"""True when ``path`` is a police.uk stop-and-search CSV (its header).
+
+    Examples
+    --------
+    >>> _ = Path("stops.csv").write_text(",".join(HEADER) + "\n")
+    >>> detect(Path("stops.csv"), "police_stop_search"), detect(Path("stops.xlsx"), "police_stop_search")
+    (True, False)
+    """
     if path.suffix.lower() != ".csv":
         return False
     try:
@@ -52,6 +60,24 @@ def _v(col: str) -> str:
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    r"""Stage police.uk stop-and-search files as ``table``: a deterministic reference, the local date and time, and the canonical columns.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from workbench import catalogue
+    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> _ = Path("stops.csv").write_text(",".join(HEADER) + "\nPerson search,2024-07-05T22:30:00+00:00,False,,52.95,"
+    ...     "-1.15,Male,18-24,White - English,White,Misuse of Drugs Act 1971 (section 23),Controlled drugs,"
+    ...     "A no further action disposal,False,False\n")
+    >>> con = duckdb.connect()
+    >>> stage(con, [Path("stops.csv")], catalogue.get("police_stop_search"), "staged")
+    >>> con.execute("SELECT search_date, search_time, reason, _line FROM staged").fetchall()   # 22:30 UTC is 23:30 BST
+    [('2024-07-05', '23:30', 'Controlled drugs', 2)]
+    >>> con.execute("SELECT search_ref FROM staged").fetchone()[0][:3]
+    'SS-'
+    >>> reset_staging(con)
+    """
     problems = []
     for f in files:
         header = [h.strip() for h in read_header(f)]
