@@ -112,6 +112,8 @@ COMPLETE = (
     "workbench.portal.uploads",
     "workbench.privacy",
     "workbench.privacy.access",
+    "workbench.privacy.publish",
+    "workbench.privacy.quasi",
     "workbench.products",
     "workbench.products.commissioning",
     "workbench.products.emerging",

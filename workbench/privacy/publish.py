@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -48,7 +49,17 @@ TMP_MARK = ".tmp-"
 
 
 class DisclosureCheckFailed(BadInput):
-    """The independent checker found disclosive content; the previous tier was kept (exit 2)."""
+    """The independent checker found disclosive content; the previous tier was kept (exit 2).
+
+    Examples
+    --------
+    >>> report = checker.CheckReport([checker.Finding("k-anonymity", "health_ae_assault", "age,gender", 3)])
+    >>> err = DisclosureCheckFailed(report)
+    >>> print(str(err).splitlines()[1].strip())
+    [k-anonymity] health_ae_assault.age,gender: 3 value(s)
+    >>> err.to_dict()["check"]["ok"]
+    False
+    """
 
     def __init__(self, report: checker.CheckReport):
         self.report = report
@@ -63,7 +74,20 @@ class DisclosureCheckFailed(BadInput):
 
 @dataclass
 class PublishResult:
-    """What a publish wrote: the file, each table and its rows, and the checker's report."""
+    """What a publish wrote: the file, each table and its rows, and the checker's report.
+
+    Examples
+    --------
+    >>> r = PublishResult("hub.duckdb", "shared.duckdb", "2025-01-01T00:00:00+00:00",
+    ...                   tables=[{"table": "police_crime_offence", "mode": "record", "rows": 12,
+    ...                            "removed": {"phone": 1}}])
+    >>> r.rows, r.to_dict()["rows"]
+    (12, 12)
+    >>> print(r.to_text())
+    Published 1 table(s), 12 row(s) to shared.duckdb in 0.0 s; independent check: clean.
+      police_crime_offence record 12
+    Personal details removed from free text (values, by kind): phone 1
+    """
 
     hub: str
     shared: str
@@ -194,11 +218,254 @@ def _agency_groups(reg: Registry) -> dict[str, str]:
     return {a.name: a.group for a in reg.list_agencies()}
 
 
+@dataclass
+class Settings:
+    """A publish's thresholds, checked once (each may be raised, never lowered).
+
+    Examples
+    --------
+    >>> Settings().k_anonymity, Settings(min_households=3).check()
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `min_households` may be raised but not lowered below Appendix 1's 4; got 3.
+    """
+
+    min_households: int = MIN_HOUSEHOLDS
+    count_threshold: int = DEFAULT_THRESHOLD
+    k_anonymity: int = DEFAULT_K
+    l_diversity: int = DEFAULT_L
+    #: ``'duckdb'`` or ``'spark'`` (record-level tables built by the same SQL on Spark)
+    engine: str = "duckdb"
+    spark_master: str = "local[2]"
+
+    def check(self) -> "Settings":
+        """Refuse a threshold below its floor (Appendix 1's 4, counts 1–4, k >= 2, l >= 1)
+        and an unknown engine."""
+        if self.min_households < MIN_HOUSEHOLDS:
+            raise BadInput(f"`min_households` may be raised but not lowered below Appendix 1's "
+                           f"{MIN_HOUSEHOLDS}; got {self.min_households}.")
+        if self.count_threshold < DEFAULT_THRESHOLD:
+            raise BadInput(f"`count_threshold` may be raised but not lowered below {DEFAULT_THRESHOLD} "
+                           f"(counts 1–{DEFAULT_THRESHOLD - 1} hidden); got {self.count_threshold}.")
+        validate_kl(self.k_anonymity, self.l_diversity)
+        if self.engine not in ("duckdb", "spark"):
+            raise BadInput(f"`engine` must be duckdb or spark; found {self.engine!r}.")
+        return self
+
+    def meta(self) -> list[tuple[str, str]]:
+        """The settings as ``publish_meta`` rows (the checker and readers find them there)."""
+        return [("min_households", str(self.min_households)), ("count_threshold", str(self.count_threshold)),
+                ("k_anonymity", str(self.k_anonymity)), ("l_diversity", str(self.l_diversity))]
+
+
+@dataclass
+class Staging:
+    """One publish in progress: what each step of :data:`STEPS` reads and adds to.
+
+    The new tier is built in ``tmp`` (a temporary file beside ``target``, encrypted with
+    ``shared_key``) through ``con``, the master hub's connection with the tier attached as
+    ``shared``; nothing outside this object carries state between steps (DESIGN.md "Tiers
+    are files"; the staging → final shape of dbt models).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> s = Staging(Path("hub.duckdb"), None, "analyst", Settings(), quiet=True)
+    >>> s.target.name, s.tmp.name.startswith("shared.duckdb" + TMP_MARK)
+    ('shared.duckdb', True)
+    """
+
+    hub: Path
+    reg: Registry | None
+    actor: str
+    settings: Settings
+    quiet: bool = True
+    target: Path = field(init=False)
+    tmp: Path = field(init=False)
+    result: PublishResult = field(init=False)
+    shared_key: str | None = None
+    con: object = None
+    #: the Spark connection, with ``engine='spark'`` (:mod:`workbench.privacy.publish_spark`)
+    sc: object = None
+    geo: object = None
+    ref_key: bytes = b""
+    present: set = field(default_factory=set)
+    published: list = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    def __post_init__(self):
+        self.target = shared_path(self.hub)
+        self.tmp = self.target.with_name(f"{self.target.name}{TMP_MARK}{os.getpid()}-{time.time_ns()}")
+        self.result = PublishResult(str(self.hub), str(self.target),
+                                    datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def say(self, message: str) -> None:
+        """Progress on stderr unless quiet."""
+        if not self.quiet:
+            print(f"publish: {message}", file=sys.stderr)
+
+    def close(self) -> None:
+        """Close the Spark and hub connections (once)."""
+        if self.sc is not None:
+            self.sc.close()
+            self.sc = None
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def discard(self) -> None:
+        """Remove the temporary tier (after a switch it is already gone)."""
+        self.close()
+        self.tmp.unlink(missing_ok=True)
+        Path(str(self.tmp) + ".wal").unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------------- the steps
+    def stage(self) -> None:
+        """Open the hub, load the geography and the agencies' groups, attach an empty tier."""
+        _clean_stale(self.target)
+        self.shared_key = create_key(self.target)
+        self.con = open_hub(self.hub)
+        self.con.execute("SET preserve_insertion_order = false")  # row order carries no meaning
+        self.ref_key = ref_key(self.con)
+        self.geo = load_geography(self.con, min_households=self.settings.min_households)
+        self.result.geography = self.geo.to_dict()
+        install_geography(self.con, self.geo)
+        self.present = _present(self.con)
+        install_agency_groups(self.con, _agency_groups(self.reg))
+        self.con.execute(f"ATTACH {_lit(str(self.tmp))} AS shared (ENCRYPTION_KEY {_lit(self.shared_key)})")
+        if self.settings.engine == "spark":
+            from workbench.privacy import publish_spark
+            self.sc = publish_spark.open_spark(self.con, self.settings.spark_master)
+    def build_datasets(self) -> None:
+        """Each dataset present in the hub, in the form its publication sets out."""
+        for pub in publications():
+            if pub.dataset.id not in self.present or pub.mode == "master":
+                continue
+            table = f"shared.main.{pub.table}"
+            facts = _BUILDERS.get(pub.mode, _copied)(self, pub, table)
+            self.published.append(pub.dataset.id)
+            rows = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            self.result.tables.append({**pub.to_dict(), "rows": rows, **facts})
+            self.say(f"{pub.table}: {rows} rows ({pub.mode})")
+
+    def build_provenance(self) -> None:
+        """The sanitised supply log, the registered places and ``publish_meta``."""
+        if "supplies" in self.present:
+            counts_only = [p.dataset.id for p in publications() if p.mode == "counts"]
+            rows = publish_supplies(self.con, self.published, "shared.main.supplies", counts_only=counts_only)
+            self.result.tables.append({"dataset": None, "class": None, "mode": "provenance",
+                                       "table": "supplies", "rows": rows})
+        self.con.register("_wb_places_out", load_places(self.con))
+        self.con.execute(f"CREATE TABLE shared.main.{PLACES_TABLE} AS SELECT * FROM _wb_places_out")
+        self.con.execute("CREATE TABLE shared.main.publish_meta (key VARCHAR, value VARCHAR)")
+        meta = self.settings.meta()
+        self.con.executemany("INSERT INTO shared.main.publish_meta VALUES (?, ?)",
+                             [("published_at", self.result.published_at), *meta[:2],
+                              ("published_by", self.actor), *meta[2:]])
+
+    def on_spark(self, pub: Publication) -> bool:
+        """Whether ``pub``'s table is built on Spark (``engine='spark'`` and a record-level table)."""
+        if self.sc is None:
+            return False
+        from workbench.privacy import publish_spark
+        return publish_spark.on_spark(self.con, pub)
+
+    def seal(self) -> None:
+        """Write the new tier to disk and let go of it and the hub."""
+        self.con.execute("CHECKPOINT shared")
+        self.con.execute("DETACH shared")
+        self.close()
+
+    def check(self) -> None:
+        """The independent checker re-derives every invariant from the sealed file (exit 2)."""
+        st = self.settings
+        report = checker.check_files(self.tmp, self.hub, shared_key=self.shared_key,
+                                     min_households=st.min_households, count_threshold=st.count_threshold,
+                                     k_anonymity=st.k_anonymity, l_diversity=st.l_diversity)
+        self.result.check = report.to_dict()
+        if not report.ok:
+            self.reg.audit(self.actor, "publish", "shared", {"findings": len(report.findings),
+                                                             "rules": sorted({f.rule for f in report.findings})},
+                           outcome="failed")
+            raise DisclosureCheckFailed(report)
+
+    def switch(self) -> None:
+        """Replace the previous tier with the checked one, atomically, keeping its sharing."""
+        os.chmod(self.tmp, 0o600)
+        if self.target.exists() and self.target.stat().st_mode & 0o040:  # shared with a group (hub.share): keep it
+            os.chown(self.tmp, -1, self.target.stat().st_gid)
+            os.chmod(self.tmp, 0o640)
+        Path(str(self.target) + ".wal").unlink(missing_ok=True)
+        os.replace(self.tmp, self.target)
+
+#: the recipe: each step reads and adds to the :class:`Staging`; a failure at any step leaves
+#: the previous tier as it was (the temporary file is discarded)
+STEPS = (Staging.stage, Staging.build_datasets, Staging.build_provenance, Staging.seal, Staging.check,
+         Staging.switch)
+
+
+# ----------------------------------------------------------------------------- one dataset, by mode
+def _record(s: Staging, pub: Publication, table: str) -> dict:
+    """A record-level table: depersonalised (Appendix 1, guidance 3.2), then k and l."""
+    source = f"hub.main.{pub.dataset.id}"
+    ev, joins = _event_date(s.con, pub, s.present)
+    extra, prov_join = _provenance(pub, s.present)
+    removed: dict[str, int] = {}
+    k, l = s.settings.k_anonymity, s.settings.l_diversity
+    if s.on_spark(pub):
+        from workbench.privacy import publish_spark
+        placement, quasi = publish_spark.record_table(
+            s.sc, s.con, pub, table, s.geo, s.ref_key, event_date_sql=ev, extra_from=joins + prov_join,
+            extra_columns=extra, removed=removed, k=k, l=l)
+    else:
+        depersonalise_dataset(s.con, pub.dataset, source, table, s.geo, s.ref_key, event_date_sql=ev,
+                              extra_from=joins + prov_join, extra_columns=extra, removed=removed)
+        placement = placement_counts(s.con, pub.dataset, source, s.geo)
+        quasi = protect_table(s.con, table, pub.dataset, k=k, l=l) if pub.dataset.quasi_identifiers else None
+    facts: dict = {}
+    if placement:
+        facts["placement"] = placement
+    if quasi:
+        facts["quasi"] = quasi.to_dict()
+    if removed:
+        facts["removed"] = removed
+    return facts
+
+
+def _counts(s: Staging, pub: Publication, table: str) -> dict:
+    """A personal-data table published as suppressed counts only."""
+    publish_counts(s.con, pub, f"hub.main.{pub.dataset.id}", table, threshold=s.settings.count_threshold,
+                   supplies="hub.main.supplies" if "supplies" in s.present else None)
+    return {}
+
+
+def _copied(s: Staging, pub: Publication, table: str) -> dict:
+    """An aggregate, reference or as-published table: copied, free text scrubbed."""
+    if pub.mode == "as_published" and s.on_spark(pub):
+        from workbench.privacy import publish_spark
+        _copy(s.sc, pub, table, s.present)
+        publish_spark.load(s.sc, s.con, table)
+        return {}
+    removed = _copy(s.con, pub, table, s.present)
+    facts: dict = {"removed": removed} if removed else {}
+    if pub.dataset.id == "survey_response":
+        # the dashboards' primary and secondary suppression (guidance 2.4.1.2)
+        facts["cells_suppressed"] = suppress_survey(s.con, table, s.settings.count_threshold)
+    return facts
+
+
+_BUILDERS = {"record": _record, "outward": _record, "counts": _counts}
+
+
 def publish(hub_path: Path | str | None = None, user=None, *, min_households: int = MIN_HOUSEHOLDS,
             count_threshold: int = DEFAULT_THRESHOLD, k_anonymity: int = DEFAULT_K,
             l_diversity: int = DEFAULT_L, quiet: bool = True, engine: str = "duckdb",
             spark_master: str = "local[2]") -> PublishResult:
     """Rebuild the shared (depersonalised) tier of ``hub_path`` and check it (Appendix 1).
+
+    The recipe :data:`STEPS` over one :class:`Staging`: stage the inputs, build each
+    dataset, add provenance, seal the file, check it independently, switch it in. The
+    registry is opened once (the grant, the agencies' groups, the audit).
 
     Parameters
     ----------
@@ -224,139 +491,35 @@ def publish(hub_path: Path | str | None = None, user=None, *, min_households: in
 
     Examples
     --------
-    >>> from workbench.privacy.publish import publish   # doctest: +SKIP
-    >>> publish("data/restricted/hub.duckdb").rows      # doctest: +SKIP
+    A hub holding only Code-Point-style postcodes publishes a tier of reference tables:
+
+    >>> import pandas as pd
+    >>> from workbench.hub.ingest import ingest_frame
+    >>> from workbench.hub.schema import init_hub
+    >>> hub = init_hub("hub.duckdb")
+    >>> pcs = pd.DataFrame({"postcode": [f"NG1 5A{c}" for c in "ABDEFGHJLN"],
+    ...                     "easting": [457000.0 + 50 * i for i in range(10)], "northing": [340000.0] * 10,
+    ...                     "latitude": [52.95] * 10, "longitude": [-1.15] * 10, "households": [8] * 10})
+    >>> _ = ingest_frame(hub, "ref_postcode", pcs, source_name="codepoint")
+    >>> res = publish(hub)
+    >>> res.check["ok"], res.shared.endswith("shared.duckdb")
+    (True, True)
     """
-    if min_households < MIN_HOUSEHOLDS:
-        raise BadInput(f"`min_households` may be raised but not lowered below Appendix 1's "
-                       f"{MIN_HOUSEHOLDS}; got {min_households}.")
-    if count_threshold < DEFAULT_THRESHOLD:
-        raise BadInput(f"`count_threshold` may be raised but not lowered below {DEFAULT_THRESHOLD} "
-                       f"(counts 1–{DEFAULT_THRESHOLD - 1} hidden); got {count_threshold}.")
-    validate_kl(k_anonymity, l_diversity)
-    if engine not in ("duckdb", "spark"):
-        raise BadInput(f"`engine` must be duckdb or spark; found {engine!r}.")
+    settings = Settings(min_households, count_threshold, k_anonymity, l_diversity, engine, spark_master).check()
     hub = Path(hub_path) if hub_path else default_hub()
     actor = ((user if isinstance(user, str) else getattr(user, "name", None))
              or os.environ.get("WORKBENCH_USER") or getpass.getuser())
     with open_registry(hub) as reg:  # opened once: the grant, the agencies' groups, the audit
         if user is not None:
             require(reg, user, "publish", None)
-        return _build(hub, reg, actor, min_households, count_threshold, quiet,
-                      k_anonymity=k_anonymity, l_diversity=l_diversity,
-                      spark_master=spark_master if engine == "spark" else None)
-
-
-def _build(hub: Path, reg: Registry, actor: str, min_households: int, count_threshold: int,
-           quiet: bool, *, k_anonymity: int = DEFAULT_K, l_diversity: int = DEFAULT_L,
-           spark_master: str | None = None) -> PublishResult:
-    """Build the tier into a temporary file, check it, replace the old tier, audit (reg open)."""
-    import sys
-
-    t0 = time.perf_counter()
-    target = shared_path(hub)
-    _clean_stale(target)
-    tmp = target.with_name(f"{target.name}{TMP_MARK}{os.getpid()}-{time.time_ns()}")
-    shared_key = create_key(target)
-    result = PublishResult(str(hub), str(target), datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    con = open_hub(hub)
-    sc = None   # the Spark connection, with --engine spark
-    try:
-        con.execute("SET preserve_insertion_order = false")  # row order carries no meaning
-        key = ref_key(con)
-        geo = load_geography(con, min_households=min_households)
-        result.geography = geo.to_dict()
-        install_geography(con, geo)
-        present = _present(con)
-        install_agency_groups(con, _agency_groups(reg))
-        published: list[str] = []
-        con.execute(f"ATTACH {_lit(str(tmp))} AS shared (ENCRYPTION_KEY {_lit(shared_key)})")
-        if spark_master:
-            from workbench.privacy import publish_spark
-            sc = publish_spark.open_spark(con, spark_master)
-        for pub in publications():
-            if pub.dataset.id not in present or pub.mode == "master":
-                continue
-            target_table = f"shared.main.{pub.table}"
-            on_spark = sc is not None and publish_spark.on_spark(con, pub)
-            placement: dict[str, int] = {}
-            removed: dict[str, int] = {}
-            cells_hidden = None
-            quasi = None
-            if pub.mode in ("record", "outward"):
-                ev, joins = _event_date(con, pub, present)
-                extra, prov_join = _provenance(pub, present)
-                if on_spark:
-                    placement, quasi = publish_spark.record_table(
-                        sc, con, pub, target_table, geo, key, event_date_sql=ev, extra_from=joins + prov_join,
-                        extra_columns=extra, removed=removed, k=k_anonymity, l=l_diversity)
-                else:
-                    depersonalise_dataset(con, pub.dataset, f"hub.main.{pub.dataset.id}", target_table,
-                                          geo, key, event_date_sql=ev, extra_from=joins + prov_join,
-                                          extra_columns=extra, removed=removed)
-                    placement = placement_counts(con, pub.dataset, f"hub.main.{pub.dataset.id}", geo)
-                    if pub.dataset.quasi_identifiers:
-                        quasi = protect_table(con, target_table, pub.dataset, k=k_anonymity, l=l_diversity)
-            elif pub.mode == "counts":
-                publish_counts(con, pub, f"hub.main.{pub.dataset.id}", target_table,
-                               threshold=count_threshold,
-                               supplies="hub.main.supplies" if "supplies" in present else None)
-            elif on_spark and pub.mode == "as_published":
-                _copy(sc, pub, target_table, present)
-                publish_spark.load(sc, con, target_table)
-            else:
-                removed = _copy(con, pub, target_table, present)
-                if pub.dataset.id == "survey_response":
-                    # the dashboards' primary and secondary suppression (guidance 2.4.1.2)
-                    cells_hidden = suppress_survey(con, target_table, count_threshold)
-            published.append(pub.dataset.id)
-            rows = con.execute(f"SELECT count(*) FROM {target_table}").fetchone()[0]
-            result.tables.append({**pub.to_dict(), "rows": rows, **({"placement": placement} if placement else {}),
-                                  **({"quasi": quasi.to_dict()} if quasi else {}),
-                                  **({"removed": removed} if removed else {}),
-                                  **({"cells_suppressed": cells_hidden} if cells_hidden is not None else {})})
-            if not quiet:
-                print(f"publish: {pub.table}: {rows} rows ({pub.mode})", file=sys.stderr)
-        if "supplies" in present:
-            counts_only = [p.dataset.id for p in publications() if p.mode == "counts"]
-            rows = publish_supplies(con, published, "shared.main.supplies", counts_only=counts_only)
-            result.tables.append({"dataset": None, "class": None, "mode": "provenance",
-                                  "table": "supplies", "rows": rows})
-        con.register("_wb_places_out", load_places(con))
-        con.execute(f"CREATE TABLE shared.main.{PLACES_TABLE} AS SELECT * FROM _wb_places_out")
-        con.execute("CREATE TABLE shared.main.publish_meta (key VARCHAR, value VARCHAR)")
-        con.executemany("INSERT INTO shared.main.publish_meta VALUES (?, ?)",
-                        [("published_at", result.published_at), ("min_households", str(min_households)),
-                         ("count_threshold", str(count_threshold)), ("published_by", actor),
-                         ("k_anonymity", str(k_anonymity)), ("l_diversity", str(l_diversity))])
-        con.execute("CHECKPOINT shared")
-        con.execute("DETACH shared")
-        con.close()
-        con = None
-        report = checker.check_files(tmp, hub, shared_key=shared_key, min_households=min_households,
-                                     count_threshold=count_threshold, k_anonymity=k_anonymity,
-                                     l_diversity=l_diversity)
-        result.check = report.to_dict()
-        if not report.ok:
-            reg.audit(actor, "publish", "shared", {"findings": len(report.findings),
-                                                        "rules": sorted({f.rule for f in report.findings})},
-                      outcome="failed")
-            raise DisclosureCheckFailed(report)
-        os.chmod(tmp, 0o600)
-        if target.exists() and target.stat().st_mode & 0o040:    # shared with a group (hub.share): keep it
-            previous = target.stat()
-            os.chown(tmp, -1, previous.st_gid)
-            os.chmod(tmp, 0o640)
-        Path(str(target) + ".wal").unlink(missing_ok=True)
-        os.replace(tmp, target)
-    finally:
-        if sc is not None:
-            sc.close()
-        if con is not None:
-            con.close()
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
-    result.seconds = time.perf_counter() - t0
-    reg.audit(actor, "publish", "shared", {"tables": len(result.tables), "rows": result.rows,
-                                           "shared": str(target)}, outcome="ok")
-    return result
+        staging = Staging(hub, reg, actor, settings, quiet=quiet)
+        try:
+            for step in STEPS:
+                step(staging)
+        finally:
+            staging.discard()
+        result = staging.result
+        result.seconds = time.perf_counter() - staging.started
+        reg.audit(actor, "publish", "shared", {"tables": len(result.tables), "rows": result.rows,
+                                               "shared": str(staging.target)}, outcome="ok")
+        return result

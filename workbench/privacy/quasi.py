@@ -70,7 +70,14 @@ AREAS = "temp.main._wb_qual"
 
 @dataclass
 class QuasiResult:
-    """What :func:`protect_table` did to one table (counts only, never values)."""
+    """What :func:`protect_table` did to one table (counts only, never values).
+
+    Examples
+    --------
+    >>> r = QuasiResult("shared.main.health_ae_assault", k=5, l=2, level=1, rows=400, suppressed=3)
+    >>> {key: r.to_dict()[key] for key in ("level", "rows", "suppressed")}
+    {'level': 1, 'rows': 400, 'suppressed': 3}
+    """
 
     table: str
     k: int
@@ -92,7 +99,16 @@ class QuasiResult:
 
 
 def validate_kl(k: int, l: int) -> None:
-    """``k`` >= 2 and ``l`` >= 1 (an ISP may raise the defaults 5 and 2)."""
+    """``k`` >= 2 and ``l`` >= 1 (an ISP may raise the defaults 5 and 2).
+
+    Examples
+    --------
+    >>> validate_kl(10, 3)
+    >>> validate_kl(1, 2)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `k_anonymity` must be a whole number of at least 2 (default 5); got 1.
+    """
     if not isinstance(k, int) or k < MIN_K:
         raise BadInput(f"`k_anonymity` must be a whole number of at least {MIN_K} (default "
                        f"{DEFAULT_K}); got {k!r}.")
@@ -126,13 +142,27 @@ def age_band_sql(x: str, level: int) -> str:
 
 
 def date_sql(x: str, level: int) -> str:
-    """SQL coarsening a date to the first day of its month, quarter or year."""
+    """SQL coarsening a date to the first day of its month, quarter or year.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> [str(duckdb.sql(f"SELECT {date_sql(repr('2024-05-17'), lv)}").fetchone()[0]) for lv in (0, 1, 2)]
+    ['2024-05-01', '2024-04-01', '2024-01-01']
+    """
     part = ("month", "quarter", "year")[level]
     return f"CAST(date_trunc('{part}', CAST({x} AS DATE)) AS DATE)"
 
 
 def ethnicity_sql(x: str, level: int) -> str:
-    """SQL grouping a 16+1 ethnicity code ("W1") to its group ("W") above level 0."""
+    """SQL grouping a 16+1 ethnicity code ("W1") to its group ("W") above level 0.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> [duckdb.sql(f"SELECT {ethnicity_sql(repr(e), 1)}").fetchone()[0] for e in ("W1", "b2", "Not stated")]
+    ['W', 'B', 'Not stated']
+    """
     v = f"CAST({x} AS VARCHAR)"
     if level == 0:
         return v
@@ -183,8 +213,8 @@ def generalised_exprs(ds: Dataset, names: list[str], level: int,
     >>> exprs, joins = generalised_exprs(ds, ["age", "gender", "incident_date"], 2)
     >>> exprs["gender"], joins
     ('t."gender"', '')
-    >>> exprs["incident_date"]
-    'CAST(date_trunc(\'year\', CAST(t."incident_date" AS DATE)) AS DATE)'
+    >>> print(exprs["incident_date"])
+    CAST(date_trunc('year', CAST(t."incident_date" AS DATE)) AS DATE)
     >>> "_a1" in generalised_exprs(ds, ["postcode", "easting", "northing"], 1)[1]
     True
     """
@@ -254,11 +284,12 @@ class Generaliser:
     ...                 "('7', 'M', DATE '2024-11-02'), ('30', 'F', DATE '2024-06-30')) v(age, gender, incident_date)")
     >>> g = Generaliser.build(con, "ae", catalogue.get("health_ae_assault"), ["age", "gender", "incident_date"],
     ...                       ["age", "gender", "incident_date"])
-    >>> exprs, joins = g.exprs(1)
+    >>> exprs, _ = g.exprs(1)
     >>> key, _ = g.key(1)
     >>> con.execute(f"SELECT {exprs['age']}, {exprs['gender']}, {exprs['incident_date']}, {key} "
-    ...             f"FROM ae t{joins} ORDER BY 1").fetchall()   # one key per combination
-    [('0-17', 'M', datetime.date(2024, 10, 1), 15), ('25-34', 'F', datetime.date(2024, 4, 1), 22), ('25-34', 'F', datetime.date(2024, 4, 1), 22)]
+    ...             f"FROM ae t{g.joins(g.dicts)} ORDER BY 1").fetchall()   # one key per combination
+    [('0-17', 'M', datetime.date(2024, 10, 1), 17), ('25-34', 'F', datetime.date(2024, 4, 1), 22),
+     ('25-34', 'F', datetime.date(2024, 4, 1), 22)]
     >>> g.drop()
     """
 
@@ -361,7 +392,16 @@ class Generaliser:
 
 
 def class_columns(ds: Dataset, names: list[str]) -> list[str]:
-    """The shared-tier columns that form a combination of quasi-identifier values."""
+    """The shared-tier columns that form a combination of quasi-identifier values.
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> class_columns(catalogue.get("health_ae_assault"), ["age", "gender", "postcode", "easting", "northing"])
+    ['age', 'gender', 'postcode']
+    >>> class_columns(catalogue.get("transport_btp_crime"), ["victim_age", "easting", "northing"])
+    ['victim_age', 'easting', 'northing']
+    """
     cols = [c for c in ds.quasi_identifiers if c in names]
     if "easting" in cols and "northing" in names:
         cols.append("northing")
@@ -548,8 +588,26 @@ def protect_table(con, table: str, ds: Dataset, *, k: int = DEFAULT_K, l: int = 
 
     Examples
     --------
-    See ``tests/test_quasi.py``: 60 people in one postcode sector with one planted 97-year-old
-    are published with the 97-year-old's quasi-identifiers suppressed.
+    Sixty women in their thirties at one postcode, and one 97-year-old: she alone would be
+    findable, so her quasi-identifiers are suppressed, with four others' so that the
+    suppressed records are themselves a group of five (tests/test_quasi.py plants more):
+
+    >>> import duckdb, pandas as pd
+    >>> from workbench import catalogue
+    >>> from workbench.privacy.depersonalise import geography_from_frame, install_geography
+    >>> con = duckdb.connect()
+    >>> ref = pd.DataFrame({"postcode": [f"NG1 5A{c}" for c in "ABDEFGHJLN"], "households": [8] * 10,
+    ...                     "easting": [100.0 * i for i in range(10)], "northing": [0.0] * 10})
+    >>> install_geography(con, geography_from_frame(ref))
+    >>> _ = con.execute("CREATE TABLE ae AS SELECT 'P' || i AS patient_ref, CAST(30 + i % 5 AS VARCHAR) AS age, "
+    ...                 "'F' AS gender, 'W1' AS ethnicity, 'NG1 5AB' AS postcode, ['assault', 'domestic'][1 + i % 2] "
+    ...                 "AS incident_type, DATE '2024-03-01' AS incident_date FROM range(60) r(i)")
+    >>> _ = con.execute("INSERT INTO ae VALUES ('X', '97', 'F', 'A2', 'NG1 5AB', 'assault', DATE '2024-03-03')")
+    >>> r = protect_table(con, "ae", catalogue.get("health_ae_assault"))
+    >>> r.level, r.suppressed, r.classes
+    (0, 5, 2)
+    >>> con.execute("SELECT age, count(*) FROM ae GROUP BY 1 ORDER BY 1").fetchall()
+    [('30-34', 56), (None, 5)]
     """
     validate_kl(k, l)
     names = [r[0] for r in con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()]
@@ -570,7 +628,7 @@ def protect_table(con, table: str, ds: Dataset, *, k: int = DEFAULT_K, l: int = 
     st = stats[chosen]
     exprs, _ = generaliser.exprs(chosen)
     key, _ = generaliser.key(chosen)
-    gen = (f"(SELECT t.rowid AS _rid, {key} AS _key, {', '.join(f'{exprs[n]} AS {q(n)}' for n in names)} "
+    gen = (f"(SELECT {key} AS _key, {', '.join(f'{exprs[n]} AS {q(n)}' for n in names)} "
            f"FROM {table} t{generaliser.joins(generaliser.dicts)})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _wb_quasi_bad AS SELECT _key, true AS _hit FROM _wb_quasi_lv "
                 f"WHERE _level = {int(chosen)} AND _bad AND _key <> 0")
@@ -587,7 +645,7 @@ def protect_table(con, table: str, ds: Dataset, *, k: int = DEFAULT_K, l: int = 
     chosen_classes = st.bad_classes
     if total and (total < k or not spread):
         # the suppressed records would form a group below k or l: the exact, slower choice
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _wb_quasi AS SELECT * FROM {gen}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _wb_quasi AS SELECT row_number() OVER () AS _rid, * FROM {gen}")
         chosen_classes, total = _choose_suppressed(con, qcols, sens, k, l)
         con.execute("CREATE OR REPLACE TEMP TABLE _wb_quasi_bad AS SELECT DISTINCT q._key, true AS _hit "
                     "FROM _wb_quasi q JOIN _wb_quasi_bad b ON "
@@ -598,7 +656,8 @@ def protect_table(con, table: str, ds: Dataset, *, k: int = DEFAULT_K, l: int = 
     hit += ["r._rid IS NOT NULL"] if picked else []
     out = [f"CASE WHEN {' OR '.join(hit)} THEN NULL ELSE g.{q(n)} END AS {q(n)}" if n in hide and hit
            else f"g.{q(n)}" for n in names]
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(out)} FROM {gen} g "
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(out)} FROM "
+                + ("_wb_quasi g " if picked else f"{gen} g ")
                 + (f"LEFT JOIN _wb_quasi_bad b ON {match} " if chosen_classes else "")
                 + ("LEFT JOIN _wb_quasi_rows r ON g._rid = r._rid" if picked else ""))
     result.level = chosen
