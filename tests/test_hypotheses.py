@@ -149,3 +149,23 @@ def test_analyst_can_register_a_hypothesis(scenario_data):
 def test_verdict_rejects_unknown_verdict():
     with pytest.raises(BadInput):
         Verdict(hypothesis="x", verdict="maybe", reason="")
+
+
+def test_a_share_of_the_net_increase_above_100_percent_is_explained(scenario_data):
+    """Issue 18: "105% of the net increase" read as an error. Where counts fell elsewhere the
+    flagged places carry more than the net rise; the reason and the effect say so beside it."""
+    seen = 0
+    for scenario, data in scenario_data.items():
+        for hyp, key in (("premises", "share_of_increase_at_flagged_premises"),
+                         ("concentration", "share_of_increase_in_flagged_units")):
+            v = run(hyp, data, CUR, BASE)
+            share = v.effect.get(key)
+            if share is None:
+                continue
+            over = share > 1
+            seen += over
+            assert ("counts fell elsewhere" in v.reason) == (over and v.verdict == "supported"), (scenario, hyp, v.reason)
+            assert ("share_of_increase_note" in v.effect) == (over or v.effect.get("share_of_increase_in_top_5pct_units", 0) > 1)
+            if over:
+                assert "counts fell elsewhere" in v.to_text()
+    assert seen, "no scenario gives a share above 100%: the explanation is untested"

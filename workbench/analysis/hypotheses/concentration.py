@@ -164,6 +164,29 @@ def _postcodes(frame: pd.DataFrame) -> pd.Series:
     return v.where(v.str.len() >= 5)
 
 
+#: why a share of a *net* increase can pass 100%, said next to the figure
+OVER_100_NOTE = ("more than 100% because counts fell elsewhere: the rise in these places is larger "
+                 "than the area's net rise, which is the rises minus the falls")
+
+
+def share_of_increase_words(share: float) -> str:
+    """A share of the net increase in words, explained when it is above 100% (issue 18).
+
+    The share is ``Σ excess in flagged units / net increase``; where other units fell, the
+    flagged units' excess exceeds the net increase and the share passes 100%.
+
+    Examples
+    --------
+    >>> share_of_increase_words(0.98)
+    '98% of the net increase'
+    >>> print(share_of_increase_words(1.05))
+    105% of the net increase (more than 100% because counts fell elsewhere: the rise in these
+    places is larger than the area's net rise, which is the rises minus the falls)
+    """
+    text = f"{share:.0%} of the net increase"
+    return f"{text} ({OVER_100_NOTE})" if share > 1 else text
+
+
 @register
 class ConcentrationHypothesis(Hypothesis):
     """The ``concentration`` hypothesis (module docstring: units, null, tests and rule).
@@ -241,6 +264,8 @@ class ConcentrationHypothesis(Hypothesis):
                   "units": int(excess.size), "share_of_increase_in_top_5pct_units": top5,
                   "offence_dispersion_index_cells": odi, "rate_ratio": change.rate_ratio,
                   "net_increase": float(net)}
+        if share > 1 or top5 > 1:
+            effect["share_of_increase_note"] = OVER_100_NOTE
         ev = [evidence("Place-time units with the largest excess (current − baseline × period ratio)", top_units),
               evidence("Change by day and time block", blocks.sort_values("change", ascending=False))]
         if not use_time:
@@ -249,8 +274,8 @@ class ConcentrationHypothesis(Hypothesis):
             reason_tail = ""
         if p_g < alpha and share >= share_needed:
             verdict, reason = "supported", (
-                f"{int(flagged.sum())} place-time unit(s) with a significant excess carry {share:.0%} of the "
-                f"net increase (homogeneity G² p = {p_g:.3g})")
+                f"{int(flagged.sum())} place-time unit(s) with a significant excess carry "
+                f"{share_of_increase_words(share)} (homogeneity G² p = {p_g:.3g})")
         elif p_g >= alpha:
             verdict, reason = "not_supported", (
                 f"the increase is consistent with a proportional, widespread rise (G² p = {p_g:.3g})")

@@ -34,6 +34,7 @@ from workbench.analysis.fitness import Needs
 from workbench.analysis.gistar import fdr_significant
 from workbench.analysis.hypotheses.base import Hypothesis, Verdict, evidence, register
 from workbench.analysis.hypotheses.common import MIN_EVENTS, POLICE, police_offences, precheck
+from workbench.analysis.hypotheses.concentration import OVER_100_NOTE, share_of_increase_words
 from workbench.analysis.triangulation import ratio_of_rate_ratios
 
 PREMISES = "ref_licensed_premises"
@@ -138,13 +139,15 @@ class PremisesHypothesis(Hypothesis):
                   "share_of_increase_at_flagged_premises": share, "max_small_number": k_max,
                   "rate_ratio_near_premises_vs_elsewhere": near_vs_rest.rrr if near_vs_rest else None,
                   "rate_ratio": change.rate_ratio, "net_increase": float(net), "radius_m": radius}
+        if share > 1:
+            effect["share_of_increase_note"] = OVER_100_NOTE
         ev = [evidence("Premises by excess offences (current − baseline × period ratio)",
                        table.sort_values("excess", ascending=False).head(20))]
         nf = int(flagged.sum())
         min_p = float(p_adj.min()) if p_adj.size else None  # the smallest FDR-adjusted p-value
         if 1 <= nf <= k_max and share >= share_needed:
-            verdict, reason = "supported", (f"{nf} premises with a significant excess carry {share:.0%} of the "
-                                            "net increase")
+            verdict, reason = "supported", (f"{nf} premises with a significant excess carry "
+                                            f"{share_of_increase_words(share)}")
         elif nf == 0:
             verdict, reason = "not_supported", f"no premises shows an excess beyond the area-wide change ({fdr.upper()} FDR 5%)"
         elif nf > k_max:
