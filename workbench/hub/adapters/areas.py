@@ -42,7 +42,15 @@ _WARD_NM = re.compile(r"^WD\d{2}NM$", re.I)
 
 
 def pick_property(names, preferred, suffix: str) -> str | None:
-    """The property to read: a preferred name (any case), else one ending in ``suffix``."""
+    """The property to read: a preferred name (any case), else one ending in ``suffix``.
+
+    Examples
+    --------
+    >>> pick_property(["OBJECTID", "Code", "NPA_NAME"], CODE_NAMES, "CODE")     # a preferred name, any case
+    'Code'
+    >>> pick_property(["OBJECTID", "NPA_NAME"], NAME_NAMES, "NAME"), pick_property(["OBJECTID"], CODE_NAMES, "CD")
+    ('NPA_NAME', None)
+    """
     lower = {n.lower(): n for n in names}
     for p in preferred:
         if p in lower:
@@ -52,6 +60,14 @@ def pick_property(names, preferred, suffix: str) -> str | None:
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    r"""True for a polygon file offered as ``ref_area`` or ``ref_ward``, or an ONS ward lookup CSV offered as ``ref_ward``.
+
+    Examples
+    --------
+    >>> _ = Path("wards.csv").write_text("LSOA21CD,WD24CD,WD24NM\n")
+    >>> detect(Path("wards.csv"), "ref_ward"), detect(Path("npa.geojson"), "ref_area"), detect(Path("npa.csv"), "ref_area")
+    (True, True, False)
+    """
     if dataset_id not in DATASETS:
         return False
     if path.suffix.lower() in POLYGON_SUFFIXES:
@@ -114,6 +130,25 @@ def _ward_lookup(path: Path, ds: Dataset) -> pd.DataFrame:
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    r"""Stage ward lookups (one row per ward) or area polygons (BNG WKT, ``area_set`` from the file name) as ``table``.
+
+    Examples
+    --------
+    >>> import duckdb, json
+    >>> from workbench import catalogue
+    >>> con = duckdb.connect()
+    >>> _ = Path("wards.csv").write_text("LSOA21CD,WD24CD,WD24NM\nE01000001,E05000001,Arboretum\nE01000002,E05000001,Arboretum\n")
+    >>> stage(con, [Path("wards.csv")], catalogue.get("ref_ward"), "wards")
+    >>> con.execute("SELECT * FROM wards").fetchall()           # the lookup repeats the ward: one row kept
+    [('E05000001', 'Arboretum', None, 'wards.csv', 2)]
+    >>> _ = Path("npa.geojson").write_text(json.dumps({"type": "FeatureCollection",
+    ...     "crs": {"type": "name", "properties": {"name": "EPSG:27700"}},
+    ...     "features": [{"type": "Feature", "properties": {"NPA_CODE": "N1", "NPA_NAME": "City Centre"},
+    ...                   "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [10, 10], [0, 0]]]}}]}))
+    >>> stage(con, [Path("npa.geojson")], catalogue.get("ref_area"), "areas")
+    >>> con.execute("SELECT area_set, area_code, area_name, geometry FROM areas").fetchall()
+    [('npa', 'N1', 'City Centre', 'POLYGON ((0 0, 10 0, 10 10, 0 0))')]
+    """
     for f in files:
         frame = _ward_lookup(f, ds) if f.suffix.lower() == ".csv" else _polygons(f, ds)
         stage_frame(con, frame, table, file=f.name, first_line=2)

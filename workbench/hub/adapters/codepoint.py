@@ -47,10 +47,26 @@ _ROW = re.compile(r'^"?[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}"?,[0-9]+
 
 
 def is_header_file(path: Path) -> bool:
+    """True for Code-Point's column-header file (by its name).
+
+    Examples
+    --------
+    >>> is_header_file(Path("Doc/Code-Point_Open_Column_Headers.csv")), is_header_file(Path("Data/CSV/ng.csv"))
+    (True, False)
+    """
     return bool(HEADER_FILE.search(path.stem))
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    r"""True for the column-header file or a headerless Code-Point data file (first line ``postcode,quality,easting,northing``).
+
+    Examples
+    --------
+    >>> _ = Path("ng.csv").write_text('"NG1 1AA",10,457804,340087,"E92000001"\n')
+    >>> _ = Path("other.csv").write_text("postcode,easting\n")
+    >>> detect(Path("ng.csv"), "ref_postcode"), detect(Path("other.csv"), "ref_postcode")
+    (True, False)
+    """
     if is_header_file(path):
         return True
     if path.suffix.lower() not in (".csv", ".txt"):
@@ -64,7 +80,15 @@ def detect(path: Path, dataset_id: str) -> bool:
 
 
 def read_columns(path: Path) -> list[str]:
-    """Column names from the header file (the long-name line, else the only line)."""
+    r"""Column names from the header file (the long-name line, else the only line).
+
+    Examples
+    --------
+    >>> _ = Path("Code-Point_Open_Column_Headers.csv").write_text(
+    ...     "PC,PQ,EA,NO\nPostcode,Positional_quality_indicator,Eastings,Northings\n")
+    >>> read_columns(Path("Code-Point_Open_Column_Headers.csv"))      # the long names
+    ['Postcode', 'Positional_quality_indicator', 'Eastings', 'Northings']
+    """
     with open(path, newline="", encoding="utf-8-sig") as fh:
         rows = [r for r in csv.reader(fh) if r]
     if not rows:
@@ -98,8 +122,16 @@ def _known_households(con) -> pd.DataFrame:
 
 
 def read_codepoint(con, path: Path, columns: list[str]) -> pd.DataFrame:
-    """One headerless Code-Point file as strings (DuckDB's strict CSV reader: a record with
-    the wrong number of fields rejects the supply naming its line)."""
+    r"""One headerless Code-Point file as strings (DuckDB's strict CSV reader: a record with
+    the wrong number of fields rejects the supply naming its line).
+
+    Examples
+    --------
+    >>> con = duckdb.connect()
+    >>> _ = Path("ng.csv").write_text('"NG1 1AA",10,457804,340087\n"NG1 9ZZ",90,0,0\n')
+    >>> read_codepoint(con, Path("ng.csv"), DEFAULT_COLUMNS[:4])[["Postcode", "Eastings", "_line"]].values.tolist()
+    [['NG1 1AA', '457804', 1], ['NG1 9ZZ', '0', 2]]
+    """
     source = [f"c{i}" for i in range(len(columns))]
     select = ", ".join(f"{q(s)} AS {q(c)}" for s, c in zip(source, columns))
     try:
@@ -110,6 +142,18 @@ def read_codepoint(con, path: Path, columns: list[str]) -> pd.DataFrame:
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    r"""Stage Code-Point data files (with their column-header file, or the published order) as ``ref_postcode`` rows.
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> con = duckdb.connect()
+    >>> _ = Path("ng.csv").write_text('"NG1 1AA",10,457804,340087,"E92000001","","","","E06000018","E05012277"\n'
+    ...                               '"NG1 9ZZ",90,0,0,"E92000001","","","","E06000018",""\n')
+    >>> stage(con, [Path("ng.csv")], catalogue.get("ref_postcode"), "staged")
+    >>> con.execute("SELECT postcode, easting, northing, ward_code, _line FROM staged").fetchall()   # quality 90: no point
+    [('NG1 1AA', '457804', '340087', 'E05012277', 1), ('NG1 9ZZ', None, None, None, 2)]
+    """
     header_files = [f for f in files if is_header_file(f)]
     columns = read_columns(header_files[0]) if header_files else DEFAULT_COLUMNS
     lower = {c.lower(): c for c in columns}

@@ -6,6 +6,8 @@ a frame of strings and hand it here, so the staged table looks exactly like a CS
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 
@@ -25,7 +27,14 @@ def _one(v):
 
 def as_text(series) -> pd.Series:
     """Strings for a staged column: None for missing, whole numbers without '.0',
-    dates ``YYYY-MM-DD``, times ``HH:MM``."""
+    dates ``YYYY-MM-DD``, times ``HH:MM``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> as_text(pd.Series([1.0, 2.5, None])).tolist(), as_text([dt.date(2024, 1, 2), dt.time(9, 5), None]).tolist()
+    (['1', '2.5', None], ['2024-01-02', '09:05', None])
+    """
     s = pd.Series(series)
     if s.dtype.kind in "iub":
         return s.astype(str).astype(object)
@@ -45,6 +54,15 @@ def stage_frame(con, frame: pd.DataFrame, table: str, *, file: str, first_line: 
 
     ``_file`` is ``file``; ``_line`` counts from ``first_line`` (the source line of the
     first record), unless the frame already has a ``_line`` column.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> stage_frame(con, pd.DataFrame({"postcode": ["NG1 1AA", "NG1 1AB"], "households": [9.0, None]}), "staged",
+    ...             file="estimates.csv", first_line=2)
+    >>> con.execute("SELECT * FROM staged").fetchall()
+    [('NG1 1AA', '9', 'estimates.csv', 2), ('NG1 1AB', None, 'estimates.csv', 3)]
     """
     out = pd.DataFrame({c: as_text(frame[c]) for c in frame.columns if c != "_line"})
     out["_file"] = file
@@ -66,9 +84,17 @@ def stage_frame(con, frame: pd.DataFrame, table: str, *, file: str, first_line: 
         con.unregister("_wb_stage_frame")
 
 
-def csv_reader_sql(path, columns: list[str], *, header: bool) -> str:
-    """A strict DuckDB ``read_csv`` over ``path`` with ``columns`` all VARCHAR, plus ``_file``
-    and ``_line`` (the record's line: header = line 1), for adapters that post-process rows."""
+def csv_reader_sql(path: Path, columns: list[str], *, header: bool) -> str:
+    r"""A strict DuckDB ``read_csv`` over ``path`` with ``columns`` all VARCHAR, plus ``_file``
+    and ``_line`` (the record's line: header = line 1), for adapters that post-process rows.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> _ = Path("pairs.csv").write_text("a,b\n1,2\n3,4\n")
+    >>> duckdb.sql("SELECT * FROM " + csv_reader_sql(Path("pairs.csv"), ["a", "b"], header=True)).fetchall()
+    [('1', '2', 'pairs.csv', 2), ('3', '4', 'pairs.csv', 3)]
+    """
     from workbench.hub.adapters.csvfiles import sql_str
 
     cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in columns) + "}"

@@ -76,6 +76,15 @@ def _upper_header(path: Path) -> list[str]:
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    r"""True when ``path`` is a CSV with the esd premises-licence columns (case-blind).
+
+    Examples
+    --------
+    >>> _ = Path("licences.csv").write_text("CaseReference,PremisesName,Postcode\n")
+    >>> _ = Path("other.csv").write_text("premises_ref,premises_name\n")
+    >>> detect(Path("licences.csv"), "ref_licensed_premises"), detect(Path("other.csv"), "ref_licensed_premises")
+    (True, False)
+    """
     if path.suffix.lower() != ".csv":
         return False
     try:
@@ -86,6 +95,20 @@ def detect(path: Path, dataset_id: str) -> bool:
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    r"""Stage esd premises-licence files as ``ref_licensed_premises`` rows: postcodes normalised, the latest closing time read from the opening hours.
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> _ = Path("licences.csv").write_text("CASEREFERENCE,PREMISESNAME,POSTCODE,LOCATIONTEXT,OPENINGHOURS\n"
+    ...                                     "L1,The Bell Inn,ng1 6ad,18 Angel Row,Mon-Sat 10:00-01:00\n")
+    >>> con = duckdb.connect()
+    >>> stage(con, [Path("licences.csv")], catalogue.get("ref_licensed_premises"), "staged")
+    >>> con.execute("SELECT premises_ref, premises_name, postcode, latest_closing_time, _line FROM staged").fetchall()
+    [('L1', 'The Bell Inn', 'NG1 6AD', '01:00', 2)]
+    >>> reset_staging(con)
+    """
     plans = []
     for f in files:
         raw = read_header(f)
