@@ -89,6 +89,15 @@ def _columns(header: list[str]) -> dict[str, str]:
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    r"""True when ``path`` is an ECDS extract CSV with the ISTV fields (reference, intent, location and a date).
+
+    Examples
+    --------
+    >>> _ = Path("ecds.csv").write_text("Emergency_Care_Attendance_Identifier,Injury_Date,Injury_Intent,Assault_Location_Description\n")
+    >>> _ = Path("other.csv").write_text("patient_ref,incident_date\n")
+    >>> detect(Path("ecds.csv"), "health_ae_assault"), detect(Path("other.csv"), "health_ae_assault")
+    (True, False)
+    """
     if dataset_id not in DATASETS or path.suffix.lower() != ".csv":
         return False
     try:
@@ -99,7 +108,13 @@ def detect(path: Path, dataset_id: str) -> bool:
 
 
 def place_type(text) -> str | None:
-    """Guidance 3.2.12's location type from an ECDS injury place description."""
+    """Guidance 3.2.12's location type from an ECDS injury place description.
+
+    Examples
+    --------
+    >>> place_type("Public house - inside"), place_type("Street or highway"), place_type(""), place_type(None)
+    ('in licensed premise', 'street', None, None)
+    """
     if text is None or (isinstance(text, float) and text != text) or not str(text).strip():
         return None
     t = str(text).lower()
@@ -130,6 +145,24 @@ def _time(s: pd.Series) -> pd.Series:
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    r"""Stage the assault attendances of ECDS extracts as ``health_ae_assault`` rows (other attendances and the NHS number, names and home address are never read).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from workbench import catalogue
+    >>> _ = Path("ecds.csv").write_text(
+    ...     "EMERGENCY CARE ATTENDANCE IDENTIFIER,INJURY DATE,INJURY TIME,INJURY INTENT,INJURY MECHANISM,"
+    ...     "INJURY PLACE TYPE,ASSAULT LOCATION DESCRIPTION,NHS NUMBER\n"
+    ...     "A1,20240105,2230,Alleged assault,Knife or blade,Licensed premises - outside,Outside the Bell Inn,9990001112\n"
+    ...     "A2,06/01/2024,0915,Accidental,Fall,Home,,9990001113\n")
+    >>> con = duckdb.connect()
+    >>> stage(con, [Path("ecds.csv")], catalogue.get("health_ae_assault"), "staged")
+    >>> con.execute("SELECT patient_ref, incident_type, incident_date, incident_time, location_type, _line FROM staged").fetchall()
+    [('A1', 'assault - knife or blade', '2024-01-05', '22:30', 'outside licensed premise', 2)]
+    >>> "nhs_number" in [d[0] for d in con.execute("SELECT * FROM staged").description]
+    False
+    """
     for f in files:
         header = read_header(f)
         cols = _columns(header)

@@ -46,7 +46,18 @@ MAPPING_KEYS = {"dataset", "sheet", "header_row", "columns", "values", "formats"
 
 
 def sidecar(path: Path) -> Path | None:
-    """The mapping file that belongs to a data file, if one sits beside it."""
+    r"""The mapping file that belongs to a data file, if one sits beside it.
+
+    Examples
+    --------
+    >>> Path("sidecar").mkdir()
+    >>> _ = Path("sidecar/asb.csv").write_text("Ref No\nR1\n")
+    >>> sidecar(Path("sidecar/asb.csv")) is None
+    True
+    >>> _ = Path("sidecar/asb.mapping.yaml").write_text("columns: {Ref No: incident_ref}\n")
+    >>> sidecar(Path("sidecar/asb.csv")).name
+    'asb.mapping.yaml'
+    """
     for cand in (path.with_name(path.stem + ".mapping.yaml"), path.with_name(path.stem + ".mapping.yml"),
                  path.with_name("mapping.yaml"), path.with_name("mapping.yml")):
         if cand.exists():
@@ -55,6 +66,15 @@ def sidecar(path: Path) -> Path | None:
 
 
 def detect(path: Path, dataset_id: str) -> bool:
+    r"""True for an XLSX file, a mapping file, or a CSV with a mapping beside it.
+
+    Examples
+    --------
+    >>> Path("detect").mkdir()
+    >>> _ = Path("detect/asb.csv").write_text("Ref No\nR1\n")
+    >>> detect(Path("detect/log.xlsx"), "council_asb"), detect(Path("detect/asb.csv"), "council_asb")
+    (True, False)
+    """
     suffix = path.suffix.lower()
     if suffix in (".xlsx", *MAPPING_SUFFIXES):
         return True
@@ -62,7 +82,18 @@ def detect(path: Path, dataset_id: str) -> bool:
 
 
 def load_mapping(path: Path, ds: Dataset) -> dict:
-    """Read and check a mapping file; raise SupplyRejected naming what is wrong."""
+    r"""Read and check a mapping file; raise SupplyRejected naming what is wrong.
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> _ = Path("asb.yaml").write_text("columns:\n  Ref No: incident_rf\n")
+    >>> load_mapping(Path("asb.yaml"), catalogue.get("council_asb"))
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SupplyRejected: Supply for 'council_asb' rejected: 1 problem(s); nothing was changed.
+      asb.yaml, column 'Ref No': expected a column of 'council_asb' (did you mean 'incident_ref'?); found "'incident_rf'"
+    """
     import yaml
 
     def bad(expected, found):
@@ -196,6 +227,22 @@ def _text(value, kind: str, fmt: str | None):
 
 
 def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
+    r"""Stage spreadsheets (or CSVs) through their column mapping: headings renamed, coded values translated, text dates read with their format.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from workbench import catalogue
+    >>> Path("stage").mkdir()
+    >>> _ = Path("stage/asb.csv").write_text("Ref No,Date Reported,Category,Officer\nR1,05/01/2024,Noise - Domestic,PC 123\n")
+    >>> _ = Path("stage/asb.mapping.yaml").write_text(
+    ...     "columns:\n  Ref No: incident_ref\n  Date Reported: incident_date\n  Category: incident_type\n"
+    ...     "values:\n  incident_type: {'Noise - Domestic': noise}\nformats:\n  incident_date: '%d/%m/%Y'\n")
+    >>> con = duckdb.connect()
+    >>> stage(con, [Path("stage/asb.csv")], catalogue.get("council_asb"), "staged")
+    >>> con.execute("SELECT * FROM staged").fetchall()          # the unmapped Officer column is not read
+    [('R1', '2024-01-05', 'noise', 'asb.csv', 2)]
+    """
     supplied_maps = [f for f in files if f.suffix.lower() in MAPPING_SUFFIXES]
     data = [f for f in files if f.suffix.lower() not in MAPPING_SUFFIXES]
     if len(supplied_maps) > 1:
