@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: lowest first; a module may import its own layer and any layer below, never above
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "sql", "checks", "catalogue", "geo"}),
+    frozenset({"errors", "sql", "checks", "period", "catalogue", "geo"}),
     frozenset({"hub", "registry", "engine"}),
     frozenset({"privacy"}),
     frozenset({"analysis", "viz"}),

@@ -29,7 +29,7 @@ from pathlib import Path
 from workbench import catalogue
 from workbench.demo import context, effects as fx
 from workbench.demo.generate import FROM_SAMPLE, generate, missing_datasets
-from workbench.demo.timing import Period
+from workbench.demo.timing import BuildPeriod
 from workbench.demo.world import World, sample_files
 from workbench.errors import BadInput, WorkbenchError
 
@@ -320,7 +320,7 @@ def build_demo(hub_path, *, seed: int = fx.SEED, start: str = fx.DEFAULT_START, 
     from workbench.hub.schema import init_hub
 
     t0 = time.perf_counter()
-    period = Period.of(start, end)
+    period = BuildPeriod.of(start, end)
     if period.n_days < 540:
         raise BadInput(f"The demo period {start}–{end} is {period.n_days} days; give at least 18 months "
                        "so the planted current window has a baseline a year earlier.")

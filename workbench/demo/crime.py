@@ -145,7 +145,7 @@ def _nte(world, period, scale, premises):
                           "kind": "nte"})
     # the uplift: extra 105A at the problem premises, Fri/Sat nights, in the current window
     cur = period.current_start()
-    cur_period = tm.Period(cur, period.end)
+    cur_period = tm.BuildPeriod(cur, period.end)
     m = tm.count_for(rng, cur_period, fx.UPLIFT_EXTRA_PER_MONTH, scale)
     if m:
         d2, m2 = tm.nights(rng, cur_period, m, 1.0)

@@ -13,7 +13,7 @@ import pandas as pd
 from workbench import catalogue
 from workbench.demo import context, crime, health, partners
 from workbench.demo.people import People, ppo_frames
-from workbench.demo.timing import Period
+from workbench.demo.timing import BuildPeriod
 
 #: datasets that come from the committed open data (and its synthetic households/population)
 FROM_SAMPLE = ("police_uk_street", "ref_postcode", "ref_lsoa", "ref_imd")
@@ -36,7 +36,7 @@ def _by_year(frame: pd.DataFrame, ds_id: str) -> list[tuple[str, pd.DataFrame]]:
 
 def generate(world, start, end, scale: float) -> dict[str, list[tuple[str, pd.DataFrame]]]:
     """Every synthetic supply of the demo (see ``docs/demo.md`` for the planted effects)."""
-    period = Period.of(start, end)
+    period = BuildPeriod.of(start, end)
     people = People(world, period)
     out: dict[str, list[tuple[str, pd.DataFrame]]] = {}
 

@@ -291,7 +291,7 @@ def intelligence(world, period, scale, people) -> pd.DataFrame:
     days = tm.sample_days(rng, period, n)
     cat = rng.choice(list(INTEL_CATEGORIES), size=n, p=list(INTEL_CATEGORIES.values()))
     idx = world.postcodes_by_deprivation(n, 1.5)
-    cur = tm.Period(period.current_start(), period.end)
+    cur = tm.BuildPeriod(period.current_start(), period.end)
     k = tm.count_for(rng, cur, fx.CUCKOOING_EXTRA_PER_MONTH, scale)
     worst = world.city_lsoas.sort_values("imd_rank")["lsoa_code"].to_numpy()[:2]
     idx = np.concatenate([idx, world.postcodes_in_lsoas(rng.choice(worst, size=k))])

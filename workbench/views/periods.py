@@ -1,6 +1,6 @@
 """Assessment periods: the tactical "last N weeks vs baseline" and the strategic years.
 
-Pure date arithmetic, no data access. The tactical assessment looks at the most recent
+Pure date arithmetic, no data access; a period is :class:`workbench.period.Period`. The tactical assessment looks at the most recent
 weeks against what would be expected from the year before (NIM tactical assessment,
 Delivering Safer Communities appendix H: "a short-term view ... of emerging issues");
 the strategic assessment compares rolling years (appendix K: the yearly business cycle).
@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from workbench.errors import BadInput
+from workbench.period import Period
+
+__all__ = ["Period", "Comparison", "tactical", "rolling_years", "month_start", "tactical_weeks_from",
+           "DEFAULT_TACTICAL_WEEKS", "BASELINE_WEEKS", "TACTICAL_WEEKS"]
 
 #: the tactical periods the dashboards offer, in weeks; a partnership whose tasking cycle differs
 #: sets ``WORKBENCH_TACTICAL_WEEKS`` (e.g. ``"2,4,6,13"``; each 1-26) for the dashboard server
@@ -41,27 +45,16 @@ TACTICAL_WEEKS = tactical_weeks_from(__import__("os").environ.get("WORKBENCH_TAC
 
 
 @dataclass(frozen=True)
-class Period:
-    """A closed date range ``start``–``end`` (both inclusive)."""
-
-    start: date
-    end: date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    @property
-    def label(self) -> str:
-        return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
-
-    def to_dict(self) -> dict:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "days": self.days}
-
-
-@dataclass(frozen=True)
 class Comparison:
-    """A current period and the baseline it is compared with."""
+    """A current period and the baseline it is compared with.
+
+    Examples
+    --------
+    >>> c = Comparison(Period(date(2026, 10, 4), date(2026, 10, 31)),
+    ...                Period(date(2025, 10, 5), date(2026, 10, 3)))
+    >>> c.scale == 28 / 364, c.to_dict()["current"]["days"]
+    (True, 28)
+    """
 
     current: Period
     baseline: Period
@@ -96,14 +89,27 @@ def tactical(as_of: date, weeks: int, baseline_weeks: int = BASELINE_WEEKS) -> C
 
 
 def rolling_years(as_of: date) -> Comparison:
-    """The 12 months (364 days, whole weeks) up to ``as_of`` and the 364 days before them."""
+    """The 12 months (364 days, whole weeks) up to ``as_of`` and the 364 days before them.
+
+    Examples
+    --------
+    >>> c = rolling_years(date(2026, 10, 31))
+    >>> str(c.current), str(c.baseline)
+    ('2025-11-02:2026-10-31', '2024-11-03:2025-11-01')
+    """
     current = Period(as_of - timedelta(days=363), as_of)
     base_end = current.start - timedelta(days=1)
     return Comparison(current, Period(base_end - timedelta(days=363), base_end))
 
 
 def month_start(d: date, months_back: int = 0) -> date:
-    """The first day of the month ``months_back`` months before ``d``'s month."""
+    """The first day of the month ``months_back`` months before ``d``'s month.
+
+    Examples
+    --------
+    >>> month_start(date(2026, 3, 15)), month_start(date(2026, 3, 15), 5)
+    (datetime.date(2026, 3, 1), datetime.date(2025, 10, 1))
+    """
     y, m = d.year, d.month - months_back
     while m <= 0:
         m += 12

@@ -2,58 +2,19 @@
 
 :class:`DataSource` gives every hypothesis the same two questions — *is dataset X here?* and
 *give me its rows between two dates* — whatever holds the data, so the built-in hypotheses run
-unchanged on the depersonalised shared tier (``workbench.hub.connect.open_shared_tier``), on the
+unchanged on the depersonalised shared tier (``workbench.privacy.shared.open_shared_tier``), on the
 master hub, or on in-memory scenarios in tests and notebooks (``workbench.demo.scenarios``).
 Dataset ids and column names are those of ``DATASETS.md``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 
 import pandas as pd
 
 from workbench.sql import quote_identifier as _ident
 from workbench.errors import BadInput
-
-
-@dataclasses.dataclass(frozen=True)
-class Period:
-    """An inclusive date range ``[start, end]``."""
-
-    start: dt.date
-    end: dt.date
-
-    @classmethod
-    def parse(cls, text: str, name: str = "period") -> "Period":
-        """``'YYYY-MM-DD:YYYY-MM-DD'`` → Period (CONTRACTS.md, ``--current FROM:TO``).
-
-        Examples
-        --------
-        >>> Period.parse("2025-01-01:2025-03-31").days
-        90
-        """
-        if isinstance(text, Period):
-            return text
-        parts = str(text).split(":")
-        if len(parts) != 2:
-            raise BadInput(f"`{name}` must be FROM:TO with dates YYYY-MM-DD (e.g. 2025-01-01:2025-03-31); "
-                           f"received {text!r}.")
-        try:
-            s, e = (dt.date.fromisoformat(p.strip()) for p in parts)
-        except ValueError as exc:
-            raise BadInput(f"`{name}` dates must be YYYY-MM-DD; received {text!r} ({exc}).") from exc
-        if e < s:
-            raise BadInput(f"`{name}` ends ({e}) before it starts ({s}); swap the dates?")
-        return cls(s, e)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def __str__(self) -> str:
-        return f"{self.start}:{self.end}"
+from workbench.period import Period  # re-exported: the hypotheses' periods
 
 
 class DataSource:
@@ -64,6 +25,15 @@ class DataSource:
     data : duckdb.DuckDBPyConnection or dict[str, pandas.DataFrame]
     label : str
         Where the data came from, recorded in verdict caveats (e.g. ``"shared tier"``).
+
+    Examples
+    --------
+    >>> src = DataSource({"police_crime_offence": pd.DataFrame(
+    ...     {"crime_ref": ["a", "b"], "committed_from_date": ["2025-01-05", "2025-03-01"]})})
+    >>> src.has("police_crime_offence"), src.has("council_asb")
+    (True, False)
+    >>> len(src.frame("police_crime_offence", "committed_from_date", Period.parse("2025-01-01:2025-01-31")))
+    1
     """
 
     def __init__(self, data, label: str = "in-memory data"):
@@ -149,6 +119,13 @@ def default_periods(source: DataSource, months: int = 6, quiet: bool = False) ->
 
     The usual "this period against the same period last year" comparison (it removes
     seasonality). Announced on stderr unless ``quiet``.
+
+    Examples
+    --------
+    >>> src = DataSource({"police_crime_offence": pd.DataFrame(
+    ...     {"committed_from_date": ["2024-02-10", "2025-05-20"]})})
+    >>> [str(p) for p in default_periods(src, months=3, quiet=True)]
+    ['2025-02-01:2025-04-30', '2024-02-01:2024-04-30']
     """
     from workbench.analysis.defaults import announce
 
