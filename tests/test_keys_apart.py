@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_fixture as fx  # noqa: E402
 from hubs import make_hub  # noqa: E402
 from workbench.cli import main  # noqa: E402
-from workbench.hub.connect import key_file, open_shared_tier, shared_path  # noqa: E402
+from workbench.hub.connect import key_file, shared_path  # noqa: E402
+from workbench.privacy.shared import open_shared_tier  # noqa: E402
 from workbench.hub.share import check_separation  # noqa: E402
 
 GID = 4242           # the partner analysts' group (a bare id: no /etc/group entry is needed)

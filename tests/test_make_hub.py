@@ -29,7 +29,7 @@ def test_raw_tables_keep_their_types_even_when_empty(tmp_path):
 
 
 def test_shared_tier_and_registry_without_a_master(tmp_path):
-    from workbench.hub.connect import open_shared_tier
+    from workbench.privacy.shared import open_shared_tier
 
     seen = []
     hub = make_hub(tmp_path, init=False, shared={"t": pd.DataFrame({"x": [1, 2]})},

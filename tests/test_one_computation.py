@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.hub.connect import open_shared_tier
+from workbench.privacy.shared import open_shared_tier
 from workbench.products import issues as iss
 from workbench.products.strategic import strategic_summary
 from workbench.products.tactical import issue_hotspots

@@ -1,5 +1,6 @@
-"""One way to do each thing (issue 14): SQL quoting lives in ``workbench/sql.py`` only, and
-the registry has one opener (``registry/db.py``).
+"""One way to do each thing (issue 14): SQL quoting lives in ``workbench/sql.py`` only, the
+registry has one opener (``registry/db.py``) and the shared tier one reader
+(``privacy/shared.py``).
 
 The independent disclosure checker (``privacy/checker.py``) keeps its own quoting on
 purpose (its docstring says why; ``docs/duplicates.md`` lists it).
@@ -86,3 +87,42 @@ def test_no_import_fallbacks():
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if pattern.search(line) and "IPython" not in p.read_text(encoding="utf-8")]
     assert found == []
+
+
+#: the files that may open the shared tier's file themselves, and why (everyone else reads it
+#: through ``workbench.privacy.shared``: ``open_shared`` for a person, ``open_shared_tier`` for
+#: workbench code that scopes its own queries with ``privacy.scope``)
+TIER_OPENERS = {
+    "workbench/privacy/shared.py": "the one reader of the shared tier",
+    "workbench/hub/connect.py": "keys, encryption and the locked connection the reader uses",
+    "workbench/privacy/publish.py": "writes the tier (a fresh file swapped in atomically)",
+    "workbench/privacy/checker.py": "the independent checker shares no code with what it checks",
+    "workbench/privacy/reidentify.py": "the re-identification harness links the tier to the master hub",
+}
+TIER = re.compile(r"shared_path|shared\.duckdb")
+OPENS = re.compile(r"read_key\(|open_locked\(|attach_locked\(|ENCRYPTION_KEY")
+
+
+def tier_openers(root: Path) -> list[str]:
+    """Files under ``workbench/`` and ``dashboards/`` that name the tier and open a database."""
+    found = []
+    for path in sorted((root / "workbench").rglob("*.py")) + sorted((root / "dashboards").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if TIER.search(text) and OPENS.search(text):
+            found.append(path.relative_to(root).as_posix())
+    return found
+
+
+def test_the_shared_tier_has_one_reader():
+    extra = sorted(set(tier_openers(REPO)) - set(TIER_OPENERS))
+    assert extra == [], ("read the shared tier through workbench.privacy.shared "
+                         "(open_shared / open_shared_tier):\n" + "\n".join(extra))
+
+
+def test_the_tier_check_finds_a_second_reader(tmp_path):
+    (tmp_path / "workbench").mkdir()
+    (tmp_path / "dashboards").mkdir()
+    (tmp_path / "workbench" / "x.py").write_text(
+        "from workbench.hub.connect import open_locked, shared_path\n"
+        "def read(hub):\n    return open_locked(shared_path(hub))\n")
+    assert tier_openers(tmp_path) == ["workbench/x.py"]

@@ -111,7 +111,7 @@ def test_every_ranked_problem_is_known():
 
 
 def test_bands_spread_on_the_demo_hub(demo_hub):
-    from workbench.hub.connect import open_shared_tier
+    from workbench.privacy.shared import open_shared_tier
 
     con = open_shared_tier(demo_hub)
     try:

@@ -32,7 +32,7 @@ def products_hub(tmp_path_factory):
 
 @pytest.fixture()
 def source(products_hub):
-    from workbench.hub.connect import open_shared_tier
+    from workbench.privacy.shared import open_shared_tier
 
     con = open_shared_tier(products_hub)
     yield con

@@ -15,7 +15,8 @@ import pytest
 
 from hubs import make_hub
 from privacy_hub import PLACE, hub_parts
-from workbench.hub.connect import open_hub, open_shared_tier, shared_path
+from workbench.hub.connect import open_hub, shared_path
+from workbench.privacy.shared import open_shared_tier
 from workbench.privacy import publish as publish_mod
 from workbench.privacy.publish import DisclosureCheckFailed, publish
 

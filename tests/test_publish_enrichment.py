@@ -11,7 +11,8 @@ import pytest
 
 from governance_helpers import PASSWORD
 from privacy_hub import admissions_icd, offences, ppo, ref_postcode_frame, synthetic_postcodes
-from workbench.hub.connect import new_connection, open_shared_tier, read_key, shared_path
+from workbench.hub.connect import new_connection, read_key, shared_path
+from workbench.privacy.shared import open_shared_tier
 from workbench.privacy import checker
 from workbench.privacy.provenance import COLUMNS
 from workbench.privacy.publish import publish

@@ -90,7 +90,7 @@ def test_every_shared_dataset_of_the_demo_hub_has_a_report(demo_hub):
     import pytest
 
     from workbench.errors import BadInput
-    from workbench.hub.connect import open_shared_tier
+    from workbench.privacy.shared import open_shared_tier
     from workbench.hub.status import hub_status
 
     con = open_shared_tier(demo_hub)

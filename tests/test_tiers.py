@@ -7,7 +7,8 @@ import os
 import duckdb
 import pytest
 
-from workbench.hub.connect import key_file, open_locked, open_shared_tier, shared_path
+from workbench.hub.connect import key_file, open_locked, shared_path
+from workbench.privacy.shared import open_shared_tier
 from workbench.hub.schema import init_hub
 
 
@@ -163,7 +164,7 @@ def test_query_logging_cannot_write_files_from_a_locked_tier(tiers):
     logdir = tiers.parent / "querylog"
     code = (
         "import duckdb, sys\n"
-        "from workbench.hub.connect import open_shared_tier\n"
+        "from workbench.privacy.shared import open_shared_tier\n"
         f"con = open_shared_tier({str(tiers)!r})\n"
         "try:\n"
         f"    con.execute(\"CALL enable_logging(storage='file', storage_path='{logdir}')\")\n"

@@ -65,7 +65,7 @@ def hub(tmp_path):
 
 
 def test_declared_dataset_goes_from_ingest_to_the_shared_tier(hub, tmp_path, capsys, monkeypatch):
-    from workbench.hub.connect import open_shared_tier as open_shared
+    from workbench.privacy.shared import open_shared_tier as open_shared
     from workbench.hub.ingest import ingest_files
     from workbench.hub.quality import quality_report
     from workbench.privacy.publish import publish

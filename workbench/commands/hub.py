@@ -175,7 +175,7 @@ def cmd_grid(args):
     from pathlib import Path
 
     from workbench.engine.aggregate import export_parquet, monthly_grid
-    from workbench.hub.connect import open_shared_tier
+    from workbench.privacy.shared import open_shared_tier
 
     out = Path(args.out)
     with tempfile.TemporaryDirectory(prefix=".wb-grid-", dir=hub_path(args).parent) as tmp:

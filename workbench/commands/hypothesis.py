@@ -1,7 +1,7 @@
 """``workbench hypothesis NAME`` (CONTRACTS.md, "Analysis").
 
 Reads the depersonalised shared tier (``shared.duckdb`` beside the hub, opened read-only and
-locked by :func:`workbench.hub.connect.open_shared_tier`). Only when no shared tier has been
+locked by :func:`workbench.privacy.shared.open_shared_tier`). Only when no shared tier has been
 published yet does it fall back to the master hub (read-only), and it says so on stderr.
 """
 
@@ -32,7 +32,8 @@ def register(subparsers) -> None:
 def open_source(hub):
     """A DataSource on the shared tier of ``hub`` (or the master hub when none is published)."""
     from workbench.analysis.hypotheses.data import DataSource
-    from workbench.hub.connect import open_hub, open_shared_tier, shared_path
+    from workbench.hub.connect import open_hub, shared_path
+    from workbench.privacy.shared import open_shared_tier
 
     if shared_path(hub).exists():
         return DataSource(open_shared_tier(hub), label="the shared (depersonalised) tier")

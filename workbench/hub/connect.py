@@ -369,24 +369,6 @@ def lock_down(con: duckdb.DuckDBPyConnection, private: Path | None = None) -> du
     return con
 
 
-def open_shared_tier(hub: Path | str | None = None, *, spatial: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the depersonalised shared tier that belongs to ``hub``, read-only and locked, **unscoped**.
-
-    Every partnership's rows: for workbench code that scopes its own queries (the dashboards'
-    :class:`~workbench.views.source.Source`, exports, products). A person's notebook uses
-    :func:`workbench.privacy.shared.open_shared`, which holds only the partnerships the acting
-    user may see and refuses unknown users (security review, issue 11).
-
-    Examples
-    --------
-    >>> tier = _example_tier(shared_path("shared_tier/hub.duckdb"))
-    >>> con = open_shared_tier("shared_tier/hub.duckdb")
-    >>> con.execute("SELECT x FROM t").fetchall()
-    [(42,)]
-    """
-    return open_locked(shared_path(Path(hub) if hub else default_hub()), spatial=spatial)
-
-
 def _example_tier(path: Path | str) -> Path:
     """An encrypted database at ``path`` (with its key file) holding ``t(x) = 42``: the examples' tier."""
     db = Path(path)

@@ -108,7 +108,7 @@ def _format(out: Path, fmt: str | None) -> str:
 
 
 def _shared_frame(reg, hub: Path, dataset_id: str, user) -> pd.DataFrame:
-    from workbench.hub.connect import open_shared_tier
+    from workbench.privacy.shared import open_shared_tier
 
     con = open_shared_tier(hub)
     try:

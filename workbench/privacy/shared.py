@@ -1,4 +1,9 @@
-"""The notebook API to the shared tier: :func:`open_shared`, scoped by the acting user (guidance 2.2.4).
+"""The one reader of the shared tier: :func:`open_shared` (a person, scoped by their grant) and
+:func:`open_shared_tier` (workbench code that scopes each query itself; guidance 2.2.4).
+
+Every consumer opens the tier here: the dashboards' figures (``views/source.py``), products,
+exports, the hypothesis command and notebooks; the access decisions they apply (the grant,
+partnership scoping) are in :mod:`workbench.privacy.access` and :mod:`workbench.privacy.scope`.
 
 A partner analyst runs their own SQL on the depersonalised shared tier in a notebook. The
 dashboards cut every query to the partnerships the viewer may see
@@ -37,8 +42,47 @@ ACTION = "shared.open"
 
 
 def acting_user() -> str:
-    """The user a notebook acts as when none is named: ``WORKBENCH_USER`` or the OS user."""
+    """The user a notebook acts as when none is named: ``WORKBENCH_USER`` or the OS user.
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = os.environ.get("WORKBENCH_USER")
+    >>> os.environ["WORKBENCH_USER"] = "ann.analyst"
+    >>> acting_user()
+    'ann.analyst'
+    >>> if saved is None: del os.environ["WORKBENCH_USER"]
+    ... else: os.environ["WORKBENCH_USER"] = saved
+    """
     return os.environ.get("WORKBENCH_USER") or getpass.getuser()
+
+
+def open_shared_tier(hub: Path | str | None = None, *, spatial: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the depersonalised shared tier that belongs to ``hub``, read-only and locked, **unscoped**.
+
+    Every partnership's rows: for workbench code that scopes each query itself with
+    :mod:`workbench.privacy.scope` (the dashboards' :class:`~workbench.views.source.Source`,
+    exports, products). A person's notebook uses :func:`open_shared`, which holds only the
+    partnerships the acting user may see and refuses unknown users (security review, issue 11).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from workbench.hub.connect import create_key, new_connection, shared_path
+    >>> hub = pathlib.Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> key = create_key(shared_path(hub))
+    >>> con = new_connection()
+    >>> _ = con.execute(f"ATTACH '{shared_path(hub)}' AS s (ENCRYPTION_KEY '{key}')")
+    >>> _ = con.execute("CREATE TABLE s.ref_imd AS SELECT 'E01000001' AS lsoa_code, 3 AS imd_decile")
+    >>> con.close()
+    >>> tier = open_shared_tier(hub)
+    >>> tier.execute("SELECT imd_decile FROM ref_imd").fetchall()
+    [(3,)]
+    >>> tier.close()
+    """
+    from workbench.hub.connect import default_hub, open_locked, shared_path
+
+    return open_locked(shared_path(Path(hub) if hub else default_hub()), spatial=spatial)
 
 
 def open_shared(hub: Path | str | None = None, *, user: str | None = None,
@@ -62,6 +106,34 @@ def open_shared(hub: Path | str | None = None, *, user: str | None = None,
     AccessDenied (exit 3) for an unknown, deactivated or unpermitted user, or one who may see
     no partnership the tier holds (audited); ResourceLocked (exit 4) when nothing is published
     or the key is missing.
+
+    Examples
+    --------
+    A tier holding two partnerships' rows, opened for an analyst of one of them:
+
+    >>> import tempfile, pathlib
+    >>> from workbench.hub.connect import create_key, new_connection, shared_path
+    >>> from workbench.registry import open_registry
+    >>> hub = pathlib.Path(tempfile.mkdtemp()) / "hub.duckdb"
+    >>> key = create_key(shared_path(hub))
+    >>> w = new_connection()
+    >>> _ = w.execute(f"ATTACH '{shared_path(hub)}' AS s (ENCRYPTION_KEY '{key}')")
+    >>> _ = w.execute("CREATE TABLE s.police_crime_offence AS SELECT * FROM (VALUES "
+    ...               "('a', 'Ashfield'), ('b', 'Bassetlaw')) t(crime_ref, partnership)")
+    >>> w.close()
+    >>> with open_registry(hub) as reg:
+    ...     for p in ("Ashfield", "Bassetlaw"):
+    ...         _ = reg.add_partnership(p)
+    ...     _ = reg.add_agency("Ashfield DC", "central", partnerships=("Ashfield",))
+    ...     _ = reg.add_user("a_ana", "Ashfield DC", "analyst", "correct horse battery staple")
+    >>> con = open_shared(hub, user="a_ana")
+    >>> con.execute("SELECT crime_ref, partnership FROM police_crime_offence").fetchall()
+    [('a', 'Ashfield')]
+    >>> con.close()
+    >>> open_shared(hub, user="nobody")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: Unknown user 'nobody': the shared tier opens only for a registered user ...
     """
     from workbench.hub.connect import (_attach, default_hub, lock_down, new_connection, open_locked,
                                        read_key, shared_path)

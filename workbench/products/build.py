@@ -98,7 +98,8 @@ def _check_subject_access(hub: Path, user: str, request_id) -> None:
 def tier_partnerships(hub: Path) -> list[str]:
     """The partnerships whose data the shared tier holds, from its sanitised ``supplies`` log
     (guidance 2.2.4); :data:`UNATTRIBUTED` too when a supply named none."""
-    from workbench.hub.connect import open_shared_tier, shared_path
+    from workbench.hub.connect import shared_path
+    from workbench.privacy.shared import open_shared_tier
 
     if not shared_path(hub).exists():
         return []

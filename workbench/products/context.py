@@ -112,7 +112,8 @@ def product_context(product: str, hub: Path | str, *, commission_id: int | None 
     layers are read whole and any other table reads as empty (deny by default; the same rule
     as the dashboards, :mod:`workbench.privacy.scope`).
     """
-    from workbench.hub.connect import ALIAS, open_shared_tier
+    from workbench.hub.connect import ALIAS
+    from workbench.privacy.shared import open_shared_tier
 
     hub = Path(hub)
     commission = cm.get_commission(hub, int(commission_id)) if commission_id not in (None, "") else None

@@ -2,7 +2,7 @@
 
 Dashboards never open the master hub (DESIGN.md "Tiers are files"): every query here runs
 in DuckDB on the depersonalised shared tier opened with
-:func:`workbench.hub.connect.open_shared_tier` (read-only, external access disabled,
+:func:`workbench.privacy.shared.open_shared_tier` (read-only, external access disabled,
 configuration locked). Aggregation happens in SQL; only the aggregated rows reach pandas.
 
 One DuckDB connection is kept per shared-tier file and process (DuckDB refuses to attach
@@ -26,7 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.errors import ResourceLocked
-from workbench.hub.connect import ALIAS, open_shared_tier, shared_path
+from workbench.hub.connect import ALIAS, shared_path
+from workbench.privacy.shared import open_shared_tier
 
 _LOCK = threading.Lock()
 _CONNECTIONS: dict[Path, tuple[float, object]] = {}
