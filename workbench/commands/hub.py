@@ -8,15 +8,6 @@ from pathlib import Path
 from workbench.commands.common import acting_user, add_common, hub_path
 
 
-def _audit(hub: Path, user: str, action: str, target: str, detail: dict | None = None,
-           outcome: str = "ok") -> None:
-    """Record in the hub's registry audit chain."""
-    from workbench.registry import open_registry
-
-    with open_registry(hub) as reg:
-        reg.audit(user, action, target, detail or {}, outcome=outcome)
-
-
 def cmd_init(args):
     from workbench.hub.schema import init_hub
 
@@ -30,7 +21,7 @@ def cmd_init(args):
     return {"hub": str(path), "initialised": True}
 
 
-def _may_ingest(hub: Path, user: str, dataset: str, partnership: str | None,
+def _may_ingest(reg, user: str, dataset: str, partnership: str | None,
                 agency: str | None = None, metadata=None) -> tuple[str | None, str | None]:
     """Once the registry has users, only those the matrix lets ``ingest`` may (deny by default;
     refusals audited), only for a partnership of their own and only under their own agency
@@ -40,56 +31,64 @@ def _may_ingest(hub: Path, user: str, dataset: str, partnership: str | None,
     from workbench.hub import supply_files
     from workbench.hub.connect import open_hub
     from workbench.privacy import access
+
+    if not reg.con.execute("SELECT 1 FROM users LIMIT 1").fetchone():
+        return agency, partnership
+    named = agency or (supply_files.load_metadata(metadata, dataset).get("agency") if metadata else None)
+    u = access.require_own_agency(reg, user, named, dataset)
+    if partnership is None:
+        con = open_hub(reg.hub, read_only=True)
+        try:
+            row = con.execute("SELECT value FROM hub_meta WHERE key = 'partnership'").fetchone()
+        finally:
+            con.close()
+        partnership = row[0] if row else (u.partnerships[0] if len(u.partnerships) == 1 else None)
+    access.require(reg, u, "ingest", dataset, partnership=partnership)
+    return named or u.agency, partnership
+
+
+def checked_ingest(hub: Path, user: str, dataset: str, files, *, agency: str | None = None,
+                   partnership: str | None = None, metadata=None, adapter: str | None = None,
+                   mapping=None, quiet: bool = True, detail: dict | None = None):
+    """The one checked ingest of ``workbench hub ingest`` and of the portal's uploads.
+
+    With the registry opened once: the matrix for the user, their own agency and partnership
+    (:func:`_may_ingest`), the agency's confirmed column mapping for the dataset when there is
+    one (a changed header is refused), the atomic ingest, and the audit entry (``failed`` with
+    the number of problems when the supply is rejected).
+    """
+    from workbench.errors import SupplyRejected
+    from workbench.hub import mappings
+    from workbench.hub.ingest import ingest_files
     from workbench.registry import open_registry
 
-    reg = open_registry(hub)
-    try:
-        if not reg.con.execute("SELECT 1 FROM users LIMIT 1").fetchone():
-            return agency, partnership
-        named = agency or (supply_files.load_metadata(metadata, dataset).get("agency") if metadata else None)
-        u = access.require_own_agency(reg, user, named, dataset)
-        if partnership is None:
-            con = open_hub(hub, read_only=True)
-            try:
-                row = con.execute("SELECT value FROM hub_meta WHERE key = 'partnership'").fetchone()
-            finally:
-                con.close()
-            partnership = row[0] if row else (u.partnerships[0] if len(u.partnerships) == 1 else None)
-        access.require(reg, u, "ingest", dataset, partnership=partnership)
-        return named or u.agency, partnership
-    finally:
-        reg.close()
+    detail = detail or {}
+    with open_registry(hub) as reg:
+        agency, partnership = _may_ingest(reg, user, dataset, partnership, agency, metadata)
+        if mapping is None and not adapter:
+            # the agency's confirmed layout for this dataset, reused; a changed header is refused
+            mapping = mappings.for_supply(hub, agency, dataset, files)
+        try:
+            # a column mapping (YAML) travels with the supply files: the spreadsheet adapter reads it
+            result = ingest_files(hub, dataset, list(files) + ([mapping] if mapping else []),
+                                  agency=agency, metadata=metadata, user=user, partnership=partnership,
+                                  quiet=quiet, adapter=adapter or ("spreadsheet_mapping" if mapping else None))
+        except SupplyRejected as exc:
+            reg.audit(user, "ingest", dataset, {**detail, "problems": exc.total}, outcome="failed")
+            raise
+        reg.audit(user, "ingest", dataset, {**detail, "supply_id": result.supply_id, "rows": result.rows,
+                                            "skipped": result.skipped})
+    return result
 
 
 def cmd_ingest(args):
     from workbench import catalogue
-    from workbench.errors import SupplyRejected
-    from workbench.hub.ingest import ingest_files
 
-    hub = hub_path(args)
-    user = acting_user(args)
     catalogue.get(args.dataset)
-    agency, partnership = _may_ingest(hub, user, args.dataset, args.partnership, args.agency,
-                                      args.metadata)
-    mapping = getattr(args, "mapping", None)
-    if mapping is None and not args.adapter:
-        from workbench.hub import mappings
-
-        # the agency's confirmed layout for this dataset, reused; a changed header is refused
-        mapping = mappings.for_supply(hub, agency, args.dataset, args.files)
-    try:
-        # a column mapping (YAML) travels with the supply files: the spreadsheet adapter reads it
-        files = list(args.files) + ([mapping] if mapping else [])
-        result = ingest_files(hub, args.dataset, files, agency=agency,
-                              metadata=args.metadata, user=user, partnership=partnership,
-                              quiet=args.json or args.quiet,
-                              adapter=args.adapter or ("spreadsheet_mapping" if mapping else None))
-    except SupplyRejected as exc:
-        _audit(hub, user, "ingest", args.dataset, {"problems": exc.total}, outcome="failed")
-        raise
-    _audit(hub, user, "ingest", args.dataset,
-           {"supply_id": result.supply_id, "rows": result.rows, "skipped": result.skipped})
-    return result
+    return checked_ingest(hub_path(args), acting_user(args), args.dataset, args.files,
+                          agency=args.agency, partnership=args.partnership, metadata=args.metadata,
+                          adapter=args.adapter, mapping=getattr(args, "mapping", None),
+                          quiet=args.json or args.quiet)
 
 
 def cmd_status(args):
@@ -195,20 +194,23 @@ def cmd_map(args):
     """Propose (and with --confirm, save) an agency's column mapping from a supply's header."""
     from workbench.hub import mappings
 
+    from workbench.registry import open_registry
+
     hub = hub_path(args)
     user = acting_user(args)
-    agency, _ = _may_ingest(hub, user, args.dataset, None, args.agency)
-    header, rows = mappings.read_header(args.file)
-    p = mappings.propose(args.dataset, header, rows)
-    doc = {**p.to_dict(), "agency": agency, "confirmed": False}
-    if args.confirm:
-        if not agency:
-            from workbench.errors import BadInput
+    with open_registry(hub) as reg:
+        agency, _ = _may_ingest(reg, user, args.dataset, None, args.agency)
+        header, rows = mappings.read_header(args.file)
+        p = mappings.propose(args.dataset, header, rows)
+        doc = {**p.to_dict(), "agency": agency, "confirmed": False}
+        if args.confirm:
+            if not agency:
+                from workbench.errors import BadInput
 
-            raise BadInput("--agency is needed to keep a mapping (it is saved per agency and dataset).")
-        doc["saved"] = str(mappings.save(hub, agency, p))
-        doc["confirmed"] = True
-        _audit(hub, user, "mapping.confirm", args.dataset, {"agency": agency, "columns": p.columns})
+                raise BadInput("--agency is needed to keep a mapping (it is saved per agency and dataset).")
+            doc["saved"] = str(mappings.save(hub, agency, p))
+            doc["confirmed"] = True
+            reg.audit(user, "mapping.confirm", args.dataset, {"agency": agency, "columns": p.columns})
     return doc
 
 

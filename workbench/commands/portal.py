@@ -162,26 +162,11 @@ def ingest_upload(hub, entry: dict, path):
     """The normal, checked ingest of one uploaded supply (the same checks as ``workbench hub ingest``):
     the registry's matrix for the uploader, own agency and partnership, a saved column mapping
     for the agency and dataset when there is one, and the atomic ingest. Audited like the CLI."""
-    from workbench.commands.hub import _audit, _may_ingest
-    from workbench.errors import SupplyRejected
-    from workbench.hub import mappings
-    from workbench.hub.ingest import ingest_files
+    from workbench.commands.hub import checked_ingest
 
-    user, dataset = entry["user_name"], entry["dataset"]
-    agency, partnership = _may_ingest(hub, user, dataset, None, entry["agency"], entry["metadata"])
-    mapping = mappings.for_supply(hub, agency, dataset, [path])
-    files = [path] + ([mapping] if mapping else [])
-    detail = {"upload_id": entry["upload_id"], "via": "portal upload"}
-    try:
-        result = ingest_files(hub, dataset, files, agency=agency, metadata=entry["metadata"], user=user,
-                              partnership=partnership, quiet=True,
-                              adapter="spreadsheet_mapping" if mapping else None)
-    except SupplyRejected as exc:
-        _audit(hub, user, "ingest", dataset, {**detail, "problems": exc.total}, outcome="failed")
-        raise
-    _audit(hub, user, "ingest", dataset, {**detail, "supply_id": result.supply_id, "rows": result.rows,
-                                         "skipped": result.skipped})
-    return result
+    return checked_ingest(hub, entry["user_name"], entry["dataset"], [path], agency=entry["agency"],
+                          metadata=entry["metadata"],
+                          detail={"upload_id": entry["upload_id"], "via": "portal upload"})
 
 
 def _ingest_uploads(args):

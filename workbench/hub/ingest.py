@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,11 +30,11 @@ from workbench.catalogue.model import Dataset
 from workbench.errors import BadInput, Problem, SupplyRejected
 from workbench.hub import adapters as adapter_registry
 from workbench.hub import geocoding
-from workbench.hub.adapters.csvfiles import (csv_error_problem, declare_ascii, declare_layout, is_normalised,
-                                             reset_staging)
+from workbench.hub.adapters.csvfiles import csv_error_problem
 from workbench.hub import supply_files
 from workbench.hub.connect import open_hub
 from workbench.hub.schema import archive_table
+from workbench.hub.staging import Staging
 from workbench.hub.validate import normalise_sql, q, validate
 
 STAGE = "_stage"
@@ -42,7 +43,16 @@ NORM = "_norm"
 
 @dataclass
 class SupplyResult:
-    """What one ingest did (returned by :func:`ingest_files`, printed by ``hub ingest --json``)."""
+    """What one ingest did (returned by :func:`ingest_files`, printed by ``hub ingest --json``).
+
+    Examples
+    --------
+    >>> r = SupplyResult("ref_imd", 3, 2, rows_superseded=1, adapter="canonical")
+    >>> print(r.to_text())
+    Supply 3: 2 row(s) into 'ref_imd' (canonical); 1 earlier row(s) superseded.
+    >>> r.to_dict()["rows"]
+    2
+    """
 
     dataset: str
     supply_id: int | None
@@ -255,10 +265,39 @@ def _period_sql(ds: Dataset, meta: dict) -> dict[str, str]:
     return {}
 
 
+@dataclass
+class _Supply:
+    """One supply on its way in: what was handed over, and what each step learnt of it."""
+
+    ds: Dataset
+    paths: list[Path]
+    meta: dict
+    agency: str | None
+    partnership: str | None = None
+    scans: list = field(default_factory=list)
+    seen: dict = field(default_factory=dict)        # sha256 → the supply that already holds it
+    fresh: list = field(default_factory=list)       # files to ingest (with their column mapping)
+    skipped_files: list[str] = field(default_factory=list)
+    adapter: object = None
+    outcome: object = None
+    period: tuple = (None, None)
+    partition_values: list | None = None
+    missing: list[str] = field(default_factory=list)
+    file_info: list[dict] = field(default_factory=list)
+    geocoded: object = None
+    supply_id: int | None = None
+    superseded: int = 0
+
+
 def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, metadata=None,
                  user: str | None = None, partnership: str | None = None, quiet: bool = False,
                  adapter: str | None = None, con=None) -> SupplyResult:
     """Validate and append one supply of ``dataset_id`` from ``files`` (files or folders).
+
+    The recipe (guidance 4.3 steps 4–6): receive (dataset, metadata, agency) → scan the
+    files → sort out those already ingested → stage through an adapter → check → describe
+    (period, partitions, rows per file, geocoding) → commit in one transaction. Each step is
+    a function of this module working on one supply and its :class:`~workbench.hub.staging.Staging`.
 
     Parameters
     ----------
@@ -282,120 +321,179 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
 
     Examples
     --------
-    >>> from workbench.hub.ingest import ingest_files  # doctest: +SKIP
-    >>> ingest_files("data/restricted/hub.duckdb", "police_uk_street",
-    ...              ["2019-01-nottinghamshire-street.csv"]).rows  # doctest: +SKIP
-    10918
+    >>> import tempfile, pathlib
+    >>> from workbench.hub.schema import init_hub
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> hub = init_hub(folder / "hub.duckdb")
+    >>> _ = (folder / "imd.csv").write_text("lsoa_code,imd_score,imd_rank,imd_decile\\n"
+    ...                                     "E01000001,12.5,20000,7\\n")
+    >>> r = ingest_files(hub, "ref_imd", [folder / "imd.csv"], quiet=True)
+    >>> r.supply_id, r.rows, r.adapter
+    (1, 1, 'canonical')
+    >>> ingest_files(hub, "ref_imd", [folder / "imd.csv"], quiet=True).message
+    'Already ingested as supply 1; nothing changed.'
     """
+    supply = _receive(dataset_id, files, metadata, agency)
+    progress = _Progress(quiet, 5, f"ingest {supply.ds.id}")
+    try:
+        _scan(supply)
+        progress.step("scanned")
+        with _hub_connection(hub, con) as hub_con:
+            _sort_out_ingested(hub_con, supply, partnership)
+            if not supply.fresh:
+                return _already_ingested(supply)
+            with Staging(hub_con) as staging:
+                _stage(staging, supply, adapter)
+                progress.step("staged")
+                _check(staging, supply)
+                progress.step("validated")
+                _describe(staging, supply)
+                _commit(staging, supply, user)
+                progress.step("committed")
+            return _result(supply)
+    finally:
+        progress.close()
+
+
+def _receive(dataset_id: str, files, metadata, agency: str | None) -> _Supply:
+    """The dataset (looked up once), the files named, the metadata; the agency agreed."""
     ds = catalogue.get(dataset_id)
     paths = supply_files.expand(files if isinstance(files, (list, tuple)) else [files])
     meta = supply_files.load_metadata(metadata, ds.id)
     if agency and meta.get("agency") and meta["agency"] != agency:
         raise BadInput(f"--agency '{agency}' differs from the metadata's agency '{meta['agency']}'.")
-    agency = agency or meta.get("agency")
-    progress = _Progress(quiet, 5, f"ingest {ds.id}")
+    return _Supply(ds, paths, meta, agency or meta.get("agency"))
+
+
+def _scan(supply: _Supply) -> None:
+    """Hash and check each file's text; a problem rejects the supply before the hub is opened."""
     # XLSX is a zip (binary): its text is checked by the spreadsheet adapter, not here
-    scans = [supply_files.scan(p, check_text=p.suffix.lower() != ".xlsx") for p in paths]
-    progress.step("scanned")
-    problems = [pr for s in scans for pr in s.problems]
+    supply.scans = [supply_files.scan(p, check_text=p.suffix.lower() != ".xlsx") for p in supply.paths]
+    problems = [pr for s in supply.scans for pr in s.problems]
     if problems:
-        progress.close()
-        raise SupplyRejected(ds.id, problems)
-    own = con is None
-    con = con or open_hub(hub)
+        raise SupplyRejected(supply.ds.id, problems)
+
+
+@contextmanager
+def _hub_connection(hub, con):
+    """``con`` when the caller holds one (left open), else the hub opened for this supply."""
+    if con is not None:
+        yield con
+        return
+    own = open_hub(hub)
     try:
-        partnership = partnership or _default_partnership(con)
-        seen = _already_supplied(con, ds, agency, partnership)
-        # a column mapping (.yaml) is configuration, not data: it goes with every supply it maps
-        config = [s for s in scans if s.path.suffix.lower() in (".yaml", ".yml")]
-        fresh = [s for s in scans if s.sha256 not in seen and s not in config]
-        skipped_files = [s.path.name for s in scans if s.sha256 in seen and s not in config]
-        if fresh:
-            fresh += config
-        if not fresh:
-            progress.close()
-            sids = sorted({seen[s.sha256] for s in scans if s.sha256 in seen})
-            return SupplyResult(ds.id, None, 0, skipped=True, skipped_files=skipped_files,
-                                sha256=supply_files.combined_hash(scans),
-                                message=f"Already ingested as supply {', '.join(map(str, sids))}; "
-                                        f"nothing changed.")
-        mod = adapter_registry.by_name(adapter) if adapter else \
-            adapter_registry.choose([s.path for s in fresh], ds.id)
-        reset_staging(con)
-        declare_ascii(con, [s.path for s in fresh if s.ascii])
-        declare_layout(con, fresh)
-        try:
-            mod.stage(con, [s.path for s in fresh], ds, STAGE)
-            present = [r[0] for r in con.execute(f"DESCRIBE {STAGE}").fetchall()]
-            # a view: normalising twice (validate, insert) is cheaper than a second copy in memory
-            con.execute(f"CREATE TEMP VIEW {NORM} AS "
-                        f"{normalise_sql(ds, STAGE, present, already=is_normalised(con, STAGE))}")
-        except duckdb.Error as exc:  # the CSV reader's own complaint, e.g. a truncated record
-            only = fresh[0].path if len(fresh) == 1 else None
-            raise SupplyRejected(ds.id, [csv_error_problem(only, exc)]) from None
-        progress.step("staged")
-        outcome = validate(con, ds, NORM, profile=_period_sql(ds, meta))
-        progress.step("validated")
-        if meta.get("record_count") is not None and meta["record_count"] != outcome.rows:
-            outcome.problems.insert(0, Problem(", ".join(s.path.name for s in fresh), None, None,
-                                               f"{meta['record_count']} records (metadata record_count)",
-                                               f"{outcome.rows} records"))
-            outcome.problem_count += 1
-        if not outcome.ok:
-            raise SupplyRejected(ds.id, outcome.problems, outcome.problem_count)
-        if outcome.rows == 0:   # nothing to record: a supply that holds no record is refused
-            raise SupplyRejected(ds.id, [Problem(", ".join(s.path.name for s in fresh if s not in config),
-                                                 2, None, "a header row and at least one record",
-                                                 "no records (a header row only)")])
-        period = (meta.get("period_start"), meta.get("period_end")) if not outcome.profile else \
-            (outcome.profile["period_start"], outcome.profile["period_end"])
-        partition_values = None
-        if ds.partition:
-            cols = ", ".join(q(c) for c in ds.partition)
-            partition_values = [list(r) for r in con.execute(
-                f"SELECT DISTINCT {cols} FROM {NORM} ORDER BY ALL").fetchall()]
-        missing = supply_files.missing_metadata({**meta, "agency": agency, "dataset": ds.id})
-        file_info = []
-        for s in fresh:
-            d = s.to_dict()
-            d["rows"] = con.execute(f"SELECT count(*) FROM {NORM} WHERE _file = ?",
-                                    [s.path.name]).fetchone()[0]
-            file_info.append(d)
-        geocoded = geocoding.stage(con, ds, NORM)
-        if geocoded is not None:
-            outcome.warnings.extend(geocoded.warnings)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            supply_id = con.execute("SELECT nextval('supply_seq')").fetchone()[0]
-            con.execute(_insert_sql(con, ds, supply_id, geocoded))
-            superseded = _supersede(con, ds, supply_id, agency, partnership)
-            meta_json = json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                                    for k, v in meta.items()})
-            con.execute(
-                "INSERT INTO supplies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [supply_id, ds.id, agency, partnership,
-                 json.dumps(file_info), supply_files.combined_hash(fresh), outcome.rows, superseded,
-                 user or _os_user(), datetime.now(timezone.utc).replace(tzinfo=None),
-                 period[0], period[1], json.dumps(partition_values) if partition_values else None,
-                 meta_json, json.dumps(missing), json.dumps(outcome.warnings), mod.NAME],
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        progress.step("committed")
-        return SupplyResult(ds.id, int(supply_id), outcome.rows, superseded, files=file_info,
-                            skipped_files=skipped_files, sha256=supply_files.combined_hash(fresh),
-                            adapter=mod.NAME, warnings=outcome.warnings, metadata_missing=missing,
-                            geocoding=geocoded.report if geocoded is not None else None)
+        yield own
     finally:
-        progress.close()
-        try:
-            reset_staging(con)
-        except duckdb.Error:
-            pass
-        if own:
-            con.close()
+        own.close()
+
+
+def _sort_out_ingested(con, supply: _Supply, partnership: str | None) -> None:
+    """The partnership recorded, and which files this supplier has not ingested before."""
+    supply.partnership = partnership or _default_partnership(con)
+    supply.seen = _already_supplied(con, supply.ds, supply.agency, supply.partnership)
+    # a column mapping (.yaml) is configuration, not data: it goes with every supply it maps
+    config = [s for s in supply.scans if s.path.suffix.lower() in (".yaml", ".yml")]
+    fresh = [s for s in supply.scans if s.sha256 not in supply.seen and s not in config]
+    supply.skipped_files = [s.path.name for s in supply.scans if s.sha256 in supply.seen and s not in config]
+    supply.fresh = fresh + config if fresh else []
+
+
+def _already_ingested(supply: _Supply) -> SupplyResult:
+    sids = sorted({supply.seen[s.sha256] for s in supply.scans if s.sha256 in supply.seen})
+    return SupplyResult(supply.ds.id, None, 0, skipped=True, skipped_files=supply.skipped_files,
+                        sha256=supply_files.combined_hash(supply.scans),
+                        message=f"Already ingested as supply {', '.join(map(str, sids))}; nothing changed.")
+
+
+def _stage(staging: Staging, supply: _Supply, adapter: str | None) -> None:
+    """The adapter's staged table, then the normalised view of it that the checks read."""
+    ds, fresh = supply.ds, supply.fresh
+    supply.adapter = adapter_registry.by_name(adapter) if adapter else \
+        adapter_registry.choose([s.path for s in fresh], ds.id)
+    staging.declare_files(fresh)
+    try:
+        supply.adapter.stage(staging, [s.path for s in fresh], ds, STAGE)
+        present = [r[0] for r in staging.execute(f"DESCRIBE {STAGE}").fetchall()]
+        # a view: normalising twice (validate, insert) is cheaper than a second copy in memory
+        staging.execute(f"CREATE TEMP VIEW {NORM} AS "
+                        f"{normalise_sql(ds, STAGE, present, already=STAGE in staging.normalised)}")
+    except duckdb.Error as exc:  # the CSV reader's own complaint, e.g. a truncated record
+        only = fresh[0].path if len(fresh) == 1 else None
+        raise SupplyRejected(ds.id, [csv_error_problem(only, exc)]) from None
+
+
+def _check(staging: Staging, supply: _Supply) -> None:
+    """Validate against the catalogue (and the metadata's record count); refuse an empty supply."""
+    ds, meta, fresh = supply.ds, supply.meta, supply.fresh
+    outcome = validate(staging.con, ds, NORM, profile=_period_sql(ds, meta))
+    if meta.get("record_count") is not None and meta["record_count"] != outcome.rows:
+        outcome.problems.insert(0, Problem(", ".join(s.path.name for s in fresh), None, None,
+                                           f"{meta['record_count']} records (metadata record_count)",
+                                           f"{outcome.rows} records"))
+        outcome.problem_count += 1
+    if not outcome.ok:
+        raise SupplyRejected(ds.id, outcome.problems, outcome.problem_count)
+    if outcome.rows == 0:   # nothing to record: a supply that holds no record is refused
+        config = [s for s in fresh if s.path.suffix.lower() in (".yaml", ".yml")]
+        raise SupplyRejected(ds.id, [Problem(", ".join(s.path.name for s in fresh if s not in config),
+                                             2, None, "a header row and at least one record",
+                                             "no records (a header row only)")])
+    supply.outcome = outcome
+
+
+def _describe(staging: Staging, supply: _Supply) -> None:
+    """What the supply record states: period, partitions, metadata gaps, rows per file, geocoding."""
+    ds, meta, outcome, con = supply.ds, supply.meta, supply.outcome, staging.con
+    supply.period = (meta.get("period_start"), meta.get("period_end")) if not outcome.profile else \
+        (outcome.profile["period_start"], outcome.profile["period_end"])
+    if ds.partition:
+        cols = ", ".join(q(c) for c in ds.partition)
+        supply.partition_values = [list(r) for r in con.execute(
+            f"SELECT DISTINCT {cols} FROM {NORM} ORDER BY ALL").fetchall()]
+    supply.missing = supply_files.missing_metadata({**meta, "agency": supply.agency, "dataset": ds.id})
+    supply.file_info = []
+    for s in supply.fresh:
+        d = s.to_dict()
+        d["rows"] = con.execute(f"SELECT count(*) FROM {NORM} WHERE _file = ?", [s.path.name]).fetchone()[0]
+        supply.file_info.append(d)
+    supply.geocoded = geocoding.stage(con, ds, NORM)
+    if supply.geocoded is not None:
+        outcome.warnings.extend(supply.geocoded.warnings)
+
+
+def _commit(staging: Staging, supply: _Supply, user: str | None) -> None:
+    """Archive rows, supersession and the supply record in one transaction (all or nothing)."""
+    ds, con, outcome = supply.ds, staging.con, supply.outcome
+    con.execute("BEGIN TRANSACTION")
+    try:
+        supply_id = con.execute("SELECT nextval('supply_seq')").fetchone()[0]
+        con.execute(_insert_sql(con, ds, supply_id, supply.geocoded))
+        superseded = _supersede(con, ds, supply_id, supply.agency, supply.partnership)
+        meta_json = json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                for k, v in supply.meta.items()})
+        con.execute(
+            "INSERT INTO supplies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [supply_id, ds.id, supply.agency, supply.partnership,
+             json.dumps(supply.file_info), supply_files.combined_hash(supply.fresh), outcome.rows, superseded,
+             user or _os_user(), datetime.now(timezone.utc).replace(tzinfo=None),
+             supply.period[0], supply.period[1],
+             json.dumps(supply.partition_values) if supply.partition_values else None,
+             meta_json, json.dumps(supply.missing), json.dumps(outcome.warnings), supply.adapter.NAME],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    supply.supply_id, supply.superseded = int(supply_id), superseded
+
+
+def _result(supply: _Supply) -> SupplyResult:
+    outcome = supply.outcome
+    return SupplyResult(supply.ds.id, supply.supply_id, outcome.rows, supply.superseded,
+                        files=supply.file_info, skipped_files=supply.skipped_files,
+                        sha256=supply_files.combined_hash(supply.fresh), adapter=supply.adapter.NAME,
+                        warnings=outcome.warnings, metadata_missing=supply.missing,
+                        geocoding=supply.geocoded.report if supply.geocoded is not None else None)
 
 
 def _default_partnership(con) -> str | None:
@@ -410,7 +508,18 @@ def _os_user() -> str:
 
 
 def frame_to_csv(frame, ds: Dataset, path: Path) -> None:
-    """Write a DataFrame with canonical column names as a canonical CSV supply file."""
+    """Write a DataFrame with canonical column names as a canonical CSV supply file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "imd.csv"
+    >>> frame_to_csv(pd.DataFrame({"lsoa_code": ["E01000001"], "imd_decile": [7]}),
+    ...              catalogue.get("ref_imd"), out)
+    >>> out.read_text().splitlines()[1]
+    'E01000001,,,7'
+    """
     import pandas as pd
 
     unknown = [c for c in frame.columns if c not in ds.column_names]

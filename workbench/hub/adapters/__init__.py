@@ -7,7 +7,9 @@ An adapter module has
 - ``detect(path, dataset_id) -> bool``: True when this file is in the adapter's layout,
 - ``stage(con, files, dataset, table) -> None``: create TEMP table ``table`` with ALL-VARCHAR
   columns named as the dataset's canonical columns (absent optional columns allowed) plus
-  ``_file VARCHAR`` and ``_line BIGINT`` (the record's line in its source file).
+  ``_file VARCHAR`` and ``_line BIGINT`` (the record's line in its source file). ``con`` is
+  the supply's :class:`~workbench.hub.staging.Staging`: it behaves as the hub connection and
+  carries what ``csvfiles.stage_csv`` records between files.
 
 The ingest core (:mod:`workbench.hub.ingest`) then normalises, validates, derives
 coordinates and commits, so every adapter gets the same checks. :func:`choose` picks the

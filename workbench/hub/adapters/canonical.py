@@ -69,13 +69,13 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
     --------
     >>> import duckdb
     >>> from workbench import catalogue
-    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> from workbench.hub.staging import Staging
     >>> _ = Path("imd.csv").write_text("LSOA_code,imd_score,imd_rank,imd_decile\nE01000001,12.5,20000,7\n")
-    >>> con = duckdb.connect()
+    >>> con = Staging(duckdb.connect())   # one supply's staging area, as ingest makes
     >>> stage(con, [Path("imd.csv")], catalogue.get("ref_imd"), "staged")
     >>> con.execute("SELECT lsoa_code, imd_decile, _line FROM staged").fetchall()
     [('E01000001', '7', 2)]
-    >>> reset_staging(con)
+    >>> con.reset()
     """
     problems: list[Problem] = []
     headers = {}

@@ -70,13 +70,13 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
     --------
     >>> import duckdb
     >>> from workbench import catalogue
-    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> from workbench.hub.staging import Staging
     >>> _ = Path("imd2019.csv").write_text("LSOA code (2011),LSOA name (2011),Index of Multiple Deprivation (IMD) Rank,Index of Multiple Deprivation (IMD) Decile\nE01000001,City of London 001A,29199,10\n")
-    >>> con = duckdb.connect()
+    >>> con = Staging(duckdb.connect())   # one supply's staging area, as ingest makes
     >>> stage(con, [Path("imd2019.csv")], catalogue.get("ref_imd"), "staged")
     >>> con.execute("SELECT * FROM staged").fetchall()
     [('E01000001', None, '29199', '10', 'imd2019.csv', 2)]
-    >>> reset_staging(con)
+    >>> con.reset()
     """
     plans = []
     for f in files:

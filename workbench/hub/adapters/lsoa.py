@@ -53,16 +53,16 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
     --------
     >>> import duckdb
     >>> from workbench import catalogue
-    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> from workbench.hub.staging import Staging
     >>> _ = Path("lsoa.geojson").write_text(json.dumps({"type": "FeatureCollection",
     ...     "crs": {"type": "name", "properties": {"name": "EPSG:27700"}},
     ...     "features": [{"type": "Feature", "properties": {"LSOA11CD": "E01000001", "LSOA11NM": "City 001A", "population": 1500},
     ...                   "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [10, 10], [0, 0]]]}}]}))
-    >>> con = duckdb.connect()
+    >>> con = Staging(duckdb.connect())   # one supply's staging area, as ingest makes
     >>> stage(con, [Path("lsoa.geojson")], catalogue.get("ref_lsoa"), "staged")
     >>> con.execute("SELECT * FROM staged").fetchall()
     [('E01000001', 'City 001A', 'POLYGON ((0 0, 10 0, 10 10, 0 0))', '1500', 'lsoa.geojson', 1)]
-    >>> reset_staging(con)
+    >>> con.reset()
     """
     for f in files:
         try:

@@ -90,13 +90,13 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
     --------
     >>> import duckdb
     >>> from workbench import catalogue
-    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> from workbench.hub.staging import Staging
     >>> _ = Path("estimates.csv").write_text("Postcode,Total,Males,Females,Occupied_Households\nNG1 1AA,23,12,11,9\n")
-    >>> con = duckdb.connect()
+    >>> con = Staging(duckdb.connect())   # one supply's staging area, as ingest makes
     >>> stage(con, [Path("estimates.csv")], catalogue.get("ref_postcode"), "staged")
     >>> con.execute("SELECT postcode, households, households_synthetic, _line FROM staged").fetchall()
     [('NG1 1AA', '9', 'N', 2)]
-    >>> reset_staging(con)
+    >>> con.reset()
     """
     from workbench.geo.postcode import normalise_postcode_sql
 

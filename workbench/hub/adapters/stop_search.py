@@ -66,17 +66,17 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
     --------
     >>> import duckdb
     >>> from workbench import catalogue
-    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> from workbench.hub.staging import Staging
     >>> _ = Path("stops.csv").write_text(",".join(HEADER) + "\nPerson search,2024-07-05T22:30:00+00:00,False,,52.95,"
     ...     "-1.15,Male,18-24,White - English,White,Misuse of Drugs Act 1971 (section 23),Controlled drugs,"
     ...     "A no further action disposal,False,False\n")
-    >>> con = duckdb.connect()
+    >>> con = Staging(duckdb.connect())   # one supply's staging area, as ingest makes
     >>> stage(con, [Path("stops.csv")], catalogue.get("police_stop_search"), "staged")
     >>> con.execute("SELECT search_date, search_time, reason, _line FROM staged").fetchall()   # 22:30 UTC is 23:30 BST
     [('2024-07-05', '23:30', 'Controlled drugs', 2)]
     >>> con.execute("SELECT search_ref FROM staged").fetchone()[0][:3]
     'SS-'
-    >>> reset_staging(con)
+    >>> con.reset()
     """
     problems = []
     for f in files:
