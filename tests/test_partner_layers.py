@@ -19,7 +19,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from privacy_hub import build_hub, synthetic_postcodes  # noqa: E402
+from hubs import make_hub  # noqa: E402
+from privacy_hub import hub_parts, synthetic_postcodes  # noqa: E402
 from workbench.views import access, crime, partners, periods  # noqa: E402
 from workbench.views.source import Source  # noqa: E402
 
@@ -53,7 +54,7 @@ def hub(tmp_path_factory):
     from workbench.privacy.publish import publish
 
     tmp = tmp_path_factory.mktemp("partner_layers")
-    hub = build_hub(tmp)
+    hub = make_hub(tmp, **hub_parts())
     gaz, big = _gazetteer(synthetic_postcodes())
     gaz.to_csv(tmp / "llpg.csv", index=False)
     ingest_files(hub, "ref_gazetteer", [tmp / "llpg.csv"], quiet=True)

@@ -16,7 +16,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal_support import FORCE, HOUSING, SCHOOL, audit_entries, build_hub, csrf, login, portal_client
+from hubs import make_hub
+from portal_support import (FORCE, HOUSING, PORTAL_HUB, SCHOOL, audit_entries, csrf, login,
+                            portal_client)
 
 DLO, DLO_PW = "dlo.khan", "dlo-passphrase-9876"
 HOUSING_DLO, HOUSING_DLO_PW = "dlo.reed", "housing-dlo-passphrase-77"
@@ -28,7 +30,7 @@ SMTP_PORT = 18163          # this helper's port range (HELPERS.md): 18160-18169
 def hub(tmp_path):
     from workbench.registry import open_registry
 
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     with open_registry(hub) as reg:
         reg.add_user(DLO, FORCE, "dlo", DLO_PW)
         reg.update_agency(HOUSING, group="central", actor="admin.patel")

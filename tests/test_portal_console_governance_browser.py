@@ -19,7 +19,8 @@ import pytest
 
 from workbench.portal.server import BackgroundServer
 
-from portal_support import FORCE, HOUSING, PASSWORD, audit_entries, build_hub
+from hubs import make_hub
+from portal_support import FORCE, HOUSING, PASSWORD, PORTAL_HUB, audit_entries
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +46,7 @@ def test_admin_does_the_remaining_governance_tasks_in_chromium(tmp_path, monkeyp
 
     monkeypatch.delenv("WORKBENCH_SMTP_HOST", raising=False)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     with open_registry(hub) as reg:
         reg.add_user("dlo.khan", FORCE, "dlo", "dlo-passphrase-9876")
         reg.update_agency(HOUSING, group="central", actor="admin.patel")

@@ -13,7 +13,9 @@ import pytest
 
 from workbench.portal import uploads as U
 
-from portal_support import HOUSING, PASSWORD, SCHOOL, audit_entries, build_hub, csrf, login, portal_client
+from hubs import make_hub
+from portal_support import (HOUSING, PASSWORD, PORTAL_HUB, SCHOOL, audit_entries, csrf, login,
+                            portal_client)
 from test_portal_supply import _count_rows, _worker
 
 HEADER = "Ref No,Date Reported,Time,Category,Post Code,Officer notes\n"
@@ -27,7 +29,7 @@ FIELDS = {"dataset": "council_asb", "period_start": "2024-03-01", "period_end": 
 def hub(tmp_path):
     from workbench.registry import open_registry
 
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     with open_registry(hub) as reg:
         PASSWORD["an.housing"] = "housing-analyst-pass-66"
         reg.add_user("an.housing", HOUSING, "analyst", PASSWORD["an.housing"])

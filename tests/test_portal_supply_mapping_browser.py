@@ -17,7 +17,8 @@ import pytest
 
 from workbench.portal.server import BackgroundServer
 
-from portal_support import HOUSING, PASSWORD, build_hub
+from hubs import make_hub
+from portal_support import HOUSING, PASSWORD, PORTAL_HUB
 from test_portal_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
 
 PORT = 18161               # this helper's port range (HELPERS.md): 18160-18169
@@ -41,7 +42,7 @@ def test_supplier_confirms_a_proposed_mapping_once_in_chromium(tmp_path):
     from workbench.registry import open_registry
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    hub = build_hub(tmp_path)
+    hub = make_hub(tmp_path, **PORTAL_HUB)
     with open_registry(hub) as reg:
         reg.add_user("an.housing", HOUSING, "analyst", "housing-analyst-pass-66")
     march, april, may = tmp_path / "asb march.csv", tmp_path / "asb april.csv", tmp_path / "asb may.csv"

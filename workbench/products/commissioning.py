@@ -106,8 +106,9 @@ def _now() -> str:
 def migrate(con: sqlite3.Connection) -> None:
     """Create (idempotently) the products tables in the registry database.
 
-    >>> import sqlite3
-    >>> con = sqlite3.connect(":memory:")
+    >>> import pathlib, tempfile
+    >>> from workbench.registry.db import connect
+    >>> con = connect(pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite")
     >>> migrate(con); migrate(con)
     >>> "commissions" in {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
     True
