@@ -100,14 +100,14 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
     Examples
     --------
     >>> from workbench import catalogue
-    >>> from workbench.hub.adapters.csvfiles import reset_staging
+    >>> from workbench.hub.staging import Staging
     >>> _ = Path("licences.csv").write_text("CASEREFERENCE,PREMISESNAME,POSTCODE,LOCATIONTEXT,OPENINGHOURS\n"
     ...                                     "L1,The Bell Inn,ng1 6ad,18 Angel Row,Mon-Sat 10:00-01:00\n")
-    >>> con = duckdb.connect()
+    >>> con = Staging(duckdb.connect())   # one supply's staging area, as ingest makes
     >>> stage(con, [Path("licences.csv")], catalogue.get("ref_licensed_premises"), "staged")
     >>> con.execute("SELECT premises_ref, premises_name, postcode, latest_closing_time, _line FROM staged").fetchall()
     [('L1', 'The Bell Inn', 'NG1 6AD', '01:00', 2)]
-    >>> reset_staging(con)
+    >>> con.reset()
     """
     plans = []
     for f in files:
