@@ -40,7 +40,14 @@ OPEN_DATASETS = frozenset({"police_uk_street", "ref_postcode", "ref_lsoa", "ref_
 
 @dataclass(frozen=True)
 class Marking:
-    """A protective marking with the reason it was chosen and the handling line printed on pages."""
+    """A protective marking with the reason it was chosen and the handling line printed on pages.
+
+    Examples
+    --------
+    >>> m = Marking("OFFICIAL-SENSITIVE", "uses personal data", personal=True)
+    >>> m.banner, m.to_dict()["banner"]
+    ('OFFICIAL-SENSITIVE PERSONAL', 'OFFICIAL-SENSITIVE PERSONAL')
+    """
 
     label: str
     reason: str
@@ -62,6 +69,16 @@ def decide_marking(datasets: Iterable[str], *, personal: bool = False) -> Markin
     ----------
     datasets : dataset ids the product drew on (those with rows).
     personal : True when the personal tier was used (subject profiles).
+
+    Examples
+    --------
+    >>> decide_marking(["police_uk_street", "ref_imd"]).banner                 # open data only
+    'OFFICIAL'
+    >>> m = decide_marking(["police_crime_offence", "ref_imd"])
+    >>> m.banner, m.reason.split(":")[0]
+    ('OFFICIAL-SENSITIVE', 'uses depersonalised partner data')
+    >>> decide_marking([], personal=True).banner
+    'OFFICIAL-SENSITIVE PERSONAL'
     """
     used = sorted(set(datasets))
     if personal:

@@ -19,7 +19,16 @@ from workbench.products.issues import ISSUES
 
 
 def products_needing(dataset_id: str) -> dict:
-    """``{"products": [...], "issues": [labels]}`` for one dataset."""
+    """``{"products": [...], "issues": [labels]}`` for one dataset.
+
+    Examples
+    --------
+    >>> products_needing("ref_imd")
+    {'products': ['problem-profile'], 'issues': []}
+    >>> need = products_needing("police_crime_offence")
+    >>> need["products"], "Burglary (police records)" in need["issues"]
+    (['strategic-assessment', 'tactical-assessment', 'problem-profile'], True)
+    """
     labels = [i.label for i in ISSUES if i.dataset == dataset_id]
     products = (["strategic-assessment", "tactical-assessment"] if labels else []) + ["problem-profile"]
     return {"products": products, "issues": labels}

@@ -32,6 +32,15 @@ PANEL_QUESTIONS = {
 
 @dataclass
 class PesteloFactor:
+    """One PESTELO factor: the evidence the hub holds for it and the question for the panel.
+
+    Examples
+    --------
+    >>> f = PesteloFactor("Economic", ["2 of 3 LSOAs are in the 20 % most deprived"], "What will change?")
+    >>> f.to_dict()["factor"], len(f.to_dict()["evidence"])
+    ('Economic', 1)
+    """
+
     factor: str
     evidence: list[str]
     panel_question: str
@@ -44,6 +53,17 @@ def pestelo_scan(source, as_of=None) -> list[PesteloFactor]:
     """Evidence from the hub for each PESTELO factor, and the question for the panel.
 
     ``as_of``: the assessment date; events after it are the ones ahead (default today).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE ref_imd AS SELECT * FROM (VALUES ('E1', 1), ('E2', 5), ('E3', 2)) v(lsoa_code, imd_decile)")
+    >>> scan = {f.factor: f for f in pestelo_scan(con)}
+    >>> scan["Economic"].evidence
+    ['2 of 3 neighbourhoods (LSOAs) are in the 20 % most deprived in England (IMD deciles 1–2).']
+    >>> scan["Political"].evidence, scan["Political"].panel_question.startswith("Which national or local policy")
+    ([], True)
     """
     present = tables(source)
     ev: dict[str, list[str]] = {f: [] for f in FACTORS}

@@ -48,6 +48,16 @@ class PriorityMatrix:
     """The configuration of the matrix: factor weights, score thresholds and bands.
 
     A threshold tuple ``(t1, t2, t3, t4)`` maps a value to 1 (below t1) … 5 (at or above t4).
+
+    Examples
+    --------
+    >>> m = PriorityMatrix()
+    >>> m.weights["harm"], m.volume_thresholds, m.bands[0]
+    (2.0, (50, 200, 500, 1000), ('high', 65.0))
+    >>> PriorityMatrix(weights={"volum": 1})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: PriorityMatrix weights name unknown factor(s) ['volum']; factors are volume, trend, harm, vulnerability, public_concern.
     """
 
     weights: dict = field(default_factory=lambda: {"volume": 1.0, "trend": 1.0, "harm": 2.0,
@@ -96,7 +106,14 @@ DEFAULT_MATRIX = PriorityMatrix()
 
 @dataclass
 class PriorityInput:
-    """The facts about one issue the matrix scores."""
+    """The facts about one issue the matrix scores.
+
+    Examples
+    --------
+    >>> x = PriorityInput("burglary", "Burglary", volume=600, trend="rising", harm=12, vulnerability=4)
+    >>> x.public_concern is None, x.capacity                     # not surveyed; a neutral capacity gap
+    (True, 3)
+    """
 
     issue: str
     label: str
@@ -116,6 +133,17 @@ class PriorityInput:
 
 @dataclass
 class PriorityRow:
+    """One scored issue: the factor scores (1–5), the weighted score (0–100), its band and rank.
+
+    Examples
+    --------
+    >>> row = score_priorities([PriorityInput("burglary", "Burglary", 600, "rising", harm=12, vulnerability=4)]).rows[0]
+    >>> row.scores
+    {'volume': 4, 'trend': 5, 'harm': 4, 'vulnerability': 4, 'public_concern': 3}
+    >>> row.likelihood, row.impact, row.score, row.band
+    (9, 8, 75.0, 'high')
+    """
+
     issue: str
     label: str
     theme: str | None
@@ -151,7 +179,15 @@ class PriorityRow:
 
 @dataclass
 class PriorityTable:
-    """Scored issues, highest priority first."""
+    """Scored issues, highest priority first.
+
+    Examples
+    --------
+    >>> t = score_priorities([PriorityInput("asb", "ASB", 120),
+    ...                       PriorityInput("burglary", "Burglary", 600, "rising", harm=12, vulnerability=4)])
+    >>> t.to_frame()[["issue", "rank", "band"]].values.tolist(), [r.issue for r in t.priorities("high")]
+    ([['burglary', 1, 'high'], ['asb', 2, 'low']], ['burglary'])
+    """
 
     rows: list[PriorityRow]
     matrix: PriorityMatrix
@@ -184,6 +220,17 @@ def score_priorities(inputs: Iterable[PriorityInput | dict],
     (neutral) so that missing consultation neither raises nor lowers it. An issue whose data
     do not cover both comparison years (``complete=False``) is provisional: it ranks after
     every fully covered issue, whatever its score, and its ``coverage`` says why.
+
+    Examples
+    --------
+    >>> t = score_priorities([PriorityInput("asb", "ASB", 120),
+    ...                       PriorityInput("burglary", "Burglary", 600, "rising", harm=12, vulnerability=4)])
+    >>> [(r.issue, r.score, r.band) for r in t.rows]
+    [('burglary', 75.0, 'high'), ('asb', 32.1, 'low')]
+    >>> score_priorities([PriorityInput("asb", "ASB", 120, trend="up")])
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `trend` for issue 'asb' must be one of ['rising', 'no significant change', 'too few data', 'falling']; found 'up'.
     """
     rows = []
     for item in inputs:

@@ -10,6 +10,15 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 @dataclass(frozen=True)
 class ProductSpec:
+    """One product the workbench renders: its name, title, notebook, audience and purpose (regulations appendix H 1.8).
+
+    Examples
+    --------
+    >>> spec = PRODUCTS["problem-profile"]
+    >>> spec.title, spec.notebook, spec.audience
+    ('Problem profile', '03_problem_profile.ipynb', 'the commissioning group')
+    """
+
     name: str
     title: str
     notebook: str | None          # notebooks/<file>; None: rendered without a notebook
