@@ -157,7 +157,9 @@ def test_tactical_summary_flags_emerging_and_carries_actions(source, products_hu
 def test_problem_summary_triangle_and_limits(source):
     s = problem_summary(source, offences="violence", quiet=True)
     assert s.current == (dt.date(2025, 4, 1), dt.date(2025, 6, 30))
-    assert s.current_count > 3 * s.baseline_count and s.change_p < 1e-6
+    # the change test allows for the series' month-to-month over-dispersion (issue 12), which
+    # the planted surge itself inflates: still far below 0.01 ("high")
+    assert s.current_count > 3 * s.baseline_count and s.change_p < 1e-3
     assert s.location["within_100m_of_premises_share"] > 0.5
     assert s.time["weekend_night_share"] > 0.5
     assert s.offenders["offenders"] > 0 and s.victims["ae_attendances"] > 0

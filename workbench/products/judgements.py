@@ -135,7 +135,7 @@ def influence_and_impact(summary: ProblemSummary, hypotheses: list[dict], questi
             + ("" if sig else "; the change is within normal variation") + ".",
             "high" if sig and summary.change_p < 0.01 else ("medium" if sig else "low"),
             f"{summary.current_count:,} offences against {summary.baseline_count:,}; "
-            f"exact test p = {summary.change_p:.3g}."))
+            f"exact rate test allowing for month-to-month variation, p = {summary.change_p:.3g}."))
     for h in hypotheses:
         name, verdict = _name(h), h.get("verdict", "inconclusive")
         rule = RULES.get(name)

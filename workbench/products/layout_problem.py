@@ -44,7 +44,7 @@ def definitions(s: ProblemSummary, commission=None, area=None) -> None:
     change = s.change
     show.para(f"{s.current_count:,} offences in the current period against {s.baseline_count:,} in the "
               f"baseline: a change of {show.pct(change)} in the daily rate "
-              f"(exact test p = {s.change_p:.3g})." if s.change_p is not None else
+              f"(exact rate test allowing for month-to-month variation, p = {s.change_p:.3g})." if s.change_p is not None else
               "No offences in scope in either period.")
     if not s.monthly.empty:
         show.figure(figures.monthly_trend(s.monthly, title="Offences in scope per month"),

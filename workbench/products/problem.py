@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.analysis.change import exact_rate_test
+from workbench.analysis.temporal import trend_test
 from workbench.analysis.fitness import Needs
 from workbench.analysis.hypotheses.data import DataSource
 from workbench.sql import quote_literal
@@ -125,12 +126,18 @@ def problem_summary(source, *, offences: str | None = None, current=None, baseli
             .reindex(columns=["current", "baseline"], fill_value=0).reset_index())
     n_c, n_b = len(cur), len(base)
     d_c, d_b = ProblemSummary._days(current), ProblemSummary._days(baseline)
-    p = None if n_c + n_b == 0 else exact_rate_test(n_c, n_b, d_c, d_b, "two-sided").p_value
     start36 = (pd.Timestamp(current[1]).to_period("M") - 35).to_timestamp().date()
     monthly = source.execute(
         f"SELECT date_trunc('month', committed_from_date) AS month, count(*) AS count FROM {OFFENCES} "
         f"WHERE offence_code IN ({_codes_sql(codes)}) AND committed_from_date BETWEEN ? AND ? "
         "GROUP BY 1 ORDER BY 1", [start36, current[1]]).df()
+    # month-to-month over-dispersion of these offences (quasi-Poisson, the one trend test's fit):
+    # the change test allows for it, so ordinary variation is not called a change (issue 12)
+    series = monthly.set_index(pd.to_datetime(monthly["month"]))["count"].astype(float)
+    series = series.reindex(pd.date_range(pd.Timestamp(start36), pd.Timestamp(current[1]), freq="MS"))
+    dispersion = trend_test(series.to_numpy()).dispersion
+    p = (None if n_c + n_b == 0 else
+         exact_rate_test(n_c, n_b, d_c, d_b, "two-sided", dispersion=dispersion).p_value)
     s = ProblemSummary(offences, codes, current, baseline, defs, n_c, n_b, p, monthly,
                        datasets=[OFFENCES])
     _victims(source, present, cur, current, s)

@@ -176,10 +176,12 @@ def load_targets(path: Path | str | None = None) -> dict[str, float]:
     return {k: float(v) for k, v in data.items()}
 
 
-def _change_p(current: int, previous: int) -> float | None:
+def _change_p(current: int, previous: int, dispersion: float | None = None) -> float | None:
+    """Two-sided exact rate test of this year against last, allowing for the monthly series'
+    over-dispersion (real crime counts vary more than Poisson; issue 12)."""
     if current + previous == 0:
         return None
-    return exact_rate_test(current, previous, 1.0, 1.0, "two-sided").p_value
+    return exact_rate_test(current, previous, 1.0, 1.0, "two-sided", dispersion=dispersion).p_value
 
 
 def primary_source(facts: list[IssueFacts]) -> IssueFacts:
@@ -261,7 +263,7 @@ def strategic_summary(source, as_of: dt.date | str | None = None, *,
         concern = community.concern_by_issue.get(issue.key)
         facts.append(IssueFacts(issue.key, issue.label, issue.theme, issue.dataset, c, p,
                                 (c - p) / p if p and comparable else None,
-                                _change_p(c, p) if comparable else None, tr, harm, concern, months,
+                                _change_p(c, p, tr.dispersion) if comparable else None, tr, harm, concern, months,
                                 months_prev, issue.problem_key if issue.ranked else ""))
     inputs, excluded, primaries = [], [], []
     for problem, label in iss.PROBLEMS.items():
