@@ -20,6 +20,16 @@ ACTION_STATUSES = ("open", "in progress", "done", "dropped")
 
 @dataclass
 class Action:
+    """An action set at a tasking meeting: what, who owns it, when it is due and its status.
+
+    Examples
+    --------
+    >>> a = add_action("action/hub.duckdb", meeting="2026-01-05", action="Patrol the park", owner="PC Smith",
+    ...                due="2026-01-19")
+    >>> a.status, a.due, a.to_dict()["owner"]
+    ('open', '2026-01-19', 'PC Smith')
+    """
+
     id: int
     raised_at_meeting: str
     action: str
@@ -39,7 +49,14 @@ class Action:
 def add_action(hub: Path | str, *, meeting: str | dt.date, action: str, owner: str,
                agency: str | None = None, due: str | dt.date | None = None,
                commission_id: int | None = None, note: str | None = None) -> Action:
-    """Record an action set at a tasking meeting; every action has a named owner."""
+    """Record an action set at a tasking meeting; every action has a named owner.
+
+    Examples
+    --------
+    >>> a = add_action("add_action/hub.duckdb", meeting="2026-01-05", action="Fix the lights", owner="Council")
+    >>> a.id, a.raised_at_meeting, a.status
+    (1, '2026-01-05', 'open')
+    """
     meeting_date = v.date("meeting", meeting, required=True)
     due_date = v.date("due", due)
     if commission_id is not None:
@@ -61,7 +78,19 @@ def add_action(hub: Path | str, *, meeting: str | dt.date, action: str, owner: s
 
 
 def update_action(hub: Path | str, action_id: int, *, status: str, note: str | None = None) -> Action:
-    """Change an action's status (one of :data:`ACTION_STATUSES`)."""
+    """Change an action's status (one of :data:`ACTION_STATUSES`).
+
+    Examples
+    --------
+    >>> a = add_action("update_action/hub.duckdb", meeting="2026-01-05", action="Patrol", owner="PC Smith")
+    >>> done = update_action("update_action/hub.duckdb", a.id, status="done", note="patrolled twice")
+    >>> done.status, done.note
+    ('done', 'patrolled twice')
+    >>> update_action("update_action/hub.duckdb", a.id, status="finished")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: ...
+    """
     status = v.choice("status", status, ACTION_STATUSES)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     con = cm.connect(hub)
@@ -79,7 +108,19 @@ def update_action(hub: Path | str, action_id: int, *, status: str, note: str | N
 
 def list_actions(hub: Path | str, *, before: str | dt.date | None = None,
                  open_only: bool = False) -> list[Action]:
-    """Actions raised at meetings on or before ``before`` (all when None), oldest meeting first."""
+    """Actions raised at meetings on or before ``before`` (all when None), oldest meeting first.
+
+    Examples
+    --------
+    >>> hub = "list_actions/hub.duckdb"
+    >>> for meeting, what in (("2026-01-05", "Patrol"), ("2026-02-02", "Review")):
+    ...     _ = add_action(hub, meeting=meeting, action=what, owner="PC Smith")
+    >>> _ = update_action(hub, 1, status="done")
+    >>> [a.action for a in list_actions(hub)], [a.action for a in list_actions(hub, open_only=True)]
+    (['Patrol', 'Review'], ['Review'])
+    >>> [a.action for a in list_actions(hub, before="2026-01-31")]
+    ['Patrol']
+    """
     con = cm.connect(hub)
     try:
         q, args = "SELECT * FROM actions WHERE 1=1", []
@@ -96,7 +137,17 @@ def list_actions(hub: Path | str, *, before: str | dt.date | None = None,
 
 def carried_actions(hub: Path | str, as_of: str | dt.date | None = None) -> list[Action]:
     """Actions to carry into the next tactical assessment: from the latest meeting on or
-    before ``as_of``, plus any older action still open."""
+    before ``as_of``, plus any older action still open.
+
+    Examples
+    --------
+    >>> hub = "carried/hub.duckdb"
+    >>> for meeting, what in (("2026-01-05", "Patrol"), ("2026-01-05", "Lights"), ("2026-02-02", "Review")):
+    ...     _ = add_action(hub, meeting=meeting, action=what, owner="PC Smith")
+    >>> _ = update_action(hub, 1, status="done")
+    >>> [a.action for a in carried_actions(hub, "2026-02-10")]      # the last meeting's, plus older open ones
+    ['Lights', 'Review']
+    """
     everything = list_actions(hub, before=as_of)
     if not everything:
         return []

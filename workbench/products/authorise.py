@@ -19,6 +19,14 @@ from workbench.errors import AccessDenied
 
 @dataclass(frozen=True)
 class Grant:
+    """Who may run a products operation: the user, whether the registry knows them, and whether sensitive partner intelligence may be included.
+
+    Examples
+    --------
+    >>> Grant("ann", registered=True, include_sensitive=False).registered
+    True
+    """
+
     user: str
     registered: bool
     include_sensitive: bool
@@ -41,6 +49,22 @@ def authorise(hub: Path | str, actor: str, operation: str, *, partnerships=None)
     ``partnerships`` (render): the partnerships whose data the product will hold; the actor
     must be allowed to see every one of them (guidance 2.2.4), and every partnership of the
     registry when :data:`UNATTRIBUTED` rows are among them.
+
+    Examples
+    --------
+    >>> from workbench.registry import open_registry
+    >>> reg = open_registry("authorise/hub.duckdb")
+    >>> for p in ("Rushcliffe", "Gedling"):
+    ...     _ = reg.add_partnership(p)
+    >>> _ = reg.add_agency("Rushcliffe BC", "central", partnerships=["Rushcliffe"])
+    >>> _ = reg.add_user("ann", "Rushcliffe BC", "analyst", "badger-kettle-meadow")
+    >>> reg.close()
+    >>> authorise("authorise/hub.duckdb", "ann", "render", partnerships=["Rushcliffe"]).registered
+    True
+    >>> authorise("authorise/hub.duckdb", "ann", "render", partnerships=["Gedling"])
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: Access denied: partnership 'Gedling' has not agreed to share with Rushcliffe (guidance 2.2.4). This refusal has been recorded; ask the CSP coordinator if you need this access.
     """
     from workbench.privacy import access
 

@@ -42,7 +42,15 @@ QUESTIONS = {
 
 @dataclass
 class Feedback:
-    """One feedback record on a delivered commission."""
+    """One feedback record on a delivered commission.
+
+    Examples
+    --------
+    >>> c = _delivered_commission("feedback_record/hub.duckdb")
+    >>> f = add_feedback("feedback_record/hub.duckdb", c.id, used="yes", timely="no", how_used="tasking")
+    >>> f.used, f.timely, f.content_right                  # an unanswered question stays None
+    (True, False, None)
+    """
 
     id: int
     commission_id: int
@@ -71,6 +79,19 @@ def add_feedback(hub: Path | str, commission_id: int, *, used=None, how_used: st
 
     Yes/no answers accept booleans or ``yes``/``no``; an unanswered question stays ``None``.
     At least one question must be answered.
+
+    Examples
+    --------
+    >>> from workbench.products import commissioning as cm
+    >>> hub = "add_feedback/hub.duckdb"
+    >>> c = cm.add_commission(hub, title="ASB in the park", questions=["Why now?"], quiet=True)
+    >>> add_feedback(hub, c.id, used=True)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: Commission 1 is 'requested'; feedback is gathered after delivery (guidance Appendix 2 2.v). Render the product first.
+    >>> _ = cm.set_status(hub, c.id, "delivered")
+    >>> add_feedback(hub, c.id, used=True, helped_outcome="yes").helped_outcome
+    True
     """
     c = cm.get_commission(hub, commission_id)
     if c.status not in ("delivered", "closed"):
@@ -111,7 +132,16 @@ def _from_row(r) -> Feedback:
 
 
 def list_feedback(hub: Path | str, *, commission_id: int | None = None) -> list[Feedback]:
-    """Feedback records, newest first."""
+    """Feedback records, newest first.
+
+    Examples
+    --------
+    >>> c = _delivered_commission("list_feedback/hub.duckdb")
+    >>> for answer in ("yes", "no"):
+    ...     _ = add_feedback("list_feedback/hub.duckdb", c.id, used=answer)
+    >>> [f.used for f in list_feedback("list_feedback/hub.duckdb")]       # newest first
+    [False, True]
+    """
     con = cm.connect(hub)
     try:
         q = "SELECT * FROM commission_feedback"
@@ -131,6 +161,14 @@ class FeedbackSummary:
     ``answers[question]`` holds counts of yes / no / unanswered; :meth:`rate` is the share of
     yes among those who answered (``None`` when nobody did). ``by_product`` breaks the
     rates down per product type.
+
+    Examples
+    --------
+    >>> c = _delivered_commission("summary_class/hub.duckdb")
+    >>> _ = add_feedback("summary_class/hub.duckdb", c.id, used="yes", timely="no")
+    >>> s = feedback_summary("summary_class/hub.duckdb")
+    >>> s.rate("used"), s.rate("timely"), s.rate("tone_right")            # nobody answered tone: None
+    (1.0, 0.0, None)
     """
 
     records: int
@@ -168,7 +206,19 @@ class FeedbackSummary:
 
 
 def feedback_summary(hub: Path | str) -> FeedbackSummary:
-    """Summarise every feedback record (for the CSP coordinator)."""
+    """Summarise every feedback record (for the CSP coordinator).
+
+    Examples
+    --------
+    >>> c = _delivered_commission("summary/hub.duckdb")
+    >>> for used in ("yes", "no", None):
+    ...     _ = add_feedback("summary/hub.duckdb", c.id, used=used, timely="yes")
+    >>> s = feedback_summary("summary/hub.duckdb")
+    >>> s.records, s.commissions_delivered, s.answers["used"]
+    (3, 1, {'yes': 1, 'no': 1, 'unanswered': 1})
+    >>> s.by_product["problem-profile"]["used"]
+    0.5
+    """
     records = list_feedback(hub)
     commissions = {c.id: c for c in cm.list_commissions(hub)}
     delivered = sum(1 for c in commissions.values() if c.status in ("delivered", "closed"))
@@ -191,3 +241,9 @@ def feedback_summary(hub: Path | str) -> FeedbackSummary:
         commissions_with_feedback=len({f.commission_id for f in records}), answers=answers,
         by_product=by_product, how_used=[f.how_used for f in records if f.how_used],
         outcomes=[f.outcome for f in records if f.outcome])
+
+
+def _delivered_commission(hub: Path | str):
+    """A delivered commission in a new register beside ``hub``: the examples' fixture."""
+    c = cm.add_commission(hub, title="ASB in the park", questions=["Why now?"], quiet=True)
+    return cm.set_status(hub, c.id, "delivered")
