@@ -19,6 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import dashboards_fixture as fx  # noqa: E402
 from hubs import make_hub  # noqa: E402
 from privacy_hub import hub_parts, synthetic_postcodes  # noqa: E402
 from workbench.views import access, crime, partners, periods  # noqa: E402
@@ -70,6 +71,10 @@ def hub(tmp_path_factory):
     res = ingest_files(hub, "council_asb", [asb], quiet=True)
     assert res.geocoding["by_method"]["unmatched"] == 1
     publish(hub)
+    from workbench.registry import open_registry
+
+    with open_registry(hub) as reg:          # dashboard users, after the hub was built and published
+        fx.people(reg)
     return hub, big
 
 
@@ -145,3 +150,35 @@ def test_viewer_map_has_hotspots_but_no_points(hub):
     app.layer = "council_asb"
     page = _map_html(app)
     assert "circleMarker" not in page and "records this period have a point" in page
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_in_a_browser_the_analyst_picks_the_asb_layer_and_sees_its_points(hub):
+    """Chromium: log in as the analyst, open the tactical map, choose the council ASB layer:
+    the geocoded records are drawn and the match report is on the page."""
+    from test_browser_dashboards import CHROMIUM, chromium, dashboard_server
+
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium not installed")
+    with dashboard_server(hub[0]) as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(90_000)
+        page.goto(base + "/login")
+        page.fill("#username", "ann.analyst")
+        page.fill("#password", fx.PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        page.goto(base + "/tactical")
+        page.get_by_text("OFFICIAL-SENSITIVE").first.wait_for()
+        page.locator(".bk-tab", has_text="Hotspot map").first.click()
+        layer = page.locator("select:not([multiple])").first       # the map layer choice
+        layer.wait_for()
+        layer.select_option(label="ASB reported to the council")
+        page.get_by_text("How the addresses were placed").first.wait_for()
+        docs = [page.locator("iframe.wb-map").nth(i).get_attribute("srcdoc")
+                for i in range(page.locator("iframe.wb-map").count())]
+        assert any(d.count("L.circleMarker(") == 10 for d in docs), [d.count("L.circleMarker(") for d in docs]
+        assert page.get_by_text("address found in the gazetteer").count() >= 1
+        page.screenshot(path=str(Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboards"
+                                 / "tactical_partner_layer.png"), full_page=True)
