@@ -276,9 +276,10 @@ def test_explorer_shows_anomalous_supply_months(hub, monkeypatch):
     monkeypatch.setattr(hubinfo, "quality", with_anomaly)
     col = view._quality()
     text = " ".join(str(getattr(o, "object", "")) for o in col.select(pn.pane.HTML))
-    assert "Anomalous supply months" in text and "1 month(s) far from their series' median" in text
+    assert "Unusual supply months" in text and "1 month(s) far from their series' usual month" in text
     tables = [o for o in col.select(pn.widgets.Tabulator) if "Distance from usual (robust z)" in o.value.columns]
-    assert tables and tables[0].value.iloc[0]["Category"] == "offence_code = <b>105A</b>"
+    row = tables[0].value.iloc[0]
+    assert (row["Month"], row["Records of"]) == ("Mar 2026", "Offence code: <b>105A</b>")   # in words
 
 
 def test_datasets_listing(source):
