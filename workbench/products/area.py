@@ -53,7 +53,16 @@ _DISTRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
 @dataclasses.dataclass(frozen=True)
 class CommissionArea:
     """The area of a commission: ``kind`` (one of :data:`KINDS`) and its ``values`` (codes,
-    or one WKT polygon in BNG metres)."""
+    or one WKT polygon in BNG metres).
+
+    Examples
+    --------
+    >>> a = CommissionArea("wards", ("E05000001", "E05000002"))
+    >>> a.describe(), a.to_json()
+    ('wards E05000001, E05000002', '{"kind": "wards", "values": ["E05000001", "E05000002"]}')
+    >>> CommissionArea.from_json(a.to_json()) == a, CommissionArea.from_json(None)
+    (True, None)
+    """
 
     kind: str
     values: tuple
@@ -126,7 +135,17 @@ def _polygon(path) -> str:
 
 def parse_area(*, lsoas: str | None = None, wards: str | None = None, districts: str | None = None,
                polygon: str | Path | None = None) -> CommissionArea | None:
-    """The commission's area from the ``--area-*`` options (at most one), or None."""
+    """The commission's area from the ``--area-*`` options (at most one), or None.
+
+    Examples
+    --------
+    >>> parse_area(wards="e05000001").values, parse_area() is None
+    (('E05000001',), True)
+    >>> parse_area(lsoas="E0100000X")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `--area-lsoas`: 'E0100000X' is not a valid code (expected e.g. E01033405,E01033406); found 1 such value(s).
+    """
     given = {k: v for k, v in (("lsoas", lsoas), ("wards", wards), ("districts", districts),
                                ("polygon", polygon)) if v not in (None, "")}
     if not given:
@@ -146,7 +165,15 @@ def parse_area(*, lsoas: str | None = None, wards: str | None = None, districts:
 
 @dataclasses.dataclass
 class AreaScope:
-    """What :func:`scope_to_area` did: the area, the tables restricted, those read as empty."""
+    """What :func:`scope_to_area` did: the area, the tables restricted, those read as empty.
+
+    Examples
+    --------
+    >>> s = AreaScope(CommissionArea("districts", ("NG1",)), restricted=["police_crime_offence"],
+    ...               unplaced=["council_school_exclusion"], points=12)
+    >>> print(s.note())
+    Every figure uses only postcode districts NG1. Datasets without a location cannot be placed in the area and are left out: council_school_exclusion.
+    """
 
     area: CommissionArea
     restricted: list
@@ -216,6 +243,22 @@ def scope_to_area(con, area: CommissionArea, *, catalog: str, base_predicate=Non
 
     ``base_predicate(table)`` returns an SQL condition already in force on ``table`` (e.g. the
     partnership scope) or None; it is kept inside the area's views.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE police_crime_offence AS SELECT * FROM (VALUES ('C1', 5.0, 5.0), "
+    ...                 "('C2', 50.0, 50.0)) v(crime_ref, easting, northing)")
+    >>> _ = con.execute("CREATE TABLE council_school_exclusion AS SELECT 1 AS n")
+    >>> square = CommissionArea("polygon", ("POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))",))
+    >>> s = scope_to_area(con, square, catalog="memory")
+    >>> s.restricted, s.unplaced, s.points
+    (['police_crime_offence'], ['council_school_exclusion'], 1)
+    >>> con.execute("SELECT crime_ref FROM police_crime_offence").fetchall()     # C2 lies outside
+    [('C1',)]
+    >>> con.execute("SELECT count(*) FROM council_school_exclusion").fetchone()  # no location: read as empty
+    (0,)
     """
     import shapely
 

@@ -28,7 +28,14 @@ THEMES = ("crime", "disorder", "anti-social behaviour", "substance misuse")
 
 @dataclass(frozen=True)
 class Issue:
-    """One countable issue: ``dataset`` rows on ``date_sql`` matching ``where_sql``."""
+    """One countable issue: ``dataset`` rows on ``date_sql`` matching ``where_sql``.
+
+    Examples
+    --------
+    >>> burglary = next(i for i in ISSUES if i.key == "burglary")
+    >>> burglary.dataset, burglary.where_sql, burglary.monthly_only
+    ('police_uk_street', "crime_type = 'Burglary'", True)
+    """
 
     key: str
     label: str
@@ -159,7 +166,13 @@ PROBLEMS: dict[str, str] = {
 
 
 def tables(source) -> set[str]:
-    """Names of the tables and views the source connection can read (its default schema)."""
+    """Names of the tables and views the source connection can read (its default schema).
+
+    Examples
+    --------
+    >>> sorted(tables(_example_source()))
+    ['police_uk_street', 'ref_harm_weights']
+    """
     rows = source.execute(
         "SELECT table_name FROM information_schema.tables "
         "WHERE table_schema = current_schema() AND table_catalog = current_database()").fetchall()
@@ -170,6 +183,13 @@ def events(source, issue: Issue, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Event dates (column ``date``) of ``issue`` between ``start`` and ``end`` inclusive.
 
     Also returns ``easting``/``northing`` when the dataset has them (else NaN).
+
+    Examples
+    --------
+    >>> burglary = next(i for i in ISSUES if i.key == "burglary")
+    >>> e = events(_example_source(), burglary, dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    >>> e[["easting", "northing"]].values.tolist()
+    [[457000.0, 339000.0], [457100.0, 339000.0]]
     """
     cols = {r[0] for r in source.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
@@ -183,14 +203,27 @@ def events(source, issue: Issue, start: dt.date, end: dt.date) -> pd.DataFrame:
 
 
 def count_events(source, issue: Issue, start: dt.date, end: dt.date) -> int:
-    """Number of events of ``issue`` between ``start`` and ``end`` inclusive (counted in SQL)."""
+    """Number of events of ``issue`` between ``start`` and ``end`` inclusive (counted in SQL).
+
+    Examples
+    --------
+    >>> burglary = next(i for i in ISSUES if i.key == "burglary")
+    >>> count_events(_example_source(), burglary, dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    3
+    """
     return source.execute(
         f"WITH source AS (SELECT {issue.date_sql} AS date FROM {issue.dataset} WHERE {issue.where_sql}) "
         "SELECT count(*) FROM source WHERE date BETWEEN ? AND ?", [start, end]).fetchone()[0]
 
 
 def available_issues(source) -> list[Issue]:
-    """Issues whose dataset is present in the source with at least one row."""
+    """Issues whose dataset is present in the source with at least one row.
+
+    Examples
+    --------
+    >>> [i.key for i in available_issues(_example_source())]
+    ['burglary', 'robbery']
+    """
     present = tables(source)
     out = []
     for issue in ISSUES:
@@ -206,6 +239,13 @@ def monthly_counts(source, issues: list[Issue], start: dt.date, end: dt.date) ->
     Months inside the dataset's coverage (its first to last recorded month) with no events are
     0, so trend tests see quiet months; months outside the coverage are NaN — a supply that
     starts late must not read as a rise from zero.
+
+    Examples
+    --------
+    >>> burglary = next(i for i in ISSUES if i.key == "burglary")
+    >>> m = monthly_counts(_example_source(), [burglary], dt.date(2024, 1, 1), dt.date(2024, 4, 30))
+    >>> m["count"].tolist()          # February supplied without a burglary: 0; April not supplied: NaN
+    [2.0, 0.0, 1.0, nan]
     """
     months = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(),
                            pd.Timestamp(end).to_period("M").to_timestamp(), freq="MS")
@@ -229,6 +269,12 @@ def covered_months(source, issue: Issue) -> pd.DatetimeIndex:
 
     A month with no row of any kind in a dataset (police.uk files are monthly; partner
     supplies cover periods) means no supply, not zero events.
+
+    Examples
+    --------
+    >>> burglary = next(i for i in ISSUES if i.key == "burglary")
+    >>> covered_months(_example_source(), burglary).strftime("%Y-%m").tolist()
+    ['2024-01', '2024-02', '2024-03']
     """
     rows = source.execute(f"SELECT DISTINCT date_trunc('month', {issue.date_sql}) FROM {issue.dataset} "
                           "WHERE " + issue.date_sql + " IS NOT NULL").fetchall()
@@ -236,7 +282,14 @@ def covered_months(source, issue: Issue) -> pd.DatetimeIndex:
 
 
 def latest_date(source, issues: list[Issue]) -> dt.date | None:
-    """The latest event date across the issues (the natural 'as of' date for a product)."""
+    """The latest event date across the issues (the natural 'as of' date for a product).
+
+    Examples
+    --------
+    >>> burglary = next(i for i in ISSUES if i.key == "burglary")
+    >>> latest_date(_example_source(), [burglary])          # police.uk's March stands for 31 March
+    datetime.date(2024, 3, 31)
+    """
     best = None
     for issue in issues:
         d = source.execute(f"SELECT max({issue.date_sql}) FROM {issue.dataset} WHERE {issue.where_sql}").fetchone()[0]
@@ -249,10 +302,31 @@ def latest_date(source, issues: list[Issue]) -> dt.date | None:
 
 
 def harm_weights(source) -> dict[str, float]:
-    """Harm weight per police.uk crime type from ``ref_harm_weights`` (``cchi`` first), if present."""
+    """Harm weight per police.uk crime type from ``ref_harm_weights`` (``cchi`` first), if present.
+
+    Examples
+    --------
+    >>> harm_weights(_example_source())                    # the CCHI weight wins over ONS CSS
+    {'Burglary': 365.0}
+    """
     if "ref_harm_weights" not in tables(source):
         return {}
     rows = source.execute(
         "SELECT crime_type, weight FROM ref_harm_weights WHERE crime_type IS NOT NULL "
         "ORDER BY CASE weight_name WHEN 'cchi' THEN 0 ELSE 1 END DESC").fetchall()
     return {ct: float(w) for ct, w in rows}  # later rows (cchi) overwrite ons_css
+
+
+def _example_source():
+    """An in-memory source with a few police.uk rows (Jan–Mar 2024) and CCHI/ONS CSS harm weights:
+    the examples' data."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE police_uk_street AS SELECT * FROM (VALUES "
+                "('2024-01', 'Burglary', 457000.0, 339000.0), ('2024-01', 'Burglary', 457100.0, 339000.0), "
+                "('2024-02', 'Robbery', NULL, NULL), ('2024-03', 'Burglary', NULL, NULL)) "
+                "v(month, crime_type, easting, northing)")
+    con.execute("CREATE TABLE ref_harm_weights AS SELECT * FROM (VALUES ('Burglary', 'cchi', 365.0), "
+                "('Burglary', 'ons_css', 100.0)) v(crime_type, weight_name, weight)")
+    return con
