@@ -195,9 +195,9 @@ class ConcentrationHypothesis(Hypothesis):
     --------
     >>> from workbench.analysis.hypotheses import run
     >>> from workbench.demo import scenarios as sc
-    >>> data = sc.generate("concentrated_premises", 1)
-    >>> run("concentration", data, ":".join(sc.CURRENT), ":".join(sc.BASELINE)).verdict
-    'supported'
+    >>> v = run("concentration", sc.generate("concentrated_premises", 1), ":".join(sc.CURRENT), ":".join(sc.BASELINE))
+    >>> v.verdict, v.effect["share_of_increase_in_flagged_units"] >= 0.5
+    ('supported', True)
     """
 
     name = "concentration"

@@ -46,14 +46,14 @@ def _health_count(source, dataset, period) -> int:
 
 @register
 class ReportingHypothesis(Hypothesis):
-    """The ``reporting`` hypothesis (module docstring: the test and the rule).
+    """The ``reporting`` hypothesis (module docstring: the test and the rule). Police counts
+    rise by a third while A&E and ambulance counts stay flat in the ``reporting_change`` scenario:
 
-    Examples
-    --------
-    >>> from workbench.analysis.hypotheses import run
-    >>> from workbench.demo import scenarios as sc
-    >>> data = sc.generate("reporting_change", 1)
-    >>> run("reporting", data, ":".join(sc.CURRENT), ":".join(sc.BASELINE)).verdict
+    >>> import workbench.demo.scenarios as demo
+    >>> from workbench.analysis import hypotheses
+    >>> verdict = hypotheses.run("reporting", demo.generate("reporting_change", 1),
+    ...                          current="2025-01-01:2025-03-31", baseline="2024-01-01:2024-03-31")
+    >>> verdict.verdict
     'supported'
     """
 

@@ -41,10 +41,12 @@ class SeriousnessHypothesis(Hypothesis):
 
     Examples
     --------
-    >>> from workbench.analysis.hypotheses import run
-    >>> from workbench.demo import scenarios as sc
-    >>> data = sc.generate("minor_only", 1)
-    >>> run("seriousness", data, ":".join(sc.CURRENT), ":".join(sc.BASELINE)).verdict
+    >>> from workbench.analysis.hypotheses import DataSource, Period
+    >>> from workbench.analysis.offence_groups import parse_offences
+    >>> from workbench.demo import scenarios
+    >>> periods = [Period.parse(":".join(p)) for p in (scenarios.CURRENT, scenarios.BASELINE)]
+    >>> source = DataSource(scenarios.generate("minor_only", 1))
+    >>> SeriousnessHypothesis().evaluate(source, *periods, parse_offences(None)).verdict
     'supported'
     """
 
