@@ -15,8 +15,20 @@ import datetime as dt
 from workbench.errors import BadInput
 
 
-def _day(value, name: str) -> dt.date:
-    """``value`` as a date: a ``date``, a ``datetime`` (its day), or text ``YYYY-MM-DD``."""
+def as_date(value, name: str) -> dt.date:
+    """``value`` as a date: a ``date``, a ``datetime`` (its day), or text ``YYYY-MM-DD``.
+
+    The one date check of the workbench's arguments (periods, product commissions).
+
+    Examples
+    --------
+    >>> as_date(" 2025-03-31 ", "end"), as_date(dt.datetime(2025, 3, 31, 14, 5), "end")
+    (datetime.date(2025, 3, 31), datetime.date(2025, 3, 31))
+    >>> as_date("31/03/2025", "end")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `end` must be a date YYYY-MM-DD (e.g. 2025-03-31); found '31/03/2025'.
+    """
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -24,7 +36,7 @@ def _day(value, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise BadInput(f"`{name}` must be a date YYYY-MM-DD (e.g. 2025-03-31); received {value!r}.") from None
+        raise BadInput(f"`{name}` must be a date YYYY-MM-DD (e.g. 2025-03-31); found {value!r}.") from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +68,7 @@ class Period:
         ...
         workbench.errors.BadInput: `period` ends (2024-01-01) before it starts (2024-02-01); swap the dates?
         """
-        s, e = _day(start, f"{name} (from)"), _day(end, f"{name} (to)")
+        s, e = as_date(start, f"{name} (from)"), as_date(end, f"{name} (to)")
         if e < s:
             raise BadInput(f"`{name}` ends ({e}) before it starts ({s}); swap the dates?")
         return cls(s, e)

@@ -103,22 +103,33 @@ async def register(request: Request):
     return render(request, "register_done.html", request_id=request_id, agency=reg.agency_name)
 
 
+async def _code_form(request: Request, page: str, act):
+    """A form giving a user name, a one-time code and a new password twice (activation and
+    password reset): ``act(portal, name, data)`` checks the password and applies the code.
+    Returns (name, act's result, None), or (name, None, the page again with the refusal: 422
+    for a field, 403 for a wrong or used code)."""
+    data = await form_data(request)
+    count_address(request)
+    name = data.get("username", "").strip()
+    try:
+        validate.username("username", name)
+        return name, await run_in_threadpool(act, portal(request), name, data), None
+    except (FieldError, AccessDenied) as exc:
+        return name, None, render(request, page, 422 if isinstance(exc, FieldError) else 403,
+                                  error=exc.plain if isinstance(exc, FieldError) else str(exc), name=name)
+
+
 async def activate(request: Request):
     request.state.user = await current_user(request)
     if request.method == "GET":
         return render(request, "activate.html", error=None, name=request.query_params.get("name", ""))
-    data = await form_data(request)
-    count_address(request)
-    p = portal(request)
-    name = data.get("username", "").strip()
-    try:
-        validate.username("username", name)
+
+    def act(p, name, data):
         pw = validate.password("password", data.get("password"), data.get("password_confirm"), user_inputs=(name,))
-        account = await run_in_threadpool(R.activate, p.store, p.auth, name, data.get("code", "").strip(), pw)
-    except (FieldError, AccessDenied) as exc:
-        return render(request, "activate.html", 422 if isinstance(exc, FieldError) else 403,
-                      error=exc.plain if isinstance(exc, FieldError) else str(exc), name=name)
-    return render(request, "activate_done.html", account=account)
+        return R.activate(p.store, p.auth, name, data.get("code", "").strip(), pw)
+
+    _, account, refused = await _code_form(request, "activate.html", act)
+    return refused or render(request, "activate_done.html", account=account)
 
 
 async def reset_password(request: Request):
@@ -126,16 +137,10 @@ async def reset_password(request: Request):
     request.state.user = await current_user(request)
     if request.method == "GET":
         return render(request, "reset_password.html", error=None, name=request.query_params.get("name", ""))
-    data = await form_data(request)
-    count_address(request)
-    p = portal(request)
-    name = data.get("username", "").strip()
-    try:
-        validate.username("username", name)
+
+    def act(p, name, data):
         pw = validate.password("password", data.get("password"), data.get("password_confirm"))
-        await run_in_threadpool(R.reset_password, p.store, p.auth, name, data.get("code", ""), pw)
-    except (FieldError, AccessDenied) as exc:
-        message = exc.plain if isinstance(exc, FieldError) else str(exc)
-        return render(request, "reset_password.html", 422 if isinstance(exc, FieldError) else 403,
-                      error=message, name=name)
-    return render(request, "reset_password_done.html", name=name)
+        return R.reset_password(p.store, p.auth, name, data.get("code", ""), pw)
+
+    name, _, refused = await _code_form(request, "reset_password.html", act)
+    return refused or render(request, "reset_password_done.html", name=name)

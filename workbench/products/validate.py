@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Iterable
 
 from workbench.errors import BadInput
+from workbench.period import as_date
 
 
 def choice(name: str, value: str, allowed: Iterable[str]) -> str:
@@ -48,14 +49,7 @@ def date(name: str, value: str | dt.date | None, *, required: bool = False) -> d
         if required:
             raise BadInput(f"`{name}` is required: give a date as YYYY-MM-DD.")
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise BadInput(f"`{name}` must be a date YYYY-MM-DD (e.g. 2025-03-31); found {value!r}.") from None
+    return as_date(value, name)
 
 
 def period(name: str, value: str | tuple | None) -> tuple[dt.date, dt.date] | None:
