@@ -125,6 +125,31 @@ def test_failed_check_keeps_previous_tier_and_exits_2(hub, monkeypatch):
     assert _shared_digest(hub) == before
 
 
+def test_a_step_that_fails_leaves_the_previous_tier_and_no_audit(hub, monkeypatch):
+    """publish is a recipe of steps over one Staging: a failure at any step (here the disk
+    filling while provenance is written) discards the new file; the previous tier stays."""
+    from workbench.registry import open_registry
+
+    publish(hub)
+    before = _shared_digest(hub)
+    with open_registry(hub) as reg:
+        audited = len([e for e in reg.audit_entries() if e.action == "publish"])
+
+    def disk_full(staging):
+        raise OSError("No space left on device")
+
+    steps = tuple(disk_full if step is publish_mod.Staging.build_provenance else step
+                  for step in publish_mod.STEPS)
+    assert steps != publish_mod.STEPS
+    monkeypatch.setattr(publish_mod, "STEPS", steps)
+    with pytest.raises(OSError, match="No space"):
+        publish(hub)
+    assert _shared_digest(hub) == before
+    assert not list(hub.parent.glob("shared.duckdb.tmp-*"))
+    with open_registry(hub) as reg:
+        assert len([e for e in reg.audit_entries() if e.action == "publish"]) == audited
+
+
 def test_publish_is_audited(hub):
     from workbench.registry import open_registry
 

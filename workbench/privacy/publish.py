@@ -252,9 +252,10 @@ class Settings:
             raise BadInput(f"`engine` must be duckdb or spark; found {self.engine!r}.")
         return self
 
-    def meta(self) -> list[tuple[str, str]]:
-        """The settings as ``publish_meta`` rows (the checker and readers find them there)."""
-        return [("min_households", str(self.min_households)), ("count_threshold", str(self.count_threshold)),
+    def meta(self, published_at: str, actor: str) -> list[tuple[str, str]]:
+        """The ``publish_meta`` rows of a publish (the checker and readers find the settings there)."""
+        return [("published_at", published_at), ("min_households", str(self.min_households)),
+                ("count_threshold", str(self.count_threshold)), ("published_by", actor),
                 ("k_anonymity", str(self.k_anonymity)), ("l_diversity", str(self.l_diversity))]
 
 
@@ -358,10 +359,8 @@ class Staging:
         self.con.register("_wb_places_out", load_places(self.con))
         self.con.execute(f"CREATE TABLE shared.main.{PLACES_TABLE} AS SELECT * FROM _wb_places_out")
         self.con.execute("CREATE TABLE shared.main.publish_meta (key VARCHAR, value VARCHAR)")
-        meta = self.settings.meta()
         self.con.executemany("INSERT INTO shared.main.publish_meta VALUES (?, ?)",
-                             [("published_at", self.result.published_at), *meta[:2],
-                              ("published_by", self.actor), *meta[2:]])
+                             self.settings.meta(self.result.published_at, self.actor))
 
     def on_spark(self, pub: Publication) -> bool:
         """Whether ``pub``'s table is built on Spark (``engine='spark'`` and a record-level table)."""
