@@ -25,6 +25,17 @@ NEGATIONS = re.compile(r"\b(not|no|never|none)\b", re.I)
 
 @dataclass
 class CommunityViews:
+    """What the surveys in the source say: responses, surveys and periods, the top concerns and the share concerned about each issue.
+
+    Examples
+    --------
+    >>> from workbench.products.issues import ISSUES
+    >>> burglary = next(i for i in ISSUES if i.key == "burglary")
+    >>> v = community_views(_example_survey(), [burglary])
+    >>> v.responses, v.surveys, v.to_dict()["top_concerns"][0]["response"]
+    (200, ['Residents 2024'], 'A big problem')
+    """
+
     responses: int
     surveys: list[str]
     periods: list[str]
@@ -38,6 +49,14 @@ class CommunityViews:
 
 
 def load_survey(source) -> pd.DataFrame:
+    """The survey responses in the source (``survey_response``), or an empty frame with its columns.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> len(load_survey(_example_survey())), load_survey(duckdb.connect()).columns.tolist()
+    (4, ['survey', 'period', 'area_code', 'question', 'response', 'count'])
+    """
     if "survey_response" not in tables(source):
         return pd.DataFrame(columns=["survey", "period", "area_code", "question", "response", "count"])
     return source.execute("SELECT survey, period, area_code, question, response, "
@@ -49,7 +68,16 @@ def _says_problem(response: str) -> bool:
 
 
 def concern_for(survey: pd.DataFrame, issue: Issue) -> float | None:
-    """Share of respondents expressing concern about ``issue`` (None when no question matches)."""
+    """Share of respondents expressing concern about ``issue`` (None when no question matches).
+
+    Examples
+    --------
+    >>> from workbench.products.issues import ISSUES
+    >>> survey = load_survey(_example_survey())
+    >>> burglary, robbery = (next(i for i in ISSUES if i.key == k) for k in ("burglary", "robbery"))
+    >>> concern_for(survey, burglary), concern_for(survey, robbery)   # asked about; named as a worry
+    (0.3, 0.1)
+    """
     if survey.empty or not issue.keywords:
         return None
     pattern = re.compile("|".join(re.escape(k) for k in issue.keywords), re.I)
@@ -70,7 +98,15 @@ def concern_for(survey: pd.DataFrame, issue: Issue) -> float | None:
 
 
 def community_views(source, issues: list[Issue], *, top: int = 10) -> CommunityViews:
-    """Summarise the surveys in the source and score public concern per issue."""
+    """Summarise the surveys in the source and score public concern per issue.
+
+    Examples
+    --------
+    >>> from workbench.products.issues import ISSUES
+    >>> burglary, robbery = (next(i for i in ISSUES if i.key == k) for k in ("burglary", "robbery"))
+    >>> community_views(_example_survey(), [burglary, robbery]).concern_by_issue
+    {'burglary': 0.3, 'robbery': 0.1}
+    """
     survey = load_survey(source)
     if survey.empty:
         empty = pd.DataFrame(columns=["question", "response", "count", "share"])
@@ -86,3 +122,17 @@ def community_views(source, issues: list[Issue], *, top: int = 10) -> CommunityV
     return CommunityViews(int(survey["count"].sum()), sorted(survey["survey"].dropna().unique()),
                           sorted(survey["period"].dropna().astype(str).unique()),
                           top_rows.reset_index(drop=True), concern)
+
+
+def _example_survey():
+    """An in-memory source with one residents' survey (two questions, 200 responses): the examples' data."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE survey_response AS SELECT * FROM (VALUES "
+                "('Residents 2024', '2024', 'E1', 'How much of a problem is burglary?', 'A big problem', 30), "
+                "('Residents 2024', '2024', 'E1', 'How much of a problem is burglary?', 'Not a problem', 70), "
+                "('Residents 2024', '2024', 'E1', 'Which crime worries you most?', 'Robbery', 10), "
+                "('Residents 2024', '2024', 'E1', 'Which crime worries you most?', 'Other', 90)) "
+                "v(survey, period, area_code, question, response, count)")
+    return con

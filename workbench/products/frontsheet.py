@@ -22,6 +22,15 @@ from workbench.products.marking import Marking
 
 @dataclass
 class DataSource:
+    """One dataset a product used: who supplied it, when, the period covered and its caveats.
+
+    Examples
+    --------
+    >>> s = data_sources(_example_source(), ["police_uk_street"])[0]
+    >>> s.agency, s.supplies, s.period_start, s.period_end
+    ('Notts Police', 1, '2024-01-01', '2024-03-31')
+    """
+
     dataset: str
     title: str
     agency: str | None
@@ -38,7 +47,18 @@ class DataSource:
 
 @dataclass
 class FrontSheet:
-    """Everything printed on page 1."""
+    """Everything printed on page 1.
+
+    Examples
+    --------
+    >>> from workbench.products.marking import decide_marking
+    >>> sheet = FrontSheet("problem-profile", "Burglary in Arboretum", "tasking group", ["Why now?"], "ann",
+    ...                    "2024-04-10", "2024-03-31", decide_marking(["police_uk_street"]), "Partnership use only",
+    ...                    data_sources(_example_source(), ["police_uk_street"]))
+    >>> d = sheet.to_dict()
+    >>> d["marking"]["banner"], d["sources"][0]["dataset"]
+    ('OFFICIAL', 'police_uk_street')
+    """
 
     product: str
     title: str
@@ -94,7 +114,16 @@ def _caveats(metadata, missing, warnings) -> list[str]:
 
 
 def supply_log(source, hub: Path | str | None = None):
-    """Rows of the ``supplies`` table from the source, else from the master hub (read-only)."""
+    """Rows of the ``supplies`` table from the source, else from the master hub (read-only).
+
+    Examples
+    --------
+    >>> [row[:2] for row in supply_log(_example_source())]
+    [('police_uk_street', 'Notts Police')]
+    >>> import duckdb
+    >>> supply_log(duckdb.connect(), hub="no/hub.duckdb")       # no supplies table and no hub
+    []
+    """
     from workbench.products.issues import tables
 
     if "supplies" in tables(source):
@@ -145,7 +174,13 @@ KEY_FIELDS = ("committed_from_time", "incident_time", "easting", "northing", "po
 
 def data_caveats(source, dataset_id: str) -> list[str]:
     """Caveats read from the data themselves (guidance 4.2.3): months with no records inside the
-    covered span, and key fields (time, location) less than 90 % complete."""
+    covered span, and key fields (time, location) less than 90 % complete.
+
+    Examples
+    --------
+    >>> data_caveats(_example_source(), "police_uk_street")
+    ['No records for 2024-02: months not supplied are missing, not zero.']
+    """
     from workbench.products.issues import tables
 
     if dataset_id not in tables(source) or dataset_id not in catalogue.BY_ID:
@@ -183,6 +218,12 @@ def data_sources(source, datasets: list[str], hub: Path | str | None = None) -> 
     """The data sources a product used, with supply dates and caveats, in ``datasets`` order.
 
     One entry per dataset, however many analyses named it (hypotheses each list theirs).
+
+    Examples
+    --------
+    >>> s = data_sources(_example_source(), ["police_uk_street", "police_uk_street", "ref_imd"])
+    >>> [x.dataset for x in s], s[1].caveats                     # one entry per dataset
+    (['police_uk_street', 'ref_imd'], ['No supply record found for this dataset: provenance unknown.'])
     """
     log = supply_log(source, hub)
     out = []
@@ -218,3 +259,18 @@ def _text(value) -> str | None:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d" if value.time() == dt.time(0) else "%Y-%m-%d %H:%M")
     return str(value)
+
+
+def _example_source():
+    """An in-memory source with police.uk rows for January and March 2024 and one supply record:
+    the examples' data."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE police_uk_street AS SELECT * FROM (VALUES ('2024-01', 'x'), ('2024-03', 'y')) "
+                "v(month, location)")
+    con.execute("CREATE TABLE supplies AS SELECT 'police_uk_street' AS dataset, 'Notts Police' AS agency, "
+                "TIMESTAMP '2024-04-02 09:00' AS supplied_at, DATE '2024-01-01' AS period_start, "
+                "DATE '2024-03-31' AS period_end, 2 AS rows, '{}' AS metadata, '[]' AS metadata_missing, "
+                "'[]' AS warnings")
+    return con
