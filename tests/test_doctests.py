@@ -151,6 +151,8 @@ COMPLETE = (
     "workbench.registry.validate",
     "workbench.sql",
     "workbench.views",
+    "workbench.views.access",
+    "workbench.views.labels",
     "workbench.views.partners",
     "workbench.views.periods",
     "workbench.views.quality_words",

@@ -49,6 +49,12 @@ class Viewer:
     ``partnerships`` are the partnerships whose data the viewer may see (guidance 2.2.4);
     ``None`` means every partnership of the hub. Every figure counts only their rows
     (:meth:`workbench.views.source.Source.for_viewer`).
+
+    Examples
+    --------
+    >>> v = Viewer("vic", "Nottingham City Council", "viewer", panels=frozenset({"police_crime_offence"}))
+    >>> v.sees_records, v.may_see("police_ppo"), v.to_dict()["partnerships"]
+    (False, False, None)
     """
 
     name: str
@@ -94,6 +100,18 @@ def viewer_for(reg, user) -> Viewer:
     ``Viewer.partnerships`` is ``None`` when the user may see every partnership of the hub,
     else the partnerships :meth:`~workbench.registry.Registry.visible_partnerships` grants;
     the dashboards then show the rows of those partnerships only (guidance 2.2.4).
+
+    Examples
+    --------
+    >>> from workbench.registry import open_registry
+    >>> reg = open_registry("access/hub.duckdb")
+    >>> _ = reg.add_partnership("Rushcliffe")
+    >>> _ = reg.add_agency("Notts Police", "central", partnerships=["Rushcliffe"])
+    >>> _ = reg.add_user("ann", "Notts Police", "analyst", "badger-kettle-meadow")
+    >>> v = viewer_for(reg, reg.get_user("ann"))
+    >>> v.role, v.sees_records, v.partnerships, v.sees_records_of("council_asb")
+    ('analyst', True, None, True)
+    >>> reg.close()
     """
     from workbench import catalogue
     from workbench.privacy.access import can, require
@@ -117,7 +135,10 @@ def viewer_for(reg, user) -> Viewer:
 
 def partnerships_in_shared_tier(hub) -> set[str]:
     """The partnerships whose rows the published shared tier holds (its ``supplies`` log and
-    the ``partnership`` column of its tables); empty when nothing is published."""
+    the ``partnership`` column of its tables); empty when nothing is published.
+
+    >>> partnerships_in_shared_tier("nothing-published/hub.duckdb")
+    set()"""
     from workbench.hub.connect import shared_path
     from workbench.privacy.scope import layout
     from workbench.views.source import Source
@@ -133,6 +154,17 @@ def require_some_partnership(reg, user, partnerships) -> None:
     Guidance 2.2.4, Box 3; reference 003. Users who may see some of them are not refused:
     their figures are scoped to those partnerships (:mod:`workbench.privacy.scope`). With no
     shared tier published yet there is nothing to refuse; the apps say so when opened.
+
+    Examples
+    --------
+    >>> from workbench.registry import open_registry
+    >>> reg = open_registry("scope/hub.duckdb")
+    >>> _ = reg.add_partnership("Gedling")
+    >>> _ = reg.add_agency("Gedling BC", "second", partnerships=["Gedling"])
+    >>> _ = reg.add_user("gill", "Gedling BC", "viewer", "badger-kettle-meadow")
+    >>> require_some_partnership(reg, reg.get_user("gill"), {"Gedling"}) is None   # nothing published yet
+    True
+    >>> reg.close()
     """
     from workbench.hub.connect import shared_path
 
@@ -153,7 +185,14 @@ def require_some_partnership(reg, user, partnerships) -> None:
 
 
 def require_records(viewer: Viewer, what: str) -> None:
-    """Raise AccessDenied unless ``viewer`` may see depersonalised records."""
+    """Raise AccessDenied unless ``viewer`` may see depersonalised records.
+
+    >>> require_records(Viewer("ann", "Police", "analyst", True), "A list of crimes") is None
+    True
+    >>> require_records(Viewer("vic", "Council", "viewer"), "A list of crimes")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: A list of crimes is record-level data; role 'viewer' sees aggregates only ..."""
     if not viewer.sees_records:
         raise AccessDenied(
             f"{what} is record-level data; role '{viewer.role}' sees aggregates only "
@@ -170,6 +209,14 @@ def disclose(frame: pd.DataFrame, count_columns, viewer: Viewer) -> pd.DataFrame
     (counts of 1–4 hidden, shown as gaps; guidance 2.4.1.2). Use this for lists shown
     without totals; a table shown with its totals needs
     :func:`workbench.privacy.disclosure.suppress_table` (secondary suppression).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"area": ["A", "B"], "count": [3, 12]})
+    >>> disclose(counts, "count", Viewer("vic", "Council", "viewer"))["count"].tolist()
+    [nan, 12.0]
+    >>> disclose(counts, "count", Viewer("ann", "Police", "analyst", True))["count"].tolist()
+    [3, 12]
     """
     if viewer.sees_records:
         return frame

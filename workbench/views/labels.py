@@ -176,7 +176,14 @@ def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def number_formats(frame: pd.DataFrame) -> dict:
-    """Tabulator formatters that print a plain table's numbers with thousands separators."""
+    """Tabulator formatters that print a plain table's numbers with thousands separators.
+
+    Whole-number columns get no decimals; other numbers keep the decimals they have.
+
+    >>> f = number_formats(pd.DataFrame({"Count": [1200], "Rate": [1.25], "Area": ["A"]}))
+    >>> sorted(f), f["Count"]["precision"], f["Rate"]["precision"], f["Count"]["thousand"]
+    (['Count', 'Rate'], 0, False, ',')
+    """
     out = {}
     for col in frame.columns:
         kind = frame[col].dtype.kind
@@ -187,5 +194,10 @@ def number_formats(frame: pd.DataFrame) -> dict:
 
 
 def tooltips(frame: pd.DataFrame) -> dict:
-    """Column tooltips (by plain label) for the technical terms a table keeps."""
+    """Column tooltips (by plain label) for the technical terms a table keeps.
+
+    >>> tips = tooltips(pd.DataFrame(columns=["offence_type", "p_value"]))
+    >>> list(tips), tips["Chance of a rise this size by luck"][:40]
+    (['Chance of a rise this size by luck'], 'How likely a rise at least this large wo')
+    """
     return {label(c): GLOSSARY[str(c)] for c in frame.columns if str(c) in GLOSSARY}
