@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import dashboards_fixture as fx  # noqa: E402
+from hubs import make_hub  # noqa: E402
 from workbench.views import access, crime, periods  # noqa: E402
 from workbench.views.source import Source  # noqa: E402
 
@@ -24,10 +25,7 @@ def _source(tmp_path, times) -> Source:
     rows = fx.crimes(4000)
     if times is not None:
         rows["committed_from_time"] = times
-    hub = tmp_path / "hub.duckdb"
-    fx.write_shared(hub, rows)
-    fx.write_registry(hub)
-    return Source(hub)
+    return Source(make_hub(tmp_path, init=False, shared=fx.shared_tables(rows), registry=fx.people))
 
 
 def test_midnight_stand_ins_are_not_drawn_as_midnight(tmp_path):
