@@ -82,7 +82,16 @@ NUMBER_BEFORE_STREET = (r"(?i)\b" + NUMBER + r"(\s+(?:[a-z']+\s+){0,3}" + _words
 
 def address_stages(column: str, postcode_sql: str = "NULL") -> tuple[str, str, str]:
     """The three SQL stages of :func:`address_sql`: (``x`` from ``column``, ``y`` from ``x``,
-    result from ``y``), so a caller can materialise each stage once as a column."""
+    result from ``y``), so a caller can materialise each stage once as a column.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> x, y, result = address_stages("a")
+    >>> duckdb.sql(f"SELECT {result} FROM (SELECT {y} AS y FROM (SELECT {x} AS x FROM "
+    ...            "(SELECT 'Flat 3, 12A Acacia Avenue, Sneinton' AS a)))").fetchone()[0]
+    'Acacia Avenue, Sneinton'
+    """
     b, s_ = "\\b", "\\s"
     num_then_text = b + NUMBER + s_ + "+([^" + s_ + ",])"
     street_seg = "[^,]*" + b + _words(STREET_WORDS) + "\\.?" + s_ + "*(?:,|$)"
@@ -114,6 +123,12 @@ def address_sql(column: str, postcode_sql: str = "NULL") -> str:
     postcode_sql : SQL expression of the record's published postcode, which replaces any
         full postcode found in the string (Appendix 1: "corrected with the postcode to which
         the records have been repositioned"); ``NULL`` removes it.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> duckdb.sql("SELECT " + address_sql("'Flat 3, 12A Acacia Avenue, Sneinton, NG2 4AA'", "'NG2 4AB'")).fetchone()[0]
+    'Acacia Avenue, Sneinton, NG2 4AB'
     """
     x, y, z = address_stages("_addr_in", postcode_sql)
     return (f"(SELECT {z} FROM (SELECT {y} AS y FROM (SELECT {x} AS x FROM "
@@ -121,7 +136,14 @@ def address_sql(column: str, postcode_sql: str = "NULL") -> str:
 
 
 def free_text_sql(column: str) -> str:
-    """SQL expression that removes address detail from a free-text column (module docstring)."""
+    """SQL expression that removes address detail from a free-text column (module docstring).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> duckdb.sql("SELECT " + free_text_sql("'entry via rear door of 5 Acacia Avenue NG2 4AA'")).fetchone()[0]
+    'entry via rear door of Acacia Avenue NG2'
+    """
     x = f"regexp_replace(CAST({column} AS VARCHAR), {_lit('(?i)' + FULL_POSTCODE)}, '\\1', 'g')"
     x = f"regexp_replace({x}, {_lit('(?i)' + SUB_PREMISE_TEXT)}, '', 'g')"
     x = f"regexp_replace({x}, {_lit(NUMBER_BEFORE_STREET)}, '\\1', 'g')"
@@ -129,7 +151,13 @@ def free_text_sql(column: str) -> str:
 
 
 def is_address_column(name: str) -> bool:
-    """True for columns that hold an address or location string (``location``, ``*address``)."""
+    """True for columns that hold an address or location string (``location``, ``*address``).
+
+    Examples
+    --------
+    >>> is_address_column("location"), is_address_column("vehicle_registered_address"), is_address_column("postcode")
+    (True, True, False)
+    """
     return name == "location" or name.endswith("address")
 
 

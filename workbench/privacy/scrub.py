@@ -86,7 +86,14 @@ ADDRESS_KINDS = tuple(k for k in PATTERNS if k != "name")
 
 
 def scrub_sql(column: str, *, address: bool = False) -> str:
-    """SQL replacing every personal detail in free text ``column`` by its kind's marker."""
+    """SQL replacing every personal detail in free text ``column`` by its kind's marker.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> duckdb.sql("SELECT " + scrub_sql("'call 07700 900123 about Mr Smith'")).fetchone()[0]
+    'call [phone] about [name]'
+    """
     x = f"CAST({column} AS VARCHAR)"
     for kind, (pattern, marker) in PATTERNS.items():
         if address and kind == "name":
@@ -96,7 +103,15 @@ def scrub_sql(column: str, *, address: bool = False) -> str:
 
 
 def kind_flags_sql(column: str, *, address: bool = False) -> list[str]:
-    """SQL booleans, one per kind of :data:`KINDS`, true where ``column`` holds that kind."""
+    """SQL booleans, one per kind of :data:`KINDS`, true where ``column`` holds that kind.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> flags = duckdb.sql("SELECT " + ", ".join(kind_flags_sql("'call 07700 900123 about Mr Smith'"))).fetchone()
+    >>> [k for k, found in zip(KINDS, flags) if found]
+    ['phone', 'name']
+    """
     v = f"CAST({column} AS VARCHAR)"
     out = []
     for kind, (pattern, _) in PATTERNS.items():
@@ -113,6 +128,16 @@ def scrub_dictionary(con, name: str, source: str, column: str, *, address: bool 
 
     Columns: ``_a`` (value), ``_v`` (scrubbed), ``_f`` (rows holding it) and one boolean per
     kind (``k_email`` …) for :func:`removed_counts`. Returns the table's qualified name.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE notes AS SELECT * FROM (VALUES ('call 07700 900123'), ('call 07700 900123'), "
+    ...                 "('quiet night'), (NULL)) v(note)")
+    >>> d = scrub_dictionary(con, "note_dictionary", "notes", "note")
+    >>> con.execute(f"SELECT _a, _v, _f FROM {d} ORDER BY _a").fetchall()     # each distinct value once
+    [('call 07700 900123', 'call [phone]', 2), ('quiet night', 'quiet night', 1)]
     """
     flags = ", ".join(f"{f} AS k_{k}" for f, k in zip(kind_flags_sql("_a", address=address), KINDS))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT _a, {scrub_sql('_a', address=address)} AS _v, "
@@ -122,7 +147,17 @@ def scrub_dictionary(con, name: str, source: str, column: str, *, address: bool 
 
 
 def removed_counts(con, tables: list[str]) -> dict[str, int]:
-    """Rows per kind of personal detail removed, summed over scrub dictionaries (no values)."""
+    """Rows per kind of personal detail removed, summed over scrub dictionaries (no values).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE notes AS SELECT * FROM (VALUES ('call 07700 900123'), ('mail jo@example.org'), "
+    ...                 "('call 07700 900124')) v(note)")
+    >>> removed_counts(con, [scrub_dictionary(con, "note_dictionary", "notes", "note")])
+    {'email': 1, 'phone': 2}
+    """
     out: dict[str, int] = {}
     for t in tables:
         sums = ", ".join(f"coalesce(sum(_f) FILTER (WHERE k_{k}), 0)" for k in KINDS)

@@ -33,7 +33,19 @@ TABLE_KEYS = ("survey", "period", "question")
 
 def suppress_survey(con, table: str, threshold: int = DEFAULT_THRESHOLD) -> int:
     """Suppress small cells of survey table ``table`` in place; returns the cells hidden
-    (primary and secondary), never their values."""
+    (primary and secondary), never their values.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t AS SELECT 'place' AS survey, '2024' AS period, 'Q' AS question, * FROM (VALUES "
+    ...                 "('A', 'yes', 2), ('A', 'no', 40), ('B', 'yes', 30), ('B', 'no', 50)) v(area_code, response, count)")
+    >>> suppress_survey(con, "t") >= 2                     # the 2, and at least one complement beside it
+    True
+    >>> con.execute("SELECT count(*) FROM t WHERE count BETWEEN 1 AND 4").fetchone()[0]
+    0
+    """
     frame = con.execute(f"SELECT * FROM {table}").df()
     if frame.empty or "count" not in frame:
         return 0
