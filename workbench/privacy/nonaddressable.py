@@ -49,7 +49,14 @@ ALL_DATASETS = "*"
 
 @dataclass(frozen=True)
 class Place:
-    """One registered non-addressable place: BNG metres, whole metres."""
+    """One registered non-addressable place: BNG metres, whole metres.
+
+    Examples
+    --------
+    >>> p = Place("park:forest", "Forest Recreation Ground", "park", 456123.0, 341235.0, approved_for=("*",))
+    >>> p.name, p.approved_for
+    ('Forest Recreation Ground', ('*',))
+    """
 
     place_id: str
     name: str
@@ -69,7 +76,17 @@ class Place:
 
 
 def ensure_table(con, catalog: str = "hub") -> None:
-    """Create the register in ``catalog`` if it is missing (idempotent)."""
+    """Create the register in ``catalog`` if it is missing (idempotent).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("ATTACH ':memory:' AS hub")
+    >>> ensure_table(con); ensure_table(con)                              # idempotent
+    >>> len(load_places(con))
+    0
+    """
     con.execute(f"USE {catalog}")
     con.execute(DDL)
     for col in ("approved_for", "approved_by"):   # registers made before approval existed
@@ -97,6 +114,17 @@ def add_places(con, places, catalog: str = "hub") -> int:
 
     Coordinates are stored to the whole metre, the precision at which publish matches them.
     Returns the number of places written.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("ATTACH ':memory:' AS hub")
+    >>> add_places(con, [Place("P1", "Forest Recreation Ground", "park", 456123.4, 341234.6, approved_for=("*",)),
+    ...                  dict(place_id="P2", name="Victoria Embankment", kind="park", easting=457000, northing=338000)])
+    2
+    >>> load_places(con)[["place_id", "easting", "northing", "approved_for"]].values.tolist()   # whole metres
+    [['P1', 456123.0, 341235.0, '*'], ['P2', 457000.0, 338000.0, '']]
     """
     ensure_table(con, catalog)
     rows = []
@@ -140,6 +168,19 @@ def register_place(hub: Path | str, name: str, kind: str, easting: float, northi
     (``"*"`` for all; none by default): the coordinator approves a place for a purpose, and
     the independent checker refuses a record at a place not approved for its dataset
     (issue 13).
+
+    Examples
+    --------
+    >>> from workbench.hub.schema import init_hub
+    >>> from workbench.registry import open_registry
+    >>> hub = init_hub("register_place/hub.duckdb")
+    >>> p = register_place(hub, "Forest Recreation Ground", "park", 456123.4, 341234.6, user="coord",
+    ...                    approved_for="police_uk_street")
+    >>> p.place_id, p.easting, p.approved_for, p.approved_by
+    ('park:forest_recreation_ground', 456123.0, ('police_uk_street',), 'coord')
+    >>> with open_registry(hub) as reg:
+    ...     [e.action for e in reg.audit_entries(action="places.add")]
+    ['places.add']
     """
     import getpass
     import os
@@ -170,7 +211,14 @@ def register_place(hub: Path | str, name: str, kind: str, easting: float, northi
 
 
 def load_places(con, catalog: str = "hub") -> pd.DataFrame:
-    """The register as a frame (place_id, name, kind, easting, northing); empty when absent."""
+    """The register as a frame (place_id, name, kind, easting, northing); empty when absent.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> load_places(duckdb.connect(), catalog="memory").columns.tolist()   # no register yet: empty
+    ['place_id', 'name', 'kind', 'easting', 'northing', 'approved_for']
+    """
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
         "AND table_name = ?", [catalog, TABLE]).fetchone()[0]

@@ -17,6 +17,14 @@ from pathlib import Path
 
 @dataclass
 class PurgeResult:
+    """What :func:`purge` deleted: the requests, the files removed and those already gone.
+
+    Examples
+    --------
+    >>> PurgeResult([3], ["release_3.csv"], ["release_3.xlsx"]).to_text()
+    'Purged 1 file(s) of 1 request(s); 1 were already gone.'
+    """
+
     requests: list[int] = field(default_factory=list)
     files_deleted: list[str] = field(default_factory=list)
     already_gone: list[str] = field(default_factory=list)
@@ -65,7 +73,15 @@ def _delete(path: Path) -> bool:
 
 
 def due(reg, request_id: int | None = None) -> list[int]:
-    """Requests whose copies must go: completed, refused, or past expiry (or the one named)."""
+    """Requests whose copies must go: completed, refused, or past expiry (or the one named).
+
+    Examples
+    --------
+    >>> from workbench.registry import open_registry
+    >>> with open_registry("due/hub.duckdb") as reg:
+    ...     due(reg), due(reg, request_id=7)                   # nothing is due in a new registry; a named one is
+    ([], [7])
+    """
     now = reg.now().isoformat()
     if request_id is not None:
         return [int(request_id)]
@@ -76,7 +92,15 @@ def due(reg, request_id: int | None = None) -> list[int]:
 
 
 def purge(reg, *, actor: str = "system", request_id: int | None = None) -> PurgeResult:
-    """Delete the released copies of every request that is due (or of ``request_id``); audited."""
+    """Delete the released copies of every request that is due (or of ``request_id``); audited.
+
+    Examples
+    --------
+    >>> from workbench.registry import open_registry
+    >>> with open_registry("purge/hub.duckdb") as reg:
+    ...     purge(reg).to_text()
+    'Purged 0 file(s) of 0 request(s).'
+    """
     result = PurgeResult()
     now = reg.now()
     for rid in due(reg, request_id):

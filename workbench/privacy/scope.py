@@ -81,7 +81,7 @@ def _is_reference(table: str) -> bool:
 
 @dataclass(frozen=True)
 class Layout:
-    """What the tier holds, as far as partnerships go (one per published version).
+    r"""What the tier holds, as far as partnerships go (one per published version).
 
     Attributes
     ----------
@@ -90,6 +90,14 @@ class Layout:
     partnerships : the partnerships named by any row of the tier.
     unattributed : True when some rows cannot be attributed to a partnership (a partnership
         column left empty, or a data table without one).
+
+    Examples
+    --------
+    >>> lay = read_layout(_example_tier_cursor())
+    >>> lay.columns, sorted(lay.partnerships), lay.unattributed          # one row has no partnership
+    ({'police_uk_street': 'partnership', 'ref_imd': None}, ['Gedling', 'Nottingham'], True)
+    >>> lay.predicate("police_uk_street", {"Nottingham"}), lay.predicate("ref_imd", {"Nottingham"})
+    ('"partnership" IN (\'Nottingham\')', None)
     """
 
     columns: dict
@@ -121,7 +129,13 @@ class Layout:
 
 
 def read_layout(cur) -> Layout:
-    """The :class:`Layout` of the tier ``cur`` is USE'd on (an unscoped cursor)."""
+    """The :class:`Layout` of the tier ``cur`` is USE'd on (an unscoped cursor).
+
+    Examples
+    --------
+    >>> read_layout(_example_tier_cursor()).reference                    # shown to everyone
+    frozenset({'ref_imd'})
+    """
     rows = cur.execute(
         "select table_name, column_name from information_schema.columns where table_catalog = "
         "current_database() and table_schema = 'main' order by table_name, ordinal_position").fetchall()
@@ -139,7 +153,16 @@ def read_layout(cur) -> Layout:
 
 def layout_at(path: str, version, cur) -> Layout:
     """The :class:`Layout` of the tier ``cur`` reads (an unscoped cursor of the connection
-    opened at ``version``), read once per connection."""
+    opened at ``version``), read once per connection.
+
+    Examples
+    --------
+    >>> cur = _example_tier_cursor()
+    >>> first = layout_at("tier.duckdb", 1, cur)
+    >>> layout_at("tier.duckdb", 1, cur) is first, layout_at("tier.duckdb", 2, cur) is first   # read once per version
+    (True, False)
+    >>> clear()
+    """
     key = (path, version)
     with _LOCK:
         if key in _LAYOUTS:
@@ -153,7 +176,18 @@ def layout_at(path: str, version, cur) -> Layout:
 
 
 def layout(source) -> Layout:
-    """The :class:`Layout` of ``source``'s shared tier as published now."""
+    """The :class:`Layout` of ``source``'s shared tier as published now.
+
+    Examples
+    --------
+    >>> from workbench.hub.connect import _example_tier, shared_path
+    >>> from workbench.views.source import Source
+    >>> _ = _example_tier(shared_path("layout/hub.duckdb"))                 # a tier holding t(x)
+    >>> lay = layout(Source("layout/hub.duckdb"))
+    >>> lay.columns, lay.unattributed                                        # a data table without a partnership column
+    ({'t': None}, True)
+    >>> clear()
+    """
     cur, version = source._open()
     try:
         return layout_at(str(source.path), version, cur)
@@ -162,7 +196,16 @@ def layout(source) -> Layout:
 
 
 def shadows(lay: Layout, scope, sql: str | None, catalog: str) -> list[str]:
-    """``CREATE TEMP VIEW`` statements restricting the tables ``sql`` names (all when None)."""
+    """``CREATE TEMP VIEW`` statements restricting the tables ``sql`` names (all when None).
+
+    Examples
+    --------
+    >>> lay = read_layout(_example_tier_cursor())
+    >>> print(shadows(lay, {"Nottingham"}, None, "memory")[0])
+    create or replace temp view "police_uk_street" as select * from memory.main."police_uk_street" where "partnership" IN ('Nottingham')
+    >>> shadows(lay, None, None, "memory"), shadows(lay, {"Nottingham"}, "select * from ref_imd", "memory")
+    ([], [])
+    """
     if scope is None:
         return []
     out = []
@@ -176,6 +219,26 @@ def shadows(lay: Layout, scope, sql: str | None, catalog: str) -> list[str]:
 
 
 def clear() -> None:
-    """Forget every layout read (tests)."""
+    """Forget every layout read (tests).
+
+    Examples
+    --------
+    >>> _ = layout_at("tier.duckdb", 1, _example_tier_cursor())
+    >>> clear()
+    >>> len(_LAYOUTS)
+    0
+    """
     with _LOCK:
         _LAYOUTS.clear()
+
+
+def _example_tier_cursor():
+    """An in-memory tier: ``police_uk_street`` rows of two partnerships and one unattributed, and
+    ``ref_imd``: the examples' data."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE police_uk_street AS SELECT * FROM (VALUES ('Nottingham', 1), ('Gedling', 2), "
+                "(NULL, 3)) v(partnership, n)")
+    con.execute("CREATE TABLE ref_imd AS SELECT 'E01000001' AS lsoa_code")
+    return con
