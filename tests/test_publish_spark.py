@@ -47,6 +47,21 @@ def test_regular_expressions_keep_duckdb_meaning_on_spark_or_are_refused():
     assert "'(?i)a'" in spark_sql("SELECT regexp_replace(x, 'a', 'b', 'gi') FROM t")
 
 
+def test_duckdb_rowid_reads_the_parquet_files_behind_the_table(tmp_path):
+    import sqlglot
+
+    from workbench.engine.sparksql import SparkConnection
+    from workbench.errors import BadInput
+
+    sc = SparkConnection(None, workdir=tmp_path)       # no Spark needed to write the SQL
+    sc._paths["shared__x"] = tmp_path / "x-0"
+    out = sc._spark(sqlglot.parse_one("SELECT t.rowid AS _rid, t.a FROM shared.main.x t", read="duckdb"))
+    assert f"parquet.`{tmp_path / 'x-0'}` AS t" in out
+    assert "t._metadata.row_index" in out and "t._metadata.file_name" in out
+    with pytest.raises(BadInput, match="rowid"):           # a table Spark has no files for
+        sc._spark(sqlglot.parse_one("SELECT t.rowid FROM other t", read="duckdb"))
+
+
 def test_an_unknown_catalog_is_refused():
     from workbench.errors import BadInput
 

@@ -28,6 +28,9 @@ DEFAULTS = {
     # the grid comes back to the driver as pandas: the 1 GB default ran out at 1M synthetic records
     "spark.driver.memory": "4g",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
+    # shuffle and spill files hold row-level data: encrypted with a per-application key that
+    # lives only in memory (AES-CTR; docs/scale.md on storage)
+    "spark.io.encryption.enabled": "true",
 }
 
 _SESSIONS: dict[str, object] = {}

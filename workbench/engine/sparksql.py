@@ -46,7 +46,14 @@ _DESCRIBE = re.compile(r"^\s*SELECT\s+column_name\s+FROM\s+\(\s*DESCRIBE\s+(\S+?
 
 
 def view_name(table) -> str:
-    """The Spark view standing for a (possibly catalog-qualified) sqlglot table."""
+    """The Spark view standing for a (possibly catalog-qualified) sqlglot table.
+
+    Examples
+    --------
+    >>> from sqlglot import exp
+    >>> [view_name(exp.to_table(t)) for t in ("hub.main.supplies", "temp.main._wb_qual", "shared.main.x")]
+    ['hub__supplies', '_wb_qual', 'shared__x']
+    """
     catalog = (table.catalog or table.db or "").lower()
     if table.catalog and table.db and table.db.lower() != "main":
         raise BadInput(f"Only the `main` schema is mapped to Spark; found {table.sql()!r}.")
@@ -105,7 +112,13 @@ def _fix_for_spark(tree):
 
 
 def spark_sql(sql: str) -> str:
-    """One DuckDB statement as Spark SQL, its tables mapped to views (module docstring)."""
+    """One DuckDB statement as Spark SQL, its tables mapped to views (module docstring).
+
+    Examples
+    --------
+    >>> spark_sql("SELECT split_part(pc, ' ', 1) FROM hub.main.ref_postcode")
+    "SELECT SPLIT_PART(pc, ' ', 1) FROM hub__ref_postcode"
+    """
     import sqlglot
 
     tree = _fix_for_spark(_rename(sqlglot.parse_one(sql, read="duckdb")))
@@ -145,6 +158,14 @@ class SparkConnection:
         Parquet once, on first use), or None.
     workdir : a folder for materialised tables (default: a private temporary folder, removed by
         :meth:`close`). Its files are as sensitive as the tier they come from.
+
+    Examples
+    --------
+    Needs Java; ``tests/test_publish_spark.py`` runs it through publish:
+
+    >>> sc = SparkConnection(session("local[2]"), source=hub_con)            # doctest: +SKIP
+    >>> sc.execute("SELECT count(*) FROM hub.main.police_uk_street").fetchone()  # doctest: +SKIP
+    (47260,)
     """
 
     def __init__(self, spark, source=None, workdir: Path | str | None = None):
@@ -157,6 +178,8 @@ class SparkConnection:
         self._loaded: set[str] = set()
         #: columns of TIME type (Spark has none): carried as text 'HH:MM:SS', typed back on the way out
         self._times: set[str] = set()
+        #: the Parquet folder behind each view (``rowid`` reads the files directly)
+        self._paths: dict[str, Path] = {}
 
     # ------------------------------------------------------------------ tables in and out
     def _path(self, name: str) -> Path:
@@ -165,7 +188,11 @@ class SparkConnection:
     def _materialise(self, frame, name: str) -> None:
         path = self._path(name)
         frame.write.parquet(str(path))
+        self._view(name, path)
+
+    def _view(self, name: str, path: Path) -> None:
         self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        self._paths[name] = path
 
     def register(self, name: str, frame) -> None:
         """Make a pandas frame (a small driver-side lookup) the view ``name``."""
@@ -179,8 +206,8 @@ class SparkConnection:
 
         path = self._path(name)
         path.mkdir(mode=0o700)
-        pq.write_table(table, path / "part-0.parquet")
-        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        pq.write_table(table, path / "part-00000.parquet")
+        self._view(name, path)
 
     def unregister(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
@@ -200,10 +227,10 @@ class SparkConnection:
         reader = con.execute(f"SELECT {cols} FROM {relation}").fetch_record_batch(1_000_000)
         path = self._path(view)
         path.mkdir(mode=0o700)
-        with pq.ParquetWriter(path / "part-0.parquet", reader.schema) as w:
+        with pq.ParquetWriter(path / "part-00000.parquet", reader.schema) as w:
             for batch in reader:
                 w.write_batch(batch)
-        self.spark.read.parquet(str(path)).createOrReplaceTempView(view)
+        self._view(view, path)
         return view
 
     def copy_to(self, con, name: str, target: str, columns: list[str] | None = None) -> None:
@@ -258,10 +285,42 @@ class SparkConnection:
             if name.startswith(DICTIONARY_PREFIX):
                 frame = self._dictionary(query)
             else:
-                frame = self.spark.sql(_fix_for_spark(_rename(query)).sql(dialect="spark"))
+                frame = self.spark.sql(self._spark(query))
             self._materialise(frame, name)
             return _Result()
-        return _Result(self.spark.sql(_fix_for_spark(_rename(tree)).sql(dialect="spark")))
+        return _Result(self.spark.sql(self._spark(tree)))
+
+    def _spark(self, tree) -> str:
+        """Spark SQL for a (sub)tree: tables mapped, dialect differences fixed, ``rowid`` resolved."""
+        return self._rowid(_fix_for_spark(_rename(tree))).sql(dialect="spark")
+
+    def _rowid(self, tree):
+        """DuckDB's ``t.rowid`` (a row's fixed position in its table) as the row's place in the
+        Parquet files behind ``t``: part number x 2^40 + row index. It reads the files directly
+        (Spark's ``_metadata`` is not visible through a view), and is stable from one statement
+        to the next, as DuckDB's is."""
+        from sqlglot import exp
+
+        refs = [c for c in tree.find_all(exp.Column) if c.name.lower() == "rowid"]
+        if not refs:
+            return tree
+        aliases = {}
+        for t in tree.find_all(exp.Table):
+            if t.name in self._paths:
+                aliases[t.alias_or_name] = t
+        for c in refs:
+            table = aliases.get(c.table)
+            if table is None:
+                raise BadInput(f"`rowid` must name a materialised table's alias on Spark: {c.sql()!r}.")
+            a = c.table
+            c.replace(exp.maybe_parse(
+                f"(CAST(regexp_extract({a}._metadata.file_name, '^part-([0-9]+)', 1) AS BIGINT) * 1099511627776 "
+                f"+ {a}._metadata.row_index)", dialect="spark"))
+        for alias, t in aliases.items():
+            direct = exp.Table(this=exp.Identifier(this=str(self._paths[t.name]), quoted=True),
+                               db=exp.Identifier(this="parquet"), alias=exp.TableAlias(this=exp.to_identifier(alias)))
+            t.replace(direct)
+        return tree
 
     def _dictionary(self, query):
         """A value dictionary: the innermost query (the distinct values) on Spark, the

@@ -53,7 +53,15 @@ _LINK_TMP = ".switch-"
 
 
 def master_key(tier_key: str, key_id: str) -> bytes:
-    """The 256-bit master key ``key_id`` derived from a tier's key (HKDF-SHA256)."""
+    """The 256-bit master key ``key_id`` derived from a tier's key (HKDF-SHA256).
+
+    Examples
+    --------
+    >>> len(master_key("0123456789abcdef" * 4, "footer"))
+    32
+    >>> master_key("k" * 64, "footer") != master_key("k" * 64, "columns")
+    True
+    """
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -109,7 +117,14 @@ class WriteResult:
 
 
 def table_digest(table) -> str:
-    """SHA-256 of a table's rows sorted as text (equal tables, equal digests, any row order)."""
+    """SHA-256 of a table's rows sorted as text (equal tables, equal digests, any row order).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> table_digest(pa.table({"a": [1, 2]})) == table_digest(pa.table({"a": [2, 1]}))
+    True
+    """
     rows = sorted(map(str, zip(*[table.column(c).to_pylist() for c in sorted(table.column_names)])))
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 

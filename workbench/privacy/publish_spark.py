@@ -33,7 +33,14 @@ SPARK_MODES = ("record", "outward", "as_published")
 
 def open_spark(con, master: str) -> SparkConnection:
     """A Spark connection reading the master tier of ``con`` and the lookup tables publish
-    installed on it (``install_geography``)."""
+    installed on it (``install_geography``).
+
+    Examples
+    --------
+    Needs Java and a hub being published; ``tests/test_publish_spark.py`` runs it:
+
+    >>> sc = open_spark(con, "local[2]")     # doctest: +SKIP
+    """
     from workbench.engine.spark import session
 
     sc = SparkConnection(session(master), source=con)
@@ -45,7 +52,14 @@ def open_spark(con, master: str) -> SparkConnection:
 def on_spark(con, pub) -> bool:
     """Whether ``pub`` is built on Spark: a record-level dataset holding records (an empty
     one is built by DuckDB on the driver: there is nothing to distribute, and a Spark job
-    per statement would cost seconds each)."""
+    per statement would cost seconds each).
+
+    Examples
+    --------
+    >>> from workbench.privacy.publication import publication
+    >>> on_spark(None, publication("ref_postcode"))    # a reference layer: DuckDB
+    False
+    """
     if pub.mode not in SPARK_MODES:
         return False
     return con.execute(f"SELECT EXISTS (SELECT 1 FROM hub.main.{pub.dataset.id})").fetchone()[0]
@@ -56,6 +70,12 @@ def record_table(sc: SparkConnection, con, pub, target: str, geo, key: bytes, *,
     """Depersonalise (and protect) one record-level dataset on Spark into DuckDB ``target``.
 
     Returns ``(placement, quasi)`` as the DuckDB path computes them.
+
+    Examples
+    --------
+    Called by :func:`workbench.privacy.publish.publish` with ``engine="spark"``:
+
+    >>> publish("hub.duckdb", engine="spark")     # doctest: +SKIP
     """
     source = f"hub.main.{pub.dataset.id}"
     depersonalise_dataset(sc, pub.dataset, source, target, geo, key, event_date_sql=event_date_sql,
@@ -67,7 +87,12 @@ def record_table(sc: SparkConnection, con, pub, target: str, geo, key: bytes, *,
 
 
 def load(sc: SparkConnection, con, target: str) -> None:
-    """Load the Spark-built ``target`` (e.g. ``shared.main.x``) into the DuckDB tier."""
+    """Load the Spark-built ``target`` (e.g. ``shared.main.x``) into the DuckDB tier.
+
+    Examples
+    --------
+    >>> load(sc, con, "shared.main.police_uk_street")     # doctest: +SKIP
+    """
     import sqlglot
 
     sc.copy_to(con, view_name(sqlglot.exp.to_table(target)), target)
