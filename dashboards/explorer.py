@@ -29,7 +29,18 @@ def _month(text) -> str:
 
 
 class HubExplorer(DashboardApp):
-    """Datasets, supplies, a dataset's fitness-for-purpose report and monthly coverage."""
+    """Datasets, supplies, a dataset's fitness-for-purpose report and monthly coverage.
+
+    Examples
+    --------
+    >>> from workbench.views.access import Viewer
+    >>> from workbench.views.partners import _example_source
+    >>> app = HubExplorer(source=_example_source(), viewer=Viewer("ann", "Police", "analyst", True))
+    >>> app.param.dataset.names                                   # chosen by title
+    {'Council-recorded anti-social behaviour': 'council_asb', 'Recorded crime: offences': 'police_crime_offence'}
+    >>> app.dataset
+    'police_crime_offence'
+    """
 
     dataset = param.Selector(default=None, objects=[], doc="Dataset whose quality report is shown.")
     months = param.Integer(default=36, bounds=(6, 120), doc="Months of coverage to show.")

@@ -25,7 +25,20 @@ CRIME_LAYER = "crime"
 
 
 class TacticalAssessment(DashboardApp):
-    """Emerging issues, hotspot map, day × hour, repeat locations, PPOs and intelligence."""
+    """Emerging issues, hotspot map, day × hour, repeat locations, PPOs and intelligence;
+    partner datasets counted beside recorded crime and chosen as the map's layer.
+
+    Examples
+    --------
+    >>> from workbench.views.access import Viewer
+    >>> from workbench.views.partners import _example_source
+    >>> app = TacticalAssessment(source=_example_source(), viewer=Viewer("ann", "Police", "analyst", True))
+    >>> app.as_of, app.param.layer.names
+    (datetime.date(2024, 6, 30), {'Police recorded crime': 'crime', 'ASB reported to the council': 'council_asb'})
+    >>> app.layer = "council_asb"
+    >>> any("How the addresses were placed" in str(getattr(p, "object", "")) for p in app._map())  # match report
+    True
+    """
 
     weeks = param.Selector(default=4, objects={f"{w} weeks": w for w in periods.TACTICAL_WEEKS},
                            label="Period",

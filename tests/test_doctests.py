@@ -32,6 +32,8 @@ MODULES = sorted([m.name for m in pkgutil.walk_packages(workbench.__path__, "wor
 
 #: every public function and class here has a runnable example (kept so by a test)
 COMPLETE = (
+    "dashboards.explorer",
+    "dashboards.tactical",
     "workbench.analysis",
     "workbench.analysis._validate",
     "workbench.analysis.aoristic",

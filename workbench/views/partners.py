@@ -284,7 +284,8 @@ def geocoding_report(source: Source, dataset: str) -> pd.DataFrame:
 def _example_source() -> Source:
     """A tiny shared tier for the examples: four council ASB records geocoded at ingest
     (three by exact address, one not placed) and two with their own coordinates, plus two
-    in the baseline, written to ``examples/shared.duckdb`` in the working folder.
+    in the baseline, and 60 assaults recorded by the police, written to
+    ``examples/shared.duckdb`` in the working folder.
 
     >>> int(_example_source().frame("select count(*) as n from council_asb")["n"].iloc[0])
     8
@@ -309,6 +310,12 @@ def _example_source() -> Source:
                                 for k, d in enumerate((3, 7, 11, 15, 19, 23)))
                     + ", (date '2024-01-10', 440000.0, 340000.0, 'ASB', 'P'), (date '2023-09-10', 440100.0, 340100.0, 'ASB', 'P')"
                     ") t(incident_date, easting, northing, location, partnership)")
+        con.execute("create table police_crime_offence as select 'C' || k as crime_ref, '105A' as offence_code, "
+                    "'Assault' as offence_type, date '2024-06-30' - cast(k * 9 as integer) as committed_from_date, "
+                    "time '21:00' as committed_from_time, 'NG1 1AA' as postcode, 440000.0 + k as easting, "
+                    "340000.0 as northing, 'P' as partnership from range(60) t(k)")
+        con.execute("create table ref_lsoa (lsoa_code varchar, lsoa_name varchar, population integer, "
+                    "geometry varchar)")
         con.execute("create table supplies as select * from (values (1, 'council_asb', 'P', "
                     "'[{\"code\": \"geocoded:exact\", \"count\": 3}, {\"code\": \"geocode_unmatched\", \"count\": 1}]')"
                     ") t(supply_id, dataset, partnership, warnings)")
