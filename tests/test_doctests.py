@@ -127,6 +127,8 @@ COMPLETE = (
     "workbench.privacy.access",
     "workbench.privacy.addresses",
     "workbench.privacy.nonaddressable",
+    "workbench.privacy.provenance",
+    "workbench.privacy.publication",
     "workbench.privacy.publish",
     "workbench.privacy.quasi",
     "workbench.privacy.retention",

@@ -54,7 +54,14 @@ def _text(value) -> str | None:
 
 def sanitise_warnings(warnings, *, with_counts: bool = True) -> list[dict]:
     """Each warning reduced to its code and count (no description, no example lines);
-    ``with_counts=False`` withholds the counts too (personal datasets)."""
+    ``with_counts=False`` withholds the counts too (personal datasets).
+
+    Examples
+    --------
+    >>> w = [{"code": "missing_location", "count": 3, "description": "no location", "example_lines": [4]}]
+    >>> sanitise_warnings(w), sanitise_warnings(w, with_counts=False)
+    ([{'code': 'missing_location', 'count': 3}], [{'code': 'missing_location', 'count': None}])
+    """
     out = []
     for w in warnings if isinstance(warnings, list) else []:
         if isinstance(w, dict) and w.get("code"):
@@ -65,7 +72,14 @@ def sanitise_warnings(warnings, *, with_counts: bool = True) -> list[dict]:
 
 
 def sanitise_metadata(meta) -> dict:
-    """Only the :data:`SHARED_METADATA` fields of a supply's 3.4 metadata, empty ones left out."""
+    """Only the :data:`SHARED_METADATA` fields of a supply's 3.4 metadata, empty ones left out.
+
+    Examples
+    --------
+    >>> sanitise_metadata({"agency": "Notts Police", "supplier_contact": "jo@police.test", "caveats": "ASB excluded",
+    ...                    "fields": []})
+    {'caveats': 'ASB excluded'}
+    """
     meta = meta if isinstance(meta, dict) else {}
     return {k: meta[k] for k in SHARED_METADATA if meta.get(k) not in (None, "", [])}
 
@@ -75,6 +89,12 @@ def supplies_frame(con, datasets, catalog: str = "hub", *, counts_only=()) -> pd
 
     ``counts_only`` are the datasets published only as ``<id>_counts``: their row counts
     are withheld (module docstring).
+
+    Examples
+    --------
+    >>> f = supplies_frame(_example_log(), ["police_ppo"], "memory", counts_only=["police_ppo"])
+    >>> f.loc[0, ["agency", "rows"]].tolist(), f.loc[0, "warnings"]       # counts withheld for a personal dataset
+    (['Notts Police', None], '[{"code": "missing_location", "count": null}]')
     """
     datasets = sorted(set(datasets))
     counts_only = set(counts_only)
@@ -98,7 +118,16 @@ def supplies_frame(con, datasets, catalog: str = "hub", *, counts_only=()) -> pd
 
 
 def publish_supplies(con, datasets, target: str, catalog: str = "hub", *, counts_only=()) -> int:
-    """Create ``target`` (the shared ``supplies`` table) for ``datasets``; returns its rows."""
+    """Create ``target`` (the shared ``supplies`` table) for ``datasets``; returns its rows.
+
+    Examples
+    --------
+    >>> con = _example_log()
+    >>> publish_supplies(con, ["police_ppo"], "shared_supplies", "memory", counts_only=["police_ppo"])
+    1
+    >>> con.execute("SELECT agency, rows, metadata FROM shared_supplies").fetchall()   # the contact is not shared
+    [('Notts Police', None, '{}')]
+    """
     frame = supplies_frame(con, datasets, catalog, counts_only=counts_only)
     con.register("_wb_supplies_df", frame)
     try:
@@ -114,3 +143,18 @@ def publish_supplies(con, datasets, target: str, catalog: str = "hub", *, counts
     finally:
         con.unregister("_wb_supplies_df")
     return len(frame)
+
+
+def _example_log():
+    """An in-memory master with a one-supply ``supplies`` log (a warning with example lines, a
+    supplier's contact in the metadata): the examples' data."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE supplies AS SELECT 1 AS supply_id, 'police_ppo' AS dataset, 'Notts Police' AS agency, "
+                "'Nottingham' AS partnership, 12 AS rows, 0 AS rows_superseded, "
+                "TIMESTAMP '2024-04-02 09:00' AS supplied_at, DATE '2024-01-01' AS period_start, "
+                "DATE '2024-03-31' AS period_end, '[]' AS metadata_missing, "
+                "'[{\"code\": \"missing_location\", \"count\": 2, \"example_lines\": [5]}]' AS warnings, "
+                "'{\"agency\": \"Notts Police\", \"supplier_contact\": \"jo@police.test\"}' AS metadata")
+    return con

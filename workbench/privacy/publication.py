@@ -63,7 +63,14 @@ COUNT_DATES = {"partner_intelligence": "submitted_at"}
 
 @dataclass(frozen=True)
 class Publication:
-    """How one dataset reaches the shared tier."""
+    """How one dataset reaches the shared tier.
+
+    Examples
+    --------
+    >>> p = publication("police_ppo")                      # a personal dataset: counts only
+    >>> p.mode, p.table, p.record_level
+    ('counts', 'police_ppo_counts', False)
+    """
 
     dataset: Dataset
     mode: str
@@ -97,7 +104,14 @@ class Publication:
 
 
 def mode_for(dataset: Dataset) -> str:
-    """The publication mode of ``dataset`` (module docstring)."""
+    """The publication mode of ``dataset`` (module docstring).
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> [mode_for(catalogue.get(d)) for d in ("police_uk_street", "police_crime_offence", "ref_imd", "police_ppo")]
+    ['as_published', 'record', 'reference', 'counts']
+    """
     if dataset.id in AS_PUBLISHED:
         return "as_published"
     if dataset.id in MASTER_ONLY:
@@ -114,11 +128,25 @@ def mode_for(dataset: Dataset) -> str:
 
 
 def publication(dataset_id: str) -> Publication:
-    """The :class:`Publication` of one dataset id."""
+    """The :class:`Publication` of one dataset id.
+
+    Examples
+    --------
+    >>> publication("police_crime_offence").table
+    'police_crime_offence'
+    """
     d = catalogue.get(dataset_id)
     return Publication(d, mode_for(d))
 
 
 def publications() -> list[Publication]:
-    """Every dataset's publication, in ``DATASETS.md`` order."""
+    """Every dataset's publication, in ``DATASETS.md`` order.
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> ps = publications()
+    >>> len(ps) == len(catalogue.DATASETS), ps[0].dataset.id
+    (True, 'police_crime_offence')
+    """
     return [Publication(d, mode_for(d)) for d in catalogue.DATASETS]
