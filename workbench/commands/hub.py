@@ -56,6 +56,21 @@ def checked_ingest(hub: Path, user: str, dataset: str, files, *, agency: str | N
     (:func:`_may_ingest`), the agency's confirmed column mapping for the dataset when there is
     one (a changed header is refused), the atomic ingest, and the audit entry (``failed`` with
     the number of problems when the supply is rejected).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from workbench.hub.schema import init_hub
+    >>> from workbench.registry import open_registry
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> hub = init_hub(folder / "hub.duckdb")
+    >>> _ = (folder / "imd.csv").write_text("lsoa_code,imd_score,imd_rank,imd_decile\\n"
+    ...                                     "E01000001,12.5,20000,7\\n")
+    >>> checked_ingest(hub, "ann", "ref_imd", [folder / "imd.csv"]).rows
+    1
+    >>> with open_registry(hub) as reg:
+    ...     [(e.actor, e.action, e.outcome) for e in reg.audit_entries() if e.action == "ingest"]
+    [('ann', 'ingest', 'ok')]
     """
     from workbench.errors import SupplyRejected
     from workbench.hub import mappings
