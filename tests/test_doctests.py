@@ -126,6 +126,7 @@ COMPLETE = (
     "workbench.privacy",
     "workbench.privacy.access",
     "workbench.privacy.addresses",
+    "workbench.privacy.dpia",
     "workbench.privacy.nonaddressable",
     "workbench.privacy.provenance",
     "workbench.privacy.publication",

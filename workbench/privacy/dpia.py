@@ -40,7 +40,16 @@ MAX_REVIEW_DAYS = 3 * 366
 
 @dataclass(frozen=True)
 class Dpia:
-    """One recorded DPIA."""
+    """One recorded DPIA.
+
+    Examples
+    --------
+    >>> reg = _example_registry("dpia_class")
+    >>> d = record(reg, "coord", "Notts Police", "DPIA-2026-01", "2026-01-10", "2028-01-10")
+    >>> d.current(date(2026, 3, 1)), d.current(date(2028, 2, 1))     # in force until its review date
+    (True, False)
+    >>> reg.close()
+    """
 
     id: int
     agency: str
@@ -91,6 +100,18 @@ def record(reg, actor: str, agency: str, reference: str, completed_on, review_by
     partnership : limit to one partnership (default: every partnership the agency shares with).
     residual_high_risk : a high risk remains after the measures (UK GDPR Art 36: consult the
         ICO first); personal data is then not released.
+
+    Examples
+    --------
+    >>> reg = _example_registry("dpia_record")
+    >>> d = record(reg, "coord", "Notts Police", "DPIA-2026-01", "2026-01-10", "2028-01-10")
+    >>> d.id, d.review_by, d.recorded_by
+    (1, datetime.date(2028, 1, 10), 'coord')
+    >>> record(reg, "coord", "Notts Police", "DPIA-2026-02", "2026-01-10", "2030-01-10")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `review_by` is 1461 days after completion; review a DPIA at most 1098 days (three years) apart.
+    >>> reg.close()
     """
     user = reg.get_user(actor)
     access.require(reg, user, "admin")
@@ -117,6 +138,19 @@ def record(reg, actor: str, agency: str, reference: str, completed_on, review_by
 
 
 def get(reg, dpia_id: int) -> Dpia:
+    """The DPIA with id ``dpia_id``; BadInput when there is none.
+
+    Examples
+    --------
+    >>> reg = _example_registry("dpia_get")
+    >>> get(reg, record(reg, "coord", "Notts Police", "DPIA-2026-01", "2026-01-10", "2028-01-10").id).reference
+    'DPIA-2026-01'
+    >>> get(reg, 9)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: No DPIA with id 9.
+    >>> reg.close()
+    """
     r = reg.con.execute("SELECT * FROM dpias WHERE id = ?", (dpia_id,)).fetchone()
     if r is None:
         raise BadInput(f"No DPIA with id {dpia_id}.")
@@ -124,7 +158,17 @@ def get(reg, dpia_id: int) -> Dpia:
 
 
 def list_dpias(reg, agency: str | None = None) -> list[Dpia]:
-    """Every recorded DPIA (newest first), optionally of one agency."""
+    """Every recorded DPIA (newest first), optionally of one agency.
+
+    Examples
+    --------
+    >>> reg = _example_registry("dpia_list")
+    >>> for ref, done in (("DPIA-A", "2025-06-01"), ("DPIA-B", "2026-01-10")):
+    ...     _ = record(reg, "coord", "Notts Police", ref, done, "2028-01-10")
+    >>> [d.reference for d in list_dpias(reg, "Notts Police")], list_dpias(reg, "City Council")
+    (['DPIA-B', 'DPIA-A'], [])
+    >>> reg.close()
+    """
     sql, args = "SELECT * FROM dpias", ()
     if agency is not None:
         sql, args = sql + " WHERE agency = ?", (agency,)
@@ -132,7 +176,18 @@ def list_dpias(reg, agency: str | None = None) -> list[Dpia]:
 
 
 def current(reg, agency: str, partnership: str | None = None) -> Dpia | None:
-    """The DPIA in force today for ``agency`` (and ``partnership``, when given), or None."""
+    """The DPIA in force today for ``agency`` (and ``partnership``, when given), or None.
+
+    Examples
+    --------
+    >>> reg = _example_registry("dpia_current")
+    >>> current(reg, "Notts Police") is None
+    True
+    >>> _ = record(reg, "coord", "Notts Police", "DPIA-2026-01", "2026-01-10", "2028-01-10")
+    >>> current(reg, "Notts Police", "Rushcliffe").reference
+    'DPIA-2026-01'
+    >>> reg.close()
+    """
     today = reg.now().date()
     for d in list_dpias(reg, agency):
         if d.partnership not in (None, partnership) and partnership is not None:
@@ -143,7 +198,20 @@ def current(reg, agency: str, partnership: str | None = None) -> Dpia | None:
 
 
 def require(reg, agency: str, partnership: str | None, actor: str, action: str, target: str) -> Dpia:
-    """The current DPIA, or AccessDenied (exit 3, audited) saying what is missing."""
+    """The current DPIA, or AccessDenied (exit 3, audited) saying what is missing.
+
+    Examples
+    --------
+    >>> reg = _example_registry("dpia_require")
+    >>> require(reg, "Notts Police", "Rushcliffe", "coord", "publish", "shared")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: Access denied: no data protection impact assessment is recorded for 'Notts Police' (UK GDPR Art 35). ...
+    >>> _ = record(reg, "coord", "Notts Police", "DPIA-2026-01", "2026-01-10", "2028-01-10")
+    >>> require(reg, "Notts Police", "Rushcliffe", "coord", "publish", "shared").reference
+    'DPIA-2026-01'
+    >>> reg.close()
+    """
     found = current(reg, agency, partnership)
     if found is not None:
         return found
@@ -162,3 +230,19 @@ def require(reg, agency: str, partnership: str | None, actor: str, action: str, 
     reg.audit(actor, action, target, {"reason": why}, outcome="denied")
     raise AccessDenied(f"Access denied: {why} (UK GDPR Art 35). The coordinator records one with "
                        f"`workbench agencies dpia-add \"{agency}\" --reference … --completed … --review-by …`.")
+
+
+def _example_registry(name: str):
+    """A registry in ``./<name>/`` whose clock reads 1 March 2026, with a coordinator (``coord``)
+    of Notts Police in Rushcliffe: the examples' fixture."""
+    import datetime as dt
+    from pathlib import Path
+
+    from workbench.registry import open_registry
+
+    reg = open_registry(Path(name) / "hub.duckdb")
+    reg.set_clock(lambda: dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc))
+    reg.add_partnership("Rushcliffe")
+    reg.add_agency("Notts Police", "central", partnerships=["Rushcliffe"])
+    reg.add_user("coord", "Notts Police", "admin", "otter-lantern-gravel")
+    return reg
