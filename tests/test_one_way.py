@@ -39,12 +39,17 @@ def test_sql_is_quoted_through_workbench_sql_only():
     assert not found, "use workbench.sql.quote_identifier / quote_literal:\n" + "\n".join(found)
 
 
+def planted_tree(root: Path, source: str) -> Path:
+    """A repository at ``root`` holding ``workbench/x.py`` = ``source`` (for the planted-fault tests)."""
+    (root / "workbench").mkdir()
+    (root / "dashboards").mkdir()
+    (root / "workbench" / "x.py").write_text(source)
+    return root
+
+
 def test_the_check_finds_hand_written_quoting(tmp_path):
-    (tmp_path / "workbench").mkdir()
-    (tmp_path / "dashboards").mkdir()
-    (tmp_path / "workbench" / "x.py").write_text(
-        "def q(n):\n    return '\"' + n.replace('\"', '\"\"') + '\"'\n"
-        "def lit(v):\n    return \"'\" + v.replace(\"'\", \"''\") + \"'\"\n")
+    planted_tree(tmp_path, "def q(n):\n    return '\"' + n.replace('\"', '\"\"') + '\"'\n"
+                           "def lit(v):\n    return \"'\" + v.replace(\"'\", \"''\") + \"'\"\n")
     assert [f.split(":")[1] for f in hand_quoting(tmp_path)] == ["2", "4"]
 
 
@@ -121,9 +126,6 @@ def test_the_shared_tier_has_one_reader():
 
 
 def test_the_tier_check_finds_a_second_reader(tmp_path):
-    (tmp_path / "workbench").mkdir()
-    (tmp_path / "dashboards").mkdir()
-    (tmp_path / "workbench" / "x.py").write_text(
-        "from workbench.hub.connect import open_locked, shared_path\n"
-        "def read(hub):\n    return open_locked(shared_path(hub))\n")
+    planted_tree(tmp_path, "from workbench.hub.connect import open_locked, shared_path\n"
+                           "def read(hub):\n    return open_locked(shared_path(hub))\n")
     assert tier_openers(tmp_path) == ["workbench/x.py"]
