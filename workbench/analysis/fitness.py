@@ -191,7 +191,9 @@ class Needs:
     def _check_one(self, source, d, periods, where, fit, *, required):
         date_col, time_col, has_xy, title = _fields(d)
         fail = fit.failures.append if required else (lambda m: fit.notes.append(f"{m} (optional {d}: read as is)"))
-        if not source.has(d):
+        # on DuckDB the data version's one query also shows the dataset is there (hub, shared tier)
+        version = None if source._is_frames else data_version(source, d)
+        if version is None and not source.has(d):
             stand_in = _STAND_INS.get(d)
             msg = f"needs {d} ({title}), which is not in {where}"
             if stand_in and source.has(stand_in[0]):
@@ -200,7 +202,8 @@ class Needs:
             return
         m = measure(source, d, periods, date_column=date_col if self.date or self.coverage else None,
                     time_column=time_col if self.time_of_day else None,
-                    coordinates=self.coordinates and has_xy and date_col is not None)
+                    coordinates=self.coordinates and has_xy and date_col is not None,
+                    _version=_UNKNOWN if source._is_frames else version)
         fit.measured[d] = m
         n = m["rows"]
         day_failed = False
@@ -285,6 +288,7 @@ _MEASURED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 #: measurements of DataFrames, keyed on a digest of the very values measured (content-addressed)
 _MEASURED_FRAMES: dict = {}
 _MEASURED_LOCK = threading.Lock()
+_UNKNOWN = object()  # measure(): the data version has not been read yet
 #: entries kept per connection, and for DataFrames (distinct datasets × periods × fields measured)
 _MEASURED_MAX = 256
 
@@ -342,13 +346,13 @@ def data_version(source, dataset: str, columns=None, read=()) -> tuple | None:
             f"SELECT count(*), count(_supply_id), min(_supply_id), max(_supply_id), sum(_supply_id), "
             f"(SELECT path FROM duckdb_databases() WHERE database_name = current_database()) "
             f"FROM {_ident(dataset)}").fetchone()
-    except duckdb.BinderException:  # no _supply_id column: no version
+    except (duckdb.BinderException, duckdb.CatalogException):  # no _supply_id column (or no such table)
         return None
     return (dataset,) + tuple(row)
 
 
 def measure(source, dataset: str, periods=(), *, date_column=None, time_column=None,
-            coordinates: bool = False) -> dict:
+            coordinates: bool = False, _version=_UNKNOWN) -> dict:
     """:func:`workbench.hub.quality.field_fitness` over the rows of ``dataset`` in ``periods``.
 
     Adds ``rows_total`` (all rows held) and ``rows_by_period``. Runs in DuckDB whatever holds
@@ -372,7 +376,7 @@ def measure(source, dataset: str, periods=(), *, date_column=None, time_column=N
     source = DataSource.wrap(source)
     spans = tuple((p.start, p.end) for p in periods)
     cols = [c for c in (date_column, time_column) if c] + (["easting", "northing"] if coordinates else [])
-    version = data_version(source, dataset, read=cols)
+    version = data_version(source, dataset, read=cols) if _version is _UNKNOWN else _version
     key = (version, date_column, time_column, bool(coordinates), spans)
     store = None
     if version is not None:
