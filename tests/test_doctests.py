@@ -127,6 +127,7 @@ COMPLETE = (
     "workbench.privacy.access",
     "workbench.privacy.addresses",
     "workbench.privacy.dpia",
+    "workbench.privacy.foi",
     "workbench.privacy.nonaddressable",
     "workbench.privacy.provenance",
     "workbench.privacy.publication",

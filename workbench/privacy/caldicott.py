@@ -33,12 +33,30 @@ HEALTH_AGENCY_TYPES = frozenset({"health_trust", "health_ae", "ambulance"})
 
 
 def needs_guardian(datasets) -> bool:
-    """True when any dataset (ids, or a ``{dataset: fields}`` map) is supplied by a health body."""
+    """True when any dataset (ids, or a ``{dataset: fields}`` map) is supplied by a health body.
+
+    Examples
+    --------
+    >>> needs_guardian(["police_crime_victim"]), needs_guardian({"health_ae_assault": ["age", "location"]})
+    (False, True)
+    """
     return any(catalogue.get(d).agency in HEALTH_AGENCY_TYPES for d in datasets)
 
 
 def appoint(reg, actor: str, agency: str, guardian: str) -> dict:
-    """Name ``guardian`` (a user of ``agency``) as the agency's Caldicott guardian (admin)."""
+    """Name ``guardian`` (a user of ``agency``) as the agency's Caldicott guardian (admin).
+
+    Examples
+    --------
+    >>> reg = _example_registry("appoint")
+    >>> appoint(reg, "coord", "QMC", "dr_g")
+    {'agency': 'QMC', 'guardian': 'dr_g'}
+    >>> appoint(reg, "coord", "QMC", "pc")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `guardian`: 'pc' works for 'Notts Police', not 'QMC'; a Caldicott guardian is a senior person of the health body itself.
+    >>> reg.close()
+    """
     user = reg.get_user(actor)
     access.require(reg, user, "admin")
     reg.get_agency(agency)
@@ -55,6 +73,17 @@ def appoint(reg, actor: str, agency: str, guardian: str) -> dict:
 
 
 def guardian_of(reg, agency: str) -> str | None:
+    """The Caldicott guardian appointed for ``agency``, or None.
+
+    Examples
+    --------
+    >>> reg = _example_registry("guardian_of")
+    >>> guardian_of(reg, "QMC")
+    >>> _ = appoint(reg, "coord", "QMC", "dr_g")
+    >>> guardian_of(reg, "QMC")
+    'dr_g'
+    >>> reg.close()
+    """
     row = reg.con.execute("SELECT guardian FROM caldicott_guardians WHERE agency = ?", (agency,)).fetchone()
     return row[0] if row else None
 
@@ -103,3 +132,20 @@ def require(reg, req, actor: str) -> None:
     reg.audit(actor, "request.release", f"request:{req.id}", {"reason": why}, outcome="denied")
     raise AccessDenied(f"Access denied: request {req.id} cannot be released: {why} (Caldicott principles; "
                        f"`workbench request caldicott {req.id} --as GUARDIAN`).")
+
+
+def _example_registry(name: str):
+    """A registry in ``./<name>/``: a coordinator and an analyst of Notts Police, and ``dr_g`` of
+    the QMC emergency department: the examples' fixture."""
+    from pathlib import Path
+
+    from workbench.registry import open_registry
+
+    reg = open_registry(Path(name) / "hub.duckdb")
+    reg.add_partnership("Rushcliffe")
+    for agency in ("Notts Police", "QMC"):
+        reg.add_agency(agency, "central", partnerships=["Rushcliffe"])
+    reg.add_user("coord", "Notts Police", "admin", "otter-lantern-gravel")
+    reg.add_user("pc", "Notts Police", "analyst", "heron-fiddle-quartz")
+    reg.add_user("dr_g", "QMC", "dlo", "badger-kettle-meadow")
+    return reg

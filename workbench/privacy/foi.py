@@ -25,6 +25,17 @@ STATUSES = ("received", "released", "refused")
 
 @dataclass
 class FoiRequest:
+    """A Freedom of Information request for partnership information: what was asked, the originating agencies consulted and the decision (guidance 2.4.2.4).
+
+    Examples
+    --------
+    >>> reg = _example_registry("foi_class")
+    >>> f = record(reg, "coord", "A journalist", "Burglaries by ward, 2024", ["police_crime_offence"], ["Notts Police"])
+    >>> f.status, f.awaiting
+    ('received', ['Notts Police'])
+    >>> reg.close()
+    """
+
     id: int
     received_at: str
     requester: str
@@ -48,6 +59,20 @@ class FoiRequest:
 
 
 def get(reg, foi_id: int) -> FoiRequest:
+    """The FOI request with id ``foi_id`` and its consultations; BadInput when there is none.
+
+    Examples
+    --------
+    >>> reg = _example_registry("foi_get")
+    >>> _ = record(reg, "coord", "A journalist", "Burglaries by ward", ["police_crime_offence"], ["Notts Police"])
+    >>> get(reg, 1).requester
+    'A journalist'
+    >>> get(reg, 2)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: No FOI request 2; `workbench request foi-list` shows them.
+    >>> reg.close()
+    """
     row = reg.con.execute("SELECT * FROM foi_requests WHERE id = ?", (int(foi_id),)).fetchone()
     if row is None:
         raise BadInput(f"No FOI request {foi_id}; `workbench request foi-list` shows them.")
@@ -60,12 +85,35 @@ def get(reg, foi_id: int) -> FoiRequest:
 
 
 def list_foi(reg) -> list[FoiRequest]:
+    """Every FOI request, oldest first.
+
+    Examples
+    --------
+    >>> reg = _example_registry("foi_list")
+    >>> for what in ("Burglaries by ward", "ASB by month"):
+    ...     _ = record(reg, "coord", "A journalist", what, ["police_crime_offence"], ["Notts Police"])
+    >>> [f.information for f in list_foi(reg)]
+    ['Burglaries by ward', 'ASB by month']
+    >>> reg.close()
+    """
     return [get(reg, r[0]) for r in reg.con.execute("SELECT id FROM foi_requests ORDER BY id")]
 
 
 def record(reg, recorded_by: str, requester: str, information: str, datasets: list[str],
            originating_agencies: list[str] | None = None) -> FoiRequest:
-    """Record an FOI request; originating agencies default to those that supplied the datasets."""
+    """Record an FOI request; originating agencies default to those that supplied the datasets.
+
+    Examples
+    --------
+    >>> reg = _example_registry("foi_record")
+    >>> record(reg, "coord", "A journalist", "Burglaries by ward", ["police_crime_offence"]).id
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `originating_agencies`: name the agencies the information came from, so they can be consulted (guidance 2.4.2.4).
+    >>> record(reg, "coord", "A journalist", "Burglaries by ward", ["police_crime_offence"], ["Notts Police"]).id
+    1
+    >>> reg.close()
+    """
     user = access.require(reg, recorded_by, "admin", "*")
     requester = checks.name("requester", requester)
     if not information or not information.strip():
@@ -89,7 +137,20 @@ def record(reg, recorded_by: str, requester: str, information: str, datasets: li
 
 
 def consult(reg, foi_id: int, agency: str, consent: bool, recorded_by: str) -> FoiRequest:
-    """Record an originating agency's answer; only that agency's DLO may give it."""
+    """Record an originating agency's answer; only that agency's DLO may give it.
+
+    Examples
+    --------
+    >>> reg = _example_registry("foi_consult")
+    >>> f = record(reg, "coord", "A journalist", "Burglaries by ward", ["police_crime_offence"], ["Notts Police"])
+    >>> consult(reg, f.id, "Notts Police", True, "coord")          # only the agency's DLO may answer
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: Access denied: only a DLO of 'Notts Police' may answer for it.
+    >>> consult(reg, f.id, "Notts Police", True, "dee").consultations
+    {'Notts Police': True}
+    >>> reg.close()
+    """
     req = get(reg, foi_id)
     user = reg.get_user(recorded_by)
     if agency not in req.originating_agencies:
@@ -108,7 +169,21 @@ def consult(reg, foi_id: int, agency: str, consent: bool, recorded_by: str) -> F
 
 
 def decide(reg, foi_id: int, decided_by: str, release: bool, note: str | None = None) -> FoiRequest:
-    """Record the decision; a release needs every originating agency's recorded consent."""
+    """Record the decision; a release needs every originating agency's recorded consent.
+
+    Examples
+    --------
+    >>> reg = _example_registry("foi_decide")
+    >>> f = record(reg, "coord", "A journalist", "Burglaries by ward", ["police_crime_offence"], ["Notts Police"])
+    >>> decide(reg, f.id, "coord", True)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: Access denied: no recorded consent from Notts Police for information that originated with them (guidance 2.4.2.4).
+    >>> _ = consult(reg, f.id, "Notts Police", True, "dee")
+    >>> decide(reg, f.id, "coord", True, "consent given").status
+    'released'
+    >>> reg.close()
+    """
     req = get(reg, foi_id)
     user = access.require(reg, decided_by, "admin", "*")
     if req.status != "received":
@@ -124,3 +199,18 @@ def decide(reg, foi_id: int, decided_by: str, release: bool, note: str | None = 
     reg.audit(user.name, f"foi.{'release' if release else 'refuse'}", f"foi:{req.id}",
               {"note": note, "tier": "depersonalised only"})
     return get(reg, req.id)
+
+
+def _example_registry(name: str):
+    """A registry in ``./<name>/`` with Notts Police's coordinator (``coord``) and DLO (``dee``):
+    the examples' fixture."""
+    from pathlib import Path
+
+    from workbench.registry import open_registry
+
+    reg = open_registry(Path(name) / "hub.duckdb")
+    reg.add_partnership("Rushcliffe")
+    reg.add_agency("Notts Police", "central", partnerships=["Rushcliffe"])
+    reg.add_user("coord", "Notts Police", "admin", "otter-lantern-gravel")
+    reg.add_user("dee", "Notts Police", "dlo", "badger-kettle-meadow")
+    return reg
