@@ -58,3 +58,13 @@ def test_line_chart_has_a_legend_per_series():
     names = [item.label["value"] if isinstance(item.label, dict) else item.label.value
              for lg in plot.select(type=Legend) for item in lg.items]
     assert names == ["A", "B"]
+
+
+def test_coverage_colour_bar_is_titled_in_words():
+    """The explorer's coverage grid titled its colour bar 'filled' (a column name)."""
+    from bokeh.models import ColorBar
+
+    frame = pd.DataFrame({"dataset": ["Council ASB"] * 2, "month": ["Jan 2024", "Feb 2024"], "records": [0, 12]})
+    plot = hv.render(charts.coverage_heatmap(frame))
+    titles = [bar.title for bar in plot.select(type=ColorBar)]
+    assert titles == ["records a month"]

@@ -254,7 +254,9 @@ def coverage_heatmap(frame: pd.DataFrame, *, title: str = "Records per month (lo
     [10.0, nan]
     """
     data = frame.assign(filled=frame["records"].where(frame["records"] > 0))
-    return hv.HeatMap(data, ["month", "dataset"], ["filled", "records"]).opts(
+    # the colour bar is titled by the first value dimension: a plain label, not the column name
+    shown = hv.Dimension("filled", label="records a month")
+    return hv.HeatMap(data, ["month", "dataset"], [shown, "records"]).opts(
         **_opts(title, cmap="Blues", colorbar=True, tools=["hover"], xrotation=90, logz=True,
                 clipping_colors={"NaN": "#e31a1c"}, height=max(220, 30 * data["dataset"].nunique() + 120),
                 xlabel="", ylabel=""))
