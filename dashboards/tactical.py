@@ -171,8 +171,9 @@ class TacticalAssessment(DashboardApp):
         what = ("Places (postcode centre points, never an address) with three or more crimes in the "
                 "chosen weeks: where repeat victimisation and problem premises show first."
                 if self.viewer.sees_records else
-                "Neighbourhoods with three or more crimes at one place in the chosen weeks, by postcode "
-                "sector (the first part of a postcode and one more digit, such as NG1 5: a few streets). "
+                "Neighbourhoods with three or more crimes in the chosen weeks, by postcode sector (the "
+                "first part of a postcode and one more digit, such as NG1 5: a few streets); the count is "
+                "of every crime in the sector, not at a single place. "
                 "Your role sees neighbourhoods, never single addresses; ask the analyst about a place.")
         return pn.Column(caption(what), tabulator(frame, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
