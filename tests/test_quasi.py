@@ -139,3 +139,81 @@ def test_demo_tier_has_nobody_below_k(demo_hub):
     results = assert_no_record_below_k(demo_hub, k=5)
     assert {r.table for r in results} >= {"drug_treatment_adult", "police_crime_victim"}
     assert all(r.people for r in results)
+
+
+def _plant_unique_people(hub) -> dict[str, int]:
+    """Into every person table of ``hub`` (a copy of the demo), ingest three people nobody
+    shares a postcode/age/sex/ethnicity with: a real row of the table, aged 97, 98 and 99
+    (date of birth to match), each at a different postcode of the table. Returns the planted
+    count per table."""
+    from workbench.hub.ingest import ingest_frame
+    from workbench.privacy.reidentify import person_tables
+
+    planted = {}
+    con = open_hub(hub, read_only=True)
+    try:
+        frames = {}
+        for table in person_tables():
+            ds = catalogue.get(table)
+            cols = [c for c in ds.column_names if c in
+                    {r[0] for r in con.execute(f"DESCRIBE main.{table}").fetchall()}]
+            where = "postcode IS NOT NULL" if "postcode" in cols else "true"
+            rows = con.execute(f"SELECT {', '.join(cols)} FROM main.{table} WHERE {where} "
+                               f"ORDER BY hash(CAST(row_number() OVER () AS VARCHAR)) LIMIT 40").df()
+            if "postcode" in cols:
+                rows = rows.drop_duplicates("postcode")
+            rows = rows.head(3).copy()
+            assert len(rows) == 3, table
+            rows["age"] = ["97", "98", "99"]
+            if "date_of_birth" in cols:
+                rows["date_of_birth"] = ["1927-01-15", "1926-01-15", "1925-01-15"]
+            if "ethnicity" in cols:
+                rows["ethnicity"] = ["A2", "O9", "B1"]
+            agency, partnership = con.execute(
+                f"SELECT s.agency, s.partnership FROM main.{table} t JOIN supplies s ON s.supply_id = t._supply_id "
+                f"LIMIT 1").fetchone()
+            frames[table] = (rows, agency, partnership)
+    finally:
+        con.close()
+    for table, (rows, agency, partnership) in frames.items():
+        ingest_frame(hub, table, rows, source_name=f"planted_{table}.csv", agency=agency, partnership=partnership)
+        planted[table] = len(rows)
+    return planted
+
+
+@pytest.mark.slow
+def test_planted_unique_people_in_every_person_table_are_found_without_control_and_not_with_it(
+        demo_hub, tmp_path):
+    """Issue 13 "Done when": on generated data (the demo) with planted unique people in EVERY
+    person table, the lookup attack narrows each planted person to fewer than k records when
+    the table is only depersonalised (Appendix 1), and publish with quasi-identifier control
+    leaves nobody, planted or not, below k."""
+    import shutil
+
+    from workbench.privacy.publish import publish
+    from workbench.privacy.reidentify import person_tables
+
+    for f in demo_hub.parent.iterdir():
+        if f.is_file() and f.name != "built":
+            shutil.copy2(f, tmp_path / f.name)
+    hub = tmp_path / demo_hub.name
+    planted = _plant_unique_people(hub)
+    assert set(planted) == set(person_tables())
+    # without quasi-identifier control: every table's planted people are exposed
+    con = open_hub(hub)
+    try:
+        con.execute("ATTACH ':memory:' AS shared")
+        geo = load_geography(con)
+        install_geography(con, geo)
+        for table in person_tables():
+            depersonalise_dataset(con, catalogue.get(table), f"hub.main.{table}", f"shared.main.{table}",
+                                  geo, b"k" * 32)
+            found = reidentify(con, table)
+            assert found.below_k >= planted[table], (table, found.to_dict())
+    finally:
+        con.close()
+    # with it (publish): nobody below k in any person table
+    publish(hub)
+    results = {r.table: r for r in assert_no_record_below_k(hub, k=5)}
+    assert set(results) == set(person_tables())
+    assert all(r.people and r.below_k == 0 for r in results.values())
