@@ -220,9 +220,11 @@ def test_viewer_for_uses_the_permission_matrix(hub):
 
 
 # -- product library -------------------------------------------------------------------
-def _product(d: Path, name: str, marking: str | None, title: str = "T"):
+def _product(d: Path, name: str, marking: str | None, title: str = "T", controlled: bool = True):
     body = f"<div class='marking'>{marking}</div>" if marking else "<p>no marking</p>"
     (d / f"{name}.html").write_text(f"<html><head><title>{title}</title></head><body>{body}</body></html>")
+    if controlled:      # the disclosure-controlled edition (build_product's default)
+        (d / f"{name}.json").write_text('{"disclosure": {"controlled": true, "threshold": 5}}')
 
 
 def test_library_lists_only_marked_non_personal_products(tmp_path):

@@ -265,7 +265,8 @@ def test_tactical_app_for_bassetlaw_shows_no_surge(hub, viewers):
 def test_library_lists_to_scoped_viewers_only_their_partnerships_products(tmp_path, viewers):
     for name, meta in (("a", {"partnership": A}), ("ab", {"partnerships": [A, B]}), ("hub", {})):
         (tmp_path / f"{name}.html").write_text(f"<html><title>{name}</title>OFFICIAL-SENSITIVE</html>")
-        (tmp_path / f"{name}.json").write_text(__import__("json").dumps({**meta, "marking": "OFFICIAL-SENSITIVE"}))
+        (tmp_path / f"{name}.json").write_text(__import__("json").dumps({**meta, "marking": "OFFICIAL-SENSITIVE",
+                                                                        "disclosure": {"controlled": True, "threshold": 5}}))
     titles = {w: sorted(p.title for p in library.readable(tmp_path, viewers[w]))
               for w in ("a_ana", "both", "county")}
     assert titles == {"a_ana": ["a"], "both": ["a", "ab"], "county": ["a", "ab", "hub"]}

@@ -237,6 +237,10 @@ def _register_product(subparsers) -> None:
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF (HTML and notebook only)")
     p.add_argument("--partnership", help="build it from this partnership's data only (default: the "
                                          "whole shared tier, for users who may see all of it)")
+    p.add_argument("--unsuppressed", action="store_true",
+                   help="the analysts' edition: tables without small-count suppression and every figure; "
+                        "the product library never offers it to users who may not see records "
+                        "(default: the disclosure-controlled edition, counts 1-4 hidden)")
     p.add_argument("--as", dest="as_user")
     p.set_defaults(func=_product)
 
@@ -247,4 +251,4 @@ def _product(args: argparse.Namespace):
     return build_product(args.name, hub_path(args), out=args.out, commission_id=args.commission,
                          as_of=args.as_of, weeks=args.weeks, request_id=args.request,
                          subject=args.subject, pdf=not args.no_pdf, user=acting_user(args),
-                         quiet=args.json, partnership=args.partnership)
+                         quiet=args.json, partnership=args.partnership, unsuppressed=args.unsuppressed)

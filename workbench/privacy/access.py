@@ -163,6 +163,31 @@ def can(reg, user, operation: str, dataset_id: str | None = None, *, partnership
     return _reason(reg, _as_user(reg, user), operation, dataset_id, partnership) is None
 
 
+#: the case-level dataset whose depersonalised records decide whether a user "sees records"
+RECORDS_DATASET = "police_crime_offence"
+
+
+def sees_records(reg, user) -> bool:
+    """Whether ``user`` gets counts as computed (they may read depersonalised case-level
+    records, so a small count tells them nothing they could not see); everyone else gets every
+    count through disclosure control: on the dashboards, in products from the library and in
+    exports (guidance 2.4.1.2). Not audited.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from workbench.registry import Registry
+    >>> reg = Registry(Path(tempfile.mkdtemp()) / "registry.sqlite")
+    >>> _ = reg.add_agency("Council", "second")
+    >>> _ = reg.add_user("viv", "Council", "viewer", "otter-lantern-gravel")
+    >>> _ = reg.add_user("ann", "Council", "analyst", "otter-lantern-gravel")
+    >>> sees_records(reg, "viv"), sees_records(reg, "ann")
+    (False, True)
+    """
+    return can(reg, user, "read_depersonalised", RECORDS_DATASET)
+
+
 def require(reg, user, operation: str, dataset_id: str | None = None, *,
             partnership: str | None = None, audit_ok: bool = False):
     """Return the user when allowed; otherwise audit the refusal and raise AccessDenied (exit 3).

@@ -104,25 +104,33 @@ def _with_totals(values: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _lines(shape) -> list[list[tuple[int, int]]]:
+def _lines(shape, known: bool = False) -> list[list[tuple[int, int]]]:
+    """The rows and columns of a table with totals. With ``known`` totals (published whatever
+    is hidden) a line is its interior cells, and only lines whose total says something: rows
+    when there are two or more columns, columns when two or more rows."""
     r, c = shape
-    return [[(i, j) for j in range(c)] for i in range(r)] + [[(i, j) for i in range(r)] for j in range(c)]
+    if not known:
+        return [[(i, j) for j in range(c)] for i in range(r)] + [[(i, j) for i in range(r)] for j in range(c)]
+    rows = [[(i, j) for j in range(c - 1)] for i in range(r - 1)] if c - 1 >= 2 else []
+    cols = [[(i, j) for i in range(r - 1)] for j in range(c - 1)] if r - 1 >= 2 else []
+    return rows + cols
 
 
-def _complement(v: np.ndarray, hidden: np.ndarray, line, totals: bool) -> tuple[int, int] | None:
+def _complement(v: np.ndarray, hidden: np.ndarray, line, totals: bool, known: bool = False
+                ) -> tuple[int, int] | None:
     r, c = v.shape
     best, best_key = None, None
     for (i, j) in line:
-        if hidden[i, j]:
-            continue
         is_total = totals and (i == r - 1 or j == c - 1)
+        if hidden[i, j] or (known and is_total):
+            continue
         key = (is_total, v[i, j] == 0, v[i, j])
         if best_key is None or key < best_key:
             best, best_key = (i, j), key
     return best
 
 
-def _line_pass(v: np.ndarray, hidden: np.ndarray, totals: bool) -> np.ndarray:
+def _line_pass(v: np.ndarray, hidden: np.ndarray, totals: bool, known: bool = False) -> np.ndarray:
     """Hide complements until no line of the table (with totals) has exactly one hidden cell."""
     added = np.zeros_like(hidden)
     if not totals:
@@ -130,9 +138,9 @@ def _line_pass(v: np.ndarray, hidden: np.ndarray, totals: bool) -> np.ndarray:
     changed = True
     while changed:
         changed = False
-        for line in _lines(v.shape):
+        for line in _lines(v.shape, known):
             if sum(hidden[i, j] for i, j in line) == 1:
-                cell = _complement(v, hidden, line, totals)
+                cell = _complement(v, hidden, line, totals, known)
                 if cell is not None:
                     hidden[cell] = added[cell] = True
                     changed = True
@@ -144,10 +152,21 @@ def feasible_intervals(values: np.ndarray, hidden: np.ndarray) -> dict[tuple[int
 
     What an attacker can work out from the published cells: every row and column adds up
     to its total, every count is >= 0. Solved with ``scipy.optimize.linprog``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v = np.array([[3, 10, 13], [12, 20, 32], [15, 30, 45]])     # last row and column: totals
+    >>> alone = np.zeros((3, 3), dtype=bool); alone[0, 0] = True
+    >>> feasible_intervals(v, alone)                  # the 3 alone: pinned by its row total
+    {(0, 0): (3.0, 3.0)}
+    >>> four = alone.copy(); four[0, 1] = four[1, 0] = four[1, 1] = True
+    >>> feasible_intervals(v, four)[(0, 0)]           # with three complements: anything 0..13
+    (0.0, 13.0)
     """
     from scipy.optimize import linprog
 
-    cells = [tuple(x) for x in np.argwhere(hidden)]
+    cells = [(int(i), int(j)) for i, j in np.argwhere(hidden)]
     if not cells:
         return {}
     index = {cell: k for k, cell in enumerate(cells)}
@@ -193,7 +212,8 @@ def feasible_intervals(values: np.ndarray, hidden: np.ndarray) -> dict[tuple[int
 
 def suppress_table(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, low: int = 1,
                    totals: bool = True, round_to: int | None = None,
-                   audit_cells: int = 900) -> SuppressedTable:
+                   audit_cells: int = 900, known_totals: bool = False,
+                   unknown: pd.DataFrame | None = None) -> SuppressedTable:
     """Primary and secondary suppression of a two-way count table (guidance 2.4.1.2).
 
     Parameters
@@ -204,6 +224,11 @@ def suppress_table(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, l
     totals : row and column totals are published (so secondary suppression is needed).
     round_to : also round every published value to this base (e.g. 5); None for exact.
     audit_cells : verify with linear programming for tables up to this many cells.
+    known_totals : the totals are published whatever is hidden (stated elsewhere in a
+        product, say), so they are never hidden nor chosen as complements; a row total counts
+        only when there are two or more columns (a one-column table's row "total" is the cell).
+    unknown : cells the reader does not know already (e.g. suppressed upstream), same shape as
+        ``table``; they count as hidden for secondary suppression but are not reported.
 
     Returns
     -------
@@ -224,24 +249,38 @@ def suppress_table(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, l
     values = _validate(table, threshold, low, round_to)
     full = _with_totals(values) if totals else values
     v = full.to_numpy()
+    known = known_totals and totals
     primary = (v >= low) & (v < threshold)
-    hidden = primary.copy()
-    secondary = _line_pass(v, hidden, totals)
+    before = np.zeros_like(primary)
+    if unknown is not None:
+        before[: values.shape[0], : values.shape[1]] = np.asarray(unknown, dtype=bool)
+        primary &= ~before
+    if known:
+        primary[-1, :] = primary[:, -1] = False
+    hidden = primary | before
+    secondary = _line_pass(v, hidden, totals, known)
     if totals and v.size <= audit_cells:
+        # what the reader cannot see: hidden cells, and with known totals the row totals of a
+        # one-column table and the column totals of a one-row table (they are the cells)
+        dark = np.zeros_like(hidden)
+        if known and v.shape[1] - 1 < 2:
+            dark[:, -1] = True
+        if known and v.shape[0] - 1 < 2:
+            dark[-1, :] = True
         for _ in range(v.size):
-            pinned = [cell for cell, (lo, hi) in feasible_intervals(v, hidden).items()
-                      if hi - lo < 0.5]
+            pinned = [cell for cell, (lo, hi) in feasible_intervals(v, hidden | dark).items()
+                      if hi - lo < 0.5 and hidden[cell] and not before[cell]]
             if not pinned:
                 break
             i, j = pinned[0]
-            cell = _complement(v, hidden, [(i, jj) for jj in range(v.shape[1])], totals) \
-                or _complement(v, hidden, [(ii, j) for ii in range(v.shape[0])], totals)
+            cell = _complement(v, hidden | dark, [(i, jj) for jj in range(v.shape[1])], totals, known) \
+                or _complement(v, hidden | dark, [(ii, j) for ii in range(v.shape[0])], totals, known)
             if cell is None:
                 break
             hidden[cell] = secondary[cell] = True
-            secondary |= _line_pass(v, hidden, totals)
+            secondary |= _line_pass(v, hidden, totals, known)
     mask = lambda m: pd.DataFrame(m, index=full.index, columns=full.columns)  # noqa: E731
-    return SuppressedTable(full, mask(primary), mask(secondary & ~primary), threshold, round_to, totals)
+    return SuppressedTable(full, mask(primary), mask(secondary & ~primary & ~before), threshold, round_to, totals)
 
 
 def suppress_counts(counts, threshold: int = DEFAULT_THRESHOLD, *, low: int = 1) -> pd.Series:
@@ -285,3 +324,63 @@ def suppress_crosstab(frame: pd.DataFrame, index: str, columns: str, values: str
                                   fill_value=0)
     table.index.name = table.columns.name = None
     return suppress_table(table, threshold, **options)
+
+
+def suppress_long(frame: pd.DataFrame, count: str, rows: str, columns: str | None = None, by=(),
+                  threshold: int = DEFAULT_THRESHOLD) -> tuple[pd.DataFrame, int]:
+    """Suppress a long table of counts (one row per cell) as the two-way tables it holds.
+
+    Each group of ``by`` (e.g. survey, period, question) is one table, ``rows`` × ``columns``
+    (e.g. areas × responses), put through :func:`suppress_table` with its totals assumed
+    known, so a hidden cell is never recovered by subtraction. With ``columns=None`` each group
+    is one list of counts over ``rows`` whose total is assumed known. A cell already empty
+    (NULL) stays empty and is treated as unknown; missing cells count as zero.
+
+    Parameters
+    ----------
+    frame : one row per cell, with a ``count`` column.
+    count : the column of counts.
+    rows, columns : the columns that become each table's rows and columns.
+    by : the columns that split the frame into separate tables.
+    threshold : counts from 1 to ``threshold - 1`` are hidden (guidance 2.4.1.2).
+
+    Returns
+    -------
+    (frame, hidden) : a copy of ``frame`` with hidden counts set to NaN, and how many were
+    hidden (primary and secondary); never their values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"period": "2024Q1", "area_code": ["A", "B", "C"], "count": [3, 40, 25]})
+    >>> out, hidden = suppress_long(f, "count", "area_code", by=["period"])
+    >>> hidden, out["count"].tolist()        # the 3, and 25 so the total cannot give it back
+    (2, [nan, 40.0, nan])
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise BadInput(f"`frame` must be a pandas DataFrame; got {type(frame).__name__}.")
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [count, rows, columns, *by] if c is not None and c not in frame.columns]
+    if missing:
+        raise BadInput(f"`frame` has no column(s) {missing}; it has {list(frame.columns)}.")
+    out = frame.copy()
+    values = pd.to_numeric(out[count], errors="coerce")
+    bad = values.notna() & ((values < 0) | (values != values.round()))
+    if bad.any():
+        first = bad[bad].index[0]
+        raise BadInput(f"`{count}` must hold whole, non-negative counts; row {first} has {frame.at[first, count]!r}.")
+    hide = pd.Series(False, index=out.index)
+    work = out.assign(_wb_count=values, _wb_row=out[rows].astype(object).where(out[rows].notna(), "(none)"),
+                      _wb_col="(all)" if columns is None else
+                      out[columns].astype(object).where(out[columns].notna(), "(none)"))
+    groups = work.groupby(by, dropna=False, sort=False) if by else [(None, work)]
+    for _, part in groups:
+        part = part[part["_wb_count"].notna()]
+        if part.empty:
+            continue
+        wide = part.pivot_table(index="_wb_row", columns="_wb_col", values="_wb_count", aggfunc="sum",
+                                fill_value=0).astype("int64")
+        hidden = suppress_table(wide, threshold, totals=True).hidden.drop(index=TOTAL, columns=TOTAL)
+        hide.loc[part.index] = [bool(hidden.at[r, c]) for r, c in zip(part["_wb_row"], part["_wb_col"])]
+    out[count] = values.mask(hide)
+    return out, int(hide.sum())

@@ -19,6 +19,12 @@
   file, the layer metadata of a GeoPackage, and a ``FILE.meta.json`` sidecar. The first line of
   a CSV and the first row of an XLSX sheet are the column names, so pandas, Excel's data import
   and QGIS read the header as it is.
+* **Small cells** (guidance 2.4.1.2; issue 13): a user who does not see records
+  (:func:`~workbench.privacy.access.sees_records`: viewers, whom the matrix lets export only
+  aggregate and reference tables) gets an aggregate table's counts through the dashboards'
+  primary and secondary suppression (:func:`suppressed_for`); the sidecar and the audit entry
+  say how many cells were hidden, never their values. Reference layers (open data) are
+  exported as published.
 * CSV and XLSX text cells that begin with ``= + - @``, a tab or a carriage return get a
   leading apostrophe so a spreadsheet shows them as text instead of running them as a
   formula (OWASP "CSV injection").
@@ -38,6 +44,7 @@ from workbench.hub.supply_files import file_sha256
 from workbench.errors import AccessDenied, BadInput
 from workbench.privacy import access
 from workbench.privacy import requests as personal_requests
+from workbench.privacy.disclosure import DEFAULT_THRESHOLD, suppress_long
 
 FORMATS = ("csv", "parquet", "gpkg", "xlsx")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -145,6 +152,38 @@ def _shared_frame(reg, hub: Path, dataset_id: str, user) -> pd.DataFrame:
     finally:
         con.close()
     return frame[[c for c in frame.columns if not c.startswith("_") or c == "_partnership"]]
+
+
+#: the count column of an aggregate table, and the column its responses/measures are in
+COUNT_COLUMNS = ("count", "records")
+CATEGORY_COLUMNS = ("response", "measure", "category")
+
+
+def suppressed_for(frame: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> tuple[pd.DataFrame, int]:
+    """An aggregate table as a user who does not see records may download it: each group of
+    its other columns (partnership, period, survey, question …) is one areas × categories
+    table through :func:`workbench.privacy.disclosure.suppress_long`; hidden counts are empty.
+
+    Returns the table and how many cells were hidden (0 when it has no count column).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"period_start": "2024-01-01", "area_code": ["A", "A", "B", "B"],
+    ...                   "measure": ["assault", "overdose"] * 2, "count": [2, 30, 40, 50]})
+    >>> out, hidden = suppressed_for(f)
+    >>> hidden, out["count"].tolist()
+    (4, [<NA>, <NA>, <NA>, <NA>])
+    """
+    count = next((c for c in COUNT_COLUMNS if c in frame.columns), None)
+    if count is None or frame.empty:
+        return frame, 0
+    rows = "area_code" if "area_code" in frame.columns else next(c for c in frame.columns if c != count)
+    columns = next((c for c in CATEGORY_COLUMNS if c in frame.columns and c != rows), None)
+    by = [c for c in frame.columns if c not in (count, rows, columns)]
+    out, hidden = suppress_long(frame, count, rows, columns, by=by, threshold=threshold)
+    out[count] = out[count].astype("Int64")
+    return out, hidden
 
 
 def _personal_frame(reg, request_id: int, dataset_id: str, user) -> pd.DataFrame:
@@ -326,6 +365,7 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
     """
     hub, out = Path(hub), Path(out)
     fmt = _format(out, fmt)
+    disclosure = {"controlled": False}
     _check_out(out, hub, reg.releases_dir)
     catalogue.get(dataset_id)
     user = access.require(reg, user, "export", dataset_id)
@@ -333,6 +373,12 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
         access.require(reg, user, "read_depersonalised", dataset_id)
         frame, tier = _shared_frame(reg, hub, dataset_id, user), "shared"
         marking = reg.marking(dataset_id)
+        if not access.sees_records(reg, user) and catalogue.get(dataset_id).klass != "reference":
+            from workbench.privacy.outputs import published_threshold
+
+            threshold = published_threshold(hub)
+            frame, hidden = suppressed_for(frame, threshold)
+            disclosure = {"controlled": True, "threshold": threshold, "cells_hidden": hidden}
     else:
         access.require(reg, user, "read_personal", dataset_id)
         restricted = reg.hub.resolve().parent
@@ -349,7 +395,7 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
             "request_id": request_id, "exported_at": reg._now_text(), "format": fmt,
             "rows": int(len(frame)), "columns": [str(c) for c in frame.columns],
             "header_lines": 0,        # lines before the column names: none (the marking is in the name)
-            "formula_cells_neutralised": fmt in ("csv", "xlsx"),
+            "formula_cells_neutralised": fmt in ("csv", "xlsx"), "disclosure": disclosure,
             "handling": "Handle under the partnership's Information Sharing Protocol; do not pass on "
                         "without the agreement of the supplying agency's DLO (guidance Box 1)."}
     out = marked_path(out, marking)
@@ -368,6 +414,6 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
                                         user.name)
     reg.audit(user.name, "export", dataset_id, {"path": str(out), "format": fmt, "rows": int(len(frame)),
                                                 "tier": tier, "marking": marking, "sha256": digest,
-                                                "request_id": request_id})
+                                                "request_id": request_id, "disclosure": disclosure})
     return ExportResult(dataset_id, user.name, str(out), fmt, int(len(frame)), meta["columns"], marking,
                         tier, digest, request_id, str(sidecar))

@@ -75,7 +75,15 @@ STATUSES = ("pending", "approved", "refused", "completed", "expired")
 
 @dataclass
 class Request:
-    """One personal-data request and its decision."""
+    """One personal-data request and its decision.
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> req = _example_request(reg)
+    >>> req.status, req.purpose, req.subjects
+    ('approved', 'service_delivery', {'police_crime_victim': {'crime_ref': ['C1', 'C2']}})
+    """
 
     id: int
     purpose: str
@@ -119,6 +127,14 @@ def _row_to_request(reg, row) -> Request:
 
 
 def get(reg, request_id: int) -> Request:
+    """The request ``request_id``; BadInput (exit 2) when there is none.
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> get(reg, _example_request(reg).id).requester
+    'ana'
+    """
     row = reg.con.execute("SELECT * FROM requests WHERE id = ?", (int(request_id),)).fetchone()
     if row is None:
         raise BadInput(f"No personal-data request {request_id}; `workbench request list` shows them.")
@@ -126,6 +142,15 @@ def get(reg, request_id: int) -> Request:
 
 
 def list_requests(reg, status: str | None = None) -> list[Request]:
+    """Every request, or those with ``status`` (one of :data:`STATUSES`), oldest first.
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> _ = _example_request(reg, approve=False)
+    >>> [r.status for r in list_requests(reg)], list_requests(reg, "approved")
+    (['pending'], [])
+    """
     sql, args = "SELECT * FROM requests", ()
     if status:
         sql, args = sql + " WHERE status = ?", (checks.choice("status", status, STATUSES),)
@@ -232,10 +257,13 @@ def create(reg, requester: str, purpose: str, questions: list[str], datasets: di
 
     Examples
     --------
-    >>> create(reg, "ana", "service_delivery", ["Which victims go to the next MARAC?"],
-    ...        {"police_crime_victim": ["crime_ref", "address"]}, ["crime_and_disorder_act_s115"],
-    ...        "Notts Police", "2026-03-31", "Nottingham",
-    ...        subjects={"police_crime_victim": {"crime_ref": ["C000", "C010"]}})  # doctest: +SKIP
+    >>> reg = _example()
+    >>> req = create(reg, "ana", "service_delivery", ["Which victims go to the next MARAC?"],
+    ...              {"police_crime_victim": ["crime_ref", "address"]}, ["crime_and_disorder_act_s115"],
+    ...              "Notts Police", date.today() + timedelta(days=30), "Nottingham",
+    ...              subjects={"police_crime_victim": {"crime_ref": ["C1", "C2"]}})
+    >>> req.status, req.subjects
+    ('pending', {'police_crime_victim': {'crime_ref': ['C1', 'C2']}})
     """
     purpose = checks.choice("purpose", purpose, PURPOSES)
     questions = [q.strip() for q in (questions or []) if q and q.strip()]
@@ -304,7 +332,18 @@ def _dlo_of(reg, approver: str, agency: str, action: str, target: str):
 
 
 def decide(reg, request_id: int, approver: str, approve: bool, note: str | None = None) -> Request:
-    """The supplying agency's DLO approves or refuses a pending request (step 3)."""
+    """The supplying agency's DLO approves or refuses a pending request (step 3).
+
+    A request covering a whole population (no subjects; :func:`require_subjects`) needs a
+    ``note`` to be approved.
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> req = _example_request(reg, approve=False)
+    >>> decide(reg, req.id, "dee", True, "for the MARAC on 14 March").status
+    'approved'
+    """
     req = get(reg, request_id)
     action = "request.approve" if approve else "request.refuse"
     dlo = _dlo_of(reg, approver, req.supplying_agency, action, f"request:{req.id}")
@@ -341,7 +380,16 @@ def _record_consent(reg, request_id: int, agency: str, by: str) -> None:
 
 
 def consent(reg, request_id: int, agency: str, dlo: str) -> Request:
-    """Record that another originating agency's DLO consents to release of its rows (2.4.2.4)."""
+    """Record that another originating agency's DLO consents to release of its rows (2.4.2.4).
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> _ = reg.add_agency("City Council", "central", partnerships=["Nottingham"])
+    >>> _ = reg.add_user("cd", "City Council", "dlo", "otter-lantern-gravel-42")
+    >>> consent(reg, _example_request(reg).id, "City Council", "cd").consents
+    ['City Council', 'Notts Police']
+    """
     req = get(reg, request_id)
     user = _dlo_of(reg, dlo, agency, "request.consent", f"request:{req.id}")
     with reg.transaction():
@@ -351,7 +399,19 @@ def consent(reg, request_id: int, agency: str, dlo: str) -> Request:
 
 
 def usable(reg, request_id: int, user) -> Request:
-    """The request if ``user`` may use it now (their own, approved, unexpired); else AccessDenied."""
+    """The request if ``user`` may use it now (their own, approved, unexpired); else AccessDenied.
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> req = _example_request(reg)
+    >>> usable(reg, req.id, "ana").id == req.id
+    True
+    >>> usable(reg, req.id, "dee")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: Access denied: request 1 belongs to 'ana'. ...
+    """
     req = get(reg, request_id)
     name = user if isinstance(user, str) else user.name
     reason = None
@@ -374,11 +434,28 @@ def usable(reg, request_id: int, user) -> Request:
 
 
 def release_path(reg, request_id: int) -> Path:
+    """Where a request's encrypted released copy lives (beside the hub, under ``releases/``).
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> release_path(reg, 7).relative_to(reg.releases_dir).as_posix()
+    'request-7/release.duckdb'
+    """
     return reg.releases_dir / f"request-{int(request_id)}" / "release.duckdb"
 
 
 @dataclass
 class ReleaseResult:
+    """What :func:`release` copied: rows per dataset, rows withheld per agency, the fields.
+
+    Examples
+    --------
+    >>> ReleaseResult(1, "releases/request-1/release.duckdb", {"police_crime_victim": 2}, {},
+    ...               {"police_crime_victim": ["crime_ref"]}).to_dict()["rows"]
+    {'police_crime_victim': 2}
+    """
+
     request_id: int
     path: str
     rows: dict[str, int]
@@ -393,7 +470,16 @@ def release(reg, request_id: int, user) -> ReleaseResult:
     """Extract the request's fields into an encrypted copy under ``releases/`` (steps 4 and 6).
 
     Only rows whose supplying agency has consented (the approving DLO's agency, plus any
-    recorded :func:`consent`) are copied; the rest are counted in ``withheld``.
+    recorded :func:`consent`) are copied; the rest are counted in ``withheld``. Only the
+    request's subjects' rows are copied (guidance 4.3.4); a request naming none, without a
+    recorded whole-population justification, is refused.
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> result = release(reg, _example_request(reg).id, "ana")
+    >>> result.rows, result.withheld
+    ({'police_crime_victim': 2}, {'police_crime_victim': {}})
     """
     from workbench.hub.connect import new_connection, open_hub
 
@@ -477,7 +563,18 @@ def release(reg, request_id: int, user) -> ReleaseResult:
 
 def open_release(reg, request_id: int, user):
     """A read-only, locked DuckDB connection on a request's released copy (catalog ``rel``):
-    no file, folder or network is reachable from it (:func:`~workbench.hub.connect.lock_down`)."""
+    no file, folder or network is reachable from it (:func:`~workbench.hub.connect.lock_down`).
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> req = _example_request(reg)
+    >>> _ = release(reg, req.id, "ana")
+    >>> con = open_release(reg, req.id, "ana")
+    >>> sorted(r[0] for r in con.execute("SELECT crime_ref FROM police_crime_victim").fetchall())
+    ['C1', 'C2']
+    >>> con.close()
+    """
     from workbench.hub.connect import attach_locked, new_connection
 
     req = usable(reg, request_id, user)
@@ -489,7 +586,16 @@ def open_release(reg, request_id: int, user):
 
 
 def complete(reg, request_id: int, user: str) -> Request:
-    """Mark a request's purpose as served; its copies are purged at once (DPA principle 5)."""
+    """Mark a request's purpose as served; its copies are purged at once (DPA principle 5).
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> req = _example_request(reg)
+    >>> _ = release(reg, req.id, "ana")
+    >>> complete(reg, req.id, "ana").status, release_path(reg, req.id).exists()
+    ('completed', False)
+    """
     from workbench.privacy.retention import purge
 
     req = get(reg, request_id)
@@ -510,9 +616,57 @@ def complete(reg, request_id: int, user: str) -> Request:
 
 
 def record_export(reg, request_id: int, path: Path, dataset: str, rows: int, sha256: str, user: str) -> None:
-    """Register a personal-data export file so the request's purge deletes it too."""
+    """Register a personal-data export file so the request's purge deletes it too.
+
+    Examples
+    --------
+    >>> reg = _example()
+    >>> req = _example_request(reg)
+    >>> out = reg.hub.parent / "marac.csv"
+    >>> _ = out.write_text("crime_ref\\nC1\\n")
+    >>> record_export(reg, req.id, out, "police_crime_victim", 1, "0" * 64, "ana")
+    >>> _ = complete(reg, req.id, "ana")
+    >>> out.exists()
+    False
+    """
     reg.con.execute("INSERT INTO release_files (request_id, path, kind, dataset, rows, sha256, created_by, "
                     "created_at) VALUES (?, ?, 'export', ?, ?, ?, ?, ?)",
                     (int(request_id), str(path), dataset, rows, sha256, user, reg._now_text()))
 
+
+def _example():
+    """A registry and hub for this module's examples (not for use elsewhere): partnership
+    Nottingham; Notts Police (central) with the coordinator ``coord``, the analyst ``ana``
+    and the DLO ``dee``, a DPIA in force; five victims C1…C5 supplied by the police."""
+    import tempfile
+
+    import pandas as pd
+
+    from workbench.hub.ingest import ingest_frame
+    from workbench.hub.schema import init_hub
+    from workbench.privacy import dpia
+    from workbench.registry import open_registry
+
+    hub = init_hub(Path(tempfile.mkdtemp(prefix="wb-requests-")) / "hub.duckdb")
+    ingest_frame(hub, "police_crime_victim",
+                 pd.DataFrame({"crime_ref": [f"C{i}" for i in range(1, 6)], "age": [34, 51, 19, 40, 28],
+                               "address": [f"{i} High St" for i in range(1, 6)]}),
+                 source_name="victims.csv", agency="Notts Police", partnership="Nottingham")
+    reg = open_registry(hub)
+    reg.add_partnership("Nottingham")
+    reg.add_agency("Notts Police", "central", partnerships=["Nottingham"])
+    for name, role in (("coord", "admin"), ("ana", "analyst"), ("dee", "dlo")):
+        reg.add_user(name, "Notts Police", role, "otter-lantern-gravel-42")
+    today = date.today()
+    dpia.record(reg, "coord", "Notts Police", "DPIA-1", today - timedelta(days=30), today + timedelta(days=300))
+    return reg
+
+
+def _example_request(reg, approve: bool = True) -> Request:
+    """A MARAC request by ``ana`` about C1 and C2, approved by ``dee`` unless ``approve`` is False."""
+    req = create(reg, "ana", "service_delivery", ["Which victims go to the next MARAC?"],
+                 {"police_crime_victim": ["crime_ref", "address"]}, ["crime_and_disorder_act_s115"],
+                 "Notts Police", date.today() + timedelta(days=30), "Nottingham",
+                 subjects={"police_crime_victim": {"crime_ref": ["C1", "C2"]}})
+    return decide(reg, req.id, "dee", True) if approve else req
 

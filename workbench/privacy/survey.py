@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from workbench.privacy.disclosure import DEFAULT_THRESHOLD, TOTAL, suppress_table
+from workbench.privacy.disclosure import DEFAULT_THRESHOLD, suppress_long
 
 TABLE_KEYS = ("survey", "period", "question")
 
@@ -34,6 +34,9 @@ TABLE_KEYS = ("survey", "period", "question")
 def suppress_survey(con, table: str, threshold: int = DEFAULT_THRESHOLD) -> int:
     """Suppress small cells of survey table ``table`` in place; returns the cells hidden
     (primary and secondary), never their values.
+
+    Each (partnership,) survey, period and question is one areas × responses table
+    (:func:`workbench.privacy.disclosure.suppress_long`).
 
     Examples
     --------
@@ -49,26 +52,12 @@ def suppress_survey(con, table: str, threshold: int = DEFAULT_THRESHOLD) -> int:
     frame = con.execute(f"SELECT * FROM {table}").df()
     if frame.empty or "count" not in frame:
         return 0
-    counts = pd.to_numeric(frame["count"], errors="coerce")
-    keep = frame.assign(_count=counts, _hide=False)
-    hidden_cells = 0
     keys = [k for k in ("partnership",) + TABLE_KEYS if k in frame]
-    for _, part in keep.groupby(keys, dropna=False, sort=False) if keys else [(None, keep)]:
-        part = part[part["_count"].notna()]
-        if part.empty:
-            continue
-        wide = part.pivot_table(index=part["area_code"].fillna("(none)"), columns="response",
-                                values="_count", aggfunc="sum", fill_value=0)
-        res = suppress_table(wide.astype("int64"), threshold, totals=True)
-        hidden = res.hidden.drop(index=TOTAL, columns=TOTAL, errors="ignore")
-        for idx in part.index:
-            area = part.at[idx, "area_code"] if pd.notna(part.at[idx, "area_code"]) else "(none)"
-            if bool(hidden.at[area, part.at[idx, "response"]]):
-                keep.at[idx, "_hide"] = True
-        hidden_cells += int(keep.loc[part.index, "_hide"].sum())
+    out, hidden_cells = suppress_long(frame, "count", "area_code", "response", by=keys, threshold=threshold)
     if hidden_cells:
+        hide = out["count"].isna() & pd.to_numeric(frame["count"], errors="coerce").notna()
         match = [c for c in frame.columns if c != "count"]
-        con.register("_wb_survey_hide", keep.loc[keep["_hide"], match])
+        con.register("_wb_survey_hide", frame.loc[hide, match])
         cond = " AND ".join(f't."{c}" IS NOT DISTINCT FROM h."{c}"' for c in match)
         con.execute(f'UPDATE {table} AS t SET "count" = NULL FROM _wb_survey_hide h WHERE {cond}')
         con.unregister("_wb_survey_hide")

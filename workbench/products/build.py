@@ -26,6 +26,7 @@ from workbench.products import commissioning as cm
 from workbench.products import render
 from workbench.products import validate as v
 from workbench.products.authorise import UNATTRIBUTED
+from workbench.privacy.outputs import published_threshold
 from workbench.products.spec import NOTEBOOKS, PRODUCTS
 
 PACKAGE_NOTEBOOKS = Path(__file__).with_name("templates")
@@ -56,6 +57,8 @@ class ProductResult:
     pdf: str | None
     run_id: int
     warnings: list[str]
+    #: what disclosure control did to the HTML/PDF ({"controlled": False} for the analysts' edition)
+    disclosure: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,6 +66,11 @@ class ProductResult:
     def to_text(self) -> str:
         lines = [f"{PRODUCTS[self.product].title} [{self.marking}]", f"  notebook: {self.notebook}",
                  f"  html:     {self.html}", f"  pdf:      {self.pdf or '(not rendered)'}"]
+        d = self.disclosure or {}
+        lines.append("  edition:  " + (f"disclosure-controlled (counts 1–{d['threshold'] - 1} hidden: "
+                                       f"{d['cells_hidden']} cell(s) in {d['tables']} table(s); "
+                                       f"{d['figures_withheld']} figure(s) left out)"
+                                       if d.get("controlled") else "analysts' (unsuppressed; not for viewers)"))
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -112,12 +120,15 @@ def tier_partnerships(hub: Path) -> list[str]:
 
 
 def _write_metadata(path: Path, name: str, sheet, hub: Path, commission_id, user: str,
-                    partnership: str | None = None) -> None:
+                    partnership: str | None = None, disclosure=None) -> None:
     """``<product>.json`` beside the HTML: what the product library lists and filters on.
 
     ``partnerships`` names every partnership whose data the product may hold (the one it was
     built for, else every partnership of the shared tier), so the library shows it only to
     viewers who may see all of them (``workbench.views.library``; deny by default).
+    ``disclosure`` says whether the HTML and PDF are the disclosure-controlled edition
+    (``{"controlled": true, "threshold": 5, …}``) or the analysts' (``{"controlled": false}``):
+    the library gives users who may not see records only the controlled one.
     """
     import json
 
@@ -126,6 +137,7 @@ def _write_metadata(path: Path, name: str, sheet, hub: Path, commission_id, user
             "commission": commission_id, "author": user, "as_of": str(sheet.as_of) if sheet.as_of else None,
             "partnerships": ([partnership] if partnership else tier_partnerships(hub)) if not personal else [],
             "datasets": sorted({s.dataset for s in sheet.sources}),
+            "disclosure": disclosure.to_dict() if disclosure is not None else {"controlled": False},
             "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
@@ -134,12 +146,25 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
                   as_of: str | None = None, weeks: int = 4, request_id: int | None = None,
                   subject: str | None = None, pdf: bool = True, user: str | None = None,
                   quiet: bool = False, kernel: str = "python3",
-                  partnership: str | None = None) -> ProductResult:
+                  partnership: str | None = None, unsuppressed: bool = False) -> ProductResult:
     """Execute, render and log one product (module docstring).
 
     ``partnership``: build it from that partnership's data only (guidance 2.2.4). Without
     it the product reads the whole shared tier, and only a user allowed to see every
     partnership the tier holds may render it.
+
+    The HTML and PDF are the **disclosure-controlled edition** (guidance 2.4.1.2): every
+    table through the dashboards' primary and secondary suppression at the threshold the
+    shared tier was published with, figures that could show small counts left out, and the
+    result checked independently (:func:`workbench.products.render.render_html`).
+    ``unsuppressed=True`` renders the analysts' edition instead (figures as computed); the
+    product library never offers it to users who may not see depersonalised records. A
+    subject profile (personal data, never in the library) is always unsuppressed.
+
+    Examples
+    --------
+    >>> build_product("strategic-assessment", "data/restricted/hub.duckdb",
+    ...               out="data/restricted/products/sa")        # doctest: +SKIP
     """
     import nbformat
     import papermill
@@ -192,7 +217,10 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
     sheet, _, _ = render.collect(nb)
     nb.metadata["protective_marking"] = sheet.marking.banner  # the executed notebook is marked too
     nbformat.write(nb, str(executed))
-    html = render.render_html(nb, out / f"{name}.html", product_title=PRODUCTS[name].title)
+    disclosure = None if (unsuppressed or name == "subject-profile") else \
+        render.Disclosure(published_threshold(hub))
+    html = render.render_html(nb, out / f"{name}.html", product_title=PRODUCTS[name].title,
+                              disclosure=disclosure)
     warnings, pdf_path = [], None
     if pdf:
         if render.chromium_available():
@@ -201,11 +229,13 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
         else:
             warnings.append(f"{render.CHROMIUM} missing: PDF not rendered (apt-get install chromium).")
     outputs = {"notebook": str(executed), "html": str(html), "pdf": str(pdf_path) if pdf_path else None}
-    _write_metadata(out / f"{name}.json", name, sheet, hub, commission_id, user, partnership)
+    _write_metadata(out / f"{name}.json", name, sheet, hub, commission_id, user, partnership, disclosure)
     run_id = cm.record_run(hub, name, commission_id, sheet.marking.label, outputs, user)
     cm.audit(hub, user, "product.render", f"{name}:{run_id}",
              {"commission": commission_id, "marking": sheet.marking.label,
+              "disclosure": disclosure.to_dict() if disclosure is not None else {"controlled": False},
               "datasets": [s.dataset for s in sheet.sources], "as_of": sheet.as_of,
               "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     return ProductResult(name, commission_id, sheet.marking.banner, str(executed), str(html),
-                         str(pdf_path) if pdf_path else None, run_id, warnings)
+                         str(pdf_path) if pdf_path else None, run_id, warnings,
+                         disclosure.to_dict() if disclosure is not None else {"controlled": False})

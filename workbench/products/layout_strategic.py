@@ -54,11 +54,15 @@ def priorities(s: StrategicSummary) -> None:
               "problem whose data do not cover both comparison years is provisional: it ranks "
               "after every fully covered problem, at confidence 1 or 2, with its coverage shown.")
     frame = s.priorities.to_frame()
-    show.figure(figures.priority_bars(frame), caption="Priority scores by issue; red = high band.")
+    show.figure(figures.priority_bars(frame), caption="Priority scores by issue; red = high band.",
+                safe="priority scores (banded ratings), not counts")
     cols = ["rank", "label", "band", "score", "score_volume", "score_trend", "score_harm",
             "score_vulnerability", "score_public_concern", "capacity_modifier", "confidence"]
+    # banded 1-5 ratings, not counts: shown as they are in the disclosure-controlled edition
+    ratings = ["score", "volume", "trend", "harm", "vulnerability", "public_concern", "capacity_modifier",
+               "confidence"]
     show.table(frame[cols].rename(columns=lambda c: c.replace("score_", "")),
-               caption="Priority matrix")
+               caption="Priority matrix", keys=ratings)
     show.table(frame[["rank", "label", "coverage", "sources"]],
                caption="Coverage and sources of each problem (first source = the one measured)")
     if s.excluded:

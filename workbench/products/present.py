@@ -16,6 +16,7 @@ import io
 import numpy as np
 import pandas as pd
 
+from workbench.privacy import outputs
 from workbench.products.frontsheet import FrontSheet
 
 TAG = "workbench"
@@ -47,7 +48,18 @@ def esc(value) -> str:
 
 
 def front_sheet(sheet: FrontSheet) -> str:
-    """Emit the front sheet; the renderer draws page 1 from its data."""
+    """Emit the front sheet; the renderer draws page 1 from its data.
+
+    Examples
+    --------
+    >>> from workbench.products.frontsheet import FrontSheet
+    >>> from workbench.products.marking import decide_marking
+    >>> sheet = FrontSheet("strategic-assessment", "Strategic assessment 2025", "Strategy group", [],
+    ...                    "A. Analyst", "2025-07-01", "2025-06-30", decide_marking(["police_uk_street"]),
+    ...                    "Partners only.", [])
+    >>> "<td>Strategic assessment 2025</td>" in front_sheet(sheet)
+    True
+    """
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in (
         ("Title", sheet.title), ("Commissioning group", sheet.commissioning_group or "—"),
         ("Author", sheet.author), ("Date", sheet.date), ("Protective marking", sheet.marking.banner)))
@@ -131,9 +143,27 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _cell_value(v):
+    """A cell as JSON for the notebook's metadata: numbers stay numbers, the rest is text."""
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, bool | np.bool_):
+        return _fmt(v)
+    if isinstance(v, np.integer | int):
+        return int(v)
+    if isinstance(v, np.floating | float):
+        return float(v)
+    return str(v)
+
+
 def table(frame: pd.DataFrame, *, caption: str | None = None, max_rows: int = 40,
-          formats: dict | None = None) -> str:
+          formats: dict | None = None, keys=()) -> str:
     """An escaped HTML table of ``frame`` (first ``max_rows`` rows).
+
+    ``keys`` names the columns that are not counts (labels, ranks, codes; the first text
+    column is always one). The output's metadata keeps every row's values and shown text, so
+    the disclosure-controlled edition of the product (:func:`controlled_table`) can hide small
+    counts, their complements and the figures derived from them.
 
     Examples
     --------
@@ -142,27 +172,71 @@ def table(frame: pd.DataFrame, *, caption: str | None = None, max_rows: int = 40
     >>> "&lt;b&gt;Mansfield&lt;/b&gt;" in html and "<caption>Burglary</caption>" in html
     True
     """
+    data = table_data(frame, caption=caption, max_rows=max_rows, formats=formats, keys=keys)
+    texts = pd.DataFrame(data["texts"], columns=frame.columns) if len(frame) else \
+        pd.DataFrame(columns=frame.columns)
+    text = outputs.table_html(texts, keys=outputs.key_columns(frame, data["keys"]), caption=caption,
+                              max_rows=max_rows)
+    return _emit("table", text, table=data)
+
+
+def table_data(frame: pd.DataFrame, *, caption: str | None = None, max_rows: int = 40,
+               formats: dict | None = None, keys=()) -> dict:
+    """What :func:`table` keeps in the output's metadata: every row's values (numbers stay
+    numbers) and shown text, the declared key columns, caption and row limit.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = table_data(pd.DataFrame({"ward": ["A"], "crimes": [1234]}), caption="Burglary")
+    >>> d["values"], d["texts"]
+    ([['A', 1234]], [['A', '1,234']])
+    """
     formats = formats or {}
-    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
-    body = []
-    for _, row in frame.head(max_rows).iterrows():
-        cells = []
-        for c in frame.columns:
-            f = formats.get(c)
-            v = row[c]
-            text = f(v) if f and v is not None and not (isinstance(v, float) and pd.isna(v)) else _fmt(v)
-            cells.append(f"<td>{esc(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    more = (f"<tr><td colspan='{len(frame.columns)}'>… {len(frame) - max_rows:,} more rows</td></tr>"
-            if len(frame) > max_rows else "")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    empty = f"<tr><td colspan='{max(1, len(frame.columns))}'>No rows.</td></tr>" if frame.empty else ""
-    return _emit("table", f"<table class='data'>{cap}<thead><tr>{head}</tr></thead>"
-                          f"<tbody>{''.join(body)}{empty}{more}</tbody></table>")
+    texts = [[(formats[c](v) if formats.get(c) and v is not None and not (isinstance(v, float) and pd.isna(v))
+               else _fmt(v)) for c, v in zip(frame.columns, row)] for row in frame.itertuples(index=False)]
+    return {"columns": [str(c) for c in frame.columns], "keys": [str(k) for k in keys if k in frame.columns],
+            "caption": caption, "max_rows": max_rows,
+            "values": [[_cell_value(v) for v in row] for row in frame.itertuples(index=False)],
+            "texts": [[str(t) for t in row] for row in texts]}
 
 
-def figure(fig, *, caption: str, alt: str | None = None) -> str:
+def controlled_table(data: dict, threshold: int = outputs.DEFAULT_THRESHOLD) -> tuple[str, dict]:
+    """The disclosure-controlled HTML of a table :func:`table` emitted (its metadata ``data``)
+    and what was hidden (:func:`workbench.privacy.outputs.control_frame`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = {"columns": ["ward", "crimes"], "keys": [], "caption": "Burglary", "max_rows": 40,
+    ...         "values": [["A", 3], ["B", 40], ["C", 25]], "texts": [["A", "3"], ["B", "40"], ["C", "25"]]}
+    >>> html, hidden = controlled_table(meta)
+    >>> ">3<" in html, html.count("[c]") >= 2, hidden["primary"], hidden["secondary"]
+    (False, True, 1, 1)
+    """
+    raw = pd.DataFrame(data["values"], columns=data["columns"])
+    for col in raw.columns:
+        # counts a layout already wrote as text ("1,234"; "<5" for a count it suppressed itself)
+        text = raw[col].astype("string").str.replace(",", "", regex=False)
+        small = text.str.fullmatch(r"<\d+").fillna(False).astype(bool)
+        converted = pd.to_numeric(text.mask(small), errors="coerce")
+        if raw[col].notna().any() and converted.notna().sum() + small.sum() == raw[col].notna().sum():
+            raw[col] = converted
+    controlled = outputs.control_frame(raw, keys=data.get("keys", []), threshold=threshold)
+    texts = pd.DataFrame(data["texts"], columns=data["columns"]) if data["texts"] else \
+        pd.DataFrame(columns=data["columns"])
+    shown = texts.mask(controlled.frame.eq(outputs.HIDDEN).reindex(texts.index).fillna(False), outputs.HIDDEN)
+    note = outputs.NOTE if controlled.hidden else None
+    return (outputs.table_html(shown, keys=controlled.keys, caption=data.get("caption"), note=note,
+                               max_rows=data.get("max_rows")), controlled.to_dict())
+
+
+def figure(fig, *, caption: str, alt: str | None = None, safe: str | None = None) -> str:
     """A matplotlib figure as an inline PNG (closed after rendering).
+
+    A picture cannot be suppressed cell by cell, so the disclosure-controlled edition of a
+    product leaves a figure out (saying so) unless ``safe`` says why it shows no count of 1 to
+    4 (e.g. "priority scores, not counts"; "smoothed density surface").
 
     Examples
     --------
@@ -181,7 +255,7 @@ def figure(fig, *, caption: str, alt: str | None = None) -> str:
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return _emit("figure", f"<figure><img alt='{esc(alt or caption)}' src='data:image/png;base64,{data}'>"
-                           f"<figcaption>{esc(caption)}</figcaption></figure>", caption=caption)
+                           f"<figcaption>{esc(caption)}</figcaption></figure>", caption=caption, safe=safe)
 
 
 def pct(x) -> str:

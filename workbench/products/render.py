@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import jinja2
 import mistune
 import nbformat
 
-from workbench.errors import ResourceLocked
+from workbench.errors import BadInput, ResourceLocked
 from workbench.products.frontsheet import FrontSheet
 from workbench.products.present import TAG
 
@@ -50,8 +51,64 @@ def external_urls(html_text: str) -> list[str]:
     return hits
 
 
-def collect(nb) -> tuple[FrontSheet, list[str], list[dict]]:
-    """The front sheet, the HTML blocks in order, and the headings (for the contents list)."""
+@dataclass
+class Disclosure:
+    """What disclosure control did to a product's edition for viewers (never the values).
+
+    Examples
+    --------
+    >>> Disclosure(5, tables=2, cells_hidden=3).to_dict()["cells_hidden"]
+    3
+    """
+
+    threshold: int
+    tables: int = 0
+    cells_hidden: int = 0
+    tables_withheld: int = 0
+    figures_withheld: int = 0
+
+    def to_dict(self) -> dict:
+        return {"controlled": True, **asdict(self)}
+
+
+def _withheld(what: str) -> str:
+    return (f"<div class='note'>{html_lib.escape(what)} left out of this disclosure-controlled edition: "
+            f"it could show counts of 1 to 4 (guidance 2.4.1.2). The analysts' edition has it.</div>")
+
+
+def collect(nb, disclosure: Disclosure | None = None) -> tuple[FrontSheet, list[str], list[dict]]:
+    """The front sheet, the HTML blocks in order, and the headings (for the contents list).
+
+    With ``disclosure`` (the edition a viewer may download) every table is rebuilt through
+    :func:`workbench.products.present.controlled_table` (small counts, their complements and
+    derived cells hidden), a table without its data is left out, and a figure is left out
+    unless it was emitted ``safe``; ``disclosure`` counts what was done.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> from workbench.products import present
+    >>> from workbench.products.frontsheet import FrontSheet
+    >>> from workbench.products.marking import decide_marking
+    >>> import pandas as pd
+    >>> cell = nbformat.v4.new_code_cell("")
+    >>> html = present.table(pd.DataFrame({"ward": ["A", "B", "C"], "crimes": [3, 40, 25]}))
+    >>> meta = {"workbench": {"kind": "table", "table": {
+    ...     "columns": ["ward", "crimes"], "keys": [], "caption": None, "max_rows": 40,
+    ...     "values": [["A", 3], ["B", 40], ["C", 25]], "texts": [["A", "3"], ["B", "40"], ["C", "25"]]}}}
+    >>> cell.outputs = [nbformat.v4.new_output("display_data", {"text/html": html}, metadata=meta)]
+    >>> sheet = nbformat.v4.new_code_cell("")
+    >>> sheet.outputs = [nbformat.v4.new_output("display_data", {"text/html": ""},
+    ...     metadata={"workbench": {"kind": "front_sheet", "data": FrontSheet(
+    ...         "strategic-assessment", "Test", None, [], "ana", "2025-01-01", "2025-01-01",
+    ...         decide_marking(["police_uk_street"]), "partnership only", []).to_dict()}})]
+    >>> d = Disclosure(5)
+    >>> _, blocks, _ = collect(nbformat.v4.new_notebook(cells=[sheet, cell]), d)
+    >>> ">3<" in blocks[0], d.cells_hidden
+    (False, 2)
+    """
+    from workbench.products.present import controlled_table
+
     sheet, blocks, toc = None, [], []
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
@@ -71,6 +128,20 @@ def collect(nb) -> tuple[FrontSheet, list[str], list[dict]]:
                 continue
             if meta["kind"] == "heading" and meta.get("level", 2) <= 2:
                 toc.append({"text": meta["text"], "anchor": meta.get("anchor")})
+            if disclosure is not None and meta["kind"] == "table":
+                if not isinstance(meta.get("table"), dict):
+                    disclosure.tables_withheld += 1
+                    blocks.append(_withheld("A table"))
+                    continue
+                text, hidden = controlled_table(meta["table"], disclosure.threshold)
+                disclosure.tables += 1
+                disclosure.cells_hidden += hidden["primary"] + hidden["secondary"] + hidden["derived"]
+                blocks.append(text)
+                continue
+            if disclosure is not None and meta["kind"] == "figure" and not meta.get("safe"):
+                disclosure.figures_withheld += 1
+                blocks.append(_withheld(f"The figure \"{meta.get('caption') or 'untitled'}\""))
+                continue
             blocks.append(out["data"]["text/html"])
     if sheet is None:
         raise ValueError("The notebook emitted no front sheet: call "
@@ -78,10 +149,16 @@ def collect(nb) -> tuple[FrontSheet, list[str], list[dict]]:
     return sheet, blocks, toc
 
 
-def render_html(nb_or_path, out: Path | str, *, product_title: str) -> Path:
-    """Write the HTML report for an executed notebook; return its path."""
+def render_html(nb_or_path, out: Path | str, *, product_title: str,
+                disclosure: Disclosure | None = None) -> Path:
+    """Write the HTML report for an executed notebook; return its path.
+
+    ``disclosure``: write the disclosure-controlled edition (:func:`collect`) and refuse it
+    (ValueError, nothing written) unless the independent check
+    :func:`workbench.privacy.outputs.check_html` passes.
+    """
     nb = nbformat.read(str(nb_or_path), as_version=4) if isinstance(nb_or_path, str | Path) else nb_or_path
-    sheet, blocks, toc = collect(nb)
+    sheet, blocks, toc = collect(nb, disclosure)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=jinja2.select_autoescape(["html", "j2"]))
     text = env.get_template("report.html.j2").render(
@@ -91,6 +168,17 @@ def render_html(nb_or_path, out: Path | str, *, product_title: str) -> Path:
     bad = external_urls(text)
     if bad:
         raise ValueError(f"The report would fetch external assets ({bad[:3]}); products must render offline.")
+    if disclosure is not None:
+        from workbench.privacy.outputs import check_html
+
+        problems = check_html(text, disclosure.threshold)
+        if problems:
+            raise BadInput("The disclosure-controlled edition failed the independent check (guidance "
+                           "2.4.1.2), so nothing was written: " + "; ".join(problems[:5])
+                           + ". A column that is not a count (a rank, code or rating) is declared with "
+                             "present.table(..., keys=[...]); a number an analyst typed into a markdown "
+                             "table must respect the threshold; or render the analysts' edition with "
+                             "--unsuppressed (never offered to viewers).")
     out = Path(out)
     out.write_text(text, encoding="utf-8")
     return out

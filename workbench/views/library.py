@@ -15,6 +15,13 @@ Who may read what (deny by default; guidance 2.1 D, 3.4):
 - a product with the ``PERSONAL`` descriptor (a subject profile; formerly ``PERSONAL DATA``)
   is never listed: nobody reads personal data on a dashboard.
 - a product with no recognisable marking is not listed.
+- a user who may not see depersonalised records (a ``viewer``; :attr:`Viewer.sees_records`,
+  the same rule that decides whether the dashboards suppress their counts) sees only the
+  **disclosure-controlled edition** (metadata ``disclosure.controlled``; built by default,
+  :func:`workbench.products.build.build_product`), and gets its HTML only after it passes the
+  independent check again (:func:`workbench.privacy.outputs.check_html`): no count of 1–4,
+  no hidden cell recoverable from a total (guidance 2.4.1.2). Analysts, DLOs and
+  administrators may also read the analysts' edition (``--unsuppressed``).
 - a viewer who may not see every partnership of the hub (guidance 2.2.4) sees only products
   whose metadata names the partnership(s) they cover (``partnership`` or ``partnerships``
   in the sidecar), all of them visible to the viewer: a product rendered from the whole hub
@@ -51,11 +58,22 @@ class Product:
     created: str
     files: tuple
     partnerships: tuple = ()
+    #: the small-count threshold of the disclosure-controlled edition; None: not controlled
+    controlled: int | None = None
 
     def to_dict(self) -> dict:
         return {"key": self.key, "title": self.title, "kind": self.kind, "marking": self.marking,
                 "personal": self.personal, "created": self.created,
-                "files": [f.name for f in self.files], "partnerships": list(self.partnerships)}
+                "files": [f.name for f in self.files], "partnerships": list(self.partnerships),
+                "controlled": self.controlled}
+
+
+def _controlled(meta: dict) -> int | None:
+    d = meta.get("disclosure")
+    if not isinstance(d, dict) or d.get("controlled") is not True:
+        return None
+    t = d.get("threshold")
+    return t if isinstance(t, int) and not isinstance(t, bool) and t >= 5 else None
 
 
 def _partnerships(meta: dict) -> tuple:
@@ -113,15 +131,18 @@ def products(directory: Path) -> list[Product]:
         out.append(Product(str(html_path.relative_to(directory)), _title(html_path, meta),
                            str(meta.get("product") or meta.get("kind") or html_path.parent.name),
                            marking or "unmarked", personal, created.strftime("%Y-%m-%d %H:%M"),
-                           files, _partnerships(meta)))
+                           files, _partnerships(meta), _controlled(meta)))
     return sorted(out, key=lambda p: p.created, reverse=True)
 
 
 def may_read(viewer: Viewer, product: Product) -> bool:
     """Deny by default: only marked, non-personal products, of the viewer's partnerships
-    when the viewer may not see every partnership (module docstring)."""
+    when the viewer may not see every partnership, and only the disclosure-controlled
+    edition for a viewer who may not see records (module docstring)."""
     if viewer.partnerships is not None and not (
             product.partnerships and set(product.partnerships) <= set(viewer.partnerships)):
+        return False
+    if not viewer.sees_records and product.controlled is None:
         return False
     return product.marking in READABLE_MARKINGS and not product.personal
 
@@ -142,7 +163,18 @@ def open_file(directory: Path, viewer: Viewer, key: str, suffix: str) -> Path:
     for p in products(directory):
         if p.key == key:
             if not may_read(viewer, p):
-                raise AccessDenied(f"Product '{p.title}' ({p.marking}) is not readable on a dashboard.")
+                raise AccessDenied(f"Product '{p.title}' ({p.marking}) is not readable on a dashboard"
+                                   + ("" if viewer.sees_records or p.controlled else
+                                      " by your role: only its disclosure-controlled edition is (ask "
+                                      "the analyst to render it without --unsuppressed)") + ".")
+            if not viewer.sees_records:
+                from workbench.privacy.outputs import check_html
+
+                html_file = next(f for f in p.files if f.suffix == ".html")
+                problems = check_html(html_file.read_text(encoding="utf-8", errors="replace"), p.controlled)
+                if problems:
+                    raise AccessDenied(f"Product '{p.title}' failed the disclosure check and is withheld "
+                                       f"({problems[0]}; guidance 2.4.1.2).")
             for f in p.files:
                 if f.suffix == suffix and f.resolve().is_relative_to(Path(directory).resolve()):
                     return f
