@@ -252,11 +252,12 @@ HEALTH = pd.DataFrame({"period_start": ["2025-01-01"] * 8, "period_end": ["2025-
 
 
 def test_a_viewers_export_of_an_aggregate_table_is_suppressed_an_analysts_is_not(tmp_path):
-    from governance_helpers import Clock, build_hub, build_shared, registry_with_people
+    from governance_helpers import Clock, registry_with_people, victim_tables
+    from hubs import make_hub
     from workbench.privacy.export import export
 
-    build_hub(tmp_path, [(1, "Notts Police", "Nottingham", {"crime_ref": "C1"})])
-    build_shared(tmp_path / "hub.duckdb", {"health_activity_counts": HEALTH})
+    make_hub(tmp_path, init=False, tables=victim_tables([(1, "Notts Police", "Nottingham", {"crime_ref": "C1"})]))
+    make_hub(tmp_path, init=False, shared={"health_activity_counts": HEALTH})
     reg = registry_with_people(tmp_path)
     reg.set_clock(Clock())
     out = tmp_path / "out"

@@ -89,7 +89,8 @@ def published_threshold(hub) -> int:
     """
     import duckdb
 
-    from workbench.hub.connect import open_shared_tier, shared_path
+    from workbench.hub.connect import shared_path
+    from workbench.privacy.shared import open_shared_tier
 
     if not shared_path(hub).exists():
         return DEFAULT_THRESHOLD
