@@ -123,6 +123,7 @@ COMPLETE = (
     "workbench.portal.pages_supply",
     "workbench.portal.supply_mapping",
     "workbench.portal.uploads",
+    "workbench.portal.validate",
     "workbench.privacy",
     "workbench.privacy.access",
     "workbench.privacy.addresses",

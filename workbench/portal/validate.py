@@ -68,6 +68,12 @@ class FieldError(BadInput):
     ``str(error)`` keeps the field's API name for programs (``occurred_at: is in the future …``);
     :attr:`plain` says the same in the form's words, naming the field once
     (``When it happened is in the future …``).
+
+    Examples
+    --------
+    >>> err = FieldError("postcode", "expected a full UK postcode such as 'NG1 5AW'; found 'X'.")
+    >>> err.field, err.label, err.to_dict()["field"], err.exit_code
+    ('postcode', 'Postcode', 'postcode', 2)
     """
 
     def __init__(self, field: str, message: str):
@@ -105,7 +111,17 @@ def _closest(value: str, choices) -> str:
 
 
 def choice(field: str, value, choices) -> str:
-    """``value`` must be one of ``choices`` (a dict or tuple of codes)."""
+    """``value`` must be one of ``choices`` (a dict or tuple of codes).
+
+    Examples
+    --------
+    >>> choice("handling_code", " C ", V.HANDLING_CODES)
+    'C'
+    >>> choice("source_type", "member_of_publik", V.SOURCE_TYPES)
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: source_type: expected one of ...; found 'member_of_publik'. Did you mean 'member_of_public'?
+    """
     if value is None or str(value).strip() == "":
         raise FieldError(field, f"is required; expected one of {', '.join(choices)}.")
     value = str(value).strip()
@@ -116,7 +132,17 @@ def choice(field: str, value, choices) -> str:
 
 
 def text(field: str, value, *, required: bool = False, min_chars: int = 0) -> str:
-    """Free text: control characters removed (tabs/newlines kept), length checked, else verbatim."""
+    r"""Free text: control characters removed (tabs/newlines kept), length checked, else verbatim.
+
+    Examples
+    --------
+    >>> text("location", "  behind the\x00 shops\r\n ")           # control characters out, kept verbatim otherwise
+    'behind the shops'
+    >>> text("intelligence_text", "short", required=True, min_chars=10)
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: intelligence_text: expected at least 10 characters; found 5.
+    """
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -134,7 +160,17 @@ def text(field: str, value, *, required: bool = False, min_chars: int = 0) -> st
 
 
 def postcode(field: str, value) -> str:
-    """A full UK unit postcode, normalised to upper case with one space (``NG1 5AW``), or empty."""
+    """A full UK unit postcode, normalised to upper case with one space (``NG1 5AW``), or empty.
+
+    Examples
+    --------
+    >>> postcode("postcode", "ng15aw"), postcode("postcode", "")
+    ('NG1 5AW', '')
+    >>> postcode("postcode", "NG1")
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: postcode: expected a full UK postcode such as 'NG1 5AW'; found 'NG1'. Leave it empty if you do not know it and describe the location instead.
+    """
     if value is None or str(value).strip() == "":
         return ""
     if not isinstance(value, str):
@@ -147,7 +183,19 @@ def postcode(field: str, value) -> str:
 
 
 def occurred_at(field: str, value, *, now: datetime | None = None) -> str:
-    """When it happened: ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM``, not in the future; or empty."""
+    """When it happened: ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM``, not in the future; or empty.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> now = datetime(2026, 3, 1, 12, 0)
+    >>> occurred_at("occurred_at", "2026-02-28", now=now), occurred_at("occurred_at", "2026-02-28 21:30:15", now=now)
+    ('2026-02-28', '2026-02-28T21:30')
+    >>> occurred_at("occurred_at", "2026-06-01", now=now)
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: occurred_at: is in the future (2026-06-01); give the date it happened.
+    """
     if value is None or str(value).strip() == "":
         return ""
     if not isinstance(value, str):
@@ -171,7 +219,17 @@ def occurred_at(field: str, value, *, now: datetime | None = None) -> str:
 
 
 def flag(field: str, value) -> str:
-    """A yes/no answer: JSON true/false, 'Y'/'N', 'yes'/'no', 'on' (a ticked checkbox), or absent (N)."""
+    """A yes/no answer: JSON true/false, 'Y'/'N', 'yes'/'no', 'on' (a ticked checkbox), or absent (N).
+
+    Examples
+    --------
+    >>> flag("anonymity_requested", True), flag("anonymity_requested", "on"), flag("anonymity_requested", None)
+    ('Y', 'Y', 'N')
+    >>> flag("anonymity_requested", "maybe")
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: anonymity_requested: expected true or false; found 'maybe'.
+    """
     if value is None or value == "":
         return "N"
     if isinstance(value, bool):
@@ -185,7 +243,13 @@ def flag(field: str, value) -> str:
 
 
 def subjects(field: str, value) -> str:
-    """Who is involved: text, or a JSON list of strings joined with '; '."""
+    """Who is involved: text, or a JSON list of strings joined with '; '.
+
+    Examples
+    --------
+    >>> subjects("subjects", ["a tall man ", "", "a boy on a bike"])
+    'a tall man; a boy on a bike'
+    """
     if isinstance(value, list):
         if not all(isinstance(v, str) for v in value):
             raise FieldError(field, "expected text or a list of text entries; found a list with non-text entries.")
@@ -213,7 +277,15 @@ def form_occurred_at(date_value, time_value) -> str:
 
 @dataclass(frozen=True)
 class Submission:
-    """A checked submission ready to store."""
+    """A checked submission ready to store.
+
+    Examples
+    --------
+    >>> s = submission({"category": "knife_crime", "intelligence_text": "Seen carrying a knife near the park",
+    ...                 "source_type": "staff_direct"})
+    >>> s.to_dict()["anonymity_requested"], s.postcode, s.occurred_at
+    ('N', '', '')
+    """
 
     category: str
     intelligence_text: str
@@ -233,6 +305,16 @@ def submission(body) -> Submission:
     """Check a submission body (JSON object or form fields) against the contract of CONTRACTS.md.
 
     Unknown fields are refused (deny by default) so a typo cannot silently lose information.
+
+    Examples
+    --------
+    >>> submission({"category": "knife_crime", "intelligence_text": "Seen carrying a knife near the park",
+    ...             "source_type": "staff_direct", "postcode": "ng1 5aw"}).postcode
+    'NG1 5AW'
+    >>> submission({"category": "knife_crime", "intelligence": "…"})
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: intelligence: is not a submission field; expected only ... Did you mean 'intelligence_text'?
     """
     if not isinstance(body, dict):
         raise FieldError("body", f"expected a JSON object with fields {', '.join(SUBMISSION_FIELDS)}.")
@@ -256,7 +338,15 @@ def submission(body) -> Submission:
 
 @dataclass(frozen=True)
 class Grading:
-    """A checked 3x5x2 grading with the reviewer's decision."""
+    """A checked 3x5x2 grading with the reviewer's decision.
+
+    Examples
+    --------
+    >>> g = grading({"source_evaluation": "1", "intelligence_assessment": "A", "handling_code": "P",
+    ...              "decision": "transfer"})
+    >>> g.to_dict()["handling_conditions"], g.decision
+    ('', 'transfer')
+    """
 
     source_evaluation: str
     intelligence_assessment: str
@@ -271,7 +361,19 @@ class Grading:
 
 
 def grading(body: dict) -> Grading:
-    """Check a 3x5x2 grading and decision; handling code C needs conditions, refer needs a recipient."""
+    """Check a 3x5x2 grading and decision; handling code C needs conditions, refer needs a recipient.
+
+    Examples
+    --------
+    >>> grading({"source_evaluation": "2", "intelligence_assessment": "B", "handling_code": "C",
+    ...          "decision": "transfer"})
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: handling_conditions: is required when the handling code is C: state the conditions on sharing.
+    >>> grading({"source_evaluation": "2", "intelligence_assessment": "B", "handling_code": "P",
+    ...          "decision": "refer", "referred_to": "Children's services"}).referred_to
+    "Children's services"
+    """
     g = Grading(
         source_evaluation=choice("source_evaluation", body.get("source_evaluation"), V.SOURCE_EVALUATION),
         intelligence_assessment=choice("intelligence_assessment", body.get("intelligence_assessment"),
@@ -293,7 +395,17 @@ def grading(body: dict) -> Grading:
 
 
 def username(field: str, value) -> str:
-    """A log-in name: 3-40 characters, lower case letters, digits, '.', '_' or '-', starting with a letter."""
+    """A log-in name: 3-40 characters, lower case letters, digits, '.', '_' or '-', starting with a letter.
+
+    Examples
+    --------
+    >>> username("username", " jo.bloggs ")
+    'jo.bloggs'
+    >>> username("username", "Jo")
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: username: expected 3-40 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter; found 'Jo'.
+    """
     value = (value or "").strip() if isinstance(value, str) else value
     if not isinstance(value, str) or not _USERNAME.match(value):
         raise FieldError(field, "expected 3-40 characters: lower-case letters, digits, '.', '_' or '-', "
@@ -302,6 +414,17 @@ def username(field: str, value) -> str:
 
 
 def email(field: str, value) -> str:
+    """An e-mail address such as ``name@example.org`` (required).
+
+    Examples
+    --------
+    >>> email("contact_email", " jo@school.example.org ")
+    'jo@school.example.org'
+    >>> email("contact_email", "jo at school")
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: contact_email: expected an e-mail address such as 'name@example.org'; found 'jo at school'.
+    """
     value = text(field, value, required=True)
     if not _EMAIL.match(value):
         raise FieldError(field, f"expected an e-mail address such as 'name@example.org'; found {value[:40]!r}.")
@@ -311,7 +434,17 @@ def email(field: str, value) -> str:
 def password(field: str, value, confirm=None, user_inputs=()) -> str:
     """A new password: at least 12 characters, not common or guessable (checked offline against
     lists of common and breached passwords, :func:`workbench.registry.validate.weak_password`);
-    ``confirm`` must match when given."""
+    ``confirm`` must match when given.
+
+    Examples
+    --------
+    >>> password("password", "otter-lantern-gravel-sky", confirm="otter-lantern-gravel-sky")
+    'otter-lantern-gravel-sky'
+    >>> password("password", "otter-lantern-gravel-sky", confirm="otter-lantern")
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: password_confirm: does not match the password.
+    """
     from workbench.registry.validate import NCSC_ADVICE, weak_password
 
     if not isinstance(value, str) or len(value) < MIN_PASSWORD_CHARS:
@@ -333,7 +466,17 @@ MAX_STAFF = 20
 
 @dataclass(frozen=True)
 class Registration:
-    """A checked registration request: the agency, its contact and the staff to be given accounts."""
+    """A checked registration request: the agency, its contact and the staff to be given accounts.
+
+    Examples
+    --------
+    >>> r = registration({"agency_name": "Bluecoat Academy", "agency_type": "school", "contact_name": "Jo Bloggs",
+    ...                   "contact_email": "jo@bluecoat.example.org",
+    ...                   "staff": [{"username": "jo.bloggs", "full_name": "Jo Bloggs", "email": "jo@bluecoat.example.org"},
+    ...                             {"username": "", "full_name": "", "email": "", "job_title": ""}]})
+    >>> len(r.staff), r.to_dict()["staff"][0]["username"]             # the blank row is ignored
+    (1, 'jo.bloggs')
+    """
 
     agency_name: str
     agency_type: str
@@ -354,6 +497,14 @@ def registration(body: dict) -> Registration:
 
     ``body["staff"]`` is a list of ``{"username", "full_name", "email", "job_title"}``; rows whose
     fields are all empty are ignored (the form offers blank rows).
+
+    Examples
+    --------
+    >>> registration({"agency_name": "Bluecoat Academy", "agency_type": "school", "contact_name": "Jo Bloggs",
+    ...               "contact_email": "jo@bluecoat.example.org", "staff": []})
+    Traceback (most recent call last):
+    ...
+    workbench.portal.validate.FieldError: staff: name at least one member of staff who will submit intelligence.
     """
     staff_in = body.get("staff") or []
     if not isinstance(staff_in, list):
