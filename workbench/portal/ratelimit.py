@@ -15,7 +15,17 @@ from collections import deque
 
 
 class RateLimiter:
-    """Sliding-window limiter: ``limit`` hits per ``period_seconds`` per key."""
+    """Sliding-window limiter: ``limit`` hits per ``period_seconds`` per key.
+
+    Examples
+    --------
+    >>> limiter = RateLimiter(2, 60)
+    >>> limiter.hit("10.0.0.1"), limiter.hit("10.0.0.1")          # two allowed
+    (0.0, 0.0)
+    >>> wait = limiter.hit("10.0.0.1")                             # the third waits for the window
+    >>> 59 < wait <= 60, limiter.hit("10.0.0.2"), RateLimiter.retry_after(wait)
+    (True, 0.0, '60')
+    """
 
     def __init__(self, limit: int, period_seconds: float):
         if limit < 1 or period_seconds <= 0:

@@ -22,6 +22,15 @@ COOKIE = "pip_session"
 
 @dataclass
 class Session:
+    """One browser session: its id, CSRF token, the user once logged in, and a one-off message.
+
+    Examples
+    --------
+    >>> s = SessionStore().new()
+    >>> s.user is None, len(s.sid) >= 40, s.csrf != s.sid
+    (True, True, True)
+    """
+
     sid: str
     csrf: str
     user: str | None = None
@@ -31,7 +40,18 @@ class Session:
 
 
 class SessionStore:
-    """In-memory sessions of one portal process."""
+    """In-memory sessions of one portal process.
+
+    Examples
+    --------
+    >>> store = SessionStore(idle_seconds=1800)
+    >>> anon = store.new()
+    >>> s = store.login(anon, "jo.bloggs")                         # a new id on log-in (no session fixation)
+    >>> store.get(anon.sid) is None, store.get(s.sid).user
+    (True, 'jo.bloggs')
+    >>> store.end_user("jo.bloggs"); store.get(s.sid) is None
+    True
+    """
 
     def __init__(self, *, idle_seconds: float = 1800, max_seconds: float = 8 * 3600,
                  max_sessions: int = 50_000):
@@ -97,5 +117,12 @@ class SessionStore:
 
 
 def csrf_ok(session: Session | None, token: str | None) -> bool:
-    """True when ``token`` is this session's CSRF token (constant-time comparison)."""
+    """True when ``token`` is this session's CSRF token (constant-time comparison).
+
+    Examples
+    --------
+    >>> s = SessionStore().new()
+    >>> csrf_ok(s, s.csrf), csrf_ok(s, "forged"), csrf_ok(None, s.csrf)
+    (True, False, False)
+    """
     return bool(session and token and hmac.compare_digest(session.csrf, str(token)))

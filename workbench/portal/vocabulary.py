@@ -84,6 +84,11 @@ def partner_status(status: str) -> str:
 
     Reference 000 ("Learning"): partners asked for results back, "however, this is not the
     purpose of the portal"; so every decision shows to partners as ``assessed``.
+
+    Examples
+    --------
+    >>> [partner_status(s) for s in STATUSES]
+    ['received', 'assessed', 'assessed', 'assessed', 'assessed']
     """
     return "received" if status == STATUS_RECEIVED else "assessed"
 
