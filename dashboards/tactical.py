@@ -179,19 +179,27 @@ class TacticalAssessment(DashboardApp):
                          sizing_mode="stretch_width")
 
     @staticmethod
-    def _counts_panel(frame, what: str, color: str):
+    def _counts_panel(frame, what: str, color: str, unit: str):
         if frame.empty:
             return html_pane(f"<p class='wb-note'>{html.escape(what)}: nothing published to the "
                              f"shared tier.</p>")
         by = str(frame["by"].iloc[0]).replace("_", " ")
+        if frame["count"].notna().sum() == 0:          # every cell hidden: no empty chart
+            return html_pane(f"<p class='wb-note'>{html.escape(what)} by {html.escape(by)}: every count is "
+                             f"below the disclosure threshold and hidden, to protect the people behind "
+                             f"them ({len(frame)} {html.escape(by)} group(s)).</p>", sizing_mode="stretch_width")
         note = ("" if by in ("current status", "category") else
                 f"<p class='wb-note'>{html.escape(what)} is published to the shared tier only as "
                 f"counts per {html.escape(by)} (small counts suppressed).</p>")
-        chart = charts.bars(frame.rename(columns={"group": by}), by, "count",
+        axis = by[:1].upper() + by[1:]
+        chart = charts.bars(frame.rename(columns={"group": axis, "count": unit}), axis, unit,
                             title=f"{what} by {by}", color=color)
+        hidden = int(frame["count"].isna().sum())
         return pn.Column(pn.pane.HoloViews(chart, sizing_mode="stretch_width", linked_axes=False), html_pane(note),
-                         caption(f"How many: {what.lower()} by {by}; small counts are hidden to "
-                                 f"protect the people behind them."),
+                         caption(f"How many {unit}: {what} by {by}. "
+                                 + (f"{hidden} group(s) with a small count are hidden (no bar) to protect "
+                                    f"the people behind them." if hidden else
+                                    "Small counts would be hidden to protect the people behind them.")),
                          sizing_mode="stretch_width")
 
     @param.depends("weeks")
@@ -199,13 +207,13 @@ class TacticalAssessment(DashboardApp):
         out = []
         if self.viewer.may_see("police_ppo"):
             ppo = context.ppo_status(self.source, self.viewer)
-            out.append(self._counts_panel(ppo, "PPO cohort", charts.PALETTE[0]))
+            out.append(self._counts_panel(ppo, "PPO cohort", charts.PALETTE[0], "offenders"))
         else:
             out.append(html_pane("<p class='wb-note'>PPO counts are not shown to your role "
                                     "(sensitive personal data, guidance 2.1 C).</p>"))
         if self.viewer.may_see("partner_intelligence"):
             intel = context.intelligence_by_category(self.source, self.comparison().current, self.viewer)
-            out.append(self._counts_panel(intel, "Partner intelligence", charts.PALETTE[2]))
+            out.append(self._counts_panel(intel, "Partner intelligence", charts.PALETTE[2], "reports"))
         else:
             out.append(html_pane("<p class='wb-note'>Partner intelligence counts are not "
                                     "shown to your role.</p>"))

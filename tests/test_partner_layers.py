@@ -182,3 +182,20 @@ def test_in_a_browser_the_analyst_picks_the_asb_layer_and_sees_its_points(hub):
         assert page.get_by_text("address found in the gazetteer").count() >= 1
         page.screenshot(path=str(Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboards"
                                  / "tactical_partner_layer.png"), full_page=True)
+
+
+def test_counts_hidden_everywhere_are_said_not_drawn_as_an_empty_chart():
+    """Walking the analyst's tactical page: partner intelligence had every category hidden
+    and showed an empty chart with a −0.4…0.4 axis. It now says why there is nothing to draw."""
+    import panel as pn
+
+    from dashboards.tactical import TacticalAssessment
+
+    hidden = pd.DataFrame({"group": ["cuckooing", "knife crime"], "count": [float("nan")] * 2,
+                           "by": ["category"] * 2})
+    out = TacticalAssessment._counts_panel(hidden, "Partner intelligence", "#000", "reports")
+    assert isinstance(out, pn.pane.HTML) and "every count is below the disclosure threshold" in out.object
+    some = hidden.assign(count=[12.0, float("nan")])
+    col = TacticalAssessment._counts_panel(some, "Partner intelligence", "#000", "reports")
+    text = " ".join(str(getattr(o, "object", "")) for o in col.select(pn.pane.HTML))
+    assert "1 group(s) with a small count are hidden" in text
