@@ -123,6 +123,8 @@ COMPLETE = (
     "workbench.portal.pages_supply",
     "workbench.portal.ratelimit",
     "workbench.portal.sessions",
+    "workbench.portal.stats",
+    "workbench.portal.store",
     "workbench.portal.supply_mapping",
     "workbench.portal.uploads",
     "workbench.portal.validate",

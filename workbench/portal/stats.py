@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 @dataclass
 class PortalStatistics:
-    """Counts of submissions and registrations (``to_dict()`` for JSON)."""
+    """Counts of submissions and registrations (``to_dict()`` for JSON).
+
+    Examples
+    --------
+    >>> PortalStatistics(submissions=3, people=2, organisations=1).to_dict()["people"]
+    2
+    """
 
     submissions: int
     by_agency: list[dict] = field(default_factory=list)
@@ -32,6 +38,22 @@ def statistics(store, registry) -> PortalStatistics:
 
     People are the registry's active ``partner`` accounts (whether created through a portal
     registration or by the CSP coordinator); organisations are the agencies they belong to.
+
+    Examples
+    --------
+    >>> from workbench.portal.store import PortalStore
+    >>> from workbench.portal import submissions
+    >>> from workbench.portal.validate import submission
+    >>> from workbench.registry import open_registry
+    >>> store = PortalStore("stats/hub.duckdb")
+    >>> sub = submission({"category": "knife_crime", "intelligence_text": "Seen carrying a knife near the park",
+    ...                   "source_type": "staff_direct"})
+    >>> _ = submissions.create(store, sub, submitter="jo.bloggs", agency="Bluecoat Academy", channel="web")
+    >>> with open_registry("stats/hub.duckdb") as reg:
+    ...     st = statistics(store, reg)
+    >>> st.submissions, st.by_agency, st.by_category
+    (1, [{'key': 'Bluecoat Academy', 'submissions': 1}], [{'key': 'knife_crime', 'submissions': 1}])
+    >>> store.close()
     """
     def grouped(col: str, order: str) -> list[dict]:
         return store.rows(f"SELECT {col} AS key, count(*) AS submissions FROM portal.submissions "

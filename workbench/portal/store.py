@@ -76,6 +76,15 @@ class RowJob:
 
     In a group commit the rows of every RowJob are inserted with one multi-row INSERT per
     table. ``make_rows`` is called again for a retry on its own, so it can draw fresh keys.
+
+    Examples
+    --------
+    >>> store = PortalStore("rowjob/hub.duckdb")
+    >>> job = RowJob(lambda: ("ok", {}))                          # no rows: only the result
+    >>> with store.cursor() as cur:
+    ...     job.run(cur)
+    'ok'
+    >>> store.close()
     """
 
     def __init__(self, make_rows):
@@ -97,7 +106,13 @@ def _insert_many(cur, table: str, rows: list, chunk: int = 200) -> None:
 
 
 def portal_path(hub: Path | str) -> Path:
-    """The portal store that belongs to a hub: ``portal.duckdb`` beside it."""
+    """The portal store that belongs to a hub: ``portal.duckdb`` beside it.
+
+    Examples
+    --------
+    >>> portal_path("data/restricted/hub.duckdb").as_posix()
+    'data/restricted/portal.duckdb'
+    """
     return Path(hub).with_name("portal.duckdb")
 
 
@@ -110,9 +125,15 @@ class PortalStore:
 
     Examples
     --------
-    >>> store = PortalStore("data/restricted/hub.duckdb")   # doctest: +SKIP
-    >>> with store.cursor() as cur:                          # doctest: +SKIP
+    >>> store = PortalStore("store/hub.duckdb")
+    >>> with store.cursor() as cur:
     ...     cur.execute("select count(*) from portal.submissions").fetchone()
+    (0,)
+    >>> PortalStore("store/hub.duckdb")                       # one writer per process
+    Traceback (most recent call last):
+    ...
+    workbench.errors.ResourceLocked: Portal store '...portal.duckdb' is already open in this process.
+    >>> store.close()
     """
 
     def __init__(self, hub: Path | str):
