@@ -125,6 +125,7 @@ COMPLETE = (
     "workbench.portal.sessions",
     "workbench.portal.stats",
     "workbench.portal.store",
+    "workbench.portal.submissions",
     "workbench.portal.supply_mapping",
     "workbench.portal.uploads",
     "workbench.portal.validate",

@@ -22,6 +22,13 @@ def new_ref() -> str:
     """A fresh reference ``PIP-XXXX-XXXX-XXXX`` (60 random bits; checked for uniqueness on insert).
 
     Unguessable references are defence in depth only: every read is still authorised.
+
+    Examples
+    --------
+    >>> import re
+    >>> ref = new_ref()
+    >>> bool(re.fullmatch(r"PIP-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", ref)), ref != new_ref()
+    (True, True)
     """
     chars = "".join(secrets.choice(_ALPHABET) for _ in range(12))
     return f"PIP-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
@@ -47,12 +54,31 @@ def _writer(sub: Submission, submitter: str, agency: str, channel: str):
 
 
 def create(store, sub: Submission, *, submitter: str, agency: str, channel: str) -> str:
-    """Store a checked submission and return its reference once it is committed."""
+    """Store a checked submission and return its reference once it is committed.
+
+    Examples
+    --------
+    >>> store, sub = _example_store("create")
+    >>> ref = create(store, sub, submitter="jo.bloggs", agency="Bluecoat Academy", channel="web")
+    >>> get(store, ref)["status"], source_details(store, ref)
+    ('received', 'told by a pupil')
+    >>> store.close()
+    """
     return store.submit(_writer(sub, submitter, agency, channel))
 
 
 async def create_async(store, sub: Submission, *, submitter: str, agency: str, channel: str) -> str:
-    """:func:`create` for request handlers: no worker thread waits for the group commit."""
+    """:func:`create` for request handlers: no worker thread waits for the group commit.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> store, sub = _example_store("create_async")
+    >>> ref = asyncio.run(create_async(store, sub, submitter="jo.bloggs", agency="Bluecoat Academy", channel="api"))
+    >>> get(store, ref)["channel"]
+    'api'
+    >>> store.close()
+    """
     return await store.submit_async(_writer(sub, submitter, agency, channel))
 
 
@@ -63,7 +89,17 @@ COLUMNS = ("submission_ref", "submitted_at", "partner_agency", "submitter", "cha
 
 
 def get(store, ref: str) -> dict | None:
-    """The submission ``ref`` with its grading (None when ungraded), or None when absent."""
+    """The submission ``ref`` with its grading (None when ungraded), or None when absent.
+
+    Examples
+    --------
+    >>> store, sub = _example_store("get")
+    >>> ref = create(store, sub, submitter="jo.bloggs", agency="Bluecoat Academy", channel="web")
+    >>> row = get(store, ref)
+    >>> row["partner_agency"], row["category"], row["source_evaluation"], get(store, "PIP-0000-0000-0000")
+    ('Bluecoat Academy', 'knife_crime', None, None)
+    >>> store.close()
+    """
     rows = store.rows(
         f"SELECT {', '.join('s.' + c for c in COLUMNS)}, g.source_evaluation, g.intelligence_assessment, "
         "g.handling_code, g.handling_conditions, g.decision, g.referred_to, g.triage_notes, g.graded_by, "
@@ -75,7 +111,17 @@ def get(store, ref: str) -> dict | None:
 
 
 def grading_of(row: dict) -> dict | None:
-    """The grading part of a row from :func:`get` (None when not graded)."""
+    """The grading part of a row from :func:`get` (None when not graded).
+
+    Examples
+    --------
+    >>> grading_of({"source_evaluation": None}) is None
+    True
+    >>> grading_of({"source_evaluation": "2", "intelligence_assessment": "B", "handling_code": "P",
+    ...             "handling_conditions": "", "decision": "transfer", "referred_to": "", "triage_notes": "",
+    ...             "graded_by": "rev", "graded_at": None})["decision"]
+    'transfer'
+    """
     if not row.get("source_evaluation"):
         return None
     return {k: row[k] for k in ("source_evaluation", "intelligence_assessment", "handling_code",
@@ -84,14 +130,35 @@ def grading_of(row: dict) -> dict | None:
 
 
 def list_for_agency(store, agency: str) -> list[dict]:
-    """An agency's submissions, newest first: reference, date, category and internal status."""
+    """An agency's submissions, newest first: reference, date, category and internal status.
+
+    Examples
+    --------
+    >>> store, sub = _example_store("list_for_agency")
+    >>> ref = create(store, sub, submitter="jo.bloggs", agency="Bluecoat Academy", channel="web")
+    >>> [r["submission_ref"] == ref for r in list_for_agency(store, "Bluecoat Academy")], list_for_agency(store, "Other")
+    ([True], [])
+    >>> store.close()
+    """
     return store.rows(
         "SELECT submission_ref, submitted_at, category, status, submitter FROM portal.submissions "
         "WHERE partner_agency = ? ORDER BY submitted_at DESC, submission_ref", [agency])
 
 
 def triage_queue(store) -> list[dict]:
-    """Submissions awaiting a reviewer: high-risk categories first, then oldest first."""
+    """Submissions awaiting a reviewer: high-risk categories first, then oldest first.
+
+    Examples
+    --------
+    >>> from workbench.portal.validate import submission
+    >>> store, sub = _example_store("triage_queue")
+    >>> low = create(store, submission({"category": "other", "intelligence_text": "Graffiti on the bus shelter",
+    ...                                 "source_type": "staff_direct"}), submitter="jo", agency="A", channel="web")
+    >>> high = create(store, sub, submitter="jo", agency="A", channel="web")       # knife crime: first
+    >>> [r["submission_ref"] for r in triage_queue(store)] == [high, low]
+    True
+    >>> store.close()
+    """
     prio = ", ".join(f"'{c}'" for c in V.PRIORITY_CATEGORIES)
     return store.rows(
         "SELECT submission_ref, submitted_at, partner_agency, category, anonymity_requested, "
@@ -100,7 +167,17 @@ def triage_queue(store) -> list[dict]:
 
 
 def recent_decisions(store, limit: int = 50) -> list[dict]:
-    """The latest assessed submissions with their decision and transfer state."""
+    """The latest assessed submissions with their decision and transfer state.
+
+    Examples
+    --------
+    >>> store, sub = _example_store("recent_decisions")
+    >>> ref = create(store, sub, submitter="jo.bloggs", agency="Bluecoat Academy", channel="web")
+    >>> _ = grade(store, ref, _example_grading(), reviewer="rev")
+    >>> [(r["decision"], r["transfer_state"]) for r in recent_decisions(store)]
+    [('transfer', 'pending')]
+    >>> store.close()
+    """
     return store.rows(
         "SELECT s.submission_ref, s.partner_agency, s.category, s.status, g.decision, g.graded_by, "
         "g.graded_at, t.state AS transfer_state FROM portal.submissions s JOIN portal.gradings g "
@@ -109,7 +186,15 @@ def recent_decisions(store, limit: int = 50) -> list[dict]:
 
 
 def source_details(store, ref: str) -> str | None:
-    """The source details of ``ref`` (call only through :func:`workbench.portal.access.reveal_source`)."""
+    """The source details of ``ref`` (call only through :func:`workbench.portal.access.reveal_source`).
+
+    Examples
+    --------
+    >>> store, sub = _example_store("source_details")
+    >>> source_details(store, create(store, sub, submitter="jo", agency="A", channel="web"))
+    'told by a pupil'
+    >>> store.close()
+    """
     rows = store.rows("SELECT details FROM portal.source_details WHERE submission_ref = ?", [ref])
     return rows[0]["details"] if rows else None
 
@@ -119,6 +204,18 @@ def grade(store, ref: str, g: Grading, *, reviewer: str) -> str:
 
     A transfer decision also queues the transfer (state ``pending``) in the same transaction,
     so the decision and the obligation to transfer cannot be separated.
+
+    Examples
+    --------
+    >>> store, sub = _example_store("grade")
+    >>> ref = create(store, sub, submitter="jo.bloggs", agency="Bluecoat Academy", channel="web")
+    >>> grade(store, ref, _example_grading(), reviewer="rev")                    # and a transfer is queued
+    'transfer_pending'
+    >>> grade(store, ref, _example_grading(), reviewer="rev")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: Submission '...' has already been assessed (status transfer_pending).
+    >>> store.close()
     """
     now = datetime.now().replace(microsecond=0)
     status = V.DECISION_STATUS[g.decision]
@@ -137,3 +234,22 @@ def grade(store, ref: str, g: Grading, *, reviewer: str) -> str:
             cur.execute("INSERT INTO portal.transfers (submission_ref, state, attempts, queued_at) "
                         "VALUES (?, 'pending', 0, ?)", [ref, now])
     return status
+
+
+def _example_store(name: str):
+    """A portal store beside ``./<name>/hub.duckdb`` and a checked knife-crime submission:
+    the examples' fixture."""
+    from workbench.portal.store import PortalStore
+    from workbench.portal.validate import submission
+
+    sub = submission({"category": "knife_crime", "intelligence_text": "Seen carrying a knife near the park",
+                      "source_type": "staff_direct", "source_details": "told by a pupil"})
+    return PortalStore(f"{name}/hub.duckdb"), sub
+
+
+def _example_grading() -> Grading:
+    """A 2/B/P grading with the decision to transfer: the examples' grading."""
+    from workbench.portal.validate import grading
+
+    return grading({"source_evaluation": "2", "intelligence_assessment": "B", "handling_code": "P",
+                    "decision": "transfer"})
