@@ -86,6 +86,17 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class ExportResult:
+    """What :func:`export` wrote: the file, its rows, columns, marking, tier and digest.
+
+    Examples
+    --------
+    >>> r = ExportResult("police_uk_street", "ana", "out/street_OFFICIAL-SENSITIVE.csv", "csv", 12,
+    ...                  ["crime_id"], "OFFICIAL-SENSITIVE", "shared", "0" * 64, None,
+    ...                  "out/street_OFFICIAL-SENSITIVE.csv.meta.json")
+    >>> r.to_text()[:61]
+    "[OFFICIAL-SENSITIVE] Exported 12 row(s) of 'police_uk_street'"
+    """
+
     dataset: str
     user: str
     path: str
@@ -360,8 +371,16 @@ def export(reg, hub: Path | str, dataset_id: str, user, out: Path | str, fmt: st
 
     Examples
     --------
-    >>> export(reg, "data/restricted/hub.duckdb", "police_uk_street", "ana",
-    ...        "out/street.csv")   # doctest: +SKIP
+    Personal data under an approved, released request (the examples' registry and hub of
+    :mod:`workbench.privacy.requests`): written inside the restricted folder, marked PERSONAL.
+
+    >>> from workbench.privacy import requests as pr
+    >>> reg = pr._example()
+    >>> req = pr._example_request(reg)
+    >>> _ = pr.release(reg, req.id, "ana")
+    >>> r = export(reg, reg.hub, "police_crime_victim", "ana", reg.hub.parent / "marac.csv", request_id=req.id)
+    >>> r.rows, r.tier, Path(r.path).name
+    (2, 'personal', 'marac_OFFICIAL-SENSITIVE-PERSONAL.csv')
     """
     hub, out = Path(hub), Path(out)
     fmt = _format(out, fmt)

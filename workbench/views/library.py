@@ -31,6 +31,7 @@ Who may read what (deny by default; guidance 2.1 D, 3.4):
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -48,7 +49,15 @@ DOWNLOAD_SUFFIXES = (".html", ".pdf")
 
 @dataclass(frozen=True)
 class Product:
-    """One rendered product: its files, title, kind and protective marking."""
+    """One rendered product: its files, title, kind and protective marking.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> Product("sa.html", "Strategic assessment", "strategic-assessment", "OFFICIAL-SENSITIVE", False,
+    ...         "2025-07-01 09:00", (Path("sa.html"),), controlled=5).to_dict()["files"]
+    ['sa.html']
+    """
 
     key: str
     title: str
@@ -118,7 +127,14 @@ def _title(html_path: Path, meta: dict) -> str:
 
 
 def products(directory: Path) -> list[Product]:
-    """Every rendered product (an ``.html`` file) under ``directory``, newest first."""
+    """Every rendered product (an ``.html`` file) under ``directory``, newest first.
+
+    Examples
+    --------
+    >>> d = _example_products()
+    >>> [(p.key, p.marking, p.controlled) for p in products(d)]  # doctest: +NORMALIZE_WHITESPACE
+    [('analysts.html', 'OFFICIAL-SENSITIVE', None), ('controlled.html', 'OFFICIAL-SENSITIVE', 5)]
+    """
     directory = Path(directory)
     if not directory.exists():
         return []
@@ -138,7 +154,14 @@ def products(directory: Path) -> list[Product]:
 def may_read(viewer: Viewer, product: Product) -> bool:
     """Deny by default: only marked, non-personal products, of the viewer's partnerships
     when the viewer may not see every partnership, and only the disclosure-controlled
-    edition for a viewer who may not see records (module docstring)."""
+    edition for a viewer who may not see records (module docstring).
+
+    Examples
+    --------
+    >>> viewer, analyst = _example_viewers()
+    >>> [(p.key, may_read(viewer, p), may_read(analyst, p)) for p in products(_example_products())]
+    [('analysts.html', False, True), ('controlled.html', True, True)]
+    """
     if viewer.partnerships is not None and not (
             product.partnerships and set(product.partnerships) <= set(viewer.partnerships)):
         return False
@@ -148,18 +171,47 @@ def may_read(viewer: Viewer, product: Product) -> bool:
 
 
 def readable(directory: Path, viewer: Viewer) -> list[Product]:
-    """The products ``viewer`` may read."""
+    """The products ``viewer`` may read.
+
+    Examples
+    --------
+    >>> viewer, analyst = _example_viewers()
+    >>> [p.key for p in readable(_example_products(), viewer)]
+    ['controlled.html']
+    """
     return [p for p in products(directory) if may_read(viewer, p)]
 
 
 def table(items: list[Product]) -> pd.DataFrame:
+    """The library's listing: title, kind, marking, creation time and file types.
+
+    Examples
+    --------
+    >>> list(table(products(_example_products()))["files"])
+    ['html', 'html']
+    """
     return pd.DataFrame([{"title": p.title, "kind": p.kind, "marking": p.marking,
                           "created (UTC)": p.created, "files": ", ".join(f.suffix[1:] for f in p.files)}
                          for p in items], columns=["title", "kind", "marking", "created (UTC)", "files"])
 
 
 def open_file(directory: Path, viewer: Viewer, key: str, suffix: str) -> Path:
-    """The file of product ``key`` with ``suffix`` if ``viewer`` may read it, else AccessDenied."""
+    """The file of product ``key`` with ``suffix`` if ``viewer`` may read it, else AccessDenied.
+
+    For a viewer who may not see records the HTML is checked again
+    (:func:`workbench.privacy.outputs.check_html`) before it is handed over.
+
+    Examples
+    --------
+    >>> viewer, analyst = _example_viewers()
+    >>> d = _example_products()
+    >>> open_file(d, viewer, "controlled.html", ".html").name
+    'controlled.html'
+    >>> open_file(d, viewer, "analysts.html", ".html")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: Product 'analysts' (OFFICIAL-SENSITIVE) is not readable on a dashboard by your role: ...
+    """
     for p in products(directory):
         if p.key == key:
             if not may_read(viewer, p):
@@ -180,3 +232,28 @@ def open_file(directory: Path, viewer: Viewer, key: str, suffix: str) -> Path:
                     return f
             raise AccessDenied(f"Product '{p.title}' has no {suffix} file.")
     raise AccessDenied(f"No product '{key}'.")
+
+
+def _example_products() -> Path:
+    """A products folder for this module's examples: a controlled edition (a 3 hidden, its
+    complement too) and an analysts' edition (the 3 shown), both OFFICIAL-SENSITIVE."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="wb-library-"))
+    rows = {"controlled": ("[c]", "[c]"), "analysts": ("3", "40")}
+    for name, (a, b) in rows.items():
+        (folder / f"{name}.html").write_text(
+            f"<html><title>{name}</title><table class='data'><thead><tr><th data-key='1'>ward</th>"
+            f"<th>crimes</th></tr></thead><tbody><tr><td>A</td><td>{a}</td></tr><tr><td>B</td><td>{b}</td>"
+            f"</tr><tr><td>C</td><td>60</td></tr></tbody></table></html>", encoding="utf-8")
+        (folder / f"{name}.json").write_text(json.dumps({
+            "title": name, "marking": "OFFICIAL-SENSITIVE",
+            "disclosure": {"controlled": name == "controlled", "threshold": 5}}), encoding="utf-8")
+        os.utime(folder / f"{name}.html", (1_750_000_000, 1_750_000_000))   # same time: stable order
+    return folder
+
+
+def _example_viewers() -> tuple[Viewer, Viewer]:
+    """A viewer (aggregates only) and an analyst (sees records), for the examples."""
+    return Viewer("vic", "Council", "viewer"), Viewer("ana", "Council", "analyst", records=True)
+
