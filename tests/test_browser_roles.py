@@ -59,6 +59,8 @@ TECHNICAL_PAGES = ("portal /supply",)
 def problems(role: str, where: str, text: str) -> list[str]:
     """What on a page would stop ``role`` reading it.
 
+    >>> problems("analyst", "/t", "Actual change NaN")
+    ["/t: a missing number shown as 'NaN'"]
     >>> problems("viewer", "/x", "percent_change 2.000e+05 on 2026-12-02T15:30")
     ["/x: raw column name 'percent_change'", "/x: ISO timestamp '2026-12-02T15:30'", "/x: scientific notation '2.000e+05'"]
     >>> problems("partner", "/y", "sent 2026-12-02 by p_school"), problems("analyst", "/y", "police_uk_street")
@@ -66,6 +68,7 @@ def problems(role: str, where: str, text: str) -> list[str]:
     """
     out = [f"{where}: ISO timestamp {m!r}" for m in ISO_TIMESTAMP.findall(text)]
     out += [f"{where}: scientific notation {m!r}" for m in SCIENTIFIC.findall(text)]
+    out += [f"{where}: a missing number shown as 'NaN'" for _ in re.findall(r"\bNaN\b", text)[:1]]
     if where.startswith(TECHNICAL_PAGES):
         return out
     out = [f"{where}: raw column name {name!r}" for name in RAW if re.search(rf"\b{name}\b", text)] + out

@@ -145,6 +145,8 @@ def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
     notation; numbers stay numbers so the table still sorts), p-values as ``<0.001`` or three
     decimals, dates in the British form.
 
+    >>> plain_table(pd.DataFrame({"actual": [2.5, float("nan")]}))["Actual change (%)"].tolist()  # empty, not NaN
+    [2.5, None]
     >>> plain_table(pd.DataFrame({"offence_type": ["Burglary"], "emerging": [True],
     ...                           "p_value": [0.000012], "harm_current": [200000.0]})).iloc[0].to_dict()
     {'Offence type': 'Burglary', 'Emerging?': 'Yes', 'Chance of a rise this size by luck': '<0.001', 'Harm, last 12 months': 200000}
@@ -162,6 +164,8 @@ def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
                 out = numeric.round().astype("Int64")
             else:
                 out = numeric.round(2 if str(col) == "rate_ratio" else 1)
+                if out.isna().any():      # a browser table prints a float NaN as "NaN": send empty cells
+                    out = out.astype(object).where(out.notna(), None)
         elif values.dtype.kind == "M":
             out = values.map(lambda v: "" if pd.isna(v) else british(v))
         elif str(col) in DATASET_COLUMNS and (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
@@ -183,10 +187,16 @@ def number_formats(frame: pd.DataFrame) -> dict:
     >>> f = number_formats(pd.DataFrame({"Count": [1200], "Rate": [1.25], "Area": ["A"]}))
     >>> sorted(f), f["Count"]["precision"], f["Rate"]["precision"], f["Count"]["thousand"]
     (['Count', 'Rate'], 0, False, ',')
+    >>> number_formats(plain_table(pd.DataFrame({"actual": [2.5, None]})))["Actual change (%)"]["precision"]
+    False
     """
     out = {}
     for col in frame.columns:
         kind = frame[col].dtype.kind
+        if kind == "O":           # numbers with empty cells (see plain_table): numbers all the same
+            values = frame[col].dropna()
+            if len(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+                kind = "f"
         if kind in "iuf" or frame[col].dtype.name == "Int64":
             precision = 0 if (kind in "iu" or frame[col].dtype.name == "Int64") else False
             out[col] = {"type": "money", "thousand": ",", "decimal": ".", "symbol": "", "precision": precision}
