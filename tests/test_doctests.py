@@ -122,6 +122,7 @@ COMPLETE = (
     "workbench.portal.pages_console",
     "workbench.portal.pages_supply",
     "workbench.portal.ratelimit",
+    "workbench.portal.registration",
     "workbench.portal.sessions",
     "workbench.portal.stats",
     "workbench.portal.store",

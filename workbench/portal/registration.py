@@ -63,6 +63,13 @@ def existing_agency(auth, name: str) -> dict | None:
     Returns ``{"name", "users", "partners"}``: approving links the new accounts to that agency,
     so they would see its submissions and submitter names (security review, issue 11) — an
     admin must confirm the link explicitly, having checked with the agency by a trusted channel.
+
+    Examples
+    --------
+    >>> store, auth = _example_portal("existing_agency")
+    >>> existing_agency(auth, "notts  POLICE"), existing_agency(auth, "Bluecoat Academy")   # case and spaces ignored
+    ({'name': 'Notts Police', 'users': 1, 'partners': 0}, None)
+    >>> store.close()
     """
     reg = auth.registry()
     for agency in reg.list_agencies():
@@ -85,7 +92,15 @@ def _hash(code: str) -> str:
 
 def username_taken(store, auth, name: str, *, besides: str | None = None) -> bool:
     """True when ``name`` is a registry user (active or not) or is named in an approved request
-    other than ``besides``."""
+    other than ``besides``.
+
+    Examples
+    --------
+    >>> store, auth = _example_portal("username_taken")
+    >>> username_taken(store, auth, "coord"), username_taken(store, auth, "jo.bloggs")
+    (True, False)
+    >>> store.close()
+    """
     try:
         auth.registry().get_user(name)
         return True
@@ -103,6 +118,14 @@ def request(store, auth, reg: Registration) -> str:
     Whether a log-in name is already taken is **not** checked here: the anonymous form would
     then tell anyone which user names exist (security review, issue 11). The admin sees taken
     names when deciding (:func:`approve` refuses them, naming them).
+
+    Examples
+    --------
+    >>> store, auth = _example_portal("request")
+    >>> rid = request(store, auth, _example_registration())
+    >>> rid.startswith("REG-"), [r["state"] for r in list_requests(store)]
+    (True, ['pending'])
+    >>> store.close()
     """
     request_id = "REG-" + secrets.token_hex(5).upper()
     now = datetime.now().replace(microsecond=0)
@@ -122,6 +145,16 @@ def list_requests(store, state: str | None = "pending", auth=None) -> list[dict]
 
     With ``auth``, each request also carries ``existing_agency`` (see :func:`existing_agency`)
     and ``agency_risk``, the warning an admin must confirm before approving it.
+
+    Examples
+    --------
+    >>> store, auth = _example_portal("list_requests")
+    >>> _ = request(store, auth, _example_registration())
+    >>> [(r["agency_name"], [m["username"] for m in r["staff"]]) for r in list_requests(store)]
+    [('Bluecoat Academy', ['jo.bloggs'])]
+    >>> list_requests(store, state="approved")
+    []
+    >>> store.close()
     """
     where, params = ("WHERE state = ?", [state]) if state else ("", [])
     reqs = store.rows(f"SELECT * FROM portal.registration_requests {where} ORDER BY submitted_at, request_id",
@@ -165,6 +198,14 @@ def approve(store, auth, request_id: str, *, admin: str, partnership: str | None
 
     Returns ``{"request_id", "agency", "activation": [{"username", "code", "expires"}]}``; the
     codes are shown this once (hand them to each person by a separate channel).
+
+    Examples
+    --------
+    >>> store, auth = _example_portal("approve")
+    >>> done = approve(store, auth, request(store, auth, _example_registration()), admin="coord", partnership="Nottingham")
+    >>> done["agency"], [a["username"] for a in done["activation"]], auth.registry().get_agency("Bluecoat Academy").name
+    ('Bluecoat Academy', ['jo.bloggs'], 'Bluecoat Academy')
+    >>> store.close()
     """
     req = _pending(store, request_id)
     existing = existing_agency(auth, req["agency_name"])
@@ -203,7 +244,17 @@ def approve(store, auth, request_id: str, *, admin: str, partnership: str | None
 
 
 def reject(store, auth, request_id: str, *, admin: str, note: str = "") -> dict:
-    """Reject a request (no agency or accounts are created)."""
+    """Reject a request (no agency or accounts are created).
+
+    Examples
+    --------
+    >>> store, auth = _example_portal("reject")
+    >>> reject(store, auth, request(store, auth, _example_registration()), admin="coord", note="sent twice")["state"]
+    'rejected'
+    >>> list_requests(store)
+    []
+    >>> store.close()
+    """
     req = _pending(store, request_id)
     now = datetime.now().replace(microsecond=0)
     with store.transaction() as cur:
@@ -214,7 +265,20 @@ def reject(store, auth, request_id: str, *, admin: str, note: str = "") -> dict:
 
 
 def activate(store, auth, username: str, code: str, password: str) -> dict:
-    """Create the ``partner`` account for ``username`` when ``code`` is its valid activation code."""
+    """Create the ``partner`` account for ``username`` when ``code`` is its valid activation code.
+
+    Examples
+    --------
+    >>> store, auth = _example_portal("activate")
+    >>> done = approve(store, auth, request(store, auth, _example_registration()), admin="coord", partnership="Nottingham")
+    >>> activate(store, auth, "jo.bloggs", "WRONG-CODE", "otter-lantern-gravel-sky")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: That log-in name and activation code do not match an open invitation. ...
+    >>> activate(store, auth, "jo.bloggs", done["activation"][0]["code"].lower(), "otter-lantern-gravel-sky")["role"]
+    'partner'
+    >>> store.close()
+    """
     rows = store.rows(
         "SELECT st.request_id, st.activation_hash, st.activation_expires, st.activated_at, r.agency_name "
         "FROM portal.registration_staff st JOIN portal.registration_requests r USING (request_id) "
@@ -243,6 +307,17 @@ def issue_reset(store, auth, username: str, *, admin: str) -> dict:
     Returns ``{"username", "code", "expires"}``: the code is shown this once, to the admin, who
     hands it to the person by a separate channel (a phone call to a known number). A new code
     replaces an unused earlier one.
+
+    Examples
+    --------
+    >>> store, auth = _example_portal("issue_reset")
+    >>> issue_reset(store, auth, "nobody", admin="coord")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: No portal user 'nobody'. Check the log-in name.
+    >>> sorted(issue_reset(store, auth, "coord", admin="coord"))
+    ['code', 'expires', 'username']
+    >>> store.close()
     """
     user = auth.get_user(username)
     if user is None:
@@ -261,7 +336,18 @@ def issue_reset(store, auth, username: str, *, admin: str) -> dict:
 
 
 def reset_password(store, auth, username: str, code: str, password: str) -> dict:
-    """Set a new password for ``username`` when ``code`` is its unexpired reset code (single use)."""
+    """Set a new password for ``username`` when ``code`` is its unexpired reset code (single use).
+
+    Examples
+    --------
+    >>> store, auth = _example_portal("reset_password")
+    >>> code = issue_reset(store, auth, "coord", admin="coord")["code"]
+    >>> reset_password(store, auth, "coord", code, "heron-fiddle-quartz-sky")
+    {'username': 'coord'}
+    >>> auth.registry().authenticate("coord", "heron-fiddle-quartz-sky").name
+    'coord'
+    >>> store.close()
+    """
     rows = store.rows("SELECT code_hash, expires FROM portal.password_resets WHERE username = ?", [username])
     ok = (rows and rows[0]["expires"] >= datetime.now()
           and hmac.compare_digest(rows[0]["code_hash"], _hash(code or "")))
@@ -276,3 +362,27 @@ def reset_password(store, auth, username: str, code: str, password: str) -> dict
         cur.execute("DELETE FROM portal.password_resets WHERE username = ?", [username])
     auth.registry().audit(username, "portal.password.reset", username, None)
     return {"username": username}
+
+
+def _example_portal(name: str):
+    """A portal store and authenticator for ``./<name>/hub.duckdb`` whose registry has the
+    Nottingham partnership and Notts Police's coordinator (``coord``): the examples' fixture."""
+    from workbench.portal.auth import Authenticator
+    from workbench.portal.store import PortalStore
+    from workbench.registry import open_registry
+
+    with open_registry(f"{name}/hub.duckdb") as reg:
+        reg.add_partnership("Nottingham")
+        reg.add_agency("Notts Police", "central", partnerships=["Nottingham"])
+        reg.add_user("coord", "Notts Police", "admin", "otter-lantern-gravel")
+    return PortalStore(f"{name}/hub.duckdb"), Authenticator(f"{name}/hub.duckdb")
+
+
+def _example_registration():
+    """A school's checked registration request naming one member of staff: the examples' request."""
+    from workbench.portal.validate import registration
+
+    return registration({"agency_name": "Bluecoat Academy", "agency_type": "school", "contact_name": "Jo Bloggs",
+                         "contact_email": "jo@bluecoat.example.org",
+                         "staff": [{"username": "jo.bloggs", "full_name": "Jo Bloggs",
+                                    "email": "jo@bluecoat.example.org"}]})
