@@ -117,6 +117,7 @@ COMPLETE = (
     "workbench.notify",
     "workbench.period",
     "workbench.portal",
+    "workbench.portal.access",
     "workbench.portal.app",
     "workbench.portal.console_actions",
     "workbench.portal.pages_console",

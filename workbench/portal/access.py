@@ -29,7 +29,16 @@ STATISTICS = ("reviewer", "admin")
 
 
 def audit(auth, actor: str, action: str, target: str, detail: dict | None = None, outcome: str = "ok") -> None:
-    """Write one entry to the registry's audit chain."""
+    """Write one entry to the registry's audit chain.
+
+    Examples
+    --------
+    >>> store, auth, users = _example_portal("audit")
+    >>> audit(auth, "rev", "portal.queue.view", "portal")
+    >>> [e.action for e in auth.registry().audit_entries(action="portal.queue.view")]
+    ['portal.queue.view']
+    >>> store.close()
+    """
     auth.registry().audit(actor, action, target, detail, outcome=outcome)
 
 
@@ -50,7 +59,18 @@ MATRIX = {
 
 def require_role(auth, user, roles: tuple[str, ...], action: str, target: str = "portal") -> None:
     """Raise AccessDenied (audited) unless ``user`` holds one of ``roles`` and the permission
-    matrix grants that role's operation (:data:`MATRIX`; deny by default)."""
+    matrix grants that role's operation (:data:`MATRIX`; deny by default).
+
+    Examples
+    --------
+    >>> store, auth, users = _example_portal("require_role")
+    >>> require_role(auth, users["rev"], REVIEW, "portal.queue.view")         # a reviewer passes
+    >>> require_role(auth, users["jo"], REVIEW, "portal.queue.view")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: 'jo' may not view: this needs the role reviewer.
+    >>> store.close()
+    """
     role = getattr(user, "role", None)
     reason = None
     if user is None or role not in roles:
@@ -73,6 +93,18 @@ def readable_submission(auth, store, user, ref: str) -> tuple[dict, str]:
     A partner may read only the status of their own agency's submissions; a reviewer may read
     everything but the source details. Anything else, including a reference that does not exist,
     is refused with the same message (no hint whether the reference exists) and audited.
+
+    Examples
+    --------
+    >>> store, auth, users = _example_portal("readable_submission")
+    >>> ref = _example_submission(store)
+    >>> readable_submission(auth, store, users["jo"], ref)[1], readable_submission(auth, store, users["rev"], ref)[1]
+    ('status', 'full')
+    >>> readable_submission(auth, store, users["jo"], "PIP-0000-0000-0000")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: Submission 'PIP-0000-0000-0000' is not available to 'jo'.
+    >>> store.close()
     """
     row = S.get(store, ref)
     role = getattr(user, "role", None)
@@ -99,6 +131,18 @@ def reveal_source(auth, store, user, ref: str, reason: str) -> str:
 
     ``reason`` (why the reviewer needs to see the source) is required and kept in the audit
     entry, so the few views there are can be justified afterwards (reference 001).
+
+    Examples
+    --------
+    >>> store, auth, users = _example_portal("reveal_source")
+    >>> ref = _example_submission(store)
+    >>> reveal_source(auth, store, users["rev"], ref, "to judge the source's access")
+    'told by a pupil'
+    >>> reveal_source(auth, store, users["jo"], ref, "curious")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: 'jo' may not view: this needs the role reviewer.
+    >>> store.close()
     """
     require_role(auth, user, REVIEW, "portal.source_details.view", ref)
     reason = (reason or "").strip()
@@ -109,3 +153,28 @@ def reveal_source(auth, store, user, ref: str, reason: str) -> str:
         raise AccessDenied(f"Submission '{ref}' is not available.")
     audit(auth, user.name, "portal.source_details.view", ref, {"reason": reason[:500]})
     return details
+
+
+def _example_portal(name: str):
+    """A portal store and authenticator for ``./<name>/hub.duckdb`` with a police reviewer
+    (``rev``) and a school's partner (``jo``): the examples' fixture."""
+    from workbench.portal.auth import Authenticator
+    from workbench.portal.store import PortalStore
+    from workbench.registry import open_registry
+
+    with open_registry(f"{name}/hub.duckdb") as reg:
+        reg.add_partnership("Nottingham")
+        reg.add_agency("Notts Police", "central", partnerships=["Nottingham"])
+        reg.add_agency("Bluecoat Academy", "second", partnerships=["Nottingham"])
+        users = {"rev": reg.add_user("rev", "Notts Police", "reviewer", "otter-lantern-gravel"),
+                 "jo": reg.add_user("jo", "Bluecoat Academy", "partner", "badger-kettle-meadow")}
+    return PortalStore(f"{name}/hub.duckdb"), Authenticator(f"{name}/hub.duckdb"), users
+
+
+def _example_submission(store) -> str:
+    """Store one knife-crime submission from Bluecoat Academy; returns its reference."""
+    from workbench.portal.validate import submission
+
+    sub = submission({"category": "knife_crime", "intelligence_text": "Seen carrying a knife near the park",
+                      "source_type": "staff_direct", "source_details": "told by a pupil"})
+    return S.create(store, sub, submitter="jo", agency="Bluecoat Academy", channel="web")
