@@ -166,6 +166,7 @@ COMPLETE = (
     "workbench.products.pestelo",
     "workbench.products.present",
     "workbench.products.priority",
+    "workbench.products.render",
     "workbench.products.spec",
     "workbench.products.validate",
     "workbench.registry",

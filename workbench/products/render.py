@@ -154,8 +154,18 @@ def render_html(nb_or_path, out: Path | str, *, product_title: str,
     """Write the HTML report for an executed notebook; return its path.
 
     ``disclosure``: write the disclosure-controlled edition (:func:`collect`) and refuse it
-    (ValueError, nothing written) unless the independent check
+    (BadInput, nothing written) unless the independent check
     :func:`workbench.privacy.outputs.check_html` passes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> d = Disclosure(5)
+    >>> text = render_html(_example_notebook(), folder / "r.html", product_title="Example",
+    ...                    disclosure=d).read_text()
+    >>> "[c]" in text and "<td>3</td>" not in text, d.cells_hidden
+    (True, 2)
     """
     nb = nbformat.read(str(nb_or_path), as_version=4) if isinstance(nb_or_path, str | Path) else nb_or_path
     sheet, blocks, toc = collect(nb, disclosure)
@@ -199,11 +209,28 @@ def _footer(marking: str, title: str) -> str:
 
 
 def chromium_available() -> bool:
+    """Whether Debian's Chromium, which prints the PDFs, is installed (STACK.md).
+
+    Examples
+    --------
+    >>> chromium_available() == CHROMIUM.exists()
+    True
+    """
     return CHROMIUM.exists()
 
 
 def render_pdf(html_path: Path | str, out: Path | str, *, marking: str, title: str) -> Path:
-    """Print the HTML report to PDF with the marking in the header and footer of every page."""
+    """Print the HTML report to PDF with the marking in the header and footer of every page.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> html = render_html(_example_notebook(), folder / "r.html", product_title="Example")
+    >>> pdf = render_pdf(html, folder / "r.pdf", marking="OFFICIAL-SENSITIVE", title="Example")
+    >>> all("OFFICIAL-SENSITIVE" in page for page in pdf_text(pdf))
+    True
+    """
     if not chromium_available():
         raise ResourceLocked(f"{CHROMIUM} is missing: install Debian's chromium "
                              "(`apt-get install -y chromium`, or `make browser-deps`) to render PDFs.")
@@ -228,7 +255,18 @@ def render_pdf(html_path: Path | str, out: Path | str, *, marking: str, title: s
 
 
 def pdf_text(path: Path | str) -> list[str]:
-    """Text of each PDF page (pypdfium2), for checks of the marking and headings."""
+    """Text of each PDF page (pypdfium2), for checks of the marking and headings.
+
+    Examples
+    --------
+    >>> import tempfile, pypdfium2 as pdfium
+    >>> doc = pdfium.PdfDocument.new()
+    >>> _ = doc.new_page(595, 842)
+    >>> path = Path(tempfile.mkdtemp()) / "blank.pdf"
+    >>> doc.save(str(path))
+    >>> pdf_text(path)
+    ['']
+    """
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(path))
@@ -239,7 +277,18 @@ def pdf_text(path: Path | str) -> list[str]:
 
 
 def pdf_to_png(path: Path | str, out_dir: Path | str, *, pages=None, scale: float = 1.2) -> list[Path]:
-    """Rasterise PDF pages to PNG (pypdfium2) so a person or a test can look at them."""
+    """Rasterise PDF pages to PNG (pypdfium2) so a person or a test can look at them.
+
+    Examples
+    --------
+    >>> import tempfile, pypdfium2 as pdfium
+    >>> doc = pdfium.PdfDocument.new()
+    >>> _ = doc.new_page(595, 842)
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> doc.save(str(folder / "blank.pdf"))
+    >>> [p.name for p in pdf_to_png(folder / "blank.pdf", folder / "png")]
+    ['blank-p1.png']
+    """
     import pypdfium2 as pdfium
 
     out_dir = Path(out_dir)
@@ -255,3 +304,24 @@ def pdf_to_png(path: Path | str, out_dir: Path | str, *, pages=None, scale: floa
     finally:
         doc.close()
     return written
+
+
+def _example_notebook():
+    """An executed-notebook stand-in for this module's examples: a front sheet and one table
+    of crimes by ward (A: 3, B: 40, C: 25)."""
+    import pandas as pd
+
+    from workbench.products import present
+    from workbench.products.marking import decide_marking
+
+    sheet = FrontSheet("strategic-assessment", "Example", None, [], "A. Analyst", "2025-07-01", "2025-06-30",
+                       decide_marking(["police_uk_street"]), "Partners only.", [])
+    frame = pd.DataFrame({"ward": ["A", "B", "C"], "crimes": [3, 40, 25]})
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", {"text/html": present.front_sheet(sheet)},
+                               metadata={TAG: {"kind": "front_sheet", "data": sheet.to_dict()}}),
+        nbformat.v4.new_output("display_data", {"text/html": present.table(frame, caption="Crimes")},
+                               metadata={TAG: {"kind": "table", "table": present.table_data(frame, caption="Crimes")}})]
+    return nbformat.v4.new_notebook(cells=[cell])
+
