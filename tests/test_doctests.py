@@ -75,6 +75,7 @@ COMPLETE = (
     "workbench.commands.common",
     "workbench.commands.products",
     "workbench.commands.registry",
+    "workbench.commands.requests",
     "workbench.commands.serve",
     "workbench.demo.effects",
     "workbench.demo.timing",

@@ -47,6 +47,22 @@ def _subjects(specs: list[str]) -> dict[str, dict[str, list[str]]]:
 
 
 def register_request(sub, common, run, admin) -> None:
+    """Add the ``request`` command group to the subparsers ``sub`` (``common`` adds the shared
+    options, ``run`` wraps a handler, ``admin`` checks the acting user is an administrator).
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="workbench")
+    >>> sub = parser.add_subparsers(dest="command")
+    >>> register_request(sub, lambda p, as_user=True: None, lambda f: f, lambda reg, a: None)
+    >>> a = parser.parse_args(["request", "add", "--purpose", "service_delivery", "--question", "Who?",
+    ...     "--dataset", "police_crime_victim:crime_ref,address", "--legal-basis", "crime_and_disorder_act_s115",
+    ...     "--supplying-agency", "Notts Police", "--expires", "2026-03-31",
+    ...     "--subject", "police_crime_victim:crime_ref=C1,C2"])
+    >>> _subjects(a.subject), a.whole_population
+    ({'police_crime_victim': {'crime_ref': ['C1', 'C2']}}, None)
+    """
     from workbench.commands.common import acting_user
     from workbench.privacy import foi
     from workbench.privacy import requests as pr
