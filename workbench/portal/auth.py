@@ -32,6 +32,21 @@ class Authenticator:
     cache_seconds : how long a successful password check is remembered (0 disables).
     max_concurrent_checks : password checks allowed at once; each argon2 check takes 64 MiB,
         so a burst of log-ins (or an attacker's burst) cannot exhaust memory.
+
+    Examples
+    --------
+    >>> from workbench.registry import open_registry
+    >>> with open_registry("authenticator/hub.duckdb") as reg:
+    ...     _ = reg.add_partnership("Nottingham")
+    ...     _ = reg.add_agency("Notts Police", "central", partnerships=["Nottingham"])
+    ...     _ = reg.add_user("rev", "Notts Police", "reviewer", "otter-lantern-gravel")
+    >>> auth = Authenticator("authenticator/hub.duckdb")
+    >>> auth.authenticate("rev", "otter-lantern-gravel").role
+    'reviewer'
+    >>> auth.authenticate("rev", "wrong password")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: ...
     """
 
     def __init__(self, hub: Path | str, *, cache_seconds: float = 60.0, max_concurrent_checks: int = 4):

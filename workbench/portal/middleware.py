@@ -41,7 +41,17 @@ async def _plain(send, status: int, text: str, extra=()) -> None:
 
 
 class BodyLimit:
-    """413 for a body over ``max_bytes``; ``on_refuse(scope)`` is called (e.g. to audit) first."""
+    """413 for a body over ``max_bytes``; ``on_refuse(scope)`` is called (e.g. to audit) first.
+
+    Examples
+    --------
+    >>> from starlette.testclient import TestClient
+    >>> client = TestClient(BodyLimit(_example_app, 10, path_limits={"/supply/*": 100}))
+    >>> client.post("/submit", content=b"x" * 11).status_code, client.post("/submit", content=b"x" * 5).status_code
+    (413, 200)
+    >>> client.post("/supply/upload", content=b"x" * 50).status_code        # its own, larger limit
+    200
+    """
 
     def __init__(self, app, max_bytes: int, on_refuse=None, path_limits: dict | None = None):
         self.app = app
@@ -105,6 +115,16 @@ class BodyLimit:
 
 
 class SecurityHeaders:
+    """Adds the security headers to every HTTP response: a strict content security policy, no framing, no sniffing, no referrer, no caching (except static files) and, behind TLS, HSTS.
+
+    Examples
+    --------
+    >>> from starlette.testclient import TestClient
+    >>> r = TestClient(SecurityHeaders(_example_app, hsts=True)).get("/")
+    >>> r.headers["x-frame-options"], r.headers["cache-control"], "max-age" in r.headers["strict-transport-security"]
+    ('DENY', 'no-store', True)
+    """
+
     def __init__(self, app, *, hsts: bool):
         self.app = app
         self.hsts = hsts
@@ -135,6 +155,18 @@ class SecurityHeaders:
 
 
 class SessionCookie:
+    """Gives every page request a session (:class:`~workbench.portal.sessions.SessionStore`) and sets its cookie: HttpOnly, SameSite=Strict, and Secure behind TLS.
+
+    Examples
+    --------
+    >>> from starlette.testclient import TestClient
+    >>> from workbench.portal.sessions import SessionStore
+    >>> sessions = SessionStore()
+    >>> cookie = TestClient(SessionCookie(_example_app, sessions, secure=True)).get("/").headers["set-cookie"]
+    >>> len(sessions), "HttpOnly" in cookie, "SameSite=Strict" in cookie, "Secure" in cookie
+    (1, True, True, True)
+    """
+
     def __init__(self, app, sessions, *, secure: bool):
         self.app = app
         self.sessions = sessions
@@ -174,3 +206,11 @@ class SessionCookie:
             await send(msg)
 
         await self.app(scope, receive, with_cookie)
+
+
+async def _example_app(scope, receive, send):
+    """An ASGI app answering 200 "ok" after reading the body: the examples' app."""
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"ok"})
