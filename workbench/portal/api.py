@@ -124,7 +124,7 @@ async def _basic_user(request: Request):
     return user, None
 
 
-async def whoami(request: Request):
+async def _whoami(request: Request):
     """``GET /api/v1/whoami``: check credentials from a partner's system (name, agency, role)."""
     user, error = await _basic_user(request)
     if error:
@@ -132,7 +132,7 @@ async def whoami(request: Request):
     return JSONResponse({"name": user.name, "agency": user.agency, "role": user.role})
 
 
-async def create_submission(request: Request):
+async def _create_submission(request: Request):
     user, error = await _basic_user(request)
     if error:
         return error
@@ -166,7 +166,7 @@ def _reviewer_view(row: dict) -> dict:
     }
 
 
-async def read_submission(request: Request):
+async def _read_submission(request: Request):
     user, error = await _basic_user(request)
     if error:
         return error
@@ -180,3 +180,20 @@ async def read_submission(request: Request):
         return JSONResponse({"submission_ref": ref, "status": V.partner_status(row["status"])})
     await run_in_threadpool(p.audit, user.name, "portal.submission.view", ref, {"via": "api"})
     return JSONResponse(_reviewer_view(row))
+
+
+def routes() -> list:
+    """The JSON API of CONTRACTS.md (Portal HTTP API): who am I, submit, read a submission.
+
+    Examples
+    --------
+    >>> [r.path for r in routes()]
+    ['/api/v1/whoami', '/api/v1/submissions', '/api/v1/submissions/{ref}']
+    """
+    from starlette.routing import Route
+
+    return [
+        Route("/api/v1/whoami", _whoami),
+        Route("/api/v1/submissions", _create_submission, methods=["POST"]),
+        Route("/api/v1/submissions/{ref}", _read_submission),
+    ]

@@ -17,7 +17,7 @@ from workbench.portal.web import (count_user, form_data, login_redirect, page_us
                                   render, session)
 
 
-async def requests_page(request: Request):
+async def _requests_page(request: Request):
     user = await page_user(request, ADMINISTER, "portal.registration.list")
     if user is None:
         return login_redirect(request)
@@ -26,7 +26,7 @@ async def requests_page(request: Request):
     return render(request, "admin_requests.html", rows=rows)
 
 
-async def decide(request: Request):
+async def _decide(request: Request):
     user = await page_user(request, ADMINISTER, "portal.registration.decide")
     if user is None:
         return login_redirect(request)
@@ -49,7 +49,7 @@ async def decide(request: Request):
     return redirect("/admin/requests")
 
 
-async def stats_page(request: Request):
+async def _stats_page(request: Request):
     user = await page_user(request, STATISTICS, "portal.statistics.view")
     if user is None:
         return login_redirect(request)
@@ -58,7 +58,7 @@ async def stats_page(request: Request):
     return render(request, "stats.html", s=s)
 
 
-async def reset_code(request: Request):
+async def _reset_code(request: Request):
     """Issue a one-time password-reset code for a portal user (shown once, audited)."""
     user = await page_user(request, ADMINISTER, "portal.password.reset_code")
     if user is None:
@@ -73,3 +73,21 @@ async def reset_code(request: Request):
         session(request).flash = str(exc)
         return redirect("/admin/requests")
     return render(request, "admin_reset_code.html", result=result)
+
+
+def routes() -> list:
+    """The administrator's pages: registration requests and their decisions, reset codes, statistics.
+
+    Examples
+    --------
+    >>> [r.path for r in routes()]
+    ['/admin/requests', '/admin/requests/{request_id}/{decision:str}', '/admin/reset-code', '/stats']
+    """
+    from starlette.routing import Route
+
+    return [
+        Route("/admin/requests", _requests_page),
+        Route("/admin/requests/{request_id}/{decision:str}", _decide, methods=["POST"]),
+        Route("/admin/reset-code", _reset_code, methods=["POST"]),
+        Route("/stats", _stats_page),
+    ]

@@ -20,7 +20,7 @@ from workbench.portal.web import (count_user, form_data, login_redirect, page_us
                                   render)
 
 
-async def submit(request: Request):
+async def _submit(request: Request):
     user = await page_user(request, SUBMIT, "portal.submission.create")
     if user is None:
         return login_redirect(request)
@@ -43,7 +43,7 @@ async def submit(request: Request):
     return redirect(f"/submitted/{ref}")
 
 
-async def acknowledgement(request: Request):
+async def _acknowledgement(request: Request):
     user = await page_user(request, SUBMIT, "portal.submission.read")
     if user is None:
         return login_redirect(request)
@@ -55,7 +55,7 @@ async def acknowledgement(request: Request):
                   partner_status=V.partner_status(row["status"]))
 
 
-async def my_submissions(request: Request):
+async def _my_submissions(request: Request):
     user = await page_user(request, SUBMIT, "portal.submission.list")
     if user is None:
         return login_redirect(request)
@@ -63,3 +63,20 @@ async def my_submissions(request: Request):
     for r in rows:
         r["partner_status"] = V.partner_status(r.pop("status"))
     return render(request, "my_submissions.html", rows=rows)
+
+
+def routes() -> list:
+    """A partner's pages: the submission form, its acknowledgement and the agency's submissions.
+
+    Examples
+    --------
+    >>> [(r.path, sorted(r.methods)) for r in routes()][0]
+    ('/submit', ['GET', 'HEAD', 'POST'])
+    """
+    from starlette.routing import Route
+
+    return [
+        Route("/submit", _submit, methods=["GET", "POST"]),
+        Route("/submitted/{ref}", _acknowledgement),
+        Route("/my/submissions", _my_submissions),
+    ]

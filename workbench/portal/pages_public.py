@@ -26,12 +26,12 @@ HOME_FOR = {"partner": "/submit", "reviewer": "/review", "admin": "/admin/reques
             "analyst": "/supply"}
 
 
-async def home(request: Request):
+async def _home(request: Request):
     request.state.user = await current_user(request)
     return render(request, "home.html")
 
 
-async def how_to_submit(request: Request):
+async def _how_to_submit(request: Request):
     request.state.user = await current_user(request)
     return render(request, "how_to_submit.html")
 
@@ -42,7 +42,7 @@ def _safe_next(value: str | None) -> str | None:
     return None
 
 
-async def login(request: Request):
+async def _login(request: Request):
     request.state.user = None
     nxt = _safe_next(request.query_params.get("next"))
     if request.method == "GET":
@@ -65,7 +65,7 @@ async def login(request: Request):
     return redirect(_safe_next(data.get("next")) or HOME_FOR[user.role])
 
 
-async def logout(request: Request):
+async def _logout(request: Request):
     await form_data(request)
     p = portal(request)
     s = session(request)
@@ -86,7 +86,7 @@ def _registration_body(data: dict) -> dict:
     return body
 
 
-async def register(request: Request):
+async def _register(request: Request):
     request.state.user = await current_user(request)
     if request.method == "GET":
         return render(request, "register.html", form={}, error=None)
@@ -119,7 +119,7 @@ async def _code_form(request: Request, page: str, act):
                                   error=exc.plain if isinstance(exc, FieldError) else str(exc), name=name)
 
 
-async def activate(request: Request):
+async def _activate(request: Request):
     request.state.user = await current_user(request)
     if request.method == "GET":
         return render(request, "activate.html", error=None, name=request.query_params.get("name", ""))
@@ -132,7 +132,7 @@ async def activate(request: Request):
     return refused or render(request, "activate_done.html", account=account)
 
 
-async def reset_password(request: Request):
+async def _reset_password(request: Request):
     """``/reset-password``: a new password with the one-time code the portal administrator issued."""
     request.state.user = await current_user(request)
     if request.method == "GET":
@@ -144,3 +144,24 @@ async def reset_password(request: Request):
 
     name, _, refused = await _code_form(request, "reset_password.html", act)
     return refused or render(request, "reset_password_done.html", name=name)
+
+
+def routes() -> list:
+    """The public pages: home, how to submit, log in and out, registration, activation and password reset.
+
+    Examples
+    --------
+    >>> [r.path for r in routes()]
+    ['/', '/how-to-submit', '/login', '/logout', '/register', '/activate', '/reset-password']
+    """
+    from starlette.routing import Route
+
+    return [
+        Route("/", _home),
+        Route("/how-to-submit", _how_to_submit),
+        Route("/login", _login, methods=["GET", "POST"]),
+        Route("/logout", _logout, methods=["POST"]),
+        Route("/register", _register, methods=["GET", "POST"]),
+        Route("/activate", _activate, methods=["GET", "POST"]),
+        Route("/reset-password", _reset_password, methods=["GET", "POST"]),
+    ]

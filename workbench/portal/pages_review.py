@@ -22,7 +22,7 @@ from workbench.portal.web import (count_user, form_data, login_redirect, page_us
                                   render, session)
 
 
-async def queue(request: Request):
+async def _queue(request: Request):
     user = await page_user(request, REVIEW, "portal.queue.view")
     if user is None:
         return login_redirect(request)
@@ -40,14 +40,14 @@ async def _detail(request: Request, user, ref: str, *, status=200, error=None, f
                   form=form or {})
 
 
-async def detail(request: Request):
+async def _detail_page(request: Request):
     user = await page_user(request, REVIEW, "portal.submission.view")
     if user is None:
         return login_redirect(request)
     return await _detail(request, user, request.path_params["ref"])
 
 
-async def grade(request: Request):
+async def _grade(request: Request):
     user = await page_user(request, REVIEW, "portal.submission.grade")
     if user is None:
         return login_redirect(request)
@@ -78,7 +78,7 @@ async def grade(request: Request):
     return redirect(f"/review/{ref}")
 
 
-async def source(request: Request):
+async def _source(request: Request):
     user = await page_user(request, REVIEW, "portal.source_details.view")
     if user is None:
         return login_redirect(request)
@@ -92,3 +92,21 @@ async def source(request: Request):
         return await _detail(request, user, ref, status=422, error=exc)
     row = await run_in_threadpool(S.get, p.store, ref)
     return render(request, "source.html", ref=ref, details=details, row=row)
+
+
+def routes() -> list:
+    """The reviewer's pages: the triage queue, a submission, its grading and its source details.
+
+    Examples
+    --------
+    >>> [r.path for r in routes()]
+    ['/review', '/review/{ref}', '/review/{ref}/grade', '/review/{ref}/source']
+    """
+    from starlette.routing import Route
+
+    return [
+        Route("/review", _queue),
+        Route("/review/{ref}", _detail_page),
+        Route("/review/{ref}/grade", _grade, methods=["POST"]),
+        Route("/review/{ref}/source", _source, methods=["POST"]),
+    ]
