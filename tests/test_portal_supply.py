@@ -365,5 +365,5 @@ def test_an_abandoned_resumable_upload_is_swept_with_its_entry(hub):
     day_ago = time.time() - 2 * 86400
     for f in U.inbox_dir(hub).iterdir():
         os.utime(f, (day_ago, day_ago))
-    assert U.sweep_orphans(hub) == [f"portal_upload_{upload_id}.duckdb"]
+    assert U.sweep_orphans(hub) == [f"portal_upload_{upload_id}.sealed"]
     assert U.get(hub, upload_id) is None

@@ -5,10 +5,12 @@ its metadata). An agency's supplier picks a dataset and period, fills in the 3.4
 uploads a CSV or XLSX file at ``/supply``. **The internet-facing portal never opens the master
 hub or its key** (the same split as :mod:`workbench.portal.transfer`):
 
-1. the web process streams the file, chunk by chunk, straight into an *encrypted* DuckDB file
-   ``portal_inbox/portal_upload_<id>.duckdb`` beside the hub (key: the portal's key,
-   ``WORKBENCH_PORTAL_KEY`` or ``portal_outbox.duckdb.key``, the one the transfer outbox uses),
-   never holding more than one chunk in memory and never writing the plain file to disk; the
+1. the web process streams the file, chunk by chunk, straight into an *encrypted* file
+   ``portal_inbox/portal_upload_<id>.sealed`` beside the hub: records of at most 1 MB, each
+   sealed with AES-256-GCM under a key derived from the portal's key (``WORKBENCH_PORTAL_KEY``
+   or ``portal_outbox.duckdb.key``, the one the transfer outbox uses) and bound to the upload
+   and its place in it, appended and synced to disk; it never holds more than one piece in
+   memory, never writes the plain file to disk and never re-reads what has arrived; the
    upload is refused with 413 past the size limit (``WORKBENCH_UPLOAD_MAX_BYTES``, default
    600 MB) and its partial file removed;
 2. it queues the upload in the outbox (table ``outbox.uploads``) with state ``queued``;
@@ -93,7 +95,7 @@ def upload_file(hub: Path | str, upload_id: str) -> Path:
     >>> import tempfile
     >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
     >>> upload_file(hub, "a" * 24).name
-    'portal_upload_aaaaaaaaaaaaaaaaaaaaaaaa.duckdb'
+    'portal_upload_aaaaaaaaaaaaaaaaaaaaaaaa.sealed'
     >>> upload_file(hub, "../../etc/passwd")
     Traceback (most recent call last):
     ...
@@ -101,7 +103,7 @@ def upload_file(hub: Path | str, upload_id: str) -> Path:
     """
     if not re.fullmatch(r"[0-9a-f]{24}", upload_id or ""):
         raise ValueError("not an upload id")
-    return inbox_dir(hub) / f"portal_upload_{upload_id}.duckdb"
+    return inbox_dir(hub) / f"portal_upload_{upload_id}.sealed"
 
 
 def new_id() -> str:
@@ -119,22 +121,66 @@ def _portal_key(hub: Path | str) -> str:
     return create_key(T.outbox_path(hub))      # the portal's key, never the hub's
 
 
-def _attach(hub, path: Path):
-    from workbench.hub.connect import new_connection
-    from workbench.sql import quote_literal
+#: an upload file: MAGIC, a random 16-byte salt, then records ``length (4 bytes) | nonce (12) |
+#: AES-256-GCM ciphertext and tag`` of at most CHUNK plain bytes each
+MAGIC = b"WBUPLOAD1\n"
+_HEAD = len(MAGIC) + 16
+_REC = 4 + 12
 
-    key = _portal_key(hub)
-    con = new_connection()
-    old = os.umask(0o077)
-    try:
-        con.execute(f"ATTACH {quote_literal(str(path))} AS up (ENCRYPTION_KEY {quote_literal(key)})")
-    finally:
-        os.umask(old)
-    return con
+
+def _cipher(hub, upload_id: str, salt: bytes):
+    """AES-256-GCM under a key derived (HKDF-SHA256) from the portal's key, this upload's id and salt."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
+               info=b"workbench portal upload " + upload_id.encode()).derive(_portal_key(hub).encode())
+    return AESGCM(key)
+
+
+def _aad(upload_id: str, index: int) -> bytes:
+    return upload_id.encode() + index.to_bytes(8, "big")     # binds each record to its upload and place
+
+
+def _scan(fh) -> tuple[int, int, int]:
+    """Walk the record headers (no decryption): (records, plain bytes, end of the last whole record)."""
+    fh.seek(0, os.SEEK_END)
+    end = fh.tell()
+    pos, count, size = _HEAD, 0, 0
+    while pos + _REC <= end:
+        fh.seek(pos)
+        n = int.from_bytes(fh.read(4), "big")
+        if pos + _REC + n > end:
+            break                                 # a record cut off by a crash: not received
+        pos += _REC + n
+        count += 1
+        size += n - 16
+    return count, size, pos
+
+
+def _records(hub, upload_id: str):
+    """Yield the upload's plain records in order, each authenticated (InvalidTag on any change)."""
+    with upload_file(hub, upload_id).open("rb") as fh:
+        head = fh.read(_HEAD)
+        if head[:len(MAGIC)] != MAGIC:
+            raise ValueError("not an encrypted upload")
+        aead = _cipher(hub, upload_id, head[len(MAGIC):])
+        count, _, _ = _scan(fh)
+        fh.seek(_HEAD)
+        for index in range(count):
+            rec = fh.read(_REC)
+            n = int.from_bytes(rec[:4], "big")
+            yield aead.decrypt(rec[4:], fh.read(n), _aad(upload_id, index))
 
 
 class EncryptedWriter:
     r"""Writes one upload, chunk by chunk, into its encrypted inbox file (never the plain bytes to disk).
+
+    Each chunk of at most :data:`CHUNK` bytes is sealed with AES-256-GCM (a key derived from the
+    portal's key, never the hub's) and appended; :meth:`close` syncs it to disk. An append
+    writer takes an exclusive lock on the file, drops a record cut off by a crash and carries on
+    after what has arrived.
 
     >>> import tempfile
     >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
@@ -148,39 +194,67 @@ class EncryptedWriter:
     """
 
     def __init__(self, hub: Path | str, upload_id: str, *, append: bool = False):
+        import fcntl
+
         self.path = upload_file(hub, upload_id)
-        self.con = _attach(hub, self.path)
+        self.upload_id = upload_id
         if append:                          # a resumable upload: carry on after what has arrived
-            self.seq, self.size = self.con.execute(
-                "SELECT count(*), coalesce(sum(octet_length(data)), 0) FROM up.chunks").fetchone()
+            fd = os.open(self.path, os.O_RDWR)
         else:
-            self.con.execute("CREATE TABLE up.chunks (seq INTEGER NOT NULL, data BLOB NOT NULL)")
-            self.seq, self.size = 0, 0
-        self.con.execute("BEGIN TRANSACTION")
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        self.fh = os.fdopen(fd, "r+b", buffering=0)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)      # one writer at a time (two tabs resuming one upload)
+            if append:
+                head = self.fh.read(_HEAD)
+                if len(head) != _HEAD or head[:len(MAGIC)] != MAGIC:
+                    raise ValueError("not an encrypted upload")
+                salt = head[len(MAGIC):]
+                self.seq, self.size, end = _scan(self.fh)
+                self.fh.truncate(end)
+            else:
+                salt = os.urandom(16)
+                self.fh.write(MAGIC + salt)
+                self.seq, self.size, end = 0, 0, _HEAD
+            self.fh.seek(end)
+            self._start = (self.seq, self.size, end)
+            self.aead = _cipher(hub, upload_id, salt)
+        except BaseException:
+            self.fh.close()
+            raise
 
     def write(self, data: bytes) -> None:
-        if not data:
-            return
-        self.con.execute("INSERT INTO up.chunks VALUES (?, ?)", [self.seq, data])
-        self.seq += 1
-        self.size += len(data)
-        if self.seq % 64 == 0:              # bounded transaction size
-            self.con.execute("COMMIT")
-            self.con.execute("BEGIN TRANSACTION")
+        for i in range(0, len(data), CHUNK):
+            piece = data[i:i + CHUNK]
+            nonce = os.urandom(12)
+            sealed = self.aead.encrypt(nonce, piece, _aad(self.upload_id, self.seq))
+            self.fh.write(len(sealed).to_bytes(4, "big") + nonce + sealed)
+            self.seq += 1
+            self.size += len(piece)
 
     def close(self) -> None:
-        self.con.execute("COMMIT")
-        self.con.close()
+        try:
+            os.fsync(self.fh.fileno())
+        finally:
+            self.fh.close()
+
+    def rollback(self) -> None:
+        """Forget what this writer appended (the file is as it was when opened)."""
+        self.seq, self.size, end = self._start
+        try:
+            self.fh.truncate(end)
+        finally:
+            self.fh.close()
 
     def discard(self) -> None:
         try:
-            self.con.close()
+            self.fh.close()
         finally:
             remove_upload(self.path)
 
 
 def received(hub, upload_id: str) -> int:
-    r"""Bytes of a resumable upload that have arrived so far.
+    r"""Bytes of a resumable upload that have arrived so far (read from the record headers only).
 
     >>> import tempfile
     >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
@@ -190,12 +264,8 @@ def received(hub, upload_id: str) -> int:
     >>> received(hub, "a" * 24)
     35
     """
-    w = EncryptedWriter(hub, upload_id, append=True)
-    try:
-        return int(w.size)
-    finally:
-        w.con.execute("ROLLBACK")
-        w.con.close()
+    with upload_file(hub, upload_id).open("rb") as fh:
+        return _scan(fh)[1]
 
 
 def append_chunk(hub, upload_id: str, offset: int, data: bytes, declared: int) -> int:
@@ -219,11 +289,9 @@ def append_chunk(hub, upload_id: str, offset: int, data: bytes, declared: int) -
             raise ValueError(f"expected offset {w.size}; found {offset}")
         if w.size + len(data) > declared:
             raise ValueError(f"expected at most {declared - w.size} more bytes; found {len(data)}")
-        for i in range(0, len(data), CHUNK):
-            w.write(data[i:i + CHUNK])
+        w.write(data)
     except BaseException:
-        w.con.execute("ROLLBACK")
-        w.con.close()
+        w.rollback()
         raise
     w.close()
     return int(w.size)
@@ -319,23 +387,16 @@ def read_plain(hub: Path | str, upload_id: str, max_bytes: int | None = None) ->
     >>> read_plain(hub, "a" * 24, 6)
     b'Ref No'
     """
-    con = _attach(hub, upload_file(hub, upload_id))
     out = bytearray()
-    try:
-        n = con.execute("SELECT count(*) FROM up.chunks").fetchone()[0]
-        for first in range(0, n, 32):
-            for (data,) in con.execute("SELECT data FROM up.chunks WHERE seq >= ? AND seq < ? ORDER BY seq",
-                                       [first, first + 32]).fetchall():
-                out.extend(data)
-                if max_bytes is not None and len(out) >= max_bytes:
-                    return bytes(out[:max_bytes])
-    finally:
-        con.close()
+    for data in _records(hub, upload_id):
+        out.extend(data)
+        if max_bytes is not None and len(out) >= max_bytes:
+            return bytes(out[:max_bytes])
     return bytes(out)
 
 
 def remove_upload(path: Path) -> None:
-    r"""Delete an encrypted upload and its write-ahead log.
+    r"""Delete an encrypted upload (and the write-ahead log of one written by an older version).
 
     >>> import tempfile
     >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
@@ -352,7 +413,8 @@ def remove_upload(path: Path) -> None:
 
 
 def decrypt_to(hub: Path | str, upload_id: str, target: Path) -> int:
-    r"""Write the plain upload to ``target`` (mode 0600); returns its size in bytes.
+    r"""Write the plain upload to ``target`` (mode 0600), one record at a time; returns its size in
+    bytes. A record changed on disk raises ``cryptography.exceptions.InvalidTag``.
 
     >>> import tempfile
     >>> hub = Path(tempfile.mkdtemp()) / "hub.duckdb"
@@ -363,22 +425,12 @@ def decrypt_to(hub: Path | str, upload_id: str, target: Path) -> int:
     >>> decrypt_to(hub, "a" * 24, target), oct(target.stat().st_mode & 0o777)
     (35, '0o600')
     """
-    con = _attach(hub, upload_file(hub, upload_id))
     size = 0
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            n = con.execute("SELECT count(*) FROM up.chunks").fetchone()[0]
-            # chunks are numbered 0..n-1; read 32 at a time (bounded memory; a query per chunk is slow)
-            for first in range(0, n, 32):
-                rows = con.execute("SELECT data FROM up.chunks WHERE seq >= ? AND seq < ? ORDER BY seq",
-                                   [first, first + 32]).fetchall()
-                for (data,) in rows:
-                    fh.write(data)
-                    size += len(data)
-                del rows
-    finally:
-        con.close()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        for data in _records(hub, upload_id):
+            fh.write(data)
+            size += len(data)
     return size
 
 
@@ -536,7 +588,9 @@ def drain(hub, ingest, *, ids: list[str] | None = None) -> list[Outcome]:
         tmp = Path(tempfile.mkdtemp(prefix="workbench-upload-"))      # mode 0700
         try:
             path = tmp / _safe_name(entry["filename"])
-            decrypt_to(hub, upload_id, path)
+            size = decrypt_to(hub, upload_id, path)
+            if size != entry["size_bytes"]:          # a record lost from the end of the inbox file
+                raise ValueError(f"the stored upload holds {size} bytes; expected {entry['size_bytes']}")
             result = ingest(hub, entry, path)
             out = Outcome(upload_id, "ingested", result.rows, result.supply_id, {
                 "rows": result.rows, "rows_superseded": result.rows_superseded, "skipped": result.skipped,
@@ -578,7 +632,7 @@ def sweep_orphans(hub, *, older_than_seconds: float = 86400.0) -> list[str]:
     >>> sweep_orphans(hub, older_than_seconds=3600)        # written just now: kept
     []
     >>> sweep_orphans(hub, older_than_seconds=-1)          # no queue entry, untouched: removed
-    ['portal_upload_aaaaaaaaaaaaaaaaaaaaaaaa.duckdb']
+    ['portal_upload_aaaaaaaaaaaaaaaaaaaaaaaa.sealed']
     """
     import time
 
@@ -593,8 +647,8 @@ def sweep_orphans(hub, *, older_than_seconds: float = 86400.0) -> list[str]:
                                                "WHERE state NOT IN ('receiving', 'mapping')").fetchall()}
     removed = []
     now = time.time()
-    for f in sorted(folder.glob("portal_upload_*.duckdb")):
-        upload_id = f.name[len("portal_upload_"):-len(".duckdb")]
+    for f in sorted(folder.glob("portal_upload_*.sealed")):
+        upload_id = f.name[len("portal_upload_"):-len(".sealed")]
         wal = Path(str(f) + ".wal")
         newest = max(p.stat().st_mtime for p in (f, wal) if p.exists())
         if upload_id not in known and now - newest > older_than_seconds:
