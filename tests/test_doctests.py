@@ -140,6 +140,7 @@ COMPLETE = (
     "workbench.portal.uploads",
     "workbench.portal.validate",
     "workbench.portal.vocabulary",
+    "workbench.portal.web",
     "workbench.privacy",
     "workbench.privacy.access",
     "workbench.privacy.addresses",
