@@ -78,6 +78,8 @@ COMPLETE = (
     "workbench.commands.requests",
     "workbench.commands.serve",
     "workbench.demo.effects",
+    "workbench.demo.gazetteer",
+    "workbench.demo.scenarios",
     "workbench.demo.timing",
     "workbench.errors",
     "workbench.geo",

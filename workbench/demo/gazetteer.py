@@ -31,7 +31,16 @@ _INWARD = "ABDEFGHJLNPQRSTUWXYZ"
 
 def planted(n_addresses: int = 200_000, n_records: int = 1_000_000, seed: int = 0,
             unknown_share: float = 0.05) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(gazetteer, records)``; ``records.true_uprn`` is the planted answer (None: not in it)."""
+    """``(gazetteer, records)``; ``records.true_uprn`` is the planted answer (None: not in it).
+
+    Examples
+    --------
+    >>> gazetteer, records = planted(n_addresses=400, n_records=100, seed=1)
+    >>> len(gazetteer), len(records), gazetteer.loc[0, "address"]
+    (400, 100, '1 Acacia Road, Sneinton')
+    >>> float(records["true_uprn"].isna().mean())            # the planted share not in the gazetteer
+    0.05
+    """
     rng = np.random.default_rng(seed)
     # streets of 40 houses, each street in its own postcode per block of 20 houses
     houses = 40

@@ -38,6 +38,13 @@ PREMISES_WORDS_B = ["Lion", "Tavern", "Arms", "Vaults", "Lounge", "Bar", "Club",
 
 
 def choice_weighted(rng, options: dict, n: int) -> np.ndarray:
+    """``n`` draws from the keys of ``options`` with probabilities proportional to its values.
+
+    Examples
+    --------
+    >>> choice_weighted(np.random.default_rng(0), {"a": 3, "b": 1}, 8).tolist()
+    ['a', 'a', 'a', 'a', 'b', 'b', 'a', 'a']
+    """
     keys = list(options)
     p = np.array([options[k] for k in keys], float)
     return np.array(keys, dtype=object)[rng.choice(len(keys), size=n, p=p / p.sum())]

@@ -55,6 +55,15 @@ N_PREMISES, N_CENTRAL = 60, 40
 
 @dataclasses.dataclass(frozen=True)
 class Scenario:
+    """One planted truth for the hypothesis tests: police multipliers per offence code, a health multiplier, and extra events at licensed premises.
+
+    Examples
+    --------
+    >>> s = SCENARIOS["reporting_change"]
+    >>> s.police["105A"], s.health, s.extra_at_premises             # police rise, health flat: a recording change
+    (1.35, 1.0, 0.0)
+    """
+
     name: str
     description: str
     police: dict          # multiplier per offence code (missing = 1)
