@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 #: column → the words a partnership group member reads (units in brackets)
@@ -164,15 +165,19 @@ def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
                 out = numeric.round().astype("Int64")
             else:
                 out = numeric.round(2 if str(col) == "rate_ratio" else 1)
-                if out.isna().any():      # a browser table prints a float NaN as "NaN": send empty cells
-                    out = out.astype(object).where(out.notna(), None)
+            if out.isna().any():
+                # the browser table receives a missing number (NaN, or a nullable integer's NA)
+                # as NaN and prints "NaN": send None, an empty cell
+                out = pd.Series([None if pd.isna(v) else (int(v) if isinstance(v, (int, np.integer)) else float(v))
+                                 for v in out], index=out.index, dtype=object)
         elif values.dtype.kind == "M":
             out = values.map(lambda v: "" if pd.isna(v) else british(v))
         elif str(col) in DATASET_COLUMNS and (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
             out = values.astype(object).map(dataset_titles)
         elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             out = values.astype(object).map(lambda v: british(v) if isinstance(v, (str, date)) else
-                                            ({True: "Yes", False: "No"}.get(v, v) if isinstance(v, bool) else v))
+                                            ({True: "Yes", False: "No"}.get(v, v) if isinstance(v, bool) else
+                                             None if v is None or (isinstance(v, float) and v != v) else v))
         else:
             out = values
         shown[label(col)] = out
@@ -196,7 +201,7 @@ def number_formats(frame: pd.DataFrame) -> dict:
         if kind == "O":           # numbers with empty cells (see plain_table): numbers all the same
             values = frame[col].dropna()
             if len(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-                kind = "f"
+                kind = "i" if all(isinstance(v, int) for v in values) else "f"
         if kind in "iuf" or frame[col].dtype.name == "Int64":
             precision = 0 if (kind in "iu" or frame[col].dtype.name == "Int64") else False
             out[col] = {"type": "money", "thousand": ",", "decimal": ".", "symbol": "", "precision": precision}
