@@ -183,6 +183,7 @@ COMPLETE = (
     "workbench.registry",
     "workbench.registry.audit",
     "workbench.registry.db",
+    "workbench.registry.examples",
     "workbench.registry.partnerships",
     "workbench.registry.registry",
     "workbench.registry.users",

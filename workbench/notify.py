@@ -351,13 +351,6 @@ def to_json(result) -> str:
 
 def _example_registry(name: str):
     """A registry in ``./<name>/`` with a coordinator (``coord``) and an analyst (``ann``): the examples' fixture."""
-    from pathlib import Path
+    from workbench.registry.examples import example_registry
 
-    from workbench.registry import open_registry
-
-    reg = open_registry(Path(name) / "hub.duckdb")
-    reg.add_partnership("Rushcliffe")
-    reg.add_agency("Rushcliffe BC", "central", partnerships=["Rushcliffe"])
-    reg.add_user("coord", "Rushcliffe BC", "admin", "otter-lantern-gravel")
-    reg.add_user("ann", "Rushcliffe BC", "analyst", "badger-kettle-meadow")
-    return reg
+    return example_registry(name, [("coord", "Rushcliffe BC", "admin"), ("ann", "Rushcliffe BC", "analyst")])

@@ -160,14 +160,11 @@ def _example_portal(name: str):
     (``rev``) and a school's partner (``jo``): the examples' fixture."""
     from workbench.portal.auth import Authenticator
     from workbench.portal.store import PortalStore
-    from workbench.registry import open_registry
+    from workbench.registry.examples import example_registry
 
-    with open_registry(f"{name}/hub.duckdb") as reg:
-        reg.add_partnership("Nottingham")
-        reg.add_agency("Notts Police", "central", partnerships=["Nottingham"])
-        reg.add_agency("Bluecoat Academy", "second", partnerships=["Nottingham"])
-        users = {"rev": reg.add_user("rev", "Notts Police", "reviewer", "otter-lantern-gravel"),
-                 "jo": reg.add_user("jo", "Bluecoat Academy", "partner", "badger-kettle-meadow")}
+    with example_registry(name, [("rev", "Notts Police", "reviewer"), ("jo", "Bluecoat Academy", "partner")],
+                          partnership="Nottingham", groups={"Bluecoat Academy": "second"}) as reg:
+        users = {u.name: u for u in reg.list_users()}
     return PortalStore(f"{name}/hub.duckdb"), Authenticator(f"{name}/hub.duckdb"), users
 
 

@@ -369,12 +369,9 @@ def _example_portal(name: str):
     Nottingham partnership and Notts Police's coordinator (``coord``): the examples' fixture."""
     from workbench.portal.auth import Authenticator
     from workbench.portal.store import PortalStore
-    from workbench.registry import open_registry
+    from workbench.registry.examples import example_registry
 
-    with open_registry(f"{name}/hub.duckdb") as reg:
-        reg.add_partnership("Nottingham")
-        reg.add_agency("Notts Police", "central", partnerships=["Nottingham"])
-        reg.add_user("coord", "Notts Police", "admin", "otter-lantern-gravel")
+    example_registry(name, [("coord", "Notts Police", "admin")], partnership="Nottingham").close()
     return PortalStore(f"{name}/hub.duckdb"), Authenticator(f"{name}/hub.duckdb")
 
 

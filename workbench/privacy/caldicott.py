@@ -137,15 +137,7 @@ def require(reg, req, actor: str) -> None:
 def _example_registry(name: str):
     """A registry in ``./<name>/``: a coordinator and an analyst of Notts Police, and ``dr_g`` of
     the QMC emergency department: the examples' fixture."""
-    from pathlib import Path
+    from workbench.registry.examples import example_registry
 
-    from workbench.registry import open_registry
-
-    reg = open_registry(Path(name) / "hub.duckdb")
-    reg.add_partnership("Rushcliffe")
-    for agency in ("Notts Police", "QMC"):
-        reg.add_agency(agency, "central", partnerships=["Rushcliffe"])
-    reg.add_user("coord", "Notts Police", "admin", "otter-lantern-gravel")
-    reg.add_user("pc", "Notts Police", "analyst", "heron-fiddle-quartz")
-    reg.add_user("dr_g", "QMC", "dlo", "badger-kettle-meadow")
-    return reg
+    return example_registry(name, [("coord", "Notts Police", "admin"), ("pc", "Notts Police", "analyst"),
+                                   ("dr_g", "QMC", "dlo")])

@@ -236,13 +236,8 @@ def _example_registry(name: str):
     """A registry in ``./<name>/`` whose clock reads 1 March 2026, with a coordinator (``coord``)
     of Notts Police in Rushcliffe: the examples' fixture."""
     import datetime as dt
-    from pathlib import Path
 
-    from workbench.registry import open_registry
+    from workbench.registry.examples import example_registry
 
-    reg = open_registry(Path(name) / "hub.duckdb")
-    reg.set_clock(lambda: dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc))
-    reg.add_partnership("Rushcliffe")
-    reg.add_agency("Notts Police", "central", partnerships=["Rushcliffe"])
-    reg.add_user("coord", "Notts Police", "admin", "otter-lantern-gravel")
-    return reg
+    return example_registry(name, [("coord", "Notts Police", "admin")],
+                            clock=lambda: dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc))

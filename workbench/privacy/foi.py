@@ -204,13 +204,6 @@ def decide(reg, foi_id: int, decided_by: str, release: bool, note: str | None = 
 def _example_registry(name: str):
     """A registry in ``./<name>/`` with Notts Police's coordinator (``coord``) and DLO (``dee``):
     the examples' fixture."""
-    from pathlib import Path
+    from workbench.registry.examples import example_registry
 
-    from workbench.registry import open_registry
-
-    reg = open_registry(Path(name) / "hub.duckdb")
-    reg.add_partnership("Rushcliffe")
-    reg.add_agency("Notts Police", "central", partnerships=["Rushcliffe"])
-    reg.add_user("coord", "Notts Police", "admin", "otter-lantern-gravel")
-    reg.add_user("dee", "Notts Police", "dlo", "badger-kettle-meadow")
-    return reg
+    return example_registry(name, [("coord", "Notts Police", "admin"), ("dee", "Notts Police", "dlo")])
