@@ -146,6 +146,7 @@ COMPLETE = (
     "workbench.privacy",
     "workbench.privacy.access",
     "workbench.privacy.addresses",
+    "workbench.privacy.counts",
     "workbench.privacy.disclosure",
     "workbench.privacy.dpia",
     "workbench.privacy.export",

@@ -34,7 +34,16 @@ AGENCY_GROUPS = "temp.main._wb_agency_group"
 
 
 def install_agency_groups(con, groups: dict[str, str]) -> None:
-    """The registry's agency groups, keyed by lower-cased name, for ``partner_agency_group``."""
+    """The registry's agency groups, keyed by lower-cased name, for ``partner_agency_group``.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> install_agency_groups(con, {"Notts Police": "central", " Bluecoat Academy ": "second"})
+    >>> con.execute(f"SELECT * FROM {AGENCY_GROUPS} ORDER BY 1").fetchall()
+    [('bluecoat academy', 'second'), ('notts police', 'central')]
+    """
     frame = pd.DataFrame({"agency_key": [str(k).strip().lower() for k in groups],
                           "agency_group": [str(v) for v in groups.values()]}, dtype=object)
     con.register("_wb_agency_group_df", frame)
@@ -55,6 +64,14 @@ def counts_sql(pub: Publication, source: str, *, threshold: int = DEFAULT_THRESH
     threshold : counts below it are suppressed (5: counts 1–4 hidden; guidance 2.4.1.2).
     supplies : the master's supply log (for partnership and undated quarters); None if absent.
     agency_groups : the table :func:`install_agency_groups` made; None to leave groups empty.
+
+    Examples
+    --------
+    >>> from workbench.privacy.publication import publication
+    >>> con = _example_master()
+    >>> sql = counts_sql(publication("police_ppo"), "ppo", supplies="supplies", agency_groups=None)
+    >>> con.execute(f"SELECT * FROM ({sql}) ORDER BY current_status").fetchall()   # 5 active shown; 1 hidden
+    [('Nottingham', datetime.date(2024, 1, 1), 'active', 5, False), ('Nottingham', datetime.date(2024, 1, 1), 'deselected', None, True)]
     """
     d = pub.dataset
     joins = []
@@ -93,7 +110,32 @@ def counts_sql(pub: Publication, source: str, *, threshold: int = DEFAULT_THRESH
 
 def publish_counts(con, pub: Publication, source: str, target: str, *, threshold: int = DEFAULT_THRESHOLD,
                    supplies: str | None = None, agency_groups: str | None = AGENCY_GROUPS) -> int:
-    """Create ``target`` (``<id>_counts``) with :func:`counts_sql`; returns its row count."""
+    """Create ``target`` (``<id>_counts``) with :func:`counts_sql`; returns its row count.
+
+    Examples
+    --------
+    >>> from workbench.privacy.publication import publication
+    >>> con = _example_master()
+    >>> publish_counts(con, publication("police_ppo"), "ppo", "police_ppo_counts", supplies="supplies", agency_groups=None)
+    2
+    >>> con.execute("SELECT current_status, records FROM police_ppo_counts WHERE suppressed").fetchall()
+    [('deselected', None)]
+    """
     con.execute(f"CREATE OR REPLACE TABLE {target} AS "
                 + counts_sql(pub, source, threshold=threshold, supplies=supplies, agency_groups=agency_groups))
     return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+
+
+def _example_master():
+    """An in-memory master: a PPO cohort of six (five active) from one Nottingham supply for the
+    first quarter of 2024: the examples' data."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE ppo AS SELECT * FROM (VALUES ('P1', 'active', 1), ('P2', 'active', 1), "
+                "('P3', 'active', 1), ('P4', 'active', 1), ('P5', 'active', 1), ('P6', 'deselected', 1)) "
+                "v(offender_ref, current_status, _supply_id)")
+    con.execute("CREATE TABLE supplies AS SELECT 1 AS supply_id, 'Nottingham' AS partnership, "
+                "TIMESTAMP '2024-04-02 09:00' AS supplied_at, DATE '2024-01-01' AS period_start, "
+                "DATE '2024-03-31' AS period_end")
+    return con
