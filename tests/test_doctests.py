@@ -173,6 +173,7 @@ COMPLETE = (
     "workbench.products.feedback",
     "workbench.products.frontsheet",
     "workbench.products.issues",
+    "workbench.products.judgements",
     "workbench.products.marking",
     "workbench.products.needs",
     "workbench.products.pestelo",

@@ -66,6 +66,15 @@ QUESTION_TOPICS = {
 
 @dataclass
 class Judgement:
+    """One analytical judgement: the statement, its confidence (high, medium or low) and what it rests on.
+
+    Examples
+    --------
+    >>> j = Judgement("Offences rose by 48%.", "high", "exact rate test, p = 0.001")
+    >>> j.to_dict()["confidence"]
+    'high'
+    """
+
     statement: str
     confidence: str     # high | medium | low
     basis: str
@@ -76,6 +85,15 @@ class Judgement:
 
 @dataclass
 class EvaluationPlan:
+    """How the response will be evaluated: the baseline, the measures, the displacement check, when to review and the method.
+
+    Examples
+    --------
+    >>> plan = influence_and_impact(_example_summary(), [], [], as_of=dt.date(2024, 4, 10)).evaluation
+    >>> plan.review_date, plan.baseline
+    ('2024-07-10', '150 offences in scope, 2024-01-01 to 2024-03-31 (11.5 a week).')
+    """
+
     baseline: str
     measures: list[str]
     displacement_check: str
@@ -88,6 +106,15 @@ class EvaluationPlan:
 
 @dataclass
 class InfluenceImpact:
+    """What a problem profile concludes: judgements, recommendations, knowledge gaps, options and the evaluation plan, and how each commissioned question is addressed.
+
+    Examples
+    --------
+    >>> r = influence_and_impact(_example_summary(), [], ["Why has burglary risen?"], as_of=dt.date(2024, 4, 10))
+    >>> list(r.options), r.to_dict()["questions"]
+    (['prevention', 'enforcement', 'reassurance'], [{'question': 'Why has burglary risen?', 'addressed_by': ['hypotheses', 'scale']}])
+    """
+
     judgements: list[Judgement]
     recommendations: list[str]
     knowledge_gaps: list[str]
@@ -121,7 +148,16 @@ def _name(h: dict) -> str:
 
 def influence_and_impact(summary: ProblemSummary, hypotheses: list[dict], questions: list[str],
                          *, as_of: dt.date | None = None, review_weeks: int = 13) -> InfluenceImpact:
-    """Derive judgements, recommendations, gaps, options and an evaluation plan."""
+    """Derive judgements, recommendations, gaps, options and an evaluation plan.
+
+    Examples
+    --------
+    >>> r = influence_and_impact(_example_summary(), [], [], as_of=dt.date(2024, 4, 10))
+    >>> [(j.statement, j.confidence) for j in r.judgements]       # 150 in 91 days against 100 in 90 days
+    [('Offences in scope rose by 48% (rate per day) between the baseline and current periods.', 'high')]
+    >>> r.recommendations[0].startswith("No single explanation is supported")   # no hypothesis was tested
+    True
+    """
     judgements: list[Judgement] = []
     recs: list[str] = []
     gaps: list[str] = []
@@ -209,3 +245,13 @@ def influence_and_impact(summary: ProblemSummary, hypotheses: list[dict], questi
                "WDD for displacement or diffusion of benefit (regulations appendix H 1.11).")
     return InfluenceImpact(judgements, list(dict.fromkeys(recs)), list(dict.fromkeys(gaps)),
                            {k: list(dict.fromkeys(v)) for k, v in options.items()}, plan, asked)
+
+
+def _example_summary() -> ProblemSummary:
+    """A burglary problem: 150 offences in the first quarter of 2024 against 100 a year before
+    (exact test p = 0.001): the examples' summary."""
+    import pandas as pd
+
+    return ProblemSummary("burglary", ("28E",), (dt.date(2024, 1, 1), dt.date(2024, 3, 31)),
+                          (dt.date(2023, 1, 1), dt.date(2023, 3, 31)), pd.DataFrame(), 150, 100, 0.001,
+                          pd.DataFrame({"month": [], "count": []}))
