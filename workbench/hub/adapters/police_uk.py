@@ -50,11 +50,11 @@ def stage(con, files: list[Path], ds: Dataset, table: str) -> None:
 
     Examples
     --------
+    >>> _ = Path("street.csv").write_text(",".join(HEADER) + "\n,2024-01,Notts,Notts,-1.15,52.95,On or near "
+    ...                                   "High St,E01000001,Nottingham 001A,Anti-social behaviour,,\n")
     >>> import duckdb
     >>> from workbench import catalogue
     >>> from workbench.hub.staging import Staging
-    >>> _ = Path("street.csv").write_text(",".join(HEADER) + "\n,2024-01,Notts,Notts,-1.15,52.95,On or near "
-    ...                                   "High St,E01000001,Nottingham 001A,Anti-social behaviour,,\n")
     >>> con = Staging(duckdb.connect())   # one supply's staging area, as ingest makes
     >>> stage(con, [Path("street.csv")], catalogue.get("police_uk_street"), "staged")
     >>> con.execute("SELECT month, crime_type, _line FROM staged").fetchall()
