@@ -81,6 +81,7 @@ COMPLETE = (
     "workbench.demo.gazetteer",
     "workbench.demo.scenarios",
     "workbench.demo.timing",
+    "workbench.demo.validation",
     "workbench.errors",
     "workbench.geo",
     "workbench.geo.boundaries",

@@ -21,6 +21,12 @@ def validate(seeds=HELD_OUT_SEEDS, scenario_names=None, hypotheses=None, strengt
     """One row per (scenario, seed, hypothesis): expected and actual verdict.
 
     ``strength`` < 1 shrinks every planted change (``scenarios.generate``) to show power.
+
+    Examples
+    --------
+    >>> r = validate(seeds=[1], scenario_names=["reporting_change"], hypotheses=["concentration"])
+    >>> r[["scenario", "hypothesis", "expected", "verdict", "correct"]].values.tolist()   # police up, health flat
+    [['reporting_change', 'concentration', 'not_supported', 'not_supported', True]]
     """
     rows = []
     current, baseline = ":".join(sc.CURRENT), ":".join(sc.BASELINE)
@@ -36,7 +42,15 @@ def validate(seeds=HELD_OUT_SEEDS, scenario_names=None, hypotheses=None, strengt
 
 
 def accuracy_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Accuracy per scenario (rows) and hypothesis (columns), with the expected verdict."""
+    """Accuracy per scenario (rows) and hypothesis (columns), with the expected verdict.
+
+    Examples
+    --------
+    >>> results = pd.DataFrame({"scenario": ["s", "s", "s"], "seed": [1, 2, 3], "hypothesis": ["h"] * 3,
+    ...                         "expected": ["supported"] * 3, "correct": [True, True, False]})
+    >>> accuracy_table(results).loc["s", "h"]
+    '67% (supported)'
+    """
     acc = results.groupby(["scenario", "hypothesis"])["correct"].mean().unstack("hypothesis")
     exp = results.groupby(["scenario", "hypothesis"])["expected"].first().unstack("hypothesis")
     out = acc.copy().astype(object)
@@ -46,5 +60,13 @@ def accuracy_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def false_supported(results: pd.DataFrame) -> int:
-    """Count of 'supported' verdicts where the truth is not 'supported'."""
+    """Count of 'supported' verdicts where the truth is not 'supported'.
+
+    Examples
+    --------
+    >>> results = pd.DataFrame({"verdict": ["supported", "supported", "not_supported"],
+    ...                         "expected": ["supported", "inconclusive", "supported"]})
+    >>> false_supported(results)                     # only the second claims support it should not
+    1
+    """
     return int(((results["verdict"] == "supported") & (results["expected"] != "supported")).sum())
