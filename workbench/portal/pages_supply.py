@@ -275,7 +275,7 @@ async def _resumable_piece(request: Request):
             return _json(413, error="too_large", message=f"A piece may carry at most {RESUMABLE_PIECE} bytes.")
     p = portal(request)
     try:
-        got = await run_in_threadpool(U.append_chunk, p.hub, row["upload_id"], int(offset), bytes(body),
+        got = await run_in_threadpool(U.append_chunk, p.hub, row["upload_id"], int(offset), body,
                                       row["size_bytes"])
     except ValueError as exc:
         got = await run_in_threadpool(U.received, p.hub, row["upload_id"])
