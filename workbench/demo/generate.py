@@ -35,7 +35,15 @@ def _by_year(frame: pd.DataFrame, ds_id: str) -> list[tuple[str, pd.DataFrame]]:
 
 
 def generate(world, start, end, scale: float) -> dict[str, list[tuple[str, pd.DataFrame]]]:
-    """Every synthetic supply of the demo (see ``docs/demo.md`` for the planted effects)."""
+    """Every synthetic supply of the demo (see ``docs/demo.md`` for the planted effects).
+
+    Examples
+    --------
+    >>> from workbench.demo.world import World
+    >>> supplies = generate(World(), "2023-01-01", "2024-12-31", scale=0.05)     # a twentieth of the volumes
+    >>> len(supplies), empty_frames(supplies), "police_crime_offence" in supplies
+    (38, [], True)
+    """
     period = BuildPeriod.of(start, end)
     people = People(world, period)
     out: dict[str, list[tuple[str, pd.DataFrame]]] = {}
@@ -88,12 +96,26 @@ def generate(world, start, end, scale: float) -> dict[str, list[tuple[str, pd.Da
 
 
 def missing_datasets(generated: dict) -> list[str]:
-    """Catalogue datasets that neither the sample data nor the generator provides."""
+    """Catalogue datasets that neither the sample data nor the generator provides.
+
+    Examples
+    --------
+    >>> "police_crime_victim" in missing_datasets({"police_crime_offence": []}), missing_datasets({}) == [
+    ...     d for d in catalogue.ids() if d not in FROM_SAMPLE]
+    (True, True)
+    """
     have = set(generated) | set(FROM_SAMPLE)
     return [d for d in catalogue.ids() if d not in have]
 
 
 def empty_frames(generated: dict) -> list[str]:
+    """Generated datasets whose supplies hold no rows (a generator that produced nothing).
+
+    Examples
+    --------
+    >>> empty_frames({"a": [("a", pd.DataFrame())], "b": [("b", pd.DataFrame({"x": [1]}))]})
+    ['a']
+    """
     return [d for d, supplies in generated.items() if sum(len(f) for _, f in supplies) == 0]
 
 

@@ -35,7 +35,14 @@ CODEPOINT_COLUMNS = ["postcode", "pq", "easting", "northing", "country", "nhs_re
 
 
 def sample_files() -> dict[str, list[Path]]:
-    """The committed open-data files the demo ingests, by dataset id."""
+    """The committed open-data files the demo ingests, by dataset id.
+
+    Examples
+    --------
+    >>> files = sample_files()
+    >>> sorted(files), [p.name for p in files["ref_imd"]]
+    (['police_uk_street', 'ref_imd', 'ref_lsoa', 'ref_postcode'], ['imd2019_lsoa2011_nottinghamshire.csv'])
+    """
     return {
         "ref_lsoa": [LSOA_FILE],
         "ref_postcode": [CODEPOINT / "Code-Point_Open_Column_Headers.csv", CODEPOINT / "ng.csv",
@@ -46,7 +53,13 @@ def sample_files() -> dict[str, list[Path]]:
 
 
 def check_sample() -> None:
-    """Raise FileNotFoundError naming the first missing sample file."""
+    """Raise FileNotFoundError naming the first missing sample file.
+
+    Examples
+    --------
+    >>> check_sample() is None                      # every committed sample file is present
+    True
+    """
     for files in sample_files().values():
         if not files:
             raise FileNotFoundError(f"No police.uk files under {POLICE_UK}; is data/sample complete?")
@@ -57,7 +70,14 @@ def check_sample() -> None:
 
 @dataclass
 class World:
-    """The demo geography and a seeded random generator (see module docstring)."""
+    """The demo geography and a seeded random generator (see module docstring).
+
+    Examples
+    --------
+    >>> w = World(seed=3)
+    >>> len(w.lsoas), list(w.lsoas.columns[:2])
+    (679, ['lsoa_code', 'lsoa_name'])
+    """
 
     seed: int = fx.SEED
     rng: np.random.Generator = field(init=False, repr=False)
