@@ -77,6 +77,7 @@ COMPLETE = (
     "workbench.commands.registry",
     "workbench.commands.requests",
     "workbench.commands.serve",
+    "workbench.demo.context",
     "workbench.demo.effects",
     "workbench.demo.gazetteer",
     "workbench.demo.generate",

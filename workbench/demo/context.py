@@ -18,7 +18,16 @@ def _first_weekday(year: int, month: int, weekday: int) -> pd.Timestamp:
 def events(world, period) -> pd.DataFrame:
     """Goose Fair (10 days from the first Friday of October: demo dates), Bonfire Night,
     the Christmas market, and Nottingham Forest home matches (alternate Saturdays,
-    mid-August to mid-May; demo fixtures)."""
+    mid-August to mid-May; demo fixtures).
+
+    Examples
+    --------
+    >>> from workbench.demo.timing import BuildPeriod
+    >>> from workbench.demo.world import World
+    >>> e = events(World(), BuildPeriod.of("2023-01-01", "2024-12-31"))
+    >>> "Bonfire Night" in set(e["event_name"]), str(e["event_date"].min()) >= "2023-01-01"
+    (True, True)
+    """
     rows = []
     years = range(int(str(period.start)[:4]), int(str(period.end)[:4]) + 1)
     for y in years:
@@ -51,7 +60,16 @@ SURVEY_QUESTIONS = {
 
 
 def surveys(world, period, scale) -> pd.DataFrame:
-    """Quarterly neighbourhood survey counts per outward district; a yearly place survey."""
+    """Quarterly neighbourhood survey counts per outward district; a yearly place survey.
+
+    Examples
+    --------
+    >>> from workbench.demo.timing import BuildPeriod
+    >>> from workbench.demo.world import World
+    >>> s = surveys(World(), BuildPeriod.of("2023-01-01", "2024-12-31"), 0.05)
+    >>> sorted(s["survey"].unique()), list(s.columns)
+    (['neighbourhood', 'place'], ['survey', 'period', 'area_code', 'question', 'response', 'count'])
+    """
     rng = np.random.default_rng(world.seed + 1001)
     areas = sorted(world.city["outward"].unique())
     quarters = pd.period_range(pd.Timestamp(str(period.start)), pd.Timestamp(str(period.end)), freq="Q")
@@ -73,7 +91,13 @@ def surveys(world, period, scale) -> pd.DataFrame:
 
 
 def harm_weights() -> pd.DataFrame:
-    """The analysis package's documented weights table (with provenance)."""
+    """The analysis package's documented weights table (with provenance).
+
+    Examples
+    --------
+    >>> harm_weights()["weight_name"].value_counts().to_dict()
+    {'cchi': 24, 'ons_css': 5}
+    """
     from workbench.analysis.harm import reference_table
 
     t = reference_table()
@@ -81,7 +105,15 @@ def harm_weights() -> pd.DataFrame:
 
 
 def postcode_households(world) -> pd.DataFrame:
-    """``ref_postcode`` rows for every sample postcode with synthetic households (flag 'Y')."""
+    """``ref_postcode`` rows for every sample postcode with synthetic households (flag 'Y').
+
+    Examples
+    --------
+    >>> from workbench.demo.world import World
+    >>> h = postcode_households(World())
+    >>> len(h), set(h["households_synthetic"]), int(h["households"].min()) >= 1   # every real postcode, synthetic counts flagged
+    (33401, {'Y'}, True)
+    """
     pc = world.all_postcodes
     return pd.DataFrame({"postcode": pc["postcode"], "easting": pc["easting"], "northing": pc["northing"],
                          "households": world.households.reindex(pc["postcode"]).to_numpy(),
@@ -100,7 +132,15 @@ def _sample_ward_codes() -> pd.Series:
 
 
 def lsoa_with_population(world) -> pd.DataFrame:
-    """``ref_lsoa`` rows: real polygons and names, synthetic population (households × 2.3)."""
+    """``ref_lsoa`` rows: real polygons and names, synthetic population (households × 2.3).
+
+    Examples
+    --------
+    >>> from workbench.demo.world import World
+    >>> lsoas = lsoa_with_population(World())
+    >>> len(lsoas), bool(lsoas["population"].notna().all())
+    (679, True)
+    """
     ls = world.lsoas
     pop = world.lsoa_population.reindex(ls["lsoa_code"]).fillna(0).astype(int)
     return pd.DataFrame({"lsoa_code": ls["lsoa_code"], "lsoa_name": ls["lsoa_name"],
@@ -117,6 +157,13 @@ def gazetteer(world) -> pd.DataFrame:
 
     Its own random generator, so adding it changes no other demo dataset (the seed's output is
     fixed); the addresses are synthetic, the postcodes and streets real (data/sample).
+
+    Examples
+    --------
+    >>> from workbench.demo.world import World
+    >>> g = gazetteer(World())
+    >>> bool(g["uprn"].is_unique), list(g.columns[:3])
+    (True, ['uprn', 'address', 'street'])
     """
     rng = np.random.default_rng(20_260_406)
     c = world.city.reset_index(drop=True)
@@ -135,7 +182,15 @@ def gazetteer(world) -> pd.DataFrame:
 
 def wards(world) -> pd.DataFrame:
     """``ref_ward``: the wards of the demo city's postcodes (their real Code-Point ward codes)
-    with SYNTHETIC names ("Ward 1" …), since no ward-name lookup is committed in data/sample."""
+    with SYNTHETIC names ("Ward 1" …), since no ward-name lookup is committed in data/sample.
+
+    Examples
+    --------
+    >>> from workbench.demo.world import World
+    >>> w = wards(World())
+    >>> len(w), set(w["ward_code"].str[:3])
+    (21, {'E05'})
+    """
     wards_of = _sample_ward_codes()
     codes = sorted(set(wards_of.reindex(world.city["postcode"]).dropna()))
     return pd.DataFrame({"ward_code": codes, "ward_name": [f"Ward {i}" for i in range(1, len(codes) + 1)],
@@ -144,7 +199,14 @@ def wards(world) -> pd.DataFrame:
 
 def policing_areas(world) -> pd.DataFrame:
     """``ref_area``: four SYNTHETIC neighbourhood policing areas (set ``npa``), the quarters of the
-    demo city's extent around its median point, as BNG polygons."""
+    demo city's extent around its median point, as BNG polygons.
+
+    Examples
+    --------
+    >>> from workbench.demo.world import World
+    >>> policing_areas(World())[["area_set", "area_code"]].values.tolist()
+    [['npa', 'NW'], ['npa', 'NE'], ['npa', 'SW'], ['npa', 'SE']]
+    """
     c = world.city
     x0, y0, x1, y1 = c["easting"].min(), c["northing"].min(), c["easting"].max(), c["northing"].max()
     mx, my = c["easting"].median(), c["northing"].median()
