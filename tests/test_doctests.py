@@ -81,6 +81,7 @@ COMPLETE = (
     "workbench.demo.effects",
     "workbench.demo.gazetteer",
     "workbench.demo.generate",
+    "workbench.demo.partners",
     "workbench.demo.scenarios",
     "workbench.demo.timing",
     "workbench.demo.validation",

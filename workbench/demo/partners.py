@@ -34,6 +34,15 @@ def _located(world, idx, sd=25.0):
 
 
 def council_asb(world, period, scale) -> pd.DataFrame:
+    """Synthetic supply of ``council_asb`` (Council-recorded anti-social behaviour) for the build period at ``scale``.
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = council_asb(world, period, 0.05)
+    >>> len(frame) > 0, _canonical(frame, "council_asb")       # the columns of council_asb
+    (True, True)
+    """
     rng = world.rng
     n, days = tm.seasonal_asb(rng, period, fx.COUNCIL_ASB_RATE, scale)
     idx = world.postcodes_for_crime_type("Anti-social behaviour", n)
@@ -54,6 +63,15 @@ def council_asb(world, period, scale) -> pd.DataFrame:
 
 
 def council_racial(world, period, scale) -> pd.DataFrame:
+    """Synthetic supply of ``council_racial_incident`` (Racial incidents reported to the council) for the build period at ``scale``.
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = council_racial(world, period, 0.05)
+    >>> len(frame) > 0, _canonical(frame, "council_racial_incident")       # the columns of council_racial_incident
+    (True, True)
+    """
     rng = world.rng
     n = tm.count_for(rng, period, 15, scale)
     days = tm.sample_days(rng, period, n)
@@ -63,6 +81,15 @@ def council_racial(world, period, scale) -> pd.DataFrame:
 
 
 def council_rtc(world, period, scale) -> pd.DataFrame:
+    """Synthetic supply of ``council_rtc`` (Road traffic collisions) for the build period at ``scale``.
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = council_rtc(world, period, 0.05)
+    >>> len(frame) > 0, _canonical(frame, "council_rtc")       # the columns of council_rtc
+    (True, True)
+    """
     rng = world.rng
     n = tm.count_for(rng, period, 45, scale)
     days = tm.sample_days(rng, period, n)
@@ -78,6 +105,15 @@ def council_rtc(world, period, scale) -> pd.DataFrame:
 
 
 def school_exclusions(world, period, scale, people) -> pd.DataFrame:
+    """Synthetic supply of ``council_school_exclusion`` (School exclusions) for the build period at ``scale``.
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = school_exclusions(world, period, 0.05, people)
+    >>> len(frame) > 0, _canonical(frame, "council_school_exclusion")       # the columns of council_school_exclusion
+    (True, True)
+    """
     rng = world.rng
     schools_idx = world.postcodes_by_deprivation(24, 0.8)
     names = [f"{s.split(' ')[-2] if len(s.split(' ')) > 2 else s} Academy" for s in world.street_for(schools_idx)]
@@ -108,7 +144,15 @@ FIRE_TYPES = {"deliberate secondary": 0.55, "deliberate primary": 0.12, "deliber
 
 def fires(world, period, scale) -> pd.DataFrame:
     """Deliberate fires weighted to deprived LSOAs; secondary fires peak in spring and around
-    Bonfire Night (``effects.FIRE_DEPRIVATION_EXPONENT``)."""
+    Bonfire Night (``effects.FIRE_DEPRIVATION_EXPONENT``).
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = fires(world, period, 0.05)
+    >>> len(frame) > 0, _canonical(frame, "fire_incident")       # the columns of fire_incident
+    (True, True)
+    """
     rng = world.rng
     m = tm.month_of(period.days)
     season = np.where(np.isin(m, [3, 4, 5]), 1.5, 1.0) * tm.asb_season(period.days) ** 0.5
@@ -132,6 +176,15 @@ OFFENCE_DESCRIPTIONS = ["burglary", "theft", "assault", "drug supply", "possessi
 
 
 def oasys(world, period, scale, people) -> pd.DataFrame:
+    """Synthetic supply of ``probation_oasys`` (Probation OASys assessments) for the build period at ``scale``.
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = oasys(world, period, 0.05, people)
+    >>> len(frame) > 0, _canonical(frame, "probation_oasys")       # the columns of probation_oasys
+    (True, True)
+    """
     rng = world.rng
     n_clients = max(int(600 * scale), 20)
     clients = people.offenders.iloc[rng.choice(len(people.offenders), n_clients, replace=False)]
@@ -159,6 +212,15 @@ def oasys(world, period, scale, people) -> pd.DataFrame:
 
 
 def yos(world, period, scale, people) -> pd.DataFrame:
+    """Synthetic supply of ``yos_assessment`` (Youth offending service (ASSET) assessments) for the build period at ``scale``.
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = yos(world, period, 0.05, people)
+    >>> len(frame) > 0, _canonical(frame, "yos_assessment")       # the columns of yos_assessment
+    (True, True)
+    """
     rng = world.rng
     n = max(tm.count_for(rng, period, 25, scale), 5)
     p = people.persons(n, "YOS", age_range=(10, 17), male_share=0.8, deprivation=1.6)
@@ -174,6 +236,15 @@ def yos(world, period, scale, people) -> pd.DataFrame:
 
 
 def releases(world, period, scale, people, young: bool) -> pd.DataFrame:
+    """Synthetic prison or young offender institution releases (``young``) for the build period at ``scale``: the columns of ``prison_release``/``yoi_release``.
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = releases(world, period, 0.05, people, young=True)
+    >>> len(frame) > 0, _canonical(frame, "yoi_release")       # the columns of yoi_release
+    (True, True)
+    """
     rng = world.rng
     n = tm.count_for(rng, period, 6 if young else 28, scale)
     p = people.persons(n, "YR" if young else "PR", age_range=(15, 21) if young else (21, 60),
@@ -213,6 +284,15 @@ def _points_on_line(rng, line, n):
 
 
 def transport(world, period, scale, people, which: str) -> pd.DataFrame:
+    """Synthetic transport crime or incidents (``which``: ``btp``, ``tram`` or ``bus``) for the build period at ``scale``.
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = transport(world, period, 0.05, people, "tram")
+    >>> len(frame) > 0, _canonical(frame, "transport_tram_incident")       # the columns of transport_tram_incident
+    (True, True)
+    """
     rng = world.rng
     rate, prefix = {"btp": (20, "BTP"), "tram": (15, "TRM"), "bus": (25, "BUS")}[which]
     n = tm.count_for(rng, period, rate, scale)
@@ -242,6 +322,15 @@ def transport(world, period, scale, people, which: str) -> pd.DataFrame:
 
 
 def dumping(world, period, scale) -> pd.DataFrame:
+    """Synthetic supply of ``ea_illegal_dumping`` (Illegal dumping (fly-tipping)) for the build period at ``scale``.
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = dumping(world, period, 0.05)
+    >>> len(frame) > 0, _canonical(frame, "ea_illegal_dumping")       # the columns of ea_illegal_dumping
+    (True, True)
+    """
     rng = world.rng
     n = tm.count_for(rng, period, 40, scale)
     days = tm.sample_days(rng, period, n)
@@ -257,6 +346,15 @@ def dumping(world, period, scale) -> pd.DataFrame:
 
 
 def waste_sites(world, period, scale, people) -> pd.DataFrame:
+    """Synthetic supply of ``ea_waste_site`` (Illegal waste sites) for the build period at ``scale``.
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = waste_sites(world, period, 0.05, people)
+    >>> len(frame) > 0, _canonical(frame, "ea_waste_site")       # the columns of ea_waste_site
+    (True, True)
+    """
     rng = world.rng
     n = max(int(25 * max(scale, 0.2)), 5)
     idx = world.postcodes_by_deprivation(n, 1.0)
@@ -285,7 +383,15 @@ AGENCIES = ["Nottingham City Homes", "Nottingham City Council", "Nottinghamshire
 
 
 def intelligence(world, period, scale, people) -> pd.DataFrame:
-    """PIP-style partner intelligence with a planted cuckooing cluster (``effects``)."""
+    """PIP-style partner intelligence with a planted cuckooing cluster (``effects``).
+
+    Examples
+    --------
+    >>> world, period, people = _example_inputs()
+    >>> frame = intelligence(world, period, 0.05, people)
+    >>> len(frame) > 0, _canonical(frame, "partner_intelligence")       # the columns of partner_intelligence
+    (True, True)
+    """
     rng = world.rng
     n = tm.count_for(rng, period, fx.INTELLIGENCE_RATE, scale)
     days = tm.sample_days(rng, period, n)
@@ -321,3 +427,21 @@ def intelligence(world, period, scale, people) -> pd.DataFrame:
         "status": choice_weighted(rng, STATUSES, m), "triage_notes": None,
     })
     return f.iloc[order].reset_index(drop=True)
+
+
+def _example_inputs():
+    """The demo world, a two-year build period (2023–2024) and its people: the examples' inputs."""
+    from workbench.demo.people import People
+    from workbench.demo.timing import BuildPeriod
+    from workbench.demo.world import World
+
+    world = World()
+    period = BuildPeriod.of("2023-01-01", "2024-12-31")
+    return world, period, People(world, period)
+
+
+def _canonical(frame: pd.DataFrame, dataset_id: str) -> bool:
+    """True when every column of ``frame`` is a column of the catalogue's ``dataset_id``."""
+    from workbench import catalogue
+
+    return set(frame.columns) <= set(catalogue.get(dataset_id).column_names)
