@@ -188,7 +188,17 @@ def _events(world, period, scale, events):
 
 
 def offences(world, period, scale, premises, events) -> pd.DataFrame:
-    """Every synthetic offence with internal columns (``_`` prefixed) for linked datasets."""
+    """Every synthetic offence with internal columns (``_`` prefixed) for linked datasets.
+
+    Examples
+    --------
+    >>> from workbench.demo import context
+    >>> from workbench.demo.partners import _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> o = offences(world, period, 0.05, people.premises(), context.events(world, period))
+    >>> len(o) > 1000, list(o.columns[:3])                   # internal form: code, day, minute of day
+    (True, ['code', 'day', 'minute'])
+    """
     rng = world.rng
     base = _repeats(world, period, _base(world, period, scale))
     parts = [base, _nte(world, period, scale, premises)]
@@ -226,7 +236,18 @@ def offences(world, period, scale, premises, events) -> pd.DataFrame:
 
 
 def offence_frame(f: pd.DataFrame, world) -> pd.DataFrame:
-    """``police_crime_offence`` rows from :func:`offences`."""
+    """``police_crime_offence`` rows from :func:`offences`.
+
+    Examples
+    --------
+    >>> from workbench.demo import context
+    >>> from workbench.demo.partners import _canonical, _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> o = offences(world, period, 0.05, people.premises(), context.events(world, period))
+    >>> f = offence_frame(o, world)
+    >>> len(f) == len(o), _canonical(f, "police_crime_offence")
+    (True, True)
+    """
     rng = world.rng
     n = len(f)
     code = f["code"].to_numpy()
@@ -259,7 +280,17 @@ def offence_frame(f: pd.DataFrame, world) -> pd.DataFrame:
 
 
 def offenders_victims(f: pd.DataFrame, world, people) -> dict[str, pd.DataFrame]:
-    """Offenders, victims, detections and drug tests linked to offences by ``crime_ref``."""
+    """Offenders, victims, detections and drug tests linked to offences by ``crime_ref``.
+
+    Examples
+    --------
+    >>> from workbench.demo import context
+    >>> from workbench.demo.partners import _canonical, _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> o = offences(world, period, 0.05, people.premises(), context.events(world, period))
+    >>> {name: _canonical(frame, name) for name, frame in offenders_victims(o, world, people).items()}
+    {'police_crime_offender': True, 'police_crime_victim': True, 'police_detection': True, 'police_drug_test': True}
+    """
     rng = people.rng
     n = len(f)
     code = f["code"].to_numpy()
@@ -332,7 +363,17 @@ ASB_TYPES = {"ASB - Nuisance": 0.7, "ASB - Personal": 0.2, "ASB - Environmental"
 
 
 def incidents(world, period, scale, events) -> pd.DataFrame:
-    """``police_incident``: seasonal ASB (with Goose Fair extra) and other calls for service."""
+    """``police_incident``: seasonal ASB (with Goose Fair extra) and other calls for service.
+
+    Examples
+    --------
+    >>> from workbench.demo import context
+    >>> from workbench.demo.partners import _canonical, _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> i = incidents(world, period, 0.05, context.events(world, period))
+    >>> len(i) > 0, _canonical(i, "police_incident")
+    (True, True)
+    """
     rng = world.rng
     n, days = tm.seasonal_asb(rng, period, fx.POLICE_ASB_RATE, scale)
     idx = world.postcodes_for_crime_type("Anti-social behaviour", n)
@@ -368,7 +409,16 @@ def incidents(world, period, scale, events) -> pd.DataFrame:
 
 
 def stop_search(world, period, scale, people) -> pd.DataFrame:
-    """``police_stop_search``: drugs-led searches in the centre and deprived areas."""
+    """``police_stop_search``: drugs-led searches in the centre and deprived areas.
+
+    Examples
+    --------
+    >>> from workbench.demo.partners import _canonical, _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> s = stop_search(world, period, 0.05, people)
+    >>> len(s) > 0, _canonical(s, "police_stop_search")
+    (True, True)
+    """
     rng = world.rng
     n = tm.count_for(rng, period, 150, scale)
     days = tm.sample_days(rng, period, n)

@@ -82,6 +82,18 @@ def _attendances(events: pd.DataFrame, world, people, prefix, rng, delay_max_min
 
 
 def ae_and_ambulance(world, period, scale, offences, people, premises) -> dict[str, pd.DataFrame]:
+    """The A&E assault (ISTV) and ambulance call-out supplies: assaults linked to offences, plus those never reported to the police.
+
+    Examples
+    --------
+    >>> from workbench.demo import context, crime
+    >>> from workbench.demo.partners import _canonical, _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> premises = people.premises()
+    >>> o = crime.offences(world, period, 0.05, premises, context.events(world, period))
+    >>> {name: _canonical(frame, name) for name, frame in ae_and_ambulance(world, period, 0.05, o, people, premises).items()}
+    {'health_ae_assault': True, 'ambulance_callout': True}
+    """
     rng = np.random.default_rng(world.seed + 505)
     out = {}
     for ds, prob, share, prefix, delay in (
@@ -114,7 +126,17 @@ def ae_and_ambulance(world, period, scale, offences, people, premises) -> dict[s
 
 
 def admissions(world, period, scale, offences, people) -> dict[str, pd.DataFrame]:
-    """Admissions: ICD-10 (J.9), domestic abuse (J.10), drugs/alcohol (3.2.13)."""
+    """Admissions: ICD-10 (J.9), domestic abuse (J.10), drugs/alcohol (3.2.13).
+
+    Examples
+    --------
+    >>> from workbench.demo import context, crime
+    >>> from workbench.demo.partners import _canonical, _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> o = crime.offences(world, period, 0.05, people.premises(), context.events(world, period))
+    >>> sorted(name for name, frame in admissions(world, period, 0.05, o, people).items() if _canonical(frame, name))
+    ['health_admission_domestic_abuse', 'health_admission_drug_alcohol', 'health_admission_icd']
+    """
     rng = np.random.default_rng(world.seed + 606)
     c = world.city
     outward = c["outward"].to_numpy()
@@ -152,7 +174,16 @@ def admissions(world, period, scale, offences, people) -> dict[str, pd.DataFrame
 
 
 def activity_counts(world, period, scale) -> pd.DataFrame:
-    """J.11 quarterly counts per outward postcode district of the city."""
+    """J.11 quarterly counts per outward postcode district of the city.
+
+    Examples
+    --------
+    >>> from workbench.demo.partners import _canonical, _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> a = activity_counts(world, period, 0.05)
+    >>> len(a) > 0, _canonical(a, "health_activity_counts")
+    (True, True)
+    """
     rng = np.random.default_rng(world.seed + 707)
     q_starts = pd.date_range(pd.Timestamp(str(period.start)).to_period("Q").start_time,
                              pd.Timestamp(str(period.end)), freq="QS")
@@ -177,6 +208,16 @@ TREATMENTS = ["structured psychosocial", "opioid substitution", "inpatient detox
 
 
 def drug_treatment(world, period, scale, people, young: bool) -> pd.DataFrame:
+    """The adult or young people's (``young``) drug treatment supply.
+
+    Examples
+    --------
+    >>> from workbench.demo.partners import _canonical, _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> d = drug_treatment(world, period, 0.05, people, young=False)
+    >>> len(d) > 0, _canonical(d, "drug_treatment_adult")
+    (True, True)
+    """
     rng = np.random.default_rng(world.seed + (808 if young else 909))
     k = tm.count_for(rng, period, 12 if young else 60, scale)
     pts = people.persons(k, "DY" if young else "DA", age_range=(12, 18) if young else (18, 65),
