@@ -7,7 +7,7 @@ import argparse
 from workbench.commands.common import add_common, hub_path
 
 
-def cmd_build(args):
+def _build(args):
     from workbench.demo.build import build_demo
 
     result = build_demo(hub_path(args), seed=args.seed, start=args.start, end=args.end, scale=args.scale,
@@ -18,6 +18,17 @@ def cmd_build(args):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``workbench demo build`` (seed, dates and scale default to :mod:`workbench.demo.effects`).
+
+    Examples
+    --------
+    >>> from workbench.demo import effects
+    >>> parser = argparse.ArgumentParser(prog="workbench")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["demo", "build", "--seed", "7", "--no-publish"])
+    >>> args.seed, args.no_publish, args.with_products, args.start == effects.DEFAULT_START
+    (7, True, False, True)
+    """
     from workbench.demo import effects as fx
 
     demo = sub.add_parser("demo", help="the Nottingham and Nottinghamshire demo hub")
@@ -34,4 +45,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--with-products", action="store_true",
                    help="also render a problem profile, strategic and tactical assessment for the "
                         "product library (about 30 s each; make run does)")
-    p.set_defaults(func=cmd_build)
+    p.set_defaults(func=_build)

@@ -8,7 +8,7 @@ from pathlib import Path
 from workbench.commands.common import acting_user, add_common, hub_path
 
 
-def cmd_init(args):
+def _cmd_init(args):
     from workbench.hub.schema import init_hub
 
     path = init_hub(hub_path(args))
@@ -96,7 +96,7 @@ def checked_ingest(hub: Path, user: str, dataset: str, files, *, agency: str | N
     return result
 
 
-def cmd_ingest(args):
+def _cmd_ingest(args):
     from workbench import catalogue
 
     catalogue.get(args.dataset)
@@ -106,7 +106,7 @@ def cmd_ingest(args):
                           quiet=args.json or args.quiet)
 
 
-def cmd_status(args):
+def _cmd_status(args):
     from workbench.hub.connect import open_hub
     from workbench.hub.status import hub_status, status_text
 
@@ -118,7 +118,7 @@ def cmd_status(args):
     return status if args.json else status_text(status)
 
 
-def cmd_quality(args):
+def _cmd_quality(args):
     from workbench.hub.connect import open_hub
     from workbench.hub.quality import quality_report
 
@@ -130,7 +130,7 @@ def cmd_quality(args):
     return report
 
 
-def cmd_calendar(args):
+def _cmd_calendar(args):
     """The supply calendar: statutory supplies late, due or never supplied, and what they feed."""
     import datetime as dt
 
@@ -168,7 +168,7 @@ def cmd_calendar(args):
     return "\n".join(lines)
 
 
-def cmd_share(args):
+def _cmd_share(args):
     """``hub share --group G``: the shared tier 0640 to group G, the folder 0710, all else 0600."""
     from workbench.errors import ResourceLocked
     from workbench.hub.share import share_tier
@@ -183,7 +183,7 @@ def cmd_share(args):
     return result
 
 
-def cmd_grid(args):
+def _cmd_grid(args):
     """Monthly grid counts of a shared-tier dataset on DuckDB or Spark (issue 17)."""
     import tempfile
     from pathlib import Path
@@ -205,7 +205,7 @@ def cmd_grid(args):
             "unlocated": res.unlocated, "digest": res.digest(), "out": str(out)}
 
 
-def cmd_map(args):
+def _cmd_map(args):
     """Propose (and with --confirm, save) an agency's column mapping from a supply's header."""
     from workbench.hub import mappings
 
@@ -230,13 +230,27 @@ def cmd_map(args):
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``workbench hub`` group (init, ingest, status, quality, publish, export, ...).
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="workbench")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["hub", "ingest", "--dataset", "police_uk_street", "a.csv", "b.csv"])
+    >>> args.dataset, [str(f) for f in args.files], args.func.__name__
+    ('police_uk_street', ['a.csv', 'b.csv'], '_cmd_ingest')
+    >>> parser.parse_args(["hub", "grid", "--out", "g.csv"]).cell
+    250.0
+    >>> parser.parse_args(["hub", "publish"]).func.__name__
+    '_cmd_publish'
+    """
     hub = sub.add_parser("hub", help="the information hub: init, ingest, status, quality, publish, export")
     hs = hub.add_subparsers(dest="hub_command", metavar="ACTION")
 
     p = hs.add_parser("init", help="create the encrypted hub (idempotent)")
     add_common(p)
     p.add_argument("--partnership", help="the partnership area this hub serves (default tag for supplies)")
-    p.set_defaults(func=cmd_init)
+    p.set_defaults(func=_cmd_init)
 
     p = hs.add_parser("ingest", help="validate and append one supply (guidance 3.4, 4.3)")
     add_common(p)
@@ -251,18 +265,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="column mapping YAML for agency spreadsheets (source heading -> canonical column)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("files", nargs="+", type=Path, help="supply files or folders")
-    p.set_defaults(func=cmd_ingest)
+    p.set_defaults(func=_cmd_ingest)
 
     p = hs.add_parser("status", help="datasets, rows, supplies, last supplied")
     add_common(p)
-    p.set_defaults(func=cmd_status)
+    p.set_defaults(func=_cmd_status)
 
     p = hs.add_parser("share", help="let one OS group open the shared tier and nothing else "
                                      "(keys apart: the master key stays private)")
     add_common(p)
     p.add_argument("--group", required=True, help="operating-system group of the partner analysts' accounts")
     p.add_argument("--as", dest="as_user", default=None, metavar="USER", help="who is sharing; audited")
-    p.set_defaults(func=cmd_share)
+    p.set_defaults(func=_cmd_share)
 
     p = hs.add_parser("map", help="propose a column mapping from a supply's header; --confirm keeps it per agency")
     add_common(p)
@@ -271,7 +285,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--agency", help="the supplying agency (default: the acting user's)")
     p.add_argument("--confirm", action="store_true", help="save it: next supplies in this layout reuse it")
     p.add_argument("--as", dest="as_user", metavar="USER", help="acting user (default WORKBENCH_USER)")
-    p.set_defaults(func=cmd_map)
+    p.set_defaults(func=_cmd_map)
 
     p = hs.add_parser("grid", help="monthly grid counts of a shared-tier dataset on DuckDB or Spark")
     add_common(p)
@@ -281,18 +295,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
     p.add_argument("--spark-master", default="local[2]", help="Spark master URL (local[N] or spark://host:7077)")
     p.add_argument("--out", required=True, help="CSV of month, cell_x, cell_y, category, n")
-    p.set_defaults(func=cmd_grid)
+    p.set_defaults(func=_cmd_grid)
 
     p = hs.add_parser("calendar", help="supply calendar: late, due and never-supplied statutory datasets")
     add_common(p)
     p.add_argument("--as-of", help="YYYY-MM-DD (default today)")
-    p.set_defaults(func=cmd_calendar)
+    p.set_defaults(func=_cmd_calendar)
 
     p = hs.add_parser("quality", help="fitness-for-purpose report (guidance 4.2.3)")
     add_common(p)
     p.add_argument("--dataset", required=True)
     p.add_argument("--supply", type=int, help="one supply only")
-    p.set_defaults(func=cmd_quality)
+    p.set_defaults(func=_cmd_quality)
 
     from workbench.commands.privacy import register_hub_actions
 

@@ -13,6 +13,18 @@ from workbench.commands.common import add_common, hub_path
 
 
 def register(subparsers) -> None:
+    """Add ``workbench hypothesis NAME --current FROM:TO --baseline FROM:TO``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="workbench")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["hypothesis", "concentration", "--current", "2024-01-01:2024-06-30",
+    ...                           "--baseline", "2023-01-01:2023-06-30"])
+    >>> args.name, args.current, args.offences
+    ('concentration', '2024-01-01:2024-06-30', None)
+    """
     from workbench.analysis.hypotheses import names
     from workbench.analysis.offence_groups import GROUPS
 
@@ -29,7 +41,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=_hypothesis)
 
 
-def open_source(hub):
+def _open_source(hub):
     """A DataSource on the shared tier of ``hub`` (or the master hub when none is published)."""
     from workbench.analysis.hypotheses.data import DataSource
     from workbench.hub.connect import open_hub, shared_path
@@ -48,7 +60,7 @@ def _hypothesis(args):
 
     current = Period.parse(args.current, "--current")
     baseline = Period.parse(args.baseline, "--baseline")
-    source = open_source(hub_path(args))
+    source = _open_source(hub_path(args))
     try:
         verdict = run(args.name, source, current, baseline, args.offences)
     finally:

@@ -161,7 +161,27 @@ def _transfer(args):
 def ingest_upload(hub, entry: dict, path):
     """The normal, checked ingest of one uploaded supply (the same checks as ``workbench hub ingest``):
     the registry's matrix for the uploader, own agency and partnership, a saved column mapping
-    for the agency and dataset when there is one, and the atomic ingest. Audited like the CLI."""
+    for the agency and dataset when there is one, and the atomic ingest. Audited like the CLI,
+    with the upload's id and ``via`` in the audit detail.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from workbench.hub.schema import init_hub
+    >>> from workbench.registry import open_registry
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> hub = init_hub(folder / "hub.duckdb")
+    >>> _ = (folder / "imd.csv").write_text("lsoa_code,imd_score,imd_rank,imd_decile\\n"
+    ...                                     "E01000001,12.5,20000,7\\nE01000002,30.1,3000,1\\n")
+    >>> entry = {"user_name": "ann", "dataset": "ref_imd", "agency": None, "metadata": None,
+    ...          "upload_id": "u-1"}
+    >>> ingest_upload(hub, entry, folder / "imd.csv").rows
+    2
+    >>> with open_registry(hub) as reg:
+    ...     [(e.actor, e.outcome, e.detail["upload_id"], e.detail["via"])
+    ...      for e in reg.audit_entries() if e.action == "ingest"]
+    [('ann', 'ok', 'u-1', 'portal upload')]
+    """
     from workbench.commands.hub import checked_ingest
 
     return checked_ingest(hub, entry["user_name"], entry["dataset"], [path], agency=entry["agency"],
@@ -208,6 +228,21 @@ def _stats(args):
 
 
 def register(subparsers) -> None:
+    """Add the ``workbench portal`` group (requests, approve, reject, reset-code, export, transfers, stats).
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="workbench")
+    >>> register(parser.add_subparsers())
+    >>> args = parser.parse_args(["portal", "approve", "R-7", "--partnership", "Nottingham", "--as", "admin"])
+    >>> args.request_id, args.partnership, args.as_user, args.confirm_existing_agency
+    ('R-7', 'Nottingham', 'admin', False)
+    >>> parser.parse_args(["portal", "requests"]).state
+    'pending'
+    >>> parser.parse_args(["portal", "transfer", "--watch", "30"]).watch
+    30.0
+    """
     p = subparsers.add_parser("portal", help="partner intelligence portal: registrations, exports, statistics")
     sub = p.add_subparsers(dest="portal_command", metavar="ACTION")
 

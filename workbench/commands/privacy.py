@@ -17,7 +17,7 @@ from workbench.privacy.publish import publish
 from workbench.privacy.quasi import DEFAULT_K, DEFAULT_L
 
 
-def cmd_publish(args):
+def _cmd_publish(args):
     user = getattr(args, "as_user", None)
     return publish(hub_path(args), user=user, min_households=args.min_households,
                    count_threshold=args.count_threshold, k_anonymity=args.k_anonymity,
@@ -25,7 +25,7 @@ def cmd_publish(args):
                    spark_master=args.spark_master)
 
 
-def cmd_places(args):
+def _cmd_places(args):
     from workbench.hub.connect import open_hub
     from workbench.privacy.nonaddressable import load_places, register_place
 
@@ -43,7 +43,7 @@ def cmd_places(args):
         con.close()
 
 
-def cmd_export(args):
+def _cmd_export(args):
     from workbench.registry import open_registry
 
     hub = hub_path(args)
@@ -54,7 +54,7 @@ def cmd_export(args):
         reg.close()
 
 
-def add_publish_command(hub_subparsers) -> None:
+def _add_publish_command(hub_subparsers) -> None:
     """Add ``workbench hub publish`` and ``workbench hub places add|list`` to the ``hub`` group.
 
     ``places`` keeps the register of non-addressable places whose coordinates publish keeps
@@ -77,7 +77,7 @@ def add_publish_command(hub_subparsers) -> None:
                    help="run the record-level steps on DuckDB (default) or Apache Spark (docs/scale.md)")
     p.add_argument("--spark-master", default="local[2]",
                    help="Spark master URL with --engine spark (local[2], spark://host:7077)")
-    p.set_defaults(func=cmd_publish)
+    p.set_defaults(func=_cmd_publish)
 
     from workbench.privacy.nonaddressable import KINDS
 
@@ -96,13 +96,13 @@ def add_publish_command(hub_subparsers) -> None:
                    help="who is registering it (the CSP coordinator once users exist); audited")
     a.add_argument("--approve-for", help="datasets whose records may keep the place's coordinates, "
                    "comma-separated, or '*' for all (the CSP coordinator's approval; none by default)")
-    a.set_defaults(func=cmd_places)
+    a.set_defaults(func=_cmd_places)
     ls = ps.add_parser("list", help="list the register")
     add_common(ls)
-    ls.set_defaults(func=cmd_places)
+    ls.set_defaults(func=_cmd_places)
 
 
-def add_export_command(hub_subparsers) -> None:
+def _add_export_command(hub_subparsers) -> None:
     """Add ``export`` to the ``workbench hub`` group."""
     p = hub_subparsers.add_parser(
         "export", help="export what a user may see of a dataset (marked, audited)",
@@ -114,10 +114,25 @@ def add_export_command(hub_subparsers) -> None:
     p.add_argument("--out", required=True, type=Path, help="output file")
     p.add_argument("--format", choices=FORMATS, default=None, help="default: from the file suffix, else csv")
     p.add_argument("--request", type=int, default=None, help="approved personal-data request id")
-    p.set_defaults(func=cmd_export)
+    p.set_defaults(func=_cmd_export)
 
 
 def register_hub_actions(hub_subparsers) -> None:
-    """Add every privacy-tier action (publish, places, export) to the ``hub`` group."""
-    add_publish_command(hub_subparsers)
-    add_export_command(hub_subparsers)
+    """Add every privacy-tier action (publish, places, export) to the ``hub`` group.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="workbench hub")
+    >>> register_hub_actions(parser.add_subparsers())
+    >>> args = parser.parse_args(["publish"])
+    >>> args.min_households, args.count_threshold, args.k_anonymity, args.engine
+    (4, 5, 5, 'duckdb')
+    >>> args = parser.parse_args(["export", "--dataset", "asb", "--as", "ann", "--out", "asb.csv"])
+    >>> args.as_user, str(args.out), args.func.__name__
+    ('ann', 'asb.csv', '_cmd_export')
+    >>> parser.parse_args(["places", "list"]).places_command
+    'list'
+    """
+    _add_publish_command(hub_subparsers)
+    _add_export_command(hub_subparsers)
