@@ -89,6 +89,7 @@ COMPLETE = (
     "workbench.demo.generate",
     "workbench.demo.health",
     "workbench.demo.partners",
+    "workbench.demo.people",
     "workbench.demo.scenarios",
     "workbench.demo.timing",
     "workbench.demo.validation",

@@ -51,7 +51,16 @@ def choice_weighted(rng, options: dict, n: int) -> np.ndarray:
 
 
 class People:
-    """Pools of synthetic people tied to a :class:`~workbench.demo.world.World`."""
+    """Pools of synthetic people tied to a :class:`~workbench.demo.world.World`.
+
+    Examples
+    --------
+    >>> from workbench.demo.partners import _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> p = people.persons(3, "T")
+    >>> p["ref"].tolist(), list(p.columns[:4])
+    (['T000001', 'T000002', 'T000003'], ['ref', 'name', 'gender', 'dob'])
+    """
 
     def __init__(self, world, period):
         self.world = world
@@ -152,7 +161,15 @@ class People:
 
 
 def ppo_frames(people: People, period) -> list[tuple[str, pd.DataFrame]]:
-    """Two PPO snapshots: one at the start, one at the current window (statuses change)."""
+    """Two PPO snapshots: one at the start, one at the current window (statuses change).
+
+    Examples
+    --------
+    >>> from workbench.demo.partners import _canonical, _example_inputs
+    >>> world, period, people = _example_inputs()
+    >>> [(name, len(frame), _canonical(frame, "police_ppo")) for name, frame in ppo_frames(people, period)]
+    [('ppo_start', 60, True), ('ppo_current', 60, True)]
+    """
     rng = np.random.default_rng(people.world.seed + 404)
     cohort = people.offenders.iloc[: fx.PPO_COHORT]
     w = people.world
