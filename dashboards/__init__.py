@@ -14,6 +14,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class AppInfo:
+    """One dashboard app: its address (``/<slug>``), where its class lives, and the index's words.
+
+    Examples
+    --------
+    >>> info = app("records")
+    >>> info.title, info.load().__name__
+    ('Crime records', 'RecordBrowser')
+    """
+
     slug: str
     module: str
     cls: str
@@ -39,6 +48,17 @@ APPS = (
 
 
 def app(slug: str) -> AppInfo:
+    """The :data:`APPS` entry served at ``/<slug>`` (``KeyError`` for an unknown one).
+
+    Examples
+    --------
+    >>> app("tactical").cls
+    'TacticalAssessment'
+    >>> app("nowhere")
+    Traceback (most recent call last):
+    ...
+    KeyError: 'nowhere'
+    """
     for info in APPS:
         if info.slug == slug:
             return info

@@ -38,7 +38,16 @@ class DashboardApp(pn.viewable.Viewer):
 
     Subclasses add their own documented parameters (period, offences, …) and implement
     ``__panel__``; they get data only from :mod:`workbench.views` and draw only with
-    :mod:`workbench.viz` (STYLE rule 10).
+    :mod:`workbench.viz` (STYLE rule 10). The source is narrowed to the viewer's
+    partnerships as the app is made.
+
+    Examples
+    --------
+    >>> from workbench.views.partners import _example_source
+    >>> viewer = Viewer("ann", "Police", "analyst", True, partnerships=frozenset({"P"}))
+    >>> app = DashboardApp(source=_example_source(), viewer=viewer, title="Demo")
+    >>> app.title, app.source.partnerships
+    ('Demo', frozenset({'P'}))
     """
 
     source = param.ClassSelector(class_=Source, doc="The shared (depersonalised) tier to read, "
@@ -54,7 +63,14 @@ class DashboardApp(pn.viewable.Viewer):
 
 
 def html_pane(text: str, **params) -> pn.pane.HTML:
-    """An HTML pane carrying the workbench styles (panes render in their own shadow DOM)."""
+    """An HTML pane carrying the workbench styles (panes render in their own shadow DOM).
+
+    Examples
+    --------
+    >>> pane = html_pane("<p class='wb-note'>2 datasets</p>")
+    >>> pane.object, ".wb-note" in pane.stylesheets[0]
+    ("<p class='wb-note'>2 datasets</p>", True)
+    """
     return pn.pane.HTML(text, stylesheets=[CSS], **params)
 
 
@@ -63,7 +79,17 @@ def tabulator(frame, **params) -> pn.widgets.Tabulator:
     column names with a glossary tooltip where a technical term stays, Yes/No, whole numbers
     as whole numbers (counts with suppressed, empty cells), thousands separators, no
     scientific notation, British dates. Without a ``height`` the table grows with its rows
-    (up to 25 a page) instead of clipping them."""
+    (up to 25 a page) instead of clipping them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = tabulator(pd.DataFrame({"month": range(30), "n": range(30)}))
+    >>> table.disabled, table.show_index, table.pagination, table.page_size
+    (True, False, 'local', 25)
+    >>> tabulator(pd.DataFrame({"n": [1, 2]})).pagination is None        # short: no pages
+    True
+    """
     from workbench.views import labels
 
     shown = labels.plain_table(frame)
@@ -78,21 +104,54 @@ def tabulator(frame, **params) -> pn.widgets.Tabulator:
 
 
 def caption(text: str) -> pn.pane.HTML:
-    """The "what am I looking at" line under a chart or table, in plain words (escaped)."""
+    """The "what am I looking at" line under a chart or table, in plain words (escaped).
+
+    Examples
+    --------
+    >>> caption("Counts < 5 are hidden").object
+    "<p class='wb-caption'>Counts &lt; 5 are hidden</p>"
+    """
     return html_pane(f"<p class='wb-caption'>{html.escape(text)}</p>", sizing_mode="stretch_width")
 
 
 def lazy(method) -> pn.param.ParamMethod:
-    """A tab's content that is computed when first shown, then kept up to date."""
+    """A tab's content that is computed when first shown, then kept up to date.
+
+    Examples
+    --------
+    >>> class Tab(param.Parameterized):
+    ...     n = param.Integer(default=2)
+    ...     @param.depends("n")
+    ...     def view(self):
+    ...         return f"{self.n} rows"
+    >>> pane = lazy(Tab().view)
+    >>> pane.lazy, pane.sizing_mode
+    (True, 'stretch_width')
+    """
     return pn.param.ParamMethod(method, lazy=True, sizing_mode="stretch_width")
 
 
 def marking_banner() -> pn.pane.HTML:
+    """The protective marking, shown at the top and bottom of every page.
+
+    Examples
+    --------
+    >>> MARKING in marking_banner().object
+    True
+    """
     return html_pane(f"<div class='wb-marking' role='banner'>{html.escape(MARKING)}</div>",
                      sizing_mode="stretch_width", margin=0)
 
 
 def user_badge(viewer: Viewer) -> pn.pane.HTML:
+    """Who is logged in (name, agency, role, escaped), with links to the index and to log out.
+
+    Examples
+    --------
+    >>> badge = user_badge(Viewer("<b>ann</b>", "Police", "analyst")).object
+    >>> "&lt;b&gt;ann&lt;/b&gt; · Police · analyst" in badge, "href='/logout'" in badge
+    (True, True)
+    """
     return html_pane(
         f"<span style='color:#fff'>{html.escape(viewer.name)} · {html.escape(viewer.agency)} · "
         f"{html.escape(viewer.role)} &nbsp; <a href='/' style='color:#fff'>Index</a> &nbsp; "
@@ -101,12 +160,34 @@ def user_badge(viewer: Viewer) -> pn.pane.HTML:
 
 
 def denied(message: str) -> pn.pane.HTML:
+    """The "Access denied." alert shown instead of an app, with the reason (escaped).
+
+    Examples
+    --------
+    >>> denied("Viewers see <aggregates> only.").object
+    "<div class='wb-denied' role='alert'><b>Access denied.</b> Viewers see &lt;aggregates&gt; only.</div>"
+    """
     return html_pane(f"<div class='wb-denied' role='alert'><b>Access denied.</b> "
                         f"{html.escape(message)}</div>", sizing_mode="stretch_width")
 
 
 def page(app_cls, hub: Path, slug: str, *, session_minutes: float = 30.0):
-    """Build the served page for ``app_cls`` for the logged-in user (one per browser session)."""
+    """Build the served page for ``app_cls`` for the logged-in user (one per browser session).
+
+    Examples
+    --------
+    Outside a served session nobody is logged in: the page says so, and the refusal is audited.
+
+    >>> from workbench.hub.schema import init_hub
+    >>> from workbench.registry import open_registry
+    >>> hub = init_hub(Path("hub.duckdb"))
+    >>> body = page(DashboardApp, hub, "records").main[0]
+    >>> "You are not logged in." in body[1].object
+    True
+    >>> with open_registry(hub) as reg:
+    ...     [(e.action, e.target, e.outcome) for e in reg.audit_entries() if e.action == "dashboard.view"]
+    [('dashboard.view', 'records', 'denied')]
+    """
     from workbench.registry import open_registry
     from workbench.views.access import viewer_for
 

@@ -14,7 +14,16 @@ from workbench.views import hubinfo
 
 
 def allowed_apps(viewer) -> list:
-    """The :data:`dashboards.APPS` entries ``viewer`` may open (each app's ``check_access``)."""
+    """The :data:`dashboards.APPS` entries ``viewer`` may open (each app's ``check_access``).
+
+    Examples
+    --------
+    >>> from workbench.views.access import Viewer
+    >>> [i.slug for i in allowed_apps(Viewer("ann", "Police", "analyst", True))]
+    ['strategic', 'tactical', 'explorer', 'library', 'records']
+    >>> "records" in [i.slug for i in allowed_apps(Viewer("vic", "Council", "viewer"))]   # no records
+    False
+    """
     out = []
     for info in APPS:
         check = getattr(info.load(), "check_access", None)
@@ -28,7 +37,17 @@ def allowed_apps(viewer) -> list:
 
 
 class Index(DashboardApp):
-    """The landing page after log-in."""
+    """The landing page after log-in: who you are, what you see, and the apps you may open.
+
+    Examples
+    --------
+    >>> from workbench.views.access import Viewer
+    >>> from workbench.views.partners import _example_source
+    >>> index = Index(source=_example_source(), viewer=Viewer("vic", "Council", "viewer"))
+    >>> text = index.__panel__()[0].object
+    >>> "Welcome, vic" in text, "aggregates only" in text, "href='/records'" in text
+    (True, True, False)
+    """
 
     title = param.String(default="Index")
 

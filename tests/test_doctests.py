@@ -32,7 +32,10 @@ MODULES = sorted([m.name for m in pkgutil.walk_packages(workbench.__path__, "wor
 
 #: every public function and class here has a runnable example (kept so by a test)
 COMPLETE = (
+    "dashboards",
+    "dashboards.base",
     "dashboards.explorer",
+    "dashboards.index",
     "dashboards.tactical",
     "workbench.analysis",
     "workbench.analysis._validate",
