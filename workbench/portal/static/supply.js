@@ -88,7 +88,7 @@
     var key = "workbench-upload:" + form.querySelector("#dataset").value + ":" + file.name + ":" + file.size + ":" + file.lastModified;
     var saved = window.localStorage ? localStorage.getItem(key) : null;
     (saved ? status(saved) : Promise.resolve(null)).then(function (s) {
-      if (s) { return {upload_id: saved, received: s.received, piece_bytes: 8388608}; }
+      if (s) { return {upload_id: saved, received: s.received, piece_bytes: s.piece_bytes || 8388608}; }
       return start(file);
     }).then(function (up) {
       if (window.localStorage) { localStorage.setItem(key, up.upload_id); }
