@@ -17,7 +17,31 @@ from workbench.views import library
 
 
 class ProductLibrary(DashboardApp):
-    """The products in ``data/restricted/products`` that the user may read."""
+    """The products in ``data/restricted/products`` that the user may read.
+
+    Examples
+    --------
+    A viewer is offered only the disclosure-controlled edition; a download is audited.
+
+    >>> import shutil
+    >>> from workbench.registry import open_registry
+    >>> from workbench.views.access import Viewer
+    >>> from workbench.views.library import _example_products
+    >>> from workbench.views.partners import _example_source
+    >>> source = _example_source()
+    >>> _ = shutil.copytree(_example_products(), source.products_dir)
+    >>> lib = ProductLibrary(source=source, viewer=Viewer("vic", "Council", "viewer"))
+    >>> list(lib.param.product.objects), lib.product
+    (['controlled.html'], 'controlled.html')
+    >>> lib._download(".html")().read()[:20]
+    b'<html><title>control'
+    >>> with open_registry(source.hub) as reg:
+    ...     [(e.actor, e.target) for e in reg.audit_entries() if e.action == "product.download"]
+    [('vic', 'controlled.html')]
+    >>> analyst = Viewer("ana", "Council", "analyst", records=True)
+    >>> list(ProductLibrary(source=source, viewer=analyst).param.product.objects)
+    ['analysts.html', 'controlled.html']
+    """
 
     product = param.Selector(default=None, objects={}, doc="The product to download.")
     title = param.String(default="Product library")

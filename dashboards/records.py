@@ -15,7 +15,25 @@ from workbench.views.access import require_records
 
 
 class RecordBrowser(DashboardApp):
-    """The latest depersonalised crime records for a period and offence types."""
+    """The latest depersonalised crime records for a period and offence types.
+
+    Examples
+    --------
+    The example tier's assaults are nine days apart up to 30 June 2024: four fall in the last
+    four weeks. A viewer (aggregates only) is refused.
+
+    >>> from workbench.views.access import Viewer
+    >>> from workbench.views.partners import _example_source
+    >>> app = RecordBrowser(source=_example_source(), viewer=Viewer("ann", "Police", "analyst", True))
+    >>> str(app.as_of), app.param.offences.objects
+    ('2024-06-30', ['Assault'])
+    >>> len(app._table().value)
+    4
+    >>> RecordBrowser.check_access(Viewer("vic", "Council", "viewer"))
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: The crime record browser is record-level data; role 'viewer' sees aggregates only ...
+    """
 
     weeks = param.Selector(default=4, objects={f"{w} weeks": w for w in periods.TACTICAL_WEEKS},
                            label="Period", doc="Show records from the last this many weeks.")

@@ -20,7 +20,23 @@ from workbench.viz import charts, maps
 
 
 class StrategicAssessment(DashboardApp):
-    """Priority matrix, trends, harm, LSOA rates with IMD, and targets."""
+    """Priority matrix, trends, harm, LSOA rates with IMD, and targets.
+
+    Examples
+    --------
+    The example tier's police assaults (60) rank above its council ASB (8 records).
+
+    >>> from workbench.views.access import Viewer
+    >>> from workbench.views.partners import _example_source
+    >>> app = StrategicAssessment(source=_example_source(), viewer=Viewer("ann", "Police", "analyst", True))
+    >>> app.figs.priorities[["rank", "label", "band"]].values.tolist()
+    [[1, 'Violence and sexual offences', 'high'], [2, 'Anti-social behaviour', 'low']]
+    >>> page = app.__panel__()
+    >>> print(page[0].object.splitlines()[1])
+    Last 12 months **01 Jul 2023 – 30 Jun 2024** against **01 Jul 2022 – 30 Jun 2023**; trends over **01 Jul 2021 – 30 Jun 2024**.
+    >>> page[1]._names
+    ['Priority matrix', 'Trends', 'Harm', 'Areas and deprivation', 'Targets']
+    """
 
     issues = param.ListSelector(default=[], objects=[],
                                 doc="Issues to draw in the trend chart (none = the six highest priorities).")
