@@ -77,6 +77,7 @@ COMPLETE = (
     "workbench.catalogue.types",
     "workbench.catalogue.user",
     "workbench.checks",
+    "workbench.cli",
     "workbench.commands",
     "workbench.commands.common",
     "workbench.commands.demo",

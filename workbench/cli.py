@@ -54,7 +54,14 @@ COMMANDS = {
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser; with ``command``, only the module that registers it is imported."""
+    """The argument parser; with ``command``, only the module that registers it is imported.
+
+    Examples
+    --------
+    >>> args = build_parser("hub").parse_args(["hub", "status", "--hub", "data/restricted/hub.duckdb"])
+    >>> args.command, args.hub
+    ('hub', PosixPath('data/restricted/hub.duckdb'))
+    """
     parser = argparse.ArgumentParser(
         prog="workbench",
         description="CSP analyst workbench: information hub, privacy tiers, analysis, products, portal.",
@@ -84,6 +91,14 @@ def _jsonable(result):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``workbench`` command; returns its exit code (CONTRACTS.md "Exit codes").
+
+    Examples
+    --------
+    >>> main(["hub", "status", "--hub", "nowhere/hub.duckdb", "--json"])       # no hub: exit 4, the error as JSON
+    {"error": "ResourceLocked", "message": "No hub at 'nowhere/hub.duckdb'. Create one with `workbench hub init --hub nowhere/hub.duckdb`.", "exit_code": 4}
+    4
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
