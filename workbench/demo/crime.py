@@ -240,10 +240,8 @@ def offence_frame(f: pd.DataFrame, world) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from workbench.demo import context
-    >>> from workbench.demo.partners import _canonical, _example_inputs
-    >>> world, period, people = _example_inputs()
-    >>> o = offences(world, period, 0.05, people.premises(), context.events(world, period))
+    >>> from workbench.demo.partners import _canonical
+    >>> world, people, o = _example_offences()
     >>> f = offence_frame(o, world)
     >>> len(f) == len(o), _canonical(f, "police_crime_offence")
     (True, True)
@@ -284,10 +282,8 @@ def offenders_victims(f: pd.DataFrame, world, people) -> dict[str, pd.DataFrame]
 
     Examples
     --------
-    >>> from workbench.demo import context
-    >>> from workbench.demo.partners import _canonical, _example_inputs
-    >>> world, period, people = _example_inputs()
-    >>> o = offences(world, period, 0.05, people.premises(), context.events(world, period))
+    >>> from workbench.demo.partners import _canonical
+    >>> world, people, o = _example_offences()
     >>> {name: _canonical(frame, name) for name, frame in offenders_victims(o, world, people).items()}
     {'police_crime_offender': True, 'police_crime_victim': True, 'police_detection': True, 'police_drug_test': True}
     """
@@ -447,3 +443,13 @@ def stop_search(world, period, scale, people) -> pd.DataFrame:
         "legislation": np.where(reason == "Controlled drugs", "Misuse of Drugs Act 1971 (section 23)",
                                 "Police and Criminal Evidence Act 1984 (section 1)"),
     })
+
+
+def _example_offences():
+    """The demo world, its people and the offences of 2023–2024 at a twentieth of the volumes:
+    the examples' inputs."""
+    from workbench.demo import context
+    from workbench.demo.partners import _example_inputs
+
+    world, period, people = _example_inputs()
+    return world, people, offences(world, period, 0.05, people.premises(), context.events(world, period))
