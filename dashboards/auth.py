@@ -161,6 +161,25 @@ class RegistryAuth(AuthProvider):
     ----------
     hub : path of the master hub (the registry is ``registry.sqlite`` beside it).
     session_minutes : idle time after which the log-in cookie is refused (default 30).
+
+    Examples
+    --------
+    A request is from a user only when both signed cookies name a live session of theirs.
+
+    >>> from types import SimpleNamespace
+    >>> auth = RegistryAuth(Path("master") / "hub", session_minutes=60)
+    >>> auth.login_url, auth.logout_url, round(auth.max_age_days, 4)
+    ('/login', '/logout', 0.0417)
+    >>> cookies = {"user": b"ann", "wb_session": auth.sessions.start("ann").encode()}
+    >>> handler = SimpleNamespace(get_secure_cookie=lambda name, max_age_days: cookies.get(name),
+    ...                           set_secure_cookie=lambda *args, **kwargs: None)
+    >>> auth.get_user(handler)
+    'ann'
+    >>> cookies["user"] = b"bob"                       # a session is not transferable
+    >>> auth.get_user(handler) is None
+    True
+    >>> auth.login_handler.auth is auth
+    True
     """
 
     def __init__(self, hub: Path | str, session_minutes: float = 30.0):
@@ -186,7 +205,7 @@ class RegistryAuth(AuthProvider):
         if not self.sessions.touch(sid, name):       # ended (log-out), expired or not ours
             return None
         if not isinstance(handler, WebSocketHandler):
-            set_login_cookie(handler, name, sid)     # sliding expiry
+            _set_login_cookie(handler, name, sid)     # sliding expiry
         return name
 
     @property
@@ -197,7 +216,7 @@ class RegistryAuth(AuthProvider):
     def login_handler(self):
         provider = self
 
-        class Login(LoginHandler):
+        class Login(_LoginHandler):
             auth = provider
         return Login
 
@@ -209,18 +228,18 @@ class RegistryAuth(AuthProvider):
     def logout_handler(self):
         provider = self
 
-        class Logout(LogoutHandler):
+        class Logout(_LogoutHandler):
             auth = provider
         return Logout
 
 
-def set_login_cookie(handler: RequestHandler, name: str, sid: str) -> None:
+def _set_login_cookie(handler: RequestHandler, name: str, sid: str) -> None:
     for cookie, value in ((COOKIE, name), (SESSION_COOKIE, sid)):
         handler.set_secure_cookie(cookie, value, expires_days=None, httponly=True, samesite="Strict",
                                   path="/")
 
 
-class LoginHandler(RequestHandler):
+class _LoginHandler(RequestHandler):
     """GET shows the form; POST checks ``username``/``password`` with ``registry.authenticate``."""
 
     auth: RegistryAuth
@@ -271,7 +290,7 @@ class LoginHandler(RequestHandler):
             reg.close()
         old = self.get_secure_cookie(SESSION_COOKIE, max_age_days=self.auth.max_age_days)
         self.auth.sessions.end(old.decode("utf-8") if old else None)    # a new session on every log-in
-        set_login_cookie(self, user.name, self.auth.sessions.start(user.name))
+        _set_login_cookie(self, user.name, self.auth.sessions.start(user.name))
         self.redirect(safe_next(self.get_argument("next", "/")))
 
 
@@ -297,7 +316,7 @@ def not_for_dashboards(user, reason: str) -> str:
             f"need them. ({reason})")
 
 
-class LogoutHandler(RequestHandler):
+class _LogoutHandler(RequestHandler):
     """Ends the session on the server (an old cookie then loads nothing) and clears the cookies."""
 
     auth: RegistryAuth

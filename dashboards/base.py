@@ -180,7 +180,7 @@ def page(app_cls, hub: Path, slug: str, *, session_minutes: float = 30.0):
 
     >>> from workbench.hub.schema import init_hub
     >>> from workbench.registry import open_registry
-    >>> hub = init_hub(Path("hub.duckdb"))
+    >>> hub = init_hub(Path("master-hub"))
     >>> body = page(DashboardApp, hub, "records").main[0]
     >>> "You are not logged in." in body[1].object
     True

@@ -28,7 +28,7 @@ VIEWS = (
 )
 
 
-def take(url: str, user: str, password: str, out: Path, chromium: str = "/usr/bin/chromium") -> list[Path]:
+def _take(url: str, user: str, password: str, out: Path, chromium: str = "/usr/bin/chromium") -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -58,16 +58,16 @@ def take(url: str, user: str, password: str, out: Path, chromium: str = "/usr/bi
     return saved
 
 
-def main() -> None:
+def _main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", default="http://127.0.0.1:5006")
     ap.add_argument("--user", default="analyst")
     ap.add_argument("--password", required=True)
     ap.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     args = ap.parse_args()
-    for path in take(args.url, args.user, args.password, args.out):
+    for path in _take(args.url, args.user, args.password, args.out):
         print(path)
 
 
 if __name__ == "__main__":
-    main()
+    _main()

@@ -25,13 +25,27 @@ THREADS = 4
 
 
 def leaflet_dir() -> str:
+    """The folder of the vendored Leaflet (served at ``/vendor/leaflet``: no CDN).
+
+    Examples
+    --------
+    >>> (Path(leaflet_dir()) / "leaflet.js").is_file()
+    True
+    """
     import xstatic.pkg.leaflet as leaflet
 
     return leaflet.BASE_DIR
 
 
 def applications(hub: Path, session_minutes: float) -> dict:
-    """``{route: callable}`` for :func:`panel.serve` (each call builds one session's page)."""
+    """``{route: callable}`` for :func:`panel.serve` (each call builds one session's page).
+
+    Examples
+    --------
+    >>> apps = applications(Path("master") / "hub", 30)
+    >>> sorted(apps), apps["/records"].__name__
+    (['/', '/explorer', '/library', '/records', '/strategic', '/tactical'], 'records')
+    """
     from dashboards.index import Index
 
     def index():
@@ -55,6 +69,16 @@ def warm(hub: Path) -> None:
     """Compute what every session shares (LSOA layer, strategic figures) before serving.
 
     Without a published shared tier there is nothing to warm; the apps say so when opened.
+
+    Examples
+    --------
+    >>> from workbench.views import strategic
+    >>> from workbench.views.partners import _example_source
+    >>> warm(Path("nowhere") / "hub")            # no shared tier: nothing to do
+    >>> strategic._CACHE.clear()
+    >>> warm(_example_source().hub)
+    >>> len(strategic._CACHE)                          # the strategic figures, ready for the first visit
+    1
     """
     from workbench.errors import WorkbenchError
     from workbench.views import context, cube, strategic

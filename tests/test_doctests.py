@@ -33,11 +33,13 @@ MODULES = sorted([m.name for m in pkgutil.walk_packages(workbench.__path__, "wor
 #: every public function and class here has a runnable example (kept so by a test)
 COMPLETE = (
     "dashboards",
+    "dashboards.auth",
     "dashboards.base",
     "dashboards.explorer",
     "dashboards.index",
     "dashboards.library",
     "dashboards.records",
+    "dashboards.screenshots",
     "dashboards.strategic",
     "dashboards.tactical",
     "workbench.analysis",
