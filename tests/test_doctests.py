@@ -220,6 +220,7 @@ COMPLETE = (
     "workbench.views.partners",
     "workbench.views.periods",
     "workbench.views.quality_words",
+    "workbench.views.source",
     "workbench.viz",
     "workbench.viz.charts",
     "workbench.viz.maps",

@@ -41,7 +41,17 @@ def _freeze(params) -> tuple:
 
 
 def clear_cache() -> None:
-    """Forget cached query results (benchmarks measuring cold queries)."""
+    """Forget cached query results (benchmarks measuring cold queries).
+
+    Examples
+    --------
+    >>> from workbench.views.partners import _example_source
+    >>> _ = _example_source().frame("select count(*) as n from council_asb")
+    >>> len(_RESULTS) > 0
+    True
+    >>> clear_cache(); len(_RESULTS)
+    0
+    """
     with _LOCK:
         _RESULTS.clear()
 
@@ -74,7 +84,20 @@ def _connection_and_version(hub: Path) -> tuple:
 
 
 def close_all() -> None:
-    """Close every cached shared-tier connection (tests and server shutdown)."""
+    """Close every cached shared-tier connection (tests and server shutdown).
+
+    Examples
+    --------
+    >>> from workbench.views.partners import _example_source
+    >>> source = _example_source()
+    >>> _ = source.frame("select count(*) as n from council_asb")
+    >>> len(_CONNECTIONS) > 0
+    True
+    >>> close_all(); len(_CONNECTIONS), len(_RESULTS)
+    (0, 0)
+    >>> int(source.frame("select count(*) as n from council_asb")["n"].iloc[0])   # reopened on use
+    8
+    """
     with _LOCK:
         for _, con in _CONNECTIONS.values():
             try:
@@ -97,9 +120,18 @@ class Source:
 
     Examples
     --------
-    >>> src = Source("data/restricted/hub.duckdb")                    # doctest: +SKIP
-    >>> src.frame("select count(*) as n from police_crime_offence")  # doctest: +SKIP
-    >>> src.within({"Mansfield"}).frame("select count(*) as n from police_crime_offence")  # doctest: +SKIP
+    The example tier's eight council ASB records all belong to partnership ``P``: a source
+    narrowed to another partnership counts none of them, and narrowing never widens.
+
+    >>> from workbench.views.partners import _example_source
+    >>> src = Source(_example_source().hub)
+    >>> count = "select count(*) as n from council_asb"
+    >>> [int(s.frame(count)["n"].iloc[0]) for s in (src, src.within({"P"}), src.within({"Q"}))]
+    [8, 8, 0]
+    >>> src.within({"P", "Q"}).within({"Q", "R"}).partnerships
+    frozenset({'Q'})
+    >>> src.products_dir.as_posix()
+    'examples/products'
     """
 
     hub: Path
