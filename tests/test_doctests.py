@@ -221,6 +221,7 @@ COMPLETE = (
     "workbench.views.periods",
     "workbench.views.quality_words",
     "workbench.views.source",
+    "workbench.views.strategic",
     "workbench.viz",
     "workbench.viz.charts",
     "workbench.viz.maps",

@@ -31,7 +31,17 @@ CACHE_SCOPES = 16
 
 @dataclass
 class StrategicFigures:
-    """Frames of one :class:`~workbench.products.strategic.StrategicSummary` for the screen."""
+    """Frames of one :class:`~workbench.products.strategic.StrategicSummary` for the screen.
+
+    Examples
+    --------
+    >>> from workbench.views.partners import _example_source
+    >>> figs = figures(_example_source())
+    >>> str(figs.as_of), figs.current.label
+    ('2024-06-30', '01 Jul 2023 – 30 Jun 2024')
+    >>> list(figs.to_dict())
+    ['as_of', 'current', 'previous', 'facts', 'priorities', 'performance', 'excluded']
+    """
 
     as_of: date
     current: Period
@@ -60,6 +70,18 @@ def figures(source: Source, viewer: Viewer | None = None) -> StrategicFigures | 
     ``viewer``'s when given (:meth:`Source.for_viewer`; guidance 2.2.4). Pass the result
     through :func:`for_viewer` before showing it. Returns None when the scope holds none of
     the assessment's issues.
+
+    Examples
+    --------
+    The example tier's police assaults: 41 in the last twelve months, 19 in the twelve before;
+    its eight council ASB reports all fall in the last year. Partnership ``Q`` holds none.
+
+    >>> from workbench.views.partners import _example_source
+    >>> source = _example_source()
+    >>> figures(source).facts[["issue", "current", "previous"]].values.tolist()
+    [['violence_records', 41, 19], ['recorded_crime', 41, 19], ['council_asb', 8, 0]]
+    >>> figures(source.within({"Q"})) is None
+    True
     """
     source = source.for_viewer(viewer)
     scope = source.scope
@@ -104,6 +126,19 @@ def for_viewer(figs: StrategicFigures, viewer: Viewer) -> StrategicFigures:
     inside it is hidden, so no hidden month can be recovered by subtraction. Harm and the
     priority scores are derived from the hidden values only through bands (1–5 scores), which
     are shown; the counts themselves are not.
+
+    Examples
+    --------
+    A viewer (aggregates only) loses every twelve-month total that hides a small month; an
+    analyst gets the figures unchanged.
+
+    >>> from workbench.views.partners import _example_source
+    >>> figs = figures(_example_source())
+    >>> shown = for_viewer(figs, Viewer("vic", "Council", "viewer"))
+    >>> shown.facts[["issue", "current", "previous"]].values.tolist()
+    [['violence_records', nan, nan], ['recorded_crime', nan, nan], ['council_asb', nan, 0.0]]
+    >>> for_viewer(figs, Viewer("ann", "Police", "analyst", True)) is figs
+    True
     """
     if viewer.sees_records:
         return figs
