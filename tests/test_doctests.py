@@ -215,6 +215,7 @@ COMPLETE = (
     "workbench.sql",
     "workbench.views",
     "workbench.views.access",
+    "workbench.views.cube",
     "workbench.views.labels",
     "workbench.views.library",
     "workbench.views.partners",

@@ -34,7 +34,25 @@ _BUILT: dict = {}
 
 @dataclass(frozen=True)
 class Cube:
-    """The weekly cubes of one shared-tier version, ending on ``as_of``."""
+    """The weekly cubes of one shared-tier version, ending on ``as_of``.
+
+    Examples
+    --------
+    The example tier's assaults are nine days apart up to 30 June 2024; the last four whole
+    weeks (weeks 0-3 back) hold four of them.
+
+    >>> from workbench.views.partners import _example_source
+    >>> from workbench.views.periods import tactical
+    >>> source = _example_source()
+    >>> cube = weekly(source)
+    >>> period = tactical(cube.as_of, 4).current
+    >>> str(period), cube.weeks(period)
+    ('2024-06-03:2024-06-30', (0, 3))
+    >>> int(source.scalar(f"select sum(n) from {cube.table('cube_type', None)} where week between 0 and 3"))
+    4
+    >>> print(cube.table("cube_type", frozenset({"P"})))
+    (select * from memory.main.cube_type where "partnership" IN ('P'))
+    """
 
     as_of: date
     lsoa: bool
@@ -64,7 +82,18 @@ class Cube:
 
 def weekly(source) -> Cube | None:
     """The cubes of ``source``'s tier (built on first use, for every partnership); None when
-    there is no recorded crime. Read them through :meth:`Cube.table` with the source's scope."""
+    there is no recorded crime. Read them through :meth:`Cube.table` with the source's scope.
+
+    Examples
+    --------
+    >>> from workbench.views.partners import _example_source
+    >>> source = _example_source()
+    >>> cube = weekly(source)
+    >>> cube
+    Cube(as_of=datetime.date(2024, 6, 30), lsoa=False, partnership=True)
+    >>> weekly(source) is cube                          # built once per version of the tier
+    True
+    """
     key = (str(source.path), source.version(), source.connection_id())
     with _LOCK:
         if key in _BUILT:
@@ -121,5 +150,13 @@ def _build(source) -> Cube | None:
 
 
 def as_period(cube: Cube, first: int, last: int) -> Period:
-    """The dates covered by weeks ``first``–``last`` back (inverse of :meth:`Cube.weeks`)."""
+    """The dates covered by weeks ``first``–``last`` back (inverse of :meth:`Cube.weeks`).
+
+    Examples
+    --------
+    >>> cube = Cube(date(2024, 6, 30), lsoa=False)
+    >>> period = as_period(cube, 0, 3)
+    >>> str(period), cube.weeks(period)
+    ('2024-06-03:2024-06-30', (0, 3))
+    """
     return Period(cube.as_of - timedelta(days=7 * last + 6), cube.as_of - timedelta(days=7 * first))
