@@ -370,8 +370,8 @@ def test_an_abandoned_resumable_upload_is_swept_with_its_entry(hub):
 
 
 def test_resumable_pieces_are_up_to_16_mb_and_the_status_says_so(hub):
-    """Fewer, larger pieces: each PUT checks the uploader against the encrypted queue (~50 ms), which
-    with 8 MB pieces cost 3 s of a 500 MB upload (bench.supply_upload_bench)."""
+    """Fewer, larger pieces (each PUT checks the uploader against the encrypted queue, ~50 ms); a
+    resumed upload learns the piece size from the status answer; a larger piece is refused."""
     size = 30 * 1024 * 1024
     with portal_client(hub) as c:
         login(c, "an.lee")

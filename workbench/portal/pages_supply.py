@@ -178,7 +178,7 @@ async def _supply_result(request: Request):
 
 # ------------------------------------------------------------------- resumable upload (JSON, used by supply.js)
 RESUMABLE_PIECE = 16 * 1024 * 1024         # the largest piece one PUT may carry (each PUT checks the
-#: uploader against the encrypted queue, ~50 ms: 8 MB pieces spent 3 s of a 500 MB upload on it)
+#: uploader against the encrypted queue, ~50 ms; the web process holds at most about two pieces)
 
 
 def _json(status: int, **body):
