@@ -216,6 +216,7 @@ COMPLETE = (
     "workbench.views",
     "workbench.views.access",
     "workbench.views.cube",
+    "workbench.views.hubinfo",
     "workbench.views.labels",
     "workbench.views.library",
     "workbench.views.partners",

@@ -35,7 +35,14 @@ def _dataset_of(table: str):
 
 
 def datasets(source: Source) -> pd.DataFrame:
-    """One row per published dataset table: ``table, dataset, class, form, rows, tiers``."""
+    """One row per published dataset table: ``table, dataset, class, form, rows, tiers``.
+
+    Examples
+    --------
+    >>> from workbench.views.partners import _example_source
+    >>> datasets(_example_source())[["table", "form", "rows"]].values.tolist()
+    [['council_asb', 'records', 8], ['police_crime_offence', 'records', 60], ['ref_lsoa', 'records', 0]]
+    """
     rows = []
     for table in source.tables():
         ds = _dataset_of(table)
@@ -49,7 +56,16 @@ def datasets(source: Source) -> pd.DataFrame:
 
 
 def supplies(source: Source) -> pd.DataFrame:
-    """The supply log as published (no file paths): who supplied what, when, for which period."""
+    """The supply log as published (no file paths): who supplied what, when, for which period.
+
+    Only the columns the tier holds are read (the example tier's log has two of them).
+
+    Examples
+    --------
+    >>> from workbench.views.partners import _example_source
+    >>> supplies(_example_source()).to_dict("records")
+    [{'supply_id': 1, 'dataset': 'council_asb'}]
+    """
     if not source.has("supplies"):
         return pd.DataFrame(columns=["supply_id", "dataset", "agency", "rows", "supplied_at",
                                      "period_start", "period_end"])
@@ -60,14 +76,30 @@ def supplies(source: Source) -> pd.DataFrame:
 
 
 def published(source: Source) -> pd.DataFrame:
-    """When and how the shared tier was published (``publish_meta``: time, thresholds, by whom)."""
+    """When and how the shared tier was published (``publish_meta``: time, thresholds, by whom).
+
+    Examples
+    --------
+    >>> from workbench.views.partners import _example_source
+    >>> published(_example_source()).columns.tolist(), len(published(_example_source()))  # none recorded
+    (['key', 'value'], 0)
+    """
     if not source.has("publish_meta"):
         return pd.DataFrame(columns=["key", "value"])
     return source.frame("select key, value from publish_meta order by key")
 
 
 def status(source: Source) -> str:
-    """One line on the shared tier: when it was published and how much it holds."""
+    """One line on the shared tier: when it was published and how much it holds.
+
+    Examples
+    --------
+    >>> from workbench.views.partners import _example_source
+    >>> status(_example_source())
+    'Shared tier published at an unknown time: 3 datasets, 68 rows.'
+    >>> status(Source("nowhere/hub.duckdb")).startswith("Shared tier: No shared tier at")
+    True
+    """
     try:
         frame = datasets(source)
         meta = dict(published(source).itertuples(index=False))
@@ -112,6 +144,14 @@ def quality(source: Source, dataset_id: str, viewer: Viewer) -> dict:
     """The fitness-for-purpose report of ``dataset_id`` on the shared tier (guidance 4.2.3).
 
     Analysts, DLOs and administrators only: the report names individual supplies.
+
+    Examples
+    --------
+    >>> from workbench.views.partners import _example_source
+    >>> quality(_example_source(), "council_asb", Viewer("vic", "Council", "viewer"))
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AccessDenied: The fitness-for-purpose report is record-level data; role 'viewer' sees aggregates only ...
     """
     source = source.for_viewer(viewer)
     require_records(viewer, "The fitness-for-purpose report")
@@ -139,6 +179,16 @@ def coverage(source: Source, period: Period) -> pd.DataFrame:
 
     Every month of the period appears for every dataset that has a date column, so a
     missing supply shows as a zero (a coverage gap), not as an absent row.
+
+    Examples
+    --------
+    The example tier's council ASB: one report in January 2024, six in June, none between.
+
+    >>> from datetime import date
+    >>> from workbench.views.partners import _example_source
+    >>> frame = coverage(_example_source(), Period(date(2024, 1, 1), date(2024, 6, 30)))
+    >>> frame[frame["dataset"] == "council_asb"]["records"].tolist()
+    [1, 0, 0, 0, 0, 6]
     """
     parts, params = [], []
     for table in source.tables():
@@ -166,7 +216,16 @@ def coverage(source: Source, period: Period) -> pd.DataFrame:
 
 
 def gaps(coverage_frame: pd.DataFrame) -> pd.DataFrame:
-    """The zero-record months inside each dataset's span (first to last month with records)."""
+    """The zero-record months inside each dataset's span (first to last month with records).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"dataset": ["asb"] * 4 + ["fires"] * 2,
+    ...                       "month": ["2024-01", "2024-02", "2024-03", "2024-04", "2024-01", "2024-02"],
+    ...                       "records": [0, 5, 0, 2, 3, 0]})
+    >>> gaps(frame).values.tolist()               # before the first and after the last are not gaps
+    [['asb', '2024-03']]
+    """
     rows = []
     for name, part in coverage_frame.groupby("dataset"):
         present = part[part["records"] > 0]["month"]
