@@ -156,6 +156,7 @@ COMPLETE = (
     "workbench.portal.pages_supply",
     "workbench.portal.ratelimit",
     "workbench.portal.registration",
+    "workbench.portal.server",
     "workbench.portal.sessions",
     "workbench.portal.stats",
     "workbench.portal.store",

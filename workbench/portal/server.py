@@ -17,7 +17,17 @@ TLS_ENV = "WORKBENCH_PORTAL_TLS"
 
 
 def behind_tls() -> bool:
-    """True when ``WORKBENCH_PORTAL_TLS`` says a TLS reverse proxy fronts the portal."""
+    """True when ``WORKBENCH_PORTAL_TLS`` says a TLS reverse proxy fronts the portal.
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> def with_setting(value):
+    ...     with mock.patch.dict(os.environ, {TLS_ENV: value}):
+    ...         return behind_tls()
+    >>> [with_setting(value) for value in ("1", "Yes", "on", "0", "")]
+    [True, True, True, False, False]
+    """
     return os.environ.get(TLS_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
@@ -38,6 +48,20 @@ def serve(hub_path: Path | str, address: str = "127.0.0.1", port: int = 5007, *,
         ``WORKBENCH_PORTAL_TLS=1``.
     log_level : uvicorn's log level (``info`` logs every request: address, method, path, status).
     options : passed to :func:`workbench.portal.app.create_app`.
+
+    Examples
+    --------
+    Listening beyond the loopback interface turns the Secure cookie flag on by itself
+    (``uvicorn.run`` is replaced here, so nothing is served):
+
+    >>> from unittest import mock
+    >>> from workbench.hub.schema import init_hub
+    >>> with mock.patch("uvicorn.run") as run:
+    ...     serve(init_hub(Path("hub.duckdb")), "0.0.0.0", 8443)
+    >>> (app,), settings = run.call_args
+    >>> settings["host"], settings["port"], settings["proxy_headers"], settings["server_header"]
+    ('0.0.0.0', 8443, False, False)
+    >>> app.state.portal.store.close()
     """
     import uvicorn
 
@@ -53,7 +77,16 @@ def serve(hub_path: Path | str, address: str = "127.0.0.1", port: int = 5007, *,
 
 
 def free_port(address: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``address`` right now."""
+    """A TCP port that is free on ``address`` right now.
+
+    Examples
+    --------
+    >>> import socket
+    >>> port = free_port()
+    >>> with socket.socket() as s:                       # nothing holds it: it can be bound
+    ...     s.bind(("127.0.0.1", port)); s.getsockname()[1] == port
+    True
+    """
     import socket
 
     with socket.socket() as s:
@@ -67,6 +100,16 @@ class BackgroundServer:
     For tests, benchmarks and the browser test: ``with BackgroundServer(hub) as srv: srv.url``.
     ``options`` go to :func:`workbench.portal.app.create_app` (default ``secure_cookies=False``
     because the loopback transport is plain http).
+
+    Examples
+    --------
+    Made but not entered, it has chosen its address and built the app; nothing listens yet.
+
+    >>> from workbench.hub.schema import init_hub
+    >>> srv = BackgroundServer(init_hub(Path("hub.duckdb")))
+    >>> srv.url == f"http://127.0.0.1:{srv.port}", srv.server.config.host, srv.server.started
+    (True, '127.0.0.1', False)
+    >>> srv.app.state.portal.store.close()
     """
 
     def __init__(self, hub_path: Path | str, *, port: int | None = None, **options):
