@@ -39,11 +39,15 @@ def allowed_apps(viewer) -> list:
 class Index(DashboardApp):
     """The landing page after log-in: who you are, what you see, and the apps you may open.
 
+    The list of apps is :func:`allowed_apps`; a line under it says when the shared tier was
+    published (:func:`workbench.views.hubinfo.status`).
+
     Examples
     --------
-    >>> from workbench.views.access import Viewer
     >>> from workbench.views.partners import _example_source
-    >>> index = Index(source=_example_source(), viewer=Viewer("vic", "Council", "viewer"))
+    >>> from workbench.views.access import Viewer
+    >>> vic = Viewer("vic", "Council", "viewer")                # aggregates only
+    >>> index = Index(source=_example_source(), viewer=vic)
     >>> text = index.__panel__()[0].object
     >>> "Welcome, vic" in text, "aggregates only" in text, "href='/records'" in text
     (True, True, False)

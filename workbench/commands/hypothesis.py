@@ -17,9 +17,9 @@ def register(subparsers) -> None:
 
     Examples
     --------
-    >>> import argparse
-    >>> parser = argparse.ArgumentParser(prog="workbench")
-    >>> register(parser.add_subparsers())
+    >>> from argparse import ArgumentParser
+    >>> parser = ArgumentParser(prog="workbench")
+    >>> register(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["hypothesis", "concentration", "--current", "2024-01-01:2024-06-30",
     ...                           "--baseline", "2023-01-01:2023-06-30"])
     >>> args.name, args.current, args.offences

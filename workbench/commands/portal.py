@@ -166,16 +166,16 @@ def ingest_upload(hub, entry: dict, path):
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> from workbench.hub.schema import init_hub
+    >>> from pathlib import Path
     >>> from workbench.registry import open_registry
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> hub = init_hub(folder / "hub.duckdb")
-    >>> _ = (folder / "imd.csv").write_text("lsoa_code,imd_score,imd_rank,imd_decile\\n"
-    ...                                     "E01000001,12.5,20000,7\\nE01000002,30.1,3000,1\\n")
+    >>> upload = Path("imd.csv")
+    >>> _ = upload.write_text("lsoa_code,imd_score,imd_rank,imd_decile\\n"
+    ...                       "E01000001,12.5,20000,7\\nE01000002,30.1,3000,1\\n")
     >>> entry = {"user_name": "ann", "dataset": "ref_imd", "agency": None, "metadata": None,
     ...          "upload_id": "u-1"}
-    >>> ingest_upload(hub, entry, folder / "imd.csv").rows
+    >>> from workbench.hub.schema import init_hub
+    >>> hub = init_hub(Path("hub.duckdb"))
+    >>> ingest_upload(hub, entry, upload).rows
     2
     >>> with open_registry(hub) as reg:
     ...     [(e.actor, e.outcome, e.detail["upload_id"], e.detail["via"])

@@ -124,7 +124,8 @@ def register_hub_actions(hub_subparsers) -> None:
     --------
     >>> import argparse
     >>> parser = argparse.ArgumentParser(prog="workbench hub")
-    >>> register_hub_actions(parser.add_subparsers())
+    >>> actions = parser.add_subparsers(dest="hub_command")
+    >>> register_hub_actions(actions)
     >>> args = parser.parse_args(["publish"])
     >>> args.min_households, args.count_threshold, args.k_anonymity, args.engine
     (4, 5, 5, 'duckdb')
