@@ -195,8 +195,13 @@ def fmt_minutes(minutes: np.ndarray) -> np.ndarray:
     --------
     >>> fmt_minutes(np.array([5, 1439, 1445])).tolist()
     ['00:05', '23:59', '00:05']
+    >>> fmt_minutes(np.array([], dtype=int)).tolist()  # a short or small build can draw no events
+    []
     """
     m = np.asarray(minutes, int) % 1440
+    if m.size == 0:
+        # numpy's char.zfill takes the maximum width of its input, which an empty array has not
+        return np.empty(0, dtype=object)
     return np.char.add(np.char.add(np.char.zfill((m // 60).astype(str), 2), ":"),
                        np.char.zfill((m % 60).astype(str), 2)).astype(object)
 
