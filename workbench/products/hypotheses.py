@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from workbench.errors import WorkbenchError
+from workbench.viz import numbers
 
 
 def _period(p) -> str:
@@ -45,6 +46,15 @@ def run_hypotheses(source, current, baseline, offences: str | None = None, names
     return [run_hypothesis(n, source, current, baseline, offences) for n in (names_ or names())]
 
 
+def _shown(key, value) -> str:
+    """An evidence value in a sentence: p-values and other floats in ordinary notation (issue 18)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if str(key) in numbers.P_COLUMNS:
+        return numbers.p_value(value)
+    return numbers.small_number(value) if isinstance(value, float) else f"{value:,}"
+
+
 def evidence_items(result: dict) -> tuple[list[str], list[tuple[str, list[dict]]]]:
     """Split a result's evidence into sentences and (title, rows) tables."""
     sentences, tables = [], []
@@ -52,7 +62,7 @@ def evidence_items(result: dict) -> tuple[list[str], list[tuple[str, list[dict]]
         if isinstance(e, dict) and "rows" in e:
             tables.append((str(e.get("title", "Evidence")), list(e["rows"])))
         elif isinstance(e, dict):
-            sentences.append("; ".join(f"{k}: {v}" for k, v in e.items()))
+            sentences.append("; ".join(f"{k}: {_shown(k, v)}" for k, v in e.items()))
         else:
             sentences.append(str(e))
     return sentences, tables

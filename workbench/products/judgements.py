@@ -25,6 +25,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from workbench.products.problem import ProblemSummary
+from workbench.viz import numbers
 
 #: per hypothesis name: (judgement when supported, recommendation, options by pillar)
 RULES = {
@@ -171,14 +172,14 @@ def influence_and_impact(summary: ProblemSummary, hypotheses: list[dict], questi
             + ("" if sig else "; the change is within normal variation") + ".",
             "high" if sig and summary.change_p < 0.01 else ("medium" if sig else "low"),
             f"{summary.current_count:,} offences against {summary.baseline_count:,}; "
-            f"exact rate test allowing for month-to-month variation, p = {summary.change_p:.3g}."))
+            f"exact rate test allowing for month-to-month variation, {numbers.p_text(summary.change_p)}."))
     for h in hypotheses:
         name, verdict = _name(h), h.get("verdict", "inconclusive")
         rule = RULES.get(name)
         conf = confidence(verdict, h.get("p_value"))
         evidence = h.get("reason") or "see the hypothesis table"
         if h.get("p_value") is not None:
-            evidence += f" (p = {h['p_value']:.3g})"
+            evidence += f" ({numbers.p_text(h['p_value'])})"
         if verdict == "supported":
             statement = rule[0] if rule else f"Hypothesis '{name}' is supported."
             judgements.append(Judgement(statement, conf, evidence))

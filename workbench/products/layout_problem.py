@@ -15,6 +15,7 @@ from workbench.products import present as show
 from workbench.products.hypotheses import evidence_items
 from workbench.products.judgements import InfluenceImpact
 from workbench.products.problem import ProblemSummary
+from workbench.viz import numbers
 
 
 def _area_text(commission, area) -> str:
@@ -44,7 +45,7 @@ def definitions(s: ProblemSummary, commission=None, area=None) -> None:
     change = s.change
     show.para(f"{s.current_count:,} offences in the current period against {s.baseline_count:,} in the "
               f"baseline: a change of {show.pct(change)} in the daily rate "
-              f"(exact rate test allowing for month-to-month variation, p = {s.change_p:.3g})." if s.change_p is not None else
+              f"(exact rate test allowing for month-to-month variation, {numbers.p_text(s.change_p)})." if s.change_p is not None else
               "No offences in scope in either period.")
     if not s.monthly.empty:
         show.figure(figures.monthly_trend(s.monthly, title="Offences in scope per month"),

@@ -7,6 +7,7 @@ import pandas as pd
 from workbench.products import figures
 from workbench.products import present as show
 from workbench.products.tactical import TacticalSummary
+from workbench.viz import numbers
 
 
 def emerging(s: TacticalSummary) -> None:
@@ -17,7 +18,7 @@ def emerging(s: TacticalSummary) -> None:
               "their last complete month is compared with the 12 months before.")
     if s.emerging:
         show.bullets([f"{e.label}: {e.current:,} against {e.expected:,.1f} expected "
-                      f"(rate ratio {e.rate_ratio}, p = {e.p_value:.2g})" for e in s.emerging])
+                      f"(rate ratio {e.rate_ratio}, {numbers.p_text(e.p_value)})" for e in s.emerging])
     else:
         show.para("No issue is significantly above its baseline.")
     frame = pd.DataFrame([e.to_dict() for e in s.exceedance]).drop(columns=["issue"])

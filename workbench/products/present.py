@@ -18,6 +18,7 @@ import pandas as pd
 
 from workbench.privacy import outputs
 from workbench.products.frontsheet import FrontSheet
+from workbench.viz import numbers
 
 TAG = "workbench"
 
@@ -137,7 +138,7 @@ def _fmt(v) -> str:
     elif isinstance(v, np.floating):
         v = float(v)
     if isinstance(v, float):
-        return f"{v:,.3g}" if abs(v) < 1 else f"{v:,.1f}"
+        return numbers.small_number(v)
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
@@ -192,7 +193,8 @@ def table_data(frame: pd.DataFrame, *, caption: str | None = None, max_rows: int
     >>> d["values"], d["texts"]
     ([['A', 1234]], [['A', '1,234']])
     """
-    formats = formats or {}
+    # p-value columns read "<0.001" or three decimals, never 8.01e-20 (issue 18)
+    formats = {**{c: numbers.p_value for c in frame.columns if str(c) in numbers.P_COLUMNS}, **(formats or {})}
     texts = [[(formats[c](v) if formats.get(c) and v is not None and not (isinstance(v, float) and pd.isna(v))
                else _fmt(v)) for c, v in zip(frame.columns, row)] for row in frame.itertuples(index=False)]
     return {"columns": [str(c) for c in frame.columns], "keys": [str(k) for k in keys if k in frame.columns],

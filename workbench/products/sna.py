@@ -39,6 +39,7 @@ import pandas as pd
 from workbench.analysis.change import exact_rate_test
 from workbench.analysis.offence_groups import HOMICIDE
 from workbench.analysis.temporal import trend_test
+from workbench.viz import numbers
 
 #: the local definition of serious violence (Home Office offence codes): homicide, violence
 #: with injury (GBH, wounding, ABH), robbery and possession of weapons
@@ -121,7 +122,7 @@ class SnaSummary:
         rising = [f for f in self.profile if f.trend == "rising"]
         if rising:
             out.append({"title": "Prioritise the rising sources of harm",
-                        "evidence": [f"{f.label}: rising over {f.months} months (p = {f.trend_p:.3g})" for f in rising]})
+                        "evidence": [f"{f.label}: rising over {f.months} months ({numbers.p_text(f.trend_p)})" for f in rising]})
         if len(self.places):
             top = self.places.head(5)
             share = top["current"].sum() / max(1, self.places["current"].sum())

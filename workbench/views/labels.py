@@ -15,6 +15,8 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from workbench.viz import numbers
+
 #: column → the words a partnership group member reads (units in brackets)
 LABELS = {
     "offence_type": "Offence type", "offence_code": "Offence code", "label": "Issue",
@@ -158,7 +160,7 @@ def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
         if values.dtype == bool or values.dtype.name == "boolean":
             out = values.map({True: "Yes", False: "No"}).astype(object)
         elif str(col) in ("p_value", "trend_p"):
-            out = values.map(lambda v: "" if pd.isna(v) else ("<0.001" if float(v) < 0.001 else f"{float(v):.3f}"))
+            out = values.map(lambda v: "" if pd.isna(v) else numbers.p_value(v))
         elif values.dtype.kind in "iuf":
             numeric = pd.to_numeric(values, errors="coerce")
             if numeric.dropna().map(lambda v: float(v).is_integer()).all():

@@ -23,6 +23,8 @@ import branca.element
 import folium
 import jinja2
 
+from workbench.viz.numbers import plain_number
+
 #: where the dashboard server publishes Leaflet (see dashboards/server.py ``static_dirs``)
 LEAFLET_PREFIX = "/vendor/leaflet"
 #: a deployment's tile server, e.g. ``http://tiles.local/{z}/{x}/{y}.png``; none by default
@@ -353,19 +355,6 @@ def _fmt(value) -> str:
     if isinstance(value, float):
         return plain_number(value)
     return str(value)
-
-
-def plain_number(value: float) -> str:
-    """About three significant figures in ordinary notation, never ``1.23e+03``.
-
-    >>> plain_number(1234.5), plain_number(12.345), plain_number(0.00123), plain_number(0)
-    ('1,234', '12.3', '0.00123', '0')
-    """
-    v = float(value)
-    if v == 0 or not math.isfinite(v):
-        return "0" if v == 0 else str(v)
-    digits = max(0, 2 - int(math.floor(math.log10(abs(v)))))
-    return f"{v:,.{digits}f}"
 
 
 def _coords(geometry):

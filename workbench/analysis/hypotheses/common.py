@@ -10,6 +10,7 @@ import pandas as pd
 from workbench.analysis.aoristic import combine_date_time
 from workbench.analysis.change import compare_periods
 from workbench.analysis.hypotheses.data import DataSource, Period
+from workbench.viz import numbers
 
 POLICE = "police_crime_offence"
 #: below this many offences in either period a verdict is 'inconclusive' (too few events)
@@ -58,7 +59,7 @@ def precheck(hypothesis, base: pd.DataFrame, cur: pd.DataFrame, baseline: Period
     if not change.significant:
         return hypothesis.inconclusive(
             f"no significant increase to explain (rate ratio {change.rate_ratio:.2f}, one-sided e-test "
-            f"p = {change.p_value:.3g})", p_value=change.p_value, effect=effect, caveats=caveats), change
+            f"{numbers.p_text(change.p_value)})", p_value=change.p_value, effect=effect, caveats=caveats), change
     if needs_coordinates:
         both = pd.concat([base, cur])
         missing = float(both[["easting", "northing"]].isna().any(axis=1).mean())

@@ -44,6 +44,7 @@ from workbench.analysis.fitness import Needs
 from workbench.analysis.gistar import fdr_significant
 from workbench.analysis.hypotheses.base import Hypothesis, Verdict, evidence, register
 from workbench.analysis.hypotheses.common import MIN_EVENTS, POLICE, police_offences, precheck
+from workbench.viz import numbers
 
 BLOCKS = ("night", "morning", "afternoon")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -275,13 +276,13 @@ class ConcentrationHypothesis(Hypothesis):
         if p_g < alpha and share >= share_needed:
             verdict, reason = "supported", (
                 f"{int(flagged.sum())} place-time unit(s) with a significant excess carry "
-                f"{share_of_increase_words(share)} (homogeneity G² p = {p_g:.3g})")
+                f"{share_of_increase_words(share)} (homogeneity G² {numbers.p_text(p_g)})")
         elif p_g >= alpha:
             verdict, reason = "not_supported", (
-                f"the increase is consistent with a proportional, widespread rise (G² p = {p_g:.3g})")
+                f"the increase is consistent with a proportional, widespread rise (G² {numbers.p_text(p_g)})")
         else:
             verdict, reason = "not_supported", (
-                f"the pattern shifted (G² p = {p_g:.3g}) but units with a significant excess carry only "
+                f"the pattern shifted (G² {numbers.p_text(p_g)}) but units with a significant excess carry only "
                 f"{share:.0%} of the increase (at least {share_needed:.0%} needed)")
         reason += reason_tail
         return Verdict.make(self, verdict, reason, p_value=p_g, statistic=g_obs, effect=effect,

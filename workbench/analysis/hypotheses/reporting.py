@@ -30,6 +30,7 @@ from workbench.analysis.hypotheses.base import Hypothesis, Verdict, evidence, re
 from workbench.analysis.hypotheses.common import MIN_EVENTS, POLICE, increase, police_offences, precheck
 from workbench.analysis.offence_groups import HOMICIDE, VIOLENCE_WITH_INJURY
 from workbench.analysis.triangulation import ratio_of_rate_ratios
+from workbench.viz import numbers
 
 HEALTH = {"health_ae_assault": "A&E", "ambulance_callout": "ambulance"}
 ALPHA = 0.001
@@ -91,7 +92,7 @@ class ReportingHypothesis(Hypothesis):
                 if whole.significant:
                     return self.inconclusive(
                         "the increase is in offences without injury (police injury violence did not rise "
-                        f"significantly, p = {change.p_value:.2g}); A&E and ambulance services do not see "
+                        f"significantly, {numbers.p_text(change.p_value)}); A&E and ambulance services do not see "
                         "those offences, so these data cannot test a reporting effect",
                         p_value=change.p_value, effect=early.effect, caveats=caveats)
             return early
@@ -120,16 +121,16 @@ class ReportingHypothesis(Hypothesis):
         if pooled.p_value < ALPHA and pooled.rrr >= MIN_RRR and same_way:
             verdict, reason = "supported", (
                 f"police-recorded violence rose (rate ratio {change.rate_ratio:.2f}) while health counts moved "
-                f"{health_change.rate_ratio:.2f}×: RRR {pooled.rrr:.2f}, p = {pooled.p_value:.2g}")
+                f"{health_change.rate_ratio:.2f}×: RRR {pooled.rrr:.2f}, {numbers.p_text(pooled.p_value)}")
         elif pooled.p_value < 0.05 and pooled.rrr > 1:
             verdict, reason = "not_supported", (
                 f"police counts rose faster than health counts (police {change.rate_ratio:.2f}×, health "
-                f"{health_change.rate_ratio:.2f}×; RRR {pooled.rrr:.2f}, p = {pooled.p_value:.2g}) but not clearly "
+                f"{health_change.rate_ratio:.2f}×; RRR {pooled.rrr:.2f}, {numbers.p_text(pooled.p_value)}) but not clearly "
                 f"enough to call it a reporting effect (needs p < {ALPHA}, RRR ≥ {MIN_RRR} and every source > 1)")
         else:
             verdict, reason = "not_supported", (
                 f"health counts moved with police counts (police {change.rate_ratio:.2f}×, health "
-                f"{health_change.rate_ratio:.2f}×; RRR {pooled.rrr:.2f}, p = {pooled.p_value:.2g}; needs "
+                f"{health_change.rate_ratio:.2f}×; RRR {pooled.rrr:.2f}, {numbers.p_text(pooled.p_value)}; needs "
                 f"p < {ALPHA}, RRR ≥ {MIN_RRR} and every source > 1)")
         return Verdict.make(self, verdict, reason, p_value=pooled.p_value, statistic=pooled.z, effect=effect,
                             evidence=ev, caveats=caveats)

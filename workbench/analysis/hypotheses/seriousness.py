@@ -28,6 +28,7 @@ from workbench.analysis.fitness import Needs
 from workbench.analysis.hypotheses.base import Hypothesis, Verdict, evidence, register
 from workbench.analysis.hypotheses.common import MIN_EVENTS, POLICE, police_offences, precheck
 from workbench.analysis.triangulation import ratio_of_rate_ratios
+from workbench.viz import numbers
 
 ALPHA = 0.001
 MIN_RRR = 1.2
@@ -112,11 +113,11 @@ class SeriousnessHypothesis(Hypothesis):
         if less.significant and rrr.p_value < ALPHA and rrr.rrr >= MIN_RRR:
             verdict, reason = "supported", (
                 f"less serious violence rose faster than serious violence (rate ratios {less.rate_ratio:.2f} vs "
-                f"{serious.rate_ratio:.2f}; RRR {rrr.rrr:.2f}, p = {rrr.p_value:.2g})")
+                f"{serious.rate_ratio:.2f}; RRR {rrr.rrr:.2f}, {numbers.p_text(rrr.p_value)})")
         else:
             why = ("less serious violence did not rise significantly" if not less.significant else
                    f"less serious violence did not rise clearly faster than serious violence (RRR {rrr.rrr:.2f}, "
-                   f"p = {rrr.p_value:.2g}; needs p < {ALPHA} and RRR ≥ {MIN_RRR})")
+                   f"{numbers.p_text(rrr.p_value)}; needs p < {ALPHA} and RRR ≥ {MIN_RRR})")
             verdict, reason = "not_supported", why
         return Verdict.make(self, verdict, reason, p_value=rrr.p_value, statistic=rrr.z, effect=effect,
                             evidence=ev, caveats=caveats)
