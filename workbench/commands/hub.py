@@ -184,25 +184,40 @@ def _cmd_share(args):
 
 
 def _cmd_grid(args):
-    """Monthly grid counts of a shared-tier dataset on DuckDB or Spark (issue 17)."""
+    """Monthly grid counts of a shared-tier dataset on DuckDB or Spark (issue 17).
+
+    The acting user is checked as a product render is (``read_depersonalised`` on record-level
+    data; unknown users exit 3, audited) and the grid holds only their partnerships' rows
+    (:func:`workbench.privacy.shared.open_shared`); ``--out`` is refused among the workbench's own
+    files and written through a private folder, as an export is; every run is audited (``hub.grid``).
+    """
     import tempfile
     from pathlib import Path
 
     from workbench.engine.aggregate import export_parquet, monthly_grid
-    from workbench.privacy.shared import open_shared_tier
+    from workbench.privacy.export import write_output
+    from workbench.privacy.shared import open_shared, open_shared_tier
+    from workbench.products.authorise import authorise
+    from workbench.registry import open_registry
+    from workbench.sql import quote_identifier
 
-    out = Path(args.out)
-    with tempfile.TemporaryDirectory(prefix=".wb-grid-", dir=hub_path(args).parent) as tmp:
-        con = open_shared_tier(hub_path(args))
+    hub, user, out = hub_path(args), acting_user(args), Path(args.out)
+    grant = authorise(hub, user, "render")          # unknown/unpermitted: AccessDenied (exit 3), audited
+    with tempfile.TemporaryDirectory(prefix=".wb-grid-", dir=hub.parent) as tmp:
+        con = open_shared(hub, user=user) if grant.registered else open_shared_tier(hub)
         try:
-            export_parquet(con, args.dataset, Path(tmp) / "pq", partition_by=("month",))
+            export_parquet(con, quote_identifier(args.dataset), Path(tmp) / "pq", partition_by=("month",))
         finally:
             con.close()
         res = monthly_grid(Path(tmp) / "pq", engine=args.engine, cell_metres=args.cell,
                            category=args.category, spark_master=args.spark_master)
-    res.grid.to_csv(out, index=False)
-    return {"engine": res.engine, "cells": len(res.grid), "events": int(res.grid["n"].sum()),
-            "unlocated": res.unlocated, "digest": res.digest(), "out": str(out)}
+    write_output(out, hub, lambda path: res.grid.to_csv(path, index=False))
+    doc = {"engine": res.engine, "cells": len(res.grid), "events": int(res.grid["n"].sum()),
+           "unlocated": res.unlocated, "digest": res.digest(), "out": str(out)}
+    with open_registry(hub) as reg:
+        reg.audit(user, "hub.grid", args.dataset,
+                  {**{k: v for k, v in doc.items() if k != "digest"}, "scoped": grant.registered})
+    return doc
 
 
 def _cmd_map(args):
@@ -295,6 +310,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
     p.add_argument("--spark-master", default="local[2]", help="Spark master URL (local[N] or spark://host:7077)")
     p.add_argument("--out", required=True, help="CSV of month, cell_x, cell_y, category, n")
+    p.add_argument("--as", dest="as_user", metavar="USER",
+                   help="acting user (default WORKBENCH_USER, else the OS user); the grid holds only their partnerships")
     p.set_defaults(func=_cmd_grid)
 
     p = hs.add_parser("calendar", help="supply calendar: late, due and never-supplied statutory datasets")

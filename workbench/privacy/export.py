@@ -282,6 +282,29 @@ def _publish_file(out: Path, write) -> None:
         shutil.rmtree(private, ignore_errors=True)
 
 
+def write_output(out: Path | str, hub: Path | str, write) -> Path:
+    """Write a derived file the way an export is written: ``out`` is refused among the
+    workbench's own files (the hub, its keys, released copies, hidden folders; symlinks
+    resolved), then ``write(path)`` fills it in a private folder and it is renamed into place
+    (0600), never through a planted link (issue 11 High 3–4).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> Path("w").mkdir(); _ = Path("w/hub.duckdb").write_bytes(b"")
+    >>> write_output("grid.csv", "w/hub.duckdb", lambda p: p.write_text("n\\n1\\n")).read_text()
+    'n\\n1\\n'
+    >>> write_output("w/hub.duckdb", "w/hub.duckdb", lambda p: p.write_text(""))
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: --out 'w/hub.duckdb' is among the workbench's own files ...
+    """
+    out, hub = Path(out), Path(hub)
+    _check_out(out, hub)
+    _publish_file(out, write)
+    return out
+
+
 def marked_path(out: Path, marking: str) -> Path:
     """``out`` with the protective marking in its file name (unless the name already holds it).
 
