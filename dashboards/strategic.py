@@ -153,7 +153,7 @@ class StrategicAssessment(DashboardApp):
                          caption("For each target in the partnership plan: the change it aims for (green) "
                                  "and the change recorded over the last 12 months (orange). Below zero is "
                                  "a fall."),
-                         tabulator(frame[["label", "target", "actual", "status"]],
+                         tabulator(frame[["label", "target", "actual", "status", "reason"]],
                                    sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
 

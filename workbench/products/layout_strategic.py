@@ -82,7 +82,7 @@ def pestelo(s: StrategicSummary) -> None:
 def performance(s: StrategicSummary) -> None:
     show.heading("Performance against the partnership plan", 2)
     show.table(pd.DataFrame([{"issue": p.label, "target": show.pct(p.target), "actual": show.pct(p.actual),
-                              "status": p.status} for p in s.performance]),
+                              "status": p.status, "why no data": p.reason} for p in s.performance]),
                caption="Change over the last 12 months against the plan's targets")
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from workbench import catalogue
 from workbench.errors import BadInput
 from workbench.products import issues as iss
 from workbench.products.community import CommunityViews, community_views
@@ -70,6 +71,7 @@ class Performance:
     target: float
     actual: float | None
     status: str   # met | not met | no data
+    reason: str = ""   # why there is no actual change ("no data"), in words
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,7 +117,7 @@ class StrategicSummary:
 
     def performance_frame(self) -> pd.DataFrame:
         return pd.DataFrame([p.to_dict() for p in self.performance],
-                            columns=["issue", "label", "target", "actual", "status"])
+                            columns=["issue", "label", "target", "actual", "status", "reason"])
 
     def primary(self, problem: str) -> IssueFacts:
         """The source a problem's figures are taken from (see :func:`primary_source`)."""
@@ -182,6 +184,20 @@ def _change_p(current: int, previous: int, dispersion: float | None = None) -> f
     if current + previous == 0:
         return None
     return exact_rate_test(current, previous, 1.0, 1.0, "two-sided", dispersion=dispersion).p_value
+
+
+def _no_change_reason(f: IssueFacts | None, cur: tuple, prev: tuple) -> str:
+    """Why a target has no actual change: no source, a comparison year not fully covered, or
+    nothing in the baseline year to compare with."""
+    if f is None:
+        return "none of this issue's datasets is in the shared tier"
+    title = catalogue.get(f.dataset).title if f.dataset in catalogue.ids() else f.dataset
+    gaps = [f"{name} ({start} to {end}) has {months} of 12 months of {title}"
+            for name, (start, end), months in (("the last 12 months", cur, f.months_covered),
+                                                ("the baseline year", prev, f.months_previous)) if months < 12]
+    if gaps:
+        return "cannot compare: " + "; ".join(gaps)
+    return "no events in the baseline year, so no proportional change"
 
 
 def primary_source(facts: list[IssueFacts]) -> IssueFacts:
@@ -299,7 +315,8 @@ def strategic_summary(source, as_of: dt.date | str | None = None, *,
         sources = [x for x in facts if x.problem == key]
         f = primary_source(sources) if sources else next((x for x in facts if x.key == key), None)
         if f is None or f.change is None:
-            performance.append(Performance(key, iss.BY_KEY[key].label, target, None, "no data"))
+            performance.append(Performance(key, iss.BY_KEY[key].label, target, None, "no data",
+                                           _no_change_reason(f, cur, prev)))
         else:
             performance.append(Performance(key, f.label, target, f.change,
                                            "met" if f.change <= target else "not met"))

@@ -50,7 +50,7 @@ class StrategicFigures:
     monthly: pd.DataFrame        # issue, label, month, count (NaN: month not supplied)
     facts: pd.DataFrame          # StrategicSummary.facts_frame()
     priorities: pd.DataFrame     # PriorityTable.to_frame(): one row per problem
-    performance: pd.DataFrame    # issue, label, target, actual, status
+    performance: pd.DataFrame    # issue, label, target, actual, status, reason (why "no data")
     excluded: pd.DataFrame       # problem, label, reason
     summary: object = None       # the product's StrategicSummary (unsuppressed; not for display)
 
