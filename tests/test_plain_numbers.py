@@ -44,3 +44,19 @@ def test_cells_sentences_and_labels_share_one_rule():
     assert sentences == ["p_value: <0.001", "plain"]
     row = plain_table(pd.DataFrame({"p_value": [8.01e-20]})).iloc[0].tolist()
     assert row == [numbers.p_value(8.01e-20)]
+
+
+def test_figures_have_no_scientific_axis_multiplier_or_offset():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([457000, 457010], [2e7, 3e7])
+    show.plain_axes(fig)
+    fig.canvas.draw()
+    texts = [ax.yaxis.get_offset_text().get_text(), ax.xaxis.get_offset_text().get_text()]
+    texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    plt.close(fig)
+    assert not any(SCIENTIFIC.search(t) or t.startswith("+") for t in texts), texts

@@ -233,6 +233,32 @@ def controlled_table(data: dict, threshold: int = outputs.DEFAULT_THRESHOLD) -> 
                                max_rows=data.get("max_rows")), controlled.to_dict())
 
 
+def plain_axes(fig) -> None:
+    """Numeric axes of ``fig`` in ordinary notation: no ``1e6`` multiplier and no ``+4.57e5``
+    offset above the ticks (issue 18); category and date axes are left as they are.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([457000, 457010], [2e7, 3e7])
+    >>> plain_axes(fig); fig.canvas.draw()
+    >>> ax.yaxis.get_offset_text().get_text(), ax.xaxis.get_offset_text().get_text()
+    ('', '')
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import ScalarFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, ScalarFormatter):
+                formatter.set_scientific(False)
+                formatter.set_useOffset(False)
+
+
 def figure(fig, *, caption: str, alt: str | None = None, safe: str | None = None) -> str:
     """A matplotlib figure as an inline PNG (closed after rendering).
 
@@ -252,6 +278,7 @@ def figure(fig, *, caption: str, alt: str | None = None, safe: str | None = None
     """
     import matplotlib.pyplot as plt
 
+    plain_axes(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
