@@ -103,6 +103,7 @@ COMPLETE = (
     "workbench.demo.timing",
     "workbench.demo.validation",
     "workbench.demo.world",
+    "workbench.engine.aggregate",
     "workbench.errors",
     "workbench.geo",
     "workbench.geo.boundaries",

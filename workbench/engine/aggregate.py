@@ -41,6 +41,21 @@ def monthly_grid_sql(table: str, *, cell_metres: float, category: str, month: st
     Cells are ``cell_metres`` squares of the British National Grid, identified by
     ``floor(easting / cell)``; records without coordinates are left out (their number is
     reported by :func:`unlocated_sql`).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE events AS SELECT * FROM (VALUES ('2024-01', 'burglary', 100.0, 600.0),"
+    ...                 " ('2024-01', 'burglary', 240.0, 510.0), ('2024-01', 'burglary', 260.0, 510.0),"
+    ...                 " ('2024-01', 'burglary', NULL, NULL)) t(month, crime_type, easting, northing)")
+    >>> sql = monthly_grid_sql("events", cell_metres=250, category="crime_type", month="month")
+    >>> con.execute(sql + " ORDER BY 2, 3").fetchall()
+    [('2024-01', 0, 2, 'burglary', 2), ('2024-01', 1, 2, 'burglary', 1)]
+    >>> monthly_grid_sql("events", cell_metres=0, category="c", month="m")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `cell_metres` must be in (0, 10000]; found 0.
     """
     if not (0 < float(cell_metres) <= 10_000):
         raise BadInput(f"`cell_metres` must be in (0, 10000]; found {cell_metres!r}.")
@@ -52,11 +67,28 @@ def monthly_grid_sql(table: str, *, cell_metres: float, category: str, month: st
 
 
 def unlocated_sql(table: str) -> str:
+    """Count of the records in ``table`` without coordinates, in DuckDB SQL.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE events AS SELECT * FROM (VALUES (1.0, 2.0), (NULL, 2.0), (3.0, NULL))"
+    ...                 " t(easting, northing)")
+    >>> con.execute(unlocated_sql("events")).fetchone()[0]
+    2
+    """
     return f"SELECT count(*) AS n FROM {table} WHERE easting IS NULL OR northing IS NULL"
 
 
 def to_spark(sql: str) -> str:
-    """The same query in Spark SQL (sqlglot)."""
+    """The same query in Spark SQL (sqlglot).
+
+    Examples
+    --------
+    >>> to_spark("SELECT CAST(floor(easting / 250.0) AS BIGINT) AS x FROM events")
+    'SELECT CAST(FLOOR(easting / 250.0) AS BIGINT) AS x FROM events'
+    """
     import sqlglot
 
     return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
@@ -68,6 +100,15 @@ def export_parquet(con, source_table: str, out_dir: Path | str, *, partition_by=
 
     ``out_dir`` should be a private (0700) folder: the files are as sensitive as the tier they
     come from (``docs/scale.md`` on storage).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE events AS SELECT * FROM (VALUES ('2024-01', 1), ('2024-02', 2)) t(month, x)")
+    >>> out = export_parquet(con, "events", "parquet_out")
+    >>> sorted(p.name for p in out.iterdir())
+    ['month=2024-01', 'month=2024-02']
     """
     import pyarrow.dataset as pads
 
@@ -81,6 +122,16 @@ def export_parquet(con, source_table: str, out_dir: Path | str, *, partition_by=
 
 @dataclass
 class GridResult:
+    """Monthly grid counts from one engine: the sorted ``grid`` and the number of ``unlocated`` records.
+
+    Examples
+    --------
+    >>> grid = pd.DataFrame({"month": ["2024-01"], "cell_x": [0], "cell_y": [2], "category": ["burglary"], "n": [2]})
+    >>> a, b = GridResult("duckdb", grid, 1), GridResult("spark", grid.copy(), 1)
+    >>> a.digest() == b.digest(), len(a.digest())
+    (True, 64)
+    """
+
     engine: str
     grid: pd.DataFrame          # month, cell_x, cell_y, category, n (sorted)
     unlocated: int
@@ -108,6 +159,17 @@ def monthly_grid(parquet_dir: Path | str, *, engine: str = "duckdb", cell_metres
     engine : ``'duckdb'`` (embedded default) or ``'spark'``.
     spark_master : the Spark master URL (``local[2]`` on one machine; ``spark://host:7077`` for a cluster).
     spark : an existing SparkSession to reuse (tests, benchmarks).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE events AS SELECT * FROM (VALUES ('2024-01', 'burglary', 100.0, 600.0),"
+    ...                 " ('2024-01', 'burglary', 240.0, 510.0), ('2024-02', 'robbery', NULL, NULL))"
+    ...                 " t(month, crime_type, easting, northing)")
+    >>> result = monthly_grid(export_parquet(con, "events", "grid_parquet"))
+    >>> result.grid.values.tolist(), result.unlocated
+    ([['2024-01', 0, 2, 'burglary', 2]], 1)
     """
     if engine not in ENGINES:
         raise BadInput(f"`engine` must be one of {', '.join(ENGINES)}; found {engine!r}.")
