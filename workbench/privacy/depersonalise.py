@@ -139,7 +139,14 @@ class Geography:
 
 
 def area_keys(postcodes: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Postcode sector ("NG1 5") and district ("NG1") of normal-form postcodes ("NG1 5AW")."""
+    """Postcode sector ("NG1 5") and district ("NG1") of normal-form postcodes ("NG1 5AW").
+
+    Examples
+    --------
+    >>> sector, district = area_keys(pd.Series(["NG1 5AW", "NG10 2BX"]))
+    >>> sector.tolist(), district.tolist()
+    (['NG1 5', 'NG10 2'], ['NG1', 'NG10'])
+    """
     pc = postcodes.astype(str)
     district = pc.str.split(" ").str[0]
     sector = district + " " + pc.str.split(" ").str[1].str[:1]
@@ -303,6 +310,15 @@ def ref_key(con, catalog: str = "hub") -> bytes:
 
     It never leaves the master tier, so the shared tier's hashes cannot be reversed by
     hashing guessed reference numbers.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("ATTACH ':memory:' AS hub")
+    >>> key = ref_key(con)
+    >>> len(key), ref_key(con) == key
+    (32, True)
     """
     con.execute(f"CREATE TABLE IF NOT EXISTS {catalog}.main.hub_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     row = con.execute(f"SELECT value FROM {catalog}.main.hub_meta WHERE key = ?", [REF_KEY_NAME]).fetchone()
@@ -318,7 +334,15 @@ def _blob(b: bytes) -> str:
 
 
 def hmac_sql(expr: str, key: bytes) -> str:
-    """SQL for the HMAC-SHA256 of ``expr`` under ``key`` (RFC 2104), first 32 hex digits."""
+    """SQL for the HMAC-SHA256 of ``expr`` under ``key`` (RFC 2104), first 32 hex digits.
+
+    Examples
+    --------
+    >>> import duckdb, hmac, hashlib
+    >>> got = duckdb.sql("SELECT " + hmac_sql("'P123'", b"secret")).fetchone()[0]
+    >>> got == hmac.new(b"secret", b"P123", hashlib.sha256).hexdigest()[:32]
+    True
+    """
     k = key.ljust(64, b"\0") if len(key) <= 64 else key
     ipad = bytes(b ^ 0x36 for b in k)
     opad = bytes(b ^ 0x5C for b in k)
