@@ -25,6 +25,17 @@ def police_offences(source: DataSource, period: Period, offences: tuple[str, ...
     """Police offences committed in ``period`` with an offence code in ``offences``.
 
     Adds ``when`` (committed-from timestamp) and numeric ``easting``/``northing``.
+
+    Examples
+    --------
+    >>> from workbench.analysis.hypotheses.data import DataSource, Period
+    >>> src = DataSource({"police_crime_offence": pd.DataFrame({
+    ...     "committed_from_date": ["2025-01-05", "2025-01-06", "2025-02-01"],
+    ...     "committed_from_time": ["22:30", None, "01:00"], "offence_code": [" 8a ", "58C", "8A"],
+    ...     "easting": ["456000", "", "457000"], "northing": [340000, 341000, 342000]})})
+    >>> f = police_offences(src, Period.parse("2025-01-01:2025-01-31"), ("8A",))
+    >>> f[["offence_code", "when", "easting"]].values.tolist()
+    [['8A', Timestamp('2025-01-05 22:30:00'), 456000]]
     """
     f = source.frame(POLICE, "committed_from_date", period)
     codes = f["offence_code"].astype("string").str.strip().str.upper()
@@ -38,7 +49,18 @@ def police_offences(source: DataSource, period: Period, offences: tuple[str, ...
 
 
 def increase(base: pd.DataFrame | int, cur: pd.DataFrame | int, baseline: Period, current: Period):
-    """The overall change (one-sided e-test, exposures = days)."""
+    """The overall change (one-sided e-test, exposures = days).
+
+    Examples
+    --------
+    >>> from workbench.analysis.hypotheses.data import Period
+    >>> baseline, current = Period.parse("2024-01-01:2024-03-31"), Period.parse("2024-04-01:2024-06-29")
+    >>> change = increase(40, 80, baseline, current)
+    >>> round(change.rate_ratio, 3), change.significant
+    (2.022, True)
+    >>> increase(40, 44, baseline, current).significant
+    False
+    """
     b = base if isinstance(base, (int, np.integer)) else len(base)
     c = cur if isinstance(cur, (int, np.integer)) else len(cur)
     return compare_periods(c, b, current.days, baseline.days, alternative="greater", alpha=INCREASE_ALPHA)
@@ -46,7 +68,18 @@ def increase(base: pd.DataFrame | int, cur: pd.DataFrame | int, baseline: Period
 
 def precheck(hypothesis, base: pd.DataFrame, cur: pd.DataFrame, baseline: Period, current: Period,
              *, needs_coordinates: bool = False, caveats: list | None = None):
-    """Return an 'inconclusive' Verdict when there is nothing (or too little) to test, else None."""
+    """Return an 'inconclusive' Verdict when there is nothing (or too little) to test, else None.
+
+    Examples
+    --------
+    >>> from workbench.analysis.hypotheses.data import Period
+    >>> from workbench.analysis.hypotheses.seriousness import SeriousnessHypothesis
+    >>> baseline, current = Period.parse("2024-01-01:2024-03-31"), Period.parse("2024-04-01:2024-06-29")
+    >>> verdict, change = precheck(SeriousnessHypothesis(), pd.DataFrame(index=range(5)),
+    ...                            pd.DataFrame(index=range(9)), baseline, current)
+    >>> verdict.verdict, verdict.reason
+    ('inconclusive', 'too few events to test (baseline 5, current 9; at least 30 needed in each period)')
+    """
     caveats = caveats if caveats is not None else []
     change = increase(base, cur, baseline, current)
     effect = {"baseline_count": len(base), "current_count": len(cur),
