@@ -55,6 +55,7 @@ COMPLETE = (
     "workbench.analysis.grid",
     "workbench.analysis.harm",
     "workbench.analysis.hotspot_change",
+    "workbench.analysis.hypotheses.base",
     "workbench.analysis.hypotheses.common",
     "workbench.analysis.hypotheses.concentration",
     "workbench.analysis.hypotheses.data",

@@ -52,7 +52,19 @@ _REGISTRY: dict[str, type["Hypothesis"]] = {}
 
 @dataclasses.dataclass
 class Verdict:
-    """The outcome of testing a hypothesis, with its evidence."""
+    """The outcome of testing a hypothesis, with its evidence.
+
+    Examples
+    --------
+    >>> v = Verdict("seriousness", "supported", "serious share rose", p_value=0.01, statistic=2.5)
+    >>> print(v.to_text())
+    seriousness: SUPPORTED — serious share rose
+      p = 0.01; statistic = 2.5
+    >>> Verdict("seriousness", "maybe", "?")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `verdict` must be one of ...; received 'maybe'.
+    """
 
     hypothesis: str
     verdict: str
@@ -94,12 +106,32 @@ class Verdict:
 
 
 def evidence(title: str, frame) -> dict:
-    """An evidence table: a title and its rows (records)."""
+    """An evidence table: a title and its rows (records).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> evidence("Offences by month", pd.DataFrame({"month": ["2024-01"], "n": [3]}))
+    {'title': 'Offences by month', 'rows': [{'month': '2024-01', 'n': 3}]}
+    """
     return {"title": title, "rows": jsonable(frame)}
 
 
 class Hypothesis:
-    """Base class: subclass, set ``name``, ``question``, ``datasets`` and implement :meth:`test`."""
+    """Base class: subclass, set ``name``, ``question``, ``datasets`` and implement :meth:`test`.
+
+    Examples
+    --------
+    >>> class Always(Hypothesis):
+    ...     name, question, datasets = "always", "Is it always so?", ("police_crime_offence",)
+    ...     def test(self, source, current, baseline, offences, **options):
+    ...         return Verdict.make(self, "supported", "always")
+    >>> Always().declared_needs().datasets
+    ('police_crime_offence',)
+    >>> v = Always().inconclusive("no data")
+    >>> v.hypothesis, v.verdict, v.question, v.datasets
+    ('always', 'inconclusive', 'Is it always so?', ['police_crime_offence'])
+    """
 
     name: ClassVar[str] = ""
     question: ClassVar[str] = ""
@@ -135,7 +167,17 @@ class Hypothesis:
 
 
 def register(cls: type[Hypothesis]) -> type[Hypothesis]:
-    """Class decorator: make a hypothesis available by name (to :func:`run` and the CLI)."""
+    """Class decorator: make a hypothesis available by name (to :func:`run` and the CLI).
+
+    Examples
+    --------
+    >>> type(get("seriousness")) is register(type(get("seriousness")))
+    True
+    >>> register(type("Nameless", (Hypothesis,), {}))
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: Nameless needs a non-empty `name`.
+    """
     if not getattr(cls, "name", ""):
         raise check.BadInput(f"{cls.__name__} needs a non-empty `name`.")
     _REGISTRY[cls.name] = cls
@@ -143,9 +185,27 @@ def register(cls: type[Hypothesis]) -> type[Hypothesis]:
 
 
 def names() -> list[str]:
+    """The names of the registered hypotheses, sorted.
+
+    Examples
+    --------
+    >>> names()
+    ['concentration', 'premises', 'reporting', 'seriousness']
+    """
     return sorted(_REGISTRY)
 
 
 def get(name: str) -> Hypothesis:
+    """A fresh instance of the registered hypothesis ``name``.
+
+    Examples
+    --------
+    >>> get("seriousness").name
+    'seriousness'
+    >>> get("nope")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: `hypothesis` must be one of ...; received 'nope'.
+    """
     check.one_of(name, names(), "hypothesis")
     return _REGISTRY[name]()
