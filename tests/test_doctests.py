@@ -197,6 +197,7 @@ COMPLETE = (
     "workbench.products.community",
     "workbench.products.emerging",
     "workbench.products.feedback",
+    "workbench.products.figures",
     "workbench.products.frontsheet",
     "workbench.products.issues",
     "workbench.products.judgements",

@@ -16,7 +16,17 @@ BLUE, RED, GREY = "#1d4f91", "#a4001d", "#888888"
 
 
 def monthly_trend(monthly: pd.DataFrame, *, title: str, label_col: str | None = None, top: int = 6):
-    """Monthly counts: one line per ``label_col`` value (the ``top`` largest), else one line."""
+    """Monthly counts: one line per ``label_col`` value (the ``top`` largest), else one line.
+
+    Examples
+    --------
+    >>> monthly = pd.DataFrame({"month": ["2024-01", "2024-02", "2024-01"], "crime_type": ["a", "a", "b"],
+    ...                         "count": [5, 7, 1]})
+    >>> fig = monthly_trend(monthly, title="Trend", label_col="crime_type", top=1)
+    >>> [line.get_label() for line in fig.axes[0].get_lines()], fig.axes[0].get_lines()[0].get_ydata().tolist()
+    (['a'], [5.0, 7.0])
+    >>> plt.close(fig)
+    """
     from workbench.viz.charts import complete_months
 
     fig, ax = plt.subplots(figsize=(7.5, 3.0))
@@ -38,6 +48,16 @@ def monthly_trend(monthly: pd.DataFrame, *, title: str, label_col: str | None = 
 
 
 def priority_bars(frame: pd.DataFrame, *, title: str = "Priority score (MoRiLE-style matrix)"):
+    """Horizontal bars of priority ``score`` per ``label``, lowest first, coloured by ``band``.
+
+    Examples
+    --------
+    >>> fig = priority_bars(pd.DataFrame({"label": ["burglary", "robbery"], "score": [80, 20],
+    ...                                   "band": ["high", "low"]}))
+    >>> [round(bar.get_width()) for bar in fig.axes[0].patches]
+    [20, 80]
+    >>> plt.close(fig)
+    """
     d = frame.sort_values("score")
     colours = d["band"].map({"high": RED, "medium": "#d98c00", "low": GREY})
     fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(d) + 1))
@@ -50,6 +70,17 @@ def priority_bars(frame: pd.DataFrame, *, title: str = "Priority score (MoRiLE-s
 
 
 def day_hour(matrix: pd.DataFrame, *, title: str):
+    """Heat map of a 7 × 24 day-of-week (Monday first) by hour-of-day matrix of counts.
+
+    Examples
+    --------
+    >>> counts = np.zeros((7, 24))
+    >>> counts[5, 23] = 9
+    >>> fig = day_hour(pd.DataFrame(counts), title="When")
+    >>> float(fig.axes[0].images[0].get_array().max()), fig.axes[0].get_yticklabels()[5].get_text()
+    (9.0, 'Sat')
+    >>> plt.close(fig)
+    """
     fig, ax = plt.subplots(figsize=(7.5, 2.6))
     im = ax.imshow(matrix.to_numpy(), aspect="auto", cmap="Reds")
     ax.set_yticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], fontsize=7)
@@ -62,7 +93,16 @@ def day_hour(matrix: pd.DataFrame, *, title: str):
 
 def points_map(points: pd.DataFrame, *, title: str, highlight: pd.DataFrame | None = None,
                premises: pd.DataFrame | None = None, colour_col: str | None = None):
-    """Events as dots on BNG axes (no tiles: offline), with highlighted cells and premises."""
+    """Events as dots on BNG axes (no tiles: offline), with highlighted cells and premises.
+
+    Examples
+    --------
+    >>> points = pd.DataFrame({"easting": [456000, 456100], "northing": [340000, 340050]})
+    >>> fig = points_map(points, title="Map", premises=pd.DataFrame({"easting": [456050], "northing": [340020]}))
+    >>> [len(c.get_offsets()) for c in fig.axes[0].collections]
+    [2, 1]
+    >>> plt.close(fig)
+    """
     fig, ax = plt.subplots(figsize=(6.5, 5.0))
     if colour_col and colour_col in points:
         for i, (name, d) in enumerate(points.groupby(colour_col)):
@@ -86,6 +126,16 @@ def points_map(points: pd.DataFrame, *, title: str, highlight: pd.DataFrame | No
 
 
 def theme_bars(themes: pd.DataFrame, *, title: str):
+    """Paired bars per ``theme``: ``previous`` 12 months (grey) beside the last 12 (``current``).
+
+    Examples
+    --------
+    >>> fig = theme_bars(pd.DataFrame({"theme": ["ASB", "Violence"], "previous": [10, 4], "current": [6, 9]}),
+    ...                  title="Themes")
+    >>> [round(bar.get_height()) for bar in fig.axes[0].patches]
+    [10, 4, 6, 9]
+    >>> plt.close(fig)
+    """
     fig, ax = plt.subplots(figsize=(7.5, 2.6))
     x = np.arange(len(themes))
     ax.bar(x - 0.2, themes["previous"], width=0.4, color=GREY, label="previous 12 months")
