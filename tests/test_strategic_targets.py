@@ -5,6 +5,8 @@ half covered, a real absence, so every target reads "no data" with that reason, 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from workbench.privacy.shared import open_shared_tier
@@ -28,4 +30,5 @@ def test_every_target_without_an_actual_change_says_why(summary):
     for reason in no_data["reason"]:
         assert reason.startswith("cannot compare: the baseline year ("), reason
         assert "has 6 of 12 months of " in reason and "police_" not in reason, reason  # titles, not ids
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", reason), reason                     # British dates, not ISO
     assert (frame.loc[frame["status"] != "no data", "reason"] == "").all()

@@ -19,6 +19,7 @@ import yaml
 
 from workbench import catalogue
 from workbench.errors import BadInput
+from workbench.period import Period
 from workbench.products import issues as iss
 from workbench.products.community import CommunityViews, community_views
 from workbench.products.pestelo import PesteloFactor, pestelo_scan
@@ -192,7 +193,7 @@ def _no_change_reason(f: IssueFacts | None, cur: tuple, prev: tuple) -> str:
     if f is None:
         return "none of this issue's datasets is in the shared tier"
     title = catalogue.get(f.dataset).title if f.dataset in catalogue.ids() else f.dataset
-    gaps = [f"{name} ({start} to {end}) has {months} of 12 months of {title}"
+    gaps = [f"{name} ({Period.of(start, end, name).label}) has {months} of 12 months of {title}"
             for name, (start, end), months in (("the last 12 months", cur, f.months_covered),
                                                 ("the baseline year", prev, f.months_previous)) if months < 12]
     if gaps:
