@@ -91,7 +91,7 @@ def build_shared(directory: Path, rows: int = ROWS) -> Path:
 def ours_change(source, comparison, offences, viewer):
     """What the Tactical assessment recomputes when the period or offences change with the
     emerging-issues chart and the hotspot map open (tabs not yet shown are not computed)."""
-    from workbench.views import assess
+    from workbench.dashboard_data import assess
 
     assess.emerging_issues(source, comparison, offences, viewer)
     assess.hotspots(source, comparison, offences, viewer)
@@ -116,10 +116,10 @@ def pandas_change(df, postcodes, centroids, comparison, offences):
 
 
 def _statistics(types, current_cells, baseline_cells, comparison):
-    """The statistics of :mod:`workbench.views.assess`, on frames computed elsewhere."""
+    """The statistics of :mod:`workbench.dashboard_data.assess`, on frames computed elsewhere."""
     from workbench.products.emerging import exceedance
     from workbench.products.hotspots import tactical_hotspots
-    from workbench.views import assess
+    from workbench.dashboard_data import assess
 
     for r in types.itertuples(index=False):
         exceedance(r.current, r.baseline, comparison.current.days, comparison.baseline.days)
@@ -129,7 +129,7 @@ def _statistics(types, current_cells, baseline_cells, comparison):
 
 
 def _changes(seed: int):
-    from workbench.views import periods
+    from workbench.dashboard_data import periods
 
     rng = random.Random(seed)
     for _ in range(CHANGES):
@@ -169,10 +169,10 @@ def run(rows: int = ROWS) -> list[dict]:
     import panel as pn
 
     from dashboards.tactical import TacticalAssessment
-    from workbench.views import context, crime, periods
-    from workbench.views.access import Viewer
-    from workbench.views import source as source_module
-    from workbench.views.source import Source, clear_cache, close_all
+    from workbench.dashboard_data import context, crime, periods
+    from workbench.dashboard_data.access import Viewer
+    from workbench.dashboard_data import source as source_module
+    from workbench.dashboard_data.source import Source, clear_cache, close_all
 
     viewer = Viewer("bench", "bench", "analyst", True, frozenset())
     with tempfile.TemporaryDirectory() as tmp:
@@ -183,7 +183,7 @@ def run(rows: int = ROWS) -> list[dict]:
         as_of = crime.latest_date(source)
         centroids = context.lsoa_centroids(source)
         # warm the process as the server does at start (imports, LSOA layer, weekly cubes)
-        from workbench.views import cube
+        from workbench.dashboard_data import cube
 
         t = time.perf_counter()
         cube.weekly(source)

@@ -1,7 +1,7 @@
 """The partnership's dashboards (issue 6): Panel apps served by ``workbench serve dashboards``.
 
 Each app is a :class:`pn.viewable.Viewer` with documented ``param`` parameters that takes
-its data from :mod:`workbench.views` and draws with :mod:`workbench.viz` (STYLE rule 10).
+its data from :mod:`workbench.dashboard_data` and draws with :mod:`workbench.viz` (STYLE rule 10).
 :data:`APPS` lists them in the order the index shows them; ``dashboards.server`` serves
 each at ``/<slug>`` behind the log-in of :mod:`dashboards.auth`.
 """

@@ -27,7 +27,7 @@ from tornado.web import RequestHandler
 from tornado.websocket import WebSocketHandler
 
 from workbench.errors import AccessDenied, BadInput
-from workbench.views.access import MARKING
+from workbench.dashboard_data.access import MARKING
 
 COOKIE = "user"
 #: the signed cookie naming the server-side session
@@ -277,7 +277,7 @@ class _LoginHandler(RequestHandler):
         user = None
         try:
             user = reg.authenticate(name, password)
-            from workbench.views.access import viewer_for
+            from workbench.dashboard_data.access import viewer_for
 
             viewer_for(reg, user)          # refuses (and audits) roles without dashboards
         except AccessDenied as exc:

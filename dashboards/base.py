@@ -2,7 +2,7 @@
 
 :func:`page` is what the server calls for each new browser session of an app: it reads the
 logged-in user (``pn.state.user``, set by :mod:`dashboards.auth`), asks the registry and
-:func:`workbench.views.access.viewer_for` whether they may open dashboards and which
+:func:`workbench.dashboard_data.access.viewer_for` whether they may open dashboards and which
 partnerships they may see (refusals are audited there), records the page view in the audit
 chain, and wraps the app's ``Viewer`` — reading the shared tier scoped to those
 partnerships — in a Bootstrap template with the protective marking at the top and bottom.
@@ -18,8 +18,8 @@ import panel as pn
 import param
 
 from workbench.errors import AccessDenied, WorkbenchError
-from workbench.views.access import MARKING, Viewer
-from workbench.views.source import Source
+from workbench.dashboard_data.access import MARKING, Viewer
+from workbench.dashboard_data.source import Source
 
 CSS = """
 .wb-marking { background: #b00020; color: #fff; text-align: center; font-weight: 700;
@@ -37,13 +37,13 @@ class DashboardApp(pn.viewable.Viewer):
     """Base of the dashboard apps: the data source, who is looking, and the page title.
 
     Subclasses add their own documented parameters (period, offences, …) and implement
-    ``__panel__``; they get data only from :mod:`workbench.views` and draw only with
+    ``__panel__``; they get data only from :mod:`workbench.dashboard_data` and draw only with
     :mod:`workbench.viz` (STYLE rule 10). The source is narrowed to the viewer's
     partnerships as the app is made.
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> viewer = Viewer("ann", "Police", "analyst", True, partnerships=frozenset({"P"}))
     >>> app = DashboardApp(source=_example_source(), viewer=viewer, title="Demo")
     >>> app.title, app.source.partnerships
@@ -75,7 +75,7 @@ def html_pane(text: str, **params) -> pn.pane.HTML:
 
 
 def tabulator(frame, **params) -> pn.widgets.Tabulator:
-    """A read-only table in plain language (:func:`workbench.views.labels.plain_table`): plain
+    """A read-only table in plain language (:func:`workbench.dashboard_data.labels.plain_table`): plain
     column names with a glossary tooltip where a technical term stays, Yes/No, whole numbers
     as whole numbers (counts with suppressed, empty cells), thousands separators, no
     scientific notation, British dates. Without a ``height`` the table grows with its rows
@@ -90,7 +90,7 @@ def tabulator(frame, **params) -> pn.widgets.Tabulator:
     >>> tabulator(pd.DataFrame({"n": [1, 2]})).pagination is None        # short: no pages
     True
     """
-    from workbench.views import labels
+    from workbench.dashboard_data import labels
 
     shown = labels.plain_table(frame)
     params.setdefault("disabled", True)
@@ -189,7 +189,7 @@ def page(app_cls, hub: Path, slug: str, *, session_minutes: float = 30.0):
     [('dashboard.view', 'records', 'denied')]
     """
     from workbench.registry import open_registry
-    from workbench.views.access import viewer_for
+    from workbench.dashboard_data.access import viewer_for
 
     template = pn.template.BootstrapTemplate(title="CSP analyst workbench", header_background="#1f3a5f")
     template.config.raw_css = [CSS]

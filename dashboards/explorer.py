@@ -15,8 +15,8 @@ import panel as pn
 import param
 
 from dashboards.base import DashboardApp, html_pane, tabulator
-from workbench.views import crime, hubinfo, labels, periods, quality_words
-from workbench.views.access import require_records
+from workbench.dashboard_data import crime, hubinfo, labels, periods, quality_words
+from workbench.dashboard_data.access import require_records
 from workbench.viz import charts
 
 
@@ -33,8 +33,8 @@ class HubExplorer(DashboardApp):
 
     Examples
     --------
-    >>> from workbench.views.access import Viewer
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> app = HubExplorer(source=_example_source(), viewer=Viewer("ann", "Police", "analyst", True))
     >>> app.param.dataset.names                                   # chosen by title
     {'Council-recorded anti-social behaviour': 'council_asb', 'Recorded crime: offences': 'police_crime_offence'}

@@ -10,7 +10,7 @@ import param
 from dashboards import APPS
 from dashboards.base import DashboardApp, html_pane
 from workbench.errors import AccessDenied
-from workbench.views import hubinfo
+from workbench.dashboard_data import hubinfo
 
 
 def allowed_apps(viewer) -> list:
@@ -18,7 +18,7 @@ def allowed_apps(viewer) -> list:
 
     Examples
     --------
-    >>> from workbench.views.access import Viewer
+    >>> from workbench.dashboard_data.access import Viewer
     >>> [i.slug for i in allowed_apps(Viewer("ann", "Police", "analyst", True))]
     ['strategic', 'tactical', 'explorer', 'library', 'records']
     >>> "records" in [i.slug for i in allowed_apps(Viewer("vic", "Council", "viewer"))]   # no records
@@ -40,12 +40,12 @@ class Index(DashboardApp):
     """The landing page after log-in: who you are, what you see, and the apps you may open.
 
     The list of apps is :func:`allowed_apps`; a line under it says when the shared tier was
-    published (:func:`workbench.views.hubinfo.status`).
+    published (:func:`workbench.dashboard_data.hubinfo.status`).
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
-    >>> from workbench.views.access import Viewer
+    >>> from workbench.dashboard_data.partners import _example_source
+    >>> from workbench.dashboard_data.access import Viewer
     >>> vic = Viewer("vic", "Council", "viewer")                # aggregates only
     >>> index = Index(source=_example_source(), viewer=vic)
     >>> text = index.__panel__()[0].object

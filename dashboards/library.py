@@ -1,6 +1,6 @@
 """Product library: rendered assessments and profiles the user may read, with download.
 
-Which products are listed is decided by :mod:`workbench.views.library` (protective marking,
+Which products are listed is decided by :mod:`workbench.dashboard_data.library` (protective marking,
 deny by default); every download is recorded in the audit chain.
 """
 
@@ -13,7 +13,7 @@ import panel as pn
 import param
 
 from dashboards.base import DashboardApp, html_pane, tabulator
-from workbench.views import library
+from workbench.dashboard_data import library
 
 
 class ProductLibrary(DashboardApp):
@@ -25,9 +25,9 @@ class ProductLibrary(DashboardApp):
 
     >>> import shutil
     >>> from workbench.registry import open_registry
-    >>> from workbench.views.access import Viewer
-    >>> from workbench.views.library import _example_products
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.library import _example_products
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> source = _example_source()
     >>> _ = shutil.copytree(_example_products(), source.products_dir)
     >>> lib = ProductLibrary(source=source, viewer=Viewer("vic", "Council", "viewer"))

@@ -1,7 +1,7 @@
 """Crime records: depersonalised rows of the shared tier, for analysts only.
 
 Viewers never reach this page: :meth:`RecordBrowser.check_access` refuses them (the refusal
-is audited by the page shell) and :func:`workbench.views.crime.records` refuses again.
+is audited by the page shell) and :func:`workbench.dashboard_data.crime.records` refuses again.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import panel as pn
 import param
 
 from dashboards.base import DashboardApp, html_pane, tabulator
-from workbench.views import crime, periods
-from workbench.views.access import require_records
+from workbench.dashboard_data import crime, periods
+from workbench.dashboard_data.access import require_records
 
 
 class RecordBrowser(DashboardApp):
@@ -22,8 +22,8 @@ class RecordBrowser(DashboardApp):
     The example tier's assaults are nine days apart up to 30 June 2024: four fall in the last
     four weeks. A viewer (aggregates only) is refused.
 
-    >>> from workbench.views.access import Viewer
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> app = RecordBrowser(source=_example_source(), viewer=Viewer("ann", "Police", "analyst", True))
     >>> str(app.as_of), app.param.offences.objects
     ('2024-06-30', ['Assault'])

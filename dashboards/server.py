@@ -72,8 +72,8 @@ def warm(hub: Path) -> None:
 
     Examples
     --------
-    >>> from workbench.views import strategic
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data import strategic
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> warm(Path("nowhere") / "hub")            # no shared tier: nothing to do
     >>> strategic._CACHE.clear()
     >>> warm(_example_source().hub)
@@ -81,8 +81,8 @@ def warm(hub: Path) -> None:
     1
     """
     from workbench.errors import WorkbenchError
-    from workbench.views import context, cube, strategic
-    from workbench.views.source import Source
+    from workbench.dashboard_data import context, cube, strategic
+    from workbench.dashboard_data.source import Source
 
     source = Source(hub)
     try:

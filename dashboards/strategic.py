@@ -3,7 +3,7 @@
 Regulations appendix H 1.8 and appendix K: priority matrix (MoRiLE-style, from
 :mod:`workbench.products.priority`), three-year trends with significance, harm-weighted
 comparison of the last 12 months with the 12 before, an LSOA map of rates with IMD, and
-performance against the partnership plan's targets. Figures from :mod:`workbench.views`.
+performance against the partnership plan's targets. Figures from :mod:`workbench.dashboard_data`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import panel as pn
 import param
 
 from dashboards.base import DashboardApp, caption, html_pane, lazy, tabulator
-from workbench.views import context, labels, strategic
+from workbench.dashboard_data import context, labels, strategic
 from workbench.viz import charts, maps
 
 
@@ -26,8 +26,8 @@ class StrategicAssessment(DashboardApp):
     --------
     The example tier's police assaults (60) rank above its council ASB (8 records).
 
-    >>> from workbench.views.access import Viewer
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> app = StrategicAssessment(source=_example_source(), viewer=Viewer("ann", "Police", "analyst", True))
     >>> app.figs.priorities[["rank", "label", "band"]].values.tolist()
     [[1, 'Violence and sexual offences', 'high'], [2, 'Anti-social behaviour', 'low']]

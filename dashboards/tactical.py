@@ -4,8 +4,8 @@ NIM tactical assessment (Delivering Safer Communities appendix H): emerging issu
 hotspots, when crime happens, repeat locations, prolific offenders and what partners are
 reporting. Partner datasets (council ASB, fires, ambulance, A&E, police incidents …) are
 counted beside recorded crime and can be chosen as the map's layer, with the geocoding match
-report of address-only supplies (:mod:`workbench.views.partners`, issue 16). Data from
-:mod:`workbench.views`, drawings from :mod:`workbench.viz`.
+report of address-only supplies (:mod:`workbench.dashboard_data.partners`, issue 16). Data from
+:mod:`workbench.dashboard_data`, drawings from :mod:`workbench.viz`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import panel as pn
 import param
 
 from dashboards.base import DashboardApp, caption, html_pane, lazy, tabulator
-from workbench.views import assess, context, crime, partners, periods
+from workbench.dashboard_data import assess, context, crime, partners, periods
 from workbench.viz import charts, maps
 
 
@@ -30,8 +30,8 @@ class TacticalAssessment(DashboardApp):
 
     Examples
     --------
-    >>> from workbench.views.access import Viewer
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> app = TacticalAssessment(source=_example_source(), viewer=Viewer("ann", "Police", "analyst", True))
     >>> app.as_of, app.param.layer.names
     (datetime.date(2024, 6, 30), {'Police recorded crime': 'crime', 'ASB reported to the council': 'council_asb'})

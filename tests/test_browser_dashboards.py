@@ -22,7 +22,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_fixture as fx  # noqa: E402
 from hubs import make_hub  # noqa: E402
-from workbench.views.labels import label
+from workbench.dashboard_data.labels import label
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]

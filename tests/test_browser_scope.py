@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_scope_fixture as scope  # noqa: E402
 from hubs import make_hub  # noqa: E402
 from test_browser_dashboards import CHROMIUM, Watched, chromium, dashboard_server  # noqa: E402
-from workbench.views.labels import label
+from workbench.dashboard_data.labels import label
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("dashboards_browser"),
               pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not installed")]

@@ -1,4 +1,4 @@
-"""Dashboards without a browser: data layer (workbench.views), drawings (workbench.viz),
+"""Dashboards without a browser: data layer (workbench.dashboard_data), drawings (workbench.viz),
 access rules, the product library, the apps as Viewers, and the ``serve`` command."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_fixture as fx  # noqa: E402
 from hubs import make_hub  # noqa: E402
 from workbench.errors import AccessDenied, BadInput  # noqa: E402
-from workbench.views import access, assess, context, crime, hubinfo, library, periods, strategic  # noqa: E402
-from workbench.views.source import Source  # noqa: E402
+from workbench.dashboard_data import access, assess, context, crime, hubinfo, library, periods, strategic  # noqa: E402
+from workbench.dashboard_data.source import Source  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("dashboards")
 
@@ -384,7 +384,7 @@ def test_apps_on_the_demo_hub(demo_hub):
 @pytest.mark.parametrize("weeks", periods.TACTICAL_WEEKS)
 @pytest.mark.parametrize("offences", [[], ["Burglary residential", "Theft from vehicle"]])
 def test_weekly_cubes_answer_exactly_as_the_records(source, weeks, offences, monkeypatch):
-    from workbench.views.source import clear_cache
+    from workbench.dashboard_data.source import clear_cache
 
     comparison = periods.tactical(crime.latest_date(source), weeks)
 
@@ -405,7 +405,7 @@ def test_weekly_cubes_answer_exactly_as_the_records(source, weeks, offences, mon
 
 
 def test_cube_weeks():
-    from workbench.views.cube import Cube, as_period
+    from workbench.dashboard_data.cube import Cube, as_period
 
     cube = Cube(date(2026, 10, 31), True)
     c = periods.tactical(cube.as_of, 8)

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_scope_fixture as sfx  # noqa: E402
 from hubs import make_hub  # noqa: E402
 from workbench.errors import AccessDenied  # noqa: E402
-from workbench.views import access, assess, context, crime, cube, hubinfo, library, periods, strategic  # noqa: E402
-from workbench.views.source import Source, clear_cache  # noqa: E402
+from workbench.dashboard_data import access, assess, context, crime, cube, hubinfo, library, periods, strategic  # noqa: E402
+from workbench.dashboard_data.source import Source, clear_cache  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("dashboards_scope")
 A, B = sfx.A, sfx.B

@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import dashboards_fixture as fx  # noqa: E402
 from hubs import make_hub  # noqa: E402
-from workbench.views import access, crime, periods  # noqa: E402
-from workbench.views.source import Source  # noqa: E402
+from workbench.dashboard_data import access, crime, periods  # noqa: E402
+from workbench.dashboard_data.source import Source  # noqa: E402
 
 ANALYST = access.Viewer("ann.analyst", "Nottinghamshire Police", "analyst", True,
                         frozenset(access.DASHBOARD_DATASETS))

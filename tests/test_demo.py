@@ -218,7 +218,7 @@ def test_demo_with_products_fills_the_product_library(demo_hub, tmp_path):
     a viewer reads one problem profile, strategic and tactical assessment, each marked."""
     from workbench.demo import build_demo
     from workbench.registry import open_registry
-    from workbench.views import access, library
+    from workbench.dashboard_data import access, library
 
     copy = tmp_path / "copy"
     shutil.copytree(demo_hub.parent, copy, ignore=shutil.ignore_patterns("*.wal", "built"))

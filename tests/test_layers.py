@@ -22,7 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"privacy"}),
     frozenset({"analysis", "viz"}),
     frozenset({"products"}),
-    frozenset({"views", "notify"}),
+    frozenset({"dashboard_data", "notify"}),
     frozenset({"commands", "portal", "demo", "dashboards"}),
     frozenset({"cli", "__main__"}),
 )

@@ -1,10 +1,10 @@
 """The dashboard and the written assessment compute each figure once (issue 12, "One computation").
 
 Both faces are built from one demo hub: the strategic dashboard's figures
-(:func:`workbench.views.strategic.figures`, through the dashboards' scoped ``Source``) and the
+(:func:`workbench.dashboard_data.strategic.figures`, through the dashboards' scoped ``Source``) and the
 strategic product (:func:`workbench.products.strategic.strategic_summary` on the shared tier
 opened as products open it) must give the same ranking, bands, trends and counts; the tactical
-dashboard's hotspot map (:func:`workbench.views.assess.hotspots`) and the tactical product's
+dashboard's hotspot map (:func:`workbench.dashboard_data.assess.hotspots`) and the tactical product's
 hotspots (:func:`workbench.products.tactical.issue_hotspots`, all recorded crime) the same
 cells; and there is one trend test and one exact rate test in the code base.
 """
@@ -22,9 +22,9 @@ from workbench.privacy.shared import open_shared_tier
 from workbench.products import issues as iss
 from workbench.products.strategic import strategic_summary
 from workbench.products.tactical import issue_hotspots
-from workbench.views import assess, periods, strategic
-from workbench.views.access import Viewer
-from workbench.views.source import Source, clear_cache
+from workbench.dashboard_data import assess, periods, strategic
+from workbench.dashboard_data.access import Viewer
+from workbench.dashboard_data.source import Source, clear_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 ANALYST = Viewer("ann", "Police", "analyst", True, frozenset({"police_crime_offence"}))
@@ -108,12 +108,12 @@ def test_one_trend_test_and_one_exact_rate_test():
         assert "binomtest(" not in text and "binom.sf(" not in text or "hypotheses" in str(path), path
 
 
-def test_views_hold_no_statistics():
-    """views/ keeps scoping, caching and suppression: no scipy, no test of its own."""
+def test_dashboard_data_holds_no_statistics():
+    """dashboard_data/ keeps scoping, caching and suppression: no scipy, no test of its own."""
     for path in (ROOT / "workbench" / "views").glob("*.py"):
         text = path.read_text()
         assert "from scipy import stats" not in text and "scipy.stats" not in text, path
-    text = (ROOT / "workbench" / "views" / "strategic.py").read_text()
+    text = (ROOT / "workbench" / "dashboard_data" / "strategic.py").read_text()
     for name in ("_available", "_latest", "_monthly", "score_priorities", "trend_test"):
         assert name not in text, name
 
@@ -134,7 +134,7 @@ def test_emerging_issues_follow_one_rule(demo_hub):
                        comparison.current.days, comparison.baseline.days) for r in frame.itertuples(index=False)]
     assert [e.p_value for e in each] == pytest.approx(frame["p_value"].tolist())
     assert frame["emerging"].tolist() == emerging_in_family([e.p_value for e in each], [e.emerging for e in each])
-    text = (ROOT / "workbench" / "views" / "assess.py").read_text()
+    text = (ROOT / "workbench" / "dashboard_data" / "assess.py").read_text()
     assert "exceedance(" in text and "emerging_in_family(" in text and "< alpha" not in text
 
 

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dashboards_fixture as fx  # noqa: E402
 from hubs import make_hub  # noqa: E402
 from privacy_hub import hub_parts, synthetic_postcodes  # noqa: E402
-from workbench.views import access, crime, partners, periods  # noqa: E402
-from workbench.views.source import Source  # noqa: E402
+from workbench.dashboard_data import access, crime, partners, periods  # noqa: E402
+from workbench.dashboard_data.source import Source  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("dashboards")
 

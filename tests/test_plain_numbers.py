@@ -11,7 +11,7 @@ import pandas as pd
 from workbench.products import layout_problem
 from workbench.products import present as show
 from workbench.products.hypotheses import evidence_items
-from workbench.views.labels import plain_table
+from workbench.dashboard_data.labels import plain_table
 from workbench.viz import numbers
 
 SCIENTIFIC = re.compile(r"\de[-+]?\d", re.IGNORECASE)

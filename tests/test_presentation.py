@@ -49,9 +49,9 @@ def test_missing_months_are_gaps_with_a_note():
 
 
 def test_record_times_are_hh_mm(demo_hub):
-    from workbench.views import crime, periods
-    from workbench.views.access import Viewer
-    from workbench.views.source import Source
+    from workbench.dashboard_data import crime, periods
+    from workbench.dashboard_data.access import Viewer
+    from workbench.dashboard_data.source import Source
 
     source = Source(demo_hub)
     analyst = Viewer("ann", "Police", "analyst", True, frozenset({"police_crime_offence"}))
@@ -61,9 +61,9 @@ def test_record_times_are_hh_mm(demo_hub):
 
 
 def test_outside_the_partnership_is_distinct_and_places_are_named(demo_hub):
-    from workbench.views import context, crime, periods
-    from workbench.views.access import Viewer
-    from workbench.views.source import Source
+    from workbench.dashboard_data import context, crime, periods
+    from workbench.dashboard_data.access import Viewer
+    from workbench.dashboard_data.source import Source
 
     source = Source(demo_hub)
     analyst = Viewer("ann", "Police", "analyst", True, frozenset({"police_crime_offence"}))

@@ -212,7 +212,7 @@ def test_a_table_emitted_without_its_data_is_left_out(tmp_path):
 
 # -- the product library ------------------------------------------------------------------
 def _viewers():
-    from workbench.views.access import Viewer
+    from workbench.dashboard_data.access import Viewer
 
     return (Viewer("vic", "Council", "viewer", records=False),
             Viewer("ana", "Council", "analyst", records=True))
@@ -226,7 +226,7 @@ def _library_product(folder: Path, name: str, html: str, disclosure: dict):
 
 
 def test_the_library_gives_a_viewer_only_the_checked_controlled_edition(tmp_path, editions):
-    from workbench.views import library
+    from workbench.dashboard_data import library
 
     controlled, analysts, _ = editions
     viewer, analyst = _viewers()

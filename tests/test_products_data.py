@@ -101,7 +101,7 @@ def test_marking_decision():
     from workbench.catalogue import classification as gsc
     from workbench.privacy import export
     from workbench.registry import validate
-    from workbench.views import access
+    from workbench.dashboard_data import access
     assert access.MARKING == gsc.OFFICIAL_SENSITIVE
     assert set(gsc.LEVELS) | {gsc.banner(gsc.OFFICIAL_SENSITIVE, personal=True)} <= set(validate.MARKINGS)
     assert "RESTRICTED" not in open(export.__file__, encoding="utf-8").read()

@@ -194,7 +194,7 @@ def test_assessments_render_from_demo_hub(render_hub, tmp_path, name, headings):
     import json
 
     from workbench.products.build import tier_partnerships
-    from workbench.views import library
+    from workbench.dashboard_data import library
 
     meta = json.loads(Path(r.html).with_suffix(".json").read_text())
     assert meta["product"] == name and meta["marking"]["label"] == "OFFICIAL-SENSITIVE"

@@ -232,9 +232,9 @@ def test_release_counts_by_quarter_and_no_small_count(hub):
 
 def test_views_and_tactical_get_status_and_category(hub):
     from workbench.products.tactical import _category_counts, _cohort
-    from workbench.views import access, context
-    from workbench.views.periods import Period
-    from workbench.views.source import Source, clear_cache
+    from workbench.dashboard_data import access, context
+    from workbench.dashboard_data.periods import Period
+    from workbench.dashboard_data.source import Source, clear_cache
 
     clear_cache()
     analyst = access.Viewer("a", "Mansfield DC", "analyst", True, frozenset(access.DASHBOARD_DATASETS))
@@ -263,9 +263,9 @@ def test_dashboards_scope_a_published_tier_to_the_users_partnerships(hub):
     2.2.4); only a user who may see none of the tier's partnerships is refused, audited."""
     from workbench.errors import AccessDenied
     from workbench.registry import open_registry
-    from workbench.views import hubinfo
-    from workbench.views.access import partnerships_in_shared_tier, viewer_for
-    from workbench.views.source import Source
+    from workbench.dashboard_data import hubinfo
+    from workbench.dashboard_data.access import partnerships_in_shared_tier, viewer_for
+    from workbench.dashboard_data.source import Source
 
     assert partnerships_in_shared_tier(hub) == {"Mansfield", "Lincoln"}
     reg = open_registry(hub)

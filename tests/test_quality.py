@@ -148,7 +148,7 @@ def test_a_month_of_100_asb_between_months_of_2000_is_flagged(empty_hub, tmp_pat
     import json
     assert json.loads(json.dumps(rep.to_dict()))["coverage"]["anomalous_months"]
 
-    from workbench.views.hubinfo import anomalous_months
+    from workbench.dashboard_data.hubinfo import anomalous_months
     table = anomalous_months(rep.to_dict())
     assert {"crime_type = Anti-social behaviour", "all rows"} == set(table["category"])
     assert set(table["month"]) == {"2024-06"} and list(table.columns)[:3] == ["month", "category", "rows"]

@@ -13,8 +13,8 @@ import re
 import pandas as pd
 import pytest
 
-from workbench.views import access
-from workbench.views.source import Source
+from workbench.dashboard_data import access
+from workbench.dashboard_data.source import Source
 
 DLO = access.Viewer("dee", "Police", "dlo", True, frozenset(access.DASHBOARD_DATASETS))
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
@@ -57,7 +57,7 @@ def test_every_quality_report_is_in_plain_words(demo_hub):
 
 
 def test_the_report_rewrites_measures_it_has_not_seen_in_words():
-    from workbench.views.quality_words import quality_tables
+    from workbench.dashboard_data.quality_words import quality_tables
 
     t = quality_tables({"dataset": "council_asb", "rows": 3, "scope": "current rows",
                         "precision": {"incident_time_known_share": 0.5, "brand_new_measure": 2},

@@ -1,6 +1,6 @@
 """A period: a closed range of days, both ends inclusive — the one date-range concept.
 
-The dashboards' figures (``views/periods.py``: the tactical weeks and strategic years), the
+The dashboards' figures (``dashboard_data/periods.py``: the tactical weeks and strategic years), the
 hypotheses (``--current FROM:TO``, CONTRACTS.md) and the demo's build period all mean the same
 thing by a period, so they share this class (guidance 4.2: a change is judged over a stated
 period against a stated baseline). It sits at the bottom of the stack with ``errors``: pure

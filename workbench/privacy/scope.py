@@ -5,7 +5,7 @@ A hub may hold the data of several partnerships, and a user may see only the par
 marks every record-level and ``<id>_counts`` table, and the sanitised ``supplies`` log, with
 the ``partnership`` of the supply each row came from (:mod:`workbench.privacy.publication`).
 
-A :class:`~workbench.views.source.Source` carries the set of partnerships its queries may
+A :class:`~workbench.dashboard_data.source.Source` carries the set of partnerships its queries may
 read (its *scope*; ``None`` = every partnership). When that set does not cover everything
 the tier holds, each query's cursor gets temporary views named like the tier's tables,
 which shadow them for that cursor only (DuckDB resolves ``name`` and ``main.name`` to a
@@ -18,7 +18,7 @@ temporary view before the attached tier):
 - any other table: no rows, and :meth:`Layout.visible` hides it from listings (deny by
   default; the same rule as ``workbench hub export``, :mod:`workbench.privacy.export`).
 
-The weekly cubes (:mod:`workbench.views.cube`) are built once for the whole tier with a
+The weekly cubes (:mod:`workbench.dashboard_data.cube`) are built once for the whole tier with a
 ``partnership`` column and filtered with :func:`in_scope`.
 
 Examples
@@ -181,7 +181,7 @@ def layout(source) -> Layout:
     Examples
     --------
     >>> from workbench.hub.connect import _example_tier, shared_path
-    >>> from workbench.views.source import Source
+    >>> from workbench.dashboard_data.source import Source
     >>> _ = _example_tier(shared_path("layout/hub.duckdb"))                 # a tier holding t(x)
     >>> lay = layout(Source("layout/hub.duckdb"))
     >>> lay.columns, lay.unattributed                                        # a data table without a partnership column

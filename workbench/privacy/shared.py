@@ -1,7 +1,7 @@
 """The one reader of the shared tier: :func:`open_shared` (a person, scoped by their grant) and
 :func:`open_shared_tier` (workbench code that scopes each query itself; guidance 2.2.4).
 
-Every consumer opens the tier here: the dashboards' figures (``views/source.py``), products,
+Every consumer opens the tier here: the dashboards' figures (``dashboard_data/source.py``), products,
 exports, the hypothesis command and notebooks; the access decisions they apply (the grant,
 partnership scoping) are in :mod:`workbench.privacy.access` and :mod:`workbench.privacy.scope`.
 
@@ -61,7 +61,7 @@ def open_shared_tier(hub: Path | str | None = None, *, spatial: bool = False) ->
     """Open the depersonalised shared tier that belongs to ``hub``, read-only and locked, **unscoped**.
 
     Every partnership's rows: for workbench code that scopes each query itself with
-    :mod:`workbench.privacy.scope` (the dashboards' :class:`~workbench.views.source.Source`,
+    :mod:`workbench.privacy.scope` (the dashboards' :class:`~workbench.dashboard_data.source.Source`,
     exports, products). A person's notebook uses :func:`open_shared`, which holds only the
     partnerships the acting user may see and refuses unknown users (security review, issue 11).
 

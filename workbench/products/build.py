@@ -125,7 +125,7 @@ def _write_metadata(path: Path, name: str, sheet, hub: Path, commission_id, user
 
     ``partnerships`` names every partnership whose data the product may hold (the one it was
     built for, else every partnership of the shared tier), so the library shows it only to
-    viewers who may see all of them (``workbench.views.library``; deny by default).
+    viewers who may see all of them (``workbench.dashboard_data.library``; deny by default).
     ``disclosure`` says whether the HTML and PDF are the disclosure-controlled edition
     (``{"controlled": true, "threshold": 5, …}``) or the analysts' (``{"controlled": false}``):
     the library gives users who may not see records only the controlled one.

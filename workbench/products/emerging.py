@@ -6,7 +6,7 @@ the baseline (one-sided exact conditional rate test,
 :data:`MIN_RATIO` times the baseline rate, on at least :data:`MIN_EVENTS` events — a large
 relative rise on two or three events is noise to a tasking group (regulations appendix H
 1.8–1.10: "emerging issues"). The written tactical assessment
-(:mod:`workbench.products.tactical`) and the dashboard (:mod:`workbench.views.assess`) both
+(:mod:`workbench.products.tactical`) and the dashboard (:mod:`workbench.dashboard_data.assess`) both
 call :func:`exceedance`, so they flag the same issues.
 
 Many issues are tested at once (a tactical assessment tests every issue it holds), so the

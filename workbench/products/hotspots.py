@@ -10,7 +10,7 @@ baseline is the exact conditional rate test (:func:`workbench.analysis.change.ex
 ``shrinking`` (below 0.8 × the expected count) or ``persisting``.
 
 The written tactical assessment (:mod:`workbench.products.tactical`) and the tactical
-dashboard (:mod:`workbench.views.assess`) both call :func:`tactical_hotspots`, so a tasking
+dashboard (:mod:`workbench.dashboard_data.assess`) both call :func:`tactical_hotspots`, so a tasking
 group sees the same cells on screen and on paper (regulations appendix H 1.8–1.10: "hotspots";
 guidance Appendix 2 *where*).
 

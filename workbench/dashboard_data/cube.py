@@ -1,7 +1,7 @@
 """Weekly count cubes of recorded crime, built once per published shared tier, in memory.
 
 The tactical assessment compares the last 4, 8 or 12 weeks with the 52 before, all ending
-on the latest date in the data (:func:`workbench.views.periods.tactical`). Counting by
+on the latest date in the data (:func:`workbench.dashboard_data.periods.tactical`). Counting by
 "whole weeks back from that date" therefore answers every tactical question exactly, from
 tables far smaller than the records: one scan of ``police_crime_offence`` builds
 
@@ -15,7 +15,7 @@ written to disk. The cubes are built once for the whole tier; when the records c
 ``partnership`` (a hub of several partnerships, guidance 2.2.4) every cube is also broken
 down by it, and :meth:`Cube.table` gives each query the cube filtered to its source's
 scope (:mod:`workbench.privacy.scope`; a cube without the column shows a scoped source nothing). When the tier is republished the connection, and with it the cubes, is
-replaced (:mod:`workbench.views.source`). Periods that do not fall on whole weeks back from
+replaced (:mod:`workbench.dashboard_data.source`). Periods that do not fall on whole weeks back from
 the latest date are answered from the records instead.
 """
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from workbench.products.hotspots import CELL_METRES  # one grid with the tactical product
-from workbench.views.periods import Period
+from workbench.dashboard_data.periods import Period
 
 _LOCK = threading.Lock()
 _BUILT: dict = {}
@@ -41,8 +41,8 @@ class Cube:
     The example tier's assaults are nine days apart up to 30 June 2024; the last four whole
     weeks (weeks 0-3 back) hold four of them.
 
-    >>> from workbench.views.partners import _example_source
-    >>> from workbench.views.periods import tactical
+    >>> from workbench.dashboard_data.partners import _example_source
+    >>> from workbench.dashboard_data.periods import tactical
     >>> source = _example_source()
     >>> cube = weekly(source)
     >>> period = tactical(cube.as_of, 4).current
@@ -60,7 +60,7 @@ class Cube:
 
     def table(self, name: str, scope) -> str:
         """The ``FROM`` item reading cube ``name`` (e.g. ``cube_type``) for the partnerships
-        ``scope`` (:attr:`workbench.views.source.Source.partnerships`; ``None`` = every one).
+        ``scope`` (:attr:`workbench.dashboard_data.source.Source.partnerships`; ``None`` = every one).
 
         Filtering by the source's own partnerships rather than its effective scope costs a
         filter on a small table when they cover the tier, and stays right if the tier is
@@ -86,7 +86,7 @@ def weekly(source) -> Cube | None:
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> source = _example_source()
     >>> cube = weekly(source)
     >>> cube
@@ -105,7 +105,7 @@ def weekly(source) -> Cube | None:
 
 
 def _build(source) -> Cube | None:
-    from workbench.views.source import Source
+    from workbench.dashboard_data.source import Source
 
     source = Source(source.hub)          # the whole tier: queries filter by scope
     if not source.has("police_crime_offence"):

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import BadInput
-from workbench.views.access import Viewer
-from workbench.views.periods import Period
-from workbench.views.source import Source
+from workbench.dashboard_data.access import Viewer
+from workbench.dashboard_data.periods import Period
+from workbench.dashboard_data.source import Source
 
 _CACHE: dict = {}
 _LOCK = threading.Lock()
@@ -35,7 +35,7 @@ class StrategicFigures:
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> figs = figures(_example_source())
     >>> str(figs.as_of), figs.current.label
     ('2024-06-30', '01 Jul 2023 – 30 Jun 2024')
@@ -76,7 +76,7 @@ def figures(source: Source, viewer: Viewer | None = None) -> StrategicFigures | 
     The example tier's police assaults: 41 in the last twelve months, 19 in the twelve before;
     its eight council ASB reports all fall in the last year. Partnership ``Q`` holds none.
 
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> source = _example_source()
     >>> figures(source).facts[["issue", "current", "previous"]].values.tolist()
     [['violence_records', 41, 19], ['recorded_crime', 41, 19], ['council_asb', 8, 0]]
@@ -132,7 +132,7 @@ def for_viewer(figs: StrategicFigures, viewer: Viewer) -> StrategicFigures:
     A viewer (aggregates only) loses every twelve-month total that hides a small month; an
     analyst gets the figures unchanged.
 
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> figs = figures(_example_source())
     >>> shown = for_viewer(figs, Viewer("vic", "Council", "viewer"))
     >>> shown.facts[["issue", "current", "previous"]].values.tolist()

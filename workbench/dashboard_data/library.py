@@ -41,7 +41,7 @@ import pandas as pd
 
 from workbench.catalogue import classification as gsc
 from workbench.errors import AccessDenied
-from workbench.views.access import Viewer
+from workbench.dashboard_data.access import Viewer
 
 READABLE_MARKINGS = gsc.LEVELS
 DOWNLOAD_SUFFIXES = (".html", ".pdf")

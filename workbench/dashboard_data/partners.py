@@ -13,7 +13,7 @@ same figures, computed by the same library functions the written tactical assess
 This module only scopes (the viewer's partnerships, guidance 2.2.4), caches (per shared-tier
 version and scope) and suppresses (counts of 1–4 hidden from roles that do not see records,
 guidance 2.4.1.2). Record points are drawn only for roles the access matrix grants the
-dataset's depersonalised records (:meth:`workbench.views.access.Viewer.sees_records_of`).
+dataset's depersonalised records (:meth:`workbench.dashboard_data.access.Viewer.sees_records_of`).
 
 The geocoding match report of an address-only supply (how many records were placed by exact
 address, corrected address, street, postcode or a named place, and how many could not be) is
@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from workbench.products import issues as iss
-from workbench.views.access import Viewer, disclose
-from workbench.views.periods import Comparison
-from workbench.views.source import Source
+from workbench.dashboard_data.access import Viewer, disclose
+from workbench.dashboard_data.periods import Comparison
+from workbench.dashboard_data.source import Source
 
 #: the police's own crime datasets: the dashboard's crime layer, not a partner layer
 POLICE_CRIME = ("police_crime_offence", "police_uk_street")
@@ -127,7 +127,7 @@ def partner_counts(source: Source, comparison: Comparison, viewer: Viewer,
 
     Examples
     --------
-    >>> from workbench.views import periods
+    >>> from workbench.dashboard_data import periods
     >>> src, viewer = _example_source(), Viewer("val", "Council", "viewer")
     >>> c = periods.tactical(pd.Timestamp("2024-06-30").date(), 4)
     >>> partner_counts(src, c, viewer)[["label", "current", "emerging"]].to_dict("records")
@@ -167,7 +167,7 @@ class PartnerLayer:
     """One partner issue on the tactical map: its Gi* hotspot cells, its points (for roles
     that see its records) and the geocoding match report of its supplies.
 
-    ``hotspots`` is :class:`workbench.views.assess.Hotspots` (the product's
+    ``hotspots`` is :class:`workbench.dashboard_data.assess.Hotspots` (the product's
     :func:`~workbench.products.tactical.issue_hotspots`); ``points`` are ``(lon, lat, tip)``
     for this period's located records, empty for roles that see aggregates only;
     ``located``/``records`` count this period's records with and without a point.
@@ -206,7 +206,7 @@ def partner_layer(source: Source, comparison: Comparison, key: str, viewer: View
 
     Examples
     --------
-    >>> from workbench.views import periods
+    >>> from workbench.dashboard_data import periods
     >>> src = _example_source()
     >>> c = periods.tactical(pd.Timestamp("2024-06-30").date(), 4)
     >>> analyst = Viewer("ann", "Police", "analyst", True)
@@ -225,7 +225,7 @@ def partner_layer(source: Source, comparison: Comparison, key: str, viewer: View
 
     def compute():
         from workbench.products.tactical import issue_hotspots
-        from workbench.views.assess import Hotspots, _surface_cells
+        from workbench.dashboard_data.assess import Hotspots, _surface_cells
 
         def run(cur):
             spots = issue_hotspots(cur, issue, (c.start, c.end), (b.start, b.end))
@@ -238,7 +238,7 @@ def partner_layer(source: Source, comparison: Comparison, key: str, viewer: View
     points = []
     if viewer.sees_records_of(issue.dataset) and len(located):
         from workbench.geo.crs import bng_to_wgs84
-        from workbench.views.labels import british
+        from workbench.dashboard_data.labels import british
 
         lon, lat = bng_to_wgs84(located["easting"].to_numpy(), located["northing"].to_numpy())
         points = [(round(float(x), 6), round(float(y), 6), f"{issue.label}, {british(pd.Timestamp(d).date())}")

@@ -14,9 +14,9 @@ import pandas as pd
 
 from workbench import catalogue
 from workbench.errors import WorkbenchError
-from workbench.views.access import Viewer, require_records
-from workbench.views.periods import Period
-from workbench.views.source import Source
+from workbench.dashboard_data.access import Viewer, require_records
+from workbench.dashboard_data.periods import Period
+from workbench.dashboard_data.source import Source
 
 COUNTS_SUFFIX = "_counts"
 #: the columns :func:`workbench.hub.quality.quality_report` reads from ``supplies``
@@ -39,7 +39,7 @@ def datasets(source: Source) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> datasets(_example_source())[["table", "form", "rows"]].values.tolist()
     [['council_asb', 'records', 8], ['police_crime_offence', 'records', 60], ['ref_lsoa', 'records', 0]]
     """
@@ -62,7 +62,7 @@ def supplies(source: Source) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> supplies(_example_source()).to_dict("records")
     [{'supply_id': 1, 'dataset': 'council_asb'}]
     """
@@ -80,7 +80,7 @@ def published(source: Source) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> published(_example_source()).columns.tolist(), len(published(_example_source()))  # none recorded
     (['key', 'value'], 0)
     """
@@ -94,7 +94,7 @@ def status(source: Source) -> str:
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> status(_example_source())
     'Shared tier published at an unknown time: 3 datasets, 68 rows.'
     >>> status(Source("nowhere/hub.duckdb")).startswith("Shared tier: No shared tier at")
@@ -105,7 +105,7 @@ def status(source: Source) -> str:
         meta = dict(published(source).itertuples(index=False))
     except WorkbenchError as exc:      # no tier yet: say so rather than fail the index
         return f"Shared tier: {exc}"
-    from workbench.views.labels import british
+    from workbench.dashboard_data.labels import british
 
     when = british(str(meta["published_at"])[:16]) if meta.get("published_at") else "at an unknown time"
     return (f"Shared tier published {when}: {len(frame)} datasets, "
@@ -147,7 +147,7 @@ def quality(source: Source, dataset_id: str, viewer: Viewer) -> dict:
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> quality(_example_source(), "council_asb", Viewer("vic", "Council", "viewer"))
     Traceback (most recent call last):
     ...
@@ -185,7 +185,7 @@ def coverage(source: Source, period: Period) -> pd.DataFrame:
     The example tier's council ASB: one report in January 2024, six in June, none between.
 
     >>> from datetime import date
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> frame = coverage(_example_source(), Period(date(2024, 1, 1), date(2024, 6, 30)))
     >>> frame[frame["dataset"] == "council_asb"]["records"].tolist()
     [1, 0, 0, 0, 0, 6]

@@ -11,7 +11,7 @@ sessions a Panel server holds can query in parallel threads. When ``workbench hu
 rewrites the file the connection is reopened (its modification time is part of the key).
 
 A :class:`Source` carries the partnerships its queries may read (guidance 2.2.4; the
-viewer's, :attr:`workbench.views.access.Viewer.partnerships`): each cursor of a scoped source
+viewer's, :attr:`workbench.dashboard_data.access.Viewer.partnerships`): each cursor of a scoped source
 sees the tier's tables through the filtering views of :mod:`workbench.privacy.scope`, and
 the result cache is keyed on the scope, so one scope's answer is never served to another.
 """
@@ -45,7 +45,7 @@ def clear_cache() -> None:
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> _ = _example_source().frame("select count(*) as n from council_asb")
     >>> len(_RESULTS) > 0
     True
@@ -88,7 +88,7 @@ def close_all() -> None:
 
     Examples
     --------
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> source = _example_source()
     >>> _ = source.frame("select count(*) as n from council_asb")
     >>> len(_CONNECTIONS) > 0
@@ -123,7 +123,7 @@ class Source:
     The example tier's eight council ASB records all belong to partnership ``P``: a source
     narrowed to another partnership counts none of them, and narrowing never widens.
 
-    >>> from workbench.views.partners import _example_source
+    >>> from workbench.dashboard_data.partners import _example_source
     >>> src = Source(_example_source().hub)
     >>> count = "select count(*) as n from council_asb"
     >>> [int(s.frame(count)["n"].iloc[0]) for s in (src, src.within({"P"}), src.within({"Q"}))]

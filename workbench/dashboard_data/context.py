@@ -1,6 +1,6 @@
 """Context layers and partner aggregates for the assessments: LSOAs, IMD, harm, PPOs, intelligence.
 
-Same family signature as :mod:`workbench.views.crime` where a period applies. LSOA
+Same family signature as :mod:`workbench.dashboard_data.crime` where a period applies. LSOA
 boundaries come from ``ref_lsoa`` (3.3.1; geometry stored as GeoJSON or WKT text, WGS84),
 deprivation from ``ref_imd`` (3.3.7), harm weights from ``ref_harm_weights``
 (Cambridge Crime Harm Index or ONS crime severity score), PPO status from ``police_ppo``
@@ -15,10 +15,10 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from workbench.views.access import Viewer, disclose
-from workbench.views.crime import CRIME, _offence_filter
-from workbench.views.periods import Comparison, Period, month_start
-from workbench.views.source import Source
+from workbench.dashboard_data.access import Viewer, disclose
+from workbench.dashboard_data.crime import CRIME, _offence_filter
+from workbench.dashboard_data.periods import Comparison, Period, month_start
+from workbench.dashboard_data.source import Source
 
 
 def _shapes(texts) -> np.ndarray:

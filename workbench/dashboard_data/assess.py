@@ -1,6 +1,6 @@
 """The statistics behind the assessment dashboards, from :mod:`workbench.analysis`.
 
-Aggregates come from :mod:`workbench.views.crime` (DuckDB); the tests and surfaces come
+Aggregates come from :mod:`workbench.dashboard_data.crime` (DuckDB); the tests and surfaces come
 from the analysis library: the e-test of a period against its baseline
 (:func:`workbench.analysis.change.exact_rate_test`), the trend test
 (:func:`workbench.analysis.temporal.trend_test`) and the tactical hotspots
@@ -25,9 +25,9 @@ from datetime import timedelta
 import pandas as pd
 
 from workbench.products.hotspots import CELL_METRES, TacticalHotspots, tactical_hotspots
-from workbench.views import context, crime
-from workbench.views.access import Viewer
-from workbench.views.periods import Comparison, Period, month_start
+from workbench.dashboard_data import context, crime
+from workbench.dashboard_data.access import Viewer
+from workbench.dashboard_data.periods import Comparison, Period, month_start
 
 ALPHA = 0.05
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from workbench.views.labels import british, label
+from workbench.dashboard_data.labels import british, label
 
 #: measures whose key is fixed, in plain words with their units
 FIXED = {
@@ -76,7 +76,7 @@ def check_value(key: str, value) -> str:
     >>> check_value("coordinates", 9571), check_value("date_precision", "day"), check_value("last_record_month", "2024-03")
     ('9,571', 'day', 'Mar 2024')
     """
-    from workbench.views.labels import number
+    from workbench.dashboard_data.labels import number
 
     if value is None:
         return "not measured"
@@ -141,7 +141,7 @@ def quality_tables(report: dict) -> QualityTables:
     {'Supply': 9, 'Supplied by': 'Notts Police', 'Records': 6272, 'Supplied on': '6 Dec 2026, 04:51', 'Covering': '1 Jan 2023 to 31 Dec 2023', 'Warnings': 2, 'Details missing': 'Field notes'}
     """
     from workbench import catalogue
-    from workbench.views.labels import dataset_titles
+    from workbench.dashboard_data.labels import dataset_titles
 
     dataset = str(report.get("dataset", ""))
     name = catalogue.get(dataset).title if dataset in catalogue.ids() else dataset_titles(dataset)
@@ -184,7 +184,7 @@ def caveat_words(text) -> str:
     >>> caveat_words("supply 3: guidance 3.4 metadata missing (period_start, date_supplied)")
     'supply 3: guidance 3.4 metadata missing (covering from, date supplied)'
     """
-    from workbench.views.labels import dataset_titles
+    from workbench.dashboard_data.labels import dataset_titles
 
     def words(match):
         plain = label(match.group(0))
@@ -193,7 +193,7 @@ def caveat_words(text) -> str:
 
 
 def anomaly_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`workbench.views.hubinfo.anomalous_months` in plain words: the month as
+    """:func:`workbench.dashboard_data.hubinfo.anomalous_months` in plain words: the month as
     ``Jun 2024``, the category as ``Crime type: Anti-social behaviour``, the direction and
     whether the month is at the edge of the series (possibly a part-month).
 

@@ -48,7 +48,7 @@ class Viewer:
 
     ``partnerships`` are the partnerships whose data the viewer may see (guidance 2.2.4);
     ``None`` means every partnership of the hub. Every figure counts only their rows
-    (:meth:`workbench.views.source.Source.for_viewer`).
+    (:meth:`workbench.dashboard_data.source.Source.for_viewer`).
 
     Examples
     --------
@@ -126,7 +126,7 @@ def viewer_for(reg, user) -> Viewer:
         d for d in DASHBOARD_DATASETS
         if catalogue.get(d).klass == "D" or can(reg, user, "view_dashboard", d))
     records = can(reg, user, "read_depersonalised", RECORDS_DATASET)
-    from workbench.views.partners import PARTNER_ISSUES
+    from workbench.dashboard_data.partners import PARTNER_ISSUES
 
     record_datasets = frozenset(d for d in {RECORDS_DATASET} | {i.dataset for i in PARTNER_ISSUES}
                                 if can(reg, user, "read_depersonalised", d))
@@ -141,7 +141,7 @@ def partnerships_in_shared_tier(hub) -> set[str]:
     set()"""
     from workbench.hub.connect import shared_path
     from workbench.privacy.scope import layout
-    from workbench.views.source import Source
+    from workbench.dashboard_data.source import Source
 
     if not shared_path(hub).exists():
         return set()

@@ -4,7 +4,7 @@ Every function takes the same leading arguments — ``(source, period_or_compari
 offences, viewer)`` — and returns a small pandas frame of counts; nothing loads the
 ``police_crime_offence`` table into pandas (STYLE rule 10: views only view; DESIGN.md).
 ``offences`` is a list of ``offence_type`` values (empty or ``None`` = all offences).
-Aggregates are passed through :func:`workbench.views.access.disclose` for viewers, after
+Aggregates are passed through :func:`workbench.dashboard_data.access.disclose` for viewers, after
 the source is narrowed to the viewer's partnerships (:meth:`Source.for_viewer`, guidance
 2.2.4): every count is of the rows of partnerships the viewer may see.
 
@@ -18,10 +18,10 @@ from datetime import date
 
 import pandas as pd
 
-from workbench.views.access import Viewer, disclose, require_records
+from workbench.dashboard_data.access import Viewer, disclose, require_records
 from workbench.products.hotspots import CELL_METRES
-from workbench.views.periods import Comparison, Period
-from workbench.views.source import Source
+from workbench.dashboard_data.periods import Comparison, Period
+from workbench.dashboard_data.source import Source
 
 CRIME = "police_crime_offence"
 #: answer whole-week questions from the weekly cubes (tests compare both routes)
@@ -40,10 +40,10 @@ def _in(period: Period) -> tuple[str, list]:
 
 
 def _cube(source: Source):
-    """The weekly cubes (:mod:`workbench.views.cube`), or None when switched off or absent."""
+    """The weekly cubes (:mod:`workbench.dashboard_data.cube`), or None when switched off or absent."""
     if not USE_CUBES:
         return None
-    from workbench.views.cube import weekly
+    from workbench.dashboard_data.cube import weekly
 
     return weekly(source)
 
@@ -210,7 +210,7 @@ def grid_counts(source: Source, period: Period, offences, viewer: Viewer | None,
 
     The input of the kernel density surface; binning in SQL keeps points in DuckDB.
     ``viewer=None`` returns unsuppressed counts for statistics whose output is a smoothed
-    surface or a classification, never a count (:mod:`workbench.views.assess`); such
+    surface or a classification, never a count (:mod:`workbench.dashboard_data.assess`); such
     counts must not be shown.
     """
     source = source.for_viewer(viewer)
