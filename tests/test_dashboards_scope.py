@@ -299,3 +299,26 @@ def test_page_views_are_audited_with_the_partnerships_shown(hub, name, shown, mo
     else:
         assert entry.outcome == "ok" and entry.detail["partnerships"] == shown
         assert built[0].source.partnerships == (None if shown == "all" else set(shown))
+
+
+def test_shared_hotspots_never_cross_scopes(hub, viewers, last4, monkeypatch):
+    """The tactical hotspots are computed once per question and shared by sessions; the key
+    holds the scope, so Bassetlaw's analyst after Ashfield's gets Bassetlaw's own cells, and a
+    second ask of the same scope computes nothing."""
+    from workbench.dashboard_data import assess as assess_module
+
+    clear_cache()
+    calls = []
+    real = assess_module.tactical_hotspots
+    monkeypatch.setattr(assess_module, "tactical_hotspots", lambda *a, **k: calls.append(1) or real(*a, **k))
+    src = Source(hub)
+    surge = ["Criminal damage to a vehicle"]
+    first_a = assess.hotspots(src, last4, surge, viewers["a_ana"]).spots.cells
+    b = assess.hotspots(src, last4, surge, viewers["b_ana"]).spots.cells
+    again_a = assess.hotspots(src, last4, surge, viewers["a_ana"]).spots.cells
+    assert len(calls) == 2
+    pd.testing.assert_frame_equal(first_a, again_a)
+    clear_cache()
+    fresh_b = assess.hotspots(src, last4, surge, viewers["b_ana"]).spots.cells
+    pd.testing.assert_frame_equal(b, fresh_b)
+    assert not b.equals(first_a)

@@ -134,11 +134,17 @@ def hotspots(source, comparison: Comparison, offences, viewer: Viewer) -> Hotspo
     cells, never a count, and the map shows only the class.
     """
     source = source.for_viewer(viewer)
-    current = crime.grid_counts(source, comparison.current, offences, None, CELL_METRES)
-    baseline = crime.grid_counts(source, comparison.baseline, offences, None, CELL_METRES)
-    spots = tactical_hotspots(current, baseline, comparison.current.days / comparison.baseline.days,
-                              area=context.study_area(source))
-    return Hotspots(spots, _surface_cells(spots), list(spots.notes))
+
+    def compute() -> Hotspots:
+        current = crime.grid_counts(source, comparison.current, offences, None, CELL_METRES)
+        baseline = crime.grid_counts(source, comparison.baseline, offences, None, CELL_METRES)
+        spots = tactical_hotspots(current, baseline, comparison.current.days / comparison.baseline.days,
+                                  area=context.study_area(source))
+        return Hotspots(spots, _surface_cells(spots), list(spots.notes))
+
+    # sessions asking the same question share one Gi* (per tier version and scope)
+    return source.memo("tactical_hotspots", (str(comparison.current), str(comparison.baseline),
+                                             tuple(sorted(offences or ())), CELL_METRES), compute)
 
 
 def _surface_cells(spots: TacticalHotspots) -> list:

@@ -18,6 +18,8 @@ the result cache is keyed on the scope, so one scope's answer is never served to
 
 from __future__ import annotations
 
+import copy
+
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ _CONNECTIONS: dict[Path, tuple[float, object]] = {}
 #: how many recent query results are kept (they are small aggregates)
 CACHE_SIZE = 512
 _RESULTS: OrderedDict = OrderedDict()
+_MISSING = object()
 
 
 def _freeze(params) -> tuple:
@@ -270,6 +273,45 @@ class Source:
             while len(_RESULTS) > CACHE_SIZE:
                 _RESULTS.popitem(last=False)
         return result.copy()
+
+    def memo(self, name: str, args: tuple, compute):
+        """``compute()``'s result, computed once per shared-tier version and scope for ``(name,
+        args)`` and shared by every session, like :meth:`frame`'s query results (the same
+        :data:`CACHE_SIZE` and :func:`clear_cache`).
+
+        For statistics derived from this source's queries (the tactical hotspots' Gi*): the
+        key carries the effective scope, so a viewer never gets another scope's result, and the
+        tier's version, so a republished tier is computed afresh. Callers get a copy.
+
+        Examples
+        --------
+        >>> from workbench.dashboard_data.partners import _example_source
+        >>> source, calls = _example_source(), []
+        >>> def count():
+        ...     calls.append(1)
+        ...     return int(source.scalar("select count(*) from council_asb"))
+        >>> source.memo("asb", (), count) == source.memo("asb", (), count), len(calls)
+        (True, 1)
+        >>> clear_cache(); _ = source.memo("asb", (), count); len(calls)
+        2
+        """
+        scope = self.scope
+        version = self.version()
+        key = (str(self.path), version, None if scope is None else tuple(sorted(scope)), "memo", name,
+               _freeze(list(args)))
+        with _LOCK:
+            hit = _RESULTS.get(key, _MISSING)
+            if hit is not _MISSING:
+                _RESULTS.move_to_end(key)
+        if hit is not _MISSING:
+            return copy.deepcopy(hit)
+        result = compute()
+        if self.version() == version:        # not republished meanwhile
+            with _LOCK:
+                _RESULTS[key] = result
+                while len(_RESULTS) > CACHE_SIZE:
+                    _RESULTS.popitem(last=False)
+        return copy.deepcopy(result)
 
     def scalar(self, sql: str, params: list | None = None):
         cur = self._cursor(sql)

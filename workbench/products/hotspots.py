@@ -33,7 +33,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.change import exact_rate_test
+from workbench.analysis.change import exact_rate_tests
 from workbench.analysis.gistar import hotspot_gistar
 from workbench.analysis.grid import Grid
 from workbench.analysis.results import Result
@@ -82,18 +82,21 @@ class TacticalHotspots(Result):
                 "hot": self.hot().to_dict("records"), "notes": list(self.notes)}
 
 
-def _change(current: int, baseline: int, ratio: float, alpha: float):
-    test = exact_rate_test(current, baseline, ratio, 1.0, "greater")
-    rr = test.rate_ratio
-    if baseline == 0:
-        word = "new"
-    elif test.p_value < alpha and rr >= GROWTH_RATIO:
-        word = "growing"
-    elif current < test.expected * 0.8:
-        word = "shrinking"
-    else:
-        word = "persisting"
-    return test.expected, rr, test.p_value, word
+def _change_words(test, alpha: float) -> np.ndarray:
+    """Each cell's change word from its exact rate test, by precedence: ``new`` (no baseline
+    events), ``growing`` (significant at ``alpha`` and a rate ratio of at least
+    :data:`GROWTH_RATIO`), ``shrinking`` (under 80% of the expected count), else ``persisting``."""
+    new = test.baseline == 0
+    with np.errstate(invalid="ignore"):
+        growing = ~new & (test.p_value < alpha) & (test.rate_ratio >= GROWTH_RATIO)
+    shrinking = ~new & ~growing & (test.current < test.expected * 0.8)
+    return np.select([new, growing, shrinking], ["new", "growing", "shrinking"], "persisting")
+
+
+def _cell_keys(x: np.ndarray, y: np.ndarray, cell_metres: float) -> pd.MultiIndex:
+    """The (column, row) of the ``cell_metres`` cell holding each point, as index keys."""
+    return pd.MultiIndex.from_arrays([np.floor(x / cell_metres).astype(np.int64),
+                                      np.floor(y / cell_metres).astype(np.int64)])
 
 
 def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ratio: float, *,
@@ -128,20 +131,20 @@ def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ra
                         alpha=alpha, area="hull" if area is None else area)
     frame = gi.to_frame()
     frame = frame[frame["count"] > 0]
-    base = {}
+    counts = np.round(frame["count"].to_numpy(dtype=float)).astype(np.int64)
+    keys = _cell_keys(frame["x"].to_numpy(float), frame["y"].to_numpy(float), cell_metres)
+    base = np.zeros(len(frame), dtype=np.int64)
     if len(baseline):
-        bcol = np.floor(baseline["easting"].to_numpy(float) / cell_metres).astype(np.int64)
-        brow = np.floor(baseline["northing"].to_numpy(float) / cell_metres).astype(np.int64)
-        for c, r, k in zip(bcol, brow, baseline["count"].to_numpy()):
-            base[(c, r)] = base.get((c, r), 0) + int(k)
-    rows = []
-    for r in frame.itertuples(index=False):
-        key = (int(np.floor(r.x / cell_metres)), int(np.floor(r.y / cell_metres)))
-        b = base.get(key, 0)
-        expected, rr, p, word = _change(int(round(r.count)), b, exposure_ratio, alpha)
-        rows.append([float(r.x), float(r.y), int(round(r.count)), round(expected, 1),
-                     None if rr is None else round(rr, 2), p, float(r.z), str(r.hotspot), word])
-    cells = (pd.DataFrame(rows, columns=COLUMNS)
+        bkeys = _cell_keys(baseline["easting"].to_numpy(float), baseline["northing"].to_numpy(float), cell_metres)
+        per_cell = pd.Series(baseline["count"].to_numpy(dtype=np.int64)).groupby(bkeys).sum()
+        base = per_cell.reindex(keys, fill_value=0).to_numpy(dtype=np.int64)
+    test = exact_rate_tests(counts, base, exposure_ratio, 1.0, "greater")
+    rows = pd.DataFrame({"cell_easting": frame["x"].to_numpy(float), "cell_northing": frame["y"].to_numpy(float),
+                         "current": counts, "expected": [round(float(v), 1) for v in test.expected],
+                         "rate_ratio": [None if np.isnan(v) else round(float(v), 2) for v in test.rate_ratio],
+                         "p_value": test.p_value, "z": frame["z"].to_numpy(float),
+                         "gi_class": frame["hotspot"].astype(str).to_numpy(), "change": _change_words(test, alpha)})
+    cells = (rows[COLUMNS]
              .sort_values(["z", "cell_easting", "cell_northing"], ascending=[False, True, True])
              .reset_index(drop=True))
     band = float(gi.gi.distance_band)
