@@ -41,6 +41,20 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
     one-sided exact rate test significant at ``alpha``, rate ratio at least 1.2, at least 5 events,
     held to a false discovery rate across the types tested: :func:`~workbench.products.emerging.emerging_in_family`),
     most significant first. Suppressed counts are not tested (``p_value`` empty).
+
+    Examples
+    --------
+    >>> from workbench.dashboard_data import crime, periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.partners import _example_source
+    >>> source = _example_source()                      # 60 assaults, one every 9 days
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> last4 = periods.tactical(crime.latest_date(source), 4)
+    >>> emerging_issues(source, last4, [], analyst).round(3).to_dict("records")
+    [{'offence_type': 'Assault', 'current': 4, 'expected': 3.077, 'percent_change': 30.0, 'rate_ratio': 1.3, 'p_value': 0.386, 'emerging': False}]
+    >>> viewer = Viewer("vic", "Council", "viewer")      # 4 is a small count: hidden, not tested
+    >>> emerging_issues(source, last4, [], viewer)[["current", "p_value", "emerging"]].to_dict("records")
+    [{'current': nan, 'p_value': None, 'emerging': False}]
     """
     source = source.for_viewer(viewer)
     from workbench.products.emerging import emerging_in_family, exceedance
@@ -64,7 +78,21 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
 
 @dataclass
 class Trends:
-    """Monthly counts per offence type and the trend test of each series."""
+    """Monthly counts per offence type and the trend test of each series.
+
+    Examples
+    --------
+    >>> from workbench.dashboard_data import crime, periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.partners import _example_source
+    >>> source = _example_source()                      # 60 assaults, one every 9 days
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> t = trends(source, crime.latest_date(source), [], analyst, months=12)
+    >>> t.monthly.head(2).to_dict("records")
+    [{'month': Timestamp('2023-07-01 00:00:00'), 'offence_type': 'Assault', 'count': 3}, {'month': Timestamp('2023-08-01 00:00:00'), 'offence_type': 'Assault', 'count': 4}]
+    >>> len(t.markers())                                # no significant series: nothing to label
+    0
+    """
 
     monthly: pd.DataFrame
     tests: pd.DataFrame
@@ -86,7 +114,19 @@ def trends(source, as_of, offences, viewer: Viewer, months: int = 36, top: int =
            alpha: float = ALPHA) -> Trends:
     """Three years of monthly counts (whole months up to ``as_of``'s month) and the
     workbench's one trend test (:func:`workbench.analysis.temporal.trend_test`) per offence
-    type; the ``top`` most frequent types when none are chosen."""
+    type; the ``top`` most frequent types when none are chosen.
+
+    Examples
+    --------
+    >>> from workbench.dashboard_data import crime, periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.partners import _example_source
+    >>> source = _example_source()                      # 60 assaults, one every 9 days
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> t = trends(source, crime.latest_date(source), [], analyst, months=12)
+    >>> t.to_dict()["period"], t.tests["direction"].tolist()
+    ({'start': '2023-07-01', 'end': '2024-06-30', 'days': 366}, ['no significant change'])
+    """
     source = source.for_viewer(viewer)
     from workbench.analysis.temporal import trend_test
 
@@ -113,7 +153,19 @@ def trends(source, as_of, offences, viewer: Viewer, months: int = 36, top: int =
 @dataclass
 class Hotspots:
     """The tactical hotspots (:class:`workbench.products.hotspots.TacticalHotspots`, the very
-    object the tactical product prints) and their cells as map rectangles (WGS84)."""
+    object the tactical product prints) and their cells as map rectangles (WGS84).
+
+    Examples
+    --------
+    >>> from workbench.dashboard_data import crime, periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.partners import _example_source
+    >>> source = _example_source()                      # 60 assaults, one every 9 days
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> spots = hotspots(source, periods.tactical(crime.latest_date(source), 4), [], analyst)
+    >>> spots.to_dict()["cells"], len(spots.hot())      # one located cell: nothing stands out
+    (0, 0)
+    """
 
     spots: TacticalHotspots
     surface: list = field(default_factory=list)
@@ -131,7 +183,23 @@ def hotspots(source, comparison: Comparison, offences, viewer: Viewer) -> Hotspo
     tactical product's grid (:func:`workbench.products.hotspots.tactical_hotspots`).
 
     Counts per cell are unsuppressed (``viewer=None``): the output is a classification of
-    cells, never a count, and the map shows only the class.
+    cells, never a count, and the map shows only the class. Sessions asking the same
+    question (period, offences, scope, tier version) share one result (:meth:`Source.memo
+    <workbench.dashboard_data.source.Source.memo>`).
+
+    Examples
+    --------
+    >>> from workbench.dashboard_data import crime, periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.partners import _example_source
+    >>> source = _example_source()                      # 60 assaults, one every 9 days
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> last4 = periods.tactical(crime.latest_date(source), 4)
+    >>> spots = hotspots(source, last4, ["Assault"], analyst)
+    >>> spots.spots.cells[["current", "gi_class", "change"]].to_dict("records")
+    [{'current': 4, 'gi_class': 'not significant', 'change': 'persisting'}]
+    >>> spots.notes[0].split(" (")[0]
+    'Hotspots: Getis–Ord Gi* on 150 m cells inside the study area'
     """
     source = source.for_viewer(viewer)
 

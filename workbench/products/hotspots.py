@@ -63,6 +63,19 @@ class TacticalHotspots(Result):
         Gi* distance band in metres (None when there was nothing to test).
     notes : list of str
         What was chosen and why, in words for the reader.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> col, row = (a.ravel() for a in np.meshgrid(np.arange(12), np.arange(12)))
+    >>> current = pd.DataFrame({"easting": 440025 + 150 * col, "northing": 340125 + 150 * row, "count": 1})
+    >>> current.loc[(col // 3 == 1) & (row // 3 == 1), "count"] = 12     # a planted 3 x 3 cluster
+    >>> baseline = current.assign(count=13)                            # 13 a year: 1 expected in 4 weeks
+    >>> spots = tactical_hotspots(current, baseline, 28 / 364)
+    >>> spots.cells["gi_class"].value_counts().to_dict()
+    {'not significant': 139, 'hot': 5}
+    >>> spots.hot()[["current", "expected", "rate_ratio", "change"]].iloc[0].to_dict()
+    {'current': 12, 'expected': 1.0, 'rate_ratio': 12.0, 'change': 'growing'}
     """
 
     cells: pd.DataFrame
@@ -118,6 +131,19 @@ def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ra
     area : PartnershipArea, optional
         The study area (the partnership's LSOA union, :func:`workbench.geo.boundaries.lsoa_union`);
         None: the convex hull of the current period's cells, said in the notes.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> col, row = (a.ravel() for a in np.meshgrid(np.arange(12), np.arange(12)))
+    >>> current = pd.DataFrame({"easting": 440025 + 150 * col, "northing": 340125 + 150 * row, "count": 1})
+    >>> current.loc[(col // 3 == 1) & (row // 3 == 1), "count"] = 12     # a planted 3 x 3 cluster
+    >>> baseline = current.assign(count=13)                            # 13 a year: 1 expected in 4 weeks
+    >>> spots = tactical_hotspots(current, baseline, 28 / 364)
+    >>> len(spots.hot()), sorted(set(spots.hot()["change"]))
+    (5, ['growing'])
+    >>> tactical_hotspots(current.assign(count=0), baseline, 28 / 364).notes
+    ['No located events in the current period: no hotspots.']
     """
     current = current[current["count"] > 0]
     if current.empty:
