@@ -117,6 +117,7 @@ COMPLETE = (
     "workbench.demo.timing",
     "workbench.demo.validation",
     "workbench.demo.world",
+    "workbench.engine",
     "workbench.engine.aggregate",
     "workbench.errors",
     "workbench.geo",
@@ -184,6 +185,7 @@ COMPLETE = (
     "workbench.privacy",
     "workbench.privacy.access",
     "workbench.privacy.addresses",
+    "workbench.privacy.caldicott",
     "workbench.privacy.counts",
     "workbench.privacy.disclosure",
     "workbench.privacy.dpia",
@@ -201,6 +203,7 @@ COMPLETE = (
     "workbench.privacy.scrub",
     "workbench.privacy.shared",
     "workbench.privacy.survey",
+    "workbench.privacy.working_days",
     "workbench.products",
     "workbench.products.actions",
     "workbench.products.area",
@@ -234,6 +237,7 @@ COMPLETE = (
     "workbench.viz",
     "workbench.viz.charts",
     "workbench.viz.maps",
+    "workbench.viz.numbers",
 )
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -89,7 +89,27 @@ def guardian_of(reg, agency: str) -> str | None:
 
 
 def decide(reg, request_id: int, guardian: str, approve: bool, note: str | None = None) -> dict:
-    """The supplying agency's Caldicott guardian approves or refuses a request (audited)."""
+    """The supplying agency's Caldicott guardian approves or refuses a request (audited).
+
+    Examples
+    --------
+    >>> from datetime import date, timedelta
+    >>> from workbench.privacy import requests as pr
+    >>> reg = _example_registry("decide")
+    >>> req = pr.create(reg, "pc", "service_delivery", ["Which A&E assault patients were hurt in the Market Square?"],
+    ...                 {"health_ae_assault": ["patient_ref", "age"]}, ["crime_and_disorder_act_s115"], "QMC",
+    ...                 date.today() + timedelta(days=30), "Rushcliffe",
+    ...                 subjects={"health_ae_assault": {"patient_ref": ["P1"]}})
+    >>> decide(reg, req.id, "dr_g", True)
+    Traceback (most recent call last):
+    workbench.errors.AccessDenied: Access denied: 'QMC' has no Caldicott guardian appointed (`workbench agencies caldicott AGENCY --guardian USER`).
+    >>> _ = appoint(reg, "coord", "QMC", "dr_g")
+    >>> decide(reg, req.id, "dr_g", False, "not the minimum necessary")
+    {'request': 1, 'guardian': 'dr_g', 'approved': False, 'note': 'not the minimum necessary'}
+    >>> [(e.action, e.outcome) for e in reg.audit_entries() if e.action.startswith("request.caldicott")]
+    [('request.caldicott_approve', 'denied'), ('request.caldicott_refuse', 'ok')]
+    >>> reg.close()
+    """
     from workbench.privacy import requests as pr
 
     req = pr.get(reg, request_id)
@@ -120,7 +140,27 @@ def decide(reg, request_id: int, guardian: str, approve: bool, note: str | None 
 
 
 def require(reg, req, actor: str) -> None:
-    """Pass when ``req`` needs no guardian or has the guardian's approval; else AccessDenied."""
+    """Pass when ``req`` needs no guardian or has the guardian's approval; else AccessDenied
+    (audited as a denied release).
+
+    Examples
+    --------
+    >>> from datetime import date, timedelta
+    >>> from workbench.privacy import requests as pr
+    >>> reg = _example_registry("require")
+    >>> req = pr.create(reg, "pc", "service_delivery", ["Which A&E assault patients were hurt in the Market Square?"],
+    ...                 {"health_ae_assault": ["patient_ref", "age"]}, ["crime_and_disorder_act_s115"], "QMC",
+    ...                 date.today() + timedelta(days=30), "Rushcliffe",
+    ...                 subjects={"health_ae_assault": {"patient_ref": ["P1"]}})
+    >>> require(reg, req, "pc")
+    Traceback (most recent call last):
+    workbench.errors.AccessDenied: Access denied: request 1 cannot be released: it names health data and the supplying agency's Caldicott guardian has not approved it (Caldicott principles; `workbench request caldicott 1 --as GUARDIAN`).
+    >>> _ = appoint(reg, "coord", "QMC", "dr_g")
+    >>> _ = decide(reg, req.id, "dr_g", True, "patient_ref and age only")
+    >>> require(reg, req, "pc") is None
+    True
+    >>> reg.close()
+    """
     if not needs_guardian(req.datasets):
         return
     row = reg.con.execute("SELECT approved, guardian FROM request_caldicott WHERE request_id = ?",
