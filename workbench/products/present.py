@@ -10,6 +10,8 @@ they are testable as plain functions.
 from __future__ import annotations
 
 import base64
+import contextlib
+import contextvars
 import html
 import io
 
@@ -21,9 +23,35 @@ from workbench.products.frontsheet import FrontSheet
 from workbench.viz import numbers
 
 TAG = "workbench"
+#: the list collecting emitted parts inside :func:`captured` (None: not collecting)
+_CAPTURE: contextvars.ContextVar = contextvars.ContextVar("workbench_present_capture", default=None)
+
+
+@contextlib.contextmanager
+def captured():
+    """Collect the ``(kind, html)`` parts that product sections emit, in order (outside a
+    notebook too): how a layout's sections are shown and tested as plain functions.
+
+    Examples
+    --------
+    >>> with captured() as parts:
+    ...     _ = heading("Timeline")
+    ...     _ = para("No events & no gaps.")
+    >>> parts
+    [('heading', "<h2 id='timeline'>Timeline</h2>"), ('para', '<p>No events &amp; no gaps.</p>')]
+    """
+    parts: list = []
+    token = _CAPTURE.set(parts)
+    try:
+        yield parts
+    finally:
+        _CAPTURE.reset(token)
 
 
 def _emit(kind: str, html_text: str, **extra) -> str:
+    parts = _CAPTURE.get()
+    if parts is not None:
+        parts.append((kind, html_text))
     try:
         from IPython import get_ipython
         from IPython.display import display

@@ -23,6 +23,15 @@ DATE_HINTS = ("date", "submitted_at", "release_date")
 
 @dataclass
 class SubjectSummary:
+    """Rows about one subject in a request's released copy, linked rows and a timeline.
+
+    Examples
+    --------
+    >>> s = subject_summary(_example_release(), "O7", 12)
+    >>> s.datasets, [r["offender_ref"] for r in s.to_dict()["records"]["police_offender"]]
+    (['police_crime_offence', 'police_offender'], ['O7'])
+    """
+
     subject: str
     request_id: int
     records: dict[str, pd.DataFrame]      # dataset -> matching rows (only the released fields)
@@ -44,7 +53,20 @@ def _columns(con, table: str) -> list[str]:
 
 
 def subject_summary(release, subject: str, request_id: int) -> SubjectSummary:
-    """Rows about ``subject`` in every table of a request's released copy, and a timeline."""
+    """Rows about ``subject`` in every table of a request's released copy, and a timeline.
+
+    The subject is matched, ignoring case, on any of :data:`SUBJECT_KEYS`; rows of other
+    tables sharing a ``crime_ref`` with those rows are linked (regulations appendix H 1.8).
+
+    Examples
+    --------
+    >>> s = subject_summary(_example_release(), "o7", 12)
+    >>> s.timeline.to_dict("records")
+    [{'date': '2024-03-01', 'dataset': 'police_crime_offence', 'what': 'committed_from_date (C1)'}, {'date': '2024-03-02', 'dataset': 'police_offender', 'what': 'arrest_date (O7)'}]
+    >>> subject_summary(_example_release(), "O9", 12)
+    Traceback (most recent call last):
+    workbench.errors.BadInput: No record about 'O9' in the data released under request 12 (tables: police_crime_offence, police_offender). Check the reference, or whether the request covers the dataset that holds it.
+    """
     subject = str(subject).strip()
     if not subject:
         raise BadInput("`subject` is empty: give the person or group reference.")
@@ -85,3 +107,15 @@ def subject_summary(release, subject: str, request_id: int) -> SubjectSummary:
     timeline = pd.DataFrame(events, columns=["date", "dataset", "what"]).sort_values("date").reset_index(drop=True)
     return SubjectSummary(subject, int(request_id), records, linked, timeline,
                           sorted(set(records) | set(linked)))
+
+
+def _example_release():
+    """A released copy (in memory) with one offender's arrest and the crimes it links to."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("create table police_offender as select * from (values ('O7', 'C1', date '2024-03-02'), "
+                "('O8', 'C2', date '2024-04-01')) t(offender_ref, crime_ref, arrest_date)")
+    con.execute("create table police_crime_offence as select * from (values ('C1', 'Assault with injury', "
+                "date '2024-03-01'), ('C2', 'Theft', date '2024-04-01')) t(crime_ref, offence_type, committed_from_date)")
+    return con
