@@ -217,3 +217,31 @@ def test_planted_unique_people_in_every_person_table_are_found_without_control_a
     results = {r.table: r for r in assert_no_record_below_k(hub, k=5)}
     assert set(results) == set(person_tables())
     assert all(r.people and r.below_k == 0 for r in results.values())
+
+
+@pytest.mark.parametrize("records", [1, 3])
+def test_a_table_of_fewer_than_k_records_is_withheld_and_publish_goes_ahead(tmp_path, records):
+    """A table with fewer than k records (one young person in treatment this month) cannot be
+    published at row level: no group of k can be formed, the suppressed one included. The
+    table is published empty, the report says why, and the rest of the tier is published;
+    the independent checker used to refuse the whole publish (seen on the demo at scale 0.01)."""
+    from workbench.hub.ingest import ingest_frame
+    from workbench.hub.schema import init_hub
+    from workbench.privacy.publish import publish
+
+    hub = init_hub(tmp_path / "hub.duckdb")
+    pcs = synthetic_postcodes()
+    ingest_frame(hub, "ref_postcode", ref_postcode_frame(pcs), source_name="ref_postcode")
+    ingest_frame(hub, "health_ae_assault", _ae(pcs, n=0).head(records), source_name="ae")   # planted people
+    res = publish(hub)                               # raised "Publish refused" before
+    quasi = next(t for t in res.tables if t["table"] == "health_ae_assault")["quasi"]
+    assert (quasi["withheld"], quasi["suppressed"], quasi["rows"]) == (records, records, records)
+    assert f"all {records} record(s) withheld (fewer than k=5" in res.to_text()
+    from workbench.privacy.shared import open_shared_tier
+
+    shared = open_shared_tier(hub)
+    try:
+        assert shared.execute("SELECT count(*) FROM health_ae_assault").fetchone()[0] == 0
+        assert shared.execute("SELECT count(*) FROM ref_postcode").fetchone()[0] > 0
+    finally:
+        shared.close()

@@ -131,7 +131,10 @@ class PublishResult:
                          + ", ".join(f"{k} {n}" for k, n in sorted(gone.items())))
         for t in self.tables:
             qd = t.get("quasi")
-            if qd and qd["rows"]:
+            if qd and qd.get("withheld"):
+                lines.append(f"  {t['table']}: all {qd['withheld']} record(s) withheld (fewer than k={qd['k']}: "
+                             "no group of k can be formed; counts elsewhere are unaffected)")
+            elif qd and qd["rows"]:
                 lines.append(f"  {t['table']}: quasi-identifiers at level {qd['level']} (k={qd['k']}, "
                              f"l={qd['l']}); {qd['suppressed']} record(s) with them suppressed")
         return "\n".join(lines)

@@ -90,11 +90,14 @@ class QuasiResult:
     sensitive: list = field(default_factory=list)
     #: l as applied: at most the number of distinct sensitive values in the table
     l_effective: int | None = None
+    #: records withheld whole: a table of fewer than k records cannot hold a group of k
+    withheld: int = 0
 
     def to_dict(self) -> dict:
         return {"table": self.table, "k": self.k, "l": self.l, "l_effective": self.l_effective,
                 "level": self.level,
-                "rows": self.rows, "suppressed": self.suppressed, "classes": self.classes,
+                "rows": self.rows, "suppressed": self.suppressed, "withheld": self.withheld,
+                "classes": self.classes,
                 "quasi_identifiers": self.quasi_identifiers, "sensitive": self.sensitive}
 
 
@@ -615,6 +618,13 @@ def protect_table(con, table: str, ds: Dataset, *, k: int = DEFAULT_K, l: int = 
     result = QuasiResult(table, k, l, quasi_identifiers=qcols, sensitive=[c for c in ds.sensitive if c in names])
     result.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if not qcols or result.rows == 0:
+        return result
+    if result.rows < k:
+        # fewer records than k: every grouping, the suppressed group included, is below k, so
+        # no record can be published at row level (the independent checker would refuse the
+        # whole publish); the table is published empty and the report says why
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} WHERE 1 = 0")
+        result.withheld = result.suppressed = result.rows
         return result
     sens = _sensitive(ds, names)
     if sens:
