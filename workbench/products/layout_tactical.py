@@ -11,6 +11,22 @@ from workbench.viz import numbers
 
 
 def emerging(s: TacticalSummary) -> None:
+    """Emerging issues: the period compared, the issues significantly above their baseline, the exceedance table.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.tactical import tactical_summary
+    >>> s = tactical_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     emerging(s)
+    >>> [kind for kind, _ in parts]
+    ['heading', 'para', 'bullets', 'table']
+    >>> "ASB reported to the council: 12 against 3.5 expected" in parts[2][1]
+    True
+    """
     show.heading("Emerging issues", 2)
     show.para(f"The last {s.weeks} weeks ({s.current[0]} to {s.current[1]}) against the 52 weeks before "
               f"({s.baseline[0]} to {s.baseline[1]}); an issue is emerging when its rate is at least 20 % "
@@ -28,6 +44,20 @@ def emerging(s: TacticalSummary) -> None:
 
 
 def hotspots(s: TacticalSummary) -> None:
+    """Hotspot cells and their change, how each issue's hotspots were found, and a map of this period's events.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.tactical import tactical_summary
+    >>> s = tactical_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     hotspots(s)
+    >>> [kind for kind, _ in parts]
+    ['heading', 'para', 'bullets', 'table', 'figure']
+    """
     show.heading("Hotspots and change", 2)
     show.para("Hotspots are the 150 m cells that Getis–Ord Gi* calls hot this period (the same "
               "cells as the tactical dashboard's map), with their change against the count "
@@ -43,6 +73,20 @@ def hotspots(s: TacticalSummary) -> None:
 
 
 def repeats(s: TacticalSummary) -> None:
+    """Repeat locations and (pseudonymised) repeat victims this period.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.tactical import tactical_summary
+    >>> s = tactical_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     repeats(s)
+    >>> parts[-1]
+    ('para', '<p>No pseudonymised victim references in the shared tier.</p>')
+    """
     show.heading("Repeat locations and victims", 2)
     show.table(s.repeat_locations, caption="Locations with repeated incidents this period")
     if s.repeat_victims.empty:
@@ -52,6 +96,20 @@ def repeats(s: TacticalSummary) -> None:
 
 
 def cohort_and_intelligence(s: TacticalSummary) -> None:
+    """PPO/IOM cohort and partner intelligence as counts, and the gaps of what could not be shown.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.tactical import tactical_summary
+    >>> s = tactical_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     cohort_and_intelligence(s)
+    >>> [kind for kind, _ in parts][:3], "names stay in the personal tier" in parts[1][1]
+    (['heading', 'table', 'table'], True)
+    """
     show.heading("Offender cohort and partner intelligence", 2)
     if s.cohort is not None:
         by_status = "status" in s.cohort.columns
@@ -68,6 +126,20 @@ def cohort_and_intelligence(s: TacticalSummary) -> None:
 
 
 def actions(s: TacticalSummary) -> None:
+    """Actions carried from the last meeting with owners and status (regulations appendix H 1.10).
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.tactical import tactical_summary
+    >>> s = tactical_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     actions(s)
+    >>> parts[-1]
+    ('para', '<p>No actions recorded (`workbench action add`).</p>')
+    """
     show.heading("Actions carried from the last meeting", 2)
     if not s.actions:
         show.para("No actions recorded (`workbench action add`).")

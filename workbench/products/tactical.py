@@ -31,6 +31,17 @@ from workbench.products.hotspots import CELL_METRES, COLUMNS, tactical_hotspots
 
 @dataclass
 class Exceedance:
+    """One issue's count this period against the count expected at its baseline rate, and whether it is emerging.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> e = tactical_summary(tier).exceedance[0]           # the most significant issue first
+    >>> e.label, e.current, e.expected, e.rate_ratio, e.emerging, e.precision
+    ('ASB reported to the council', 12, 3.5, 3.47, True, 'weeks')
+    """
     issue: str
     label: str
     current: int
@@ -46,6 +57,19 @@ class Exceedance:
 
 @dataclass
 class TacticalSummary:
+    """The tactical assessment's figures: exceedance by issue, hotspots, repeats, cohort and intelligence, gaps.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> s = tactical_summary(tier)
+    >>> str(s.as_of), s.weeks, [str(d) for d in s.current], [e.label for e in s.emerging]
+    ('2024-06-30', 4, ['2024-06-03', '2024-06-30'], ['ASB reported to the council'])
+    >>> sorted(s.to_dict())[:5]
+    ['actions', 'as_of', 'baseline', 'cohort', 'current']
+    """
     as_of: dt.date
     weeks: int
     current: tuple[dt.date, dt.date]
@@ -137,7 +161,19 @@ def _exceedance(source, issue, cur, base, alpha) -> Exceedance:
 def cell_counts(source, issue, period) -> pd.DataFrame:
     """Events of ``issue`` in ``period`` per :data:`CELL_METRES` BNG cell (``easting``,
     ``northing`` of the cell centre, ``count``), aggregated in SQL so a year of baseline never
-    leaves the database as rows."""
+    leaves the database as rows.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.issues import ISSUES
+    >>> asb = next(i for i in ISSUES if i.dataset == "council_asb")
+    >>> counts = cell_counts(tier, asb, tactical_summary(tier).current)
+    >>> counts.columns.tolist(), int(counts["count"].sum()), bool((counts["easting"] % 150 == 75).all())
+    (['easting', 'northing', 'count'], 12, True)
+    """
     cols = {r[0] for r in source.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
         "AND table_catalog = current_database()", [issue.dataset]).fetchall()}
@@ -152,7 +188,20 @@ def cell_counts(source, issue, period) -> pd.DataFrame:
 
 
 def issue_hotspots(source, issue, cur, base, alpha: float = 0.05):
-    """:func:`workbench.products.hotspots.tactical_hotspots` of one issue's located events."""
+    """:func:`workbench.products.hotspots.tactical_hotspots` of one issue's located events.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.issues import ISSUES
+    >>> asb = next(i for i in ISSUES if i.dataset == "council_asb")
+    >>> s = tactical_summary(tier)
+    >>> spots = issue_hotspots(tier, asb, s.current, s.baseline)
+    >>> len(spots.cells), len(spots.hot())                 # 12 events in 12 cells: no hotspot
+    (12, 0)
+    """
     ratio = ((cur[1] - cur[0]).days + 1) / ((base[1] - base[0]).days + 1)
     return tactical_hotspots(cell_counts(source, issue, cur), cell_counts(source, issue, base),
                              ratio, alpha=alpha, area=study_area(source))
@@ -160,7 +209,20 @@ def issue_hotspots(source, issue, cur, base, alpha: float = 0.05):
 
 def study_area(source):
     """The union of the hub's LSOA polygons (None when it holds none): the hotspot grid's
-    study area, the same one the tactical dashboard uses."""
+    study area, the same one the tactical dashboard uses.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> area = study_area(tier)
+    >>> area.source, round(area.geometry.area / 1e6)       # km²
+    ('union of 679 LSOA polygons', 2159)
+    >>> import duckdb
+    >>> study_area(duckdb.connect()) is None
+    True
+    """
     from workbench.geo.boundaries import lsoa_union
 
     has = source.execute("SELECT count(*) FROM information_schema.tables "
@@ -290,6 +352,21 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
     actions : :class:`workbench.products.actions.Action` records carried from the last meeting.
     include_sensitive : include sections derived from sensitive personal datasets (PPO cohort
         counts, partner intelligence); False for users who may not read SP data.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> s = tactical_summary(tier, weeks=4)
+    >>> [str(d) for d in s.baseline]                      # the 52 weeks before the current 4
+    ['2023-06-05', '2024-06-02']
+    >>> s.gaps[0].split(" — ")[0]                          # what the data could not carry, said
+    'health_ae_assault: compared month by month, not by weeks, and left off the hotspot map'
+    >>> import duckdb
+    >>> tactical_summary(duckdb.connect())
+    Traceback (most recent call last):
+    workbench.errors.BadInput: The source holds no data for any tactical-assessment issue. Has the shared tier been published?
     """
     weeks = v.positive_int("weeks", weeks, maximum=26)
     available = iss.available_issues(source)
