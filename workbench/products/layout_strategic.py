@@ -10,6 +10,20 @@ from workbench.products.strategic import StrategicSummary
 
 
 def levels(s: StrategicSummary) -> None:
+    """Levels and patterns: each statutory theme and issue over the last 12 months against the 12 before.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.strategic import strategic_summary
+    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     levels(s)
+    >>> [kind for kind, _ in parts][:6]
+    ['heading', 'para', 'figure', 'table', 'note', 'note']
+    """
     show.heading("Levels and patterns", 2)
     show.para(f"Crime, disorder, anti-social behaviour and substance misuse in the 12 months to "
               f"{s.current[1]} against the 12 months before. Sources overlap (police.uk, police and "
@@ -30,6 +44,20 @@ def levels(s: StrategicSummary) -> None:
 
 
 def trends(s: StrategicSummary) -> None:
+    """Three-year trends with their significance, and the monthly chart.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.strategic import strategic_summary
+    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     trends(s)
+    >>> [kind for kind, _ in parts][:6]
+    ['heading', 'para', 'table', 'figure']
+    """
     show.heading("Three-year trends", 2)
     show.para("A trend is called rising or falling only when the log-linear (quasi-Poisson) trend over "
               f"the 36 months {s.trend_window[0]} to {s.trend_window[1]} is significant at 5 %.")
@@ -43,6 +71,20 @@ def trends(s: StrategicSummary) -> None:
 
 
 def priorities(s: StrategicSummary) -> None:
+    """The priority matrix: each issue scored on volume, trend, harm, vulnerability and concern.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.strategic import strategic_summary
+    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     priorities(s)
+    >>> [kind for kind, _ in parts][:6]
+    ['heading', 'para', 'figure', 'table', 'table']
+    """
     show.heading("Priority assessment", 2)
     w = s.priorities.matrix.weights
     show.para("Each issue is scored 1–5 on volume, trend, harm, vulnerability and public concern "
@@ -70,6 +112,20 @@ def priorities(s: StrategicSummary) -> None:
 
 
 def pestelo(s: StrategicSummary) -> None:
+    """The PESTELO scan of factors likely to affect crime and disorder.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.strategic import strategic_summary
+    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     pestelo(s)
+    >>> [kind for kind, _ in parts][:6]
+    ['heading', 'para', 'table']
+    """
     show.heading("PESTELO scan", 2)
     show.para("Political, economic, social, technological, environmental, legal and organisational "
               "factors likely to affect the partnership next year: evidence from the hub, and the "
@@ -80,6 +136,20 @@ def pestelo(s: StrategicSummary) -> None:
 
 
 def performance(s: StrategicSummary) -> None:
+    """Performance against the partnership plan's targets.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.strategic import strategic_summary
+    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     performance(s)
+    >>> [kind for kind, _ in parts][:6]
+    ['heading', 'table']
+    """
     show.heading("Performance against the partnership plan", 2)
     show.table(pd.DataFrame([{"issue": p.label, "target": show.pct(p.target), "actual": show.pct(p.actual),
                               "status": p.status, "why no data": p.reason} for p in s.performance]),
@@ -87,6 +157,20 @@ def performance(s: StrategicSummary) -> None:
 
 
 def community(s: StrategicSummary) -> None:
+    """Community views: what survey respondents say concerns them most.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.strategic import strategic_summary
+    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     community(s)
+    >>> [kind for kind, _ in parts][:6]
+    ['heading', 'para', 'table']
+    """
     show.heading("Community views", 2)
     c = s.community
     if not c.responses:
@@ -99,6 +183,20 @@ def community(s: StrategicSummary) -> None:
 
 
 def recommendations(s: StrategicSummary) -> None:
+    """Recommended priorities for the strategy group, each with its evidence.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.strategic import strategic_summary
+    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
+    >>> with captured() as parts:
+    ...     recommendations(s)
+    >>> [kind for kind, _ in parts][:6]
+    ['heading', 'para', 'heading', 'bullets', 'heading', 'bullets']
+    """
     show.heading("Recommended priorities", 2)
     show.para("For the strategy group to agree (regulations appendix H 1.8–1.9).")
     for i, r in enumerate(s.recommended_priorities(), 1):

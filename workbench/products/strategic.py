@@ -32,6 +32,17 @@ TARGETS_FILE = Path(__file__).with_name("config") / "plan_targets.yaml"
 
 @dataclass
 class IssueFacts:
+    """One issue's counts over the last two years, its change and trend, harm and coverage.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> f = strategic_summary(tier).fact("violence")
+    >>> f.dataset, f.current, f.months_covered, f.change, f.trend.direction   # police.uk: 3 months only
+    ('police_uk_street', 3611, 3, None, 'too few data')
+    """
     key: str
     label: str
     theme: str
@@ -67,6 +78,19 @@ class IssueFacts:
 
 @dataclass
 class Performance:
+    """A partnership-plan target, the change measured against it and whether it was met.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> p = strategic_summary(tier).performance[0]
+    >>> p.label, p.target, p.status
+    ('Violence and sexual offences', -0.05, 'no data')
+    >>> p.reason                                           # why there is no actual change, in words
+    'cannot compare: the baseline year (01 Jul 2022 – 30 Jun 2023) has 6 of 12 months of Recorded crime: offences'
+    """
     issue: str
     label: str
     target: float
@@ -80,7 +104,19 @@ class Performance:
 
 @dataclass
 class StrategicSummary:
-    """Everything the strategic assessment presents."""
+    """Everything the strategic assessment presents.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> s = strategic_summary(tier)
+    >>> str(s.as_of), [str(d) for d in s.current], [str(d) for d in s.previous]
+    ('2024-06-30', ['2023-07-01', '2024-06-30'], ['2022-07-01', '2023-06-30'])
+    >>> [r.issue for r in s.priorities.rows][:3]
+    ['violence', 'domestic_admissions', 'robbery']
+    """
 
     as_of: dt.date
     current: tuple[dt.date, dt.date]
@@ -171,7 +207,18 @@ class StrategicSummary:
 
 
 def load_targets(path: Path | str | None = None) -> dict[str, float]:
-    """Partnership plan targets (issue key -> wanted proportional change)."""
+    """Partnership plan targets (issue key -> wanted proportional change).
+
+    Examples
+    --------
+    >>> load_targets()["violence"]                          # the shipped partnership plan
+    -0.05
+    >>> from pathlib import Path
+    >>> _ = Path("targets.yaml").write_text("shoplifting_typo: -0.1")
+    >>> load_targets("targets.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    workbench.errors.BadInput: Targets name unknown issue(s) ['shoplifting_typo']; known issues: [...].
+    """
     data = yaml.safe_load(Path(path or TARGETS_FILE).read_text()) or {}
     unknown = [k for k in data if k not in iss.BY_KEY]
     if unknown:
@@ -203,7 +250,20 @@ def _no_change_reason(f: IssueFacts | None, cur: tuple, prev: tuple) -> str:
 
 def primary_source(facts: list[IssueFacts]) -> IssueFacts:
     """The source a problem is measured by: the best covered over both comparison years, then
-    the more precise (dates to the day before police.uk's months), then the larger volume."""
+    the more precise (dates to the day before police.uk's months), then the larger volume.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> s = strategic_summary(tier)
+    >>> sources = [f for f in s.facts if f.problem == "violence"]
+    >>> [(f.dataset, f.months_covered) for f in sources]
+    [('police_uk_street', 3), ('police_crime_offence', 12), ('health_ae_assault', 0), ('ambulance_callout', 0), ('health_admission_icd', 12)]
+    >>> primary_source(sources).dataset                    # best covered, then most precise, then largest
+    'police_crime_offence'
+    """
     prec = {k.key: 0 if k.monthly_only else 1 for k in iss.ISSUES}
     return max(facts, key=lambda f: (f.months_covered + f.months_previous, prec.get(f.key, 0),
                                      f.current, f.key))
@@ -246,6 +306,17 @@ def strategic_summary(source, as_of: dt.date | str | None = None, *,
     matrix : the priority matrix configuration.
     targets : issue -> target change; default :data:`TARGETS_FILE`.
     capacity : issue -> organisational capacity gap 1–5 (default 3), from the strategy group.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> s = strategic_summary(tier, "2024-06-30")
+    >>> [str(d) for d in s.trend_window]                   # three years for the trends
+    ['2021-07-01', '2024-06-30']
+    >>> s.facts_frame().columns.tolist()[:5]
+    ['issue', 'label', 'theme', 'dataset', 'problem']
     """
     available = iss.available_issues(source)
     if not available:
