@@ -22,7 +22,13 @@ def _period(p) -> str:
 
 
 def names() -> list[str]:
-    """The hypotheses the analysis library offers."""
+    """The hypotheses the analysis library offers.
+
+    Examples
+    --------
+    >>> names()
+    ['concentration', 'premises', 'reporting', 'seriousness']
+    """
     from workbench.analysis import hypotheses as H
 
     return H.names()
@@ -30,7 +36,21 @@ def names() -> list[str]:
 
 def run_hypothesis(name: str, source, current: tuple[dt.date, dt.date],
                    baseline: tuple[dt.date, dt.date], offences: str | None = None) -> dict:
-    """Run one hypothesis test on ``source`` and return its result as a dict."""
+    """Run one hypothesis test on ``source`` and return its result as a dict.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.problem import default_periods
+    >>> current, baseline = default_periods(tier)
+    >>> r = run_hypothesis("concentration", tier, current, baseline)
+    >>> r["hypothesis"], r["verdict"]                       # 30 offences cannot carry a verdict
+    ('concentration', 'inconclusive')
+    >>> run_hypothesis("nope", tier, current, baseline)["reason"]
+    "`hypothesis` must be one of 'concentration', 'premises', 'reporting', 'seriousness'; received 'nope'."
+    """
     from workbench.analysis import hypotheses as H
 
     try:
@@ -42,7 +62,17 @@ def run_hypothesis(name: str, source, current: tuple[dt.date, dt.date],
 
 
 def run_hypotheses(source, current, baseline, offences: str | None = None, names_=None) -> list[dict]:
-    """Run every hypothesis in ``names_`` (default: all the library registers)."""
+    """Run every hypothesis in ``names_`` (default: all the library registers).
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.problem import default_periods
+    >>> [(r["hypothesis"], r["verdict"]) for r in run_hypotheses(tier, *default_periods(tier))]
+    [('concentration', 'inconclusive'), ('premises', 'inconclusive'), ('reporting', 'inconclusive'), ('seriousness', 'inconclusive')]
+    """
     return [run_hypothesis(n, source, current, baseline, offences) for n in (names_ or names())]
 
 
@@ -56,7 +86,14 @@ def _shown(key, value) -> str:
 
 
 def evidence_items(result: dict) -> tuple[list[str], list[tuple[str, list[dict]]]]:
-    """Split a result's evidence into sentences and (title, rows) tables."""
+    """Split a result's evidence into sentences and (title, rows) tables.
+
+    Examples
+    --------
+    >>> evidence_items({"evidence": ["a sentence", {"p_value": 0.00012, "n": 1200},
+    ...                              {"title": "Counts", "rows": [{"x": 1}]}]})
+    (['a sentence', 'p_value: <0.001; n: 1,200'], [('Counts', [{'x': 1}])])
+    """
     sentences, tables = [], []
     for e in result.get("evidence") or []:
         if isinstance(e, dict) and "rows" in e:

@@ -29,6 +29,21 @@ def _area_text(commission, area) -> str:
 
 
 def definitions(s: ProblemSummary, commission=None, area=None) -> None:
+    """Interpret: the definitions agreed for this profile, the counts and the monthly series.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.problem import problem_summary
+    >>> s = problem_summary(tier, quiet=True)
+    >>> with captured() as parts:
+    ...     definitions(s)
+    >>> [kind for kind, _ in parts]
+    ['heading', 'para', 'heading', 'labelled', 'table', 'para', 'figure']
+    """
     show.heading("Interpret", 2)
     show.para("Interpret: understand the criminal environment and explain why the problem persists "
               "(guidance Appendix 2, the 3i model).")
@@ -53,6 +68,21 @@ def definitions(s: ProblemSummary, commission=None, area=None) -> None:
 
 
 def triangle(s: ProblemSummary) -> None:
+    """The problem analysis triangle: victim, offender and location, each with its evidence.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.problem import problem_summary
+    >>> s = problem_summary(tier, quiet=True)
+    >>> with captured() as parts:
+    ...     triangle(s)
+    >>> [kind for kind, _ in parts][:5]
+    ['heading', 'para', 'heading', 'bullets', 'table']
+    """
     show.heading("Problem Analysis Triangle", 3)
     show.para("Every problem needs a victim (or target), an offender and a location that come together; "
               "a response that removes one side can break the problem.")
@@ -110,6 +140,23 @@ def triangle(s: ProblemSummary) -> None:
 
 
 def hypotheses(tests: list[dict]) -> None:
+    """The hypotheses tested, their verdicts and evidence.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.problem import problem_summary
+    >>> s = problem_summary(tier, quiet=True)
+    >>> from workbench.products.hypotheses import run_hypotheses
+    >>> tests = run_hypotheses(tier, s.current, s.baseline)
+    >>> with captured() as parts:
+    ...     hypotheses(tests)
+    >>> [kind for kind, _ in parts][:5]
+    ['heading', 'para', 'table', 'heading', 'note']
+    """
     show.heading("Hypotheses tested", 3)
     show.para("Each hypothesis was posed before looking at the answer and tested with the analysis "
               "library (workbench.analysis.hypotheses); the verdict and the evidence are reported "
@@ -130,11 +177,43 @@ def hypotheses(tests: list[dict]) -> None:
 
 
 def cannot_tell(s: ProblemSummary) -> None:
+    """What the data cannot tell us: the limits of this profile's evidence.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.problem import problem_summary
+    >>> s = problem_summary(tier, quiet=True)
+    >>> with captured() as parts:
+    ...     cannot_tell(s)
+    >>> [kind for kind, _ in parts][:5]
+    ['heading', 'bullets']
+    """
     show.heading("What the data cannot tell us", 3)
     show.bullets(s.cannot_tell)
 
 
 def influence(ii: InfluenceImpact) -> None:
+    """Influence: key judgements, recommendations and knowledge gaps.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.problem import problem_summary
+    >>> s = problem_summary(tier, quiet=True)
+    >>> from workbench.products.judgements import influence_and_impact
+    >>> ii = influence_and_impact(s, [], [])
+    >>> with captured() as parts:
+    ...     influence(ii)
+    >>> [kind for kind, _ in parts][:5]
+    ['heading', 'para', 'heading', 'table', 'heading']
+    """
     show.heading("Influence", 2)
     show.para("Influence: the key judgements, the evidence-based recommendations and the knowledge "
               "gaps for the decision-makers (guidance Box 4).")
@@ -153,6 +232,23 @@ def influence(ii: InfluenceImpact) -> None:
 
 
 def impact(ii: InfluenceImpact) -> None:
+    """Impact: tactical options across partners and how the partnership will know whether they worked.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.problem import problem_summary
+    >>> s = problem_summary(tier, quiet=True)
+    >>> from workbench.products.judgements import influence_and_impact
+    >>> ii = influence_and_impact(s, [], [])
+    >>> with captured() as parts:
+    ...     impact(ii)
+    >>> [kind for kind, _ in parts][:5]
+    ['heading', 'para', 'heading', 'heading', 'bullets']
+    """
     show.heading("Impact", 2)
     show.para("Impact: the tactical options across partners and how the partnership will know "
               "whether they worked (regulations appendix H 1.10–1.11).")

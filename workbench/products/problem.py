@@ -33,6 +33,19 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 @dataclass
 class ProblemSummary:
+    """The Interpret stage of a problem profile: counts, change, victims, offenders, location, time and limits.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> s = problem_summary(tier, quiet=True)                # violence by default
+    >>> s.current_count, s.baseline_count, round(s.change_p, 3)
+    (30, 16, 0.054)
+    >>> s.cannot_tell[0]
+    'Only 33% of offences have an identified offender: offender findings describe detected offenders, not all offenders.'
+    """
     offences_spec: str | None
     codes: tuple[str, ...]
     current: tuple[dt.date, dt.date]
@@ -73,7 +86,16 @@ class ProblemSummary:
 
 
 def default_periods(source, weeks: int = 13) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
-    """Current = the last ``weeks`` weeks of recorded crime; baseline = the same weeks a year earlier."""
+    """Current = the last ``weeks`` weeks of recorded crime; baseline = the same weeks a year earlier.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> [[str(d) for d in p] for p in default_periods(tier)]   # the last 13 weeks' months, a year before
+    [['2024-04-01', '2024-06-30'], ['2023-04-03', '2023-07-02']]
+    """
     last = source.execute(f"SELECT max(committed_from_date) FROM {OFFENCES}").fetchone()[0]
     if last is None:
         raise BadInput(f"'{OFFENCES}' has no rows: a problem profile needs recorded crime.")
@@ -103,6 +125,15 @@ def problem_summary(source, *, offences: str | None = None, current=None, baseli
     offences : Home Office codes (``'105A,8N'``) or a group name (``'violence'``); default violence.
     current, baseline : ``(from, to)`` date pairs; default the last 13 weeks and the same weeks
         a year earlier (announced unless ``quiet``).
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> s = problem_summary(tier, quiet=True)
+    >>> [str(d) for d in s.current], s.current_count
+    (['2024-04-01', '2024-06-30'], 30)
     """
     present = tables(source)
     if OFFENCES not in present:
