@@ -11,6 +11,21 @@ from workbench.products.sna import DEFINITION, SnaSummary, shown
 
 
 def definition(s: SnaSummary) -> None:
+    """The partnership's local definition of serious violence and its counts by type.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.sna import sna_summary
+    >>> s = sna_summary(tier)
+    >>> with captured() as parts:
+    ...     definition(s)
+    >>> [kind for kind, _ in parts][:4]
+    ['heading', 'para', 'table']
+    """
     show.heading("Definition of serious violence", 2)
     show.para("The partnership's local definition, as the Serious Violence Duty asks each area to "
               "agree one: " + "; ".join(f"{k} (Home Office codes {', '.join(v)})" for k, v in DEFINITION.items())
@@ -22,6 +37,21 @@ def definition(s: SnaSummary) -> None:
 
 
 def profile(s: SnaSummary) -> None:
+    """The violence profile: each source's counts, change and trend.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.sna import sna_summary
+    >>> s = sna_summary(tier)
+    >>> with captured() as parts:
+    ...     profile(s)
+    >>> [kind for kind, _ in parts][:4]
+    ['heading', 'para', 'table', 'figure']
+    """
     show.heading("Violence profile", 2)
     show.para(f"Each source that sees serious violence, the 12 months to {s.as_of} against the 12 before "
               "(exact test of equal rates), and its trend over up to 36 months (quasi-Poisson). Sources "
@@ -37,6 +67,21 @@ def profile(s: SnaSummary) -> None:
 
 
 def cohorts(s: SnaSummary) -> None:
+    """Cohorts: who is affected, by age group and sex, and youth justice.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.sna import sna_summary
+    >>> s = sna_summary(tier)
+    >>> with captured() as parts:
+    ...     cohorts(s)
+    >>> [kind for kind, _ in parts][:4]
+    ['heading', 'table', 'para']
+    """
     show.heading("Cohorts: who is affected", 2)
     if len(s.cohorts):
         tab = s.cohorts.copy()
@@ -53,6 +98,21 @@ def cohorts(s: SnaSummary) -> None:
 
 
 def places(s: SnaSummary) -> None:
+    """Places: the LSOAs and wards with most serious violence.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.sna import sna_summary
+    >>> s = sna_summary(tier)
+    >>> with captured() as parts:
+    ...     places(s)
+    >>> [kind for kind, _ in parts][:4]
+    ['heading', 'table', 'table', 'table']
+    """
     show.heading("Places", 2)
     if s.places.empty:
         show.note("Serious violence could not be placed in LSOAs (no postcode lookup or no located records).")
@@ -70,6 +130,21 @@ def places(s: SnaSummary) -> None:
 
 
 def times(s: SnaSummary) -> None:
+    """Times: serious violence by day of week and hour, when the data carry times.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.sna import sna_summary
+    >>> s = sna_summary(tier)
+    >>> with captured() as parts:
+    ...     times(s)
+    >>> [kind for kind, _ in parts][:4]
+    ['heading', 'figure']
+    """
     show.heading("Times", 2)
     if s.times is None:
         show.note("Day and hour cannot be assessed: " + (s.times_reason or "no police records with times."))
@@ -79,6 +154,21 @@ def times(s: SnaSummary) -> None:
 
 
 def drivers(s: SnaSummary) -> None:
+    """Drivers and protective factors found in the data.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.sna import sna_summary
+    >>> s = sna_summary(tier)
+    >>> with captured() as parts:
+    ...     drivers(s)
+    >>> [kind for kind, _ in parts][:4]
+    ['heading', 'bullets']
+    """
     show.heading("Drivers and protective factors", 2)
     if s.drivers:
         show.bullets([d["finding"] for d in s.drivers])
@@ -87,11 +177,41 @@ def drivers(s: SnaSummary) -> None:
 
 
 def gaps(s: SnaSummary) -> None:
+    """Data gaps: what the sources could not show, and why.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.sna import sna_summary
+    >>> s = sna_summary(tier)
+    >>> with captured() as parts:
+    ...     gaps(s)
+    >>> [kind for kind, _ in parts][:4]
+    ['heading', 'bullets']
+    """
     show.heading("Data gaps", 2)
     show.bullets(s.gaps)
 
 
 def recommendations(s: SnaSummary) -> None:
+    """Recommendations for the serious violence strategy, each with its evidence.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.products.present import captured
+    >>> from workbench.products.sna import sna_summary
+    >>> s = sna_summary(tier)
+    >>> with captured() as parts:
+    ...     recommendations(s)
+    >>> [kind for kind, _ in parts][:4]
+    ['heading', 'para', 'heading', 'bullets']
+    """
     show.heading("Recommendations", 2)
     show.para("For the partnership's serious violence strategy (Serious Violence Duty), each with the evidence it rests on.")
     for i, r in enumerate(s.recommendations(), 1):
