@@ -96,6 +96,8 @@ COMPLETE = (
     "workbench.dashboard_data",
     "workbench.dashboard_data.access",
     "workbench.dashboard_data.assess",
+    "workbench.dashboard_data.context",
+    "workbench.dashboard_data.crime",
     "workbench.dashboard_data.cube",
     "workbench.dashboard_data.hubinfo",
     "workbench.dashboard_data.labels",

@@ -95,13 +95,37 @@ def lsoa_boundaries(source: Source) -> dict:
 
     ``ref_lsoa.geometry`` holds BNG WKT (the LSOA adapter) or GeoJSON text; either is
     converted to lon/lat for the map. Cached per shared-tier file version.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> layer = lsoa_boundaries(source)
+    >>> layer["type"], len(layer["features"])
+    ('FeatureCollection', 679)
     """
     return _lsoa_layer(source)[0]
 
 
 def study_area(source: Source):
     """The partnership's area for grid methods: the union of the tier's LSOA polygons
-    (:func:`workbench.geo.boundaries.lsoa_union`, BNG), or None when it holds none."""
+    (:func:`workbench.geo.boundaries.lsoa_union`, BNG), or None when it holds none.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> study_area(source).source
+    'union of 679 LSOA polygons'
+    """
     from workbench.geo.boundaries import lsoa_union
 
     if not source.has("ref_lsoa"):
@@ -111,7 +135,20 @@ def study_area(source: Source):
 
 
 def lsoa_centroids(source: Source) -> pd.DataFrame:
-    """``lsoa_code, easting, northing``: LSOA centroids in BNG metres (for Gi* over LSOAs)."""
+    """``lsoa_code, easting, northing``: LSOA centroids in BNG metres (for Gi* over LSOAs).
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> c = lsoa_centroids(source)
+    >>> c.columns.tolist(), len(c)
+    (['lsoa_code', 'easting', 'northing'], 679)
+    """
     return _lsoa_layer(source)[1]
 
 
@@ -128,6 +165,20 @@ def lsoa_rates(source: Source, period: Period, offences, viewer: Viewer) -> pd.D
     dataset (in the viewer's scope) places no record at all, in any period: a boundary of the
     county or force layer outside the partnership. Its ``count`` is empty, not 0, so the map
     draws it as outside rather than as an area without crime.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> from workbench.dashboard_data.crime import latest_date
+    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> rates = lsoa_rates(source, last4.current, [], analyst)
+    >>> rates[["lsoa_code", "population", "count", "imd_decile", "rate_per_1000"]].head(1).to_dict("records")
+    [{'lsoa_code': 'E01013810', 'population': 1019, 'count': 0.0, 'imd_decile': 1, 'rate_per_1000': 0.0}]
     """
     source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
@@ -176,6 +227,20 @@ def harm_weighted(source: Source, comparison: Comparison, offences, viewer: View
     Weights are looked up by ``offence_code`` in ``ref_harm_weights`` (``weight_name`` e.g.
     ``cchi`` = Cambridge Crime Harm Index days of imprisonment, ``ons_css``); offences
     with no weight are listed with a null harm so the gap is visible, not hidden.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> from workbench.dashboard_data.crime import latest_date
+    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> harm = harm_weighted(source, last4, [], analyst)      # CCHI days of custody per offence
+    >>> harm.head(1).to_dict("records")
+    [{'offence_type': 'Assault with injury', 'offence_code': '8N', 'current': 3, 'baseline': 25, 'weight': 365.0, 'harm_current': 1095.0, 'harm_baseline': 9125.0}]
     """
     source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
@@ -255,11 +320,36 @@ def ppo_status(source: Source, viewer: Viewer) -> pd.DataFrame:
 
     When the shared tier publishes PPOs only as counts per postcode district, those are
     returned instead (``by`` says which).
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> ppo_status(source, analyst).tail(2).to_dict("records")       # 1-4 hidden for everyone here
+    [{'group': 'rehabilitate and resettle', 'count': 5.0, 'by': 'current_status'}, {'group': 'deregistered', 'count': nan, 'by': 'current_status'}]
     """
     return _published_counts(source, "police_ppo", "current_status", viewer)
 
 
 def intelligence_by_category(source: Source, period: Period, viewer: Viewer) -> pd.DataFrame:
     """Partner intelligence submissions per ``category`` received in ``period`` (counts only),
-    or per postcode district when that is all the shared tier publishes (``by``)."""
+    or per postcode district when that is all the shared tier publishes (``by``).
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> from workbench.dashboard_data.crime import latest_date
+    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> intelligence_by_category(source, last4.current, analyst).empty   # none submitted in the period
+    True
+    """
     return _published_counts(source, "partner_intelligence", "category", viewer, period, "submitted_at")

@@ -49,13 +49,38 @@ def _cube(source: Source):
 
 
 def latest_date(source: Source) -> date | None:
-    """The last date with recorded crime: the "as of" date of the assessments."""
+    """The last date with recorded crime: the "as of" date of the assessments.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> latest_date(source)
+    datetime.date(2024, 6, 30)
+    """
     value = source.scalar(f"select max(committed_from_date) from {CRIME}")
     return None if value is None else pd.Timestamp(value).date()
 
 
 def offence_types(source: Source) -> list[str]:
-    """Offence types present in the shared tier, most frequent first."""
+    """Offence types present in the shared tier, most frequent first.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> types = offence_types(source)
+    >>> len(types), types[:2]                              # most frequent first
+    (39, ['Other theft', 'Assault without injury'])
+    """
     return list(source.frame(
         f"select offence_type from {CRIME} where offence_type is not null "
         f"group by 1 order by count(*) desc, 1")["offence_type"])
@@ -66,6 +91,21 @@ def counts_by_type(source: Source, comparison: Comparison, offences, viewer: Vie
 
     ``expected`` = baseline count × current days / baseline days (the count the current
     period would hold at the baseline rate).
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> counts_by_type(source, last4, [], analyst).head(2).round(2).to_dict("records")
+    [{'offence_type': 'Assault without injury', 'current': 7, 'baseline': 49, 'expected': 3.77}, {'offence_type': 'Other theft', 'current': 6, 'baseline': 46, 'expected': 3.54}]
+    >>> viewer = Viewer("vic", "Council", "viewer")         # counts of 1-4 hidden from viewers
+    >>> counts_by_type(source, last4, [], viewer)["current"].head(3).tolist()
+    [7.0, 6.0, nan]
     """
     source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
@@ -107,6 +147,19 @@ def counts_by_lsoa(source: Source, period: Period, offences, viewer: Viewer | No
     """Crimes per LSOA in ``period`` (via the postcode → LSOA lookup ``ref_postcode``).
 
     ``viewer=None``: unsuppressed, for statistics only (see :func:`grid_counts`).
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> counts = counts_by_lsoa(source, last4.current, [], analyst)
+    >>> counts.columns.tolist(), len(counts), int(counts["count"].sum())
+    (['lsoa_code', 'count'], 28, 36)
     """
     source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
@@ -141,6 +194,19 @@ def day_hour(source: Source, period: Period, offences, viewer: Viewer) -> pd.Dat
     1 in 24 count as unknown, the usual stand-in for "no time"), an hour-by-hour table would
     put them all at midnight, so the frame is empty and ``frame.attrs["unfit"]`` says why
     (no count is named: the sentence is shown to every role).
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> grid = day_hour(source, last4.current, [], analyst)
+    >>> grid.columns.tolist(), int(grid["count"].sum())
+    (['day', 'hour', 'count'], 36)
     """
     source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
@@ -189,7 +255,21 @@ def _times_unfit(source: Source, period: Period, where: str, params: list) -> st
 
 
 def monthly(source: Source, period: Period, offences, viewer: Viewer) -> pd.DataFrame:
-    """Crimes per calendar ``month`` (first day) and ``offence_type`` in ``period``."""
+    """Crimes per calendar ``month`` (first day) and ``offence_type`` in ``period``.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> year = periods.Period(periods.month_start(latest_date(source), 11), latest_date(source))
+    >>> m = monthly(source, year, [], analyst)
+    >>> m.columns.tolist(), str(m["month"].min().date()), str(m["month"].max().date())
+    (['month', 'offence_type', 'count'], '2023-07-01', '2024-06-01')
+    """
     source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
     pwhere, pparams = _in(period)
@@ -212,6 +292,19 @@ def grid_counts(source: Source, period: Period, offences, viewer: Viewer | None,
     ``viewer=None`` returns unsuppressed counts for statistics whose output is a smoothed
     surface or a classification, never a count (:mod:`workbench.dashboard_data.assess`); such
     counts must not be shown.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> cells = grid_counts(source, last4.current, [], analyst, 150)
+    >>> cells.columns.tolist(), int(cells["count"].sum())
+    (['easting', 'northing', 'count'], 36)
     """
     source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
@@ -241,6 +334,18 @@ def repeat_locations(source: Source, period: Period, offences, viewer: Viewer,
 
     Analysts see depersonalised locations (postcode centroids, Appendix 1); other roles see
     postcode **sectors** (e.g. ``NG1 1``) with suppressed counts, never a single location.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> repeat_locations(source, last4.current, [], analyst, minimum=2).empty   # no place twice in 4 weeks
+    True
     """
     source = source.for_viewer(viewer)
     where, params = _offence_filter(offences)
@@ -270,6 +375,21 @@ def records(source: Source, period: Period, offences, viewer: Viewer, limit: int
 
     Times are text ``hh:mm`` (a TIME column would reach the browser as milliseconds since
     midnight, e.g. 84480000 for 23:28); an unknown time stays empty, never 00:00.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.dashboard_data import periods
+    >>> from workbench.dashboard_data.access import Viewer
+    >>> from workbench.dashboard_data.source import Source
+    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
+    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> records(source, last4.current, [], analyst, limit=3).columns.tolist()[:4]
+    ['crime_ref', 'offence_code', 'offence_type', 'committed_from_date']
+    >>> records(source, last4.current, [], Viewer("vic", "Council", "viewer"))
+    Traceback (most recent call last):
+    workbench.errors.AccessDenied: A list of crimes is record-level data; role 'viewer' sees aggregates only (workbench.privacy.access grants depersonalised records to analysts, DLOs and administrators).
     """
     source = source.for_viewer(viewer)
     require_records(viewer, "A list of crimes")
