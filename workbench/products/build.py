@@ -49,6 +49,20 @@ def _ipc_kernel_manager():
 
 @dataclass
 class ProductResult:
+    """What building one product wrote, its marking, and what disclosure control did.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> hub = _example_demo()                              # the smallest demo, built once (about 9 s)
+    >>> r = build_product("tactical-assessment", hub, out="examples/products", pdf=False, quiet=True)
+    >>> print(r.to_text())
+    Tactical assessment [OFFICIAL-SENSITIVE]
+      notebook: examples/products/tactical-assessment.ipynb
+      html:     examples/products/tactical-assessment.html
+      pdf:      (not rendered)
+      edition:  disclosure-controlled (counts 1–4 hidden: 53 cell(s) in 5 table(s); 1 figure(s) left out)
+    """
     product: str
     commission_id: int | None
     marking: str
@@ -76,6 +90,13 @@ class ProductResult:
 
 
 def notebook_path(name: str) -> Path:
+    """The notebook a product is executed from (the repository's, else the one installed with the package).
+
+    Examples
+    --------
+    >>> notebook_path("tactical-assessment").name
+    '05_tactical_assessment.ipynb'
+    """
     spec = PRODUCTS[name]
     repo = NOTEBOOKS / spec.notebook
     return repo if repo.exists() else PACKAGE_NOTEBOOKS / spec.notebook
@@ -105,7 +126,18 @@ def _check_subject_access(hub: Path, user: str, request_id) -> None:
 
 def tier_partnerships(hub: Path) -> list[str]:
     """The partnerships whose data the shared tier holds, from its sanitised ``supplies`` log
-    (guidance 2.2.4); :data:`UNATTRIBUTED` too when a supply named none."""
+    (guidance 2.2.4); :data:`UNATTRIBUTED` too when a supply named none.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> hub = _example_demo()                              # the smallest demo, built once (about 9 s)
+    >>> tier_partnerships(hub)
+    ['Nottingham and Nottinghamshire']
+    >>> from pathlib import Path
+    >>> tier_partnerships(Path("examples/none/hub.duckdb"))   # nothing published
+    []
+    """
     from workbench.hub.connect import shared_path
     from workbench.privacy.shared import open_shared_tier
 
@@ -163,8 +195,14 @@ def build_product(name: str, hub: Path | str, *, out: Path | str, commission_id:
 
     Examples
     --------
-    >>> build_product("strategic-assessment", "data/restricted/hub.duckdb",
-    ...               out="data/restricted/products/sa")        # doctest: +SKIP
+    >>> from workbench.demo.build import _example_demo
+    >>> hub = _example_demo()                              # the smallest demo, built once (about 9 s)
+    >>> r = build_product("tactical-assessment", hub, out="examples/products", pdf=False, quiet=True)
+    >>> r.marking, r.disclosure["controlled"], r.disclosure["cells_hidden"]
+    ('OFFICIAL-SENSITIVE', True, 53)
+    >>> build_product("subject-profile", hub, out="examples/products")
+    Traceback (most recent call last):
+    workbench.errors.BadInput: A subject profile uses personal data: give --request ID, an approved personal-data request (guidance 4.3; `workbench request …`).
     """
     import nbformat
     import papermill

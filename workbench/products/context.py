@@ -50,6 +50,16 @@ DEFAULT_QUESTIONS = {
 
 @dataclass
 class ProductContext:
+    """What a product is built from: the shared tier, the commission if any, the partnership and area it keeps to.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> hub = _example_demo()                              # the smallest demo, built once (about 9 s)
+    >>> ctx = product_context("tactical-assessment", hub)
+    >>> ctx.title, ctx.group, ctx.questions[0]
+    ('Tactical assessment', 'partnership tasking group', 'Which issues are emerging against the baseline?')
+    """
     product: str
     hub: Path
     source: object
@@ -111,6 +121,14 @@ def product_context(product: str, hub: Path | str, *, commission_id: int | None 
     a partnership column is shadowed, on this connection only, by a view of its rows; reference
     layers are read whole and any other table reads as empty (deny by default; the same rule
     as the dashboards, :mod:`workbench.privacy.scope`).
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> hub = _example_demo()                              # the smallest demo, built once (about 9 s)
+    >>> ctx = product_context("tactical-assessment", hub, partnership="Nottingham and Nottinghamshire")
+    >>> ctx.title, ctx.source.execute("SELECT count(*) FROM police_crime_offence").fetchone()[0]
+    ('Tactical assessment — Nottingham and Nottinghamshire', 639)
     """
     from workbench.hub.connect import ALIAS
     from workbench.privacy.shared import open_shared_tier
@@ -139,7 +157,18 @@ def _partnership_predicate(con, partnership: str | None):
 
 
 def scope_to_partnership(con, partnership: str, *, catalog: str) -> None:
-    """Shadow the tier tables of ``con`` so that its queries read ``partnership``'s rows only."""
+    """Shadow the tier tables of ``con`` so that its queries read ``partnership``'s rows only.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> hub = _example_demo()                              # the smallest demo, built once (about 9 s)
+    >>> from workbench.hub.connect import ALIAS
+    >>> from workbench.privacy.shared import open_shared_tier
+    >>> scope_to_partnership(open_shared_tier(hub), "Derby", catalog=ALIAS)
+    Traceback (most recent call last):
+    workbench.errors.BadInput: The shared tier holds no data of partnership 'Derby'; it holds Nottingham and Nottinghamshire.
+    """
     from workbench.errors import BadInput
     from workbench.privacy.scope import read_layout, shadows
 
