@@ -107,6 +107,8 @@ COMPLETE = (
     "workbench.dashboard_data.quality_words",
     "workbench.dashboard_data.source",
     "workbench.dashboard_data.strategic",
+    "workbench.demo",
+    "workbench.demo.build",
     "workbench.demo.context",
     "workbench.demo.crime",
     "workbench.demo.effects",

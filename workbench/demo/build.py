@@ -69,7 +69,18 @@ NO_METADATA = ("ea_waste_site",)
 
 @dataclass
 class DemoBuild:
-    """What ``build_demo`` did."""
+    """What ``build_demo`` did.
+
+    Examples
+    --------
+    >>> b = _example_demo() and build_demo("examples/demo/hub.duckdb", start="2023-01-01", end="2024-06-30",
+    ...                                    scale=0.01, quiet=True, registry=False)
+    >>> print(b.to_text())  # doctest: +ELLIPSIS
+    Reused the existing demo hub: examples/demo/hub.duckdb
+      period 2023-01-01 – 2024-06-30, seed 20240601, scale 0.01; 66 supplies, 101,380 current rows
+      planted current window ('2024-01-01', '2024-06-30') vs baseline ('2023-01-01', '2023-06-30')
+      shared tier: existing examples/demo/shared.duckdb; registry: not run
+    """
 
     hub: str
     reused: bool
@@ -312,8 +323,13 @@ def build_demo(hub_path, *, seed: int = fx.SEED, start: str = fx.DEFAULT_START, 
 
     Examples
     --------
-    >>> from workbench.demo import build_demo                     # doctest: +SKIP
-    >>> build_demo("/tmp/demo/hub.duckdb", start="2023-01-01", end="2024-06-30", scale=0.1).rows["police_crime_offence"]  # doctest: +SKIP
+    >>> b = build_demo("examples/demo/hub.duckdb", start="2023-01-01", end="2024-06-30", scale=0.01,
+    ...                quiet=True, registry=False)           # the smallest demo: about 9 s
+    >>> b.rows["police_crime_offence"], b.windows["current"], Path("examples/demo/shared.duckdb").exists()
+    (639, ('2024-01-01', '2024-06-30'), True)
+    >>> build_demo("examples/demo/hub.duckdb", start="2023-01-01", end="2024-06-30", scale=0.01,
+    ...            quiet=True, registry=False).reused       # the same parameters: reused, not rebuilt
+    True
     """
     from workbench.hub.connect import open_hub
     from workbench.hub.ingest import ingest_files, ingest_frame
