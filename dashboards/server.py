@@ -99,6 +99,16 @@ def build_server(hub: Path | str, *, address: str = "127.0.0.1", port: int = 500
     """Create (and optionally start) the Panel server for the dashboards of ``hub``.
 
     Returns the Bokeh server; with ``start=True`` this blocks until the server stops.
+
+    Examples
+    --------
+    >>> from workbench.demo.build import _example_demo
+    >>> hub = _example_demo()                              # the smallest demo, built once (about 9 s)
+    >>> server = build_server(hub, port=0)                 # any free port; not started
+    Launching server at http://127.0.0.1:...
+    >>> sorted(server._tornado.applications)               # every dashboard and the index
+    ['/', '/explorer', '/library', '/records', '/strategic', '/tactical']
+    >>> server.stop()
     """
     hub = Path(hub).resolve()
     minutes = float(session_minutes or os.environ.get(SESSION_MINUTES_ENV, 30))
