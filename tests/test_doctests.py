@@ -194,6 +194,7 @@ COMPLETE = (
     "workbench.privacy.caldicott",
     "workbench.privacy.checker",
     "workbench.privacy.counts",
+    "workbench.privacy.depersonalise",
     "workbench.privacy.disclosure",
     "workbench.privacy.dpia",
     "workbench.privacy.export",

@@ -80,6 +80,17 @@ class Geography:
     ``postcodes``/``easting``/``northing`` hold the qualifying postcodes (>= ``min_households``)
     and their centroids; ``pc_map`` maps every known postcode to its published postcode and
     centroid; ``places`` the registered non-addressable places.
+
+    Examples
+    --------
+    >>> import duckdb, pandas as pd
+    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
+    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
+    >>> geo = geography_from_frame(ref)
+    >>> geo.postcodes.tolist()                             # the postcodes a record may be published at
+    ['NG1 5AD', 'NG1 6AA']
+    >>> geo.pc_map[["postcode", "out_postcode", "out_method"]].values.tolist()[0]
+    ['NG1 5AB', 'NG1 5AD', 'nearest_postcode']
     """
 
     postcodes: np.ndarray
@@ -255,7 +266,21 @@ def geography_from_frame(ref: pd.DataFrame, places: pd.DataFrame | None = None, 
 
 
 def load_geography(con, catalog: str = "hub", *, min_households: int = MIN_HOUSEHOLDS) -> Geography:
-    """Load ``ref_postcode`` and the non-addressable places of the hub attached as ``catalog``."""
+    """Load ``ref_postcode`` and the non-addressable places of the hub attached as ``catalog``.
+
+    Examples
+    --------
+    >>> import duckdb, pandas as pd
+    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
+    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
+    >>> geo = geography_from_frame(ref)
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("ATTACH ':memory:' AS hub")
+    >>> _ = con.execute("CREATE TABLE hub.main.ref_postcode AS SELECT * FROM ref")
+    >>> g = load_geography(con)
+    >>> g.postcodes.tolist(), len(g.places)                # no registered non-addressable places
+    (['NG1 5AD', 'NG1 6AA'], 0)
+    """
     ref = con.execute(
         f"SELECT {normalise_postcode_sql('postcode')} AS postcode, easting, northing, households "
         f"FROM {catalog}.main.ref_postcode").df()
@@ -275,7 +300,20 @@ def place_approved_sql(alias: str, dataset_id: str) -> str:
 
 
 def install_geography(con, geo: Geography) -> None:
-    """Create the temporary lookup tables the SQL of :func:`depersonalise_dataset` joins."""
+    """Create the temporary lookup tables the SQL of :func:`depersonalise_dataset` joins.
+
+    Examples
+    --------
+    >>> import duckdb, pandas as pd
+    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
+    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
+    >>> geo = geography_from_frame(ref)
+    >>> con = duckdb.connect()
+    >>> install_geography(con, geo)
+    >>> con.execute("SELECT pc_key, out_postcode, out_method FROM _wb_pc_map WHERE postcode = 'NG1 5AB' "
+    ...             "ORDER BY pc_key").fetchall()[0]
+    ('NG1 5AB', 'NG1 5AD', 'nearest_postcode')
+    """
     con.register("_wb_pc_map_df", geo.pc_map)
     keys = " UNION ".join(f"SELECT {k.format('postcode')} AS pc_key, postcode, out_postcode, out_easting, "
                           "out_northing, out_method FROM _wb_pc_map_df" for k in PC_KEYS)
@@ -446,6 +484,24 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
     join to registered non-addressable places (there are none). ``extra_columns`` are SQL
     select items appended unchanged (publish adds the supply's ``partnership`` and
     ``_supply_id`` this way, from a join in ``extra_from``).
+
+    Examples
+    --------
+    >>> import duckdb, pandas as pd
+    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
+    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
+    >>> geo = geography_from_frame(ref)
+    >>> from workbench import catalogue
+    >>> con = duckdb.connect()
+    >>> install_geography(con, geo)
+    >>> _ = con.execute("CREATE TABLE ri AS SELECT * FROM (VALUES "
+    ...     "('R1', DATE '2024-03-01', TIME '21:10', '12 Low Pavement', 'NG1 5AB', 101.0, 2.0), "
+    ...     "('R2', DATE '2024-03-02', NULL, 'Market Square', 'NG1 6AA', 905.0, 1.0)) "
+    ...     "t(incident_ref, incident_date, incident_time, location, postcode, easting, northing)")
+    >>> racial = catalogue.get("council_racial_incident")
+    >>> sql, needs_snap = select_sql(racial, "ri", b"k" * 32)
+    >>> sql.startswith('SELECT s."incident_ref" AS "incident_ref"'), needs_snap   # coordinates snap to places
+    (True, True)
     """
     names = set(dataset.column_names)
     has_pc = "postcode" in names
@@ -543,10 +599,27 @@ def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: 
 
     Returns the number of rows written.
 
+    :func:`workbench.privacy.publish.publish` is the usual entry point; more cases in
+    ``tests/test_depersonalise.py``.
+
     Examples
     --------
-    See ``tests/test_depersonalise.py``; :func:`workbench.privacy.publish.publish` is the
-    usual entry point.
+    >>> import duckdb, pandas as pd
+    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
+    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
+    >>> geo = geography_from_frame(ref)
+    >>> from workbench import catalogue
+    >>> con = duckdb.connect()
+    >>> install_geography(con, geo)
+    >>> _ = con.execute("CREATE TABLE ri AS SELECT * FROM (VALUES "
+    ...     "('R1', DATE '2024-03-01', TIME '21:10', '12 Low Pavement', 'NG1 5AB', 101.0, 2.0), "
+    ...     "('R2', DATE '2024-03-02', NULL, 'Market Square', 'NG1 6AA', 905.0, 1.0)) "
+    ...     "t(incident_ref, incident_date, incident_time, location, postcode, easting, northing)")
+    >>> racial = catalogue.get("council_racial_incident")
+    >>> depersonalise_dataset(con, racial, "ri", "ri_shared", geo, b"k" * 32)
+    2
+    >>> con.execute("SELECT incident_ref, location, postcode, easting FROM ri_shared ORDER BY 1").fetchall()
+    [('R1', 'Low Pavement', 'NG1 5AD', 200.0), ('R2', 'Market Square', 'NG1 6AA', 900.0)]
     """
     scrubbed: list[str] = []
     sql, needs_snap = select_sql(dataset, source, key, event_date_sql=event_date_sql,
@@ -569,6 +642,24 @@ def placement_counts(con, dataset: Dataset, source: str, geo: Geography) -> dict
     publish with counts, never values: a record goes to a registered place, its own postcode
     (>= ``min_households``), the nearest qualifying postcode, its sector or district centroid
     (households unknown), or nowhere (no postcode and no coordinates).
+
+    Examples
+    --------
+    >>> import duckdb, pandas as pd
+    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
+    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
+    >>> geo = geography_from_frame(ref)
+    >>> from workbench import catalogue
+    >>> con = duckdb.connect()
+    >>> install_geography(con, geo)
+    >>> _ = con.execute("CREATE TABLE ri AS SELECT * FROM (VALUES "
+    ...     "('R1', DATE '2024-03-01', TIME '21:10', '12 Low Pavement', 'NG1 5AB', 101.0, 2.0), "
+    ...     "('R2', DATE '2024-03-02', NULL, 'Market Square', 'NG1 6AA', 905.0, 1.0)) "
+    ...     "t(incident_ref, incident_date, incident_time, location, postcode, easting, northing)")
+    >>> racial = catalogue.get("council_racial_incident")
+    >>> _ = depersonalise_dataset(con, racial, "ri", "ri_shared", geo, b"k" * 32)
+    >>> placement_counts(con, racial, "ri", geo)           # counts only, never values
+    {'nearest_postcode': 1, 'postcode': 1}
     """
     names = set(dataset.column_names)
     has_pc, has_xy = "postcode" in names, {"easting", "northing"} <= names
