@@ -162,3 +162,17 @@ def test_ingest_frame_matches_ingest_files(empty_hub):
     assert res.rows == 2
     again = ingest_frame(empty_hub, "police_crime_offence", df, source_name="frame")
     assert again.skipped
+
+
+def test_a_supply_of_many_files_looks_its_dataset_up_once(empty_hub, tmp_path, monkeypatch):
+    """The dataset is looked up when the supply is received and carried on its staging area;
+    staging each CSV file does not look it up again (issue 14)."""
+    from workbench import catalogue
+
+    calls = []
+    real = catalogue.get
+    monkeypatch.setattr(catalogue, "get", lambda ds_id: calls.append(ds_id) or real(ds_id))
+    files = [write_csv(tmp_path / f"m{i}.csv", [offence_row(f"C{i}")]) for i in range(3)]
+    res = ingest_files(empty_hub, "police_crime_offence", files, quiet=True)
+    assert res.rows == 3
+    assert calls.count("police_crime_offence") == 1, calls

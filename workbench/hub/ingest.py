@@ -342,7 +342,7 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
             _sort_out_ingested(hub_con, supply, partnership)
             if not supply.fresh:
                 return _already_ingested(supply)
-            with Staging(hub_con) as staging:
+            with Staging(hub_con, supply.ds) as staging:
                 _stage(staging, supply, adapter)
                 progress.step("staged")
                 _check(staging, supply)

@@ -48,6 +48,9 @@ class Staging:
         Files (:func:`path_key`) with no byte above 0x7F: trimmed the cheaper ASCII way.
     layout : dict[str, tuple[int, bool]]
         (physical lines, holds '"') of each scanned file, so records are numbered exactly.
+    dataset : workbench.catalogue.Dataset or None
+        The supply's catalogue entry: given by the ingest, which has looked it up already, or
+        looked up by :meth:`dataset_of` on first use; once per supply, not once per file.
 
     Examples
     --------
@@ -60,8 +63,9 @@ class Staging:
     (0,)
     """
 
-    def __init__(self, con):
+    def __init__(self, con, dataset=None):
         self.con = con
+        self.dataset = dataset
         self.parts: dict[str, list[str]] = {}
         self.normalised: set[str] = set()
         self.ascii: set[str] = set()
@@ -81,6 +85,27 @@ class Staging:
             self.reset()
         except duckdb.Error:   # a connection the failure left unusable: nothing more to drop
             pass
+
+    def dataset_of(self, dataset_id: str):
+        """The catalogue entry of the supply's dataset ``dataset_id``: the one this staging area
+        was made with, else looked up once and kept for the supply's later files.
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> from workbench import catalogue
+        >>> st = Staging(duckdb.connect())
+        >>> st.dataset is None, st.dataset_of("ref_imd").id, st.dataset.id
+        (True, 'ref_imd', 'ref_imd')
+        >>> given = catalogue.get("ref_imd")
+        >>> Staging(duckdb.connect(), given).dataset_of("ref_imd") is given   # no second look-up
+        True
+        """
+        if self.dataset is None or self.dataset.id != dataset_id:
+            from workbench import catalogue
+
+            self.dataset = catalogue.get(dataset_id)
+        return self.dataset
 
     def declare_files(self, scans) -> None:
         """Record what the scan learnt of each file (``supply_files.FileScan``): whether it is

@@ -38,11 +38,12 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
               select: str, *, dataset: str, header: bool = True) -> None:
     """Append one CSV file to TEMP ``table`` (created on first use), normalised while staged.
 
-    ``con`` is the supply's :class:`~workbench.hub.staging.Staging` (the hub connection and
-    what has been staged on it). ``source_columns`` are the file's columns in order (all read
-    as VARCHAR, quoted with '"'); ``select`` is a SELECT list over them producing the staged
-    columns (renames only). ``_file`` and ``_line`` are added: ``_line`` is the record's line
-    number in the file (header = line 1), exact when no field spans several lines.
+    ``con`` is the supply's :class:`~workbench.hub.staging.Staging` (the hub connection, what
+    has been staged on it and the supply's catalogue entry, looked up once per supply).
+    ``source_columns`` are the file's columns in order (all read as VARCHAR, quoted with '"');
+    ``select`` is a SELECT list over them producing the staged columns (renames only).
+    ``_file`` and ``_line`` are added: ``_line`` is the record's line number in the file
+    (header = line 1), exact when no field spans several lines.
 
     Examples
     --------
@@ -77,10 +78,9 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
     body = f"SELECT {select} FROM {reader}"
     # Normalise while staging (the table is materialised anyway), so validation and
     # insert read tidy values instead of recomputing them (workbench.hub.validate).
-    from workbench import catalogue
     from workbench.hub.validate import tidy_expr, trim_expr
 
-    ds = catalogue.get(dataset)
+    ds = con.dataset_of(dataset)     # looked up once per supply, on its staging area
     outputs = [c.strip().rsplit(" AS ", 1)[-1].strip().strip('"') for c in _split_select(select)]
     cols = {c.name: c for c in ds.columns}
     ascii_only = path_key(path) in con.ascii
