@@ -184,6 +184,7 @@ COMPLETE = (
     "workbench.portal.store",
     "workbench.portal.submissions",
     "workbench.portal.supply_mapping",
+    "workbench.portal.transfer",
     "workbench.portal.uploads",
     "workbench.portal.validate",
     "workbench.portal.vocabulary",

@@ -66,7 +66,13 @@ CSV_FIELDS = (
 
 
 def exports_dir(hub: Path | str) -> Path:
-    """Where police import records are written: ``portal_exports/`` beside the hub."""
+    """Where police import records are written: ``portal_exports/`` beside the hub.
+
+    Examples
+    --------
+    >>> exports_dir("data/restricted/hub.duckdb").as_posix()
+    'data/restricted/portal_exports'
+    """
     return Path(hub).with_name("portal_exports")
 
 
@@ -74,6 +80,15 @@ def police_record(row: dict, source_details: str, exported_at: datetime) -> dict
     """The import record for a police records system (one intelligence report), as a flat dict.
 
     ``grading`` is the 3x5x2 code written the usual way, e.g. ``"2/B/P"``.
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("police_record")       # a submission graded 2/B/P: transfer
+    >>> from datetime import datetime
+    >>> from workbench.portal import submissions as S
+    >>> rec = police_record(S.get(store, ref), "told by a pupil", datetime(2026, 12, 6, 9, 0))
+    >>> {k: rec[k] for k in ("format", "grading", "category_label", "source_details", "exported_at")}
+    {'format': 'pip-police-import/1', 'grading': '2/B/P', 'category_label': 'Knife crime', 'source_details': 'told by a pupil', 'exported_at': '2026-12-06 09:00:00'}
     """
     def iso(v):
         return v.isoformat(sep=" ") if hasattr(v, "isoformat") else (v or "")
@@ -96,7 +111,16 @@ def police_record(row: dict, source_details: str, exported_at: datetime) -> dict
 
 
 def record_csv(records: list[dict]) -> str:
-    """Records as CSV text (header + one line each, RFC 4180 quoting, UTF-8)."""
+    """Records as CSV text (header + one line each, RFC 4180 quoting, UTF-8).
+
+    Examples
+    --------
+    >>> text = record_csv([{"format": FORMAT, "submission_ref": "PIP-1", "intelligence_text": 'said "now", then left'}])
+    >>> text.splitlines()[0].split(",")[:3]
+    ['format', 'record_type', 'submission_ref']
+    >>> 'PIP-1' in text.splitlines()[1], '"said ""now"", then left"' in text    # RFC 4180 quoting
+    (True, True)
+    """
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\r\n")
     w.writeheader()
@@ -121,7 +145,16 @@ def _write_private(path: Path, content: str) -> None:
 
 
 def hub_row(row: dict) -> dict:
-    """The canonical ``partner_intelligence`` row for the hub (source details left out), as JSON-able values."""
+    """The canonical ``partner_intelligence`` row for the hub (source details left out), as JSON-able values.
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("hub_row")       # a submission graded 2/B/P: transfer
+    >>> from workbench.portal import submissions as S
+    >>> row = hub_row(S.get(store, ref))
+    >>> row["source_details"], row["status"], row["category"]   # the source stays out of the hub
+    ('', 'transferred', 'knife_crime')
+    """
     submitted = row["submitted_at"]
     return {
         "submission_ref": row["submission_ref"],
@@ -138,7 +171,16 @@ def hub_row(row: dict) -> dict:
 
 
 def hub_frame(row: dict):
-    """The row of :func:`hub_row` as a one-row DataFrame for :func:`~workbench.hub.ingest.ingest_frame`."""
+    """The row of :func:`hub_row` as a one-row DataFrame for :func:`~workbench.hub.ingest.ingest_frame`.
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("hub_frame")       # a submission graded 2/B/P: transfer
+    >>> from workbench.portal import submissions as S
+    >>> frame = hub_frame(hub_row(S.get(store, ref)))
+    >>> frame.shape, str(frame["submitted_at"].dtype).startswith("datetime64")
+    ((1, 17), True)
+    """
     import pandas as pd
 
     values = dict(row)
@@ -157,7 +199,13 @@ CREATE TABLE IF NOT EXISTS outbox.queue (
 
 
 def outbox_path(hub: Path | str) -> Path:
-    """The transfer outbox that belongs to a hub: ``portal_outbox.duckdb`` beside it."""
+    """The transfer outbox that belongs to a hub: ``portal_outbox.duckdb`` beside it.
+
+    Examples
+    --------
+    >>> outbox_path("data/restricted/hub.duckdb").as_posix()
+    'data/restricted/portal_outbox.duckdb'
+    """
     return Path(hub).with_name("portal_outbox.duckdb")
 
 
@@ -188,7 +236,16 @@ def _open_outbox(path: Path):
 
 @contextmanager
 def outbox(hub: Path | str, *, wait_seconds: float = 30.0):
-    """The outbox open inside one transaction; waits while another process holds it."""
+    """The outbox open inside one transaction; waits while another process holds it.
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("outbox")       # a submission graded 2/B/P: transfer
+    >>> _ = sync(store, hub)
+    >>> with outbox(hub) as con:
+    ...     con.execute("SELECT state, attempts FROM outbox.queue").fetchall()
+    [('queued', 0)]
+    """
     from workbench.errors import ResourceLocked
 
     path = outbox_path(hub).resolve()
@@ -231,6 +288,15 @@ def sync(store, hub: Path | str, refs: list[str] | None = None) -> dict:
     Copies every pending transfer of the portal store (or only ``refs``) into the outbox, and
     takes back what a drain has done: done entries mark the submission transferred (and leave
     the outbox); failed attempts copy their error into the store. Returns counts.
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("sync")       # a submission graded 2/B/P: transfer
+    >>> sync(store, hub)                                   # the portal queues; it never opens the hub
+    {'queued': 1, 'done': 0}
+    >>> _ = drain(hub)                                     # the worker (holds the hub key)
+    >>> sync(store, hub)                                   # the portal takes back what was done
+    {'queued': 0, 'done': 1}
     """
     todo = pending(store) if refs is None else [r for r in refs if r in set(pending(store))]
     if not todo:
@@ -268,6 +334,15 @@ def drain(hub: Path | str, *, audit=None, refs: list[str] | None = None) -> list
     which needs the hub's key. Stops at the first failure (the hub is usually locked by
     another writer then); the entry keeps its error and is tried again next time.
     ``audit(actor, action, target, detail)`` records that the source details left in the police record.
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("drain")       # a submission graded 2/B/P: transfer
+    >>> _ = sync(store, hub)
+    >>> [(r["state"], r["supply_id"], r["error"]) for r in drain(hub)]
+    [('done', 1, None)]
+    >>> sorted(p.suffix for p in exports_dir(hub).iterdir())   # the police record, JSON and CSV
+    ['.csv', '.json']
     """
     with outbox(hub) as con:
         rows = con.execute("SELECT submission_ref, record_json, hub_row_json, agency, reviewer FROM outbox.queue "
@@ -310,7 +385,17 @@ def _carry_out(hub, ref, record, row, agency, reviewer, audit) -> dict:
 
 
 def queued(hub: Path | str) -> list[str]:
-    """References waiting in the outbox for a drain."""
+    """References waiting in the outbox for a drain.
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("queued")       # a submission graded 2/B/P: transfer
+    >>> queued(hub)                                        # nothing in the outbox yet
+    []
+    >>> _ = sync(store, hub)
+    >>> queued(hub) == [ref]
+    True
+    """
     if not outbox_path(hub).exists():
         return []
     with outbox(hub) as con:
@@ -324,6 +409,14 @@ def transfer_one(store, hub: Path | str, ref: str, *, audit=None) -> dict:
 
     Returns ``{"submission_ref", "state", "supply_id", "error"}``. The portal server does not
     call this (it never holds the hub key): it queues with :func:`sync`.
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("transfer_one")       # a submission graded 2/B/P: transfer
+    >>> transfer_one(store, hub, ref)  # doctest: +ELLIPSIS
+    {'submission_ref': 'PIP-...', 'state': 'done', 'supply_id': 1, 'error': None}
+    >>> transfer_one(store, hub, "PIP-NOT-GRADED")["state"]
+    'not_queued'
     """
     row = S.get(store, ref)
     if row is None or row.get("transfer_state") not in ("pending", "done"):
@@ -341,14 +434,34 @@ def transfer_one(store, hub: Path | str, ref: str, *, audit=None) -> dict:
 
 
 def pending(store) -> list[str]:
-    """References whose transfer has not yet completed, oldest first."""
+    """References whose transfer has not yet completed, oldest first.
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("pending")       # a submission graded 2/B/P: transfer
+    >>> pending(store) == [ref]
+    True
+    >>> _ = retry_pending(store, hub)
+    >>> pending(store)
+    []
+    """
     return [r["submission_ref"] for r in store.rows(
         "SELECT submission_ref FROM portal.transfers WHERE state = 'pending' ORDER BY queued_at, submission_ref")]
 
 
 def retry_pending(store, hub: Path | str, *, audit=None) -> list[dict]:
     """Queue every pending transfer, drain the outbox once and record the outcome (stops early
-    while the hub stays locked)."""
+    while the hub stays locked).
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("retry_pending")       # a submission graded 2/B/P: transfer
+    >>> [r["state"] for r in retry_pending(store, hub)]
+    ['done']
+    >>> from workbench.portal import submissions as S
+    >>> S.get(store, ref)["status"]
+    'transferred'
+    """
     sync(store, hub)
     results = drain(hub, audit=audit)
     sync(store, hub)
@@ -356,7 +469,15 @@ def retry_pending(store, hub: Path | str, *, audit=None) -> list[dict]:
 
 
 def export_all(store, out_dir: Path | str) -> dict:
-    """Write every completed transfer's import record to ``out_dir`` as one CSV and one JSON file."""
+    """Write every completed transfer's import record to ``out_dir`` as one CSV and one JSON file.
+
+    Examples
+    --------
+    >>> store, hub, ref = _example_transfer("export_all")       # a submission graded 2/B/P: transfer
+    >>> _ = retry_pending(store, hub)
+    >>> export_all(store, "export_all/out")
+    {'records': 1, 'json': 'export_all/out/police_import.json', 'csv': 'export_all/out/police_import.csv'}
+    """
     records = [json.loads(r["record_json"]) for r in store.rows(
         "SELECT record_json FROM portal.transfers WHERE state = 'done' AND record_json IS NOT NULL "
         "ORDER BY done_at, submission_ref")]
@@ -366,3 +487,18 @@ def export_all(store, out_dir: Path | str) -> dict:
     _write_private(out / "police_import.csv", record_csv(records))
     return {"records": len(records), "json": str(out / "police_import.json"),
             "csv": str(out / "police_import.csv")}
+
+
+def _example_transfer(name: str):
+    """A hub with its schema in ``./<name>/``, its portal store and one Bluecoat Academy
+    submission graded 2/B/P with the decision to transfer: the examples' fixture. Returns
+    ``(store, hub, ref)``."""
+    from workbench.hub.schema import init_hub
+    from workbench.portal.access import _example_portal, _example_submission
+    from workbench.portal.submissions import _example_grading
+
+    store, _, _ = _example_portal(name)
+    hub = init_hub(f"{name}/hub.duckdb")
+    ref = _example_submission(store)
+    S.grade(store, ref, _example_grading(), reviewer="rev")
+    return store, hub, ref
