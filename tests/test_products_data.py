@@ -184,8 +184,8 @@ def test_judgements_from_verdicts(source):
     assert ii.evaluation.review_date == str(s.current[1] + dt.timedelta(weeks=13))
 
 
-def test_front_sheet_sources_have_supply_dates_and_caveats(source, products_hub):
-    srcs = {d.dataset: d for d in data_sources(source, ["health_ae_assault", "police_incident"], products_hub)}
+def test_front_sheet_sources_have_supply_dates_and_caveats(source):
+    srcs = {d.dataset: d for d in data_sources(source, ["health_ae_assault", "police_incident"])}
     ae = srcs["health_ae_assault"]
     assert ae.agency == "NHS Trust" and ae.last_supplied and ae.supplies == 1
     assert any("synthetic" in c for c in ae.caveats)

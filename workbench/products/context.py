@@ -106,7 +106,7 @@ class ProductContext:
             product=self.product, title=title, commissioning_group=self.group,
             questions=self.questions, author=self.author,
             date=dt.date.today().isoformat(), as_of=str(as_of), marking=marking, handling=handling,
-            sources=data_sources(self.source, datasets, self.hub),
+            sources=data_sources(self.source, datasets),
             commission_id=self.commission.id if self.commission else None,
             purpose=(self.commission.purpose or self.commission.aim) if self.commission
             else PRODUCTS[self.product].purpose,

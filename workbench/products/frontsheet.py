@@ -5,8 +5,10 @@ sources with their supply dates and quality caveats, the protective marking and 
 conditions. Supply dates come from the hub's ``supplies`` log (one row per supply, with its
 3.4 metadata, missing metadata and ingest warnings); caveats are the supplier's own
 (metadata ``caveats``), missing 3.4 metadata, and ingest warnings (fitness for purpose,
-guidance 4.2.3). When the shared tier carries no ``supplies`` table the master hub's log is
-read, read-only; it holds no personal data.
+guidance 4.2.3). The log is the shared tier's ``supplies`` table, the sanitised copy that
+publish writes (:mod:`workbench.privacy.provenance`: no staff names or contacts, no example
+values); products read the shared tier only and never open the master hub (privacy by
+construction). A tier without the table gives an empty log: provenance unknown.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from workbench import catalogue
 from workbench.products.marking import Marking
@@ -113,30 +114,21 @@ def _caveats(metadata, missing, warnings) -> list[str]:
     return out
 
 
-def supply_log(source, hub: Path | str | None = None):
-    """Rows of the ``supplies`` table from the source, else from the master hub (read-only).
+def supply_log(source):
+    """Rows of the shared tier's ``supplies`` table (the sanitised log publish writes); empty
+    when the tier has none. The master hub is never read.
 
     Examples
     --------
     >>> [row[:2] for row in supply_log(_example_source())]
     [('police_uk_street', 'Notts Police')]
     >>> import duckdb
-    >>> supply_log(duckdb.connect(), hub="no/hub.duckdb")       # no supplies table and no hub
+    >>> supply_log(duckdb.connect())                       # no supplies table: no log
     []
     """
     from workbench.products.issues import tables
 
-    if "supplies" in tables(source):
-        return _read_log(source)
-    if hub is None or not Path(hub).exists():
-        return []
-    from workbench.hub.connect import open_hub
-
-    con = open_hub(hub, read_only=True)
-    try:
-        return _read_log(con)
-    finally:
-        con.close()
+    return _read_log(source) if "supplies" in tables(source) else []
 
 
 LOG_COLUMNS = ("dataset", "agency", "supplied_at", "period_start", "period_end", "rows", "metadata",
@@ -214,7 +206,7 @@ def data_caveats(source, dataset_id: str) -> list[str]:
     return out
 
 
-def data_sources(source, datasets: list[str], hub: Path | str | None = None) -> list[DataSource]:
+def data_sources(source, datasets: list[str]) -> list[DataSource]:
     """The data sources a product used, with supply dates and caveats, in ``datasets`` order.
 
     One entry per dataset, however many analyses named it (hypotheses each list theirs).
@@ -225,7 +217,7 @@ def data_sources(source, datasets: list[str], hub: Path | str | None = None) -> 
     >>> [x.dataset for x in s], s[1].caveats                     # one entry per dataset
     (['police_uk_street', 'ref_imd'], ['No supply record found for this dataset: provenance unknown.'])
     """
-    log = supply_log(source, hub)
+    log = supply_log(source)
     out = []
     for ds_id in dict.fromkeys(datasets):
         base = ds_id.removesuffix("_counts")
