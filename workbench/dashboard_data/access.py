@@ -12,7 +12,7 @@ Deny by default; the decisions come from :mod:`workbench.privacy.access`. Three 
 
 Every level is cut to the partnerships the viewer may see (guidance 2.2.4, Box 3;
 reference 003): :attr:`Viewer.partnerships` comes from
-:meth:`~workbench.registry.Registry.visible_partnerships`, and every query the views run is
+:meth:`~workbench.registry.Registry.visible_partnerships`, and every query the data layer runs is
 restricted to it (:mod:`workbench.privacy.scope`) before disclosure control is applied.
 """
 
