@@ -38,14 +38,28 @@ _SESSIONS: dict[str, object] = {}
 
 def conf_for(master: str) -> dict:
     """The session settings for ``master``: :data:`DEFAULTS`, and Python workers running this
-    interpreter (``PYSPARK_PYTHON`` overrides: a cluster's workers name their own)."""
+    interpreter (``PYSPARK_PYTHON`` overrides: a cluster's workers name their own).
+
+    Examples
+    --------
+    >>> conf = conf_for("spark://cluster:7077")
+    >>> conf["spark.master"], conf["spark.ui.enabled"], conf["spark.io.encryption.enabled"]
+    ('spark://cluster:7077', 'false', 'true')
+    """
     python = os.environ.get("PYSPARK_PYTHON", sys.executable)
     return {"spark.master": master, "spark.app.name": "csp-workbench", "spark.pyspark.python": python,
             **DEFAULTS}
 
 
 def session(master: str = "local[2]"):
-    """A SparkSession on ``master`` (one per master per process)."""
+    """A SparkSession on ``master`` (one per master per process).
+
+    Examples
+    --------
+    >>> spark = session("local[1]")                        # Java starts once per process (about 8 s)
+    >>> spark.conf.get("spark.sql.session.timeZone"), session("local[1]") is spark
+    ('UTC', True)
+    """
     if master in _SESSIONS:
         return _SESSIONS[master]
     from pyspark.sql import SparkSession

@@ -161,11 +161,18 @@ class SparkConnection:
 
     Examples
     --------
-    Needs Java; ``tests/test_publish_spark.py`` runs it through publish:
+    DuckDB SQL in, Spark SQL run (Java starts once per process; about 15 s with the first job):
 
-    >>> sc = SparkConnection(session("local[2]"), source=hub_con)            # doctest: +SKIP
-    >>> sc.execute("SELECT count(*) FROM hub.main.police_uk_street").fetchone()  # doctest: +SKIP
-    (47260,)
+    >>> import duckdb
+    >>> from workbench.engine.spark import session
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a', 1), ('a', 2), ('b', 5)) v(k, n)")
+    >>> sc = SparkConnection(session("local[1]"))
+    >>> sc.copy_from(con, "t")
+    't'
+    >>> sc.execute("SELECT k, sum(n) AS n FROM t GROUP BY k ORDER BY k").fetchall()
+    [('a', 3), ('b', 5)]
+    >>> sc.close()
     """
 
     def __init__(self, spark, source=None, workdir: Path | str | None = None):

@@ -106,7 +106,17 @@ def _kms_class():
 
 @dataclass
 class WriteResult:
-    """What :meth:`ParquetStore.write` wrote: where, how many rows, and their digest."""
+    """What :meth:`ParquetStore.write` wrote: where, how many rows, and their digest.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> store = ParquetStore("examples/store", "shared", "0123456789abcdef" * 4)
+    >>> r = store.write("police_uk_street", pa.table({"month": ["2024-01", "2024-02"],
+    ...                                              "partnership": ["nott", "nott"], "n": [3, 4]}))
+    >>> r.tier, r.rows, r.files, len(r.digest)             # one file per month partition
+    ('shared', 2, 2, 64)
+    """
 
     dataset: str
     tier: str
@@ -138,6 +148,22 @@ class ParquetStore:
     tier : ``'master'`` or ``'shared'``.
     key : the tier's key (:func:`workbench.hub.connect.read_key` of the hub or of its shared
         tier); kept in memory only.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, pyarrow.parquet as pq
+    >>> store = ParquetStore("examples/store", "master", "0123456789abcdef" * 4)
+    >>> _ = store.write("police_crime_offence", pa.table({"month": ["2024-01"], "partnership": ["nott"],
+    ...                                                   "crime_ref": ["C1"]}))
+    >>> store.datasets(), store.read("police_crime_offence").column("crime_ref").to_pylist()
+    (['police_crime_offence'], ['C1'])
+    >>> files = sorted(store.path.joinpath("police_crime_offence").resolve().rglob("*.parquet"))
+    >>> pq.read_table(files[0])                            # no key, no data  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    OSError: ...
+    >>> ParquetStore("examples/store", "shared", "short")
+    Traceback (most recent call last):
+    workbench.errors.BadInput: The store's key must be the tier's key (at least 32 characters); found a short or empty key.
     """
 
     def __init__(self, root: Path | str, tier: str, key: str):

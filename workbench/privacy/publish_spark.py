@@ -37,9 +37,11 @@ def open_spark(con, master: str) -> SparkConnection:
 
     Examples
     --------
-    Needs Java and a hub being published; ``tests/test_publish_spark.py`` runs it:
+    Two racial incidents published on Spark (Java starts once; about 30 s):
 
-    >>> sc = open_spark(con, "local[2]")     # doctest: +SKIP
+    >>> con, sc, _, _ = _example_publish()                 # calls open_spark(con, "local[1]")
+    >>> sc.execute("SELECT count(DISTINCT postcode) FROM _wb_pc_map").fetchone()   # the lookups, in Spark
+    (3,)
     """
     from workbench.engine.spark import session
 
@@ -73,9 +75,15 @@ def record_table(sc: SparkConnection, con, pub, target: str, geo, key: bytes, *,
 
     Examples
     --------
-    Called by :func:`workbench.privacy.publish.publish` with ``engine="spark"``:
+    Called by :func:`workbench.privacy.publish.publish` with ``engine="spark"``; here on two
+    racial incidents (Java starts once; about 30 s), with the DuckDB path's answers:
 
-    >>> publish("hub.duckdb", engine="spark")     # doctest: +SKIP
+    >>> con, sc, placement, quasi = _example_publish()
+    >>> placement, quasi                                    # no quasi-identifiers in this table
+    ({'nearest_postcode': 1, 'postcode': 1}, None)
+    >>> con.execute("SELECT incident_ref, location, postcode, easting FROM shared.main.council_racial_incident "
+    ...             "ORDER BY 1").fetchall()
+    [('R1', 'Low Pavement', 'NG1 5AD', 200.0), ('R2', 'Market Square', 'NG1 6AA', 900.0)]
     """
     source = f"hub.main.{pub.dataset.id}"
     depersonalise_dataset(sc, pub.dataset, source, target, geo, key, event_date_sql=event_date_sql,
@@ -91,8 +99,47 @@ def load(sc: SparkConnection, con, target: str) -> None:
 
     Examples
     --------
-    >>> load(sc, con, "shared.main.police_uk_street")     # doctest: +SKIP
+    >>> con, sc, _, _ = _example_publish()                 # Java starts once; about 30 s
+    >>> _ = con.execute("DROP TABLE shared.main.council_racial_incident")
+    >>> load(sc, con, "shared.main.council_racial_incident")   # again from what Spark built
+    >>> con.execute("SELECT count(*) FROM shared.main.council_racial_incident").fetchone()
+    (2,)
     """
     import sqlglot
 
     sc.copy_to(con, view_name(sqlglot.exp.to_table(target)), target)
+
+
+_EXAMPLE: dict = {}
+
+
+def _example_publish():
+    """Two racial incidents published on Spark ``local[1]`` as publish does (the examples'
+    fixture, run once per process: starting Java and the jobs take about 30 s). Returns
+    ``(con, sc, placement, quasi)``: the DuckDB connection with ``hub`` and ``shared``
+    attached in memory, the Spark connection, and what :func:`record_table` returned."""
+    if not _EXAMPLE:
+        import duckdb
+        import pandas as pd
+
+        from workbench.privacy.depersonalise import geography_from_frame, install_geography
+        from workbench.privacy.publication import publication
+
+        ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
+                            "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})
+        geo = geography_from_frame(ref)
+        con = duckdb.connect()
+        con.execute("ATTACH ':memory:' AS hub")
+        con.execute("ATTACH ':memory:' AS shared")
+        install_geography(con, geo)
+        con.execute("CREATE TABLE hub.main.council_racial_incident AS SELECT * FROM (VALUES "
+                    "('R1', DATE '2024-03-01', TIME '21:10', '12 Low Pavement', 'NG1 5AB', 101.0, 2.0), "
+                    "('R2', DATE '2024-03-02', NULL, 'Market Square', 'NG1 6AA', 905.0, 1.0)) "
+                    "t(incident_ref, incident_date, incident_time, location, postcode, easting, northing)")
+        sc = open_spark(con, "local[1]")
+        placement, quasi = record_table(sc, con, publication("council_racial_incident"),
+                                        "shared.main.council_racial_incident", geo, b"k" * 32,
+                                        event_date_sql=None, extra_from="", extra_columns=(), removed={},
+                                        k=5, l=2)
+        _EXAMPLE.update(con=con, sc=sc, placement=placement, quasi=quasi)
+    return _EXAMPLE["con"], _EXAMPLE["sc"], _EXAMPLE["placement"], _EXAMPLE["quasi"]
