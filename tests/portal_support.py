@@ -81,3 +81,36 @@ def audit_entries(hub: Path, action: str) -> list:
 
     with open_registry(hub) as reg:
         return [e for e in reg.audit_entries() if e.action == action]
+
+
+#: the force's designated liaison officer the console tests add (:func:`add_dlo`)
+DLO, DLO_PW = "dlo.khan", "dlo-passphrase-9876"
+
+
+def add_dlo(reg) -> None:
+    """Add the force's DLO (:data:`DLO`) to the registry ``reg``."""
+    reg.add_user(DLO, FORCE, "dlo", DLO_PW)
+
+
+def console_admin(client) -> str:
+    """Log ``client`` in as the admin and return the console's CSRF token."""
+    assert login(client, "admin.patel").status_code == 303
+    return csrf(client, "/console")
+
+
+def marac_request(hub: Path, *, approve: bool = False) -> int:
+    """A personal-data request by the analyst for two victims (pending, or approved by the
+    :data:`DLO` with ``approve``); returns its id."""
+    from datetime import date, timedelta
+
+    from workbench.privacy import requests as pr
+    from workbench.registry import open_registry
+
+    with open_registry(hub) as reg:
+        req = pr.create(reg, "an.lee", "service_delivery", ["Which repeat victims need a MARAC referral?"],
+                        {"police_crime_victim": ["crime_ref", "age"]}, ["crime_and_disorder_act_s115"],
+                        FORCE, date.today() + timedelta(days=30),
+                        subjects={"police_crime_victim": {"crime_ref": ["C1", "C2"]}})
+        if approve:
+            pr.decide(reg, req.id, DLO, True, "for the MARAC")
+    return req.id

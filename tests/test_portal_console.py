@@ -12,11 +12,8 @@ from datetime import date, timedelta
 import pytest
 
 from hubs import make_hub
-from portal_support import (FORCE, HOUSING, PASSWORD, PORTAL_HUB, SCHOOL, audit_entries, csrf,
-                            login, portal_client)
-
-DLO, DLO_PW = "dlo.khan", "dlo-passphrase-9876"
-
+from portal_support import (DLO, DLO_PW, FORCE, HOUSING, PASSWORD, PORTAL_HUB, SCHOOL, add_dlo,
+                            audit_entries, console_admin, csrf, login, marac_request, portal_client)
 
 @pytest.fixture
 def hub(tmp_path):
@@ -24,25 +21,8 @@ def hub(tmp_path):
 
     hub = make_hub(tmp_path, **PORTAL_HUB)
     with open_registry(hub) as reg:
-        reg.add_user(DLO, FORCE, "dlo", DLO_PW)
+        add_dlo(reg)
     return hub
-
-
-def _admin(client):
-    assert login(client, "admin.patel").status_code == 303
-    return csrf(client, "/console")
-
-
-def _pending_request(hub) -> int:
-    from workbench.privacy import requests as pr
-    from workbench.registry import open_registry
-
-    with open_registry(hub) as reg:
-        req = pr.create(reg, "an.lee", "service_delivery", ["Which repeat victims need a MARAC referral?"],
-                        {"police_crime_victim": ["crime_ref", "age"]}, ["crime_and_disorder_act_s115"],
-                        FORCE, date.today() + timedelta(days=30),
-                        subjects={"police_crime_victim": {"crime_ref": ["C1", "C2"]}})
-    return req.id
 
 
 # -- access ---------------------------------------------------------------------------------------
@@ -72,7 +52,7 @@ def test_console_sends_an_anonymous_visitor_to_log_in(hub):
 
 def test_console_home_links_every_page_for_the_admin(hub):
     with portal_client(hub) as c:
-        _admin(c)
+        console_admin(c)
         html = c.get("/console").text
         for href in ("/console/audit", "/console/agencies", "/console/users", "/console/requests",
                      "/console/commissions"):
@@ -89,7 +69,7 @@ def test_console_forms_without_the_csrf_token_are_refused_and_change_nothing(hub
     from workbench.registry import open_registry
 
     with portal_client(hub) as c:
-        _admin(c)
+        console_admin(c)
         r = c.post(path, data=data)
         assert r.status_code == 403 and "could not be verified" in r.text
     with open_registry(hub) as reg:
@@ -121,7 +101,7 @@ def test_audit_log_filters_by_actor_action_outcome_and_date_and_paginates(hub):
             reg.audit("bulk.user", "test.bulk", f"t{i}")
         reg.audit("bulk.user", "test.other", "x", outcome="denied")
     with portal_client(hub) as c:
-        _admin(c)
+        console_admin(c)
         page1 = c.get("/console/audit", params={"actor": "bulk.user", "action": "test.bulk"}).text
         assert "60 entries · page 1 of 2" in page1
         assert page1.count("<td>test.bulk</td>") == 50 and ">t59<" in page1 and ">t9<" not in page1
@@ -141,7 +121,7 @@ def test_audit_log_filters_by_actor_action_outcome_and_date_and_paginates(hub):
 
 def test_audit_log_names_a_bad_filter_with_400(hub):
     with portal_client(hub) as c:
-        _admin(c)
+        console_admin(c)
         r = c.get("/console/audit", params={"since": "1/12/2026"})
         assert r.status_code == 400
         assert "`since`: expected a date as YYYY-MM-DD" in r.text and "&#39;1/12/2026&#39;" in r.text
@@ -155,7 +135,7 @@ def test_audit_log_escapes_what_it_shows(hub):
     with open_registry(hub) as reg:
         reg.audit("<script>alert(1)</script>", "test.xss", "<img src=x onerror=alert(2)>", {"k": "<b>"})
     with portal_client(hub) as c:
-        _admin(c)
+        console_admin(c)
         html = c.get("/console/audit", params={"action": "test.xss"}).text
         assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "<img src=x" not in html and "<b>" not in html
@@ -163,7 +143,7 @@ def test_audit_log_escapes_what_it_shows(hub):
 
 def test_verify_button_shows_the_library_result_and_is_audited(hub):
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/audit/verify", data={"csrf_token": token})
         assert r.status_code == 200
         assert re.search(r"Audit chain intact: \d+ entries\.", r.text)
@@ -182,7 +162,7 @@ def test_verify_button_reports_a_tampered_chain(hub):
     con.commit()
     con.close()
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/audit/verify", data={"csrf_token": token})
         assert r.status_code == 409
         assert "Audit chain BROKEN at entry 2" in r.text
@@ -193,7 +173,7 @@ def test_agencies_page_lists_groups_and_isp_and_changes_isp_status(hub):
     from workbench.registry import open_registry
 
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         html = c.get("/console/agencies").text
         for name in (FORCE, SCHOOL, HOUSING):
             assert name in html
@@ -210,7 +190,7 @@ def test_agencies_page_lists_groups_and_isp_and_changes_isp_status(hub):
 
 def test_a_withdrawn_isp_locks_the_partner_out_of_the_portal(hub):
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         c.post("/console/agencies/isp", data={"csrf_token": token, "agency": SCHOOL, "isp_status": "withdrawn"})
     with portal_client(hub) as c:
         login(c, "p.school")
@@ -224,7 +204,7 @@ def test_record_a_dpia_from_the_agencies_page(hub):
 
     done, review = date.today() - timedelta(days=10), date.today() + timedelta(days=300)
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/agencies/dpia", data={
             "csrf_token": token, "agency": FORCE, "reference": "DPIA-2026-04",
             "completed_on": done.isoformat(), "review_by": review.isoformat(), "partnership": ""})
@@ -245,7 +225,7 @@ def test_add_user_gives_a_one_time_code_that_sets_their_own_password(hub):
     from workbench.registry import open_registry
 
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         html = c.get("/console/users").text
         assert "p.housing" in html and "rev.jones" in html
         r = c.post("/console/users/add", data={"csrf_token": token, "name": "j.ward", "agency": SCHOOL,
@@ -269,7 +249,7 @@ def test_add_user_shows_the_registry_validation_and_adds_nothing(hub):
     from workbench.registry import open_registry
 
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/users/add", data={"csrf_token": token, "name": "p.school", "agency": SCHOOL,
                                                "role": "partner"})
         assert "User &#39;p.school&#39; already exists" in r.text
@@ -288,7 +268,7 @@ def test_deactivate_and_reactivate_a_user(hub):
         assert c.get("/my/submissions").status_code == 200
         victim = dict(c.cookies)
         c.cookies.clear()
-        token = _admin(c)
+        token = console_admin(c)
         admin = dict(c.cookies)
         r = c.post("/console/users/p.school/deactivate", data={"csrf_token": token})
         assert "p.school deactivated." in r.text
@@ -315,7 +295,7 @@ def test_dlo_approves_a_pending_request_from_the_page(hub):
 
     from workbench.registry import open_registry
 
-    rid = _pending_request(hub)
+    rid = marac_request(hub)
     with portal_client(hub) as c:
         login(c, DLO, DLO_PW)
         html = c.get("/console/requests").text
@@ -335,9 +315,9 @@ def test_dlo_refuses_and_an_admin_who_is_not_the_dlo_is_refused_by_the_library(h
 
     from workbench.registry import open_registry
 
-    rid = _pending_request(hub)
+    rid = marac_request(hub)
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         html = c.get("/console/requests").text
         assert f"Waiting for a DLO of {FORCE}" in html and "/approve" not in html
         r = c.post(f"/console/requests/{rid}/approve", data={"csrf_token": token})
@@ -359,7 +339,7 @@ def test_requests_page_refuses_an_analyst_and_a_dlo_sees_only_their_agency(hub):
 
     with open_registry(hub) as reg:
         reg.add_user("dlo.school", SCHOOL, "dlo", "school-dlo-passphrase-1")
-    rid = _pending_request(hub)
+    rid = marac_request(hub)
     with portal_client(hub) as c:
         login(c, "rev.jones")
         assert c.get("/console/requests").status_code == 403
@@ -382,7 +362,7 @@ def test_foi_consultation_shows_the_20_working_day_deadline_and_takes_the_dlo_an
         f = foi.record(reg, "admin.patel", "A. Journalist", "Burglaries by ward 2024", [], [FORCE])
     due = foi_due(f.received_at)
     with portal_client(hub) as c:
-        _admin(c)
+        console_admin(c)
         html = c.get("/console/requests").text
         assert f'id="foi-{f.id}"' in html and "Burglaries by ward 2024" in html
         assert f"{due.day} {due:%b %Y}" in html and "not yet answered" in html
@@ -425,7 +405,7 @@ def test_commissioning_register_is_listed_with_due_dates(hub):
 
     fbk.add_feedback(hub, c2.id, used="yes", helped_outcome="no", comments="<i>late</i> but used")
     with portal_client(hub) as c:
-        _admin(c)
+        console_admin(c)
         html = c.get("/console/commissions").text
         assert "Night-time &lt;violence&gt;" in html and "an.lee" in html
         rows = {m.group(1): m.group(0) for m in re.finditer(r'<tr id="commission-(\d+)">.*?</tr>', html, re.S)}
@@ -441,7 +421,7 @@ def test_register_an_agency_from_the_page(hub):
     from workbench.registry import open_registry
 
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/agencies/add", data={"csrf_token": token, "name": "Fire and Rescue", "group": "central",
                                                   "dlo": "Stn Cdr Bell", "isp_status": "pending"})
         assert "Agency Fire and Rescue registered." in r.text
@@ -466,7 +446,7 @@ def test_unlock_a_locked_out_user(hub):
         with pytest.raises(AccessDenied):
             reg.authenticate("p.school", PASSWORD["p.school"])     # locked
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         assert "p.school unlocked." in c.post("/console/users/p.school/unlock", data={"csrf_token": token}).text
     with open_registry(hub) as reg:
         assert reg.authenticate("p.school", PASSWORD["p.school"]).name == "p.school"
@@ -482,7 +462,7 @@ def test_foi_release_needs_every_consent_and_refusal_is_recorded(hub):
         f1 = foi.record(reg, "admin.patel", "A. Journalist", "Burglaries by ward 2024", [], [FORCE])
         f2 = foi.record(reg, "admin.patel", "B. Campaigner", "ASB calls by month", [], [FORCE])
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         row = re.search(rf'<tr id="foi-{f1.id}">.*?</tr>', c.get("/console/requests").text, re.S).group(0)
         assert "disabled title=\"needs every originating agency's consent\"" in row
         r = c.post(f"/console/foi/{f1.id}/decide/release", data={"csrf_token": token})
@@ -496,7 +476,7 @@ def test_foi_release_needs_every_consent_and_refusal_is_recorded(hub):
         # a DLO cannot take the coordinator's decision
         assert c.post(f"/console/foi/{f1.id}/decide/release", data={"csrf_token": token}).status_code == 403
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         assert f"FOI {f1.id} released." in c.post(f"/console/foi/{f1.id}/decide/release",
                                                    data={"csrf_token": token}).text
     with open_registry(hub) as reg:
@@ -510,7 +490,7 @@ def test_register_a_partnership_and_add_an_agency_to_it(hub):
     from workbench.registry import open_registry
 
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/partnerships/add", data={"csrf_token": token, "name": "Nottinghamshire County",
                                                       "parent": "", "cross_border": "yes"})
         assert "Partnership Nottinghamshire County registered." in r.text

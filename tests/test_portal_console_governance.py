@@ -17,10 +17,9 @@ from datetime import date, timedelta
 import pytest
 
 from hubs import make_hub
-from portal_support import (FORCE, HOUSING, PORTAL_HUB, SCHOOL, audit_entries, csrf, login,
-                            portal_client)
+from portal_support import (DLO, DLO_PW, FORCE, HOUSING, PORTAL_HUB, add_dlo, audit_entries,
+                            console_admin, csrf, login, marac_request, portal_client)
 
-DLO, DLO_PW = "dlo.khan", "dlo-passphrase-9876"
 HOUSING_DLO, HOUSING_DLO_PW = "dlo.reed", "housing-dlo-passphrase-77"
 HEALTH = "Nottingham University Hospitals"
 SMTP_PORT = 18163          # this helper's port range (HELPERS.md): 18160-18169
@@ -32,7 +31,7 @@ def hub(tmp_path):
 
     hub = make_hub(tmp_path, **PORTAL_HUB)
     with open_registry(hub) as reg:
-        reg.add_user(DLO, FORCE, "dlo", DLO_PW)
+        add_dlo(reg)
         reg.update_agency(HOUSING, group="central", actor="admin.patel")
         reg.add_user(HOUSING_DLO, HOUSING, "dlo", HOUSING_DLO_PW)
         reg.add_agency(HEALTH, "central")
@@ -40,24 +39,6 @@ def hub(tmp_path):
         reg.add_partnership("Nottingham", actor="admin.patel")
         reg.add_partnership("Derby", actor="admin.patel")
     return hub
-
-
-def _admin(client):
-    assert login(client, "admin.patel").status_code == 303
-    return csrf(client, "/console")
-
-
-def _approved_request(hub) -> int:
-    from workbench.privacy import requests as pr
-    from workbench.registry import open_registry
-
-    with open_registry(hub) as reg:
-        req = pr.create(reg, "an.lee", "service_delivery", ["Which repeat victims need a MARAC referral?"],
-                        {"police_crime_victim": ["crime_ref", "age"]}, ["crime_and_disorder_act_s115"],
-                        FORCE, date.today() + timedelta(days=30),
-                        subjects={"police_crime_victim": {"crime_ref": ["C1", "C2"]}})
-        pr.decide(reg, req.id, DLO, True, "for the MARAC")
-    return req.id
 
 
 # -- the one endpoint shape -----------------------------------------------------------------------
@@ -95,7 +76,7 @@ def test_new_console_forms_without_the_csrf_token_are_refused_and_change_nothing
     from workbench.registry import open_registry
 
     with portal_client(hub) as c:
-        _admin(c)
+        console_admin(c)
         r = c.post(path, data=data)
         assert r.status_code == 403 and "could not be verified" in r.text
     with open_registry(hub) as reg:
@@ -110,7 +91,7 @@ def test_sharing_agreement_needs_both_partnerships_and_a_refusal_message_changes
     from workbench.registry import open_registry
 
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/partnerships/share", data={"csrf_token": token, "name": "Nottingham",
                                                         "with_partnership": "Derby", "refuse": "no"})
         assert "Sharing between them is not allowed until Derby records its own agreement." in r.text
@@ -142,7 +123,7 @@ def test_appoint_a_caldicott_guardian_from_the_agencies_page(hub):
     from workbench.registry import open_registry
 
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/agencies/caldicott", data={"csrf_token": token, "agency": HEALTH, "guardian": "an.lee"})
         assert "works for &#39;Nottinghamshire Police&#39;, not &#39;Nottingham University Hospitals&#39;" in r.text
         r = c.post("/console/agencies/caldicott", data={"csrf_token": token, "agency": HEALTH,
@@ -157,7 +138,7 @@ def test_appoint_a_caldicott_guardian_from_the_agencies_page(hub):
 
 def test_record_an_email_address_on_the_users_page(hub):
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/users/email", data={"csrf_token": token, "name": DLO, "email": "not-an-address"})
         assert "`email` must look like name@example.org; found &#39;not-an-address&#39;." in r.text
         r = c.post("/console/users/email", data={"csrf_token": token, "name": DLO, "email": "k.khan@police.test"})
@@ -172,7 +153,7 @@ def test_record_a_new_foi_request_and_its_deadline_shows(hub):
     from workbench.registry import open_registry
 
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/foi/add", data={"csrf_token": token, "requester": "B. Campaigner",
                                              "information": "ASB calls by month", "agencies": "Nowhere Council"})
         assert "Nowhere Council" in r.text and "FOI 1 recorded" not in r.text
@@ -194,7 +175,7 @@ def test_another_originating_agency_consents_on_the_page_and_an_admin_cannot(hub
     from workbench.privacy import requests as pr
     from workbench.registry import open_registry
 
-    rid = _approved_request(hub)
+    rid = marac_request(hub, approve=True)
     with portal_client(hub) as c:
         login(c, HOUSING_DLO, HOUSING_DLO_PW)
         token = csrf(c, "/console/requests")
@@ -204,7 +185,7 @@ def test_another_originating_agency_consents_on_the_page_and_an_admin_cannot(hub
         assert f"{HOUSING} consents to the release of its rows under request {rid}." in r.text
         assert f'action="/console/requests/{rid}/consent"' not in r.text
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         assert f'action="/console/requests/{rid}/consent"' not in c.get("/console/requests").text
         r = c.post(f"/console/requests/{rid}/consent", data={"csrf_token": token})
         assert r.status_code == 403 and "only a DLO of" in r.text
@@ -231,12 +212,12 @@ def test_complete_a_request_deletes_its_copies_and_purge_deletes_what_is_due(hub
     from workbench.privacy import requests as pr
     from workbench.registry import open_registry
 
-    rid = _approved_request(hub)
+    rid = marac_request(hub, approve=True)
     copy = _exported_copy(hub, rid)
-    rid2 = _approved_request(hub)
+    rid2 = marac_request(hub, approve=True)
     copy2 = _exported_copy(hub, rid2)
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         html = c.get("/console/requests").text
         table = re.search(r'<table class="data" id="releases">.*?</table>', html, re.S).group(0)
         assert "export.csv" in table and table.count("<td>no</td>") == 2       # nothing due yet
@@ -258,7 +239,7 @@ def test_complete_a_request_deletes_its_copies_and_purge_deletes_what_is_due(hub
 
 
 def test_a_dlo_of_another_agency_cannot_complete_a_request(hub):
-    rid = _approved_request(hub)
+    rid = marac_request(hub, approve=True)
     with portal_client(hub) as c:
         login(c, HOUSING_DLO, HOUSING_DLO_PW)
         token = csrf(c, "/console/requests")
@@ -274,7 +255,7 @@ def test_commission_add_assign_due_close_and_feedback_from_the_page(hub):
 
     due = date.today() + timedelta(days=40)
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         r = c.post("/console/commissions/add", data={"csrf_token": token, "title": "", "questions": "Why?"})
         assert "title" in r.text and "Commission 1 registered" not in r.text
         r = c.post("/console/commissions/add", data={
@@ -346,11 +327,11 @@ def test_mail_outbox_shows_queued_failed_and_sent_and_send_now_delivers(hub, mon
 
     with open_registry(hub) as reg:
         notify.set_email(reg, "admin.patel", DLO, "k.khan@police.test")
-    _approved_request(hub)                  # request.create → the DLO; approved → the requester
+    marac_request(hub, approve=True)                  # request.create → the DLO; approved → the requester
     monkeypatch.setenv("WORKBENCH_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("WORKBENCH_SMTP_PORT", str(SMTP_PORT))     # nothing listens yet: the send fails
     with portal_client(hub) as c:
-        token = _admin(c)
+        token = console_admin(c)
         assert "The outbox is empty." in c.get("/console/mail").text
         r = c.post("/console/mail/send", data={"csrf_token": token})
         assert "2 new message(s) queued; sent 0, failed 1, without an address 1; 2 still waiting." in r.text
@@ -427,7 +408,7 @@ def test_mail_send_watch_queues_and_sends_every_pass_until_stopped(hub, tmp_path
     proc = subprocess.Popen([sys.executable, "-m", "workbench", "mail", "send", "--queue", "--hub", str(hub),
                              "--watch", "0.5"], env=env, stderr=subprocess.DEVNULL)
     try:
-        _approved_request(hub)           # audited after the worker started: a later pass picks it up
+        marac_request(hub, approve=True)           # audited after the worker started: a later pass picks it up
         deadline = time.monotonic() + 60
         while not inbox.messages and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -461,9 +442,9 @@ def test_the_dlo_sees_the_subjects_and_a_whole_population_justification_escaped(
         assert f"Request {req.id} approved." not in r.text          # the library wants a note on it
         r = c.post(f"/console/requests/{req.id}/approve", data={"csrf_token": token, "note": "review agreed"})
         assert f"Request {req.id} approved." in r.text
-    rid = _approved_request(hub)
+    rid = marac_request(hub, approve=True)
     with portal_client(hub) as c:
-        _admin(c)
+        console_admin(c)
         html = c.get("/console/requests").text
     assert f'<tr id="approved-{rid}">' in html
 
