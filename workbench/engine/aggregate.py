@@ -33,6 +33,8 @@ from workbench.sql import quote_identifier as qi
 from workbench.sql import quote_literal as ql
 
 ENGINES = ("duckdb", "spark")
+#: rows per Arrow record batch streamed by :func:`export_parquet`
+EXPORT_BATCH_ROWS = 1_000_000
 
 
 def monthly_grid_sql(table: str, *, cell_metres: float, category: str, month: str) -> str:
@@ -96,7 +98,8 @@ def to_spark(sql: str) -> str:
 
 def export_parquet(con, source_table: str, out_dir: Path | str, *, partition_by=("month",)) -> Path:
     """Write ``source_table`` to Parquet files under ``out_dir`` partitioned by ``partition_by``
-    (hive layout, ``month=2024-01/``), through Arrow: works on a locked tier connection too.
+    (hive layout, ``month=2024-01/``), streamed through Arrow record batches (bounded memory):
+    works on a locked tier connection too.
 
     ``out_dir`` should be a private (0700) folder: the files are as sensitive as the tier they
     come from (``docs/scale.md`` on storage).
@@ -114,8 +117,10 @@ def export_parquet(con, source_table: str, out_dir: Path | str, *, partition_by=
 
     out = Path(out_dir)
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
-    table = con.execute(f"SELECT * FROM {source_table}").fetch_arrow_table()
-    pads.write_dataset(table, out, format="parquet", partitioning=list(partition_by),
+    # streamed in record batches: memory stays bounded whatever the table's size (issue 17's
+    # national_100m would not fit 24 GB as one Arrow table)
+    batches = con.execute(f"SELECT * FROM {source_table}").fetch_record_batch(EXPORT_BATCH_ROWS)
+    pads.write_dataset(batches, out, format="parquet", partitioning=list(partition_by),
                        partitioning_flavor="hive", existing_data_behavior="overwrite_or_ignore")
     return out
 
