@@ -91,3 +91,47 @@ def test_bad_input_is_named(tmp_path):
         store.write("../escape", _table())
     with pytest.raises(BadInput, match="No dataset"):
         store.read("missing")
+
+
+def test_the_kms_jar_is_compiled_once_into_a_checksummed_cache(tmp_path):
+    import shutil as _sh
+
+    from workbench.engine.spark import kms_jar
+
+    if _sh.which("javac") is None:
+        pytest.skip("needs javac (Java 17)")
+    jar = kms_jar(tmp_path)
+    assert jar.parent == tmp_path and jar.name.startswith("kms-") and jar.stat().st_size > 1000
+    import zipfile
+    assert "workbench/parquet/KeyFileKms.class" in zipfile.ZipFile(jar).namelist()
+    mtime = jar.stat().st_mtime_ns
+    assert kms_jar(tmp_path) == jar and jar.stat().st_mtime_ns == mtime      # cached, not recompiled
+    with pytest.raises(BadInput, match="javac"):
+        kms_jar(tmp_path / "other", javac=str(tmp_path / "no-javac"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(__import__("shutil").which("javac") is None, reason="Spark's KMS client needs Java 17")
+def test_spark_and_pyarrow_read_each_others_encrypted_files(tmp_path):
+    from workbench.engine.spark import session
+    from workbench.engine.store import _spark_digest as spark_digest
+
+    spark = session("local[2]")
+    t = _table(300)
+    # pyarrow writes, Spark reads
+    ParquetStore(tmp_path, "master", MASTER_KEY).write("police_uk_street", t)
+    df = ParquetStore(tmp_path, "master", MASTER_KEY).read_spark(spark, "police_uk_street")
+    back = pa.Table.from_pandas(df.toPandas(), preserve_index=False)
+    assert table_digest(back.select(t.column_names)) == table_digest(t)
+    # Spark writes (with the Java KMS), pyarrow reads
+    shared = ParquetStore(tmp_path, "shared", SHARED_KEY)
+    res = shared.write_spark("police_uk_street", spark.createDataFrame(t.to_pandas()))
+    assert res.rows == 300 and res.files >= 6
+    for f in (tmp_path / "shared").rglob("*.parquet"):
+        raw = f.read_bytes()
+        assert b"Secret Street" not in raw and b"crime_id" not in raw
+    assert table_digest(shared.read("police_uk_street").select(t.column_names)) == table_digest(t)
+    assert spark_digest(shared.read_spark(spark, "police_uk_street"))[0] == 300
+    # the wrong tier's key opens nothing on Spark either
+    with pytest.raises(Exception, match="(?i)wrong key|unwrap|decrypt|KeyAccessDenied"):
+        ParquetStore(tmp_path, "shared", MASTER_KEY).read_spark(spark, "police_uk_street").count()

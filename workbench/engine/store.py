@@ -19,9 +19,16 @@ Master keys: HKDF-SHA256 of the tier key with the key identifier (``footer``, ``
 info, so one key file yields the two master keys Parquet's double wrapping needs; data keys are
 wrapped with AES-GCM under them (:class:`KeyFileKms`).
 
-Not built here: reading this store from Spark (parquet-mr needs a Java KMS client class with the
-same wrapping; Spark's jars carry none), and the supplies log and audit records for writes made
-through this store (the DuckDB tiers keep both).
+Spark reads and writes the same files (:meth:`ParquetStore.write_spark`,
+:meth:`ParquetStore.read_spark`): its Parquet encryption (parquet-mr's
+``PropertiesDrivenCryptoFactory``) calls the Java twin of :class:`KeyFileKms`
+(``workbench/engine/java/KeyFileKms.java``, :func:`workbench.engine.spark.kms_jar`), which derives
+the same master keys and wraps the same way; both sides write parquet-mr's key material format
+(double wrapping), so a file written by either opens with the other. The tier's key reaches the
+Java client as the operation's ``parquet.encryption.key.access.token`` option, never a file.
+
+Not built here: the supplies log and audit records for writes made through this store (the
+DuckDB tiers keep both).
 
 Examples
 --------
@@ -256,9 +263,99 @@ class ParquetStore:
             raise BadInput(f"No dataset {dataset!r} in the {self.tier} tier of the store at {self.path}.")
         return self._read_dir(link.resolve(), partition_by)
 
+    def spark_options(self, columns=None) -> dict:
+        """The Spark read/write options that open this tier: its key as the KMS access token,
+        and with ``columns`` (a write) the footer key and the column key over ``columns``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> opts = ParquetStore(tempfile.mkdtemp(), "shared", "0123456789abcdef" * 4).spark_options(["n"])
+        >>> opts["parquet.encryption.column.keys"], opts["parquet.encryption.footer.key"]
+        ('columns:n', 'footer')
+        """
+        opts = {"parquet.encryption.key.access.token": self._key,
+                "parquet.encryption.kms.instance.id": f"workbench-{self.tier}",
+                # partition values are folder names: read them as text, as pyarrow does here
+                "spark.sql.sources.partitionColumnTypeInference.enabled": "false"}
+        if columns is not None:
+            opts.update({"parquet.encryption.footer.key": "footer",
+                         "parquet.encryption.column.keys": "columns:" + ",".join(columns),
+                         "parquet.encryption.plaintext.footer": "false"})
+        return opts
+
+    def write_spark(self, dataset: str, df, *, partition_by=PARTITIONS) -> WriteResult:
+        """Write the Spark DataFrame ``df`` as the new version of ``dataset`` (encrypted by the
+        Java KMS client), verify it (rows, and an order-free digest of the rows computed by
+        Spark on both sides), then switch atomically as :meth:`write` does.
+
+        ``WriteResult.digest`` is Spark's digest (``count:sum of xxhash64`` over the rows as
+        text), not :func:`table_digest`: the rows never come to the driver.
+
+        Examples
+        --------
+        Needs a Spark session (``tests/test_engine_store.py`` runs it):
+
+        >>> store.write_spark("police_uk_street", df)     # doctest: +SKIP
+        """
+        _check_name(dataset)
+        missing = [c for c in partition_by if c not in df.columns]
+        if missing:
+            raise BadInput(f"Cannot partition {dataset} by {', '.join(missing)}: no such column "
+                           f"(columns: {', '.join(df.columns)}).")
+        columns = [c for c in df.columns if c not in partition_by]
+        version = self.path / f"{dataset}.v{time.time_ns()}"
+        try:
+            df.write.options(**self.spark_options(columns)).partitionBy(*partition_by).parquet(str(version))
+            back = self._spark_dir(df.sparkSession, version)
+            rows, digest = _spark_digest(df)
+            if (rows, digest) != _spark_digest(back.select(*df.columns)):
+                raise BadInput(f"The new version of {dataset} did not read back equal to what was "
+                               "written; the previous version was kept.")
+            files = sum(1 for _ in version.rglob("*.parquet"))
+            self._switch(dataset, version)
+        except BaseException:
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+        return WriteResult(dataset, self.tier, str(version), rows, f"{rows}:{digest}", files)
+
+    def _spark_dir(self, spark, path: Path):
+        return spark.read.options(**self.spark_options()).parquet(str(path))
+
+    def read_spark(self, spark, dataset: str):
+        """The current version of ``dataset`` as a Spark DataFrame (partition keys as text).
+
+        Examples
+        --------
+        >>> store.read_spark(spark, "police_uk_street").count()     # doctest: +SKIP
+        600
+        """
+        _check_name(dataset)
+        link = self.path / dataset
+        if not link.exists():
+            raise BadInput(f"No dataset {dataset!r} in the {self.tier} tier of the store at {self.path}.")
+        return self._spark_dir(spark, link.resolve())
+
     def datasets(self) -> list[str]:
         """The datasets with a current version."""
         return sorted(p.name for p in self.path.iterdir() if p.is_symlink() and not p.name.startswith(_LINK_TMP))
+
+
+def _spark_digest(df) -> tuple[int, int]:
+    """Rows and an order-free digest of a Spark DataFrame: the sum of ``xxhash64`` of each row's
+    columns as text (columns in name order), computed by Spark.
+
+    Examples
+    --------
+    >>> _spark_digest(spark.range(3))     # doctest: +SKIP
+    (3, ...)
+    """
+    from pyspark.sql import functions as F
+
+    cols = [F.coalesce(F.col(c).cast("string"), F.lit("\u0000null")) for c in sorted(df.columns)]
+    row = df.agg(F.count(F.lit(1)).alias("n"),
+                 F.sum(F.xxhash64(*cols).cast("decimal(38,0)")).alias("h")).collect()[0]
+    return int(row["n"]), int(row["h"] or 0)
 
 
 def _check_name(dataset: str) -> None:
