@@ -131,3 +131,28 @@ def test_regional_hub_publishes_the_same_shared_tier_on_duckdb_and_spark(real_da
     assert spark_tier.keys() == duck_tier.keys()
     for table in duck_tier:
         assert spark_tier[table] == duck_tier[table], table
+
+
+def test_a_killed_runs_work_folder_is_swept_on_the_next_run(tmp_path, monkeypatch):
+    import tempfile
+
+    from workbench.engine.sparksql import SparkConnection
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()                                            # its pid: no longer a process
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / f"wb-spark-{dead.pid}-killed"
+    (stale / "shared__x-0").mkdir(parents=True)
+    (stale / "shared__x-0" / "part-0.parquet").write_bytes(b"plaintext rows")
+    alive = tmp_path / f"wb-spark-{os.getppid()}-running"  # a live process's folder stays
+    alive.mkdir()
+    other = tmp_path / "wb-spark-legacy"                   # no pid in the name: not ours to judge
+    other.mkdir()
+    sc = SparkConnection(None)                             # no Spark needed: the sweep runs first
+    try:
+        assert not stale.exists() and alive.exists() and other.exists()
+        assert sc.workdir.parent == tmp_path and sc.workdir.name.startswith(f"wb-spark-{os.getpid()}-")
+        assert (sc.workdir.stat().st_mode & 0o777) == 0o700
+    finally:
+        sc.close()
+    assert not sc.workdir.exists()

@@ -32,12 +32,53 @@ Examples
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from workbench.errors import BadInput
+
+#: a work folder's name: ``wb-spark-<pid of its process>-<random>`` (:func:`sweep_workdirs`)
+WORKDIR_PREFIX = "wb-spark-"
+
+
+def sweep_workdirs(parent: Path | str | None = None) -> list[str]:
+    """Remove the work folders left by dead processes (a killed publish leaves its plaintext
+    Parquet behind: the folder is 0700 but not removed). A folder whose process still runs, or
+    that this user does not own, is left alone. Returns the names removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> parent = pathlib.Path(tempfile.mkdtemp())
+    >>> (parent / "wb-spark-999999999-abc").mkdir()      # no such process
+    >>> (parent / f"wb-spark-{os.getpid()}-def").mkdir()  # this one: alive
+    >>> sweep_workdirs(parent), sorted(p.name.split("-")[2] == str(os.getpid()) for p in parent.iterdir())
+    (['wb-spark-999999999-abc'], [True])
+    """
+    removed = []
+    for folder in Path(parent or tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*"):
+        pid = folder.name[len(WORKDIR_PREFIX):].split("-", 1)[0]
+        try:
+            if not folder.is_dir() or folder.is_symlink() or folder.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        if pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+                continue                         # alive (or another user's process)
+            except ProcessLookupError:
+                pass
+            except (PermissionError, OverflowError):
+                continue
+        else:
+            continue                             # an older name without the process: unknown owner
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return sorted(removed)
 
 #: Spark view names of the three catalogs the publish SQL names
 PREFIX = {"hub": "hub__", "shared": "shared__", "temp": ""}
@@ -179,7 +220,9 @@ class SparkConnection:
         self.spark = spark
         self.source = source
         self._own = workdir is None
-        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="wb-spark-"))
+        if workdir is None:
+            sweep_workdirs()                     # a killed run's plaintext goes on the next run
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
         self.workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._counter = itertools.count()
         self._loaded: set[str] = set()
