@@ -44,12 +44,7 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
 
     Examples
     --------
-    >>> from workbench.dashboard_data import crime, periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.partners import _example_source
-    >>> source = _example_source()                      # 60 assaults, one every 9 days
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> last4 = periods.tactical(crime.latest_date(source), 4)
+    >>> source, analyst, last4 = _example_assault()      # 60 assaults, one every 9 days
     >>> emerging_issues(source, last4, [], analyst).round(3).to_dict("records")
     [{'offence_type': 'Assault', 'current': 4, 'expected': 3.077, 'percent_change': 30.0, 'rate_ratio': 1.3, 'p_value': 0.386, 'emerging': False}]
     >>> viewer = Viewer("vic", "Council", "viewer")      # 4 is a small count: hidden, not tested
@@ -82,12 +77,8 @@ class Trends:
 
     Examples
     --------
-    >>> from workbench.dashboard_data import crime, periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.partners import _example_source
-    >>> source = _example_source()                      # 60 assaults, one every 9 days
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> t = trends(source, crime.latest_date(source), [], analyst, months=12)
+    >>> source, analyst, last4 = _example_assault()      # 60 assaults, one every 9 days
+    >>> t = trends(source, last4.current.end, [], analyst, months=12)
     >>> t.monthly.head(2).to_dict("records")
     [{'month': Timestamp('2023-07-01 00:00:00'), 'offence_type': 'Assault', 'count': 3}, {'month': Timestamp('2023-08-01 00:00:00'), 'offence_type': 'Assault', 'count': 4}]
     >>> len(t.markers())                                # no significant series: nothing to label
@@ -118,12 +109,8 @@ def trends(source, as_of, offences, viewer: Viewer, months: int = 36, top: int =
 
     Examples
     --------
-    >>> from workbench.dashboard_data import crime, periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.partners import _example_source
-    >>> source = _example_source()                      # 60 assaults, one every 9 days
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> t = trends(source, crime.latest_date(source), [], analyst, months=12)
+    >>> source, analyst, last4 = _example_assault()      # 60 assaults, one every 9 days
+    >>> t = trends(source, last4.current.end, [], analyst, months=12)
     >>> t.to_dict()["period"], t.tests["direction"].tolist()
     ({'start': '2023-07-01', 'end': '2024-06-30', 'days': 366}, ['no significant change'])
     """
@@ -157,12 +144,8 @@ class Hotspots:
 
     Examples
     --------
-    >>> from workbench.dashboard_data import crime, periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.partners import _example_source
-    >>> source = _example_source()                      # 60 assaults, one every 9 days
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> spots = hotspots(source, periods.tactical(crime.latest_date(source), 4), [], analyst)
+    >>> source, analyst, last4 = _example_assault()      # 60 assaults, one every 9 days
+    >>> spots = hotspots(source, last4, [], analyst)
     >>> spots.to_dict()["cells"], len(spots.hot())      # one located cell: nothing stands out
     (0, 0)
     """
@@ -189,12 +172,7 @@ def hotspots(source, comparison: Comparison, offences, viewer: Viewer) -> Hotspo
 
     Examples
     --------
-    >>> from workbench.dashboard_data import crime, periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.partners import _example_source
-    >>> source = _example_source()                      # 60 assaults, one every 9 days
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> last4 = periods.tactical(crime.latest_date(source), 4)
+    >>> source, analyst, last4 = _example_assault()      # 60 assaults, one every 9 days
     >>> spots = hotspots(source, last4, ["Assault"], analyst)
     >>> spots.spots.cells[["current", "gi_class", "change"]].to_dict("records")
     [{'current': 4, 'gi_class': 'not significant', 'change': 'persisting'}]
@@ -232,3 +210,14 @@ def _surface_cells(spots: TacticalHotspots) -> list:
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value)
+
+
+def _example_assault():
+    """``(source, analyst, last4)`` on the tiny tier of 60 assaults
+    (:func:`workbench.dashboard_data.partners._example_source`): the examples' fixture."""
+    from workbench.dashboard_data import periods
+    from workbench.dashboard_data.partners import _example_source
+
+    source = _example_source()
+    return (source, Viewer("ana", "Notts Police", "analyst", records=True),
+            periods.tactical(crime.latest_date(source), 4))

@@ -98,12 +98,8 @@ def lsoa_boundaries(source: Source) -> dict:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> layer = lsoa_boundaries(source)
     >>> layer["type"], len(layer["features"])
     ('FeatureCollection', 679)
@@ -117,12 +113,8 @@ def study_area(source: Source):
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> study_area(source).source
     'union of 679 LSOA polygons'
     """
@@ -139,12 +131,8 @@ def lsoa_centroids(source: Source) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> c = lsoa_centroids(source)
     >>> c.columns.tolist(), len(c)
     (['lsoa_code', 'easting', 'northing'], 679)
@@ -168,14 +156,8 @@ def lsoa_rates(source: Source, period: Period, offences, viewer: Viewer) -> pd.D
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> from workbench.dashboard_data.crime import latest_date
-    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> rates = lsoa_rates(source, last4.current, [], analyst)
     >>> rates[["lsoa_code", "population", "count", "imd_decile", "rate_per_1000"]].head(1).to_dict("records")
     [{'lsoa_code': 'E01013810', 'population': 1019, 'count': 0.0, 'imd_decile': 1, 'rate_per_1000': 0.0}]
@@ -230,14 +212,8 @@ def harm_weighted(source: Source, comparison: Comparison, offences, viewer: View
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> from workbench.dashboard_data.crime import latest_date
-    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> harm = harm_weighted(source, last4, [], analyst)      # CCHI days of custody per offence
     >>> harm.head(1).to_dict("records")
     [{'offence_type': 'Assault with injury', 'offence_code': '8N', 'current': 3, 'baseline': 25, 'weight': 365.0, 'harm_current': 1095.0, 'harm_baseline': 9125.0}]
@@ -323,12 +299,8 @@ def ppo_status(source: Source, viewer: Viewer) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> ppo_status(source, analyst).tail(2).to_dict("records")       # 1-4 hidden for everyone here
     [{'group': 'rehabilitate and resettle', 'count': 5.0, 'by': 'current_status'}, {'group': 'deregistered', 'count': nan, 'by': 'current_status'}]
     """
@@ -341,14 +313,8 @@ def intelligence_by_category(source: Source, period: Period, viewer: Viewer) -> 
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> from workbench.dashboard_data.crime import latest_date
-    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> intelligence_by_category(source, last4.current, analyst).empty   # none submitted in the period
     True
     """

@@ -53,12 +53,8 @@ def latest_date(source: Source) -> date | None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> latest_date(source)
     datetime.date(2024, 6, 30)
     """
@@ -71,12 +67,8 @@ def offence_types(source: Source) -> list[str]:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> types = offence_types(source)
     >>> len(types), types[:2]                              # most frequent first
     (39, ['Other theft', 'Assault without injury'])
@@ -94,13 +86,8 @@ def counts_by_type(source: Source, comparison: Comparison, offences, viewer: Vie
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> counts_by_type(source, last4, [], analyst).head(2).round(2).to_dict("records")
     [{'offence_type': 'Assault without injury', 'current': 7, 'baseline': 49, 'expected': 3.77}, {'offence_type': 'Other theft', 'current': 6, 'baseline': 46, 'expected': 3.54}]
     >>> viewer = Viewer("vic", "Council", "viewer")         # counts of 1-4 hidden from viewers
@@ -150,13 +137,8 @@ def counts_by_lsoa(source: Source, period: Period, offences, viewer: Viewer | No
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> counts = counts_by_lsoa(source, last4.current, [], analyst)
     >>> counts.columns.tolist(), len(counts), int(counts["count"].sum())
     (['lsoa_code', 'count'], 28, 36)
@@ -197,13 +179,8 @@ def day_hour(source: Source, period: Period, offences, viewer: Viewer) -> pd.Dat
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> grid = day_hour(source, last4.current, [], analyst)
     >>> grid.columns.tolist(), int(grid["count"].sum())
     (['day', 'hour', 'count'], 36)
@@ -259,13 +236,10 @@ def monthly(source: Source, period: Period, offences, viewer: Viewer) -> pd.Data
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> year = periods.Period(periods.month_start(latest_date(source), 11), latest_date(source))
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
+    >>> from workbench.dashboard_data.periods import Period, month_start
+    >>> year = Period(month_start(latest_date(source), 11), latest_date(source))
     >>> m = monthly(source, year, [], analyst)
     >>> m.columns.tolist(), str(m["month"].min().date()), str(m["month"].max().date())
     (['month', 'offence_type', 'count'], '2023-07-01', '2024-06-01')
@@ -295,13 +269,8 @@ def grid_counts(source: Source, period: Period, offences, viewer: Viewer | None,
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> cells = grid_counts(source, last4.current, [], analyst, 150)
     >>> cells.columns.tolist(), int(cells["count"].sum())
     (['easting', 'northing', 'count'], 36)
@@ -337,13 +306,8 @@ def repeat_locations(source: Source, period: Period, offences, viewer: Viewer,
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> repeat_locations(source, last4.current, [], analyst, minimum=2).empty   # no place twice in 4 weeks
     True
     """
@@ -378,13 +342,8 @@ def records(source: Source, period: Period, offences, viewer: Viewer, limit: int
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.dashboard_data import periods
-    >>> from workbench.dashboard_data.access import Viewer
-    >>> from workbench.dashboard_data.source import Source
-    >>> source = Source(_example_demo())                   # the smallest demo, built once (about 9 s)
-    >>> analyst = Viewer("ana", "Notts Police", "analyst", records=True)
-    >>> last4 = periods.tactical(latest_date(source), 4)
+    >>> from workbench.demo.build import _example_dashboard
+    >>> source, analyst, last4 = _example_dashboard()     # the smallest demo (9 s once)
     >>> records(source, last4.current, [], analyst, limit=3).columns.tolist()[:4]
     ['crime_ref', 'offence_code', 'offence_type', 'committed_from_date']
     >>> records(source, last4.current, [], Viewer("vic", "Council", "viewer"))

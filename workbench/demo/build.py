@@ -420,3 +420,54 @@ def _example_demo(folder: str = "examples/demo") -> Path:
     hub = Path(folder) / "hub.duckdb"
     build_demo(hub, start="2023-01-01", end="2024-06-30", scale=0.01, quiet=True, registry=False)
     return hub
+
+
+def _example_tier():
+    """The smallest demo's shared tier, read-only (:func:`_example_demo`): the products' examples' data."""
+    from workbench.privacy.shared import open_shared_tier
+
+    return open_shared_tier(_example_demo())
+
+
+def _example_summary(product: str):
+    """The smallest demo's summary for ``product`` (``'tactical'``, ``'strategic'``,
+    ``'problem'`` or ``'sna'``), as the product's notebook gathers it."""
+    from workbench.products import problem, sna, strategic, tactical
+
+    build = {"tactical": tactical.tactical_summary, "strategic": strategic.strategic_summary,
+             "problem": lambda tier: problem.problem_summary(tier, quiet=True), "sna": sna.sna_summary}
+    return build[product](_example_tier())
+
+
+def _example_parts(section, argument) -> list:
+    """The ``(kind, html)`` parts a product section emits for ``argument`` (a summary, or the
+    name of one of :func:`_example_summary`'s products)."""
+    from workbench.products.present import captured
+
+    with captured() as parts:
+        section(_example_summary(argument) if isinstance(argument, str) else argument)
+    return parts
+
+
+def _example_dashboard():
+    """``(source, analyst, last4)`` on the smallest demo: the dashboards' data source, an
+    analyst who sees records, and the last four weeks against the 52 before."""
+    from workbench.dashboard_data import crime, periods
+    from workbench.dashboard_data.access import Viewer
+    from workbench.dashboard_data.source import Source
+
+    source = Source(_example_demo())
+    return (source, Viewer("ana", "Notts Police", "analyst", records=True),
+            periods.tactical(crime.latest_date(source), 4))
+
+
+def _example_tiers():
+    """``(hub, con)``: the smallest demo and a connection with its master (``hub``) and shared
+    (``shared``) tiers attached read-only, as the checker and the re-identification attack read them."""
+    from workbench.hub.connect import new_connection, read_key, shared_path
+
+    hub = _example_demo()
+    con = new_connection()
+    con.execute(f"ATTACH '{hub}' AS hub (ENCRYPTION_KEY '{read_key(hub)}', READ_ONLY)")
+    con.execute(f"ATTACH '{shared_path(hub)}' AS shared (ENCRYPTION_KEY '{read_key(shared_path(hub))}', READ_ONLY)")
+    return hub, con

@@ -93,13 +93,7 @@ def decide(reg, request_id: int, guardian: str, approve: bool, note: str | None 
 
     Examples
     --------
-    >>> from datetime import date, timedelta
-    >>> from workbench.privacy import requests as pr
-    >>> reg = _example_registry("decide")
-    >>> req = pr.create(reg, "pc", "service_delivery", ["Which A&E assault patients were hurt in the Market Square?"],
-    ...                 {"health_ae_assault": ["patient_ref", "age"]}, ["crime_and_disorder_act_s115"], "QMC",
-    ...                 date.today() + timedelta(days=30), "Rushcliffe",
-    ...                 subjects={"health_ae_assault": {"patient_ref": ["P1"]}})
+    >>> reg, req = _example_request("decide")    # an A&E patient named by a police analyst
     >>> decide(reg, req.id, "dr_g", True)
     Traceback (most recent call last):
     workbench.errors.AccessDenied: Access denied: 'QMC' has no Caldicott guardian appointed (`workbench agencies caldicott AGENCY --guardian USER`).
@@ -145,13 +139,7 @@ def require(reg, req, actor: str) -> None:
 
     Examples
     --------
-    >>> from datetime import date, timedelta
-    >>> from workbench.privacy import requests as pr
-    >>> reg = _example_registry("require")
-    >>> req = pr.create(reg, "pc", "service_delivery", ["Which A&E assault patients were hurt in the Market Square?"],
-    ...                 {"health_ae_assault": ["patient_ref", "age"]}, ["crime_and_disorder_act_s115"], "QMC",
-    ...                 date.today() + timedelta(days=30), "Rushcliffe",
-    ...                 subjects={"health_ae_assault": {"patient_ref": ["P1"]}})
+    >>> reg, req = _example_request("require")    # an A&E patient named by a police analyst
     >>> require(reg, req, "pc")
     Traceback (most recent call last):
     workbench.errors.AccessDenied: Access denied: request 1 cannot be released: it names health data and the supplying agency's Caldicott guardian has not approved it (Caldicott principles; `workbench request caldicott 1 --as GUARDIAN`).
@@ -181,3 +169,18 @@ def _example_registry(name: str):
 
     return example_registry(name, [("coord", "Notts Police", "admin"), ("pc", "Notts Police", "analyst"),
                                    ("dr_g", "QMC", "dlo")])
+
+
+def _example_request(name: str):
+    """``(reg, req)``: :func:`_example_registry` in ``./<name>/`` and a pending request by the
+    analyst ``pc`` for one A&E assault patient's records held by the QMC: the examples' request."""
+    from datetime import date, timedelta
+
+    from workbench.privacy import requests as pr
+
+    reg = _example_registry(name)
+    req = pr.create(reg, "pc", "service_delivery", ["Which A&E assault patients were hurt in the Market Square?"],
+                    {"health_ae_assault": ["patient_ref", "age"]}, ["crime_and_disorder_act_s115"], "QMC",
+                    date.today() + timedelta(days=30), "Rushcliffe",
+                    subjects={"health_ae_assault": {"patient_ref": ["P1"]}})
+    return reg, req

@@ -83,9 +83,8 @@ class Geography:
 
     Examples
     --------
-    >>> import duckdb, pandas as pd
-    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
-    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
+    >>> import duckdb
+    >>> ref = _example_ref()                               # NG1 5AB has 2 households
     >>> geo = geography_from_frame(ref)
     >>> geo.postcodes.tolist()                             # the postcodes a record may be published at
     ['NG1 5AD', 'NG1 6AA']
@@ -270,9 +269,8 @@ def load_geography(con, catalog: str = "hub", *, min_households: int = MIN_HOUSE
 
     Examples
     --------
-    >>> import duckdb, pandas as pd
-    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
-    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
+    >>> import duckdb
+    >>> ref = _example_ref()                               # NG1 5AB has 2 households
     >>> geo = geography_from_frame(ref)
     >>> con = duckdb.connect()
     >>> _ = con.execute("ATTACH ':memory:' AS hub")
@@ -304,9 +302,8 @@ def install_geography(con, geo: Geography) -> None:
 
     Examples
     --------
-    >>> import duckdb, pandas as pd
-    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
-    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
+    >>> import duckdb
+    >>> ref = _example_ref()                               # NG1 5AB has 2 households
     >>> geo = geography_from_frame(ref)
     >>> con = duckdb.connect()
     >>> install_geography(con, geo)
@@ -487,18 +484,7 @@ def select_sql(dataset: Dataset, source: str, key: bytes, *, event_date_sql: str
 
     Examples
     --------
-    >>> import duckdb, pandas as pd
-    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
-    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
-    >>> geo = geography_from_frame(ref)
-    >>> from workbench import catalogue
-    >>> con = duckdb.connect()
-    >>> install_geography(con, geo)
-    >>> _ = con.execute("CREATE TABLE ri AS SELECT * FROM (VALUES "
-    ...     "('R1', DATE '2024-03-01', TIME '21:10', '12 Low Pavement', 'NG1 5AB', 101.0, 2.0), "
-    ...     "('R2', DATE '2024-03-02', NULL, 'Market Square', 'NG1 6AA', 905.0, 1.0)) "
-    ...     "t(incident_ref, incident_date, incident_time, location, postcode, easting, northing)")
-    >>> racial = catalogue.get("council_racial_incident")
+    >>> con, geo, racial = _example_incidents()           # two racial incidents, three postcodes
     >>> sql, needs_snap = select_sql(racial, "ri", b"k" * 32)
     >>> sql.startswith('SELECT s."incident_ref" AS "incident_ref"'), needs_snap   # coordinates snap to places
     (True, True)
@@ -604,18 +590,7 @@ def depersonalise_dataset(con, dataset: Dataset, source: str, target: str, geo: 
 
     Examples
     --------
-    >>> import duckdb, pandas as pd
-    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
-    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
-    >>> geo = geography_from_frame(ref)
-    >>> from workbench import catalogue
-    >>> con = duckdb.connect()
-    >>> install_geography(con, geo)
-    >>> _ = con.execute("CREATE TABLE ri AS SELECT * FROM (VALUES "
-    ...     "('R1', DATE '2024-03-01', TIME '21:10', '12 Low Pavement', 'NG1 5AB', 101.0, 2.0), "
-    ...     "('R2', DATE '2024-03-02', NULL, 'Market Square', 'NG1 6AA', 905.0, 1.0)) "
-    ...     "t(incident_ref, incident_date, incident_time, location, postcode, easting, northing)")
-    >>> racial = catalogue.get("council_racial_incident")
+    >>> con, geo, racial = _example_incidents()           # two racial incidents, three postcodes
     >>> depersonalise_dataset(con, racial, "ri", "ri_shared", geo, b"k" * 32)
     2
     >>> con.execute("SELECT incident_ref, location, postcode, easting FROM ri_shared ORDER BY 1").fetchall()
@@ -645,18 +620,7 @@ def placement_counts(con, dataset: Dataset, source: str, geo: Geography) -> dict
 
     Examples
     --------
-    >>> import duckdb, pandas as pd
-    >>> ref = pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
-    ...                     "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})   # NG1 5AB: 2 homes
-    >>> geo = geography_from_frame(ref)
-    >>> from workbench import catalogue
-    >>> con = duckdb.connect()
-    >>> install_geography(con, geo)
-    >>> _ = con.execute("CREATE TABLE ri AS SELECT * FROM (VALUES "
-    ...     "('R1', DATE '2024-03-01', TIME '21:10', '12 Low Pavement', 'NG1 5AB', 101.0, 2.0), "
-    ...     "('R2', DATE '2024-03-02', NULL, 'Market Square', 'NG1 6AA', 905.0, 1.0)) "
-    ...     "t(incident_ref, incident_date, incident_time, location, postcode, easting, northing)")
-    >>> racial = catalogue.get("council_racial_incident")
+    >>> con, geo, racial = _example_incidents()           # two racial incidents, three postcodes
     >>> _ = depersonalise_dataset(con, racial, "ri", "ri_shared", geo, b"k" * 32)
     >>> placement_counts(con, racial, "ri", geo)           # counts only, never values
     {'nearest_postcode': 1, 'postcode': 1}
@@ -679,3 +643,26 @@ def placement_counts(con, dataset: Dataset, source: str, geo: Geography) -> dict
     rows = con.execute(f"SELECT coalesce({', '.join(parts)}, 'none') AS method, count(*) "
                        f"FROM {source} s {' '.join(joins)} GROUP BY 1 ORDER BY 1").fetchall()
     return {m: int(c) for m, c in rows}
+
+
+def _example_ref():
+    """Three postcodes, one of only two households (NG1 5AB): the examples' ``ref_postcode``."""
+    return pd.DataFrame({"postcode": ["NG1 5AB", "NG1 5AD", "NG1 6AA"], "easting": [100.0, 200.0, 900.0],
+                         "northing": [0.0, 0.0, 0.0], "households": [2, 30, 12]})
+
+
+def _example_incidents():
+    """``(con, geo, dataset)``: two council racial incidents in table ``ri`` of an in-memory
+    connection with the geography of :func:`_example_ref` installed: the examples' fixture."""
+    import duckdb
+
+    from workbench import catalogue
+
+    geo = geography_from_frame(_example_ref())
+    con = duckdb.connect()
+    install_geography(con, geo)
+    con.execute("CREATE TABLE ri AS SELECT * FROM (VALUES "
+                "('R1', DATE '2024-03-01', TIME '21:10', '12 Low Pavement', 'NG1 5AB', 101.0, 2.0), "
+                "('R2', DATE '2024-03-02', NULL, 'Market Square', 'NG1 6AA', 905.0, 1.0)) "
+                "t(incident_ref, incident_date, incident_time, location, postcode, easting, northing)")
+    return con, geo, catalogue.get("council_racial_incident")

@@ -91,13 +91,8 @@ def reidentify(con, table: str, *, shared: str = "shared", master: str = "hub", 
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> hub = _example_demo()                              # the smallest demo, built once (about 9 s)
-    >>> from workbench.hub.connect import new_connection, read_key, shared_path
-    >>> con = new_connection()
-    >>> _ = con.execute(f"ATTACH '{hub}' AS hub (ENCRYPTION_KEY '{read_key(hub)}', READ_ONLY)")
-    >>> _ = con.execute(f"ATTACH '{shared_path(hub)}' AS shared "
-    ...                 f"(ENCRYPTION_KEY '{read_key(shared_path(hub))}', READ_ONLY)")
+    >>> from workbench.demo.build import _example_tiers
+    >>> hub, con = _example_tiers()                        # master and shared tiers of the smallest demo
     >>> r = reidentify(con, "police_crime_victim", k=20)   # nobody narrowed below 20 records
     >>> r.people, r.below_k, r.unique
     (454, 0, 0)

@@ -66,11 +66,7 @@ class TacticalHotspots(Result):
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> col, row = (a.ravel() for a in np.meshgrid(np.arange(12), np.arange(12)))
-    >>> current = pd.DataFrame({"easting": 440025 + 150 * col, "northing": 340125 + 150 * row, "count": 1})
-    >>> current.loc[(col // 3 == 1) & (row // 3 == 1), "count"] = 12     # a planted 3 x 3 cluster
-    >>> baseline = current.assign(count=13)                            # 13 a year: 1 expected in 4 weeks
+    >>> current, baseline = _example_cells()              # a planted 3 x 3 cluster of 12 a cell
     >>> spots = tactical_hotspots(current, baseline, 28 / 364)
     >>> spots.cells["gi_class"].value_counts().to_dict()
     {'not significant': 139, 'hot': 5}
@@ -134,11 +130,7 @@ def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ra
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> col, row = (a.ravel() for a in np.meshgrid(np.arange(12), np.arange(12)))
-    >>> current = pd.DataFrame({"easting": 440025 + 150 * col, "northing": 340125 + 150 * row, "count": 1})
-    >>> current.loc[(col // 3 == 1) & (row // 3 == 1), "count"] = 12     # a planted 3 x 3 cluster
-    >>> baseline = current.assign(count=13)                            # 13 a year: 1 expected in 4 weeks
+    >>> current, baseline = _example_cells()              # a planted 3 x 3 cluster of 12 a cell
     >>> spots = tactical_hotspots(current, baseline, 28 / 364)
     >>> len(spots.hot()), sorted(set(spots.hot()["change"]))
     (5, ['growing'])
@@ -181,3 +173,12 @@ def tactical_hotspots(current: pd.DataFrame, baseline: pd.DataFrame, exposure_ra
     if gi.n_outside_area:
         notes.append(f"{gi.n_outside_area:,} located cells lie outside the study area and are not mapped.")
     return TacticalHotspots(cells, float(cell_metres), band, notes)
+
+
+def _example_cells():
+    """``(current, baseline)`` counts on a 12 x 12 grid of 150 m cells: 1 a cell in four weeks
+    with a planted 3 x 3 cluster of 12, against 13 a cell a year (1 expected in four weeks)."""
+    col, row = (a.ravel() for a in np.meshgrid(np.arange(12), np.arange(12)))
+    current = pd.DataFrame({"easting": 440025 + 150 * col, "northing": 340125 + 150 * row, "count": 1})
+    current.loc[(col // 3 == 1) & (row // 3 == 1), "count"] = 12
+    return current, current.assign(count=13)

@@ -40,9 +40,8 @@ def run_hypothesis(name: str, source, current: tuple[dt.date, dt.date],
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> from workbench.products.problem import default_periods
     >>> current, baseline = default_periods(tier)
     >>> r = run_hypothesis("concentration", tier, current, baseline)
@@ -66,9 +65,8 @@ def run_hypotheses(source, current, baseline, offences: str | None = None, names
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> from workbench.products.problem import default_periods
     >>> [(r["hypothesis"], r["verdict"]) for r in run_hypotheses(tier, *default_periods(tier))]
     [('concentration', 'inconclusive'), ('premises', 'inconclusive'), ('reporting', 'inconclusive'), ('seriousness', 'inconclusive')]

@@ -33,14 +33,9 @@ def definitions(s: ProblemSummary, commission=None, area=None) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.problem import problem_summary
-    >>> s = problem_summary(tier, quiet=True)
-    >>> with captured() as parts:
-    ...     definitions(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("problem")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(definitions, s)
     >>> [kind for kind, _ in parts]
     ['heading', 'para', 'heading', 'labelled', 'table', 'para', 'figure']
     """
@@ -72,14 +67,9 @@ def triangle(s: ProblemSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.problem import problem_summary
-    >>> s = problem_summary(tier, quiet=True)
-    >>> with captured() as parts:
-    ...     triangle(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("problem")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(triangle, s)
     >>> [kind for kind, _ in parts][:5]
     ['heading', 'para', 'heading', 'bullets', 'table']
     """
@@ -144,16 +134,11 @@ def hypotheses(tests: list[dict]) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.problem import problem_summary
-    >>> s = problem_summary(tier, quiet=True)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("problem")                  # the smallest demo (9 s once)
     >>> from workbench.products.hypotheses import run_hypotheses
-    >>> tests = run_hypotheses(tier, s.current, s.baseline)
-    >>> with captured() as parts:
-    ...     hypotheses(tests)
+    >>> from workbench.demo.build import _example_tier
+    >>> parts = _example_parts(hypotheses, run_hypotheses(_example_tier(), s.current, s.baseline))
     >>> [kind for kind, _ in parts][:5]
     ['heading', 'para', 'table', 'heading', 'note']
     """
@@ -181,14 +166,9 @@ def cannot_tell(s: ProblemSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.problem import problem_summary
-    >>> s = problem_summary(tier, quiet=True)
-    >>> with captured() as parts:
-    ...     cannot_tell(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("problem")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(cannot_tell, s)
     >>> [kind for kind, _ in parts][:5]
     ['heading', 'bullets']
     """
@@ -201,16 +181,10 @@ def influence(ii: InfluenceImpact) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.problem import problem_summary
-    >>> s = problem_summary(tier, quiet=True)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("problem")                  # the smallest demo (9 s once)
     >>> from workbench.products.judgements import influence_and_impact
-    >>> ii = influence_and_impact(s, [], [])
-    >>> with captured() as parts:
-    ...     influence(ii)
+    >>> parts = _example_parts(influence, influence_and_impact(s, [], []))
     >>> [kind for kind, _ in parts][:5]
     ['heading', 'para', 'heading', 'table', 'heading']
     """
@@ -236,16 +210,10 @@ def impact(ii: InfluenceImpact) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.problem import problem_summary
-    >>> s = problem_summary(tier, quiet=True)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("problem")                  # the smallest demo (9 s once)
     >>> from workbench.products.judgements import influence_and_impact
-    >>> ii = influence_and_impact(s, [], [])
-    >>> with captured() as parts:
-    ...     impact(ii)
+    >>> parts = _example_parts(impact, influence_and_impact(s, [], []))
     >>> [kind for kind, _ in parts][:5]
     ['heading', 'para', 'heading', 'heading', 'bullets']
     """

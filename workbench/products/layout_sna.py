@@ -15,14 +15,9 @@ def definition(s: SnaSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.sna import sna_summary
-    >>> s = sna_summary(tier)
-    >>> with captured() as parts:
-    ...     definition(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("sna")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(definition, s)
     >>> [kind for kind, _ in parts][:4]
     ['heading', 'para', 'table']
     """
@@ -41,14 +36,9 @@ def profile(s: SnaSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.sna import sna_summary
-    >>> s = sna_summary(tier)
-    >>> with captured() as parts:
-    ...     profile(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("sna")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(profile, s)
     >>> [kind for kind, _ in parts][:4]
     ['heading', 'para', 'table', 'figure']
     """
@@ -71,14 +61,9 @@ def cohorts(s: SnaSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.sna import sna_summary
-    >>> s = sna_summary(tier)
-    >>> with captured() as parts:
-    ...     cohorts(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("sna")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(cohorts, s)
     >>> [kind for kind, _ in parts][:4]
     ['heading', 'table', 'para']
     """
@@ -102,14 +87,9 @@ def places(s: SnaSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.sna import sna_summary
-    >>> s = sna_summary(tier)
-    >>> with captured() as parts:
-    ...     places(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("sna")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(places, s)
     >>> [kind for kind, _ in parts][:4]
     ['heading', 'table', 'table', 'table']
     """
@@ -134,14 +114,9 @@ def times(s: SnaSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.sna import sna_summary
-    >>> s = sna_summary(tier)
-    >>> with captured() as parts:
-    ...     times(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("sna")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(times, s)
     >>> [kind for kind, _ in parts][:4]
     ['heading', 'figure']
     """
@@ -158,14 +133,9 @@ def drivers(s: SnaSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.sna import sna_summary
-    >>> s = sna_summary(tier)
-    >>> with captured() as parts:
-    ...     drivers(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("sna")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(drivers, s)
     >>> [kind for kind, _ in parts][:4]
     ['heading', 'bullets']
     """
@@ -181,14 +151,9 @@ def gaps(s: SnaSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.sna import sna_summary
-    >>> s = sna_summary(tier)
-    >>> with captured() as parts:
-    ...     gaps(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("sna")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(gaps, s)
     >>> [kind for kind, _ in parts][:4]
     ['heading', 'bullets']
     """
@@ -201,14 +166,9 @@ def recommendations(s: SnaSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.sna import sna_summary
-    >>> s = sna_summary(tier)
-    >>> with captured() as parts:
-    ...     recommendations(s)
+    >>> from workbench.demo.build import _example_parts, _example_summary
+    >>> s = _example_summary("sna")                  # the smallest demo (9 s once)
+    >>> parts = _example_parts(recommendations, s)
     >>> [kind for kind, _ in parts][:4]
     ['heading', 'para', 'heading', 'bullets']
     """

@@ -14,13 +14,8 @@ def levels(s: StrategicSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.strategic import strategic_summary
-    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     levels(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(levels, "strategic")   # the smallest demo (9 s once)
     >>> [kind for kind, _ in parts][:6]
     ['heading', 'para', 'figure', 'table', 'note', 'note']
     """
@@ -48,13 +43,8 @@ def trends(s: StrategicSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.strategic import strategic_summary
-    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     trends(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(trends, "strategic")   # the smallest demo (9 s once)
     >>> [kind for kind, _ in parts][:6]
     ['heading', 'para', 'table', 'figure']
     """
@@ -75,13 +65,8 @@ def priorities(s: StrategicSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.strategic import strategic_summary
-    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     priorities(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(priorities, "strategic")   # the smallest demo (9 s once)
     >>> [kind for kind, _ in parts][:6]
     ['heading', 'para', 'figure', 'table', 'table']
     """
@@ -116,13 +101,8 @@ def pestelo(s: StrategicSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.strategic import strategic_summary
-    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     pestelo(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(pestelo, "strategic")   # the smallest demo (9 s once)
     >>> [kind for kind, _ in parts][:6]
     ['heading', 'para', 'table']
     """
@@ -140,13 +120,8 @@ def performance(s: StrategicSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.strategic import strategic_summary
-    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     performance(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(performance, "strategic")   # the smallest demo (9 s once)
     >>> [kind for kind, _ in parts][:6]
     ['heading', 'table']
     """
@@ -161,13 +136,8 @@ def community(s: StrategicSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.strategic import strategic_summary
-    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     community(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(community, "strategic")   # the smallest demo (9 s once)
     >>> [kind for kind, _ in parts][:6]
     ['heading', 'para', 'table']
     """
@@ -187,13 +157,8 @@ def recommendations(s: StrategicSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.strategic import strategic_summary
-    >>> s = strategic_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     recommendations(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(recommendations, "strategic")   # the smallest demo (9 s once)
     >>> [kind for kind, _ in parts][:6]
     ['heading', 'para', 'heading', 'bullets', 'heading', 'bullets']
     """

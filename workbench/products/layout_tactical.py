@@ -15,13 +15,8 @@ def emerging(s: TacticalSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.tactical import tactical_summary
-    >>> s = tactical_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     emerging(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(emerging, "tactical")   # the smallest demo (9 s once)
     >>> [kind for kind, _ in parts]
     ['heading', 'para', 'bullets', 'table']
     >>> "ASB reported to the council: 12 against 3.5 expected" in parts[2][1]
@@ -48,13 +43,8 @@ def hotspots(s: TacticalSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.tactical import tactical_summary
-    >>> s = tactical_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     hotspots(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(hotspots, "tactical")   # the smallest demo (9 s once)
     >>> [kind for kind, _ in parts]
     ['heading', 'para', 'bullets', 'table', 'figure']
     """
@@ -77,13 +67,8 @@ def repeats(s: TacticalSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.tactical import tactical_summary
-    >>> s = tactical_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     repeats(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(repeats, "tactical")   # the smallest demo (9 s once)
     >>> parts[-1]
     ('para', '<p>No pseudonymised victim references in the shared tier.</p>')
     """
@@ -100,13 +85,8 @@ def cohort_and_intelligence(s: TacticalSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.tactical import tactical_summary
-    >>> s = tactical_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     cohort_and_intelligence(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(cohort_and_intelligence, "tactical")   # the smallest demo (9 s once)
     >>> [kind for kind, _ in parts][:3], "names stay in the personal tier" in parts[1][1]
     (['heading', 'table', 'table'], True)
     """
@@ -130,13 +110,8 @@ def actions(s: TacticalSummary) -> None:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> from workbench.products.present import captured
-    >>> from workbench.products.tactical import tactical_summary
-    >>> s = tactical_summary(open_shared_tier(_example_demo()))   # the smallest demo (about 9 s once)
-    >>> with captured() as parts:
-    ...     actions(s)
+    >>> from workbench.demo.build import _example_parts
+    >>> parts = _example_parts(actions, "tactical")   # the smallest demo (9 s once)
     >>> parts[-1]
     ('para', '<p>No actions recorded (`workbench action add`).</p>')
     """

@@ -37,9 +37,8 @@ class ProblemSummary:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> s = problem_summary(tier, quiet=True)                # violence by default
     >>> s.current_count, s.baseline_count, round(s.change_p, 3)
     (30, 16, 0.054)
@@ -90,9 +89,8 @@ def default_periods(source, weeks: int = 13) -> tuple[tuple[dt.date, dt.date], t
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> [[str(d) for d in p] for p in default_periods(tier)]   # the last 13 weeks' months, a year before
     [['2024-04-01', '2024-06-30'], ['2023-04-03', '2023-07-02']]
     """
@@ -128,9 +126,8 @@ def problem_summary(source, *, offences: str | None = None, current=None, baseli
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> s = problem_summary(tier, quiet=True)
     >>> [str(d) for d in s.current], s.current_count
     (['2024-04-01', '2024-06-30'], 30)

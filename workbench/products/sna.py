@@ -74,9 +74,8 @@ class SourceFacts:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> f = sna_summary(tier).profile[1]
     >>> f.label, f.current, f.trend                        # a source dated to the year has no trend
     ('Ambulance call-outs for assault (calendar year 2023)', 5, 'dates published to the year')
@@ -101,9 +100,8 @@ class SnaSummary:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> s = sna_summary(tier)
     >>> str(s.as_of), s.precision["police_crime_offence"], s.precision["ambulance_callout"]
     ('2024-06-30', 'day', 'year')
@@ -202,9 +200,8 @@ def sna_summary(source, as_of=None) -> SnaSummary:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> s = sna_summary(tier, "2024-06-30")
     >>> [str(d) for d in s.current], [(f.dataset, f.current, f.previous) for f in s.profile][:1]
     (['2023-07-01', '2024-06-30'], [('police_crime_offence', 55, 25)])
@@ -276,9 +273,8 @@ def date_precision(source, ds: str, col: str) -> str:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> date_precision(tier, "police_crime_offence", "committed_from_date")
     'day'
     >>> date_precision(tier, "ambulance_callout", "incident_date")   # published to the year (k-anonymity)

@@ -36,9 +36,8 @@ class IssueFacts:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> f = strategic_summary(tier).fact("violence")
     >>> f.dataset, f.current, f.months_covered, f.change, f.trend.direction   # police.uk: 3 months only
     ('police_uk_street', 3611, 3, None, 'too few data')
@@ -82,9 +81,8 @@ class Performance:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> p = strategic_summary(tier).performance[0]
     >>> p.label, p.target, p.status
     ('Violence and sexual offences', -0.05, 'no data')
@@ -108,9 +106,8 @@ class StrategicSummary:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> s = strategic_summary(tier)
     >>> str(s.as_of), [str(d) for d in s.current], [str(d) for d in s.previous]
     ('2024-06-30', ['2023-07-01', '2024-06-30'], ['2022-07-01', '2023-06-30'])
@@ -254,9 +251,8 @@ def primary_source(facts: list[IssueFacts]) -> IssueFacts:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> s = strategic_summary(tier)
     >>> sources = [f for f in s.facts if f.problem == "violence"]
     >>> [(f.dataset, f.months_covered) for f in sources]
@@ -309,9 +305,8 @@ def strategic_summary(source, as_of: dt.date | str | None = None, *,
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> s = strategic_summary(tier, "2024-06-30")
     >>> [str(d) for d in s.trend_window]                   # three years for the trends
     ['2021-07-01', '2024-06-30']

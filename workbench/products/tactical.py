@@ -35,9 +35,8 @@ class Exceedance:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> e = tactical_summary(tier).exceedance[0]           # the most significant issue first
     >>> e.label, e.current, e.expected, e.rate_ratio, e.emerging, e.precision
     ('ASB reported to the council', 12, 3.5, 3.47, True, 'weeks')
@@ -61,9 +60,8 @@ class TacticalSummary:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> s = tactical_summary(tier)
     >>> str(s.as_of), s.weeks, [str(d) for d in s.current], [e.label for e in s.emerging]
     ('2024-06-30', 4, ['2024-06-03', '2024-06-30'], ['ASB reported to the council'])
@@ -165,9 +163,8 @@ def cell_counts(source, issue, period) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> from workbench.products.issues import ISSUES
     >>> asb = next(i for i in ISSUES if i.dataset == "council_asb")
     >>> counts = cell_counts(tier, asb, tactical_summary(tier).current)
@@ -192,9 +189,8 @@ def issue_hotspots(source, issue, cur, base, alpha: float = 0.05):
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> from workbench.products.issues import ISSUES
     >>> asb = next(i for i in ISSUES if i.dataset == "council_asb")
     >>> s = tactical_summary(tier)
@@ -213,9 +209,8 @@ def study_area(source):
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> area = study_area(tier)
     >>> area.source, round(area.geometry.area / 1e6)       # km²
     ('union of 679 LSOA polygons', 2159)
@@ -355,9 +350,8 @@ def tactical_summary(source, as_of: dt.date | str | None = None, *, weeks: int =
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_demo
-    >>> from workbench.privacy.shared import open_shared_tier
-    >>> tier = open_shared_tier(_example_demo())           # the smallest demo, built once (about 9 s)
+    >>> from workbench.demo.build import _example_tier
+    >>> tier = _example_tier()                             # the smallest demo's shared tier (9 s once)
     >>> s = tactical_summary(tier, weeks=4)
     >>> [str(d) for d in s.baseline]                      # the 52 weeks before the current 4
     ['2023-06-05', '2024-06-02']
