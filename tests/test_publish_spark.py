@@ -131,6 +131,19 @@ def test_regional_hub_publishes_the_same_shared_tier_on_duckdb_and_spark(real_da
     assert spark_tier.keys() == duck_tier.keys()
     for table in duck_tier:
         assert spark_tier[table] == duck_tier[table], table
+    # the Spark publish also wrote its record tables to the encrypted Parquet store's shared tier
+    from workbench.engine.store import ParquetStore
+    from workbench.hub.connect import read_key, shared_path
+
+    tier = shared_path(hub)
+    store = ParquetStore(tier.parent / "store", "shared", read_key(tier))
+    assert {"police_uk_street", "police_stop_search"} <= set(store.datasets())
+    for table in ("police_uk_street", "police_stop_search"):
+        assert store.read(table).num_rows == duck_tier[table][1], table
+    for f in (tier.parent / "store").rglob("*.parquet"):
+        assert b"police_uk" not in f.read_bytes() and b"PAR1" != f.read_bytes()[:4]   # footer encrypted: PARE
+    with pytest.raises(Exception, match="(?i)wrong key"):
+        ParquetStore(tier.parent / "store", "shared", read_key(hub)).read("police_uk_street")
 
 
 def test_a_killed_runs_work_folder_is_swept_on_the_next_run(tmp_path, monkeypatch):

@@ -284,13 +284,10 @@ class ParquetStore:
                          "parquet.encryption.plaintext.footer": "false"})
         return opts
 
-    def write_spark(self, dataset: str, df, *, partition_by=PARTITIONS) -> WriteResult:
+    def write_spark(self, dataset: str, df, *, partition_by=None) -> WriteResult:
         """Write the Spark DataFrame ``df`` as the new version of ``dataset`` (encrypted by the
-        Java KMS client), verify it (rows, and an order-free digest of the rows computed by
-        Spark on both sides), then switch atomically as :meth:`write` does.
-
-        ``WriteResult.digest`` is Spark's digest (``count:sum of xxhash64`` over the rows as
-        text), not :func:`table_digest`: the rows never come to the driver.
+        Java KMS client), verify it, then switch atomically as :meth:`write` does
+        (:meth:`stage_spark` then :meth:`switch`).
 
         Examples
         --------
@@ -298,7 +295,26 @@ class ParquetStore:
 
         >>> store.write_spark("police_uk_street", df)     # doctest: +SKIP
         """
+        staged = self.stage_spark(dataset, df, partition_by=partition_by)
+        self.switch(staged)
+        return staged
+
+    def stage_spark(self, dataset: str, df, *, partition_by=None) -> WriteResult:
+        """Write and verify a new version of ``dataset`` from the Spark DataFrame ``df`` without
+        switching to it (rows, and an order-free digest of the rows computed by Spark on both
+        sides). ``partition_by`` defaults to those of :data:`PARTITIONS` that ``df`` has.
+
+        ``WriteResult.digest`` is Spark's digest (``count:sum of xxhash64`` over the rows as
+        text), not :func:`table_digest`: the rows never come to the driver.
+
+        Examples
+        --------
+        >>> staged = store.stage_spark("police_uk_street", df)     # doctest: +SKIP
+        >>> store.switch(staged)     # doctest: +SKIP
+        """
         _check_name(dataset)
+        if partition_by is None:
+            partition_by = tuple(c for c in PARTITIONS if c in df.columns)
         missing = [c for c in partition_by if c not in df.columns]
         if missing:
             raise BadInput(f"Cannot partition {dataset} by {', '.join(missing)}: no such column "
@@ -313,11 +329,30 @@ class ParquetStore:
                 raise BadInput(f"The new version of {dataset} did not read back equal to what was "
                                "written; the previous version was kept.")
             files = sum(1 for _ in version.rglob("*.parquet"))
-            self._switch(dataset, version)
         except BaseException:
             shutil.rmtree(version, ignore_errors=True)
             raise
         return WriteResult(dataset, self.tier, str(version), rows, f"{rows}:{digest}", files)
+
+    def switch(self, staged: WriteResult) -> None:
+        """Make a staged version (:meth:`stage_spark`) the dataset's current one, atomically.
+
+        Examples
+        --------
+        >>> store.switch(store.stage_spark("police_uk_street", df))     # doctest: +SKIP
+        """
+        self._switch(staged.dataset, Path(staged.path))
+
+    def discard(self, staged: WriteResult) -> None:
+        """Remove a staged version that was not switched to (a failed publish).
+
+        Examples
+        --------
+        >>> store.discard(store.stage_spark("police_uk_street", df))     # doctest: +SKIP
+        """
+        link = self.path / staged.dataset
+        if not (link.is_symlink() and link.resolve() == Path(staged.path).resolve()):
+            shutil.rmtree(staged.path, ignore_errors=True)
 
     def _spark_dir(self, spark, path: Path):
         return spark.read.options(**self.spark_options()).parquet(str(path))

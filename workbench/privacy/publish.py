@@ -291,6 +291,8 @@ class Staging:
     con: object = None
     #: the Spark connection, with ``engine='spark'`` (:mod:`workbench.privacy.publish_spark`)
     sc: object = None
+    #: the Parquet store's staged versions, with ``engine='spark'`` (publish_spark.StoreStaging)
+    store: object = None
     geo: object = None
     ref_key: bytes = b""
     present: set = field(default_factory=set)
@@ -319,6 +321,8 @@ class Staging:
 
     def discard(self) -> None:
         """Remove the temporary tier (after a switch it is already gone)."""
+        if self.store is not None:
+            self.store.discard()
         self.close()
         self.tmp.unlink(missing_ok=True)
         Path(str(self.tmp) + ".wal").unlink(missing_ok=True)
@@ -340,6 +344,7 @@ class Staging:
         if self.settings.engine == "spark":
             from workbench.privacy import publish_spark
             self.sc = publish_spark.open_spark(self.con, self.settings.spark_master)
+            self.store = publish_spark.StoreStaging(self.target.parent / "store", self.shared_key)
     def build_datasets(self) -> None:
         """Each dataset present in the hub, in the form its publication sets out."""
         for pub in publications():
@@ -399,6 +404,8 @@ class Staging:
             os.chmod(self.tmp, 0o640)
         Path(str(self.target) + ".wal").unlink(missing_ok=True)
         os.replace(self.tmp, self.target)
+        if self.store is not None:
+            self.store.switch()
 
 #: the recipe: each step reads and adds to the :class:`Staging`; a failure at any step leaves
 #: the previous tier as it was (the temporary file is discarded)
@@ -418,7 +425,7 @@ def _record(s: Staging, pub: Publication, table: str) -> dict:
         from workbench.privacy import publish_spark
         placement, quasi = publish_spark.record_table(
             s.sc, s.con, pub, table, s.geo, s.ref_key, event_date_sql=ev, extra_from=joins + prov_join,
-            extra_columns=extra, removed=removed, k=k, l=l)
+            extra_columns=extra, removed=removed, k=k, l=l, store=s.store)
     else:
         depersonalise_dataset(s.con, pub.dataset, source, table, s.geo, s.ref_key, event_date_sql=ev,
                               extra_from=joins + prov_join, extra_columns=extra, removed=removed)
@@ -446,7 +453,7 @@ def _copied(s: Staging, pub: Publication, table: str) -> dict:
     if pub.mode == "as_published" and s.on_spark(pub):
         from workbench.privacy import publish_spark
         _copy(s.sc, pub, table, s.present)
-        publish_spark.load(s.sc, s.con, table)
+        publish_spark.load(s.sc, s.con, table, s.store)
         return {}
     removed = _copy(s.con, pub, table, s.present)
     facts: dict = {"removed": removed} if removed else {}

@@ -14,6 +14,14 @@ Spark computes), the small tables (counts, reference layers, supplies), the inde
 and the encrypted shared tier itself: each table Spark builds is loaded into ``shared.duckdb``,
 which is checked and switched atomically exactly as on the DuckDB path.
 
+The encrypted Parquet store (:mod:`workbench.engine.store`): each table Spark builds is also
+written by Spark as a new version of its dataset in the store's shared tier
+(``<folder of shared.duckdb>/store/shared/<table>``, the shared tier's key), verified there
+(rows and digest), and switched to only after the DuckDB tier has passed the checker and been
+switched (:class:`StoreStaging`); a failed or killed publish leaves the previous versions
+current (a kill between the two switches leaves the store one publish behind, never a half
+dataset). Record tables are partitioned by ``month`` where they have it.
+
 Examples
 --------
 >>> SPARK_MODES
@@ -29,6 +37,61 @@ from workbench.privacy.quasi import protect_table
 
 #: publication modes whose tables are one row per record: built on Spark
 SPARK_MODES = ("record", "outward", "as_published")
+
+
+class StoreStaging:
+    """The versions a Spark publish stages in the shared tier of the Parquet store.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> staging = StoreStaging(tempfile.mkdtemp(), "0123456789abcdef" * 4)
+    >>> staging.store.tier, staging.staged
+    ('shared', [])
+    """
+
+    def __init__(self, root, key: str):
+        from workbench.engine.store import ParquetStore
+
+        self.store = ParquetStore(root, "shared", key)
+        self.staged: list = []
+
+    def stage(self, sc: SparkConnection, target: str) -> None:
+        """Write and verify the Spark view behind ``target`` as a new, unswitched version.
+
+        Examples
+        --------
+        >>> staging.stage(sc, "shared.main.police_uk_street")     # doctest: +SKIP
+        """
+        import sqlglot
+
+        table = sqlglot.exp.to_table(target)
+        self.staged.append(self.store.stage_spark(table.name, sc.spark.table(view_name(table))))
+
+    def switch(self) -> list[str]:
+        """Switch every staged dataset (after the DuckDB tier's check and switch).
+
+        Examples
+        --------
+        >>> staging.switch()     # doctest: +SKIP
+        ['police_uk_street']
+        """
+        for staged in self.staged:
+            self.store.switch(staged)
+        done, self.staged = [s.dataset for s in self.staged], []
+        return done
+
+    def discard(self) -> None:
+        """Remove the versions staged but not switched (a failed publish).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> StoreStaging(tempfile.mkdtemp(), "k" * 64).discard()
+        """
+        for staged in self.staged:
+            self.store.discard(staged)
+        self.staged = []
 
 
 def open_spark(con, master: str) -> SparkConnection:
@@ -68,7 +131,8 @@ def on_spark(con, pub) -> bool:
 
 
 def record_table(sc: SparkConnection, con, pub, target: str, geo, key: bytes, *, event_date_sql,
-                 extra_from: str, extra_columns, removed: dict, k: int, l: int):
+                 extra_from: str, extra_columns, removed: dict, k: int, l: int,
+                 store: StoreStaging | None = None):
     """Depersonalise (and protect) one record-level dataset on Spark into DuckDB ``target``.
 
     Returns ``(placement, quasi)`` as the DuckDB path computes them.
@@ -90,12 +154,13 @@ def record_table(sc: SparkConnection, con, pub, target: str, geo, key: bytes, *,
                           extra_from=extra_from, extra_columns=extra_columns, removed=removed)
     placement = placement_counts(sc, pub.dataset, source, geo)
     quasi = protect_table(sc, target, pub.dataset, k=k, l=l) if pub.dataset.quasi_identifiers else None
-    load(sc, con, target)
+    load(sc, con, target, store)
     return placement, quasi
 
 
-def load(sc: SparkConnection, con, target: str) -> None:
-    """Load the Spark-built ``target`` (e.g. ``shared.main.x``) into the DuckDB tier.
+def load(sc: SparkConnection, con, target: str, store: StoreStaging | None = None) -> None:
+    """Load the Spark-built ``target`` (e.g. ``shared.main.x``) into the DuckDB tier (and stage
+    it in the Parquet store).
 
     Examples
     --------
@@ -108,6 +173,8 @@ def load(sc: SparkConnection, con, target: str) -> None:
     import sqlglot
 
     sc.copy_to(con, view_name(sqlglot.exp.to_table(target)), target)
+    if store is not None:
+        store.stage(sc, target)
 
 
 _EXAMPLE: dict = {}
