@@ -137,7 +137,10 @@ def test_emerging_issues_follow_one_rule(demo_hub):
     assert [e.p_value for e in each] == pytest.approx(frame["p_value"].tolist())
     assert frame["emerging"].tolist() == emerging_in_family([e.p_value for e in each], [e.emerging for e in each])
     text = (ROOT / "workbench" / "dashboard_data" / "assess.py").read_text()
-    assert "exceedance(" in text and "emerging_in_family(" in text and "< alpha" not in text
+    assert "emerging_table(" in text and "< alpha" not in text
+    rule = (ROOT / "workbench" / "products" / "emerging.py").read_text()
+    table = rule[rule.index("def emerging_table("):]
+    assert "exceedance(" in table and "emerging_in_family(" in table
 
 
 def test_each_problem_has_one_primary_source(both):

@@ -198,3 +198,31 @@ def trend_test(counts, alpha: float = 0.05) -> TrendResult:
     p = float(2 * stats.t.sf(abs(zstat), n - 2))
     direction = ("rising" if beta[1] > 0 else "falling") if p < alpha else "no significant change"
     return TrendResult(n, total, float(np.expm1(12 * beta[1])), p, dispersion, direction)
+
+
+def trend_tests(monthly: pd.DataFrame, by: str, *, value: str = "count", time: str = "month",
+                alpha: float = 0.05) -> pd.DataFrame:
+    """:func:`trend_test` on each series of a long table of monthly counts, in one call.
+
+    ``monthly`` has one row per ``by`` group and ``time`` (oldest first within a group after
+    sorting). A series with a missing count (a month hidden by disclosure control) cannot be
+    tested: ``'too few data'``, as when a series is too short. Returns one row per group:
+    ``by``, ``annual_change``, ``p_value``, ``direction``.
+
+    Examples
+    --------
+    >>> months = pd.date_range("2022-01-01", periods=24, freq="MS")
+    >>> frame = pd.concat([pd.DataFrame({"month": months, "type": "rising", "count": (20 * 1.05 ** np.arange(24)).round()}),
+    ...                    pd.DataFrame({"month": months, "type": "hidden", "count": [5.0] * 23 + [np.nan]})])
+    >>> trend_tests(frame, "type")[["type", "direction"]].to_dict("records")
+    [{'type': 'hidden', 'direction': 'too few data'}, {'type': 'rising', 'direction': 'rising'}]
+    """
+    rows = []
+    for name, part in monthly.sort_values(time).groupby(by, sort=True):
+        series = part[value]
+        if series.isna().any():
+            rows.append((name, None, None, "too few data"))
+            continue
+        res = trend_test(series.to_numpy(dtype=float), alpha=alpha)
+        rows.append((name, res.annual_change, res.p_value, res.direction))
+    return pd.DataFrame(rows, columns=[by, "annual_change", "p_value", "direction"])

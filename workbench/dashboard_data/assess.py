@@ -18,7 +18,6 @@ Communities appendix H); strategic assessments look at three-year trends and har
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -52,21 +51,10 @@ def emerging_issues(source, comparison: Comparison, offences, viewer: Viewer,
     [{'current': nan, 'p_value': None, 'emerging': False}]
     """
     source = source.for_viewer(viewer)
-    from workbench.products.emerging import emerging_in_family, exceedance
+    from workbench.products.emerging import emerging_table
 
     frame = crime.counts_by_type(source, comparison, offences, viewer)
-    rows = []
-    for r in frame.itertuples(index=False):
-        if _missing(r.current) or _missing(r.baseline):
-            rows.append((r.offence_type, r.current, r.expected, None, None, None, False))
-            continue
-        res = exceedance(r.current, r.baseline, comparison.current.days, comparison.baseline.days,
-                         alpha)
-        rows.append((r.offence_type, r.current, r.expected, res.percent_change, res.rate_ratio,
-                     res.p_value, res.emerging))
-    out = pd.DataFrame(rows, columns=["offence_type", "current", "expected", "percent_change",
-                                      "rate_ratio", "p_value", "emerging"])
-    out["emerging"] = emerging_in_family(out["p_value"].tolist(), out["emerging"].tolist(), alpha)
+    out = emerging_table(frame, "offence_type", comparison.current.days, comparison.baseline.days, alpha)
     return out.sort_values(["emerging", "p_value"], ascending=[False, True],
                            na_position="last").reset_index(drop=True)
 
@@ -115,7 +103,7 @@ def trends(source, as_of, offences, viewer: Viewer, months: int = 36, top: int =
     ({'start': '2023-07-01', 'end': '2024-06-30', 'days': 366}, ['no significant change'])
     """
     source = source.for_viewer(viewer)
-    from workbench.analysis.temporal import trend_test
+    from workbench.analysis.temporal import trend_tests
 
     month_ends = (as_of + timedelta(days=1)).month != as_of.month
     stop = as_of if month_ends else month_start(as_of) - timedelta(days=1)
@@ -124,17 +112,8 @@ def trends(source, as_of, offences, viewer: Viewer, months: int = 36, top: int =
     if not offences:
         totals = monthly.groupby("offence_type")["count"].sum().sort_values(ascending=False)
         monthly = monthly[monthly["offence_type"].isin(totals.index[:top])]
-    tests = []
-    for name, part in monthly.groupby("offence_type"):
-        series = part.set_index("month")["count"]
-        if series.isna().any():          # a suppressed month: the series cannot be tested
-            tests.append((name, None, None, "too few data"))
-            continue
-        res = trend_test(series.to_numpy(dtype=float), alpha=alpha)
-        tests.append((name, res.annual_change, res.p_value, res.direction))
-    return Trends(monthly.reset_index(drop=True),
-                  pd.DataFrame(tests, columns=["offence_type", "annual_change", "p_value", "direction"]),
-                  period)
+    tests = trend_tests(monthly, "offence_type", alpha=alpha)
+    return Trends(monthly.reset_index(drop=True), tests, period)
 
 
 @dataclass
@@ -206,10 +185,6 @@ def _surface_cells(spots: TacticalHotspots) -> list:
     return [(float(w), float(s_), float(e), float(n), f"{c} spot ({change}, z = {z:.1f})", c)
             for w, s_, e, n, c, change, z in zip(west, south, east, north, keep["gi_class"],
                                                  keep["change"], keep["z"])]
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value)
 
 
 def _example_assault():

@@ -106,3 +106,41 @@ def emerging_in_family(p_values, emerging, alpha: float = 0.05) -> list[bool]:
     for k, a in zip(tested, adjusted):
         out[k] = bool(emerging[k]) and bool(a < alpha)
     return out
+
+
+def emerging_table(counts, by: str, current_days: float, baseline_days: float,
+                   alpha: float = 0.05):
+    """:func:`exceedance` for each row of ``counts`` (columns ``by``, ``current``,
+    ``baseline``, ``expected``), the flags held together by :func:`emerging_in_family`.
+
+    A row whose count is missing (hidden by disclosure control) is not tested: its ``p_value``
+    is empty and it is not emerging. Returns ``by``, ``current``, ``expected``,
+    ``percent_change``, ``rate_ratio``, ``p_value``, ``emerging``, in the rows' order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> counts = pd.DataFrame({"issue": ["asb", "burglary", "arson"], "current": [30, 9, None],
+    ...                        "baseline": [100, 100, 20], "expected": [7.7, 7.7, 1.5]})
+    >>> emerging_table(counts, "issue", 28, 364)[["issue", "emerging"]].to_dict("records")
+    [{'issue': 'asb', 'emerging': True}, {'issue': 'burglary', 'emerging': False}, {'issue': 'arson', 'emerging': False}]
+    """
+    import math
+
+    import pandas as pd
+
+    def missing(value) -> bool:
+        return value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value)
+
+    rows = []
+    for r in counts.itertuples(index=False):
+        name = getattr(r, by)
+        if missing(r.current) or missing(r.baseline):
+            rows.append((name, r.current, r.expected, None, None, None, False))
+            continue
+        res = exceedance(r.current, r.baseline, current_days, baseline_days, alpha)
+        rows.append((name, r.current, r.expected, res.percent_change, res.rate_ratio, res.p_value, res.emerging))
+    out = pd.DataFrame(rows, columns=[by, "current", "expected", "percent_change", "rate_ratio", "p_value",
+                                      "emerging"])
+    out["emerging"] = emerging_in_family(out["p_value"].tolist(), out["emerging"].tolist(), alpha)
+    return out
