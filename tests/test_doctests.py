@@ -14,8 +14,11 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+import os
 import pkgutil
+import shutil
 import types
+from pathlib import Path
 
 import pytest
 
@@ -277,9 +280,41 @@ def scratch(tmp_path, monkeypatch):
     return tmp_path
 
 
+#: the demo helpers whose examples read the smallest demo hub (workbench.demo.build._example_demo)
+DEMO_HELPERS = ("_example_demo", "_example_tier", "_example_summary", "_example_parts", "_example_dashboard")
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory):
+    """The smallest demo (``examples/demo``), built once per test session (about 9 s) rather than
+    once per module: a module whose examples use it gets a copy in its own scratch folder."""
+    from workbench.demo.build import _example_demo
+
+    folder, here, hub = tmp_path_factory.mktemp("demo"), Path.cwd(), os.environ.get("WORKBENCH_HUB")
+    os.chdir(folder)
+    os.environ["WORKBENCH_HUB"] = str(folder / "hub.duckdb")
+    try:
+        return (folder / _example_demo()).parent
+    finally:
+        os.chdir(here)
+        if hub is None:
+            os.environ.pop("WORKBENCH_HUB", None)
+        else:
+            os.environ["WORKBENCH_HUB"] = hub
+
+
+def uses_the_demo(module) -> bool:
+    """True when ``module``'s examples read the smallest demo (workbench.demo.build's own examples build it)."""
+    if module.__name__ == "workbench.demo.build":
+        return False
+    return any(helper in (inspect.getsource(module)) for helper in DEMO_HELPERS)
+
+
 @pytest.mark.parametrize("name", [m for m in MODULES if m not in NOT_RUN])
-def test_docstring_examples(name, scratch):
+def test_docstring_examples(name, scratch, request):
     module = importlib.import_module(name)
+    if uses_the_demo(module):
+        shutil.copytree(request.getfixturevalue("built_demo"), scratch / "examples" / "demo")
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=FLAGS)
     for test in finder.find(module, name):
