@@ -149,6 +149,96 @@ def _fix_for_spark(tree):
             f.set("expression", exp.Literal.string("(?i)" + pattern.this))
         f.set("modifiers", None)
         f.set("single_replace", None)
+    _fix_validation(tree)
+    return tree
+
+
+#: the characters DuckDB's one-argument TRIM removes (probed over every code point, DuckDB 1.5):
+#: the space and the Unicode space separators; Spark's TRIM removes only ' '
+DUCKDB_TRIM = "[ \\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{202f}\\x{205f}\\x{3000}]"
+
+
+def _anchor_end(pattern: str) -> str:
+    """An RE2 pattern with each unescaped ``$`` outside a character class as Java's ``\\z``
+    (Java's ``$`` also matches before a final line terminator; RE2's does not)."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        out.append("\\z" if ch == "$" and not in_class else ch)
+        i += 1
+    return "".join(out)
+
+
+def _fix_validation(tree):
+    """The constructs of the supply validation SQL (:func:`workbench.hub.validate.validate`)
+    in Spark's terms, with DuckDB's meaning (issue 17: validation defined once):
+
+    * ``strlen(x)`` (bytes) → ``octet_length(x)``; Spark has no ``strlen``;
+    * ``regexp_matches(x, 'p')`` → ``x RLIKE 'p'`` with ``$`` as ``\\z`` (:func:`_anchor_end`);
+    * ``TRIM(x)`` → the same characters removed as DuckDB's (:data:`DUCKDB_TRIM`);
+    * ``try_strptime(x, '%Y-%m-%d')`` → ``to_timestamp(x, 'yyyy-MM-dd')`` (NULL when it fails,
+      Spark's ANSI mode being off: :mod:`workbench.engine.spark`);
+    * ``try_cast(x AS DOUBLE)``: NULL for hexadecimal and for a Java type suffix (``1.5d``),
+      which Spark's cast reads and DuckDB's does not;
+    * ``arg_min(v, k, n)`` (the n values with the smallest ``k``, a DuckDB list) → the list of
+      ``v`` sorted by ``k`` (then by ``v``: DuckDB breaks ties arbitrarily), first ``n``.
+    """
+    from sqlglot import exp
+
+    for f in list(tree.find_all(exp.Anonymous)):
+        name = f.name.lower()
+        if name == "strlen":
+            f.replace(exp.Anonymous(this="octet_length", expressions=f.expressions))
+        elif name == "try_strptime":
+            fmt = f.expressions[1]
+            if not (isinstance(fmt, exp.Literal) and fmt.this == "%Y-%m-%d"):
+                raise BadInput(f"try_strptime is mapped to Spark for '%Y-%m-%d' only: {f.sql()!r}.")
+            f.replace(exp.Anonymous(this="to_timestamp",
+                                    expressions=[f.expressions[0], exp.Literal.string("yyyy-MM-dd")]))
+    for f in list(tree.find_all(exp.Length)):
+        if f.args.get("binary"):
+            f.replace(exp.Anonymous(this="octet_length", expressions=[f.this]))
+    for f in list(tree.find_all(exp.RegexpLike)):
+        pattern = f.expression
+        if isinstance(pattern, exp.Literal) and pattern.is_string:
+            f.set("expression", exp.Literal.string(_anchor_end(pattern.this)))
+    for f in list(tree.find_all(exp.Trim)):
+        if f.args.get("expression") is None and not f.args.get("position"):
+            f.replace(exp.Anonymous(this="regexp_replace", expressions=[
+                f.this, exp.Literal.string(f"^{DUCKDB_TRIM}+|{DUCKDB_TRIM}+\\z"), exp.Literal.string("")]))
+    for f in list(tree.find_all(exp.TryCast)):
+        if f.to.this == exp.DataType.Type.DOUBLE and not isinstance(f.parent, exp.Case):
+            # Java's parseDouble (Spark's cast) also reads hex ('0x1p3') and a type suffix ('1.5d');
+            # DuckDB reads neither
+            text = f.this.sql(dialect="spark")
+            f.replace(exp.maybe_parse(
+                f"CASE WHEN CAST({text} AS STRING) RLIKE '[xX]|[0-9.][dDfF]\\\\s*\\\\z' THEN NULL "
+                f"ELSE {f.sql(dialect='spark')} END", dialect="spark"))
+    for f in list(tree.find_all(exp.ArgMin)):
+        count = f.args.get("count")
+        if count is None:
+            continue
+        node = f.parent if isinstance(f.parent, exp.Filter) else f
+        collect = exp.Anonymous(this="collect_list", expressions=[exp.Anonymous(
+            this="named_struct", expressions=[exp.Literal.string("k"), f.expression,
+                                              exp.Literal.string("v"), f.this])])
+        if node is f:
+            f.replace(collect)
+            wrapped = collect
+        else:
+            f.replace(collect)
+            wrapped = node
+        text = wrapped.sql(dialect="spark")
+        node.replace(exp.maybe_parse(
+            f"slice(transform(array_sort({text}), e -> e.v), 1, {count.sql(dialect='spark')})", dialect="spark"))
     return tree
 
 
@@ -171,6 +261,13 @@ class _Result:
 
     def __init__(self, frame=None):
         self._frame = frame
+
+    @property
+    def description(self) -> list[tuple] | None:
+        """(name, type) of each column, as a DuckDB result's ``description``."""
+        if self._frame is None:
+            return None
+        return [(f.name, f.dataType.simpleString()) for f in self._frame.schema.fields]
 
     def fetchall(self) -> list[tuple]:
         if self._frame is None:
@@ -230,6 +327,8 @@ class SparkConnection:
         self._times: set[str] = set()
         #: the Parquet folder behind each view (``rowid`` reads the files directly)
         self._paths: dict[str, Path] = {}
+        #: the columns of the last query's result (DuckDB's ``con.description``)
+        self.description: list[tuple] | None = None
 
     # ------------------------------------------------------------------ tables in and out
     def _path(self, name: str) -> Path:
@@ -338,7 +437,10 @@ class SparkConnection:
                 frame = self.spark.sql(self._spark(query))
             self._materialise(frame, name)
             return _Result()
-        return _Result(self.spark.sql(self._spark(tree)))
+        frame = self.spark.sql(self._spark(tree))
+        result = _Result(frame)
+        self.description = result.description      # DuckDB's ``con.description`` of the last query
+        return result
 
     def _spark(self, tree) -> str:
         """Spark SQL for a (sub)tree: tables mapped, dialect differences fixed, ``rowid`` resolved."""
