@@ -459,15 +459,3 @@ def _example_dashboard():
     source = Source(_example_demo())
     return (source, Viewer("ana", "Notts Police", "analyst", records=True),
             periods.tactical(crime.latest_date(source), 4))
-
-
-def _example_tiers():
-    """``(hub, con)``: the smallest demo and a connection with its master (``hub``) and shared
-    (``shared``) tiers attached read-only, as the checker and the re-identification attack read them."""
-    from workbench.hub.connect import new_connection, read_key, shared_path
-
-    hub = _example_demo()
-    con = new_connection()
-    con.execute(f"ATTACH '{hub}' AS hub (ENCRYPTION_KEY '{read_key(hub)}', READ_ONLY)")
-    con.execute(f"ATTACH '{shared_path(hub)}' AS shared (ENCRYPTION_KEY '{read_key(shared_path(hub))}', READ_ONLY)")
-    return hub, con

@@ -572,8 +572,9 @@ def check_tier(con, shared: str = "shared", master: str = "hub", *, min_househol
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_tiers
-    >>> hub, con = _example_tiers()                        # master and shared tiers of the smallest demo
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.reidentify import _example_tiers
+    >>> hub, con = _example_tiers(_example_demo())         # master and shared tiers of the smallest demo
     >>> check_tier(con).ok, check_tier(con, k_anonymity=50).ok
     (True, False)
     """

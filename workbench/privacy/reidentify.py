@@ -91,8 +91,9 @@ def reidentify(con, table: str, *, shared: str = "shared", master: str = "hub", 
 
     Examples
     --------
-    >>> from workbench.demo.build import _example_tiers
-    >>> hub, con = _example_tiers()                        # master and shared tiers of the smallest demo
+    >>> from workbench.demo.build import _example_demo
+    >>> from workbench.privacy.reidentify import _example_tiers
+    >>> hub, con = _example_tiers(_example_demo())         # master and shared tiers of the smallest demo
     >>> r = reidentify(con, "police_crime_victim", k=20)   # nobody narrowed below 20 records
     >>> r.people, r.below_k, r.unique
     (454, 0, 0)
@@ -204,3 +205,14 @@ def assert_no_record_below_k(hub_or_con, k: int = 5, *, tables=None, shared: str
                                  f"{r.table}: {r.below_k} of {r.people} ({r.unique} unique) by "
                                  f"{'/'.join(r.attributes)}" for r in bad))
     return results
+
+
+def _example_tiers(hub):
+    """``(hub, con)``: a connection with ``hub``'s master (``hub``) and shared (``shared``)
+    tiers attached read-only, as the checker and the re-identification attack read them."""
+    from workbench.hub.connect import new_connection, read_key, shared_path
+
+    con = new_connection()
+    con.execute(f"ATTACH '{hub}' AS hub (ENCRYPTION_KEY '{read_key(hub)}', READ_ONLY)")
+    con.execute(f"ATTACH '{shared_path(hub)}' AS shared (ENCRYPTION_KEY '{read_key(shared_path(hub))}', READ_ONLY)")
+    return hub, con
