@@ -134,7 +134,7 @@ def fire_frame(hub: Path, n: int, seed: int = 0):
 
 def national(n: int, spark_master: str = "local[2]") -> dict:
     """End to end on both engines (module docstring). Needs ``../shared/data/real`` (Code-Point)."""
-    from workbench.engine.aggregate import export_parquet, monthly_grid
+    from workbench.engine.aggregate import export_parquet, monthly_grid, table_grid
     from workbench.hub.connect import new_connection, read_key, shared_path
     from workbench.hub.ingest import ingest_files, ingest_frame
     from workbench.hub.schema import init_hub
@@ -154,6 +154,11 @@ def national(n: int, spark_master: str = "local[2]") -> dict:
             con = new_connection()
             s = shared_path(hub)
             con.execute(f"ATTACH '{s}' AS shared (ENCRYPTION_KEY '{read_key(s)}', READ_ONLY)")
+            if engine == "duckdb":     # embedded: in place on the tier, no Parquet copy
+                try:
+                    return table_grid(con, "shared.main.police_uk_street", cell_metres=250)
+                finally:
+                    con.close()
             pq = tmp / f"pq-{engine}"
             export_parquet(con, "shared.main.police_uk_street", pq, partition_by=("month",))
             con.close()

@@ -194,7 +194,7 @@ def _cmd_grid(args):
     import tempfile
     from pathlib import Path
 
-    from workbench.engine.aggregate import export_parquet, monthly_grid
+    from workbench.engine.aggregate import export_parquet, monthly_grid, table_grid
     from workbench.privacy.export import write_output
     from workbench.privacy.shared import open_shared, open_shared_tier
     from workbench.products.authorise import authorise
@@ -203,14 +203,19 @@ def _cmd_grid(args):
 
     hub, user, out = hub_path(args), acting_user(args), Path(args.out)
     grant = authorise(hub, user, "render")          # unknown/unpermitted: AccessDenied (exit 3), audited
-    with tempfile.TemporaryDirectory(prefix=".wb-grid-", dir=hub.parent) as tmp:
-        con = open_shared(hub, user=user) if grant.registered else open_shared_tier(hub)
-        try:
-            export_parquet(con, quote_identifier(args.dataset), Path(tmp) / "pq", partition_by=("month",))
-        finally:
-            con.close()
-        res = monthly_grid(Path(tmp) / "pq", engine=args.engine, cell_metres=args.cell,
-                           category=args.category, spark_master=args.spark_master)
+    con = open_shared(hub, user=user) if grant.registered else open_shared_tier(hub)
+    try:
+        if args.engine == "duckdb":     # in place on the (scoped) tier connection: no copy on disk
+            res = table_grid(con, quote_identifier(args.dataset), cell_metres=args.cell,
+                             category=args.category)
+        else:
+            with tempfile.TemporaryDirectory(prefix=".wb-grid-", dir=hub.parent) as tmp:
+                export_parquet(con, quote_identifier(args.dataset), Path(tmp) / "pq", partition_by=("month",))
+                con.close()
+                res = monthly_grid(Path(tmp) / "pq", engine=args.engine, cell_metres=args.cell,
+                                   category=args.category, spark_master=args.spark_master)
+    finally:
+        con.close()
     write_output(out, hub, lambda path: res.grid.to_csv(path, index=False))
     doc = {"engine": res.engine, "cells": len(res.grid), "events": int(res.grid["n"].sum()),
            "unlocated": res.unlocated, "digest": res.digest(), "out": str(out)}

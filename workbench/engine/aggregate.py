@@ -9,7 +9,8 @@ no hand-kept second copy. Why sqlglot rather than ibis: the workbench's queries 
 DuckDB keeps running the original text, so the embedded default is exactly as fast as before.
 
 Inputs are Parquet files (one dataset, partitioned by month and partnership:
-:func:`export_parquet`), which both engines read natively.
+:func:`export_parquet`), which both engines read natively; on DuckDB, :func:`table_grid` reads the
+tier's table in place instead, with no copy on disk (the embedded default: ``hub grid``).
 
 Examples
 --------
@@ -198,3 +199,32 @@ def monthly_grid(parquet_dir: Path | str, *, engine: str = "duckdb", cell_metres
     grid = s.sql(to_spark(sql)).toPandas()
     unlocated = s.sql(to_spark(unlocated_sql("events"))).collect()[0][0]
     return GridResult("spark", _sorted(grid), int(unlocated))
+
+
+def table_grid(con, table: str, *, cell_metres: float = 250, category: str = "crime_type",
+               month: str = "month") -> GridResult:
+    """Monthly grid counts of ``table`` on the open DuckDB connection ``con``, read in place.
+
+    The embedded path needs no Parquet copy: the same SQL as :func:`monthly_grid`
+    (:func:`monthly_grid_sql`) runs on the tier connection itself, so a scoped connection
+    (:func:`workbench.privacy.shared.open_shared`) counts only the partnerships its user may see,
+    and nothing is written to disk. :func:`monthly_grid` (Parquet, either engine) gives the same
+    :meth:`GridResult.digest` for the same rows.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE events AS SELECT * FROM (VALUES ('2024-01', 'burglary', 100.0, 600.0),"
+    ...                 " ('2024-01', 'burglary', 240.0, 510.0), ('2024-02', 'robbery', NULL, NULL))"
+    ...                 " t(month, crime_type, easting, northing)")
+    >>> result = table_grid(con, "events")
+    >>> result.grid.values.tolist(), result.unlocated
+    ([['2024-01', 0, 2, 'burglary', 2]], 1)
+    >>> result.digest() == monthly_grid(export_parquet(con, "events", "grid_parquet2")).digest()
+    True
+    """
+    sql = monthly_grid_sql(table, cell_metres=cell_metres, category=category, month=month)
+    grid = con.execute(sql).df()
+    unlocated = con.execute(unlocated_sql(table)).fetchone()[0]
+    return GridResult("duckdb", _sorted(grid), int(unlocated))
