@@ -132,6 +132,35 @@ def fire_frame(hub: Path, n: int, seed: int = 0):
                          "northing": pick.northing + rng.integers(-20, 20, n)})
 
 
+def write_floor(csv: Path, folder: Path) -> dict[str, float]:
+    """The least any pipeline keeping two encrypted tiers can spend on ``csv`` on this machine.
+
+    Plain DuckDB, no workbench code, same settings as the hub's connections (httpfs for
+    encrypted writes, the 2 GB memory cap): ``read_csv`` (all VARCHAR) into an encrypted
+    database, one encrypted copy of that table into a second database (the shared tier's
+    write), and one ``GROUP BY`` month. No validation, no coordinates, no checker: what is left
+    of the end-to-end time above this floor is the workbench's own work.
+    """
+    from workbench.hub.connect import new_connection
+
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    con = new_connection()
+    out = {}
+    try:
+        con.execute(f"ATTACH '{folder / 'a.duckdb'}' AS a (ENCRYPTION_KEY 'floor-a')")
+        con.execute(f"ATTACH '{folder / 'b.duckdb'}' AS b (ENCRYPTION_KEY 'floor-b')")
+        for step, sql in (("read_write", f"CREATE TABLE a.t AS SELECT * FROM read_csv('{csv}', all_varchar = true)"),
+                          ("second_copy", "CREATE TABLE b.t AS SELECT * FROM a.t"),
+                          ("group_by", 'SELECT "Month", count(*) FROM b.t GROUP BY 1')):
+            t0 = time.perf_counter()
+            con.execute(sql).fetchall()
+            out[step] = time.perf_counter() - t0
+    finally:
+        con.close()
+    out["total"] = sum(out.values())
+    return {k: round(v, 2) for k, v in out.items()}
+
+
 def national(n: int, spark_master: str = "local[2]") -> dict:
     """End to end on both engines (module docstring). Needs ``../shared/data/real`` (Code-Point)."""
     from workbench.engine.aggregate import export_parquet, monthly_grid, table_grid
@@ -190,6 +219,7 @@ def national(n: int, spark_master: str = "local[2]") -> dict:
         assert summary == [{k: v for k, v in t.items() if k != "rows"} | {"rows": t["rows"]}
                            for t in spark_pub.tables], "the engines published different tables"
         assert duck_grid.digest() == spark_grid.digest(), "the engines' grids differ"
+        floor = write_floor(tmp / "in" / "national-street.csv", tmp / "floor")
     duck_s = times["ingest"] + times["publish"] + times["grid"]
     spark_s = times["spark_publish"] + times["spark_grid"]
     label = f"{n // 1_000_000}m" if n >= 1_000_000 else f"{n // 1000}k"
@@ -203,6 +233,7 @@ def national(n: int, spark_master: str = "local[2]") -> dict:
         spark_steps_s={k[6:]: round(v, 2) for k, v in times.items() if k.startswith("spark")},
         duckdb_peak_mb=round(duck_mem.peak), spark_peak_mb=round(spark_mem.peak),
         duckdb_publish_grid_rows_per_s=round(rows / (times["publish"] + times["grid"])),
+        floor_s=floor, floor_rows_per_s={k: round(n / v) for k, v in floor.items()},
         spark_rows_per_s=round(rows / spark_s))
 
 

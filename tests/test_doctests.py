@@ -17,6 +17,7 @@ import inspect
 import os
 import pkgutil
 import shutil
+import tempfile
 import types
 from pathlib import Path
 
@@ -276,6 +277,9 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 @pytest.fixture
 def scratch(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    # examples' own temporary folders (tempfile.mkdtemp) go under the scratch folder too, which
+    # pytest removes, instead of piling up in the system's temporary directory
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setenv("WORKBENCH_HUB", str(tmp_path / "hub.duckdb"))
     return tmp_path
 
