@@ -159,6 +159,7 @@ COMPLETE = (
     "workbench.hub.connect",
     "workbench.hub.geocoding",
     "workbench.hub.ingest",
+    "workbench.hub.ingest_spark",
     "workbench.hub.mappings",
     "workbench.hub.quality",
     "workbench.hub.schema",

@@ -49,13 +49,16 @@ def _may_ingest(reg, user: str, dataset: str, partnership: str | None,
 
 def checked_ingest(hub: Path, user: str, dataset: str, files, *, agency: str | None = None,
                    partnership: str | None = None, metadata=None, adapter: str | None = None,
-                   mapping=None, quiet: bool = True, detail: dict | None = None):
+                   mapping=None, quiet: bool = True, detail: dict | None = None,
+                   engine: str = "duckdb", spark_master: str = "local[2]"):
     """The one checked ingest of ``workbench hub ingest`` and of the portal's uploads.
 
     With the registry opened once: the matrix for the user, their own agency and partnership
     (:func:`_may_ingest`), the agency's confirmed column mapping for the dataset when there is
     one (a changed header is refused), the atomic ingest, and the audit entry (``failed`` with
-    the number of problems when the supply is rejected).
+    the number of problems when the supply is rejected). ``engine="spark"`` stages, validates
+    and shapes the supply on Apache Spark at ``spark_master`` (``hub ingest --engine spark``;
+    :mod:`workbench.hub.ingest_spark`); the commit is the same DuckDB transaction.
 
     Examples
     --------
@@ -87,7 +90,8 @@ def checked_ingest(hub: Path, user: str, dataset: str, files, *, agency: str | N
             # a column mapping (YAML) travels with the supply files: the spreadsheet adapter reads it
             result = ingest_files(hub, dataset, list(files) + ([mapping] if mapping else []),
                                   agency=agency, metadata=metadata, user=user, partnership=partnership,
-                                  quiet=quiet, adapter=adapter or ("spreadsheet_mapping" if mapping else None))
+                                  quiet=quiet, adapter=adapter or ("spreadsheet_mapping" if mapping else None),
+                                  engine=engine, spark_master=spark_master)
         except SupplyRejected as exc:
             reg.audit(user, "ingest", dataset, {**detail, "problems": exc.total}, outcome="failed")
             raise
@@ -103,7 +107,7 @@ def _cmd_ingest(args):
     return checked_ingest(hub_path(args), acting_user(args), args.dataset, args.files,
                           agency=args.agency, partnership=args.partnership, metadata=args.metadata,
                           adapter=args.adapter, mapping=getattr(args, "mapping", None),
-                          quiet=args.json or args.quiet)
+                          quiet=args.json or args.quiet, engine=args.engine, spark_master=args.spark_master)
 
 
 def _cmd_status(args):
@@ -257,8 +261,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     >>> parser = argparse.ArgumentParser(prog="workbench")
     >>> register(parser.add_subparsers())
     >>> args = parser.parse_args(["hub", "ingest", "--dataset", "police_uk_street", "a.csv", "b.csv"])
-    >>> args.dataset, [str(f) for f in args.files], args.func.__name__
-    ('police_uk_street', ['a.csv', 'b.csv'], '_cmd_ingest')
+    >>> args.dataset, [str(f) for f in args.files], args.func.__name__, args.engine
+    ('police_uk_street', ['a.csv', 'b.csv'], '_cmd_ingest', 'duckdb')
+    >>> parser.parse_args(["hub", "ingest", "--dataset", "x", "--engine", "spark", "a.csv"]).spark_master
+    'local[2]'
     >>> parser.parse_args(["hub", "grid", "--out", "g.csv"]).cell
     250.0
     >>> parser.parse_args(["hub", "publish"]).func.__name__
@@ -284,6 +290,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mapping", type=Path,
                    help="column mapping YAML for agency spreadsheets (source heading -> canonical column)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="stage, validate and shape the supply on DuckDB (default) or Apache Spark "
+                        "(police.uk and canonical CSV; docs/scale.md); the commit is one DuckDB transaction")
+    p.add_argument("--spark-master", default="local[2]",
+                   help="Spark master URL with --engine spark (local[2], spark://host:7077)")
     p.add_argument("files", nargs="+", type=Path, help="supply files or folders")
     p.set_defaults(func=_cmd_ingest)
 

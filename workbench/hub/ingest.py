@@ -137,27 +137,36 @@ def _needs(con, condition: str) -> bool:
     return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {NORM} WHERE {condition})").fetchone()[0])
 
 
-def _points_table(con, table: str, x: str, y: str, where: str, convert, digits: int) -> None:
+def _points_table(con, table: str, x: str, y: str, where: str, convert, digits: int, *,
+                  rounding=None) -> None:
     """TEMP ``table`` (x, y, tx, ty): each distinct point of the staged supply matching ``where``,
     converted with pyproj (``workbench.geo.crs``) and rounded to ``digits``.
 
     Points repeat a great deal (police.uk snaps every record to a fixed set of map points), so
     converting the distinct ones in one vectorised call costs a fraction of a per-row
     ``ST_Transform``, and the ingest needs no spatial extension.
+
+    ``rounding``: a DuckDB connection the rounded table is built on when ``con`` is a
+    :class:`~workbench.engine.sparksql.SparkConnection` (``ingest --engine spark``): DuckDB's and
+    Spark's ``round`` differ on doubles such as 0.15, so the rounding stays DuckDB's and the
+    table is then copied to Spark.
     """
     import pandas as pd
 
     pts = con.execute(f"SELECT DISTINCT CAST({x} AS DOUBLE) AS x, CAST({y} AS DOUBLE) AS y "
                       f"FROM {NORM} WHERE {where}").fetchnumpy()
     tx, ty = convert(pts["x"], pts["y"])
-    con.register("_wb_points", pd.DataFrame({"x": pts["x"], "y": pts["y"], "tx": tx, "ty": ty}))
+    on = rounding if rounding is not None else con
+    on.register("_wb_points", pd.DataFrame({"x": pts["x"], "y": pts["y"], "tx": tx, "ty": ty}))
     try:
-        con.execute(f"CREATE TEMP TABLE {table} AS SELECT x, y, "
-                    f"CASE WHEN isfinite(tx) AND isfinite(ty) THEN round(tx, {digits}) END AS tx, "
-                    f"CASE WHEN isfinite(tx) AND isfinite(ty) THEN round(ty, {digits}) END AS ty "
-                    f"FROM _wb_points")
+        on.execute(f"CREATE TEMP TABLE {table} AS SELECT x, y, "
+                   f"CASE WHEN isfinite(tx) AND isfinite(ty) THEN round(tx, {digits}) END AS tx, "
+                   f"CASE WHEN isfinite(tx) AND isfinite(ty) THEN round(ty, {digits}) END AS ty "
+                   f"FROM _wb_points")
     finally:
-        con.unregister("_wb_points")
+        on.unregister("_wb_points")
+    if rounding is not None:
+        con.copy_from(rounding, table, table)
 
 
 #: derived coordinates: (temp table, source columns, target columns, workbench.geo.crs
@@ -179,19 +188,32 @@ def _insert_sql(con, ds: Dataset, supply_id: int, geocoded=None) -> str:
     - ``geocoded`` (:func:`workbench.hub.geocoding.stage`): address-only records take the
       gazetteer's postcode and point, before the postcode-centroid step.
     """
+    select, joins = _archive_select(con, ds, geocoded)
+    cols = ", ".join(q(c) for c in ds.column_names)
+    return (f"INSERT INTO {archive_table(ds)} ({cols}, _supply_id, _line, _superseded_by) "
+            f"SELECT {select}, {supply_id}, n._line, NULL FROM {NORM} n{joins}")
+
+
+def _archive_select(con, ds: Dataset, geocoded=None, *, cast=None, rounding=None) -> tuple[str, str]:
+    """(SELECT list, joins) of the archive rows over ``{NORM} n`` (:func:`_insert_sql`).
+
+    ``cast`` (default :func:`_cast`) types each column; ``rounding`` is passed to
+    :func:`_points_table` (a DuckDB connection when ``con`` is Spark's).
+    """
+    cast = cast or _cast
     names = ds.column_names
     has_en = "easting" in names and "northing" in names
     has_ll = "longitude" in names and "latitude" in names and has_en
     has_pc = (has_en and "postcode" in names and ds.id != "ref_postcode"
               and _needs(con, "easting IS NULL AND postcode IS NOT NULL"))
-    exprs = {c.name: [_cast(c, f"n.{q(c.name)}")] for c in ds.columns}
+    exprs = {c.name: [cast(c, f"n.{q(c.name)}")] for c in ds.columns}
     joins = ""
     for table, (sx, sy), (tx, ty), convert, digits in _CONVERSIONS:
         need = f"{tx} IS NULL AND {sx} IS NOT NULL AND {sy} IS NOT NULL"
         if has_ll and _needs(con, need):
             from workbench.geo import crs  # pyproj, only when a point needs converting
 
-            _points_table(con, table, sx, sy, need, getattr(crs, convert), digits)
+            _points_table(con, table, sx, sy, need, getattr(crs, convert), digits, rounding=rounding)
             # equality only (a hash join); a row with its own value keeps it (coalesce order)
             joins += (f" LEFT JOIN {table} ON {table}.x = CAST(n.{sx} AS DOUBLE) "
                       f"AND {table}.y = CAST(n.{sy} AS DOUBLE)")
@@ -212,9 +234,7 @@ def _insert_sql(con, ds: Dataset, supply_id: int, geocoded=None) -> str:
         (e[0] if len(e) == 1 else f"coalesce({', '.join(e)})") + f" AS {q(name)}"
         for name, e in exprs.items()
     )
-    cols = ", ".join(q(c) for c in names)
-    return (f"INSERT INTO {archive_table(ds)} ({cols}, _supply_id, _line, _superseded_by) "
-            f"SELECT {select}, {supply_id}, n._line, NULL FROM {NORM} n{joins}")
+    return select, joins
 
 
 def _supersede(con, ds: Dataset, supply_id: int, agency: str | None, partnership: str | None) -> int:
@@ -291,7 +311,8 @@ class _Supply:
 
 def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, metadata=None,
                  user: str | None = None, partnership: str | None = None, quiet: bool = False,
-                 adapter: str | None = None, con=None) -> SupplyResult:
+                 adapter: str | None = None, con=None, engine: str = "duckdb",
+                 spark_master: str = "local[2]") -> SupplyResult:
     """Validate and append one supply of ``dataset_id`` from ``files`` (files or folders).
 
     The recipe (guidance 4.3 steps 4–6): receive (dataset, metadata, agency) → scan the
@@ -309,6 +330,9 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
     user : who ran the ingest (audit; default: the OS user).
     quiet : no progress bar on stderr.
     adapter : force an adapter by name instead of detecting it.
+    engine : ``"duckdb"`` (default) or ``"spark"``: staging, validation and the archive rows
+        on Apache Spark (``spark_master``, e.g. ``local[2]`` or ``spark://host:7077``), then the
+        same one-transaction commit on the hub (:mod:`workbench.hub.ingest_spark`; issue 17).
 
     Returns
     -------
@@ -333,6 +357,8 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
     >>> ingest_files(hub, "ref_imd", [folder / "imd.csv"], quiet=True).message
     'Already ingested as supply 1; nothing changed.'
     """
+    if engine not in ("duckdb", "spark"):
+        raise BadInput(f"Unknown engine {engine!r}: expected 'duckdb' or 'spark'.")
     supply = _receive(dataset_id, files, metadata, agency)
     progress = _Progress(quiet, 5, f"ingest {supply.ds.id}")
     try:
@@ -342,6 +368,11 @@ def ingest_files(hub, dataset_id: str, files, *, agency: str | None = None, meta
             _sort_out_ingested(hub_con, supply, partnership)
             if not supply.fresh:
                 return _already_ingested(supply)
+            if engine == "spark":
+                from workbench.hub.ingest_spark import ingest_on_spark
+
+                ingest_on_spark(hub_con, supply, adapter, user, spark_master, progress)
+                return _result(supply)
             with Staging(hub_con, supply.ds) as staging:
                 _stage(staging, supply, adapter)
                 progress.step("staged")
@@ -461,13 +492,17 @@ def _describe(staging: Staging, supply: _Supply) -> None:
         outcome.warnings.extend(supply.geocoded.warnings)
 
 
-def _commit(staging: Staging, supply: _Supply, user: str | None) -> None:
-    """Archive rows, supersession and the supply record in one transaction (all or nothing)."""
+def _commit(staging: Staging, supply: _Supply, user: str | None, insert=None) -> None:
+    """Archive rows, supersession and the supply record in one transaction (all or nothing).
+
+    ``insert(supply_id)``: the archive rows' INSERT (default :func:`_insert_sql`; the Spark
+    ingest inserts the rows Spark built, :mod:`workbench.hub.ingest_spark`).
+    """
     ds, con, outcome = supply.ds, staging.con, supply.outcome
     con.execute("BEGIN TRANSACTION")
     try:
         supply_id = con.execute("SELECT nextval('supply_seq')").fetchone()[0]
-        con.execute(_insert_sql(con, ds, supply_id, supply.geocoded))
+        con.execute(insert(supply_id) if insert else _insert_sql(con, ds, supply_id, supply.geocoded))
         superseded = _supersede(con, ds, supply_id, supply.agency, supply.partnership)
         meta_json = json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v)
                                 for k, v in supply.meta.items()})

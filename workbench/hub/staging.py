@@ -63,6 +63,10 @@ class Staging:
     (0,)
     """
 
+    #: which engine reads the CSV files (:func:`workbench.hub.adapters.csvfiles.stage_csv`);
+    #: ``ingest --engine spark`` stages through :class:`workbench.hub.ingest_spark.SparkStaging`
+    engine = "duckdb"
+
     def __init__(self, con, dataset=None):
         self.con = con
         self.dataset = dataset

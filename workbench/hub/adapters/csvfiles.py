@@ -60,6 +60,9 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
     if not isinstance(con, Staging):
         raise TypeError("stage_csv needs the supply's staging area: "
                         "workbench.hub.staging.Staging(connection), not a bare connection.")
+    if con.engine != "duckdb":      # ingest --engine spark: the staging area reads the files itself
+        con.stage_csv(path, table, source_columns, select, dataset=dataset, header=header)
+        return
     cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in source_columns) + "}"
     from workbench.hub.supply_files import max_line_bytes
 
@@ -78,15 +81,7 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
     body = f"SELECT {select} FROM {reader}"
     # Normalise while staging (the table is materialised anyway), so validation and
     # insert read tidy values instead of recomputing them (workbench.hub.validate).
-    from workbench.hub.validate import tidy_expr, trim_expr
-
-    ds = con.dataset_of(dataset)     # looked up once per supply, on its staging area
-    outputs = [c.strip().rsplit(" AS ", 1)[-1].strip().strip('"') for c in _split_select(select)]
-    cols = {c.name: c for c in ds.columns}
-    ascii_only = path_key(path) in con.ascii
-    trimmed = [f"{trim_expr(cols[o], ascii_only=ascii_only)} AS {_qi(o)}" if o in cols else _qi(o)
-               for o in outputs]
-    tidied = [f"{tidy_expr(cols[o])} AS {_qi(o)}" if o in cols else _qi(o) for o in outputs]
+    trimmed, tidied = tidy_lists(con.dataset_of(dataset), select, ascii_only=path_key(path) in con.ascii)
     body = f"SELECT {', '.join(tidied)} FROM (SELECT {', '.join(trimmed)} FROM ({body}))"
     con.normalised.add(table)
     try:
@@ -100,6 +95,29 @@ def stage_csv(con, path: Path, table: str, source_columns: list[str],
         parts.append(f"SELECT * EXCLUDE (_wb_line), {sql_str(path.name)} AS _file, _wb_line AS _line "
                      f"FROM {lines}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS " + " UNION ALL ".join(parts))
+
+
+def tidy_lists(ds, select: str, *, ascii_only: bool) -> tuple[list[str], list[str]]:
+    """The staged columns of ``select`` (a SELECT list of renames), trimmed and then tidied as
+    :func:`stage_csv` normalises them while staging: (trimmed, tidied) SELECT lists.
+
+    Examples
+    --------
+    >>> from workbench import catalogue
+    >>> trimmed, tidied = tidy_lists(catalogue.get("ref_imd"), '"c0" AS "lsoa_code", "c9" AS "x"',
+    ...                              ascii_only=False)
+    >>> print(trimmed[0]); print(trimmed[1])   # "x" is no column of the dataset: kept as it is
+    NULLIF(TRIM("lsoa_code"), '') AS "lsoa_code"
+    "x"
+    """
+    from workbench.hub.validate import tidy_expr, trim_expr
+
+    outputs = [c.strip().rsplit(" AS ", 1)[-1].strip().strip('"') for c in _split_select(select)]
+    cols = {c.name: c for c in ds.columns}
+    trimmed = [f"{trim_expr(cols[o], ascii_only=ascii_only)} AS {_qi(o)}" if o in cols else _qi(o)
+               for o in outputs]
+    tidied = [f"{tidy_expr(cols[o])} AS {_qi(o)}" if o in cols else _qi(o) for o in outputs]
+    return trimmed, tidied
 
 
 def _record_lines(con, path: Path, part: str, header: bool) -> str | None:
