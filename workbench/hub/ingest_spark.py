@@ -224,6 +224,22 @@ def ingest_on_spark(con, supply, adapter: str | None, user: str | None, master: 
     """Stage, check, describe and shape ``supply`` on Spark (``master``), then commit it to the
     hub connection ``con`` in one DuckDB transaction (module docstring). Called by
     :func:`workbench.hub.ingest.ingest_files` with ``engine="spark"``; raises as it does.
+
+    Examples
+    --------
+    What Spark does not run is refused before Spark starts, the hub untouched:
+
+    >>> import tempfile, pathlib
+    >>> from workbench import catalogue
+    >>> from workbench.hub.connect import open_hub
+    >>> from workbench.hub.schema import init_hub
+    >>> con = open_hub(init_hub(pathlib.Path(tempfile.mkdtemp()) / "hub.duckdb"))
+    >>> ingest_on_spark(con, SimpleNamespace(ds=catalogue.get("ref_imd"), fresh=[]), "imd2019", None,
+    ...                 "local[1]", None)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.BadInput: --engine spark ingests CSV supplies read by the police_uk or canonical adapters; this supply needs the 'imd2019' adapter. Ingest it with --engine duckdb (the default).
+    >>> con.close()
     """
     import duckdb
     import pyarrow.dataset as pads
