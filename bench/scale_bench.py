@@ -163,7 +163,7 @@ def write_floor(csv: Path, folder: Path) -> dict[str, float]:
 
 def national(n: int, spark_master: str = "local[2]") -> dict:
     """End to end on both engines (module docstring). Needs ``../shared/data/real`` (Code-Point)."""
-    from workbench.engine.aggregate import export_parquet, monthly_grid, table_grid
+    from workbench.engine.aggregate import frame_grid, table_grid
     from workbench.hub.connect import new_connection, read_key, shared_path
     from workbench.hub.ingest import ingest_files, ingest_frame
     from workbench.hub.schema import init_hub
@@ -180,18 +180,19 @@ def national(n: int, spark_master: str = "local[2]") -> dict:
         rows = n + len(fire)
 
         def grid(engine):
-            con = new_connection()
             s = shared_path(hub)
+            if engine == "spark":      # the encrypted store's shared tier that publish --engine spark wrote
+                from workbench.engine.spark import session
+                from workbench.engine.store import ParquetStore
+
+                store = ParquetStore(s.parent / "store", "shared", read_key(s))
+                return frame_grid(store.read_spark(session(spark_master), "police_uk_street"), cell_metres=250)
+            con = new_connection()
             con.execute(f"ATTACH '{s}' AS shared (ENCRYPTION_KEY '{read_key(s)}', READ_ONLY)")
-            if engine == "duckdb":     # embedded: in place on the tier, no Parquet copy
-                try:
-                    return table_grid(con, "shared.main.police_uk_street", cell_metres=250)
-                finally:
-                    con.close()
-            pq = tmp / f"pq-{engine}"
-            export_parquet(con, "shared.main.police_uk_street", pq, partition_by=("month",))
-            con.close()
-            return monthly_grid(pq, engine=engine, cell_metres=250, spark_master=spark_master)
+            try:                       # embedded: in place on the tier, no Parquet copy
+                return table_grid(con, "shared.main.police_uk_street", cell_metres=250)
+            finally:
+                con.close()
 
         times: dict[str, float] = {}
         with PeakMemory() as duck_mem:

@@ -327,6 +327,9 @@ class SparkConnection:
         self._times: set[str] = set()
         #: the Parquet folder behind each view (``rowid`` reads the files directly)
         self._paths: dict[str, Path] = {}
+        #: the views whose folder Spark itself wrote from the view's query (:meth:`_materialise`):
+        #: the files are exactly the view's rows and types, so :meth:`copy_to` reads them as they are
+        self._written: set[str] = set()
         #: the columns of the last query's result (DuckDB's ``con.description``)
         self.description: list[tuple] | None = None
 
@@ -338,10 +341,12 @@ class SparkConnection:
         path = self._path(name)
         frame.write.parquet(str(path))
         self._view(name, path)
+        self._written.add(name)
 
     def _view(self, name: str, path: Path) -> None:
         self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
         self._paths[name] = path
+        self._written.discard(name)
 
     def register(self, name: str, frame) -> None:
         """Make a pandas frame (a small driver-side lookup) the view ``name``."""
@@ -360,6 +365,8 @@ class SparkConnection:
 
     def unregister(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
+        self._paths.pop(name, None)
+        self._written.discard(name)
 
     def copy_from(self, con, relation: str, name: str | None = None) -> str:
         """Copy ``relation`` of the DuckDB connection ``con`` into the view ``name``, streamed in
@@ -384,11 +391,16 @@ class SparkConnection:
 
     def copy_to(self, con, name: str, target: str, columns: list[str] | None = None) -> None:
         """Create DuckDB table ``target`` (on ``con``) from the view ``name``: Spark writes Parquet,
-        DuckDB reads it through Arrow (works on a connection without file access)."""
+        DuckDB reads it through Arrow (works on a connection without file access). A table Spark
+        materialised (``CREATE TABLE … AS``) is read from the files it already wrote: no second
+        Spark job."""
         import pyarrow.dataset as pads
 
-        path = self._path(name)
-        self.spark.table(name).write.parquet(str(path))
+        if name in self._written:
+            path = self._paths[name]
+        else:
+            path = self._path(name)
+            self.spark.table(name).write.parquet(str(path))
         ds = pads.dataset(str(path), format="parquet")
         con.register("_wb_from_spark", ds)
         cols = ", ".join(f'CAST("{c}" AS TIME) AS "{c}"' if c in self._times else f'"{c}"'
@@ -426,7 +438,7 @@ class SparkConnection:
         tree = sqlglot.parse_one(sql, read="duckdb")
         self._ensure_sources(tree)
         if isinstance(tree, exp.Drop):
-            self.spark.catalog.dropTempView(view_name(tree.find(exp.Table)))
+            self.unregister(view_name(tree.find(exp.Table)))
             return _Result()
         if isinstance(tree, exp.Create):
             name = view_name(tree.this if isinstance(tree.this, exp.Table) else tree.this.this)

@@ -319,12 +319,19 @@ class ParquetStore:
         if missing:
             raise BadInput(f"Cannot partition {dataset} by {', '.join(missing)}: no such column "
                            f"(columns: {', '.join(df.columns)}).")
+        from pyspark.sql import Observation
+
         columns = [c for c in df.columns if c not in partition_by]
         version = self.path / f"{dataset}.v{time.time_ns()}"
         try:
-            df.write.options(**self.spark_options(columns)).partitionBy(*partition_by).parquet(str(version))
+            # the rows' digest is taken as they go to the writer, in the write's own job (one
+            # pass over ``df`` rather than two); the files are then read back and digested
+            written = Observation(f"wb_digest_{version.name.replace('.', '_')}")
+            (df.observe(written, *_digest_columns(df)).write.options(**self.spark_options(columns))
+             .partitionBy(*partition_by).parquet(str(version)))
+            seen = written.get
+            rows, digest = int(seen["n"]), int(seen["h"] or 0)
             back = self._spark_dir(df.sparkSession, version)
-            rows, digest = _spark_digest(df)
             if (rows, digest) != _spark_digest(back.select(*df.columns)):
                 raise BadInput(f"The new version of {dataset} did not read back equal to what was "
                                "written; the previous version was kept.")
@@ -385,12 +392,17 @@ def _spark_digest(df) -> tuple[int, int]:
     >>> _spark_digest(spark.range(3))     # doctest: +SKIP
     (3, ...)
     """
+    row = df.agg(*_digest_columns(df)).collect()[0]
+    return int(row["n"]), int(row["h"] or 0)
+
+
+def _digest_columns(df) -> tuple:
+    """The aggregates of :func:`_spark_digest`: ``n`` (rows) and ``h`` (the sum of the rows'
+    ``xxhash64``), for ``df.agg`` or ``df.observe``."""
     from pyspark.sql import functions as F
 
     cols = [F.coalesce(F.col(c).cast("string"), F.lit("\u0000null")) for c in sorted(df.columns)]
-    row = df.agg(F.count(F.lit(1)).alias("n"),
-                 F.sum(F.xxhash64(*cols).cast("decimal(38,0)")).alias("h")).collect()[0]
-    return int(row["n"]), int(row["h"] or 0)
+    return F.count(F.lit(1)).alias("n"), F.sum(F.xxhash64(*cols).cast("decimal(38,0)")).alias("h")
 
 
 def _check_name(dataset: str) -> None:
