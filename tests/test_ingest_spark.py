@@ -201,3 +201,19 @@ def test_a_failure_after_the_spark_work_leaves_the_hub_unchanged(tmp_path, monke
     assert _state(hub) == before
     monkeypatch.undo()
     shutil.rmtree(tmp_path / "spark", ignore_errors=True)
+
+
+def test_glob_keeps_duckdb_meaning_on_spark():
+    """The date and time rules of validation use GLOB (whole value), which Spark lacks."""
+    import re
+
+    from workbench.engine.sparksql import glob_regex, spark_sql
+    from workbench.hub.validate import DATE_GLOB, TIME_GLOB
+
+    assert "RLIKE" in spark_sql(f"SELECT d GLOB '{DATE_GLOB}' FROM t")
+    java = glob_regex(DATE_GLOB).replace("\\z", "\\Z")       # Python's \Z is Java's \z
+    assert re.search(java, "2024-01-05") and not re.search(java, "2024-01-05\n")
+    assert not re.search(java, "x2024-01-05") and not re.search(java, "2024-1-05")
+    t = glob_regex(TIME_GLOB + ":[0-5][0-9]").replace("\\z", "\\Z")
+    assert re.search(t, "09:30:59") and not re.search(t, "09:30")
+    assert re.search(glob_regex("a*[!x]?").replace("\\z", "\\Z"), "a\nbyz")

@@ -177,11 +177,39 @@ def _anchor_end(pattern: str) -> str:
     return "".join(out)
 
 
+def glob_regex(pattern: str) -> str:
+    """DuckDB's GLOB pattern (the whole value; ``*``, ``?``, ``[…]``, ``[!…]``) as a Java regex.
+
+    Examples
+    --------
+    >>> print(glob_regex("[0-2][0-9]:[0-5][0-9]"), glob_regex("a.*[!x]?"))
+    (?s)^[0-2][0-9]\\:[0-5][0-9]\\z (?s)^a\\..*[^x].\\z
+    """
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        end = pattern.find("]", i + 2) if ch == "[" else -1
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif end > 0:
+            body = pattern[i + 1:end]
+            body = "^" + body[1:] if body.startswith("!") else body
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end
+        else:
+            out.append(ch if ch.isalnum() else "\\" + ch)
+        i += 1
+    return "(?s)^" + "".join(out) + "\\z"
+
+
 def _fix_validation(tree):
     """The constructs of the supply validation SQL (:func:`workbench.hub.validate.validate`)
     in Spark's terms, with DuckDB's meaning (issue 17: validation defined once):
 
     * ``strlen(x)`` (bytes) → ``octet_length(x)``; Spark has no ``strlen``;
+    * ``x GLOB 'p'`` → ``x RLIKE`` the same pattern as an anchored regex (:func:`glob_regex`);
     * ``regexp_matches(x, 'p')`` → ``x RLIKE 'p'`` with ``$`` as ``\\z`` (:func:`_anchor_end`);
     * ``TRIM(x)`` → the same characters removed as DuckDB's (:data:`DUCKDB_TRIM`);
     * ``try_strptime(x, '%Y-%m-%d')`` → ``to_timestamp(x, 'yyyy-MM-dd')`` (NULL when it fails,
@@ -203,6 +231,11 @@ def _fix_validation(tree):
                 raise BadInput(f"try_strptime is mapped to Spark for '%Y-%m-%d' only: {f.sql()!r}.")
             f.replace(exp.Anonymous(this="to_timestamp",
                                     expressions=[f.expressions[0], exp.Literal.string("yyyy-MM-dd")]))
+    for f in list(tree.find_all(exp.Glob)):
+        pattern = f.expression
+        if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+            raise BadInput(f"GLOB needs a literal pattern to run on Spark: {f.sql()!r}.")
+        f.replace(exp.RegexpLike(this=f.this, expression=exp.Literal.string(glob_regex(pattern.this))))
     for f in list(tree.find_all(exp.Length)):
         if f.args.get("binary"):
             f.replace(exp.Anonymous(this="octet_length", expressions=[f.this]))

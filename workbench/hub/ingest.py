@@ -583,12 +583,14 @@ def frame_to_csv(frame, ds: Dataset, path: Path) -> None:
 
 def ingest_frame(hub, dataset_id: str, frame, *, source_name: str, agency: str | None = None,
                  metadata=None, user: str | None = None, partnership: str | None = None,
-                 quiet: bool = True, con=None) -> SupplyResult:
+                 quiet: bool = True, con=None, engine: str = "duckdb",
+                 spark_master: str = "local[2]") -> SupplyResult:
     """Ingest a pandas DataFrame with canonical column names as one supply.
 
     The frame is written to a private temporary CSV named ``source_name`` (mode 0700
     folder, removed afterwards) and ingested with :func:`ingest_files`, so every check
-    applies and an identical frame re-supplied is a no-op.
+    applies and an identical frame re-supplied is a no-op. ``engine``, ``spark_master``: as for
+    :func:`ingest_files`.
 
     Examples
     --------
@@ -612,6 +614,7 @@ def ingest_frame(hub, dataset_id: str, frame, *, source_name: str, agency: str |
         path = tmp / Path(name).name
         frame_to_csv(frame, ds, path)
         return ingest_files(hub, ds.id, [path], agency=agency, metadata=metadata, user=user,
-                            partnership=partnership, quiet=quiet, adapter="canonical", con=con)
+                            partnership=partnership, quiet=quiet, adapter="canonical", con=con,
+                            engine=engine, spark_master=spark_master)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
