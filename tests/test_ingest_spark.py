@@ -217,3 +217,49 @@ def test_glob_keeps_duckdb_meaning_on_spark():
     t = glob_regex(TIME_GLOB + ":[0-5][0-9]").replace("\\z", "\\Z")
     assert re.search(t, "09:30:59") and not re.search(t, "09:30")
     assert re.search(glob_regex("a*[!x]?").replace("\\z", "\\Z"), "a\nbyz")
+
+
+CODEPOINT = Path("/work/shared/data/real/postcodes/codepoint_open_2025-10")
+
+
+@pytest.mark.slow
+def test_a_canonical_supply_with_dates_times_and_postcodes_is_the_same_on_both_engines(tmp_path):
+    """fire_incident (canonical CSV): dates, times, integers, postcode centroids from the real
+    Code-Point NG file; then a supply with a bad date and a bad time, rejected alike."""
+    if not CODEPOINT.exists():
+        pytest.skip("real Code-Point Open not present")
+    from workbench.hub.connect import open_hub
+    from workbench.hub.ingest import ingest_files
+
+    head = "incident_ref,incident_type,incident_date,incident_time,casualties,location,postcode,easting,northing\n"
+    good = tmp_path / "fire.csv"
+    good.write_text(head + "".join(
+        f"F{i},deliberate primary,2024-02-{1 + i % 28:02d},{i % 24}:{i % 60:02d},{i % 3},"
+        + (f"On or near {i} Street,ng1 5aw,," if i % 3 else f",NG7 2RD,{455000 + i}.5,{340000 + i}")
+        + "\n" for i in range(600)))
+    bad = tmp_path / "fire-bad.csv"
+    bad.write_text(head + "F1,deliberate primary,2024-02-30,10:00,0,,NG1 5AW,,\n"
+                   "F2,deliberate primary,2024-02-03,24:10,0,,NG1 5AW,,\n")
+    seen = {}
+    for engine in ("duckdb", "spark"):
+        hub = _hub(tmp_path, engine)
+        ingest_files(hub, "ref_postcode", [CODEPOINT / "Code-Point_Open_Column_Headers.csv", CODEPOINT / "ng.csv"],
+                     quiet=True)
+        r = ingest_files(hub, "fire_incident", [good], agency="fire", quiet=True, engine=engine,
+                         spark_master=MASTER).to_dict()
+        with pytest.raises(SupplyRejected) as err:
+            ingest_files(hub, "fire_incident", [bad], agency="fire", quiet=True, engine=engine, spark_master=MASTER)
+        con = open_hub(hub, read_only=True)
+        try:
+            rows = con.execute("SELECT * EXCLUDE (_supply_id) FROM archive.fire_incident ORDER BY ALL").fetchall()
+            sup = con.execute("SELECT * EXCLUDE (supply_id, supplied_at) FROM supplies "
+                              "WHERE dataset = 'fire_incident'").fetchall()
+        finally:
+            con.close()
+        r.pop("supply_id")
+        seen[engine] = (rows, sup, r, [str(p) for p in err.value.problems])
+    duck, spark = seen["duckdb"], seen["spark"]
+    assert len(duck[0]) == 600 and all(row[7] is not None for row in duck[0])     # every record placed
+    assert spark[0] == duck[0]
+    assert spark[1:] == duck[1:]
+    assert len(duck[3]) == 2
