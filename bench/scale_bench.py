@@ -234,7 +234,7 @@ def national(n: int, spark_master: str = "local[2]") -> dict:
         spark_steps_s={k[6:]: round(v, 2) for k, v in times.items() if k.startswith("spark")},
         duckdb_peak_mb=round(duck_mem.peak), spark_peak_mb=round(spark_mem.peak),
         duckdb_publish_grid_rows_per_s=round(rows / (times["publish"] + times["grid"])),
-        floor_s=floor, floor_rows_per_s={k: round(n / v) for k, v in floor.items()},
+        floor_s=floor, floor_rows_per_s={k: round(n / v) if v else None for k, v in floor.items()},
         spark_rows_per_s=round(rows / spark_s))
 
 
