@@ -169,3 +169,28 @@ def test_a_killed_runs_work_folder_is_swept_on_the_next_run(tmp_path, monkeypatc
     finally:
         sc.close()
     assert not sc.workdir.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java (17 on these machines)")
+def test_copy_to_reads_the_files_spark_materialised_without_writing_them_again(tmp_path):
+    import duckdb
+
+    from workbench.engine.spark import session
+    from workbench.engine.sparksql import SparkConnection
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a', 1), ('b', 2)) v(k, n)")
+    work = tmp_path / "work"
+    sc = SparkConnection(session("local[1]"), workdir=work)
+    sc.copy_from(con, "t")
+    sc.execute("CREATE TABLE temp.main.u AS SELECT k, n * 10 AS n FROM t")
+    folders = sorted(p.name for p in work.iterdir())
+    sc.copy_to(con, "u", "u_out")
+    assert sorted(p.name for p in work.iterdir()) == folders          # no second Spark write
+    assert con.execute("SELECT * FROM u_out ORDER BY k").fetchall() == [("a", 10), ("b", 20)]
+    sc.copy_to(con, "t", "t_out")                   # copied in by pyarrow: Spark writes it out
+    assert len(list(work.iterdir())) == len(folders) + 1
+    assert con.execute("SELECT * FROM t_out ORDER BY k").fetchall() == [("a", 1), ("b", 2)]
+    sc.execute("DROP TABLE temp.main.u")
+    assert "u" not in sc._written and "u" not in sc._paths
