@@ -4,7 +4,8 @@ A regional hub from real files only: the City of London (24 months) and Nottingh
 (3 months) police.uk street records, real Code-Point Open postcodes (no households, so every
 postcode goes to its sector or district centroid: Appendix 1's fallback), and the real Greater
 Manchester stop-and-search month (person records: age band, gender, ethnicity, outcome), whose
-quasi-identifiers are generalised and suppressed to k = 5, l = 2. Publishing it with
+quasi-identifiers are generalised and suppressed to k = 5, l = 2; and two personal datasets
+published as suppressed counts (prison releases, partner intelligence). Publishing it with
 ``--engine duckdb`` and then ``--engine spark`` (local[2]) must give identical shared tiers:
 the same tables, the same column types and the same rows (SHA-256 of the sorted rows).
 """
@@ -91,6 +92,41 @@ def _tier_digests(hub: Path) -> dict[str, tuple]:
         con.close()
 
 
+def _add_counted_personal_data(hub: Path) -> None:
+    """Two personal datasets published as counts: prison releases at real NG postcodes (the
+    outward-code breakdown) and partner intelligence from registered agencies of both groups,
+    one name written with stray spaces and capitals (the agency-group breakdown)."""
+    import numpy as np
+    import pandas as pd
+
+    from workbench.hub.connect import open_hub
+    from workbench.hub.ingest import ingest_frame
+    from workbench.registry import open_registry
+
+    con = open_hub(hub, read_only=True)
+    postcodes = [r[0] for r in con.execute("SELECT postcode FROM ref_postcode WHERE postcode LIKE 'NG%' "
+                                           "ORDER BY postcode LIMIT 400").fetchall()]
+    con.close()
+    rng = np.random.default_rng(17)
+    districts = sorted({p.split()[0] for p in postcodes})[:4]       # a few districts: some cells of 1-4
+    pcs = [p for p in postcodes if p.split()[0] in districts]
+    ingest_frame(hub, "prison_release", pd.DataFrame({
+        "release_date": pd.date_range("2024-01-01", periods=90, freq="3D").strftime("%Y-%m-%d"),
+        "postcode": [pcs[i] for i in rng.integers(0, len(pcs), 90)]}), source_name="releases.csv",
+        agency="Notts Probation", partnership="Nottingham")
+    with open_registry(hub) as reg:
+        reg.add_partnership("Nottingham")
+        reg.add_agency("Notts Police", "central", partnerships=["Nottingham"])
+        reg.add_agency("Bluecoat Academy", "second", partnerships=["Nottingham"])
+    agencies = ["Notts Police", " BLUECOAT academy ", "Unregistered Youth Club"]
+    ingest_frame(hub, "partner_intelligence", pd.DataFrame({
+        "submission_ref": [f"PI{i:03d}" for i in range(60)],
+        "submitted_at": pd.date_range("2024-01-05 09:00", periods=60, freq="5D").strftime("%Y-%m-%d %H:%M:%S"),
+        "partner_agency": [agencies[i] for i in rng.integers(0, 3, 60)],
+        "category": [("drugs", "asb", "exploitation")[i] for i in rng.integers(0, 3, 60)]}),
+        source_name="portal.csv", agency="Notts Police", partnership="Nottingham")
+
+
 def _publish(hub: Path, *engine: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-m", "workbench", "hub", "publish", "--hub", str(hub), "--json",
@@ -113,6 +149,7 @@ def test_regional_hub_publishes_the_same_shared_tier_on_duckdb_and_spark(real_da
     for folder in ("city-of-london_2024-01_to_2025-12", "nottinghamshire_2024-01_to_2024-03"):
         ingest_files(hub, "police_uk_street", [real_data_dir / "police_uk" / folder], quiet=True)
     ingest_files(hub, "police_stop_search", [real_data_dir / "police_uk" / "stop_and_search"], quiet=True)
+    _add_counted_personal_data(hub)
 
     duck = _publish(hub)
     duck_tier = _tier_digests(hub)
@@ -127,6 +164,8 @@ def test_regional_hub_publishes_the_same_shared_tier_on_duckdb_and_spark(real_da
     # the real file exercises the heavy steps: area centroids (no households) and suppression
     assert set(search["placement"]) & {"sector_centroid", "district_centroid"}
     assert search["quasi"]["suppressed"] > 0
+    # personal datasets publish suppressed counts only (guidance 2.4.1.2), counted on Spark too
+    assert by_table["prison_release_counts"]["rows"] > 0 and by_table["partner_intelligence_counts"]["rows"] > 0
     assert [{k: v for k, v in t.items()} for t in spark["tables"]] == duck["tables"]
     assert spark_tier.keys() == duck_tier.keys()
     for table in duck_tier:

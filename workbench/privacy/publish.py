@@ -371,7 +371,8 @@ class Staging:
                              self.settings.meta(self.result.published_at, self.actor))
 
     def on_spark(self, pub: Publication) -> bool:
-        """Whether ``pub``'s table is built on Spark (``engine='spark'`` and a record-level table)."""
+        """Whether ``pub``'s table is built on Spark (``engine='spark'``; a record-level, as-published
+        or counts table whose master table holds records: :func:`publish_spark.on_spark`)."""
         if self.sc is None:
             return False
         from workbench.privacy import publish_spark
@@ -443,8 +444,14 @@ def _record(s: Staging, pub: Publication, table: str) -> dict:
 
 def _counts(s: Staging, pub: Publication, table: str) -> dict:
     """A personal-data table published as suppressed counts only."""
+    supplies = "hub.main.supplies" if "supplies" in s.present else None
+    if s.on_spark(pub):
+        from workbench.privacy import publish_spark
+        publish_spark.counts_table(s.sc, s.con, pub, table, threshold=s.settings.count_threshold,
+                                   supplies=supplies, store=s.store)
+        return {}
     publish_counts(s.con, pub, f"hub.main.{pub.dataset.id}", table, threshold=s.settings.count_threshold,
-                   supplies="hub.main.supplies" if "supplies" in s.present else None)
+                   supplies=supplies)
     return {}
 
 

@@ -2,17 +2,20 @@
 
 The same functions as the DuckDB path — :func:`workbench.privacy.depersonalise.depersonalise_dataset`
 (Appendix 1 postcode centroids, guidance 3.2 fields), :func:`workbench.privacy.quasi.protect_table`
-(quasi-identifier generalisation and suppression) and publish's as-published copy — are called
-with a :class:`workbench.engine.sparksql.SparkConnection` instead of a DuckDB connection, so each
-of their statements is transpiled (sqlglot) and run by Spark SQL: one definition, two engines.
+(quasi-identifier generalisation and suppression), :func:`workbench.privacy.counts.publish_counts`
+(the suppressed ``<id>_counts`` of personal datasets, guidance 2.4.1.2) and publish's as-published
+copy — are called with a :class:`workbench.engine.sparksql.SparkConnection` instead of a DuckDB
+connection, so each of their statements is transpiled (sqlglot) and run by Spark SQL: one
+definition, two engines.
 
 What stays on the driver, in DuckDB: the small reference lookups (the postcode map of Appendix 1,
-the qualifying postcodes and area centroids, registered places), the k-d tree that snaps
-coordinates to the nearest qualifying postcode (over the distinct points Spark finds), the choice
-of the quasi-identifier level and of the combinations to suppress (over per-combination counts
-Spark computes), the small tables (counts, reference layers, supplies), the independent checker
-and the encrypted shared tier itself: each table Spark builds is loaded into ``shared.duckdb``,
-which is checked and switched atomically exactly as on the DuckDB path.
+the qualifying postcodes and area centroids, registered places, the registry's agency groups), the
+k-d tree that snaps coordinates to the nearest qualifying postcode (over the distinct points Spark
+finds), the choice of the quasi-identifier level and of the combinations to suppress (over
+per-combination counts Spark computes), the small tables (reference layers, aggregates, supplies,
+and every dataset with no records), the independent checker and the encrypted shared tier itself:
+each table Spark builds is loaded into ``shared.duckdb``, which is checked and switched atomically
+exactly as on the DuckDB path.
 
 The encrypted Parquet store (:mod:`workbench.engine.store`): each table Spark builds is also
 written by Spark as a new version of its dataset in the store's shared tier
@@ -25,18 +28,19 @@ dataset). Record tables are partitioned by ``month`` where they have it.
 Examples
 --------
 >>> SPARK_MODES
-('record', 'outward', 'as_published')
+('record', 'outward', 'as_published', 'counts')
 """
 
 from __future__ import annotations
 
 from workbench.engine.sparksql import SparkConnection, view_name
+from workbench.privacy.counts import AGENCY_GROUPS, publish_counts
 from workbench.privacy.depersonalise import (PC_MAP, PLACES, QUAL, depersonalise_dataset,
                                              placement_counts)
 from workbench.privacy.quasi import protect_table
 
-#: publication modes whose tables are one row per record: built on Spark
-SPARK_MODES = ("record", "outward", "as_published")
+#: publication modes whose tables are built from every record of a master table: on Spark
+SPARK_MODES = ("record", "outward", "as_published", "counts")
 
 
 class StoreStaging:
@@ -156,6 +160,40 @@ def record_table(sc: SparkConnection, con, pub, target: str, geo, key: bytes, *,
     quasi = protect_table(sc, target, pub.dataset, k=k, l=l) if pub.dataset.quasi_identifiers else None
     load(sc, con, target, store)
     return placement, quasi
+
+
+def counts_table(sc: SparkConnection, con, pub, target: str, *, threshold: int, supplies: str | None,
+                 store: StoreStaging | None = None) -> None:
+    """``<id>_counts`` of a personal dataset (guidance 2.4.1.2) counted on Spark into DuckDB ``target``.
+
+    The same :func:`workbench.privacy.counts.publish_counts` as the DuckDB path, through ``sc``:
+    the per-record work (the grouping of every record of the master table) is Spark's; the
+    registry's agency groups (a small lookup) travel from the driver; the counts table, a few
+    rows per quarter and breakdown, is loaded into the shared tier and checked there by the
+    independent checker like any other table.
+
+    Examples
+    --------
+    >>> con, sc, _, _ = _example_publish()                 # Java starts once; about 30 s
+    >>> _ = con.execute("CREATE TABLE hub.main.police_ppo AS SELECT * FROM (VALUES ('P1', 'active', 1), "
+    ...                 "('P2', 'active', 1), ('P3', 'active', 1), ('P4', 'active', 1), ('P5', 'active', 1), "
+    ...                 "('P6', 'deselected', 1)) v(offender_ref, current_status, _supply_id)")
+    >>> from workbench.privacy.publication import publication
+    >>> counts_table(sc, con, publication("police_ppo"), "shared.main.police_ppo_counts", threshold=5,
+    ...              supplies=None)
+    >>> con.execute("SELECT current_status, records, suppressed FROM shared.main.police_ppo_counts "
+    ...             "ORDER BY 1").fetchall()                # five shown, one hidden
+    [('active', 5, False), ('deselected', None, True)]
+    """
+    groups = None
+    if "partner_agency_group" in pub.breakdown and con.execute(
+            "SELECT EXISTS (SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ?)",
+            [AGENCY_GROUPS.rsplit(".", 1)[1]]).fetchone()[0]:
+        sc.copy_from(con, AGENCY_GROUPS, AGENCY_GROUPS.rsplit(".", 1)[1])
+        groups = AGENCY_GROUPS
+    publish_counts(sc, pub, f"hub.main.{pub.dataset.id}", target, threshold=threshold, supplies=supplies,
+                   agency_groups=groups)
+    load(sc, con, target, store)
 
 
 def load(sc: SparkConnection, con, target: str, store: StoreStaging | None = None) -> None:
